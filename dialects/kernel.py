@@ -1,0 +1,367 @@
+"""The `kernel` dialect: fused kernels on buffers (the `kernels` and `schedule` stages).
+
+A module at this level holds one graph function and one function per distinct kernel:
+
+    func.func @main(%x: memref<1x3x8x8xf32>, %out: memref<1x4x8x8xf32>)
+        attributes {tcc.graph, tcc.input_names = ["x"], tcc.output_names = ["y"]} {
+      %w = kernel.weight "conv.w" : memref<4x3x3x3xf32>
+      %t = kernel.buffer : memref<1x4x8x8xf32>
+      func.call @conv_0(%x, %w, %t) : (...) -> ()
+      func.call @map_0(%t, %out) : (...) -> ()
+      func.return
+    }
+    func.func @conv_0(%x: memref<1x3x8x8xf32>, %w: memref<4x3x3x3xf32>, %y: memref<1x4x8x8xf32>)
+        attributes {tcc.kernel} {
+      kernel.conv %x, %w, %y {pads = array<i64: 1, 1, 1, 1>, ...}
+      func.return
+    }
+
+Graph-level ops (`weight`, `buffer`, `view`) name storage; the planner gives each `buffer` an
+`offset` in the arena. Kernel ops (`conv`, `gemm`, `pool`, `map`, `softmax`, `lrn`,
+`transpose`, `concat`, `copy`) are destination-passing: they read their input memrefs and
+write their last operand, have no results, and are the only op (besides `func.return`) of
+their kernel function, whose arguments are the op's operands in order. Every memref is
+static, contiguous, row-major, f32 unless stated.
+
+Semantics (all shapes are known, so output shapes are in the types):
+- conv: Y = act(conv(X, W) + B + R), N-d (rank >= 3), NC[spatial] layout, grouped,
+  `pads` = begins then ends, B (shape [C_out]) and R (shape of Y) optional.
+- gemm: Y = act(alpha * op(A) op(B) + beta * C), C broadcast to Y (numpy rules), optional.
+- pool: `kind` "max" or "avg" over windows of X; padding is never read (max ignores it,
+  avg divides by the count of real elements, or with `count_include_pad` by the count of
+  elements inside the padded extent).
+- map: Y[i] = body(X0[bcast(i)], X1[bcast(i)], ...): each input is broadcast to Y's shape by
+  numpy rules; the body takes one scalar per input and yields one.
+- softmax: along `axis`; lrn: ONNX LRN over dim 1; transpose: Y = X.transpose(perm);
+  concat: along `axis`; copy: Y = X (same element count).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from xdsl.dialects.builtin import (
+    DenseArrayBase,
+    DictionaryAttr,
+    FloatAttr,
+    IntegerAttr,
+    MemRefType,
+    StringAttr,
+    f32,
+    i64,
+)
+from xdsl.ir import Attribute, Block, Dialect, Region, SSAValue
+from xdsl.irdl import (
+    AttrSizedOperandSegments,
+    IRDLOperation,
+    ParsePropInAttrDict,
+    irdl_op_definition,
+    operand_def,
+    opt_operand_def,
+    opt_prop_def,
+    prop_def,
+    region_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+)
+from xdsl.traits import HasParent, IsTerminator, Pure
+from xdsl.utils.exceptions import VerifyException
+
+ACTIVATIONS = ("none", "relu")
+
+
+def ints(values: Sequence[int]) -> DenseArrayBase:
+    return DenseArrayBase.from_list(i64, list(values))
+
+
+def int_values(attr: DenseArrayBase) -> list[int]:
+    return [int(v) for v in attr.iter_values()]
+
+
+def shape(value: SSAValue) -> tuple[int, ...]:
+    assert isinstance(value.type, MemRefType)
+    return tuple(value.type.get_shape())
+
+
+def _memref(value: SSAValue, what: str) -> MemRefType[Attribute]:
+    if not isinstance(value.type, MemRefType):
+        raise VerifyException(f"{what} must be a memref, got {value.type}")
+    return value.type
+
+
+def _check_activation(attr: StringAttr | None) -> None:
+    if attr is not None and attr.data not in ACTIVATIONS:
+        raise VerifyException(f"activation must be one of {ACTIVATIONS}, got {attr.data!r}")
+
+
+# ----------------------------------------------------------------------------- graph level
+
+
+@irdl_op_definition
+class WeightOp(IRDLOperation):
+    """A read-only weight buffer: the WeightStore tensor `name`."""
+
+    name = "kernel.weight"
+    weight_name = prop_def(StringAttr, prop_name="name")
+    result = result_def(MemRefType)
+    traits = traits_def(Pure())
+    assembly_format = "$name attr-dict `:` type($result)"
+
+    def __init__(self, weight_name: str, result_type: MemRefType[Attribute]):
+        super().__init__(properties={"name": StringAttr(weight_name)}, result_types=[result_type])
+
+
+@irdl_op_definition
+class BufferOp(IRDLOperation):
+    """An intermediate tensor. The planner sets `offset`, its byte offset in the arena."""
+
+    name = "kernel.buffer"
+    offset = opt_prop_def(IntegerAttr)
+    result = result_def(MemRefType)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "attr-dict `:` type($result)"
+
+    def __init__(self, result_type: MemRefType[Attribute]):
+        super().__init__(result_types=[result_type])
+
+
+@irdl_op_definition
+class ViewOp(IRDLOperation):
+    """The same bytes as `source`, seen with another shape (Reshape, Flatten, Unsqueeze)."""
+
+    name = "kernel.view"
+    source = operand_def(MemRefType)
+    result = result_def(MemRefType)
+    traits = traits_def(Pure())
+    assembly_format = "$source attr-dict `:` type($source) `to` type($result)"
+
+    def __init__(self, source: SSAValue, result_type: MemRefType[Attribute]):
+        super().__init__(operands=[source], result_types=[result_type])
+
+    def verify_(self) -> None:
+        a, b = _memref(self.source, "view source"), _memref(self.result, "view result")
+        if a.element_count() != b.element_count() or a.element_type != b.element_type:
+            raise VerifyException(f"kernel.view: {a} and {b} do not hold the same elements")
+
+
+# ----------------------------------------------------------------------------- kernel ops
+
+
+class _KernelOp(IRDLOperation):
+    """Destination-passing: the last operand is the output; a `schedule` may be attached."""
+
+    schedule = opt_prop_def(DictionaryAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+
+    @property
+    def output(self) -> SSAValue:
+        return self.operands[-1]
+
+
+@irdl_op_definition
+class ConvOp(_KernelOp):
+    name = "kernel.conv"
+    X = operand_def(MemRefType)
+    W = operand_def(MemRefType)
+    B = opt_operand_def(MemRefType)
+    R = opt_operand_def(MemRefType)
+    Y = operand_def(MemRefType)
+    strides = prop_def(DenseArrayBase)
+    pads = prop_def(DenseArrayBase)
+    dilations = prop_def(DenseArrayBase)
+    group = prop_def(IntegerAttr)
+    activation = opt_prop_def(StringAttr)
+    irdl_options = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
+    assembly_format = (
+        "$X `,` $W (`bias` $B^)? (`residual` $R^)? `->` $Y attr-dict `:` "
+        "type($X) `,` type($W) (`,` type($B)^)? (`,` type($R)^)? `->` type($Y)"
+    )
+
+    def verify_(self) -> None:
+        x, w, y = shape(self.X), shape(self.W), shape(self.Y)
+        spatial = len(x) - 2
+        if len(w) != len(x) or len(y) != len(x) or spatial < 1:
+            raise VerifyException(f"kernel.conv: X {x}, W {w}, Y {y} must share one rank >= 3")
+        for what, attr, n in (("strides", self.strides, spatial), ("dilations", self.dilations, spatial),
+                              ("pads", self.pads, 2 * spatial)):
+            if len(int_values(attr)) != n:
+                raise VerifyException(f"kernel.conv: {what} needs {n} values")
+        group = self.group.value.data
+        if x[1] != w[1] * group or y[1] != w[0] or w[0] % group:
+            raise VerifyException(f"kernel.conv: channels of X {x}, W {w}, Y {y} disagree (group {group})")
+        if self.B is not None and shape(self.B) != (w[0],):
+            raise VerifyException(f"kernel.conv: bias must have shape ({w[0]},)")
+        if self.R is not None and shape(self.R) != y:
+            raise VerifyException("kernel.conv: residual must have the shape of Y")
+        _check_activation(self.activation)
+
+
+@irdl_op_definition
+class GemmOp(_KernelOp):
+    name = "kernel.gemm"
+    A = operand_def(MemRefType)
+    B = operand_def(MemRefType)
+    C = opt_operand_def(MemRefType)
+    Y = operand_def(MemRefType)
+    trans_a = prop_def(IntegerAttr)
+    trans_b = prop_def(IntegerAttr)
+    alpha = prop_def(FloatAttr)
+    beta = prop_def(FloatAttr)
+    activation = opt_prop_def(StringAttr)
+    assembly_format = (
+        "$A `,` $B (`bias` $C^)? `->` $Y attr-dict `:` "
+        "type($A) `,` type($B) (`,` type($C)^)? `->` type($Y)"
+    )
+
+    def verify_(self) -> None:
+        a, b, y = shape(self.A), shape(self.B), shape(self.Y)
+        if len(a) != 2 or len(b) != 2 or len(y) != 2:
+            raise VerifyException("kernel.gemm: A, B and Y must be 2-d")
+        m, k = (a[1], a[0]) if self.trans_a.value.data else a
+        k2, n = (b[1], b[0]) if self.trans_b.value.data else b
+        if k != k2 or y != (m, n):
+            raise VerifyException(f"kernel.gemm: shapes A {a}, B {b}, Y {y} disagree")
+        _check_activation(self.activation)
+
+
+@irdl_op_definition
+class PoolOp(_KernelOp):
+    name = "kernel.pool"
+    X = operand_def(MemRefType)
+    Y = operand_def(MemRefType)
+    kind = prop_def(StringAttr)
+    kernel_shape = prop_def(DenseArrayBase)
+    strides = prop_def(DenseArrayBase)
+    pads = prop_def(DenseArrayBase)
+    dilations = prop_def(DenseArrayBase)
+    count_include_pad = prop_def(IntegerAttr)
+    assembly_format = "$kind $X `->` $Y attr-dict `:` type($X) `->` type($Y)"
+
+    def verify_(self) -> None:
+        if self.kind.data not in ("max", "avg"):
+            raise VerifyException(f"kernel.pool: kind must be max or avg, got {self.kind.data!r}")
+        spatial = len(shape(self.X)) - 2
+        if len(int_values(self.kernel_shape)) != spatial or len(int_values(self.pads)) != 2 * spatial:
+            raise VerifyException("kernel.pool: kernel_shape/pads do not match the input rank")
+
+
+@irdl_op_definition
+class MapOp(_KernelOp):
+    """Elementwise with broadcasting; the body maps one scalar per input to one scalar."""
+
+    name = "kernel.map"
+    inputs = var_operand_def(MemRefType)
+    Y = operand_def(MemRefType)
+    body = region_def("single_block")
+    assembly_format = "$inputs `->` $Y attr-dict `:` type($inputs) `->` type($Y) $body"
+
+    def __init__(self, inputs: Sequence[SSAValue], output: SSAValue, body: Region):
+        super().__init__(operands=[inputs, output], regions=[body])
+
+    def verify_(self) -> None:
+        out = shape(self.Y)
+        for value in self.inputs:
+            s = shape(value)
+            if len(s) > len(out) or any(a not in (1, b) for a, b in zip(s[::-1], out[::-1])):
+                raise VerifyException(f"kernel.map: input shape {s} does not broadcast to {out}")
+        block: Block = self.body.block
+        if len(block.args) != len(self.inputs):
+            raise VerifyException(
+                f"kernel.map: body takes {len(block.args)} scalars for {len(self.inputs)} inputs"
+            )
+
+
+@irdl_op_definition
+class YieldOp(IRDLOperation):
+    name = "kernel.yield"
+    value = operand_def()
+    traits = traits_def(IsTerminator(), HasParent(MapOp))
+    assembly_format = "$value attr-dict `:` type($value)"
+
+    def __init__(self, value: SSAValue):
+        super().__init__(operands=[value])
+
+
+@irdl_op_definition
+class SoftmaxOp(_KernelOp):
+    name = "kernel.softmax"
+    X = operand_def(MemRefType)
+    Y = operand_def(MemRefType)
+    axis = prop_def(IntegerAttr)
+    assembly_format = "$X `->` $Y attr-dict `:` type($X) `->` type($Y)"
+
+    def verify_(self) -> None:
+        if shape(self.X) != shape(self.Y):
+            raise VerifyException("kernel.softmax: X and Y must have one shape")
+        if not 0 <= self.axis.value.data < max(len(shape(self.X)), 1):
+            raise VerifyException("kernel.softmax: axis out of range (it must be normalized)")
+
+
+@irdl_op_definition
+class LRNOp(_KernelOp):
+    name = "kernel.lrn"
+    X = operand_def(MemRefType)
+    Y = operand_def(MemRefType)
+    size = prop_def(IntegerAttr)
+    alpha = prop_def(FloatAttr)
+    beta = prop_def(FloatAttr)
+    bias = prop_def(FloatAttr)
+    assembly_format = "$X `->` $Y attr-dict `:` type($X) `->` type($Y)"
+
+
+@irdl_op_definition
+class TransposeOp(_KernelOp):
+    name = "kernel.transpose"
+    X = operand_def(MemRefType)
+    Y = operand_def(MemRefType)
+    perm = prop_def(DenseArrayBase)
+    assembly_format = "$X `->` $Y attr-dict `:` type($X) `->` type($Y)"
+
+    def verify_(self) -> None:
+        perm, x, y = int_values(self.perm), shape(self.X), shape(self.Y)
+        if sorted(perm) != list(range(len(x))) or tuple(x[p] for p in perm) != y:
+            raise VerifyException(f"kernel.transpose: perm {perm} does not map {x} to {y}")
+
+
+@irdl_op_definition
+class ConcatOp(_KernelOp):
+    name = "kernel.concat"
+    inputs = var_operand_def(MemRefType)
+    Y = operand_def(MemRefType)
+    axis = prop_def(IntegerAttr)
+    assembly_format = "$inputs `->` $Y attr-dict `:` type($inputs) `->` type($Y)"
+
+    def verify_(self) -> None:
+        axis, y = self.axis.value.data, shape(self.Y)
+        total = 0
+        for value in self.inputs:
+            s = shape(value)
+            if len(s) != len(y) or any(a != b for i, (a, b) in enumerate(zip(s, y)) if i != axis):
+                raise VerifyException(f"kernel.concat: input {s} does not fit output {y} on axis {axis}")
+            total += s[axis]
+        if total != y[axis]:
+            raise VerifyException(f"kernel.concat: inputs sum to {total} along axis {axis}, not {y[axis]}")
+
+
+@irdl_op_definition
+class CopyOp(_KernelOp):
+    name = "kernel.copy"
+    X = operand_def(MemRefType)
+    Y = operand_def(MemRefType)
+    assembly_format = "$X `->` $Y attr-dict `:` type($X) `->` type($Y)"
+
+    def verify_(self) -> None:
+        if _memref(self.X, "X").element_count() != _memref(self.Y, "Y").element_count():
+            raise VerifyException("kernel.copy: X and Y must hold the same number of elements")
+
+
+KERNEL_OPS = (ConvOp, GemmOp, PoolOp, MapOp, SoftmaxOp, LRNOp, TransposeOp, ConcatOp, CopyOp)
+
+Kernel = Dialect(
+    "kernel",
+    [WeightOp, BufferOp, ViewOp, YieldOp, *KERNEL_OPS],
+    [],
+)
+
+__all__ = ["Kernel", "KERNEL_OPS", "ACTIVATIONS", "ints", "int_values", "shape", "f32", "i64"]

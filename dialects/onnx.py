@@ -1,0 +1,491 @@
+"""The `onnx` dialect: ONNX operators on statically shaped tensors (the `onnx` stage).
+
+One op per ONNX operator, named `onnx.<OpType>`, operands and results named as in the ONNX
+spec, attributes as properties named as in the spec (ints -> `i64`, floats -> `f32`,
+lists -> `array<i64: ...>` / `array<f32: ...>`, strings -> string, tensors -> dense
+elements). Attributes the model leaves out are left out here too; their spec defaults are
+applied by whoever reads them (`attr_int`, `attr_ints`, ...).
+
+Semantics are those of the opset the frontend normalizes to (`tcompiler.frontend`): e.g.
+Softmax is the opset-13 single-axis softmax, Unsqueeze takes `axes` as an operand.
+
+Weights are not in the IR: `onnx.initializer` names a tensor of the module's `WeightStore`.
+Small constant tensors (shapes, axes, scalars) stay inline as `onnx.Constant` with a dense
+`value`, so folding can read them.
+
+Example:
+
+    %w = onnx.initializer "conv1.weight" : tensor<64x3x7x7xf32>
+    %y = "onnx.Conv"(%x, %w) <{pads = array<i64: 3, 3, 3, 3>, strides = array<i64: 2, 2>}>
+        : (tensor<1x3x224x224xf32>, tensor<64x3x7x7xf32>) -> tensor<1x64x112x112xf32>
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from xdsl.dialects.builtin import (
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    FloatAttr,
+    IntegerAttr,
+    StringAttr,
+    TensorType,
+)
+from xdsl.ir import Attribute, Dialect, Operation, SSAValue
+from xdsl.irdl import (
+    AttrSizedOperandSegments,
+    AttrSizedResultSegments,
+    IRDLOperation,
+    irdl_op_definition,
+    operand_def,
+    opt_operand_def,
+    opt_prop_def,
+    opt_result_def,
+    prop_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+)
+from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
+
+NODE_NAME = "onnx.name"
+"""Discardable attribute carrying the ONNX node name, for error messages."""
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def node_name(op: Operation) -> str:
+    """The ONNX node name of `op` (or its op name when it has none)."""
+    attr = op.attributes.get(NODE_NAME)
+    return attr.data if isinstance(attr, StringAttr) else op.name
+
+
+def attr_int(op: Operation, name: str, default: int) -> int:
+    attr = op.properties.get(name)
+    return attr.value.data if isinstance(attr, IntegerAttr) else default
+
+
+def attr_float(op: Operation, name: str, default: float) -> float:
+    attr = op.properties.get(name)
+    return attr.value.data if isinstance(attr, FloatAttr) else default
+
+
+def attr_str(op: Operation, name: str, default: str) -> str:
+    attr = op.properties.get(name)
+    return attr.data if isinstance(attr, StringAttr) else default
+
+
+def attr_ints(op: Operation, name: str, default: Sequence[int] | None = None) -> list[int] | None:
+    attr = op.properties.get(name)
+    if isinstance(attr, DenseArrayBase):
+        return [int(v) for v in attr.iter_values()]
+    return None if default is None else list(default)
+
+
+def shape_of(value: SSAValue) -> tuple[int, ...]:
+    ty = value.type
+    assert isinstance(ty, TensorType), f"expected a tensor, got {ty}"
+    return tuple(ty.get_shape())
+
+
+def _tensor(value: SSAValue, what: str) -> TensorType[Attribute]:
+    if not isinstance(value.type, TensorType):
+        raise VerifyException(f"{what} must be a tensor, got {value.type}")
+    return value.type
+
+
+def _rank(value: SSAValue, what: str) -> int:
+    return _tensor(value, what).get_num_dims()
+
+
+def _same_element_type(op: Operation) -> None:
+    types = [_tensor(v, "operand").element_type for v in (*op.operands, *op.results)]
+    if any(t != types[0] for t in types):
+        raise VerifyException(f"{op.name}: operands and results must share one element type")
+
+
+def _expect_rank(value: SSAValue, what: str, low: int, high: int | None = None) -> None:
+    rank = _rank(value, what)
+    if rank < low or (high is not None and rank > high):
+        wanted = f"{low}" if high == low else f">= {low}" if high is None else f"{low}..{high}"
+        raise VerifyException(f"{what} must have rank {wanted}, got {rank}")
+
+
+_INT = IntegerAttr
+_FLOAT = FloatAttr
+_INTS = DenseArrayBase
+_STR = StringAttr
+
+
+# ----------------------------------------------------------------------------- non-ONNX ops
+
+
+@irdl_op_definition
+class InitializerOp(IRDLOperation):
+    """A weight tensor held in the module's WeightStore under `name`."""
+
+    name = "onnx.initializer"
+    weight_name = prop_def(StringAttr, prop_name="name")
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$name attr-dict `:` type($output)"
+
+    def __init__(self, weight_name: str, result_type: TensorType[Attribute]):
+        super().__init__(properties={"name": StringAttr(weight_name)}, result_types=[result_type])
+
+
+# ----------------------------------------------------------------------------- ONNX ops
+
+
+@irdl_op_definition
+class ConstantOp(IRDLOperation):
+    """ONNX Constant, its `value` a small inline dense tensor."""
+
+    name = "onnx.Constant"
+    value = prop_def(DenseIntOrFPElementsAttr)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        if self.value.type != self.output.type:
+            raise VerifyException(
+                f"onnx.Constant: value type {self.value.type} differs from result {self.output.type}"
+            )
+
+
+@irdl_op_definition
+class ConstantOfShapeOp(IRDLOperation):
+    name = "onnx.ConstantOfShape"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    value = opt_prop_def(DenseIntOrFPElementsAttr)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _expect_rank(self.input, "ConstantOfShape shape", 1, 1)
+
+
+@irdl_op_definition
+class IdentityOp(IRDLOperation):
+    name = "onnx.Identity"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        if self.input.type != self.output.type:
+            raise VerifyException("onnx.Identity: result type must equal operand type")
+
+
+@irdl_op_definition
+class DropoutOp(IRDLOperation):
+    name = "onnx.Dropout"
+    data = operand_def(TensorType)
+    ratio = opt_operand_def(TensorType)
+    training_mode = opt_operand_def(TensorType)
+    output = result_def(TensorType)
+    mask = opt_result_def(TensorType)
+    seed = opt_prop_def(IntegerAttr)
+    irdl_options = (
+        AttrSizedOperandSegments(as_property=True),
+        AttrSizedResultSegments(as_property=True),
+    )
+    traits = traits_def(Pure())
+
+
+@irdl_op_definition
+class ConvOp(IRDLOperation):
+    name = "onnx.Conv"
+    X = operand_def(TensorType)
+    W = operand_def(TensorType)
+    B = opt_operand_def(TensorType)
+    Y = result_def(TensorType)
+    auto_pad = opt_prop_def(_STR)
+    dilations = opt_prop_def(_INTS)
+    group = opt_prop_def(_INT)
+    kernel_shape = opt_prop_def(_INTS)
+    pads = opt_prop_def(_INTS)
+    strides = opt_prop_def(_INTS)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _expect_rank(self.X, "Conv input X", 3)
+        if _rank(self.W, "Conv weight W") != _rank(self.X, "Conv input X"):
+            raise VerifyException("Conv: W must have the rank of X")
+        if self.B is not None:
+            _expect_rank(self.B, "Conv bias B", 1, 1)
+        group = attr_int(self, "group", 1)
+        channels, w_channels = shape_of(self.X)[1], shape_of(self.W)[1]
+        if channels != w_channels * group:
+            raise VerifyException(
+                f"Conv: X has {channels} channels but W expects {w_channels} x group {group}"
+            )
+
+
+@irdl_op_definition
+class BatchNormalizationOp(IRDLOperation):
+    name = "onnx.BatchNormalization"
+    X = operand_def(TensorType)
+    scale = operand_def(TensorType)
+    B = operand_def(TensorType)
+    input_mean = operand_def(TensorType)
+    input_var = operand_def(TensorType)
+    Y = result_def(TensorType)
+    epsilon = opt_prop_def(_FLOAT)
+    momentum = opt_prop_def(_FLOAT)
+    training_mode = opt_prop_def(_INT)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _expect_rank(self.X, "BatchNormalization input X", 2)
+        channels = shape_of(self.X)[1]
+        for what in ("scale", "B", "input_mean", "input_var"):
+            if shape_of(getattr(self, what)) != (channels,):
+                raise VerifyException(f"BatchNormalization: {what} must have shape ({channels},)")
+
+
+class _PoolBase(IRDLOperation):
+    X = operand_def(TensorType)
+    Y = result_def(TensorType)
+    auto_pad = opt_prop_def(_STR)
+    ceil_mode = opt_prop_def(_INT)
+    dilations = opt_prop_def(_INTS)
+    kernel_shape = prop_def(_INTS)
+    pads = opt_prop_def(_INTS)
+    strides = opt_prop_def(_INTS)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _expect_rank(self.X, f"{self.name} input X", 3)
+        spatial = _rank(self.X, "X") - 2
+        kernel = attr_ints(self, "kernel_shape") or []
+        if len(kernel) != spatial:
+            raise VerifyException(
+                f"{self.name}: kernel_shape has {len(kernel)} dims, input has {spatial} spatial dims"
+            )
+
+
+@irdl_op_definition
+class MaxPoolOp(_PoolBase):
+    name = "onnx.MaxPool"
+    storage_order = opt_prop_def(_INT)
+
+
+@irdl_op_definition
+class AveragePoolOp(_PoolBase):
+    name = "onnx.AveragePool"
+    count_include_pad = opt_prop_def(_INT)
+
+
+@irdl_op_definition
+class GlobalAveragePoolOp(IRDLOperation):
+    name = "onnx.GlobalAveragePool"
+    X = operand_def(TensorType)
+    Y = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _expect_rank(self.X, "GlobalAveragePool input X", 3)
+
+
+@irdl_op_definition
+class GemmOp(IRDLOperation):
+    name = "onnx.Gemm"
+    A = operand_def(TensorType)
+    B = operand_def(TensorType)
+    C = opt_operand_def(TensorType)
+    Y = result_def(TensorType)
+    alpha = opt_prop_def(_FLOAT)
+    beta = opt_prop_def(_FLOAT)
+    transA = opt_prop_def(_INT)
+    transB = opt_prop_def(_INT)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _expect_rank(self.A, "Gemm input A", 2, 2)
+        _expect_rank(self.B, "Gemm input B", 2, 2)
+        a, b = shape_of(self.A), shape_of(self.B)
+        k_a = a[0] if attr_int(self, "transA", 0) else a[1]
+        k_b = b[1] if attr_int(self, "transB", 0) else b[0]
+        if k_a != k_b:
+            raise VerifyException(f"Gemm: inner dimensions differ ({k_a} vs {k_b})")
+
+
+class _UnaryBase(IRDLOperation):
+    X = operand_def(TensorType)
+    Y = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        if self.X.type != self.Y.type:
+            raise VerifyException(f"{self.name}: result type must equal operand type")
+
+
+@irdl_op_definition
+class ReluOp(_UnaryBase):
+    name = "onnx.Relu"
+
+
+class _BinaryBase(IRDLOperation):
+    A = operand_def(TensorType)
+    B = operand_def(TensorType)
+    C = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _same_element_type(self)
+
+
+@irdl_op_definition
+class AddOp(_BinaryBase):
+    name = "onnx.Add"
+
+
+@irdl_op_definition
+class MulOp(_BinaryBase):
+    name = "onnx.Mul"
+
+
+@irdl_op_definition
+class SumOp(IRDLOperation):
+    name = "onnx.Sum"
+    data_0 = var_operand_def(TensorType)
+    sum = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        if not self.data_0:
+            raise VerifyException("onnx.Sum needs at least one operand")
+        _same_element_type(self)
+
+
+@irdl_op_definition
+class ConcatOp(IRDLOperation):
+    name = "onnx.Concat"
+    inputs = var_operand_def(TensorType)
+    concat_result = result_def(TensorType)
+    axis = prop_def(_INT)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        if not self.inputs:
+            raise VerifyException("onnx.Concat needs at least one operand")
+        rank = _rank(self.concat_result, "Concat result")
+        axis = self.axis.value.data
+        if not -rank <= axis < rank:
+            raise VerifyException(f"onnx.Concat: axis {axis} out of range for rank {rank}")
+        _same_element_type(self)
+
+
+@irdl_op_definition
+class ReshapeOp(IRDLOperation):
+    name = "onnx.Reshape"
+    data = operand_def(TensorType)
+    shape = operand_def(TensorType)
+    reshaped = result_def(TensorType)
+    allowzero = opt_prop_def(_INT)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _expect_rank(self.shape, "Reshape shape", 1, 1)
+        _check_same_size(self, self.data, self.reshaped)
+
+
+@irdl_op_definition
+class FlattenOp(IRDLOperation):
+    name = "onnx.Flatten"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    axis = opt_prop_def(_INT)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _expect_rank(self.output, "Flatten result", 2, 2)
+        _check_same_size(self, self.input, self.output)
+
+
+@irdl_op_definition
+class UnsqueezeOp(IRDLOperation):
+    name = "onnx.Unsqueeze"
+    data = operand_def(TensorType)
+    axes = operand_def(TensorType)
+    expanded = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _check_same_size(self, self.data, self.expanded)
+
+
+@irdl_op_definition
+class TransposeOp(IRDLOperation):
+    name = "onnx.Transpose"
+    data = operand_def(TensorType)
+    transposed = result_def(TensorType)
+    perm = opt_prop_def(_INTS)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        rank = _rank(self.data, "Transpose input")
+        perm = attr_ints(self, "perm")
+        if perm is not None and sorted(perm) != list(range(rank)):
+            raise VerifyException(f"onnx.Transpose: perm {perm} is not a permutation of 0..{rank - 1}")
+
+
+@irdl_op_definition
+class SoftmaxOp(IRDLOperation):
+    name = "onnx.Softmax"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    axis = opt_prop_def(_INT)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        if self.input.type != self.output.type:
+            raise VerifyException("onnx.Softmax: result type must equal operand type")
+        rank = _rank(self.input, "Softmax input")
+        axis = attr_int(self, "axis", -1)
+        if not -rank <= axis < max(rank, 1):
+            raise VerifyException(f"onnx.Softmax: axis {axis} out of range for rank {rank}")
+
+
+@irdl_op_definition
+class LRNOp(IRDLOperation):
+    name = "onnx.LRN"
+    X = operand_def(TensorType)
+    Y = result_def(TensorType)
+    alpha = opt_prop_def(_FLOAT)
+    beta = opt_prop_def(_FLOAT)
+    bias = opt_prop_def(_FLOAT)
+    size = prop_def(_INT)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _expect_rank(self.X, "LRN input X", 3)
+        if self.X.type != self.Y.type:
+            raise VerifyException("onnx.LRN: result type must equal operand type")
+
+
+def _check_same_size(op: Operation, source: SSAValue, result: SSAValue) -> None:
+    a, b = _tensor(source, "operand"), _tensor(result, "result")
+    if a.element_type != b.element_type:
+        raise VerifyException(f"{op.name}: element type changes from {a.element_type} to {b.element_type}")
+    if a.element_count() != b.element_count():
+        raise VerifyException(
+            f"{op.name}: {a} and {b} hold different numbers of elements"
+        )
+
+
+ONNX_OPS: dict[str, type[IRDLOperation]] = {
+    op.name.removeprefix("onnx."): op
+    for op in (
+        ConstantOp, ConstantOfShapeOp, IdentityOp, DropoutOp, ConvOp, BatchNormalizationOp,
+        MaxPoolOp, AveragePoolOp, GlobalAveragePoolOp, GemmOp, ReluOp, AddOp, MulOp, SumOp,
+        ConcatOp, ReshapeOp, FlattenOp, UnsqueezeOp, TransposeOp, SoftmaxOp, LRNOp,
+    )
+}
+"""ONNX op_type -> op class, for the importer."""
+
+ONNX = Dialect("onnx", [InitializerOp, *ONNX_OPS.values()], [])

@@ -1,0 +1,26 @@
+"""tcc's passes, one per file, registered by name in `PASSES` (lazy `{name: factory}`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from xdsl.passes import ModulePass
+
+
+def _registry() -> dict[str, Callable[[], type[ModulePass]]]:
+    def lazy(module: str, cls: str) -> Callable[[], type[ModulePass]]:
+        def load() -> type[ModulePass]:
+            import importlib
+
+            return getattr(importlib.import_module(f"tcompiler.passes.{module}"), cls)
+
+        return load
+
+    return {name: lazy(module, cls) for name, (module, cls) in _PASS_TABLE.items()}
+
+
+_PASS_TABLE: dict[str, tuple[str, str]] = {
+    # name: (module under tcompiler.passes, class)
+}
+
+PASSES = _registry()

@@ -1,0 +1,67 @@
+"""Weights live beside the IR, never inside it.
+
+A `WeightStore` maps a weight name (the ONNX initializer name, or a name a pass invents for a
+folded tensor) to a numpy array. IR refers to weights by name (`onnx.initializer`,
+`kernel.weight`); passes that read or create weight values get the store from the
+`TccContext` they run in. `pack()` lays every weight out in one 64-byte-aligned blob for the
+artifact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from xdsl.context import Context
+
+ALIGNMENT = 64
+
+
+def align_up(n: int, alignment: int = ALIGNMENT) -> int:
+    return (n + alignment - 1) // alignment * alignment
+
+
+@dataclass
+class WeightStore:
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.arrays
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.arrays[name]
+
+    def add(self, name: str, value: np.ndarray) -> str:
+        """Store `value` under `name`, or under a fresh variant of it if taken; return the name."""
+        unique, n = name, 0
+        while unique in self.arrays:
+            n += 1
+            unique = f"{name}_{n}"
+        self.arrays[unique] = np.ascontiguousarray(value)
+        return unique
+
+    def pack(self, names: list[str]) -> tuple[bytes, dict[str, int]]:
+        """Concatenate the named weights, each at a 64-byte-aligned offset."""
+        offsets: dict[str, int] = {}
+        chunks: list[bytes] = []
+        size = 0
+        for name in names:
+            data = self.arrays[name].tobytes()
+            start = align_up(size)
+            chunks.append(b"\0" * (start - size))
+            offsets[name] = start
+            chunks.append(data)
+            size = start + len(data)
+        return b"".join(chunks), offsets
+
+
+@dataclass
+class TccContext(Context):
+    """An xDSL context that also carries the weights of the module being compiled."""
+
+    weights: WeightStore | None = None
+
+
+def weights_of(ctx: Context) -> WeightStore | None:
+    """The weight store of `ctx`, or None when passes run without weights (e.g. plain tcc-opt)."""
+    return getattr(ctx, "weights", None)
