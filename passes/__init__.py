@@ -21,6 +21,9 @@ def _registry() -> dict[str, Callable[[], type[ModulePass]]]:
 
 _PASS_TABLE: dict[str, tuple[str, str]] = {
     # name: (module under tcompiler.passes, class)
+    "lower-kernels-to-loops": ("lower_kernels_to_loops", "LowerKernelsToLoopsPass"),
+    "convert-onnx-to-kernel": ("convert_onnx_to_kernel", "ConvertOnnxToKernelPass"),
+    "plan-memory": ("plan_memory", "PlanMemoryPass"),
 }
 
 PASSES = _registry()

@@ -1,0 +1,63 @@
+"""ONNX attribute normalization for kernels: explicit pads, strides, dilations, axes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from xdsl.ir import Operation
+
+from tcompiler.dialects.onnx import attr_int, attr_ints, attr_str, node_name, shape_of
+from tcompiler.errors import UnsupportedModelError
+
+
+def normalize_axis(axis: int, rank: int) -> int:
+    return axis + rank if axis < 0 else axis
+
+
+def window_pads(
+    op: Operation,
+    in_spatial: Sequence[int],
+    out_spatial: Sequence[int],
+    kernel: Sequence[int],
+    strides: Sequence[int],
+    dilations: Sequence[int],
+) -> list[int]:
+    """Explicit pads (all begins, then all ends) of a Conv or Pool, resolving `auto_pad`."""
+    n = len(in_spatial)
+    auto_pad = attr_str(op, "auto_pad", "NOTSET")
+    if auto_pad == "NOTSET":
+        return attr_ints(op, "pads", [0] * (2 * n)) or [0] * (2 * n)
+    if auto_pad == "VALID":
+        return [0] * (2 * n)
+    if auto_pad not in ("SAME_UPPER", "SAME_LOWER"):
+        raise UnsupportedModelError([f"{node_name(op)}: auto_pad {auto_pad!r}"])
+    begins, ends = [], []
+    for i in range(n):
+        extent = (kernel[i] - 1) * dilations[i] + 1
+        total = max(0, (out_spatial[i] - 1) * strides[i] + extent - in_spatial[i])
+        small, large = total // 2, total - total // 2
+        begins.append(small if auto_pad == "SAME_UPPER" else large)
+        ends.append(large if auto_pad == "SAME_UPPER" else small)
+    return begins + ends
+
+
+def conv_props(op: Operation) -> dict[str, list[int] | int]:
+    x, w, y = shape_of(op.operands[0]), shape_of(op.operands[1]), shape_of(op.results[0])
+    n = len(x) - 2
+    strides = attr_ints(op, "strides", [1] * n) or [1] * n
+    dilations = attr_ints(op, "dilations", [1] * n) or [1] * n
+    kernel = list(w[2:])
+    pads = window_pads(op, x[2:], y[2:], kernel, strides, dilations)
+    return {"strides": strides, "dilations": dilations, "pads": pads,
+            "group": attr_int(op, "group", 1)}
+
+
+def pool_props(op: Operation) -> dict[str, list[int] | int]:
+    x, y = shape_of(op.operands[0]), shape_of(op.results[0])
+    n = len(x) - 2
+    kernel = attr_ints(op, "kernel_shape") or []
+    strides = attr_ints(op, "strides", [1] * n) or [1] * n
+    dilations = attr_ints(op, "dilations", [1] * n) or [1] * n
+    pads = window_pads(op, x[2:], y[2:], kernel, strides, dilations)
+    return {"kernel_shape": kernel, "strides": strides, "dilations": dilations, "pads": pads,
+            "count_include_pad": attr_int(op, "count_include_pad", 0)}

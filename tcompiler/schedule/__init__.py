@@ -1,0 +1,1 @@
+"""Operator order and memory planning (the `schedule` stage)."""

@@ -1,0 +1,69 @@
+"""Arena offset planners: pure functions from buffer lifetimes to byte offsets.
+
+- `naive`: every buffer gets its own bytes (no reuse); the upper bound.
+- `greedy_by_size`: TFLite's planner: largest buffers first, each at the lowest offset whose gap
+  between already placed, lifetime-overlapping buffers fits it (best fit).
+Every offset is 64-byte aligned. `lower_bound` is the largest sum of sizes live at one step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tcompiler.weights import align_up
+
+
+@dataclass(frozen=True)
+class Live:
+    nbytes: int
+    first: int
+    last: int
+
+    def overlaps(self, other: Live) -> bool:
+        return self.first <= other.last and other.first <= self.last
+
+
+@dataclass(frozen=True)
+class MemoryPlan:
+    method: str
+    offsets: tuple[int, ...]
+    arena_bytes: int
+    lower_bound: int
+
+
+def lower_bound(tensors: Sequence[Live]) -> int:
+    steps = {t.first for t in tensors}
+    return max((sum(align_up(t.nbytes) for t in tensors if t.first <= s <= t.last) for s in steps),
+               default=0)
+
+
+def naive(tensors: Sequence[Live]) -> MemoryPlan:
+    offsets, size = [], 0
+    for t in tensors:
+        offsets.append(size)
+        size += align_up(t.nbytes)
+    return MemoryPlan("naive", tuple(offsets), size, lower_bound(tensors))
+
+
+def greedy_by_size(tensors: Sequence[Live]) -> MemoryPlan:
+    order = sorted(range(len(tensors)), key=lambda i: (-tensors[i].nbytes, tensors[i].first, i))
+    offsets: dict[int, int] = {}
+    for i in order:
+        t = tensors[i]
+        need = align_up(t.nbytes)
+        busy = sorted((offsets[j], offsets[j] + align_up(tensors[j].nbytes))
+                      for j in offsets if tensors[j].overlaps(t))
+        best, best_gap, cursor = None, None, 0
+        for start, end in busy:
+            gap = start - cursor
+            if gap >= need and (best_gap is None or gap < best_gap):
+                best, best_gap = cursor, gap
+            cursor = max(cursor, end)
+        offsets[i] = best if best is not None else cursor
+    arena = max((offsets[i] + align_up(t.nbytes) for i, t in enumerate(tensors)), default=0)
+    return MemoryPlan("greedy-by-size", tuple(offsets[i] for i in range(len(tensors))), arena,
+                      lower_bound(tensors))
+
+
+PLANNERS = {"naive": naive, "greedy": greedy_by_size}
