@@ -206,11 +206,12 @@ def _field(manifest: dict[str, Any], key: str, kind: type | tuple[type, ...]) ->
     return value
 
 
-def _parsed(what: str, parse: Callable[[Any], Any], value: Any) -> Any:
+def _parsed_list(manifest: dict[str, Any], key: str, parse: Callable[[Any], Any]) -> list[Any]:
+    items = _field(manifest, key, list)
     try:
-        return parse(value)
+        return [parse(item) for item in items]
     except (KeyError, TypeError, ValueError, AttributeError) as err:
-        raise ValueError(f"bad {what}: {err!r}") from None
+        raise ValueError(f"bad entry in '{key}': {err!r}") from None
 
 
 def _program_fields(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -225,12 +226,11 @@ def _program_fields(manifest: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(meta, dict):
         raise ValueError("field 'meta' has the wrong type")
     return {
-        "inputs": [_parsed("input", TensorSpec.from_json, s) for s in _field(manifest, "inputs", list)],
-        "outputs": [_parsed("output", TensorSpec.from_json, s)
-                    for s in _field(manifest, "outputs", list)],
+        "inputs": _parsed_list(manifest, "inputs", TensorSpec.from_json),
+        "outputs": _parsed_list(manifest, "outputs", TensorSpec.from_json),
         "kernels": dict(kernels),
-        "steps": [_parsed("step", Step.from_json, s) for s in _field(manifest, "steps", list)],
-        "buffers": [_parsed("buffer", Buffer.from_json, b) for b in _field(manifest, "buffers", list)],
+        "steps": _parsed_list(manifest, "steps", Step.from_json),
+        "buffers": _parsed_list(manifest, "buffers", Buffer.from_json),
         "arena_bytes": _field(manifest, "arena_bytes", int),
         "target": {k: target[k] for k in ("triple", "cpu", "features")},
         "meta": meta,

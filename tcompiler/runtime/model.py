@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from tcompiler.artifact import program_problem
 from tcompiler.errors import ArtifactError
 from tcompiler.program import Buffer, Program, TensorSpec
 from tcompiler.runtime.inputs import bind_inputs
@@ -58,6 +59,9 @@ class _Step:
 
 class CompiledModel:
     def __init__(self, program: Program, name: str = "model"):
+        problem = program_problem(program)
+        if problem is not None:
+            raise ArtifactError(f"{name}: invalid program: {problem}")
         self._program = program
         self._name = name
         self._lock = threading.Lock()

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import tcompiler
-from tcompiler.errors import InputError
-from tcompiler.program import Program
+from tcompiler.errors import ArtifactError, InputError
+from tcompiler.program import Program, Step
 from tcompiler.runtime import CompiledModel, load
 
 Sample = Callable[..., tuple[np.ndarray, np.ndarray]]
@@ -37,6 +37,19 @@ def test_from_program_without_file(program: Program, sample: Sample,
                                    reference: Reference) -> None:
     a, b = sample(1)
     assert_outputs(CompiledModel(program)(a, b), reference(a, b))
+
+
+def test_invalid_program(program: Program) -> None:
+    program.steps.append(Step("add", (0, 1, 42)))
+    with pytest.raises(ArtifactError, match="model: invalid program: step 4 uses unknown buffer"):
+        CompiledModel(program)
+
+
+def test_kernel_missing_from_its_object(program: Program) -> None:
+    program.kernels["mul"] = "add"
+    program.steps.append(Step("mul", (0, 1, 2)))
+    with pytest.raises(ArtifactError, match="kernel 'mul' is not defined by object 'add'"):
+        CompiledModel(program)
 
 
 def test_tcompiler_load(artifact: Path, sample: Sample, reference: Reference) -> None:
