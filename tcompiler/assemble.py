@@ -1,0 +1,95 @@
+"""Reading the planned graph function into a `Program` (steps, buffers, packed weights).
+
+`@main` at the schedule stage is a straight list of `func.call`s on buffers: arguments
+(inputs, then outputs), `kernel.weight`s, `kernel.buffer`s with arena offsets, and views of
+those. Each distinct base becomes one `Buffer`; views share their base's buffer id.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, MemRefType, ModuleOp, StringAttr
+from xdsl.ir import Attribute, BlockArgument, SSAValue
+
+from tcompiler.dialects import kernel
+from tcompiler.program import Buffer, Step, TensorSpec
+from tcompiler.schedule.lifetimes import base_of, nbytes
+from tcompiler.weights import WeightStore
+
+_DTYPES = {"f32": "float32", "f64": "float64", "i64": "int64", "i32": "int32", "i8": "int8",
+           "i1": "bool"}
+
+
+def graph_function(module: ModuleOp) -> func.FuncOp:
+    for op in module.body.block.ops:
+        if isinstance(op, func.FuncOp) and "tcc.graph" in op.attributes:
+            return op
+    raise AssertionError("module has no graph function (tcc.graph)")
+
+
+def kernel_functions(module: ModuleOp) -> list[func.FuncOp]:
+    return [op for op in module.body.block.ops
+            if isinstance(op, func.FuncOp) and "tcc.kernel" in op.attributes]
+
+
+def dtype_name(ty: Attribute) -> str:
+    assert isinstance(ty, MemRefType)
+    return _DTYPES.get(str(ty.element_type), str(ty.element_type))
+
+
+def _names(main: func.FuncOp, key: str, count: int, prefix: str) -> list[str]:
+    attr = main.attributes.get(key)
+    if isinstance(attr, ArrayAttr) and len(attr.data) == count:
+        return [a.data for a in attr.data if isinstance(a, StringAttr)]
+    return [f"{prefix}{i}" for i in range(count)]
+
+
+def assemble(module: ModuleOp, weights: WeightStore, num_inputs: int
+             ) -> tuple[list[TensorSpec], list[TensorSpec], list[Step], list[Buffer], int, bytes]:
+    """(inputs, outputs, steps, buffers, arena_bytes, weights_blob) of a planned module."""
+    main = graph_function(module)
+    args = list(main.body.block.args)
+    in_args, out_args = args[:num_inputs], args[num_inputs:]
+    in_names = _names(main, "tcc.input_names", len(in_args), "input_")
+    out_names = _names(main, "tcc.output_names", len(out_args), "output_")
+    inputs = [TensorSpec(n, tuple(a.type.get_shape()), dtype_name(a.type))  # type: ignore[attr-defined]
+              for n, a in zip(in_names, in_args)]
+    outputs = [TensorSpec(n, tuple(a.type.get_shape()), dtype_name(a.type))  # type: ignore[attr-defined]
+               for n, a in zip(out_names, out_args)]
+
+    weight_names = [op.weight_name.data for op in main.body.block.ops
+                    if isinstance(op, kernel.WeightOp)]
+    unique_weights = list(dict.fromkeys(weight_names))
+    blob, weight_offsets = weights.pack(unique_weights)
+
+    ids: dict[SSAValue, int] = {}
+    buffers: list[Buffer] = []
+
+    def buffer_id(value: SSAValue) -> int:
+        base = base_of(value)
+        if base in ids:
+            return ids[base]
+        new_id = len(buffers)
+        ids[base] = new_id
+        owner = base.owner
+        if isinstance(base, BlockArgument):
+            index = base.index
+            kind = "input" if index < num_inputs else "output"
+            buffers.append(Buffer(new_id, kind, nbytes(base),
+                                  index=index if kind == "input" else index - num_inputs))
+        elif isinstance(owner, kernel.WeightOp):
+            buffers.append(Buffer(new_id, "weight", nbytes(base),
+                                  offset=weight_offsets[owner.weight_name.data]))
+        elif isinstance(owner, kernel.BufferOp):
+            offset = owner.offset
+            assert isinstance(offset, IntegerAttr), "buffer without a planned offset"
+            buffers.append(Buffer(new_id, "arena", nbytes(base), offset=offset.value.data))
+        else:
+            raise AssertionError(f"unexpected buffer owner {owner}")
+        return new_id
+
+    steps = [Step(op.callee.string_value(), tuple(buffer_id(a) for a in op.arguments))
+             for op in main.body.block.ops if isinstance(op, func.CallOp)]
+    arena_attr = main.attributes.get("tcc.arena_size")
+    arena = arena_attr.value.data if isinstance(arena_attr, IntegerAttr) else 0
+    return inputs, outputs, steps, buffers, arena, blob

@@ -1,0 +1,149 @@
+"""`tcc`: the command line.
+
+    tcc compile model.onnx -o model.tcc [--emit=STAGE] [--report report.json]
+    tcc run model.tcc --inputs in.npz --outputs out.npz
+    tcc info model.tcc
+
+Errors print one line (`tcc: error: ...`) and exit non-zero (2 for unsupported models);
+`--debug` shows the traceback instead. Environment variables are read here only:
+TCC_CACHE_DIR (kernel object cache; default ~/.cache/tcompiler/kernels), TCC_NO_CACHE=1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from tcompiler.errors import OptionError, ShapeError, TcError
+
+
+def parse_input_shape(text: str) -> tuple[str, tuple[int, ...]]:
+    """'name=1x3x224x224' -> ('name', (1, 3, 224, 224))."""
+    name, sep, dims = text.rpartition("=")
+    try:
+        shape = tuple(int(d) for d in dims.lower().split("x"))
+    except ValueError:
+        shape = ()
+    if not sep or not name or not shape or any(d <= 0 for d in shape):
+        raise ShapeError(f"--input-shape {text!r}: expected NAME=D1xD2x..., e.g. data=1x3x224x224")
+    return name, shape
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tcc", description="tcompiler: ONNX to native CPU code")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    c = sub.add_parser("compile", help="compile an ONNX model into a .tcc artifact")
+    c.add_argument("model", help="the .onnx file")
+    c.add_argument("-o", "--output", help="artifact path (default: MODEL with .tcc suffix)")
+    c.add_argument("--emit", choices=("onnx", "graph", "kernels", "schedule", "loops", "llvm"),
+                   help="print the IR after this stage instead of writing an artifact")
+    c.add_argument("--report", help="write a JSON compile report here")
+    c.add_argument("--input-shape", action="append", default=[], metavar="NAME=DIMS",
+                   help="fix a symbolic input shape, e.g. data=1x3x224x224 (repeatable)")
+    c.add_argument("--memory-plan", default="greedy", help="greedy | naive")
+    c.add_argument("--opt-level", type=int, default=3, help="LLVM optimization level 0..3")
+    c.add_argument("--target-opset", type=int, default=17, help="upgrade older models to this")
+    c.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                   help="processes compiling kernels in parallel")
+    c.add_argument("--no-cache", action="store_true", help="do not use the kernel object cache")
+
+    r = sub.add_parser("run", help="run a .tcc artifact on inputs from an .npz file")
+    r.add_argument("artifact")
+    r.add_argument("--inputs", required=True, help=".npz with one array per model input name")
+    r.add_argument("--outputs", required=True, help=".npz to write the outputs to")
+
+    i = sub.add_parser("info", help="describe a .tcc artifact")
+    i.add_argument("artifact")
+    return parser
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    from tcompiler.artifact import write_artifact
+    from tcompiler.pipeline import CompileOptions, compile_model, compile_to_stage, module_text
+    from tcompiler.pipeline import default_cache_dir
+    from tcompiler.progress import ProgressBar
+
+    if not Path(args.model).is_file():
+        raise OptionError(f"{args.model}: no such file")
+    no_cache = args.no_cache or os.environ.get("TCC_NO_CACHE") == "1"
+    options = CompileOptions(
+        input_shapes=tuple(parse_input_shape(s) for s in args.input_shape),
+        target_opset=args.target_opset, memory_plan=args.memory_plan, opt_level=args.opt_level,
+        cache_dir=None if no_cache else os.environ.get("TCC_CACHE_DIR") or default_cache_dir(),
+        jobs=args.jobs)
+    if args.emit:
+        comp = compile_to_stage(args.model, args.emit, options)
+        sys.stdout.write(module_text(comp.module) + "\n")
+        return 0
+    output = Path(args.output) if args.output else Path(args.model).with_suffix(".tcc")
+    bar = ProgressBar()
+    start = time.perf_counter()
+    try:
+        program, report = compile_model(args.model, options, progress=bar)
+        t0 = time.perf_counter()
+        write_artifact(output, program)
+        report.stages["artifact"] = time.perf_counter() - t0
+    finally:
+        bar.close()
+    seconds = time.perf_counter() - start
+    if args.report:
+        data = report.to_json()
+        data["artifact"] = {"path": str(output), "bytes": output.stat().st_size}
+        Path(args.report).write_text(json.dumps(data, indent=2) + "\n")
+    plan = report.info["memory_plan"]
+    print(f"{output}: {report.kernels} kernels ({report.kernel_calls} calls, "
+          f"{report.cache_hits} cached), arena {plan['arena_bytes'] / 1024:.0f} KiB, "
+          f"weights {report.info['weights_bytes'] / 1024:.0f} KiB, compiled in {seconds:.1f}s")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tcompiler.runtime import run_npz
+
+    run_npz(args.artifact, args.inputs, args.outputs)
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from tcompiler.artifact import read_artifact
+
+    program = read_artifact(args.artifact)
+    meta = program.meta
+    print(f"{args.artifact}: {meta.get('model', {}).get('name', '?')} "
+          f"(opset {meta.get('model', {}).get('opset', '?')}), "
+          f"built by tcompiler {meta.get('compiler', {}).get('version', '?')} "
+          f"for {program.target.get('cpu', '?')}")
+    for kind, specs in (("input", program.inputs), ("output", program.outputs)):
+        for spec in specs:
+            dims = "x".join(str(d) for d in spec.shape)
+            print(f"  {kind:<6} {spec.name}: {spec.dtype}[{dims}]")
+    print(f"  {len(program.kernels)} kernels, {len(program.steps)} steps, "
+          f"arena {program.arena_bytes} bytes, weights {len(program.weights)} bytes")
+    return 0
+
+
+COMMANDS = {"compile": cmd_compile, "run": cmd_run, "info": cmd_info}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except TcError as err:
+        if args.debug:
+            raise
+        print(f"tcc: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("tcc: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

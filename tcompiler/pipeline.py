@@ -1,0 +1,277 @@
+"""The compile driver: a table of stages, each a verified IR (`tcc compile --emit=STAGE`).
+
+    onnx      import (checker, opset upgrade, shape inference) into the onnx dialect
+    graph     onnx-canonicalize, fold-batchnorm: folding and canonicalization on the graph
+    kernels   convert-onnx-to-kernel: fused kernels, one function per distinct kernel
+    schedule  plan-memory: operator order and arena offsets
+    loops     lower-kernels-to-loops: each kernel as scf loops
+    llvm      lower-to-llvm: the llvm dialect, then LLVM O3 object code per kernel
+
+`compile_model` runs them all and returns a `Program`; `compile_to_stage` stops after one and
+returns the module. Kernels are compiled one module each, keyed by their kernel-level text,
+so an unchanged kernel is taken from the object cache instead of being lowered again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import PassPipeline
+from xdsl.printer import Printer
+from xdsl.utils.exceptions import VerifyException
+
+import tcompiler
+from tcompiler.assemble import assemble, graph_function, kernel_functions
+from tcompiler.context import make_context
+from tcompiler.errors import CompileError, OptionError
+from tcompiler.program import Program
+from tcompiler.weights import TccContext, WeightStore
+
+log = logging.getLogger(__name__)
+
+STAGES = ("onnx", "graph", "kernels", "schedule", "loops", "llvm")
+GRAPH_PIPELINE = "onnx-canonicalize,fold-batchnorm,onnx-canonicalize"
+MEMORY_PLANS = ("greedy", "naive")
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """Everything that changes what a compile produces (and so keys the caches)."""
+
+    input_shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    target_opset: int = 17
+    memory_plan: str = "greedy"
+    opt_level: int = 3
+    cache_dir: str | None = None  # None: no object cache
+    jobs: int = 1  # processes compiling kernels in parallel
+
+    def __post_init__(self) -> None:
+        if self.memory_plan not in MEMORY_PLANS:
+            raise OptionError(f"unknown memory plan {self.memory_plan!r} "
+                              f"(choose from {', '.join(MEMORY_PLANS)})")
+        if self.opt_level not in (0, 1, 2, 3):
+            raise OptionError(f"opt level must be 0..3, got {self.opt_level}")
+        if self.jobs < 1:
+            raise OptionError(f"jobs must be >= 1, got {self.jobs}")
+
+
+Progress = Callable[[str, int, int], None]
+"""progress(what, done, total): called as stages and kernels complete."""
+
+
+@dataclass
+class CompileReport:
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    kernels: int = 0
+    kernel_calls: int = 0
+    cache_hits: int = 0
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"stages_seconds": {k: round(v, 4) for k, v in self.stages.items()},
+                "total_seconds": round(sum(self.stages.values()), 4),
+                "kernels": self.kernels, "kernel_calls": self.kernel_calls,
+                "cache_hits": self.cache_hits, **self.info}
+
+
+@dataclass
+class Compilation:
+    module: ModuleOp
+    ctx: TccContext
+    weights: WeightStore
+    num_inputs: int
+    model_name: str
+    model_sha256: str
+    opset: int
+    report: CompileReport
+
+
+def _run_passes(comp: Compilation, spec: str, stage: str) -> None:
+    from tcompiler.opt import build_pipeline
+
+    pipeline: PassPipeline = build_pipeline(spec)
+    for p in pipeline.passes:
+        try:
+            p.apply(comp.ctx, comp.module)
+            comp.module.verify()
+        except VerifyException as err:
+            raise CompileError(f"stage {stage}: IR invalid after pass '{p.name}': {err}\n"
+                               f"  reproduce: tcc compile <model> --emit={stage} --debug") from None
+
+
+def start(model: Any, options: CompileOptions) -> Compilation:
+    from tcompiler.frontend import import_model
+
+    t0 = time.perf_counter()
+    imported = import_model(model, input_shapes=dict(options.input_shapes) or None,
+                            target_opset=options.target_opset)
+    report = CompileReport()
+    report.stages["onnx"] = time.perf_counter() - t0
+    ctx = make_context(imported.weights)
+    return Compilation(imported.module, ctx, imported.weights, len(imported.inputs),
+                       imported.name, imported.sha256, imported.opset, report)
+
+
+def run_stage(comp: Compilation, stage: str, options: CompileOptions) -> None:
+    t0 = time.perf_counter()
+    if stage == "graph":
+        _run_passes(comp, GRAPH_PIPELINE, stage)
+    elif stage == "kernels":
+        _run_passes(comp, "convert-onnx-to-kernel", stage)
+    elif stage == "schedule":
+        _run_passes(comp, f"plan-memory{{method={options.memory_plan}}}", stage)
+    elif stage == "loops":
+        _run_passes(comp, "lower-kernels-to-loops", stage)
+    elif stage == "llvm":
+        _run_passes(comp, "lower-to-llvm", stage)
+    comp.report.stages[stage] = comp.report.stages.get(stage, 0.0) + time.perf_counter() - t0
+
+
+def compile_to_stage(model: Any, stage: str, options: CompileOptions = CompileOptions()
+                     ) -> Compilation:
+    """Run the stages up to and including `stage` on the whole module."""
+    if stage not in STAGES:
+        raise OptionError(f"unknown stage {stage!r} (choose from {', '.join(STAGES)})")
+    comp = start(model, options)
+    for s in STAGES[1:STAGES.index(stage) + 1]:
+        if s == "loops" or s == "llvm":
+            _strip_graph(comp)
+        run_stage(comp, s, options)
+    return comp
+
+
+def _strip_graph(comp: Compilation) -> None:
+    """Below the schedule stage only kernels are code: the graph becomes the Program's steps."""
+    for op in list(comp.module.body.block.ops):
+        if isinstance(op, func.FuncOp) and "tcc.graph" in op.attributes:
+            op.detach()
+            op.erase(safe_erase=False)
+
+
+def module_text(module: ModuleOp) -> str:
+    import io
+
+    stream = io.StringIO()
+    Printer(stream=stream).print_op(module)
+    return stream.getvalue()
+
+
+def compile_model(model: Any, options: CompileOptions = CompileOptions(),
+                  progress: Progress | None = None) -> tuple[Program, CompileReport]:
+    """ONNX model (path, bytes or ModelProto) -> Program, with a report of where time went."""
+    from tcompiler.codegen import Target
+
+    notify = progress or (lambda what, done, total: None)
+    comp = start(model, options)
+    notify("onnx", 1, 1)
+    for stage in ("graph", "kernels", "schedule"):
+        run_stage(comp, stage, options)
+        notify(stage, 1, 1)
+    target = Target.host()
+    main = graph_function(comp.module)
+    inputs, outputs, steps, buffers, arena, blob = assemble(comp.module, comp.weights,
+                                                            comp.num_inputs)
+    t0 = time.perf_counter()
+    kernels = kernel_functions(comp.module)
+    objects, hits = compile_kernels([_kernel_module_text(k) for k in kernels],
+                                    [k.sym_name.data for k in kernels], target, options, notify)
+    comp.report.stages["codegen"] = time.perf_counter() - t0
+    comp.report.kernels = len(kernels)
+    comp.report.kernel_calls = len(steps)
+    comp.report.cache_hits = hits
+    plan = {"method": str(main.attributes["tcc.memory_plan"].data),  # type: ignore[attr-defined]
+            "arena_bytes": arena,
+            "lower_bound": main.attributes["tcc.arena_lower_bound"].value.data}  # type: ignore[attr-defined]
+    comp.report.info.update({"memory_plan": plan, "weights_bytes": len(blob),
+                             "model": comp.model_name, "opset": comp.opset})
+    meta = {"model": {"name": comp.model_name, "sha256": comp.model_sha256, "opset": comp.opset},
+            "compiler": {"name": "tcompiler", "version": tcompiler.__version__},
+            "options": {"memory_plan": options.memory_plan, "opt_level": options.opt_level,
+                        "target_opset": options.target_opset,
+                        "input_shapes": {k: list(v) for k, v in options.input_shapes}},
+            "memory_plan": plan, "passes": {"graph": GRAPH_PIPELINE}}
+    program = Program(
+        inputs=inputs, outputs=outputs,
+        objects={name: data for name, data in objects.items()},
+        kernels={name: name for name in objects},
+        steps=steps, buffers=buffers, arena_bytes=arena, weights=blob,
+        target=target.to_json(), meta=meta)
+    return program, comp.report
+
+
+def _kernel_module_text(fn: func.FuncOp) -> str:
+    return module_text(ModuleOp([fn.clone()]))
+
+
+def compile_kernels(texts: list[str], names: list[str], target: Any, options: CompileOptions,
+                    notify: Progress) -> tuple[dict[str, bytes], int]:
+    """Object code per kernel module text, from the cache or compiled (in parallel if jobs > 1)."""
+    from tcompiler.codegen import ObjectCache
+
+    cache = ObjectCache(Path(options.cache_dir)) if options.cache_dir else None
+    objects: dict[str, bytes] = {}
+    misses: list[tuple[str, str, str]] = []
+    for name, text in zip(names, texts):
+        key = _cache_key(text, target, options)
+        hit = cache.get(key) if cache else None
+        if hit is not None:
+            objects[name] = hit
+        else:
+            misses.append((name, text, key))
+    hits = len(objects)
+    total = len(names)
+    notify("codegen", hits, total)
+    if options.jobs > 1 and len(misses) > 2:
+        with ProcessPoolExecutor(max_workers=options.jobs) as pool:
+            futures = [(name, key, pool.submit(lower_kernel_text, text, target.to_json(),
+                                               options.opt_level)) for name, text, key in misses]
+            for name, key, future in futures:
+                objects[name] = future.result()
+                if cache:
+                    cache.put(key, objects[name])
+                notify("codegen", len(objects), total)
+    else:
+        for name, text, key in misses:
+            objects[name] = lower_kernel_text(text, target.to_json(), options.opt_level)
+            if cache:
+                cache.put(key, objects[name])
+            notify("codegen", len(objects), total)
+    return {name: objects[name] for name in names}, hits
+
+
+def _cache_key(text: str, target: Any, options: CompileOptions) -> str:
+    h = hashlib.sha256()
+    for part in (text, repr(sorted(target.to_json().items())), str(options.opt_level),
+                 tcompiler.__version__):
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def lower_kernel_text(text: str, target_json: dict[str, str], opt_level: int) -> bytes:
+    """Kernel-level module text -> object bytes (runs in worker processes too)."""
+    from xdsl.parser import Parser
+
+    from tcompiler.codegen import Target, compile_to_object
+    from tcompiler.opt import build_pipeline
+
+    ctx = make_context()
+    module = Parser(ctx, text).parse_module()
+    for p in build_pipeline("lower-kernels-to-loops,lower-to-llvm").passes:
+        p.apply(ctx, module)
+    return compile_to_object(module, Target.from_json(target_json), opt_level=opt_level)
+
+
+def default_cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return str(Path(base) / "tcompiler" / "kernels")
