@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from tcompiler.artifact import program_problem
-from tcompiler.errors import ArtifactError
+from tcompiler.errors import ArtifactError, TcError
 from tcompiler.program import Buffer, Program, TensorSpec
 from tcompiler.runtime.inputs import bind_inputs
 from tcompiler.weights import ALIGNMENT
@@ -65,7 +65,10 @@ class CompiledModel:
         self._program = program
         self._name = name
         self._lock = threading.Lock()
-        self._library = load_objects(program.objects[n] for n in sorted(program.objects))
+        try:
+            self._library = load_objects(program.objects[n] for n in sorted(program.objects))
+        except TcError as err:
+            raise ArtifactError(f"{name}: cannot load kernels: {err}") from None
         self._arena = aligned_empty((max(program.arena_bytes, 1),), np.uint8)
         self._weights = aligned_empty((max(len(program.weights), 1),), np.uint8)
         self._weights[: len(program.weights)] = np.frombuffer(program.weights, np.uint8)
@@ -80,7 +83,10 @@ class CompiledModel:
         for step in self._program.steps:
             if step.kernel in kernels:
                 continue
-            address = self._library.address(step.kernel)
+            try:
+                address = self._library.address(step.kernel)
+            except KeyError:
+                address = 0
             if not address:
                 raise ArtifactError(f"{self._name}: kernel '{step.kernel}' is not defined by "
                                     f"object '{self._program.kernels[step.kernel]}'")
