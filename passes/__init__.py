@@ -21,6 +21,7 @@ def _registry() -> dict[str, Callable[[], type[ModulePass]]]:
 
 _PASS_TABLE: dict[str, tuple[str, str]] = {
     # name: (module under tcompiler.passes, class)
+    "lower-to-llvm": ("lower_to_llvm", "LowerToLLVMPass"),
     "lower-kernels-to-loops": ("lower_kernels_to_loops", "LowerKernelsToLoopsPass"),
     "convert-onnx-to-kernel": ("convert_onnx_to_kernel", "ConvertOnnxToKernelPass"),
     "plan-memory": ("plan_memory", "PlanMemoryPass"),

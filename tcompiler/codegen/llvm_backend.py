@@ -1,0 +1,112 @@
+"""From an xDSL module to LLVM IR, optimised IR, assembly and ELF object bytes (llvmlite).
+
+    compile_to_object(module, Target.host()) -> bytes     # ELF relocatable, PIC
+    llvm_ir_text(module, target, opt_level=0) -> str      # `--emit=llvm`; >0: after the O-pipeline
+    assembly_text(module, target) -> str                  # after O3 + codegen, for inspection
+
+`module` is either loop-level IR (it is cloned and run through `lower-to-llvm`) or already
+only `llvm.func`/`llvm.mlir.global` ops. Inputs are never mutated. The O-pipeline is LLVM's
+new pass manager `default<O{n}>` with loop and SLP vectorisation on, for `target.cpu` and
+`target.features`. Every function keeps external linkage (its symbol is exported).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+
+from llvmlite import binding as llb
+from xdsl.backend.llvm.convert import convert_module
+from xdsl.context import Context
+from xdsl.dialects import llvm
+from xdsl.dialects.builtin import ModuleOp
+
+from tcompiler.codegen.target import Target
+from tcompiler.errors import CompileError
+from tcompiler.passes.lower_to_llvm import LowerToLLVMPass
+
+log = logging.getLogger(__name__)
+
+
+@functools.cache
+def init_llvm() -> None:
+    """Initialise llvmlite's native target once per process (the only cached state)."""
+    llb.initialize_native_target()
+    llb.initialize_native_asmprinter()
+    llb.initialize_native_asmparser()
+
+
+def target_machine(target: Target, opt_level: int = 3) -> llb.TargetMachine:
+    init_llvm()
+    return llb.Target.from_triple(target.triple).create_target_machine(
+        cpu=target.cpu, features=target.features, opt=opt_level, reloc="pic",
+        codemodel="default")
+
+
+def is_lowered(module: ModuleOp) -> bool:
+    return all(isinstance(op, llvm.FuncOp | llvm.GlobalOp) for op in module.ops)
+
+
+def lowered(module: ModuleOp) -> ModuleOp:
+    """`module` if it is already in the llvm dialect, else a lowered copy."""
+    if is_lowered(module):
+        return module
+    copy = module.clone()
+    LowerToLLVMPass().apply(Context(allow_unregistered=True), copy)
+    return copy
+
+
+def parse_llvm(module: ModuleOp, tm: llb.TargetMachine) -> llb.ModuleRef:
+    """Translate (xDSL -> llvmlite IR text -> LLVM) and verify."""
+    start = time.perf_counter()
+    ir_module = convert_module(lowered(module), fallback_target_triple=tm.triple,
+                               data_layout=str(tm.target_data))
+    text = str(ir_module)
+    try:
+        parsed = llb.parse_assembly(text)
+        parsed.verify()
+    except RuntimeError as err:
+        raise CompileError(f"LLVM rejected the translated module: {err}") from None
+    log.debug("translated to LLVM in %.1f ms", 1e3 * (time.perf_counter() - start))
+    return parsed
+
+
+def optimize(parsed: llb.ModuleRef, tm: llb.TargetMachine, opt_level: int) -> None:
+    """Run `default<O{opt_level}>` in place, vectorisers on from O2."""
+    if opt_level == 0:
+        return
+    start = time.perf_counter()
+    pto = llb.create_pipeline_tuning_options(speed_level=opt_level)
+    pto.loop_vectorization = opt_level >= 2
+    pto.slp_vectorization = opt_level >= 2
+    pb = llb.create_pass_builder(tm, pto)
+    try:
+        pb.getModulePassManager().run(parsed, pb)
+    finally:
+        pb.close()
+    log.debug("LLVM O%d in %.1f ms", opt_level, 1e3 * (time.perf_counter() - start))
+
+
+def llvm_ir_text(module: ModuleOp, target: Target, opt_level: int = 0) -> str:
+    tm = target_machine(target, opt_level)
+    parsed = parse_llvm(module, tm)
+    optimize(parsed, tm, opt_level)
+    return str(parsed)
+
+
+def assembly_text(module: ModuleOp, target: Target, opt_level: int = 3) -> str:
+    tm = target_machine(target, opt_level)
+    parsed = parse_llvm(module, tm)
+    optimize(parsed, tm, opt_level)
+    return tm.emit_assembly(parsed)
+
+
+def compile_to_object(module: ModuleOp, target: Target, opt_level: int = 3) -> bytes:
+    tm = target_machine(target, opt_level)
+    parsed = parse_llvm(module, tm)
+    optimize(parsed, tm, opt_level)
+    start = time.perf_counter()
+    obj = tm.emit_object(parsed)
+    log.debug("LLVM codegen in %.1f ms (%d bytes)", 1e3 * (time.perf_counter() - start), len(obj))
+    return obj
