@@ -257,23 +257,30 @@ class GraphConverter:
         self.define(op.Y, Node("max", (self.expr(op.X, out), Node("const", value=0.0))))
 
     def on_add(self, op: onnx.AddOp) -> None:
-        out = shape_of(op.C)
-        for this, other in ((op.A, op.B), (op.B, op.A)):
+        self.add(op.A, op.B, op.C)
+
+    def add(self, a: SSAValue, b: SSAValue, result: SSAValue) -> None:
+        """result = a + b, as a conv's residual epilogue if one side is a pending conv."""
+        out = shape_of(result)
+        for this, other in ((a, b), (b, a)):
             pending = self.pending.get(this)
             if (isinstance(pending, PendingConv) and pending.residual is None
                     and pending.activation == "none" and this is not other
                     and shape_of(other) == out == shape_of(this)):
                 del self.pending[this]
                 pending.residual = self.materialize(other)
-                self.define(op.C, pending)
+                self.define(result, pending)
                 return
-        self.define(op.C, Node("add", (self.expr(op.A, out), self.expr(op.B, out))))
+        self.define(result, Node("add", (self.expr(a, out), self.expr(b, out))))
 
     def on_mul(self, op: onnx.MulOp) -> None:
         out = shape_of(op.C)
         self.define(op.C, Node("mul", (self.expr(op.A, out), self.expr(op.B, out))))
 
     def on_sum(self, op: onnx.SumOp) -> None:
+        if len(op.data_0) == 2:
+            self.add(op.data_0[0], op.data_0[1], op.sum)
+            return
         out = shape_of(op.sum)
         terms = [self.expr(v, out) for v in op.data_0]
         expr = terms[0]
