@@ -1,0 +1,46 @@
+"""The `loops` stage: each kernel-dialect compute op becomes explicit scf/arith/memref loops.
+
+`lower_kernel(op)` emits the loops just before `op` (which must sit in a `func.func`) and
+erases it. The emitted IR uses only the ops the LLVM lowering accepts: scf.for/if/yield,
+scalar arith and math, memref.load/store on the function's arguments (no allocation).
+One module per op family holds its emitter; `EMITTERS` maps op class to emitter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from xdsl.ir import Operation
+from xdsl.rewriter import Rewriter
+
+from tcompiler.codegen.loops.builder import LoopBuilder
+from tcompiler.codegen.loops.conv import emit_conv
+from tcompiler.codegen.loops.elementwise import emit_concat, emit_copy, emit_map, emit_transpose
+from tcompiler.codegen.loops.gemm import emit_gemm
+from tcompiler.codegen.loops.lrn import emit_lrn
+from tcompiler.codegen.loops.pool import emit_pool
+from tcompiler.codegen.loops.softmax import emit_softmax
+from tcompiler.dialects import kernel
+
+EMITTERS: dict[type[Operation], Callable[[LoopBuilder, Any], None]] = {
+    kernel.ConvOp: emit_conv,
+    kernel.GemmOp: emit_gemm,
+    kernel.PoolOp: emit_pool,
+    kernel.MapOp: emit_map,
+    kernel.SoftmaxOp: emit_softmax,
+    kernel.LRNOp: emit_lrn,
+    kernel.TransposeOp: emit_transpose,
+    kernel.ConcatOp: emit_concat,
+    kernel.CopyOp: emit_copy,
+}
+
+
+def lower_kernel(op: Operation) -> bool:
+    """Replace kernel op `op` by loops; False (and no change) if `op` is not a kernel op."""
+    emitter = EMITTERS.get(type(op))
+    if emitter is None:
+        return False
+    emitter(LoopBuilder.before(op), op)
+    Rewriter.erase_op(op)
+    return True

@@ -1,0 +1,242 @@
+"""A loop-nest builder for the `loops` stage: emits scf/arith/math/memref ops before an anchor.
+
+Index expressions are `Idx = int | SSAValue`. Python ints fold while building (`x + 0`,
+`x * 1`, `x * 0`, `int op int`), so the static parts of an address cost no ops. A loop whose
+trip count is statically 1 is not emitted (its body gets the lower bound as an int) and one
+whose trip count is statically <= 0 emits nothing. Constants are hoisted to the start of the
+function's entry block and shared.
+
+Bodies are callbacks: `b.loop(lo, hi, lambda b, i: ...)` hands the body a builder that
+appends inside the new `scf.for`; `b.reduce(lo, hi, init, body)` threads one `iter_args`
+value and returns the loop's result.
+
+Only ops of the lowering contract are emitted: scf.for/yield, index and f32 arith, math,
+memref.load/store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from xdsl.dialects import arith, func, memref, scf
+from xdsl.dialects.builtin import FloatAttr, IndexType, IntegerAttr, f32, i64
+from xdsl.ir import Attribute, Block, Operation, SSAValue
+
+Idx = int | SSAValue
+LoopBody = Callable[["LoopBuilder", Idx], None]
+ReduceBody = Callable[["LoopBuilder", Idx, SSAValue], SSAValue]
+NestBody = Callable[["LoopBuilder", list[Idx]], None]
+ReduceNestBody = Callable[["LoopBuilder", list[Idx], SSAValue], SSAValue]
+
+
+@dataclass
+class _Constants:
+    """Constants of one function, inserted at the top of its entry block."""
+
+    block: Block
+    cache: dict[tuple[float | int, Attribute], SSAValue] = field(default_factory=dict)
+
+    def get(self, value: float | int, type_: Attribute) -> SSAValue:
+        key = (value, type_)
+        if key in self.cache:
+            return self.cache[key]
+        if isinstance(type_, IndexType):
+            op = arith.ConstantOp(IntegerAttr(int(value), type_))
+        else:
+            op = arith.ConstantOp(FloatAttr(float(value), type_))
+        first = self.block.first_op
+        if first is None:
+            self.block.add_op(op)
+        else:
+            self.block.insert_op_before(op, first)
+        self.cache[key] = op.result
+        return op.result
+
+
+class LoopBuilder:
+    """Appends ops to `block` before `anchor` (or at its end when `anchor` is None)."""
+
+    def __init__(self, block: Block, anchor: Operation | None, constants: _Constants):
+        self.block, self.anchor, self.constants = block, anchor, constants
+
+    @staticmethod
+    def before(op: Operation) -> LoopBuilder:
+        """A builder emitting just before `op`, which sits in a `func.func`."""
+        function = op.parent_op()
+        assert isinstance(function, func.FuncOp) and op.parent_block() is not None
+        return LoopBuilder(op.parent_block(), op, _Constants(function.body.blocks.first))
+
+    def insert(self, op: Operation) -> Operation:
+        if self.anchor is None:
+            self.block.add_op(op)
+        else:
+            self.block.insert_op_before(op, self.anchor)
+        return op
+
+    def _inner(self, block: Block) -> LoopBuilder:
+        return LoopBuilder(block, None, self.constants)
+
+    # ------------------------------------------------------------------ values
+
+    def index(self, value: Idx) -> SSAValue:
+        return self.constants.get(value, IndexType()) if isinstance(value, int) else value
+
+    def f32(self, value: float) -> SSAValue:
+        return self.constants.get(float(value), f32)
+
+    # ------------------------------------------------------------------ index arithmetic
+
+    def add(self, a: Idx, b: Idx) -> Idx:
+        if isinstance(a, int) and isinstance(b, int):
+            return a + b
+        if a == 0:
+            return b
+        if b == 0:
+            return a
+        return self.insert(arith.AddiOp(self.index(a), self.index(b))).results[0]
+
+    def sub(self, a: Idx, b: Idx) -> Idx:
+        if isinstance(a, int) and isinstance(b, int):
+            return a - b
+        if b == 0:
+            return a
+        return self.insert(arith.SubiOp(self.index(a), self.index(b))).results[0]
+
+    def mul(self, a: Idx, b: Idx) -> Idx:
+        if isinstance(a, int) and isinstance(b, int):
+            return a * b
+        if a == 0 or b == 0:
+            return 0
+        if a == 1:
+            return b
+        if b == 1:
+            return a
+        return self.insert(arith.MuliOp(self.index(a), self.index(b))).results[0]
+
+    def ceildiv(self, a: Idx, b: int) -> Idx:
+        if isinstance(a, int):
+            return -(-a // b)
+        if b == 1:
+            return a
+        return self.insert(arith.CeilDivSIOp(a, self.index(b))).results[0]
+
+    def floordiv(self, a: Idx, b: int) -> Idx:
+        if isinstance(a, int):
+            return a // b
+        if b == 1:
+            return a
+        return self.insert(arith.FloorDivSIOp(a, self.index(b))).results[0]
+
+    def rem(self, a: Idx, b: int) -> Idx:
+        if isinstance(a, int):
+            return a % b
+        if b == 1:
+            return 0
+        return self.insert(arith.RemSIOp(a, self.index(b))).results[0]
+
+    def min(self, a: Idx, b: Idx) -> Idx:
+        if isinstance(a, int) and isinstance(b, int):
+            return min(a, b)
+        return self.insert(arith.MinSIOp(self.index(a), self.index(b))).results[0]
+
+    def max(self, a: Idx, b: Idx) -> Idx:
+        if isinstance(a, int) and isinstance(b, int):
+            return max(a, b)
+        return self.insert(arith.MaxSIOp(self.index(a), self.index(b))).results[0]
+
+    # ------------------------------------------------------------------ f32 arithmetic
+
+    def fop(self, op_type: Callable[[SSAValue, SSAValue], Operation], a: SSAValue,
+            b: SSAValue) -> SSAValue:
+        return self.insert(op_type(a, b)).results[0]
+
+    def fadd(self, a: SSAValue, b: SSAValue) -> SSAValue:
+        return self.fop(arith.AddfOp, a, b)
+
+    def fmul(self, a: SSAValue, b: SSAValue) -> SSAValue:
+        return self.fop(arith.MulfOp, a, b)
+
+    def unary(self, op_type: type[Operation], a: SSAValue) -> SSAValue:
+        return self.insert(op_type(a)).results[0]  # pyright: ignore[reportCallIssue]
+
+    def scale(self, a: SSAValue, factor: float) -> SSAValue:
+        """`a * factor`, or `a` itself when the factor is 1."""
+        return a if factor == 1.0 else self.fmul(a, self.f32(factor))
+
+    def to_f32(self, a: Idx) -> SSAValue:
+        """An index as f32 (index_cast to i64, then sitofp)."""
+        if isinstance(a, int):
+            return self.f32(float(a))
+        wide = self.insert(arith.IndexCastOp(a, i64)).results[0]
+        return self.insert(arith.SIToFPOp(wide, f32)).results[0]
+
+    def relu(self, a: SSAValue) -> SSAValue:
+        return self.fop(arith.MaximumfOp, a, self.f32(0.0))
+
+    # ------------------------------------------------------------------ memory
+
+    def load(self, ref: SSAValue, indices: Sequence[Idx]) -> SSAValue:
+        return self.insert(memref.LoadOp.get(ref, [self.index(i) for i in indices])).results[0]
+
+    def store(self, value: SSAValue, ref: SSAValue, indices: Sequence[Idx]) -> None:
+        self.insert(memref.StoreOp.get(value, ref, [self.index(i) for i in indices]))
+
+    # ------------------------------------------------------------------ loops
+
+    def loop(self, lo: Idx, hi: Idx, body: LoopBody, step: int = 1) -> None:
+        """`for i in range(lo, hi, step): body(builder, i)`."""
+        if isinstance(lo, int) and isinstance(hi, int):
+            if hi <= lo:
+                return
+            if hi - lo <= step:
+                body(self, lo)
+                return
+        block = Block(arg_types=[IndexType()])
+        body(self._inner(block), block.args[0])
+        block.add_op(scf.YieldOp())
+        self.insert(scf.ForOp(self.index(lo), self.index(hi), self.index(step), [], block))
+
+    def reduce(self, lo: Idx, hi: Idx, init: SSAValue, body: ReduceBody) -> SSAValue:
+        """`acc = init; for i in range(lo, hi): acc = body(builder, i, acc)`; returns acc."""
+        if isinstance(lo, int) and isinstance(hi, int):
+            if hi <= lo:
+                return init
+            if hi - lo == 1:
+                return body(self, lo, init)
+        block = Block(arg_types=[IndexType(), init.type])
+        result = body(self._inner(block), block.args[0], block.args[1])
+        block.add_op(scf.YieldOp(result))
+        loop = self.insert(scf.ForOp(self.index(lo), self.index(hi), self.index(1), [init], block))
+        return loop.results[0]
+
+    def nest(self, bounds: Sequence[tuple[Idx, Idx]] | Sequence[int], body: NestBody) -> None:
+        """Nested loops, outermost first; `bounds` are (lo, hi) pairs or extents."""
+        ranges = [(0, b) if isinstance(b, int) else b for b in bounds]
+
+        def level(b: LoopBuilder, depth: int, ivs: list[Idx]) -> None:
+            if depth == len(ranges):
+                body(b, ivs)
+                return
+            lo, hi = ranges[depth]
+            b.loop(lo, hi, lambda b2, i: level(b2, depth + 1, [*ivs, i]))
+
+        level(self, 0, [])
+
+    def reduce_nest(self, ranges: Sequence[tuple[Idx, Idx]], init: SSAValue,
+                    body: ReduceNestBody) -> SSAValue:
+        """Nested `reduce` loops over `ranges` (outermost first) threading one value."""
+
+        def level(b: LoopBuilder, depth: int, ivs: list[Idx], acc: SSAValue) -> SSAValue:
+            if depth == len(ranges):
+                return body(b, ivs, acc)
+            lo, hi = ranges[depth]
+            return b.reduce(lo, hi, acc, lambda b2, i, a: level(b2, depth + 1, [*ivs, i], a))
+
+        return level(self, 0, [], init)
+
+
+def broadcast_indices(ivs: Sequence[Idx], shape: Sequence[int]) -> list[Idx]:
+    """Indices into a numpy-broadcast operand of `shape` for output indices `ivs`."""
+    lead = len(ivs) - len(shape)
+    return [0 if extent == 1 else ivs[lead + d] for d, extent in enumerate(shape)]

@@ -1,0 +1,74 @@
+"""Loops for kernel.conv: Y = act(conv(X, W) + B + R), N-d, grouped, strided, dilated, padded.
+
+Loop order (direct convolution, output-plane accumulation):
+
+    for n, g, ocl:                              oc = g * C_out/group + ocl
+      Y[n, oc, :] = B[oc] (or 0)                 (nest over the output plane)
+      for icl, k_0 .. k_{s-1}:                  ic = g * C_in/group + icl
+        w = W[oc, icl, k...]
+        for o_0 in [lo_0, hi_0) ... o_{s-1} in [lo_{s-1}, hi_{s-1}):
+          Y[n, oc, o...] += w * X[n, ic, o*stride - pad_begin + k*dilation ...]
+      if R or relu: Y[n, oc, :] = act(Y[n, oc, :] + R[n, oc, :])
+
+For each spatial dim, [lo, hi) is the range of outputs whose input position is inside X
+for this kernel offset, computed with ceildivsi/floordivsi, so padding is never read and the
+innermost loop (output width, contiguous for stride 1) has no bounds checks: LLVM vectorizes it.
+Loops of extent 1 (batch 1, group 1, 1x1 kernels) are not emitted.
+"""
+
+from __future__ import annotations
+
+from xdsl.ir import SSAValue
+
+from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.dialects.kernel import ConvOp, int_values, shape
+
+
+def valid_range(b: LoopBuilder, k: Idx, out: int, inp: int, stride: int, pad: int,
+                dilation: int) -> tuple[Idx, Idx]:
+    """Outputs o in [lo, hi) with 0 <= o*stride - pad + k*dilation < inp, clipped to [0, out)."""
+    offset = b.sub(pad, b.mul(k, dilation))  # o*stride >= offset
+    lo = b.max(b.ceildiv(offset, stride), 0)
+    hi = b.min(b.add(b.floordiv(b.add(offset, inp - 1), stride), 1), out)
+    return lo, hi
+
+
+def emit_conv(b: LoopBuilder, op: ConvOp) -> None:
+    x, w, y = shape(op.X), shape(op.W), shape(op.Y)
+    strides, dilations, pads = int_values(op.strides), int_values(op.dilations), int_values(op.pads)
+    spatial, group = len(x) - 2, op.group.value.data
+    cout_g, cin_g = y[1] // group, w[1]
+    relu = op.activation is not None and op.activation.data == "relu"
+
+    def per_output_channel(b: LoopBuilder, n: Idx, g: Idx, ocl: Idx) -> None:
+        oc = b.add(b.mul(g, cout_g), ocl)
+        init = b.load(op.B, [oc]) if op.B is not None else b.f32(0.0)
+        b.nest(y[2:], lambda b, o: b.store(init, op.Y, [n, oc, *o]))
+
+        def per_tap(b: LoopBuilder, icl: Idx, ks: list[Idx]) -> None:
+            ic = b.add(b.mul(g, cin_g), icl)
+            weight = b.load(op.W, [oc, icl, *ks])
+            ranges = [valid_range(b, ks[d], y[2 + d], x[2 + d], strides[d], pads[d], dilations[d])
+                      for d in range(spatial)]
+            shifts = [b.sub(b.mul(ks[d], dilations[d]), pads[d]) for d in range(spatial)]
+
+            def accumulate(b: LoopBuilder, o: list[Idx]) -> None:
+                pos = [b.add(b.mul(o[d], strides[d]), shifts[d]) for d in range(spatial)]
+                product = b.fmul(weight, b.load(op.X, [n, ic, *pos]))
+                b.store(b.fadd(b.load(op.Y, [n, oc, *o]), product), op.Y, [n, oc, *o])
+
+            b.nest(ranges, accumulate)
+
+        b.nest([cin_g, *w[2:]], lambda b, iv: per_tap(b, iv[0], iv[1:]))
+        if op.R is None and not relu:
+            return
+
+        def epilogue(b: LoopBuilder, o: list[Idx]) -> None:
+            value: SSAValue = b.load(op.Y, [n, oc, *o])
+            if op.R is not None:
+                value = b.fadd(value, b.load(op.R, [n, oc, *o]))
+            b.store(b.relu(value) if relu else value, op.Y, [n, oc, *o])
+
+        b.nest(y[2:], epilogue)
+
+    b.nest([y[0], group, cout_g], lambda b, iv: per_output_channel(b, *iv))

@@ -1,0 +1,64 @@
+"""Loops for kernel.pool (max / avg), N-d, strided, dilated, padded; Y's shape is given.
+
+    for n, c, o_0 .. o_{s-1}:                 (output row-major)
+      per dim d: start = o_d*stride - pad_begin; window taps k in [lo_d, hi_d), the taps whose
+                 input position start + k*dilation lies inside X (ceildivsi/floordivsi)
+      acc = reduce over the taps (scf.for iter_args): maxnumf, or addf
+      max: Y = acc (initial value: the lowest finite f32, as onnxruntime)
+      avg: Y = acc / count, count = prod_d (hi_d - lo_d) (count_include_pad = 0), or with
+           count_include_pad = 1 the taps inside the padded extent [-pad_begin, in + pad_end):
+           prod_d min(K_d, floordiv(in + pad_end - 1 - start, dilation) + 1). Taps that ceil_mode
+           pushes beyond the end padding are not counted (onnxruntime does the same).
+
+Padding is never read. Max ignores NaN inputs like onnxruntime's `x > acc` update (maxnumf).
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects import arith
+from xdsl.ir import SSAValue
+
+from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.dialects.kernel import PoolOp, int_values, shape
+
+LOWEST_F32 = -3.4028234663852886e38
+
+
+def emit_pool(b: LoopBuilder, op: PoolOp) -> None:
+    x, y = shape(op.X), shape(op.Y)
+    kernel, strides = int_values(op.kernel_shape), int_values(op.strides)
+    dilations, pads = int_values(op.dilations), int_values(op.pads)
+    spatial, is_max = len(x) - 2, op.kind.data == "max"
+    include_pad = op.count_include_pad.value.data != 0
+
+    def window(b: LoopBuilder, ivs: list[Idx]) -> None:
+        n, c, o = ivs[0], ivs[1], ivs[2:]
+        starts = [b.sub(b.mul(o[d], strides[d]), pads[d]) for d in range(spatial)]
+        ranges: list[tuple[Idx, Idx]] = []
+        for d in range(spatial):
+            lo = b.max(b.ceildiv(b.sub(0, starts[d]), dilations[d]), 0)
+            hi = b.min(b.add(b.floordiv(b.sub(x[2 + d] - 1, starts[d]), dilations[d]), 1), kernel[d])
+            ranges.append((lo, hi))
+
+        def tap(b: LoopBuilder, ks: list[Idx], acc: SSAValue) -> SSAValue:
+            pos = [b.add(starts[d], b.mul(ks[d], dilations[d])) for d in range(spatial)]
+            value = b.load(op.X, [n, c, *pos])
+            return b.fop(arith.MaxnumfOp if is_max else arith.AddfOp, acc, value)
+
+        acc = b.reduce_nest(ranges, b.f32(LOWEST_F32 if is_max else 0.0), tap)
+        if not is_max:
+            acc = b.fop(arith.DivfOp, acc, b.to_f32(count(b, starts, ranges)))
+        b.store(acc, op.Y, ivs)
+
+    def count(b: LoopBuilder, starts: list[Idx], ranges: list[tuple[Idx, Idx]]) -> Idx:
+        total: Idx = 1
+        for d in range(spatial):
+            if include_pad:
+                end = x[2 + d] + pads[spatial + d] - 1
+                extent = b.min(b.add(b.floordiv(b.sub(end, starts[d]), dilations[d]), 1), kernel[d])
+            else:
+                extent = b.sub(ranges[d][1], ranges[d][0])
+            total = b.mul(total, extent)
+        return total
+
+    b.nest(y, window)
