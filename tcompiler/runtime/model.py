@@ -26,15 +26,11 @@ from typing import Any
 import numpy as np
 
 from tcompiler.artifact import program_problem
+from tcompiler.codegen.jit import load_objects
 from tcompiler.errors import ArtifactError, TcError
 from tcompiler.program import Buffer, Program, TensorSpec
 from tcompiler.runtime.inputs import bind_inputs
 from tcompiler.weights import ALIGNMENT
-
-try:  # the codegen JIT is the loader; the stand-in goes once it lands
-    from tcompiler.codegen.jit import load_objects  # type: ignore[import-not-found]
-except ImportError:
-    from tcompiler.runtime._jit import load_objects
 
 Kernel = Any  # a ctypes CFUNCTYPE instance
 

@@ -7,6 +7,7 @@ z = a * w, through two arena buffers. Kernels `add` and `scale` live in two obje
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import llvmlite.binding as llb
@@ -14,6 +15,8 @@ import numpy as np
 import pytest
 
 from tcompiler.artifact import write_artifact
+from tcompiler.codegen.llvm_backend import target_machine
+from tcompiler.codegen.target import Target
 from tcompiler.program import Buffer, Program, Step, TensorSpec
 from tcompiler.weights import WeightStore
 
@@ -43,18 +46,18 @@ exit:
 
 
 def host_target() -> dict[str, str]:
-    return {"triple": llb.get_process_triple(), "cpu": llb.get_host_cpu_name(),
-            "features": llb.get_host_cpu_features().flatten()}
+    return asdict(Target.host())
+
+
+def object_from_ir(text: str) -> bytes:
+    machine = target_machine(Target.host())
+    module = llb.parse_assembly(text)
+    module.verify()
+    return bytes(machine.emit_object(module))
 
 
 def emit_object(name: str, op: str) -> bytes:
-    llb.initialize_native_target()
-    llb.initialize_native_asmprinter()
-    module = llb.parse_assembly(ELEMENTWISE.format(name=name, op=op, n=N))
-    module.verify()
-    machine = llb.Target.from_default_triple().create_target_machine(
-        cpu=llb.get_host_cpu_name(), opt=2, reloc="pic")
-    return bytes(machine.emit_object(module))
+    return object_from_ir(ELEMENTWISE.format(name=name, op=op, n=N))
 
 
 def weight_values() -> np.ndarray:
@@ -114,6 +117,11 @@ def sample() -> Callable[[int], tuple[np.ndarray, np.ndarray]]:
         return (rng.standard_normal(SHAPE).astype(np.float32),
                 rng.standard_normal(SHAPE).astype(np.float32))
     return make
+
+
+@pytest.fixture
+def compile_ir() -> Callable[[str], bytes]:
+    return object_from_ir
 
 
 @pytest.fixture

@@ -52,6 +52,28 @@ def test_kernel_missing_from_its_object(program: Program) -> None:
         CompiledModel(program)
 
 
+UNRESOLVED = """
+declare void @nosuch_external(ptr)
+
+define void @add(ptr %x, ptr %y, ptr %o) {
+  call void @nosuch_external(ptr %o)
+  ret void
+}
+"""
+
+
+def test_unresolved_symbol(program: Program, compile_ir: Callable[[str], bytes]) -> None:
+    program.objects["add"] = compile_ir(UNRESOLVED)
+    with pytest.raises(ArtifactError, match="cannot load kernels: .*nosuch_external"):
+        CompiledModel(program)
+
+
+def test_garbage_object(program: Program) -> None:
+    program.objects["scale"] = b"\x7fELF garbage"
+    with pytest.raises(ArtifactError, match="model: cannot load kernels: not a loadable object"):
+        CompiledModel(program)
+
+
 def test_tcompiler_load(artifact: Path, sample: Sample, reference: Reference) -> None:
     a, b = sample(2)
     model = tcompiler.load(artifact)
