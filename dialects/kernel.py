@@ -175,7 +175,7 @@ class ConvOp(_KernelOp):
     irdl_options = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
     assembly_format = (
         "$X `,` $W (`bias` $B^)? (`residual` $R^)? `->` $Y attr-dict `:` "
-        "type($X) `,` type($W) (`,` type($B)^)? (`,` type($R)^)? `->` type($Y)"
+        "type($X) `,` type($W) (`bias` type($B)^)? (`residual` type($R)^)? `->` type($Y)"
     )
 
     def verify_(self) -> None:
@@ -211,7 +211,7 @@ class GemmOp(_KernelOp):
     activation = opt_prop_def(StringAttr)
     assembly_format = (
         "$A `,` $B (`bias` $C^)? `->` $Y attr-dict `:` "
-        "type($A) `,` type($B) (`,` type($C)^)? `->` type($Y)"
+        "type($A) `,` type($B) (`bias` type($C)^)? `->` type($Y)"
     )
 
     def verify_(self) -> None:

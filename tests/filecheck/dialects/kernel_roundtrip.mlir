@@ -4,7 +4,7 @@
 builtin.module {
   func.func @conv_0(%x: memref<1x3x8x8xf32>, %w: memref<4x3x3x3xf32>, %b: memref<4xf32>, %y: memref<1x4x8x8xf32>) attributes {tcc.kernel} {
     // CHECK: kernel.conv %{{.*}}, %{{.*}} bias %{{.*}} -> %{{.*}} {{.*}}activation = "relu"
-    kernel.conv %x, %w bias %b -> %y {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, activation = "relu"} : memref<1x3x8x8xf32>, memref<4x3x3x3xf32>, memref<4xf32> -> memref<1x4x8x8xf32>
+    kernel.conv %x, %w bias %b -> %y {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, activation = "relu"} : memref<1x3x8x8xf32>, memref<4x3x3x3xf32> bias memref<4xf32> -> memref<1x4x8x8xf32>
     func.return
   }
   func.func @map_0(%a: memref<1x4x8x8xf32>, %s: memref<4x1x1xf32>, %y: memref<1x4x8x8xf32>) attributes {tcc.kernel} {
