@@ -94,6 +94,13 @@ def randomize(model: onnx.ModelProto, seed: int = 0) -> onnx.ModelProto:
             graph.initializer[i].CopyFrom(numpy_helper.from_array(
                 _random_weight(array.shape, role, rng).astype(np.float32), init.name))
     graph.initializer.extend(new_inits)
+    used = {name for node in graph.node for name in node.input}
+    unused = [i for i in graph.initializer if i.name not in used]
+    for init in unused:
+        graph.initializer.remove(init)
+    dropped = {i.name for i in unused}
+    for info in [i for i in graph.input if i.name in dropped]:
+        graph.input.remove(info)
     if model.ir_version < 4:
         names = {i.name for i in graph.input}
         for init in new_inits:
@@ -111,8 +118,12 @@ def with_logits(model: onnx.ModelProto) -> onnx.ModelProto:
     for node in reversed(graph.node):
         if node.op_type == "Softmax" and node.output[0] in outputs:
             logits = node.input[0]
+            inferred = onnx.shape_inference.infer_shapes(model).graph
+            info = next(v for v in [*inferred.value_info, *inferred.output] if v.name == logits)
             graph.node.append(helper.make_node("Identity", [logits], ["logits"], name="logits"))
-            graph.output.append(helper.make_empty_tensor_value_info("logits"))
+            out = graph.output.add()
+            out.CopyFrom(info)
+            out.name = "logits"
             return model
     raise ValueError("model has no final Softmax")
 
