@@ -1,0 +1,55 @@
+// RUN: tcc-opt %s -p lower-kernels-to-loops | filecheck %s
+
+builtin.module {
+  // A stride-2, padded conv with bias, residual and relu: bias-initialised output plane, then
+  // per (ic, kh, kw) a clipped output range and a check-free innermost loop, then R + relu.
+  func.func @conv_0(%x: memref<1x2x7x7xf32>, %w: memref<4x2x3x3xf32>, %b: memref<4xf32>, %r: memref<1x4x4x4xf32>, %y: memref<1x4x4x4xf32>) attributes {tcc.kernel} {
+    kernel.conv %x, %w bias %b residual %r -> %y {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, activation = "relu"} : memref<1x2x7x7xf32>, memref<4x2x3x3xf32> bias memref<4xf32> residual memref<1x4x4x4xf32> -> memref<1x4x4x4xf32>
+    func.return
+  }
+  // CHECK-LABEL: func.func @conv_0
+  // CHECK-NOT:   kernel.conv
+  // CHECK:       scf.for %[[OC:.*]] = %{{.*}} to %{{.*}} step
+  // CHECK:         %[[BIAS:.*]] = memref.load %{{.*}}[%[[OC]]] : memref<4xf32>
+  // CHECK:         memref.store %[[BIAS]], %{{.*}} : memref<1x4x4x4xf32>
+  // CHECK:         scf.for %[[IC:.*]] = %{{.*}} to %{{.*}} step
+  // CHECK:           scf.for %[[KH:.*]] = %{{.*}} to %{{.*}} step
+  // CHECK:             scf.for %[[KW:.*]] = %{{.*}} to %{{.*}} step
+  // CHECK:               memref.load %{{.*}}[%[[OC]], %[[IC]], %[[KH]], %[[KW]]] : memref<4x2x3x3xf32>
+  // CHECK:               arith.ceildivsi
+  // CHECK:               arith.maxsi
+  // CHECK:               arith.floordivsi
+  // CHECK:               arith.minsi
+  // CHECK:               scf.for
+  // CHECK:                 scf.for
+  // CHECK-NOT:               scf.if
+  // CHECK:                   arith.mulf
+  // CHECK:                   arith.addf
+  // CHECK:                   memref.store
+  // CHECK:         memref.load %{{.*}} : memref<1x4x4x4xf32>
+  // CHECK:         arith.addf
+  // CHECK:         arith.maximumf
+  // CHECK:       func.return
+
+  // A broadcasting map: the body is cloned into the innermost loop; the [4, 1, 1] input is
+  // indexed with the channel index and constant 0 on its broadcast dims.
+  func.func @map_0(%a: memref<1x4x8x8xf32>, %s: memref<4x1x1xf32>, %y: memref<1x4x8x8xf32>) attributes {tcc.kernel} {
+    kernel.map %a, %s -> %y : memref<1x4x8x8xf32>, memref<4x1x1xf32> -> memref<1x4x8x8xf32> {
+    ^bb0(%p: f32, %q: f32):
+      %m = arith.mulf %p, %q : f32
+      kernel.yield %m : f32
+    }
+    func.return
+  }
+  // CHECK-LABEL: func.func @map_0
+  // CHECK:       %[[C0:.*]] = arith.constant 0 : index
+  // CHECK:       scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step
+  // CHECK:         scf.for %[[H:.*]] = %{{.*}} to %{{.*}} step
+  // CHECK:           scf.for %[[W:.*]] = %{{.*}} to %{{.*}} step
+  // CHECK:             %[[P:.*]] = memref.load %{{.*}}[%[[C0]], %[[C]], %[[H]], %[[W]]] : memref<1x4x8x8xf32>
+  // CHECK:             %[[Q:.*]] = memref.load %{{.*}}[%[[C]], %[[C0]], %[[C0]]] : memref<4x1x1xf32>
+  // CHECK:             %[[M:.*]] = arith.mulf %[[P]], %[[Q]] : f32
+  // CHECK:             memref.store %[[M]], %{{.*}}[%[[C0]], %[[C]], %[[H]], %[[W]]]
+  // CHECK-NOT:   kernel.
+  // CHECK:       func.return
+}
