@@ -113,7 +113,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_info(args: argparse.Namespace) -> int:
     from tcompiler.artifact import read_artifact
 
-    program = read_artifact(args.artifact)
+    program = read_artifact(args.artifact, check_host=False)
     meta = program.meta
     print(f"{args.artifact}: {meta.get('model', {}).get('name', '?')} "
           f"(opset {meta.get('model', {}).get('opset', '?')}), "
