@@ -24,13 +24,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from xdsl.dialects.builtin import (
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
     FloatAttr,
     IntegerAttr,
+    IntegerType,
     StringAttr,
     TensorType,
+    f32,
+    i1,
+    i32,
+    i64,
 )
 from xdsl.ir import Attribute, Dialect, Operation, SSAValue
 from xdsl.irdl import (
@@ -83,6 +89,39 @@ def attr_ints(op: Operation, name: str, default: Sequence[int] | None = None) ->
     if isinstance(attr, DenseArrayBase):
         return [int(v) for v in attr.iter_values()]
     return None if default is None else list(default)
+
+
+ELEMENT_TYPES: dict[str, Attribute] = {"float32": f32, "int64": i64, "int32": i32, "bool": i1}
+"""numpy dtype name -> the tensor element type it is in this dialect (the only four allowed)."""
+
+
+def dtype_of(element_type: Attribute) -> np.dtype:
+    """The numpy dtype of an `ELEMENT_TYPES` element type."""
+    for name, ty in ELEMENT_TYPES.items():
+        if ty == element_type:
+            return np.dtype(name)
+    raise ValueError(f"no numpy dtype for element type {element_type}")
+
+
+def dense_attr(array: np.ndarray) -> DenseIntOrFPElementsAttr:
+    """`array` (float32, int64, int32 or bool) as a dense elements attribute."""
+    element_type = ELEMENT_TYPES[array.dtype.name]
+    ty = TensorType(element_type, array.shape)
+    values = array.astype(np.int64).ravel().tolist() if array.dtype == np.bool_ else array.ravel().tolist()
+    return DenseIntOrFPElementsAttr.from_list(ty, values)
+
+
+def dense_value(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
+    """The numpy array a dense elements attribute holds (splats expanded)."""
+    ty = attr.get_element_type()
+    shape = tuple(attr.get_shape())
+    if isinstance(ty, IntegerType) and ty.width.data == 1:
+        flat = np.array(attr.get_values(), dtype=np.int64) != 0
+    else:
+        flat = np.array(attr.get_values(), dtype=dtype_of(ty))
+    if flat.size == 1 and int(np.prod(shape)) != 1:
+        return np.full(shape, flat[0])
+    return flat.reshape(shape)
 
 
 def shape_of(value: SSAValue) -> tuple[int, ...]:

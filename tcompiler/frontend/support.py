@@ -1,0 +1,170 @@
+"""What tcc cannot compile, found up front and reported all at once.
+
+`unsupported_constructs(proto)` returns one line per problem (empty when the model is fine):
+- an op type outside `ONNX_OPS` (with the opset and the nodes using it), except the
+  shape-computation ops in `FOLDABLE_OPS` that do not depend on input data: those are allowed
+  if constant folding removes them (`fold.py`; `unfolded_ops` reports the ones left after
+  folding); a non-default domain;
+- a tensor element type other than float32/int64/int32/bool (float16, float64, ... included);
+- sequence, map, optional or sparse values;
+- training: BatchNormalization with `training_mode=1` or its running-statistics outputs,
+  Dropout whose `training_mode` input is a constant true, a MaxPool whose Indices are used.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import onnx
+from onnx import TensorProto, numpy_helper
+
+from tcompiler.dialects.onnx import ONNX_OPS
+from tcompiler.frontend.load import DEFAULT_DOMAINS, default_opset
+
+SUPPORTED_DTYPES = {
+    TensorProto.FLOAT: "float32",
+    TensorProto.INT64: "int64",
+    TensorProto.INT32: "int32",
+    TensorProto.BOOL: "bool",
+}
+"""ONNX element type -> numpy dtype name, for every element type tcc accepts."""
+
+FOLDABLE_OPS = frozenset({
+    "Shape", "Size", "Gather", "Cast", "Squeeze", "Slice", "Sub", "Div", "Floor", "Ceil",
+    "Range", "Equal", "Where", "Expand", "Neg", "Abs", "Min", "Max", "ReduceProd",
+})
+"""Op types tcc accepts only when they compute constants (shapes) that fold away."""
+
+SHAPE_OPS = frozenset({"Shape", "Size"})
+"""Ops that read only the shape of their input, never its data."""
+
+MAX_LISTED = 8
+
+
+def unsupported_constructs(proto: onnx.ModelProto) -> list[str]:
+    graph = proto.graph
+    opset = default_opset(proto)
+    problems = _op_problems(graph, opset)
+    problems += _type_problems(graph)
+    problems += _training_problems(graph)
+    return problems
+
+
+def unfolded_ops(proto: onnx.ModelProto, opset: int) -> list[str]:
+    """Problems for ops that are left after folding and tcc has no op for (FOLDABLE_OPS)."""
+    users: dict[str, list[str]] = defaultdict(list)
+    for index, node in enumerate(proto.graph.node):
+        if node.op_type not in ONNX_OPS:
+            users[node.op_type].append(node_label(node, index))
+    return [
+        f"{op} (opset {opset}): nodes {_names(nodes)} (supported only when it computes "
+        "constants, e.g. shapes, and these do not fold)"
+        for op, nodes in users.items()
+    ]
+
+
+def node_label(node: onnx.NodeProto, index: int) -> str:
+    """The node's name, or `<op_type>_<index>` for unnamed nodes."""
+    return node.name or f"{node.op_type}_{index}"
+
+
+def _op_problems(graph: onnx.GraphProto, opset: int) -> list[str]:
+    users: dict[str, list[str]] = defaultdict(list)
+    foreign: dict[str, list[str]] = defaultdict(list)
+    dynamic = _data_dependent(graph)
+    for index, node in enumerate(graph.node):
+        reads_data = node.op_type not in SHAPE_OPS and dynamic.intersection(node.input)
+        foldable = node.op_type in FOLDABLE_OPS and not reads_data
+        if node.domain not in DEFAULT_DOMAINS:
+            foreign[f"{node.domain}.{node.op_type}"].append(node_label(node, index))
+        elif node.op_type not in ONNX_OPS and not foldable:
+            users[node.op_type].append(node_label(node, index))
+    lines = [f"{op} (opset {opset}): nodes {_names(nodes)}" for op, nodes in users.items()]
+    lines += [
+        f"{op} (non-default domain '{op.rsplit('.', 1)[0]}'): nodes {_names(nodes)}"
+        for op, nodes in foreign.items()
+    ]
+    return lines
+
+
+def _data_dependent(graph: onnx.GraphProto) -> set[str]:
+    """Values computed from input data (not just from input shapes): they never fold."""
+    weights = {init.name for init in graph.initializer}
+    dynamic = {value.name for value in graph.input if value.name not in weights}
+    for node in graph.node:
+        if node.op_type not in SHAPE_OPS and dynamic.intersection(node.input):
+            dynamic.update(node.output)
+    return dynamic
+
+
+def _type_problems(graph: onnx.GraphProto) -> list[str]:
+    bad: dict[str, list[str]] = defaultdict(list)
+    for info in (*graph.input, *graph.output, *graph.value_info):
+        kind = info.type.WhichOneof("value")
+        if kind == "tensor_type":
+            _check_dtype(info.type.tensor_type.elem_type, info.name, bad)
+        elif kind is not None:
+            bad[f"{kind.removesuffix('_type')} values"].append(info.name)
+    for init in graph.initializer:
+        _check_dtype(init.data_type, init.name, bad)
+    if graph.sparse_initializer:
+        bad["sparse tensors"] += [s.values.name for s in graph.sparse_initializer]
+    for index, node in enumerate(graph.node):
+        for attr in node.attribute:
+            if attr.type == onnx.AttributeProto.TENSOR:
+                _check_dtype(attr.t.data_type, f"{node_label(node, index)}.{attr.name}", bad)
+            elif attr.type == onnx.AttributeProto.SPARSE_TENSOR:
+                bad["sparse tensors"].append(f"{node_label(node, index)}.{attr.name}")
+            elif node.op_type == "Constant" and attr.name in ("value_string", "value_strings"):
+                bad["string tensors"].append(f"{node_label(node, index)}.{attr.name}")
+    return [f"{what}: {_names(names)}" for what, names in bad.items()]
+
+
+def _check_dtype(elem_type: int, name: str, bad: dict[str, list[str]]) -> None:
+    if elem_type in SUPPORTED_DTYPES or elem_type == TensorProto.UNDEFINED:
+        return
+    dtype = TensorProto.DataType.Name(elem_type).lower()
+    bad[f"element type {dtype} (tcc supports float32, int64, int32, bool)"].append(name)
+
+
+def _training_problems(graph: onnx.GraphProto) -> list[str]:
+    constants = _constant_values(graph)
+    consumed = {name for node in graph.node for name in node.input}
+    consumed |= {out.name for out in graph.output}
+    lines: list[str] = []
+    for index, node in enumerate(graph.node):
+        label = node_label(node, index)
+        if node.op_type == "BatchNormalization" and _bn_training(node):
+            lines.append(f"BatchNormalization in training mode: node {label}")
+        elif node.op_type == "Dropout" and _dropout_training(node, constants):
+            lines.append(f"Dropout in training mode (training_mode is true): node {label}")
+        elif node.op_type == "MaxPool" and len(node.output) > 1 and node.output[1] in consumed:
+            lines.append(f"MaxPool Indices output is used: node {label}")
+    return lines
+
+
+def _bn_training(node: onnx.NodeProto) -> bool:
+    mode = next((a.i for a in node.attribute if a.name == "training_mode"), 0)
+    return bool(mode) or any(node.output[1:])
+
+
+def _dropout_training(node: onnx.NodeProto, constants: dict[str, onnx.TensorProto]) -> bool:
+    if len(node.input) < 3 or node.input[2] not in constants:
+        return False
+    return bool(numpy_helper.to_array(constants[node.input[2]]).any())
+
+
+def _constant_values(graph: onnx.GraphProto) -> dict[str, onnx.TensorProto]:
+    values = {init.name: init for init in graph.initializer}
+    for node in graph.node:
+        if node.op_type == "Constant":
+            value = next((a.t for a in node.attribute if a.name == "value"), None)
+            if value is not None:
+                values[node.output[0]] = value
+    return values
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:MAX_LISTED])
+    more = len(names) - MAX_LISTED
+    return f"{shown} (and {more} more)" if more > 0 else shown
