@@ -28,7 +28,7 @@ Per function: `scf` -> `cf` (xDSL's patterns), memref ops -> GEP + load/store (s
 before types change), index -> i64 and memref -> `!llvm.ptr` in place
 (`Rewriter.replace_value_with_new_type`; no TypeConversionPattern), then one walk replacing
 each remaining op by rule (`tcompiler.codegen.lower_scalar`), and finally `func.func` ->
-`llvm.func` with external linkage, `llvm.noalias` on every pointer argument (option
+`llvm.func` (external linkage; internal for private definitions), `llvm.noalias` on every pointer argument (option
 `noalias`), discardable attributes kept. libm callees are declared once at module level.
 """
 
@@ -115,9 +115,11 @@ def lower_signature(op: func.FuncOp, noalias: bool) -> llvm.FuncOp:
     attrs = [DictionaryAttr({"llvm.noalias": UnitAttr()} if noalias and t == ptr else {})
              for t in inputs]
     extra = {k: v for k, v in op.attributes.items() if k not in ("sym_name", "function_type")}
+    private = op.sym_visibility is not None and op.sym_visibility.data == "private"
+    linkage = "internal" if private and op.body.blocks else "external"
     return llvm.FuncOp(
         op.sym_name, llvm.LLVMFunctionType(inputs, outputs[0] if outputs else None),
-        linkage=llvm.LinkageAttr("external"), body=Rewriter.move_region_contents_to_new_regions(op.body),
+        linkage=llvm.LinkageAttr(linkage), body=Rewriter.move_region_contents_to_new_regions(op.body),
         other_props={"arg_attrs": ArrayAttr(attrs)} if inputs else None, extra_attrs=extra)
 
 @dataclass(frozen=True)

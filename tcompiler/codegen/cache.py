@@ -12,6 +12,7 @@ Corrupt entries are the caller's problem only in that `get` returns whatever was
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -21,7 +22,8 @@ from tcompiler.codegen.target import Target
 
 def cache_key(ir_text: str, target: Target, compiler_version: str, opt_level: int = 3) -> str:
     digest = hashlib.sha256()
-    for part in (compiler_version, target.to_json(), str(opt_level), ir_text):
+    for part in (compiler_version, json.dumps(target.to_json(), sort_keys=True), str(opt_level),
+                 ir_text):
         data = part.encode()
         digest.update(len(data).to_bytes(8, "little"))
         digest.update(data)

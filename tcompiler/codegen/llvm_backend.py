@@ -7,7 +7,8 @@
 `module` is either loop-level IR (it is cloned and run through `lower-to-llvm`) or already
 only `llvm.func`/`llvm.mlir.global` ops. Inputs are never mutated. The O-pipeline is LLVM's
 new pass manager `default<O{n}>` with loop and SLP vectorisation on, for `target.cpu` and
-`target.features`. Every function keeps external linkage (its symbol is exported).
+`target.features`. Public functions are exported (external linkage); private definitions
+are internal, so helpers of several kernel objects never clash when loaded together.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import logging
 import time
 
 from llvmlite import binding as llb
+from llvmlite import ir
 from xdsl.backend.llvm.convert import convert_module
 from xdsl.context import Context
 from xdsl.dialects import llvm
@@ -24,7 +26,6 @@ from xdsl.dialects.builtin import ModuleOp
 
 from tcompiler.codegen.target import Target
 from tcompiler.errors import CompileError
-from tcompiler.passes.lower_to_llvm import LowerToLLVMPass
 
 log = logging.getLogger(__name__)
 
@@ -52,16 +53,29 @@ def lowered(module: ModuleOp) -> ModuleOp:
     """`module` if it is already in the llvm dialect, else a lowered copy."""
     if is_lowered(module):
         return module
+    from tcompiler.passes.lower_to_llvm import LowerToLLVMPass  # the pass imports this package
+
     copy = module.clone()
     LowerToLLVMPass().apply(Context(allow_unregistered=True), copy)
     return copy
 
 
+def apply_linkage(module: ModuleOp, ir_module: ir.Module) -> None:
+    """xDSL's translator ignores `llvm.func` linkage; copy non-external linkage over."""
+    for op in module.ops:
+        if isinstance(op, llvm.FuncOp) and op.body.blocks:
+            linkage = op.linkage.linkage.data
+            if linkage != "external":
+                ir_module.get_global(op.sym_name.data).linkage = linkage
+
+
 def parse_llvm(module: ModuleOp, tm: llb.TargetMachine) -> llb.ModuleRef:
     """Translate (xDSL -> llvmlite IR text -> LLVM) and verify."""
     start = time.perf_counter()
-    ir_module = convert_module(lowered(module), fallback_target_triple=tm.triple,
+    llvm_module = lowered(module)
+    ir_module = convert_module(llvm_module, fallback_target_triple=tm.triple,
                                data_layout=str(tm.target_data))
+    apply_linkage(llvm_module, ir_module)
     text = str(ir_module)
     try:
         parsed = llb.parse_assembly(text)

@@ -1,12 +1,14 @@
 """`Target`: the machine code is generated for (triple, CPU name, CPU feature string).
 
 A frozen value: part of every object-cache key and recorded in artifacts, so it round-trips
-through JSON exactly. `Target.host()` asks LLVM for this machine (e.g. cpu "znver5").
+through JSON exactly: `to_json()` is a plain `dict[str, str]` (JSON-serialisable);
+`from_json` takes that dict or its JSON text. `Target.host()` asks LLVM for this machine (e.g. cpu "znver5").
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from llvmlite import binding as llb
@@ -27,10 +29,12 @@ class Target:
             features=llb.get_host_cpu_features().flatten(),
         )
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+    def to_json(self) -> dict[str, str]:
+        return asdict(self)
 
     @staticmethod
-    def from_json(text: str) -> Target:
-        data = json.loads(text)
+    def from_json(data: Mapping[str, str] | str) -> Target:
+        if isinstance(data, str):
+            data = json.loads(data)
+        assert not isinstance(data, str)
         return Target(triple=data["triple"], cpu=data["cpu"], features=data["features"])
