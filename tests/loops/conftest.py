@@ -51,7 +51,8 @@ def build(op_text: str, shapes: list[tuple[int, ...]]) -> ModuleOp:
     module.verify()
     LowerKernelsToLoopsPass().apply(make_context(), module)
     module.verify()
-    bad = {op.name for op in module.walk() if op.name not in ALLOWED | {"builtin.module", "func.func"}}
+    allowed = ALLOWED | {"builtin.module", "func.func"}
+    bad = {op.name for op in module.walk() if op.name not in allowed}
     assert not bad, f"ops outside the lowering contract: {bad}"
     return module
 

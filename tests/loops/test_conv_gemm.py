@@ -69,7 +69,8 @@ def test_conv_bias_residual_relu(run_kernel):
     ref = np.maximum(ref + b[None, :, None, None] + r, 0)
     attrs = ('{strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, '
              'dilations = array<i64: 1, 1>, group = 2 : i64, activation = "relu"}')
-    op = f"kernel.conv %a0, %a1 bias %a2 residual %a3 -> %a4 {attrs} : $0, $1 bias $2 residual $3 -> $4"
+    op = (f"kernel.conv %a0, %a1 bias %a2 residual %a3 -> %a4 {attrs} : "
+          "$0, $1 bias $2 residual $3 -> $4")
     out = run_kernel(op, [x, w, b, r, np.zeros(ref.shape, np.float32)])
     np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-5)
 
@@ -85,7 +86,8 @@ def test_gemm_transposes(run_kernel, trans_a, trans_b):
     b = rand(n, k) if trans_b else rand(k, n)
     c = rand(1, 5)
     ref = 0.5 * ((a.T if trans_a else a) @ (b.T if trans_b else b)) + 2.0 * c
-    attrs = f"{{trans_a = {trans_a} : i64, trans_b = {trans_b} : i64, alpha = 0.5 : f32, beta = 2.0 : f32}}"
+    attrs = (f"{{trans_a = {trans_a} : i64, trans_b = {trans_b} : i64, "
+             "alpha = 0.5 : f32, beta = 2.0 : f32}")
     op = f"kernel.gemm %a0, %a1 bias %a2 -> %a3 {attrs} : $0, $1 bias $2 -> $3"
     out = run_kernel(op, [a, b, c, np.zeros((m, n), np.float32)])
     np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-5)
@@ -106,7 +108,8 @@ def test_gemm_bias_broadcast_relu(run_kernel, c_shape, trans_b):
         bias, types = "bias %a2 ", "$0, $1 bias $2"
     ref = np.maximum(ref, 0)
     out_index = len(args)
-    attrs = (f'{{trans_a = 0 : i64, trans_b = {trans_b} : i64, alpha = 1.0 : f32, beta = 1.5 : f32, '
+    attrs = (f'{{trans_a = 0 : i64, trans_b = {trans_b} : i64, alpha = 1.0 : f32, '
+             'beta = 1.5 : f32, '
              f'activation = "relu"}}')
     op = f"kernel.gemm %a0, %a1 {bias}-> %a{out_index} {attrs} : {types} -> ${out_index}"
     out = run_kernel(op, [*args, np.zeros((3, 5), np.float32)])

@@ -31,24 +31,25 @@ def onnxruntime_node(op_type: str, x: np.ndarray, **attrs) -> np.ndarray:
 
 
 POOL_CASES = {
-    # name: (op type, x shape, kernel, strides, pads, dilations, ceil_mode, count_include_pad)
-    "max_pad": ("MaxPool", (1, 2, 7, 7), [3, 3], [2, 2], [1, 1, 1, 1], [1, 1], 0, 0),
-    "max_ceil_asym": ("MaxPool", (2, 2, 6, 7), [3, 2], [2, 2], [0, 1, 1, 0], [1, 1], 1, 0),
-    "max_dilation": ("MaxPool", (1, 1, 8, 8), [2, 2], [1, 1], [1, 1, 1, 1], [2, 2], 0, 0),
-    "max_1d": ("MaxPool", (1, 3, 9), [3], [2], [1, 1], [1], 1, 0),
-    "avg_exclude_pad": ("AveragePool", (1, 2, 7, 7), [3, 3], [2, 2], [1, 1, 1, 1], [1, 1], 0, 0),
-    "avg_include_pad": ("AveragePool", (1, 2, 7, 7), [3, 3], [2, 2], [1, 1, 1, 1], [1, 1], 0, 1),
-    "avg_ceil_include_pad": ("AveragePool", (1, 2, 6, 6), [3, 3], [2, 2], [1, 1, 1, 1], [1, 1], 1, 1),
-    "avg_ceil_exclude_pad": ("AveragePool", (1, 1, 6, 7), [3, 3], [2, 3], [0, 1, 1, 0], [1, 1], 1, 0),
-    "avg_dilation_include_pad": ("AveragePool", (1, 1, 8, 8), [2, 2], [2, 2], [1, 1, 1, 1], [2, 2], 1, 1),
-    "avg_3d": ("AveragePool", (1, 2, 4, 5, 5), [2, 3, 3], [1, 2, 2], [0, 1, 1, 1, 1, 1], [1, 1, 1], 0, 1),
-    "global_avg": ("AveragePool", (2, 3, 4, 5), [4, 5], [1, 1], [0, 0, 0, 0], [1, 1], 0, 0),
+    # name: (kind, x shape, kernel, strides, pads, dilations, ceil_mode, count_include_pad)
+    "max_pad": ("max", (1, 2, 7, 7), [3, 3], [2, 2], [1, 1, 1, 1], [1, 1], 0, 0),
+    "max_ceil_asym": ("max", (2, 2, 6, 7), [3, 2], [2, 2], [0, 1, 1, 0], [1, 1], 1, 0),
+    "max_dilation": ("max", (1, 1, 8, 8), [2, 2], [1, 1], [1, 1, 1, 1], [2, 2], 0, 0),
+    "max_1d": ("max", (1, 3, 9), [3], [2], [1, 1], [1], 1, 0),
+    "avg_excl_pad": ("avg", (1, 2, 7, 7), [3, 3], [2, 2], [1, 1, 1, 1], [1, 1], 0, 0),
+    "avg_incl_pad": ("avg", (1, 2, 7, 7), [3, 3], [2, 2], [1, 1, 1, 1], [1, 1], 0, 1),
+    "avg_ceil_incl": ("avg", (1, 2, 6, 6), [3, 3], [2, 2], [1, 1, 1, 1], [1, 1], 1, 1),
+    "avg_ceil_excl": ("avg", (1, 1, 6, 7), [3, 3], [2, 3], [0, 1, 1, 0], [1, 1], 1, 0),
+    "avg_dil_incl": ("avg", (1, 1, 8, 8), [2, 2], [2, 2], [1, 1, 1, 1], [2, 2], 1, 1),
+    "avg_3d": ("avg", (1, 2, 4, 5, 5), [2, 3, 3], [1, 2, 2], [0, 1, 1, 1, 1, 1], [1, 1, 1], 0, 1),
+    "global_avg": ("avg", (2, 3, 4, 5), [4, 5], [1, 1], [0, 0, 0, 0], [1, 1], 0, 0),
 }
 
 
 @pytest.mark.parametrize("case", POOL_CASES, ids=list(POOL_CASES))
 def test_pool_matches_onnxruntime(run_kernel, case):
-    op_type, shape, kernel, strides, pads, dilations, ceil_mode, include = POOL_CASES[case]
+    kind, shape, kernel, strides, pads, dilations, ceil_mode, include = POOL_CASES[case]
+    op_type = "MaxPool" if kind == "max" else "AveragePool"
     x = rand(*shape)
     attrs = dict(kernel_shape=kernel, strides=strides, pads=pads, ceil_mode=ceil_mode)
     if op_type == "AveragePool":
@@ -56,9 +57,9 @@ def test_pool_matches_onnxruntime(run_kernel, case):
     if dilations != [1] * len(kernel):
         attrs["dilations"] = dilations
     ref = onnxruntime_node(op_type, x, **attrs)
-    kind = "max" if op_type == "MaxPool" else "avg"
-    op = (f'kernel.pool "{kind}" %a0 -> %a1 {{kernel_shape = {ints(kernel)}, strides = {ints(strides)}, '
-          f"pads = {ints(pads)}, dilations = {ints(dilations)}, count_include_pad = {include} : i64}}"
+    op = (f'kernel.pool "{kind}" %a0 -> %a1 {{kernel_shape = {ints(kernel)}, '
+          f"strides = {ints(strides)}, pads = {ints(pads)}, dilations = {ints(dilations)}, "
+          f"count_include_pad = {include} : i64}}"
           " : $0 -> $1")
     out = run_kernel(op, [x, np.zeros(ref.shape, np.float32)])
     np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6)
@@ -95,7 +96,7 @@ def test_lrn(run_kernel, size):
     if size % 2:
         ort_ref = onnxruntime_node("LRN", x, size=size, alpha=alpha, beta=beta, bias=bias)
         np.testing.assert_allclose(ref, ort_ref, rtol=1e-5, atol=1e-6)
-    op = (f"kernel.lrn %a0 -> %a1 {{size = {size} : i64, alpha = {alpha} : f32, beta = {beta} : f32, "
-          f"bias = {bias} : f32}} : $0 -> $1")
+    op = (f"kernel.lrn %a0 -> %a1 {{size = {size} : i64, alpha = {alpha} : f32, "
+          f"beta = {beta} : f32, bias = {bias} : f32}} : $0 -> $1")
     out = run_kernel(op, [x, np.zeros(x.shape, np.float32)])
     np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6)

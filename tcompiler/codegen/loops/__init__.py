@@ -4,6 +4,10 @@
 erases it. The emitted IR uses only the ops the LLVM lowering accepts: scf.for/if/yield,
 scalar arith and math, memref.load/store on the function's arguments (no allocation).
 One module per op family holds its emitter; `EMITTERS` maps op class to emitter.
+
+Aliasing: map and copy are element-for-element and conv reads R before writing Y at the same
+index, so those may run in place (Y the same buffer as an input of its shape). The other
+kernels use Y as scratch (softmax, lrn, gemm rows) and need Y disjoint from their inputs.
 """
 
 from __future__ import annotations

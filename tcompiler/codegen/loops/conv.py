@@ -3,22 +3,22 @@
 Loop order (direct convolution, output-plane accumulation):
 
     for n, g, ocl:                              oc = g * C_out/group + ocl
-      Y[n, oc, :] = B[oc] (or 0)                 (nest over the output plane)
+      Y[n, oc, :] = B[oc] + R[n, oc, :]          (nest over the output plane; B, R optional)
       for icl, k_0 .. k_{s-1}:                  ic = g * C_in/group + icl
         w = W[oc, icl, k...]
         for o_0 in [lo_0, hi_0) ... o_{s-1} in [lo_{s-1}, hi_{s-1}):
           Y[n, oc, o...] += w * X[n, ic, o*stride - pad_begin + k*dilation ...]
-      if R or relu: Y[n, oc, :] = act(Y[n, oc, :] + R[n, oc, :])
+      if relu: Y[n, oc, :] = max(Y[n, oc, :], 0)
 
 For each spatial dim, [lo, hi) is the range of outputs whose input position is inside X
 for this kernel offset, computed with ceildivsi/floordivsi, so padding is never read and the
 innermost loop (output width, contiguous for stride 1) has no bounds checks: LLVM vectorizes it.
-Loops of extent 1 (batch 1, group 1, 1x1 kernels) are not emitted.
+Loops of extent 1 (batch 1, group 1, 1x1 kernels) are not emitted. R is read before Y is
+written at the same index, so R may be the same buffer as Y (an in-place residual add);
+X and W must not overlap Y.
 """
 
 from __future__ import annotations
-
-from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
 from tcompiler.dialects.kernel import ConvOp, int_values, shape
@@ -42,8 +42,11 @@ def emit_conv(b: LoopBuilder, op: ConvOp) -> None:
 
     def per_output_channel(b: LoopBuilder, n: Idx, g: Idx, ocl: Idx) -> None:
         oc = b.add(b.mul(g, cout_g), ocl)
-        init = b.load(op.B, [oc]) if op.B is not None else b.f32(0.0)
-        b.nest(y[2:], lambda b, o: b.store(init, op.Y, [n, oc, *o]))
+        bias = b.load(op.B, [oc]) if op.B is not None else b.f32(0.0)
+
+        def init(b: LoopBuilder, o: list[Idx]) -> None:
+            value = bias if op.R is None else b.fadd(bias, b.load(op.R, [n, oc, *o]))
+            b.store(value, op.Y, [n, oc, *o])
 
         def per_tap(b: LoopBuilder, icl: Idx, ks: list[Idx]) -> None:
             ic = b.add(b.mul(g, cin_g), icl)
@@ -59,16 +62,9 @@ def emit_conv(b: LoopBuilder, op: ConvOp) -> None:
 
             b.nest(ranges, accumulate)
 
+        b.nest(y[2:], init)
         b.nest([cin_g, *w[2:]], lambda b, iv: per_tap(b, iv[0], iv[1:]))
-        if op.R is None and not relu:
-            return
-
-        def epilogue(b: LoopBuilder, o: list[Idx]) -> None:
-            value: SSAValue = b.load(op.Y, [n, oc, *o])
-            if op.R is not None:
-                value = b.fadd(value, b.load(op.R, [n, oc, *o]))
-            b.store(b.relu(value) if relu else value, op.Y, [n, oc, *o])
-
-        b.nest(y[2:], epilogue)
+        if relu:
+            b.nest(y[2:], lambda b, o: b.store(b.relu(b.load(op.Y, [n, oc, *o])), op.Y, [n, oc, *o]))
 
     b.nest([y[0], group, cout_g], lambda b, iv: per_output_channel(b, *iv))

@@ -17,7 +17,9 @@ import math
 from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices
-from tcompiler.dialects.kernel import ConcatOp, CopyOp, MapOp, TransposeOp, YieldOp, int_values, shape
+from tcompiler.dialects.kernel import (
+    ConcatOp, CopyOp, MapOp, TransposeOp, YieldOp, int_values, shape,
+)
 
 
 def emit_map(b: LoopBuilder, op: MapOp) -> None:
@@ -53,7 +55,8 @@ def emit_concat(b: LoopBuilder, op: ConcatOp) -> None:
     for value in op.inputs:
         start = offset
 
-        def body(b: LoopBuilder, ivs: list[Idx], value: SSAValue = value, start: int = start) -> None:
+        def body(b: LoopBuilder, ivs: list[Idx], value: SSAValue = value,
+                 start: int = start) -> None:
             y_ivs = list(ivs)
             y_ivs[axis] = b.add(ivs[axis], start)
             b.store(b.load(value, ivs), op.Y, y_ivs)

@@ -1,6 +1,7 @@
 """Loops for kernel.lrn (ONNX LRN across channels, dim 1), X = [N, C, rest...]:
 
-    square_sum[n, c, r] = sum_{c' in [c - floor((size-1)/2), c + ceil((size-1)/2)] ∩ [0, C)} X[n, c', r]^2
+    square_sum[n, c, r] = sum of X[n, c', r]^2 over
+        c' in [c - floor((size-1)/2), c + ceil((size-1)/2)] ∩ [0, C)
     Y = X / (bias + alpha / size * square_sum) ^ beta
 
 Loop order: for n, c: Y[n, c, :] = 0; for c' in [lo, hi) (bounds by minsi/maxsi): for r:

@@ -37,7 +37,8 @@ def emit_pool(b: LoopBuilder, op: PoolOp) -> None:
         ranges: list[tuple[Idx, Idx]] = []
         for d in range(spatial):
             lo = b.max(b.ceildiv(b.sub(0, starts[d]), dilations[d]), 0)
-            hi = b.min(b.add(b.floordiv(b.sub(x[2 + d] - 1, starts[d]), dilations[d]), 1), kernel[d])
+            last = b.floordiv(b.sub(x[2 + d] - 1, starts[d]), dilations[d])
+            hi = b.min(b.add(last, 1), kernel[d])
             ranges.append((lo, hi))
 
         def tap(b: LoopBuilder, ks: list[Idx], acc: SSAValue) -> SSAValue:

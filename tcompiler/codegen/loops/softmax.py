@@ -65,7 +65,10 @@ def _middle_axis(b: LoopBuilder, op: SoftmaxOp, outer: list[Idx], extent: int,
         b.store(peak, op.Y, at(0, i))
 
     def normalize(b: LoopBuilder, i: list[Idx]) -> None:
-        total = b.reduce(0, extent, b.f32(0.0), lambda b, a, acc: b.fadd(acc, b.load(op.Y, at(a, i))))
+        def add(b: LoopBuilder, a: Idx, acc: SSAValue) -> SSAValue:
+            return b.fadd(acc, b.load(op.Y, at(a, i)))
+
+        total = b.reduce(0, extent, b.f32(0.0), add)
         b.loop(0, extent, lambda b, a: b.store(
             b.fop(arith.DivfOp, b.load(op.Y, at(a, i)), total), op.Y, at(a, i)))
 
