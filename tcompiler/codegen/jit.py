@@ -6,7 +6,8 @@
 
 Each `JitLibrary` owns one MCJIT engine: libraries are independent, so several may define
 the same symbol names and coexist in one process. Code stays mapped while the `JitLibrary`
-is alive (keep it referenced as long as any address taken from it is used).
+is alive: keep it referenced as long as any raw `address()` taken from it is used
+(`function()` objects hold a reference themselves).
 
 Undefined symbols are resolved against the objects of the same `load_objects` call, then
 the process (libm and libmvec are loaded permanently on first use). Unresolvable symbols
@@ -33,6 +34,7 @@ from tcompiler.errors import TcError
 log = logging.getLogger(__name__)
 
 RUNTIME_LIBRARIES = ("m", "mvec")
+LINKER_SYMBOLS = frozenset({"_GLOBAL_OFFSET_TABLE_"})  # RuntimeDyld provides these itself
 _LOAD_LOCK = threading.Lock()
 
 
@@ -75,9 +77,13 @@ class JitLibrary:
         return address
 
     def function(self, symbol: str, n_pointers: int) -> ctypes._CFuncPtr:
-        """`symbol` as a ctypes `void f(void*, ...)` (the kernel ABI), releasing the GIL."""
+        """`symbol` as a ctypes `void f(void*, ...)` (the kernel ABI), releasing the GIL.
+
+        The function object keeps this library (and so its code) alive."""
         prototype = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * n_pointers))
-        return prototype(self.address(symbol))
+        fn = prototype(self.address(symbol))
+        fn.library = self  # type: ignore[attr-defined]
+        return fn
 
 
 def load_objects(objects: Iterable[bytes], target: Target | None = None) -> JitLibrary:
@@ -92,7 +98,8 @@ def load_objects(objects: Iterable[bytes], target: Target | None = None) -> JitL
             undefined |= undefined_symbols(blob)
     except (ValueError, IndexError) as err:
         raise JitError(f"not a loadable object file: {err}") from None
-    missing = sorted(s for s in undefined - defined if not llb.address_of_symbol(s))
+    missing = sorted(s for s in undefined - defined - LINKER_SYMBOLS
+                     if not llb.address_of_symbol(s))
     if missing:
         raise JitError(f"unresolved symbols: {', '.join(missing)}")
     tm = _jit_target_machine(target or Target.host())

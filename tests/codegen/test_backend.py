@@ -198,3 +198,30 @@ def test_private_helpers_are_internal_and_do_not_clash(host):
     lib.function("a", 1)(x.ctypes.data)
     lib.function("b", 1)(x.ctypes.data)
     np.testing.assert_array_equal(x, np.arange(8, dtype=np.float32) ** 4)
+
+
+ZERO_FILL = """
+builtin.module {
+  func.func @zero(%x: memref<64x100xf32>) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %m = arith.constant 64 : index
+    %n = arith.constant 100 : index
+    %z = arith.constant 0.0 : f32
+    scf.for %i = %c0 to %m step %c1 {
+      scf.for %j = %c0 to %n step %c1 {
+        memref.store %z, %x[%i, %j] : memref<64x100xf32>
+      }
+    }
+    func.return
+  }
+}
+"""
+
+
+def test_libc_calls_from_loop_idioms_resolve(host):
+    obj = compile_to_object(parse(ZERO_FILL), host)
+    assert "memset" in undefined_symbols(obj)  # LLVM turned the loop nest into memset
+    x = np.ones((64, 100), np.float32)
+    load_objects([obj]).function("zero", 1)(x.ctypes.data)
+    assert not x.any()
