@@ -21,6 +21,8 @@ def _registry() -> dict[str, Callable[[], type[ModulePass]]]:
 
 _PASS_TABLE: dict[str, tuple[str, str]] = {
     # name: (module under tcompiler.passes, class)
+    "onnx-canonicalize": ("onnx_canonicalize", "OnnxCanonicalizePass"),
+    "fold-batchnorm": ("fold_batchnorm", "FoldBatchnormPass"),
     "lower-to-llvm": ("lower_to_llvm", "LowerToLLVMPass"),
     "lower-kernels-to-loops": ("lower_kernels_to_loops", "LowerKernelsToLoopsPass"),
     "convert-onnx-to-kernel": ("convert_onnx_to_kernel", "ConvertOnnxToKernelPass"),
