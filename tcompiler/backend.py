@@ -7,8 +7,9 @@
 tcc compiles for static shapes and constant shape tensors. `prepare` checks the model up front
 (unsupported ops raise `NotImplementedError` listing all of them) and compiles on the first
 `run`, specialized to what it is given: symbolic dims take the shapes of the arrays passed,
-and non-float inputs (shapes, axes) are baked in as constants. A later call with other shapes
-or other constant values compiles (and caches) another specialization.
+and non-float inputs (shapes, axes, flags) and Dropout ratios are baked in as constants. A
+later call with other shapes or other constant values compiles (and caches) another
+specialization.
 """
 
 from __future__ import annotations
@@ -32,11 +33,13 @@ class TcompilerRep(BackendRep):
         self.options = options
         initializers = {i.name for i in model.graph.initializer}
         self.input_names = [i.name for i in model.graph.input if i.name not in initializers]
+        self.parameters = _parameter_inputs(model)
         self._compiled: dict[bytes, Any] = {}
 
     def run(self, inputs: Any, **kwargs: Any) -> tuple[np.ndarray, ...]:
         arrays = self._bind(inputs)
-        baked = {n: a for n, a in arrays.items() if a.dtype.type not in _FLOAT}
+        baked = {n: a for n, a in arrays.items()
+                 if a.dtype.type not in _FLOAT or n in self.parameters}
         key = _specialization_key(arrays, baked)
         compiled = self._compiled.get(key)
         if compiled is None:
@@ -57,8 +60,9 @@ class TcompilerRep(BackendRep):
         from tcompiler.runtime import CompiledModel
 
         model = _bake_inputs(self.model, baked)
+        declared = _declared_shapes(self.model)
         shapes = tuple((n, tuple(int(d) for d in a.shape)) for n, a in arrays.items()
-                       if n not in baked)
+                       if n not in baked and declared.get(n) != a.shape)
         options = CompileOptions(input_shapes=shapes, **self.options)
         try:
             program, _ = compile_model(model, options)
@@ -80,10 +84,8 @@ class TcompilerBackend(Backend):
     def prepare(cls, model: onnx.ModelProto, device: str = "CPU", **kwargs: Any) -> TcompilerRep:
         if not cls.supports_device(device):
             raise NotImplementedError(f"tcc compiles for the CPU only, not {device!r}")
-        from tcompiler.frontend import check_support
-
         try:
-            check_support(model)
+            _check_support(model)
         except UnsupportedModelError as err:
             raise NotImplementedError(str(err)) from err
         except TcError as err:
@@ -108,6 +110,38 @@ class TcompilerBackend(Backend):
         opset = kwargs.pop("opset_version", onnx.defs.onnx_opset_version())
         model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", opset)])
         return cls.run_model(model, arrays, device, **kwargs)
+
+
+def _check_support(model: onnx.ModelProto) -> None:
+    """Every construct tcc cannot compile, all at once, before anything is compiled."""
+    from tcompiler.frontend.load import load_model
+    from tcompiler.frontend.support import unsupported_constructs
+
+    loaded = load_model(model)
+    problems = unsupported_constructs(loaded.proto)
+    if problems:
+        raise UnsupportedModelError(problems, model=loaded.name)
+
+
+def _parameter_inputs(model: onnx.ModelProto) -> set[str]:
+    """Float inputs that are hyper-parameters, not data (each Dropout ratio): baked in too."""
+    ratios = {n.input[1] for n in model.graph.node if n.op_type == "Dropout" and len(n.input) > 1}
+    data = {name for n in model.graph.node if n.op_type != "Dropout" for name in n.input}
+    data |= {name for n in model.graph.node if n.op_type == "Dropout" for name in n.input[:1]}
+    return ratios - data - {""}
+
+
+def _declared_shapes(model: onnx.ModelProto) -> dict[str, tuple[int, ...]]:
+    """Inputs whose declared shape is fully static: they need no `input_shapes` override."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for value in model.graph.input:
+        tensor = value.type.tensor_type
+        if not value.type.HasField("tensor_type") or not tensor.HasField("shape"):
+            continue
+        dims = tensor.shape.dim
+        if all(d.HasField("dim_value") for d in dims):
+            shapes[value.name] = tuple(d.dim_value for d in dims)
+    return shapes
 
 
 def _options(kwargs: dict[str, Any]) -> dict[str, Any]:

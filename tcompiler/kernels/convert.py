@@ -20,6 +20,7 @@ from xdsl.dialects.builtin import (
     DenseIntOrFPElementsAttr,
     FloatAttr,
     IntegerAttr,
+    IntegerType,
     MemRefType,
     ModuleOp,
     StringAttr,
@@ -134,9 +135,8 @@ class GraphConverter:
             self.storage[value] = _weight_ref(self.block, owner.weight_name.data, value.type)
             return self.storage[value]
         if isinstance(owner, onnx.ConstantOp):
-            values = np.array(owner.value.get_values(), dtype=np.float64).reshape(shape_of(value))
             name = node_name(owner).replace("/", "_") or "constant"
-            self.storage[value] = self.weight(values, name)
+            self.storage[value] = self.weight(_constant_array(owner), name)
             return self.storage[value]
         pending = self.pending.pop(value, None)
         if pending is None:
@@ -190,8 +190,13 @@ class GraphConverter:
         self.storage[result] = self.materialize(source)
 
     def weight(self, array: np.ndarray, name: str) -> SSAValue:
-        stored = self.weights.add(name, np.ascontiguousarray(array, dtype=np.float32))
-        op = kernel.WeightOp(stored, MemRefType(f32, array.shape))
+        """A weight holding `array`: floats as f32, int64/int32/bool as they are."""
+        dtype = np.dtype(np.float32) if array.dtype.kind == "f" else array.dtype
+        element = _ELEMENT_TYPES.get(dtype.name)
+        if element is None:
+            raise UnsupportedModelError([f"constant {name!r} of element type {dtype.name}"])
+        stored = self.weights.add(name, np.ascontiguousarray(array, dtype=dtype))
+        op = kernel.WeightOp(stored, MemRefType(element, array.shape))
         self.block.add_op(op)
         return op.result
 
@@ -223,9 +228,18 @@ class GraphConverter:
         self.alias(op.results[0], op.operands[0])
 
     def on_dropout(self, op: onnx.DropoutOp) -> None:
-        if op.mask is not None and op.mask.uses:
-            raise UnsupportedModelError([f"Dropout ({node_name(op)}): the mask output is used"])
+        """Inference Dropout (or training with ratio 0) is the identity; its mask all true."""
+        training = _constant_of(self.weights, op.training_mode) if op.training_mode else None
+        ratio = _constant_of(self.weights, op.ratio) if op.ratio else None
+        if op.training_mode is not None and (training is None or training.any()):
+            if ratio is None or ratio.any():
+                raise UnsupportedModelError([
+                    f"Dropout ({node_name(op)}): training mode with a nonzero or unknown ratio "
+                    "(random output)"])
         self.alias(op.output, op.data)
+        if op.mask is not None and op.mask.uses:
+            mask = np.ones(shape_of(op.mask), dtype=np.bool_)
+            self.storage[op.mask] = self.weight(mask, f"{node_name(op) or 'dropout'}.mask")
 
     def on_conv(self, op: onnx.ConvOp) -> None:
         p = conv_props(op)
@@ -417,6 +431,29 @@ def _splat(value: SSAValue) -> float | None:
     if not values or any(v != values[0] for v in values):
         return None
     return float(values[0])
+
+
+_ELEMENT_TYPES: dict[str, Attribute] = {
+    "float32": f32, "int64": i64, "int32": IntegerType(32), "bool": IntegerType(1)}
+_NUMPY_TYPES = {"f32": np.float32, "i64": np.int64, "i32": np.int32, "i1": np.bool_}
+
+
+def _constant_array(op: onnx.ConstantOp) -> np.ndarray:
+    """The value of an onnx.Constant as numpy, in its own element type."""
+    ty = op.output.type
+    assert isinstance(ty, TensorType)
+    dtype = _NUMPY_TYPES.get(str(ty.element_type), np.float32)
+    return np.array(op.value.get_values(), dtype=dtype).reshape(ty.get_shape())
+
+
+def _constant_of(weights: WeightStore, value: SSAValue) -> np.ndarray | None:
+    """The value of a weight or constant, None if it is computed at run time."""
+    owner = value.owner
+    if isinstance(owner, onnx.InitializerOp):
+        return weights[owner.weight_name.data]
+    if isinstance(owner, onnx.ConstantOp):
+        return _constant_array(owner)
+    return None
 
 
 def _known_array(weights: WeightStore, value: SSAValue) -> np.ndarray | None:
