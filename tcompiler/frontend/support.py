@@ -8,7 +8,8 @@
 - a tensor element type other than float32/int64/int32/bool (float16, float64, ... included);
 - sequence, map, optional or sparse values;
 - training: BatchNormalization with `training_mode=1` or its running-statistics outputs,
-  Dropout whose `training_mode` input is a constant true, a MaxPool whose Indices are used.
+  Dropout whose `training_mode` input is a constant true (unless its ratio is a constant 0),
+  a MaxPool whose Indices are used.
 """
 
 from __future__ import annotations
@@ -149,9 +150,13 @@ def _bn_training(node: onnx.NodeProto) -> bool:
 
 
 def _dropout_training(node: onnx.NodeProto, constants: dict[str, onnx.TensorProto]) -> bool:
+    """Training mode with a ratio that is not a constant 0 (with ratio 0 it is the identity)."""
     if len(node.input) < 3 or node.input[2] not in constants:
         return False
-    return bool(numpy_helper.to_array(constants[node.input[2]]).any())
+    if not numpy_helper.to_array(constants[node.input[2]]).any():
+        return False
+    ratio = constants.get(node.input[1]) if node.input[1] else None
+    return ratio is None or bool(numpy_helper.to_array(ratio).any())
 
 
 def _constant_values(graph: onnx.GraphProto) -> dict[str, onnx.TensorProto]:
