@@ -107,7 +107,8 @@ def dense_attr(array: np.ndarray) -> DenseIntOrFPElementsAttr:
     """`array` (float32, int64, int32 or bool) as a dense elements attribute."""
     element_type = ELEMENT_TYPES[array.dtype.name]
     ty = TensorType(element_type, array.shape)
-    values = array.astype(np.int64).ravel().tolist() if array.dtype == np.bool_ else array.ravel().tolist()
+    flat = array.astype(np.int64) if array.dtype == np.bool_ else array
+    values = flat.ravel().tolist()
     return DenseIntOrFPElementsAttr.from_list(ty, values)
 
 

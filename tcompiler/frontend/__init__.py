@@ -25,7 +25,7 @@ from pathlib import Path
 import onnx
 from xdsl.dialects.builtin import ModuleOp
 
-from tcompiler.errors import ModelError, OptionError, UnsupportedModelError
+from tcompiler.errors import OptionError, UnsupportedModelError
 from tcompiler.frontend.fold import fold_constants
 from tcompiler.frontend.importer import build_module, check_importable
 from tcompiler.frontend.load import default_opset, load_model, upgrade_opset
@@ -87,9 +87,6 @@ def import_model(
         raise UnsupportedModelError(leftover, model=loaded.name)
     check_importable(proto, opset, loaded.name, loaded.label)
     weights = WeightStore()
-    try:
-        module, inputs, outputs = build_module(proto, weights, loaded.label)
-    except (ValueError, KeyError) as err:
-        raise ModelError(f"{loaded.label}: cannot import: {err}") from None
+    module, inputs, outputs = build_module(proto, weights, loaded.label)
     module.verify()
     return ImportedModel(module, weights, inputs, outputs, loaded.name, opset, loaded.sha256)

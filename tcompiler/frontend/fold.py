@@ -12,6 +12,8 @@ anything changed; callers alternate it with shape inference until nothing change
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
@@ -49,7 +51,7 @@ def fold_constants(
             nodes.append(node)
             continue
         changed = True
-        nodes += [_constant_node(node, out, value, types) for out, value in zip(node.output, values)]
+        nodes += [_constant_node(node, out, v, types) for out, v in zip(node.output, values)]
     if not changed:
         return proto, False
     folded = onnx.ModelProto()
@@ -95,7 +97,9 @@ def _evaluate(
     return values if all(v.size <= SMALL for v in values) else None
 
 
-def _shape_or_size(node: onnx.NodeProto, types: dict[str, onnx.TypeProto]) -> list[np.ndarray] | None:
+def _shape_or_size(
+    node: onnx.NodeProto, types: dict[str, onnx.TypeProto]
+) -> list[np.ndarray] | None:
     ty = types.get(node.input[0])
     dims = static_dims(ty) if ty is not None else None
     if dims is None:
@@ -119,5 +123,5 @@ def _constant_node(
     )
 
 
-def _size(dims: object) -> int:
-    return int(np.prod(np.asarray(dims, dtype=np.int64))) if len(dims) else 1  # type: ignore[arg-type]
+def _size(dims: Sequence[int]) -> int:
+    return int(np.prod(list(dims), dtype=np.int64))

@@ -53,6 +53,7 @@ def imported_outputs(node: onnx.NodeProto) -> list[str]:
 
 
 def check_importable(proto: onnx.ModelProto, opset: int, name: str, label: str) -> None:
+    """Raise for attributes or result element types the dialect lacks, then for dynamic shapes."""
     unknown: dict[str, list[str]] = defaultdict(list)
     types = value_types(proto)
     for index, node in enumerate(proto.graph.node):
@@ -67,7 +68,8 @@ def check_importable(proto: onnx.ModelProto, opset: int, name: str, label: str) 
                 kind = onnx.TensorProto.DataType.Name(ty.tensor_type.elem_type).lower()
                 unknown[f"element type {kind}"].append(f"{output} (node {node_label(node, index)})")
     if unknown:
-        raise UnsupportedModelError([f"{k}: nodes {', '.join(v)}" for k, v in unknown.items()], name)
+        problems = [f"{what}: nodes {', '.join(nodes)}" for what, nodes in unknown.items()]
+        raise UnsupportedModelError(problems, name)
     outputs = [
         (index, node, out) for index, node in enumerate(proto.graph.node)
         for out in imported_outputs(node)
@@ -175,7 +177,8 @@ class _Builder:
         try:
             op.verify()
         except VerifyException as err:
-            raise ModelError(f"{self.label}: node {label} ({op.name}) is invalid: {one_line(err)}") from None
+            message = f"{self.label}: node {label} ({op.name}) is invalid: {one_line(err)}"
+            raise ModelError(message) from None
         self.block.add_op(op)
 
 

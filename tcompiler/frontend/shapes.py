@@ -57,7 +57,9 @@ def apply_input_shapes(
         value = inputs.get(name)
         if value is None:
             known = ", ".join(inputs) or "none"
-            raise ShapeError(f"{label}: --input-shape names '{name}', but the model's inputs are {known}")
+            raise ShapeError(
+                f"{label}: --input-shape names '{name}', but the model's inputs are {known}"
+            )
         _override(value, tuple(dims), label)
     for value in inputs.values():
         if static_dims(value.type) is None:

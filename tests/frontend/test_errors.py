@@ -105,7 +105,8 @@ def test_bad_override(model, override: dict, message: str) -> None:
 
 
 def test_data_dependent_shape(model) -> None:
-    m = model([node("Reshape", ["x", "s"], ["y"], name="reshape_1")], {"x": [2, 6]}, {"y": ["a", "b"]})
+    reshape = node("Reshape", ["x", "s"], ["y"], name="reshape_1")
+    m = model([reshape], {"x": [2, 6]}, {"y": ["a", "b"]})
     m.graph.input.append(helper.make_tensor_value_info("s", TensorProto.INT64, [2]))
     with pytest.raises(ShapeError, match="node reshape_1 \\(Reshape\\) output 'y' has no static"):
         import_model(m)

@@ -3,6 +3,7 @@ imports: upgraded to opset 17, static shapes, verified IR (import only, no compi
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from pathlib import Path
 
@@ -28,7 +29,8 @@ EXPECTED = {  # model -> counts of a few op types after import
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_light_model_imports(name: str) -> None:
-    imported = import_model(LIGHT / f"light_{name}.onnx")
+    path = LIGHT / f"light_{name}.onnx"
+    imported = import_model(path)
     imported.module.verify()
     counts = Counter(op.name.removeprefix("onnx.") for op in imported.module.walk())
     for op_type, count in EXPECTED[name].items():
@@ -38,4 +40,4 @@ def test_light_model_imports(name: str) -> None:
     assert [spec.shape for spec in imported.inputs] == [(1, 3, 224, 224)]
     assert imported.outputs[0].shape[:2] == (1, 1000)
     assert all(spec.dtype == "float32" for spec in imported.inputs + imported.outputs)
-    assert len(imported.sha256) == 64
+    assert imported.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()

@@ -223,3 +223,13 @@ def test_input_shape_override(model) -> None:
     assert imported.inputs[0].shape == (5, 3) and imported.outputs[0].shape == (5, 3)
     main = next(op for op in imported.module.walk() if op.name == "func.func")
     assert str(main.attributes["tcc.input_names"]) == '["x"]'
+
+
+def test_ir4_initializer_listed_as_input_is_constant(model) -> None:
+    reshape = node("Reshape", ["x", "shape"], ["y"])
+    m = model([reshape], {"x": [2, 6], "shape": [2]}, {"y": ["a", "b"]},
+              {"shape": np.array([3, 4], np.int64)})
+    m.graph.input[1].type.tensor_type.elem_type = TensorProto.INT64
+    imported = import_model(m)
+    assert [spec.name for spec in imported.inputs] == ["x"]
+    assert imported.outputs[0].shape == (3, 4)
