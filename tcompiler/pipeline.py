@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 import time
 from collections.abc import Callable
@@ -231,8 +232,9 @@ def compile_kernels(texts: list[str], names: list[str], target: Any, options: Co
     hits = len(objects)
     total = len(names)
     notify("codegen", hits, total)
-    if options.jobs > 1 and len(misses) > 2:
-        with ProcessPoolExecutor(max_workers=options.jobs) as pool:
+    if options.jobs > 1 and len(misses) > 4:
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=options.jobs, mp_context=context) as pool:
             futures = [(name, key, pool.submit(lower_kernel_text, text, target.to_json(),
                                                options.opt_level)) for name, text, key in misses]
             for name, key, future in futures:
