@@ -1,7 +1,7 @@
 """onnx-canonicalize: graph cleanups on the `onnx` dialect.
 
 - `onnx.Identity` and inference `onnx.Dropout` (mask unused, `training_mode` absent or a
-  constant false) are replaced by their input;
+  constant false, or `ratio` a constant 0) are replaced by their input;
 - constant folding on small constants: ConstantOfShape of a constant shape, and
   Unsqueeze/Reshape/Flatten/Concat/Transpose/Add/Mul whose operands are all `onnx.Constant`,
   become an `onnx.Constant` when the result has at most `SMALL` elements, or, when the
@@ -102,11 +102,17 @@ class RemoveInferenceDropout(RewritePattern):
     def match_and_rewrite(self, op: DropoutOp, rewriter: PatternRewriter) -> None:
         if op.mask is not None and op.mask.first_use is not None:
             return
-        if op.training_mode is not None:
+        if op.training_mode is not None and not _identity_in_training(op):
             mode = _constant(op.training_mode)
             if mode is None or mode.any():
                 return
         rewriter.replace(op, [], [op.data] + ([None] if op.mask is not None else []))
+
+
+def _identity_in_training(op: DropoutOp) -> bool:
+    """A ratio that is a constant 0 drops nothing, even in training mode."""
+    ratio = _constant(op.ratio) if op.ratio is not None else None
+    return ratio is not None and not ratio.any()
 
 
 @dataclass

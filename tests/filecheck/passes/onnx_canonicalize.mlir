@@ -25,11 +25,14 @@ builtin.module {
   }
 
   // CHECK-LABEL: func.func @dropout_training_false
-  // CHECK-NOT:     onnx.Dropout
-  func.func @dropout_training_false(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // CHECK-NEXT:    func.return %x, %x
+  func.func @dropout_training_false(%x: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
     %t = "onnx.Constant"() <{value = dense<false> : tensor<i1>}> : () -> tensor<i1>
     %e = "onnx.Dropout"(%x, %t) <{operandSegmentSizes = array<i32: 1, 0, 1>, resultSegmentSizes = array<i32: 1, 0>}> : (tensor<2x3xf32>, tensor<i1>) -> tensor<2x3xf32>
-    func.return %e : tensor<2x3xf32>
+    %on = "onnx.Constant"() <{value = dense<true> : tensor<i1>}> : () -> tensor<i1>
+    %zero = "onnx.Constant"() <{value = dense<0.0> : tensor<f32>}> : () -> tensor<f32>
+    %f = "onnx.Dropout"(%x, %zero, %on) <{operandSegmentSizes = array<i32: 1, 1, 1>, resultSegmentSizes = array<i32: 1, 0>}> : (tensor<2x3xf32>, tensor<f32>, tensor<i1>) -> tensor<2x3xf32>
+    func.return %e, %f : tensor<2x3xf32>, tensor<2x3xf32>
   }
 
   // CHECK-LABEL: func.func @constant_of_shape
