@@ -36,6 +36,11 @@ class TcompilerRep(BackendRep):
         self.parameters = _parameter_inputs(model)
         self._compiled: dict[bytes, Any] = {}
 
+    @property
+    def specializations(self) -> int:
+        """How many compiled versions this model has (one per distinct shapes/constants)."""
+        return len(self._compiled)
+
     def run(self, inputs: Any, **kwargs: Any) -> tuple[np.ndarray, ...]:
         arrays = self._bind(inputs)
         baked = {n: a for n, a in arrays.items()
@@ -101,6 +106,8 @@ class TcompilerBackend(Backend):
     def run_node(cls, node: onnx.NodeProto, inputs: Any, device: str = "CPU",
                  outputs_info: Sequence[tuple[Any, tuple[int, ...]]] | None = None,
                  **kwargs: Any) -> tuple[np.ndarray, ...]:
+        """Run one node: a one-node model whose shape/axes/flag inputs are initializers, so
+        that shape inference gives every output its type (the checker requires one)."""
         arrays = [np.asarray(a) for a in inputs]
         names = [n for n in node.input if n]
         graph_inputs = [onnx.helper.make_tensor_value_info(
@@ -109,7 +116,16 @@ class TcompilerBackend(Backend):
         graph = onnx.helper.make_graph([node], "run_node", graph_inputs, graph_outputs)
         opset = kwargs.pop("opset_version", onnx.defs.onnx_opset_version())
         model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", opset)])
-        return cls.run_model(model, arrays, device, **kwargs)
+        parameters = _parameter_inputs(model)
+        baked = {n: a for n, a in zip(names, arrays) if a.dtype.type not in _FLOAT or n in parameters}
+        model = onnx.shape_inference.infer_shapes(_bake_inputs(model, baked))
+        for i, info in enumerate(outputs_info or []):
+            output = model.graph.output[i]
+            if not output.type.tensor_type.HasField("shape"):
+                output.CopyFrom(onnx.helper.make_tensor_value_info(
+                    output.name, onnx.helper.np_dtype_to_tensor_dtype(np.dtype(info[0])), info[1]))
+        runtime = [a for n, a in zip(names, arrays) if n not in baked]
+        return cls.run_model(model, runtime, device, **kwargs)
 
 
 def _check_support(model: onnx.ModelProto) -> None:

@@ -1,0 +1,153 @@
+"""ONNX's own backend node tests, selected for the ops tcc supports, run through BackendTest.
+
+    cases = selected_cases()                       # name -> onnx TestCase (model + data sets)
+    tests = backend_tests(cases, __name__)         # the unittest class BackendTest builds
+    run_case(tests, "test_relu", cache_dir=...)    # raises on failure, like the unittest would
+
+Where the cases come from: `onnx.backend.test.case.node.collect_testcases()` runs every
+`export_*` generator under `onnx/backend/test/case/node` in process (about 8 s) and keeps the
+models and input/output arrays in memory; it is what `cmd_tools generate-data` writes to
+`data/node/<name>/` (model.onnx, test_data_set_0/input_*.pb, output_*.pb). The wheel ships no
+`data/node`, and it does not need to: `BackendTest`'s node tests read these same in-memory
+cases (`loader.load_model_tests(kind="node")`), so nothing is written to disk or copied into
+site-packages. `write_cases(dir)` writes the generate-data layout anyway, for reproducing a
+case with `tcc compile dir/test_x/model.onnx`.
+
+The selection: every op of the case's graph is in `SELECTED_OPS`, and every input and output
+is a tensor (or a sequence/optional of tensors) of float32, int64, int32 or bool, the element
+types tcc accepts (int64 carries shapes and axes, int32 ConstantOfShape values, bool Dropout
+masks and flags). Cases of other element types (int8, uint16, float16, ...) are left out.
+`_expanded` variants (an op's function body inlined) are kept only when every op of the body
+is selected too (so `test_clip_default_inbounds_expanded`, a lone Identity, is in; Softmax's
+expansion into ReduceMax/Exp/ReduceSum/Div is out).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import unittest
+import warnings
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import onnx
+from onnx import TensorProto, numpy_helper
+from onnx.backend.test.case.test_case import TestCase
+
+SELECTED_OPS = frozenset({
+    "Conv", "BatchNormalization", "Relu", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm",
+    "Sum", "Add", "Mul", "Concat", "Reshape", "Flatten", "Transpose", "Softmax", "Dropout", "LRN",
+    "Unsqueeze", "ConstantOfShape", "Constant", "Identity",
+})
+ELEMENT_TYPES = frozenset({TensorProto.FLOAT, TensorProto.INT64, TensorProto.INT32,
+                           TensorProto.BOOL})
+EXPECTED_FAILURES = Path(__file__).with_name("expected_failures.txt")
+TEST_CLASS = "OnnxBackendNodeModelTest"  # the unittest class BackendTest puts node cases in
+DEVICE_SUFFIX = "_cpu"
+
+
+@functools.cache
+def all_cases() -> tuple[TestCase, ...]:
+    """Every node case of the installed onnx (generated in process, once)."""
+    from onnx.backend.test.case.node import collect_testcases
+
+    with warnings.catch_warnings():  # some generators overflow casts on purpose
+        warnings.simplefilter("ignore")
+        return tuple(collect_testcases())
+
+
+def ops_of(case: TestCase) -> set[str]:
+    assert case.model is not None
+    return {node.op_type for node in case.model.graph.node}
+
+
+def _element_types(ty: onnx.TypeProto) -> set[int | None]:
+    kind = ty.WhichOneof("value")
+    if kind == "tensor_type":
+        return {ty.tensor_type.elem_type}
+    if kind == "sequence_type":
+        return _element_types(ty.sequence_type.elem_type)
+    if kind == "optional_type":
+        return _element_types(ty.optional_type.elem_type)
+    return {None}  # maps, sparse tensors: never selected
+
+
+def is_selected(case: TestCase) -> bool:
+    if case.model is None or not ops_of(case) <= SELECTED_OPS:
+        return False
+    graph = case.model.graph
+    types = set().union(*(_element_types(v.type) for v in (*graph.input, *graph.output)))
+    return types <= ELEMENT_TYPES
+
+
+def selected_cases() -> dict[str, TestCase]:
+    """name -> case, for every selected case, sorted by name."""
+    return {c.name: c for c in sorted(all_cases(), key=lambda c: c.name) if is_selected(c)}
+
+
+def backend_tests(names: Iterable[str], parent_module: str) -> type[unittest.TestCase]:
+    """`onnx.backend.test.BackendTest` over `tcompiler.backend`, limited to `names` (CPU)."""
+    import onnx.backend.test
+
+    import tcompiler.backend
+
+    runner = onnx.backend.test.BackendTest(tcompiler.backend, parent_module)
+    for name in names:
+        runner.include(f"^{re.escape(name)}{DEVICE_SUFFIX}$")
+    return runner.test_cases[TEST_CLASS]
+
+
+def run_case(tests: type[unittest.TestCase], name: str, **options: Any) -> None:
+    """Run one case as BackendTest defines it (prepare, run, compare); raise on failure.
+
+    `options` go to `tcompiler.backend.prepare` (e.g. `cache_dir`) through the runner.
+    """
+    method = f"{name}{DEVICE_SUFFIX}"
+    getattr(tests(method), method)(**options)
+
+
+def read_expected(path: Path = EXPECTED_FAILURES) -> dict[str, str]:
+    """`test_name  # reason` lines -> {name: reason}; blank lines and `#` comments skipped."""
+    expected: dict[str, str] = {}
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        name, _, reason = text.partition("#")
+        name, reason = name.strip(), reason.strip()
+        if not reason or " " in name:
+            raise ValueError(f"{path}:{number}: expected 'test_name  # reason', got {line!r}")
+        if name in expected:
+            raise ValueError(f"{path}:{number}: {name} is listed twice")
+        expected[name] = reason
+    return expected
+
+
+def write_cases(directory: str | os.PathLike[str], cases: Iterable[TestCase]) -> None:
+    """Write cases in the `cmd_tools generate-data` layout: <dir>/<name>/model.onnx + data."""
+    for case in cases:
+        assert case.model is not None and case.data_sets is not None
+        case_dir = Path(directory) / case.name
+        case_dir.mkdir(parents=True, exist_ok=True)
+        (case_dir / "model.onnx").write_bytes(case.model.SerializeToString())
+        graph = case.model.graph
+        for i, (inputs, outputs) in enumerate(case.data_sets):
+            data_dir = case_dir / f"test_data_set_{i}"
+            data_dir.mkdir(exist_ok=True)
+            for kind, values, infos in (("input", inputs, graph.input),
+                                        ("output", outputs, graph.output)):
+                for j, (value, info) in enumerate(zip(values, infos)):
+                    (data_dir / f"{kind}_{j}.pb").write_bytes(_serialize(value, info))
+
+
+def _serialize(value: Any, info: onnx.ValueInfoProto) -> bytes:
+    if isinstance(value, TensorProto):
+        return value.SerializeToString()
+    if info.type.HasField("sequence_type"):
+        return numpy_helper.from_list(value, info.name).SerializeToString()
+    if info.type.HasField("optional_type"):
+        return numpy_helper.from_optional(value, info.name).SerializeToString()
+    return numpy_helper.from_array(value, info.name).SerializeToString()

@@ -1,0 +1,64 @@
+"""ONNX backend node tests over `tcompiler.backend` (see node_cases.py for the selection).
+
+Each selected case runs as `onnx.backend.test.BackendTest` defines it: `prepare`, `run` on
+every data set, outputs compared for shape, dtype and closeness (the case's rtol/atol). The
+backend compiles each case; kernel objects are cached in one directory for the session.
+
+`expected_failures.txt` lists every selected case that does not pass, with the reason. It is
+kept true both ways: an unlisted case that fails fails; a listed case that passes fails
+(remove its line); a listed case must fail by being declined (`NotImplementedError`), not by
+a wrong answer or a crash.
+"""
+
+from __future__ import annotations
+
+import sys
+import unittest
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import node_cases  # noqa: E402
+
+SELECTED = node_cases.selected_cases()
+EXPECTED = node_cases.read_expected()
+
+
+@pytest.fixture(scope="session")
+def node_tests() -> type[unittest.TestCase]:
+    return node_cases.backend_tests(SELECTED, __name__)
+
+
+@pytest.fixture(scope="session")
+def kernel_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(tmp_path_factory.mktemp("conformance_kernels"))
+
+
+@pytest.mark.parametrize("name", list(SELECTED))
+def test_node_case(name: str, node_tests: type[unittest.TestCase], kernel_cache: str) -> None:
+    reason = EXPECTED.get(name)
+    if reason is None:
+        node_cases.run_case(node_tests, name, cache_dir=kernel_cache)
+        return
+    try:
+        node_cases.run_case(node_tests, name, cache_dir=kernel_cache)
+    except NotImplementedError as err:
+        pytest.xfail(f"{reason} ({str(err).splitlines()[-1].strip().removeprefix('- ')})")
+    except Exception as err:  # noqa: BLE001 - any other failure breaks the expectation
+        pytest.fail(f"{name} is listed as declined ({reason}) but failed otherwise: "
+                    f"{type(err).__name__}: {err}")
+    pytest.fail(f"{name} passes now: remove it from {node_cases.EXPECTED_FAILURES.name}")
+
+
+def test_expectations_name_selected_cases() -> None:
+    stale = sorted(set(EXPECTED) - set(SELECTED))
+    assert not stale, f"{node_cases.EXPECTED_FAILURES.name} lists unselected cases: {stale}"
+
+
+def test_selection_covers_every_op() -> None:
+    covered = set().union(*(node_cases.ops_of(c) for c in SELECTED.values()))
+    assert covered == node_cases.SELECTED_OPS
+    assert not any(n.endswith("_expanded") and node_cases.ops_of(c) - node_cases.SELECTED_OPS
+                   for n, c in SELECTED.items())
+    assert "test_add_uint8" not in SELECTED and "test_softmax_axis_0_expanded" not in SELECTED
