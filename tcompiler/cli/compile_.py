@@ -1,0 +1,83 @@
+"""`tcc compile`: ONNX model -> .tcc artifact (or the IR of one stage with --emit)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from tcompiler.errors import OptionError, ShapeError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    c = sub.add_parser("compile", help="compile an ONNX model into a .tcc artifact")
+    c.add_argument("model", help="the .onnx file")
+    c.add_argument("-o", "--output", help="artifact path (default: MODEL with .tcc suffix)")
+    c.add_argument("--emit", choices=("onnx", "graph", "kernels", "schedule", "loops", "llvm"),
+                   help="print the IR after this stage instead of writing an artifact")
+    c.add_argument("--report", help="write a JSON compile report here")
+    c.add_argument("--input-shape", action="append", default=[], metavar="NAME=DIMS",
+                   help="fix a symbolic input shape, e.g. data=1x3x224x224 (repeatable)")
+    c.add_argument("--memory-plan", default="greedy", help="greedy | naive")
+    c.add_argument("--opt-level", type=int, default=3, help="LLVM optimization level 0..3")
+    c.add_argument("--target-opset", type=int, default=17, help="upgrade older models to this")
+    c.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                   help="processes compiling kernels in parallel")
+    c.add_argument("--no-cache", action="store_true", help="do not use the kernel object cache")
+
+
+def parse_input_shape(text: str) -> tuple[str, tuple[int, ...]]:
+    """'name=1x3x224x224' -> ('name', (1, 3, 224, 224))."""
+    name, sep, dims = text.rpartition("=")
+    try:
+        shape = tuple(int(d) for d in dims.lower().split("x"))
+    except ValueError:
+        shape = ()
+    if not sep or not name or not shape or any(d <= 0 for d in shape):
+        raise ShapeError(f"--input-shape {text!r}: expected NAME=D1xD2x..., e.g. data=1x3x224x224")
+    return name, shape
+
+
+def run(args: argparse.Namespace) -> int:
+    from tcompiler.artifact import write_artifact
+    from tcompiler.pipeline import CompileOptions, compile_model, compile_to_stage, module_text
+    from tcompiler.pipeline import default_cache_dir
+    from tcompiler.progress import ProgressBar
+
+    if not Path(args.model).is_file():
+        raise OptionError(f"{args.model}: no such file")
+    no_cache = args.no_cache or os.environ.get("TCC_NO_CACHE") == "1"
+    options = CompileOptions(
+        input_shapes=tuple(parse_input_shape(s) for s in args.input_shape),
+        target_opset=args.target_opset, memory_plan=args.memory_plan, opt_level=args.opt_level,
+        cache_dir=None if no_cache else os.environ.get("TCC_CACHE_DIR") or default_cache_dir(),
+        jobs=args.jobs)
+    if args.emit:
+        comp = compile_to_stage(args.model, args.emit, options)
+        sys.stdout.write(module_text(comp.module) + "\n")
+        return 0
+    output = Path(args.output) if args.output else Path(args.model).with_suffix(".tcc")
+    bar = ProgressBar()
+    start = time.perf_counter()
+    try:
+        program, report = compile_model(args.model, options, progress=bar)
+        t0 = time.perf_counter()
+        write_artifact(output, program)
+        report.stages["artifact"] = time.perf_counter() - t0
+    finally:
+        bar.close()
+    seconds = time.perf_counter() - start
+    if args.report:
+        data = report.to_json()
+        data["artifact"] = {"path": str(output), "bytes": output.stat().st_size}
+        Path(args.report).write_text(json.dumps(data, indent=2) + "\n")
+    plan = report.info["memory_plan"]
+    print(f"{output}: {report.kernels} kernels ({report.kernel_calls} calls, "
+          f"{report.cache_hits} cached), arena {plan['arena_bytes'] / 1024:.0f} KiB, "
+          f"weights {report.info['weights_bytes'] / 1024:.0f} KiB, compiled in {seconds:.1f}s")
+    return 0
+
+
