@@ -27,9 +27,9 @@ from typing import Any
 
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.passes import PassPipeline
+from xdsl.passes import ModulePass, PassPipeline
 from xdsl.printer import Printer
-from xdsl.utils.exceptions import VerifyException
+from xdsl.utils.exceptions import DiagnosticException, VerifyException
 
 import tcompiler
 from tcompiler.assemble import assemble, graph_function, kernel_functions
@@ -102,12 +102,28 @@ def _run_passes(comp: Compilation, spec: str, stage: str) -> None:
 
     pipeline: PassPipeline = build_pipeline(spec)
     for p in pipeline.passes:
+        before = module_text(comp.module)
         try:
             p.apply(comp.ctx, comp.module)
             comp.module.verify()
-        except VerifyException as err:
-            raise CompileError(f"stage {stage}: IR invalid after pass '{p.name}': {err}\n"
-                               f"  reproduce: tcc compile <model> --emit={stage} --debug") from None
+        except (VerifyException, DiagnosticException) as err:
+            raise CompileError(f"stage {stage}: pass '{p.name}' failed: {_first_line(err)}\n"
+                               f"  reproduce: {_reproducer(before, p)}") from None
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def _reproducer(module_text_before: str, failed: ModulePass) -> str:
+    """Write the IR the failing pass got to a temp file; return the tcc-opt line that replays it."""
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix="tcc-repro-", suffix=".mlir")
+    with os.fdopen(fd, "w") as f:
+        f.write(module_text_before)
+    return f"tcc-opt {path} -p '{failed.pipeline_pass_spec()}'"
 
 
 def start(model: Any, options: CompileOptions) -> Compilation:
