@@ -29,6 +29,7 @@ from tcompiler.errors import OptionError, UnsupportedModelError
 from tcompiler.frontend.fold import fold_constants
 from tcompiler.frontend.importer import build_module, check_importable
 from tcompiler.frontend.load import default_opset, load_model, upgrade_opset
+from tcompiler.frontend.payloads import restore_payloads
 from tcompiler.frontend.shapes import (
     apply_input_shapes,
     drop_weight_inputs,
@@ -86,6 +87,7 @@ def import_model(
     if leftover:
         raise UnsupportedModelError(leftover, model=loaded.name)
     check_importable(proto, opset, loaded.name, loaded.label)
+    restore_payloads(proto, loaded.payloads)
     weights = WeightStore()
     module, inputs, outputs = build_module(proto, weights, loaded.label)
     module.verify()

@@ -16,6 +16,7 @@ import onnx
 from google.protobuf.message import DecodeError
 
 from tcompiler.errors import ModelError
+from tcompiler.frontend.payloads import Payloads, strip_payloads
 
 DEFAULT_DOMAINS = ("", "ai.onnx")
 
@@ -26,13 +27,15 @@ class LoadedModel:
     label: str  # how error messages name the model: the file path or "<bytes>"
     name: str  # the model's name: the file stem, else the graph name
     sha256: str  # of the serialized model bytes
+    payloads: Payloads  # large weights, kept out of `proto` (payloads.py)
 
 
 def load_model(model: str | Path | bytes | onnx.ModelProto) -> LoadedModel:
     """Read and check `model`; raise `ModelError` when it is missing, unreadable or invalid."""
     if isinstance(model, onnx.ModelProto):
         data, label, stem = model.SerializeToString(), "<ModelProto>", ""
-        proto = model
+        proto = onnx.ModelProto()
+        proto.CopyFrom(model)  # a private copy: its weights are stripped below
     elif isinstance(model, bytes):
         data, label, stem = model, "<bytes>", ""
         proto = _parse(data, label)
@@ -47,12 +50,13 @@ def load_model(model: str | Path | bytes | onnx.ModelProto) -> LoadedModel:
             raise ModelError(f"{label}: cannot read the file ({err.strerror})") from None
         proto = _parse(data, label)
         _load_external_data(proto, path, label)
+    payloads = strip_payloads(proto)
     try:
         onnx.checker.check_model(proto, full_check=False)
     except (onnx.checker.ValidationError, ValueError) as err:
         raise ModelError(f"{label}: not a valid ONNX model: {one_line(err)}") from None
     name = stem or proto.graph.name or "model"
-    return LoadedModel(proto, label, name, hashlib.sha256(data).hexdigest())
+    return LoadedModel(proto, label, name, hashlib.sha256(data).hexdigest(), payloads)
 
 
 def default_opset(proto: onnx.ModelProto) -> int:
