@@ -12,7 +12,7 @@ from tcompiler.frontend.payloads import strip_payloads, restore_payloads
 
 def model() -> onnx.ModelProto:
     w = numpy_helper.from_array(np.arange(4 * 100, dtype=np.float32).reshape(4, 100), "w")
-    s = numpy_helper.from_array(np.array([2, 200], dtype=np.int64), "s")
+    s = numpy_helper.from_array(np.array([2, 8], dtype=np.int64), "s")
     nodes = [helper.make_node("Gemm", ["x", "w"], ["y"], transB=1),
              helper.make_node("Reshape", ["y", "s"], ["z"])]
     graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 100])],
