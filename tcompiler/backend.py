@@ -110,14 +110,16 @@ class TcompilerBackend(Backend):
         that shape inference gives every output its type (the checker requires one)."""
         arrays = [np.asarray(a) for a in inputs]
         names = [n for n in node.input if n]
-        graph_inputs = [onnx.helper.make_tensor_value_info(
-            n, onnx.helper.np_dtype_to_tensor_dtype(a.dtype), a.shape) for n, a in zip(names, arrays)]
+        graph_inputs = [
+            onnx.helper.make_tensor_value_info(n, onnx.helper.np_dtype_to_tensor_dtype(a.dtype),
+                                               a.shape) for n, a in zip(names, arrays)]
         graph_outputs = [onnx.helper.make_empty_tensor_value_info(n) for n in node.output if n]
         graph = onnx.helper.make_graph([node], "run_node", graph_inputs, graph_outputs)
         opset = kwargs.pop("opset_version", onnx.defs.onnx_opset_version())
         model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", opset)])
         parameters = _parameter_inputs(model)
-        baked = {n: a for n, a in zip(names, arrays) if a.dtype.type not in _FLOAT or n in parameters}
+        baked = {n: a for n, a in zip(names, arrays)
+                 if a.dtype.type not in _FLOAT or n in parameters}
         model = onnx.shape_inference.infer_shapes(_bake_inputs(model, baked))
         for i, info in enumerate(outputs_info or []):
             output = model.graph.output[i]

@@ -30,8 +30,8 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def relu_add_model() -> onnx.ModelProto:
     """y = relu(a) + b."""
-    return _model([helper.make_node("Relu", ["a"], ["r"]), helper.make_node("Add", ["r", "b"], ["y"])],
-                  [_f32("a", [2, 3]), _f32("b", [2, 3])], [_f32("y", [2, 3])])
+    nodes = [helper.make_node("Relu", ["a"], ["r"]), helper.make_node("Add", ["r", "b"], ["y"])]
+    return _model(nodes, [_f32("a", [2, 3]), _f32("b", [2, 3])], [_f32("y", [2, 3])])
 
 
 def test_supports_device() -> None:
@@ -99,9 +99,9 @@ def test_symbolic_dims_take_the_shapes_given(cache: str) -> None:
 
 
 def test_other_int64_shape_input_compiles_a_second_specialization(cache: str) -> None:
+    shape = helper.make_tensor_value_info("shape", TensorProto.INT64, [2])
     model = _model([helper.make_node("Reshape", ["x", "shape"], ["y"])],
-                   [_f32("x", [2, 6]), helper.make_tensor_value_info("shape", TensorProto.INT64, [2])],
-                   [_f32("y", ["p", "q"])])
+                   [_f32("x", [2, 6]), shape], [_f32("y", ["p", "q"])])
     rep = backend.prepare(model, cache_dir=cache)
     x = np.arange(12, dtype=np.float32).reshape(2, 6)
     (y,) = rep.run([x, np.array([3, 4], np.int64)])

@@ -6,12 +6,12 @@
 
 Where the cases come from: `onnx.backend.test.case.node.collect_testcases()` runs every
 `export_*` generator under `onnx/backend/test/case/node` in process (about 8 s) and keeps the
-models and input/output arrays in memory; it is what `cmd_tools generate-data` writes to
-`data/node/<name>/` (model.onnx, test_data_set_0/input_*.pb, output_*.pb). The wheel ships no
-`data/node`, and it does not need to: `BackendTest`'s node tests read these same in-memory
-cases (`loader.load_model_tests(kind="node")`), so nothing is written to disk or copied into
-site-packages. `write_cases(dir)` writes the generate-data layout anyway, for reproducing a
-case with `tcc compile dir/test_x/model.onnx`.
+models and input/output arrays in memory. Older onnx releases wrote them to `data/node/<name>/`
+(model.onnx, test_data_set_0/input_*.pb, output_*.pb) with `cmd_tools generate-data`; the
+installed wheel ships no `data/node`, and its `BackendTest` does not need one: its node tests
+read these same in-memory cases (`loader.load_model_tests(kind="node")`). So nothing is written
+to disk or copied into site-packages. `write_cases(dir)` writes that layout anyway, to
+reproduce a case with `tcc compile dir/test_x/model.onnx` (`report.py --write DIR`).
 
 The selection: every op of the case's graph is in `SELECTED_OPS`, and every input and output
 is a tensor (or a sequence/optional of tensors) of float32, int64, int32 or bool, the element
