@@ -139,7 +139,8 @@ class FoldReshapeLike(RewritePattern):
     ) -> None:
         source = op.operands[0]
         data = _constant(source)
-        if data is None and self.weights is not None and isinstance(source.owner, InitializerOp):
+        if (data is None and self.weights is not None and isinstance(source.owner, InitializerOp)
+                and source.owner.weight_name.data in self.weights):
             data = self.weights[source.owner.weight_name.data]
         if data is None:
             return

@@ -1,80 +1,290 @@
-"""`tcc-opt`: parse MLIR text, run a textual pass pipeline, print the result (xdsl-opt style).
+"""`tcc-opt`: parse MLIR text, run a textual pass pipeline, print the result (mlir-opt and
+xdsl-opt conventions).
 
-    tcc-opt in.mlir -p "onnx-canonicalize,lower-kernels-to-loops"
+    tcc-opt in.mlir -p "onnx-canonicalize,plan-memory{method=naive}"
+    tcc-opt in.mlir -p fold-transposes --load-plugin tcc_plugin_demo:UNIVERSE
+    tcc-opt cases.mlir --split-input-file --verify-diagnostics
 
-The module is verified after parsing and after every pass. The output is always re-printed
-from the parsed IR, never an echo of the input.
+Passes come from the plug-in registry (`tcompiler.plugins`): xDSL's, tcc's, every installed
+plug-in and every `--load-plugin`. The module is verified after parsing and after every pass
+(`--no-verify` turns that off); a pass that breaks the IR or raises is named, and the IR it was
+given is written to a reproducer file with a `// RUN:` line. Instrumentation
+(`--print-ir-after-all`, `--dump-ir-dir`, `--time-passes`) is a pass-pipeline callback. The
+output is always re-printed from the parsed IR, never an echo of the input.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import os
+import shlex
 import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
 
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.parser import Parser
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.printer import Printer
-from xdsl.transforms import get_all_passes
-from xdsl.utils.exceptions import ParseError, VerifyException
+from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
 
 from tcompiler.context import make_context
-from tcompiler.errors import PipelineError, TcError
-from tcompiler.passes import PASSES
+from tcompiler.errors import TcError
+from tcompiler.plugins import (
+    PluginSettings,
+    Registry,
+    absolute_spec,
+    builtin_registry,
+    discover,
+    pass_spec_text,
+)
 from tcompiler.weights import WeightStore
 
-
-def available_passes() -> dict:
-    passes = dict(get_all_passes())
-    passes.update(PASSES)
-    return passes
+SPLIT_MARKER = "// -----"
+NO_PLUGINS_ENV = "TCC_NO_PLUGINS"
 
 
-def build_pipeline(spec: str, callback=None) -> PassPipeline:
-    try:
-        return PassPipeline.parse_spec(available_passes(), spec, callback)
-    except (ValueError, ParseError, TypeError) as err:
-        raise PipelineError(f"bad pass pipeline {spec!r}: {err}") from None
+class PassFailed(TcError):
+    """A pass raised, or left IR that does not verify; the message names it and a reproducer."""
+
+
+def build_pipeline(spec: str, callback=None, registry: Registry | None = None  # type: ignore[no-untyped-def]
+                   ) -> PassPipeline:
+    """`spec` as a PassPipeline over `registry` (default: xDSL's and tcc's own passes)."""
+    return (registry or builtin_registry()).pipeline(spec, callback)
+
+
+def module_text(module: ModuleOp, generic: bool = False) -> str:
+    stream = io.StringIO()
+    Printer(stream=stream, print_generic_format=generic).print_op(module)
+    return stream.getvalue() + "\n"
+
+
+@dataclass
+class Instruments:
+    """Pass-pipeline callback: verification, IR printing and dumping, timing.
+
+    It also remembers which pass is running and the IR that pass was given, so a failure can
+    name the pass and write a reproducer.
+    """
+
+    verify: bool = True
+    print_after_all: IO[str] | None = None
+    dump_dir: Path | None = None
+    generic: bool = False
+    running: ModulePass | None = None
+    before: ModuleOp | None = None
+    timings: list[tuple[str, float]] = field(default_factory=list)
+    dumped: int = 0
+    _started: float = 0.0
+
+    def __call__(self, prev: ModulePass | None, module: ModuleOp, nxt: ModulePass | None
+                 ) -> None:
+        if prev is not None:
+            self.timings.append((prev.name, time.perf_counter() - self._started))
+            self._after(prev, module)
+        elif self.dump_dir is not None:
+            self._dump("input", module)
+        self.running = nxt
+        if nxt is not None:
+            self.before = module.clone()
+            self._started = time.perf_counter()
+
+    def _after(self, prev: ModulePass, module: ModuleOp) -> None:
+        if self.verify:
+            try:
+                module.verify()
+            except VerifyException as err:
+                raise PassFailed(f"pass '{prev.name}' produced invalid IR: "
+                                 f"{_first_line(err)}") from err
+        if self.print_after_all is not None:
+            self.print_after_all.write(f"// -----// IR Dump After {prev.name} //----- //\n")
+            self.print_after_all.write(module_text(module, self.generic))
+        if self.dump_dir is not None:
+            self._dump(prev.name, module)
+
+    def _dump(self, what: str, module: ModuleOp) -> None:
+        assert self.dump_dir is not None
+        self.dump_dir.mkdir(parents=True, exist_ok=True)
+        path = self.dump_dir / f"{self.dumped:03d}_{what}.mlir"
+        path.write_text(module_text(module, self.generic))
+        self.dumped += 1
+
+
+def timing_report(timings: list[tuple[str, float]]) -> str:
+    """MLIR's `--mlir-timing` table: wall time per pass, in pipeline order."""
+    total = sum(t for _, t in timings) or 1e-12
+    rule = "===" + "-" * 73 + "==="
+    lines = [rule, "Pass execution timing report".center(79), rule,
+             f"  Total Execution Time: {total:.4f} seconds", "",
+             "  ----Wall Time----  ----Name----"]
+    lines += [f"  {t:10.4f} ({100 * t / total:5.1f}%)  {name}" for name, t in timings]
+    lines.append(f"  {total:10.4f} (100.0%)  Total")
+    return "\n".join(lines) + "\n"
+
+
+def split_chunks(text: str, split: bool) -> list[tuple[str, int]]:
+    """The input, or its `// -----`-separated chunks, each with its first line number - 1."""
+    if not split:
+        return [(text, 0)]
+    chunks, current, start = [], [], 0
+    for number, line in enumerate(text.splitlines(keepends=True)):
+        if line.strip() == SPLIT_MARKER:
+            chunks.append(("".join(current), start))
+            current, start = [], number + 1
+            continue
+        current.append(line)
+    chunks.append(("".join(current), start))
+    return chunks
+
+
+@dataclass
+class Session:
+    """One tcc-opt run: its options, plug-ins and weights."""
+
+    args: argparse.Namespace
+    registry: Registry
+    settings: PluginSettings
+    weights: WeightStore | None
+    timings: list[tuple[str, float]] = field(default_factory=list)
+    dump_offset: int = 0
+
+    def run_chunk(self, text: str, line_offset: int, name: str) -> str:
+        weights = self.weights
+        if weights is None and not self.args.no_weights:
+            weights = WeightStore()  # fresh per chunk, so passes that add weights can
+        ctx = make_context(weights)
+        self.registry.register_dialects(ctx)
+        # blank lines keep the reported line numbers those of the whole file
+        module = Parser(ctx, "\n" * line_offset + text, name).parse_module()
+        module.verify()
+        instruments = Instruments(
+            verify=not self.args.no_verify,
+            print_after_all=sys.stderr if self.args.print_ir_after_all else None,
+            dump_dir=Path(self.args.dump_ir_dir) if self.args.dump_ir_dir else None,
+            generic=self.args.print_op_generic, dumped=self.dump_offset)
+        pipeline = self.registry.pipeline(self.args.passes, instruments)
+        try:
+            pipeline.apply(ctx, module)
+        except PassFailed as err:
+            raise PassFailed(f"{err}{self._reproducer(instruments)}") from err
+        except TcError:
+            raise
+        except Exception as err:  # a bug in a pass (often a plug-in's): name it, reproduce it
+            if instruments.running is None:
+                raise
+            raise PassFailed(f"pass '{instruments.running.name}' failed: "
+                             f"{type(err).__name__}: {_first_line(err)}"
+                             f"{self._reproducer(instruments)}") from err
+        finally:
+            self.timings += instruments.timings
+            self.dump_offset = instruments.dumped
+        return module_text(module, self.args.print_op_generic)
+
+    def _reproducer(self, instruments: Instruments) -> str:
+        failing, before = instruments.running, instruments.before
+        if failing is None or before is None or self.args.verify_diagnostics:
+            return ""
+        command = ["tcc-opt", "%s", "-p", pass_spec_text(failing)]
+        for spec in self.settings.load:
+            command += ["--load-plugin", spec]
+        if self.args.weights:
+            command += ["--weights", str(Path(self.args.weights).resolve())]
+        header = f"// RUN: {shlex.join(command)}\n\n"
+        directory = Path(self.args.dump_ir_dir) if self.args.dump_ir_dir else None
+        if directory is not None:
+            directory.mkdir(parents=True, exist_ok=True)
+        fd, path = tempfile.mkstemp(prefix=f"tcc-opt-repro-{failing.name}-", suffix=".mlir",
+                                    dir=directory)
+        with os.fdopen(fd, "w") as out:
+            out.write(header + module_text(before))
+        return f"; reproducer: {path} (run: tcc-opt {path} -p {shlex.quote(command[3])})"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tcc-opt", description=__doc__.splitlines()[0])
+    parser.add_argument("input", nargs="?", default="-", help="MLIR file ('-' for stdin)")
+    parser.add_argument("-p", "--passes", default="",
+                        help="pass pipeline, e.g. 'a,b{opt=1 other=2,3}' (`tcc passes` lists them)")
+    parser.add_argument("-o", "--output", default="-")
+    parser.add_argument("--weights", help=".npz file with the weights the IR names "
+                        "(default: an empty store, which passes may add to)")
+    parser.add_argument("--no-weights", action="store_true",
+                        help="run passes without a WeightStore (as xdsl-opt does)")
+    parser.add_argument("--print-op-generic", action="store_true")
+    parser.add_argument("--print-ir-after-all", action="store_true",
+                        help="print the IR after every pass to stderr")
+    parser.add_argument("--dump-ir-dir", metavar="DIR",
+                        help="write the IR before the first and after every pass to "
+                        "DIR/NNN_<pass>.mlir")
+    parser.add_argument("--time-passes", action="store_true",
+                        help="print the wall time of every pass to stderr")
+    parser.add_argument("--no-verify", "--disable-verify", action="store_true",
+                        help="do not verify the IR after every pass")
+    parser.add_argument("--split-input-file", action="store_true",
+                        help=f"process each '{SPLIT_MARKER}'-separated chunk on its own")
+    parser.add_argument("--verify-diagnostics", action="store_true",
+                        help="print parse, verification and pass errors to stdout and exit 0")
+    parser.add_argument("--load-plugin", action="append", default=[], metavar="MODULE:OBJECT",
+                        help="load an xdsl.universe.Universe (module:object or file.py:object)")
+    parser.add_argument("--no-plugins", action="store_true",
+                        help=f"do not load installed plug-ins (also {NO_PLUGINS_ENV}=1)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="tcc-opt", description=__doc__.splitlines()[0])
-    parser.add_argument("input", nargs="?", default="-", help="MLIR file ('-' for stdin)")
-    parser.add_argument("-p", "--passes", default="", help="pass pipeline, e.g. 'a,b{opt=1}'")
-    parser.add_argument("-o", "--output", default="-")
-    parser.add_argument("--weights", help=".npz file with the weights the IR names")
-    parser.add_argument("--print-op-generic", action="store_true")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
-        text = sys.stdin.read() if args.input == "-" else open(args.input).read()
-        weights = None
-        if args.weights:
-            with np.load(args.weights) as data:
-                weights = WeightStore({k: data[k] for k in data.files})
-        ctx = make_context(weights)
-        module = Parser(ctx, text, args.input).parse_module()
-        module.verify()
-
-        def verify_after(prev: ModulePass | None, op: ModuleOp, _next: ModulePass | None) -> None:
-            if prev is None:
-                return
+        settings = PluginSettings(
+            load=tuple(absolute_spec(s) for s in args.load_plugin),
+            autoload=not (args.no_plugins or os.environ.get(NO_PLUGINS_ENV) == "1"))
+        session = Session(args, discover(settings), settings, _weights(args.weights))
+        session.registry.pipeline(args.passes)  # a bad pipeline fails before any parsing
+        text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text()
+        name = "<stdin>" if args.input == "-" else args.input
+        outputs = []
+        for chunk, offset in split_chunks(text, args.split_input_file):
             try:
-                op.verify()
-            except VerifyException as err:
-                raise TcError(f"IR is invalid after pass '{prev.name}': {err}") from None
-
-        build_pipeline(args.passes, verify_after).apply(ctx, module)
+                outputs.append(session.run_chunk(chunk, offset, name))
+            except (ParseError, DiagnosticException, PassFailed) as err:
+                if not args.verify_diagnostics:
+                    raise
+                outputs.append(_diagnostic(err))
+        if args.time_passes:
+            sys.stderr.write(timing_report(session.timings))
         out = sys.stdout if args.output == "-" else open(args.output, "w")
-        Printer(stream=out, print_generic_format=args.print_op_generic).print_op(module)
-        out.write("\n")
+        out.write(f"{SPLIT_MARKER}\n".join(outputs))
+        if out is not sys.stdout:
+            out.close()
         return 0
-    except (TcError, ParseError, VerifyException, OSError) as err:
+    except (TcError, ParseError, DiagnosticException, OSError) as err:
         if args.debug:
             raise
-        print(f"tcc-opt: error: {err}", file=sys.stderr)
+        print(f"tcc-opt: error: {err}".rstrip(), file=sys.stderr)
         return 1
+
+
+def _diagnostic(err: Exception) -> str:
+    text = str(err).rstrip()
+    return f"{text}\n" if text.startswith("error") else f"error: {text}\n"
+
+
+def _weights(path: str | None) -> WeightStore | None:
+    if not path:
+        return None
+    with np.load(path) as data:
+        return WeightStore({k: data[k] for k in data.files})
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
 
 
 if __name__ == "__main__":

@@ -1,24 +1,36 @@
-"""tcc's dialects and passes as an `xdsl.universe.Universe` (entry points
-`tcompiler.plugins` and `xdsl.universe`), so xdsl-opt and tcc share one registry."""
+"""tcc's dialects and passes as an `xdsl.universe.Universe`, registered under both entry-point
+groups `tcompiler.plugins` (tcc discovers its built-ins the way it discovers plug-ins) and
+`xdsl.universe` (so `xdsl-opt` parses tcc IR and runs tcc passes).
+
+Both tables are explicit and lazy: nothing is imported until a name is used.
+"""
 
 from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
 
 from xdsl.ir import Dialect
 from xdsl.universe import Universe
 
 from tcompiler.passes import PASSES
 
-
-def _onnx() -> Dialect:
-    from tcompiler.dialects.onnx import ONNX
-
-    return ONNX
-
-
-def _kernel() -> Dialect:
-    from tcompiler.dialects.kernel import Kernel
-
-    return Kernel
+_DIALECT_TABLE: dict[str, tuple[str, str]] = {
+    # name: (module under tcompiler.dialects, Dialect object)
+    "onnx": ("onnx", "ONNX"),
+    "kernel": ("kernel", "Kernel"),
+}
 
 
-TCC_UNIVERSE = Universe(all_dialects={"onnx": _onnx, "kernel": _kernel}, all_passes=PASSES)
+def _lazy(module: str, attr: str) -> Callable[[], Dialect]:
+    def load() -> Dialect:
+        return getattr(importlib.import_module(f"tcompiler.dialects.{module}"), attr)
+
+    return load
+
+
+DIALECTS: dict[str, Callable[[], Dialect]] = {
+    name: _lazy(module, attr) for name, (module, attr) in _DIALECT_TABLE.items()
+}
+
+TCC_UNIVERSE = Universe(all_dialects=DIALECTS, all_passes=PASSES)

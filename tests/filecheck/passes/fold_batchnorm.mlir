@@ -1,4 +1,4 @@
-// RUN: tcc-opt %s -p fold-batchnorm | filecheck %s --check-prefix=NOSTORE
+// RUN: tcc-opt %s --no-weights -p fold-batchnorm | filecheck %s --check-prefix=NOSTORE
 // RUN: D=$(mktemp -d) && python -c "import numpy as np, sys; np.savez(sys.argv[1], w=np.ones((4, 2, 3, 3), np.float32))" $D/w.npz && tcc-opt %s --weights $D/w.npz -p fold-batchnorm | filecheck %s; rc=$?; rm -rf $D; exit $rc
 
 // Without a WeightStore the pass changes nothing.
