@@ -11,15 +11,12 @@ consumer's shape. A result that is returned is written straight into its output 
 
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     ArrayAttr,
     DenseIntOrFPElementsAttr,
-    FloatAttr,
-    IntegerAttr,
     IntegerType,
     MemRefType,
     ModuleOp,
@@ -32,10 +29,8 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from tcompiler.dialects import kernel, onnx
-from tcompiler.dialects.kernel import ints
-from tcompiler.dialects.onnx import attr_float, attr_int, attr_ints, node_name, shape_of
+from tcompiler.dialects.onnx import node_name, shape_of
 from tcompiler.errors import UnsupportedModelError
-from tcompiler.kernels.attrs import conv_props, normalize_axis, pool_props
 from tcompiler.kernels.emit import KernelTable, build_map
 from tcompiler.kernels.fusion import (
     Deferred,
@@ -109,7 +104,9 @@ class GraphConverter:
             if self.module.body.block.first_op else self.module.body.block.add_op(new_main)
 
     def convert(self, op: Operation) -> None:
-        handler = _HANDLERS.get(type(op))
+        from tcompiler.kernels.rules import RULES
+
+        handler = RULES.get(type(op))
         if handler is None:
             raise UnsupportedModelError([f"{op.name} ({node_name(op)}) has no kernel lowering"])
         handler(self, op)
@@ -205,7 +202,8 @@ class GraphConverter:
     def expr(self, value: SSAValue, out_shape: tuple[int, ...]) -> Expr:
         """`value` as an expression operand of an elementwise op producing `out_shape`."""
         pending = self.pending.get(value)
-        if isinstance(pending, (Leaf, Node)) and shape_of(value) == out_shape and size(pending) < MAX_FUSED_EXPR:
+        fusible = isinstance(pending, (Leaf, Node)) and size(pending) < MAX_FUSED_EXPR
+        if fusible and shape_of(value) == out_shape:
             del self.pending[value]
             return pending
         const = _splat(value)
@@ -213,65 +211,16 @@ class GraphConverter:
             return Node("const", value=const)
         return Leaf(self.materialize(value))
 
-    # ------------------------------------------------------------------ op handlers
+    # ------------------------------------------------------------------ shared helpers
 
-    def on_source(self, op: Operation) -> None:
-        """Weights and constants become buffers when (and if) a kernel reads them."""
+    def deferred(self, op_class: type[Operation], inputs: list[SSAValue], kind: str,
+                 props: dict[str, Attribute], variadic: bool = False) -> Deferred:
+        return Deferred(op_class, [self.materialize(v) for v in inputs], kind, props, variadic)
 
-    def on_view(self, op: Operation) -> None:
-        source = self.materialize(op.operands[0])
-        view = kernel.ViewOp(source, memref_of(op.results[0].type))
+    def channel_view(self, value: SSAValue, shape: tuple[int, ...]) -> SSAValue:
+        view = kernel.ViewOp(self.materialize(value), MemRefType(f32, shape))
         self.block.add_op(view)
-        self.storage[op.results[0]] = view.result
-
-    def on_identity(self, op: Operation) -> None:
-        self.alias(op.results[0], op.operands[0])
-
-    def on_dropout(self, op: onnx.DropoutOp) -> None:
-        """Inference Dropout (or training with ratio 0) is the identity; its mask all true."""
-        training = _constant_of(self.weights, op.training_mode) if op.training_mode else None
-        ratio = _constant_of(self.weights, op.ratio) if op.ratio else None
-        if op.training_mode is not None and (training is None or training.any()):
-            if ratio is None or ratio.any():
-                raise UnsupportedModelError([
-                    f"Dropout ({node_name(op)}): training mode with a nonzero or unknown ratio "
-                    "(random output)"])
-        self.alias(op.output, op.data)
-        if op.mask is not None and op.mask.uses:
-            mask = np.ones(shape_of(op.mask), dtype=np.bool_)
-            self.storage[op.mask] = self.weight(mask, f"{node_name(op) or 'dropout'}.mask")
-
-    def on_conv(self, op: onnx.ConvOp) -> None:
-        p = conv_props(op)
-        operands = {"X": self.materialize(op.X), "W": self.materialize(op.W)}
-        if op.B is not None:
-            operands["B"] = self.materialize(op.B)
-        props = {"strides": ints(p["strides"]), "pads": ints(p["pads"]),
-                 "dilations": ints(p["dilations"]), "group": IntegerAttr(p["group"], i64)}
-        self.define(op.Y, PendingConv(operands, props, names=[node_name(op)]))
-
-    def on_gemm(self, op: onnx.GemmOp) -> None:
-        operands = {"A": self.materialize(op.A), "B": self.materialize(op.B)}
-        if op.C is not None:
-            operands["C"] = self.materialize(op.C)
-        props = {"trans_a": IntegerAttr(attr_int(op, "transA", 0), i64),
-                 "trans_b": IntegerAttr(attr_int(op, "transB", 0), i64),
-                 "alpha": FloatAttr(attr_float(op, "alpha", 1.0), f32),
-                 "beta": FloatAttr(attr_float(op, "beta", 1.0), f32)}
-        self.define(op.Y, PendingGemm(operands, props, names=[node_name(op)]))
-
-    def on_relu(self, op: onnx.ReluOp) -> None:
-        pending = self.pending.get(op.X)
-        if isinstance(pending, (PendingConv, PendingGemm)) and pending.activation == "none":
-            del self.pending[op.X]
-            pending.activation = "relu"
-            self.define(op.Y, pending)
-            return
-        out = shape_of(op.Y)
-        self.define(op.Y, Node("max", (self.expr(op.X, out), Node("const", value=0.0))))
-
-    def on_add(self, op: onnx.AddOp) -> None:
-        self.add(op.A, op.B, op.C)
+        return view.result
 
     def add(self, a: SSAValue, b: SSAValue, result: SSAValue) -> None:
         """result = a + b, as a conv's residual epilogue if one side is a pending conv."""
@@ -287,116 +236,7 @@ class GraphConverter:
                 return
         self.define(result, Node("add", (self.expr(a, out), self.expr(b, out))))
 
-    def on_mul(self, op: onnx.MulOp) -> None:
-        out = shape_of(op.C)
-        self.define(op.C, Node("mul", (self.expr(op.A, out), self.expr(op.B, out))))
 
-    def on_sum(self, op: onnx.SumOp) -> None:
-        if len(op.data_0) == 2:
-            self.add(op.data_0[0], op.data_0[1], op.sum)
-            return
-        out = shape_of(op.sum)
-        terms = [self.expr(v, out) for v in op.data_0]
-        expr = terms[0]
-        for term in terms[1:]:
-            expr = Node("add", (expr, term))
-        if len(terms) == 1:
-            expr = Node("add", (expr, Node("const", value=0.0)))
-        self.define(op.sum, expr)
-
-    def on_batchnorm(self, op: onnx.BatchNormalizationOp) -> None:
-        x = shape_of(op.X)
-        channel_shape = (x[1],) + (1,) * (len(x) - 2)
-        eps = attr_float(op, "epsilon", 1e-5)
-        params = [_known_array(self.weights, v) for v in (op.scale, op.B, op.input_mean, op.input_var)]
-        if all(p is not None for p in params):
-            gamma, beta, mean, var = (p.astype(np.float64) for p in params)  # type: ignore[union-attr]
-            scale = gamma / np.sqrt(var + eps)
-            shift = beta - mean * scale
-            name = node_name(op)
-            s = Leaf(self.weight(scale.reshape(channel_shape), f"{name}.scale"))
-            t = Leaf(self.weight(shift.reshape(channel_shape), f"{name}.shift"))
-            self.define(op.Y, Node("add", (Node("mul", (self.expr(op.X, x), s)), t)))
-            return
-        gamma, beta, mean, var = (Leaf(self.channel_view(v, channel_shape))
-                                  for v in (op.scale, op.B, op.input_mean, op.input_var))
-        inv = Node("div", (gamma, Node("sqrt", (Node("add", (var, Node("const", value=eps))),))))
-        centered = Node("sub", (self.expr(op.X, x), mean))
-        self.define(op.Y, Node("add", (Node("mul", (centered, inv)), beta)))
-
-    def deferred(self, op_class: type[Operation], inputs: list[SSAValue], kind: str,
-                 props: dict[str, Attribute], variadic: bool = False) -> Deferred:
-        return Deferred(op_class, [self.materialize(v) for v in inputs], kind, props, variadic)
-
-    def channel_view(self, value: SSAValue, shape: tuple[int, ...]) -> SSAValue:
-        view = kernel.ViewOp(self.materialize(value), MemRefType(f32, shape))
-        self.block.add_op(view)
-        return view.result
-
-    def on_pool(self, op: Operation) -> None:
-        p = pool_props(op)
-        kind = "max" if isinstance(op, onnx.MaxPoolOp) else "avg"
-        self.define(op.results[0], self.deferred(kernel.PoolOp, [op.operands[0]], f"{kind}pool", {
-            "kind": StringAttr(kind), "kernel_shape": ints(p["kernel_shape"]),
-            "strides": ints(p["strides"]), "pads": ints(p["pads"]),
-            "dilations": ints(p["dilations"]),
-            "count_include_pad": IntegerAttr(p["count_include_pad"], i64)}))
-
-    def on_global_pool(self, op: onnx.GlobalAveragePoolOp) -> None:
-        spatial = list(shape_of(op.X)[2:])
-        n = len(spatial)
-        self.define(op.Y, self.deferred(kernel.PoolOp, [op.X], "globalpool", {
-            "kind": StringAttr("avg"), "kernel_shape": ints(spatial), "strides": ints([1] * n),
-            "pads": ints([0] * (2 * n)), "dilations": ints([1] * n),
-            "count_include_pad": IntegerAttr(0, i64)}))
-
-    def on_softmax(self, op: onnx.SoftmaxOp) -> None:
-        axis = normalize_axis(attr_int(op, "axis", -1), len(shape_of(op.input)))
-        self.define(op.output, self.deferred(kernel.SoftmaxOp, [op.input], "softmax",
-                                         {"axis": IntegerAttr(axis, i64)}))
-
-    def on_lrn(self, op: onnx.LRNOp) -> None:
-        self.define(op.Y, self.deferred(kernel.LRNOp, [op.X], "lrn", {
-            "size": IntegerAttr(op.size.value.data, i64),
-            "alpha": FloatAttr(attr_float(op, "alpha", 1e-4), f32),
-            "beta": FloatAttr(attr_float(op, "beta", 0.75), f32),
-            "bias": FloatAttr(attr_float(op, "bias", 1.0), f32)}))
-
-    def on_transpose(self, op: onnx.TransposeOp) -> None:
-        rank = len(shape_of(op.data))
-        perm = attr_ints(op, "perm", list(range(rank))[::-1]) or []
-        self.define(op.transposed, self.deferred(kernel.TransposeOp, [op.data], "transpose",
-                                             {"perm": ints(perm)}))
-
-    def on_concat(self, op: onnx.ConcatOp) -> None:
-        axis = normalize_axis(op.axis.value.data, len(shape_of(op.concat_result)))
-        self.define(op.concat_result, self.deferred(kernel.ConcatOp, list(op.inputs), "concat",
-                                                {"axis": IntegerAttr(axis, i64)}, variadic=True))
-
-
-_HANDLERS = {
-    onnx.InitializerOp: GraphConverter.on_source,
-    onnx.ConstantOp: GraphConverter.on_source,
-    onnx.ReshapeOp: GraphConverter.on_view,
-    onnx.FlattenOp: GraphConverter.on_view,
-    onnx.UnsqueezeOp: GraphConverter.on_view,
-    onnx.IdentityOp: GraphConverter.on_identity,
-    onnx.DropoutOp: GraphConverter.on_dropout,
-    onnx.ConvOp: GraphConverter.on_conv,
-    onnx.GemmOp: GraphConverter.on_gemm,
-    onnx.ReluOp: GraphConverter.on_relu,
-    onnx.AddOp: GraphConverter.on_add,
-    onnx.MulOp: GraphConverter.on_mul,
-    onnx.SumOp: GraphConverter.on_sum,
-    onnx.BatchNormalizationOp: GraphConverter.on_batchnorm,
-    onnx.MaxPoolOp: GraphConverter.on_pool,
-    onnx.AveragePoolOp: GraphConverter.on_pool,
-    onnx.GlobalAveragePoolOp: GraphConverter.on_global_pool,
-    onnx.SoftmaxOp: GraphConverter.on_softmax,
-    onnx.LRNOp: GraphConverter.on_lrn,
-    onnx.TransposeOp: GraphConverter.on_transpose,
-    onnx.ConcatOp: GraphConverter.on_concat,
-}
 
 
 def _find_main(module: ModuleOp) -> func.FuncOp:
@@ -446,7 +286,7 @@ def _constant_array(op: onnx.ConstantOp) -> np.ndarray:
     return np.array(op.value.get_values(), dtype=dtype).reshape(ty.get_shape())
 
 
-def _constant_of(weights: WeightStore, value: SSAValue) -> np.ndarray | None:
+def constant_of(weights: WeightStore, value: SSAValue) -> np.ndarray | None:
     """The value of a weight or constant, None if it is computed at run time."""
     owner = value.owner
     if isinstance(owner, onnx.InitializerOp):
@@ -456,7 +296,7 @@ def _constant_of(weights: WeightStore, value: SSAValue) -> np.ndarray | None:
     return None
 
 
-def _known_array(weights: WeightStore, value: SSAValue) -> np.ndarray | None:
+def known_array(weights: WeightStore, value: SSAValue) -> np.ndarray | None:
     owner = value.owner
     if isinstance(owner, onnx.InitializerOp):
         return weights[owner.weight_name.data]
