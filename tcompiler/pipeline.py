@@ -35,6 +35,7 @@ import tcompiler
 from tcompiler.assemble import assemble, graph_function, kernel_functions
 from tcompiler.context import make_context
 from tcompiler.errors import CompileError, OptionError
+from tcompiler.plugins import PluginSettings, discover, pipeline_record
 from tcompiler.program import Program
 from tcompiler.weights import TccContext, WeightStore
 
@@ -55,8 +56,14 @@ class CompileOptions:
     opt_level: int = 3
     cache_dir: str | None = None  # None: no object cache
     jobs: int = 1  # processes compiling kernels in parallel
+    passes: tuple[tuple[str, str], ...] = ()  # (stage, pipeline): extra passes after a stage
+    plugins: PluginSettings = PluginSettings()  # where extra passes may come from
 
     def __post_init__(self) -> None:
+        for stage, _ in self.passes:
+            if stage not in STAGES[1:]:
+                raise OptionError(f"--passes: unknown stage {stage!r} "
+                                  f"(choose from {', '.join(STAGES[1:])})")
         if self.memory_plan not in MEMORY_PLANS:
             raise OptionError(f"unknown memory plan {self.memory_plan!r} "
                               f"(choose from {', '.join(MEMORY_PLANS)})")
@@ -97,10 +104,14 @@ class Compilation:
     report: CompileReport
 
 
-def _run_passes(comp: Compilation, spec: str, stage: str) -> None:
+def _run_passes(comp: Compilation, spec: str, stage: str, options: CompileOptions | None = None
+                ) -> None:
     from tcompiler.opt import build_pipeline
 
-    pipeline: PassPipeline = build_pipeline(spec)
+    registry = discover(options.plugins) if options is not None else None
+    if registry is not None:
+        registry.register_dialects(comp.ctx)
+    pipeline: PassPipeline = build_pipeline(spec, registry=registry)
     for p in pipeline.passes:
         before = module_text(comp.module)
         try:
@@ -108,7 +119,18 @@ def _run_passes(comp: Compilation, spec: str, stage: str) -> None:
             comp.module.verify()
         except (VerifyException, DiagnosticException) as err:
             raise CompileError(f"stage {stage}: pass '{p.name}' failed: {_first_line(err)}\n"
-                               f"  reproduce: {_reproducer(before, p)}") from None
+                               f"  reproduce: {_reproducer(before, p)}{_plugin_args(options)}"
+                               ) from None
+        except Exception as err:  # an extra (often plug-in) pass raised: name it, reproduce it
+            if registry is None or isinstance(err, CompileError):
+                raise
+            raise CompileError(f"stage {stage}: pass '{p.name}' failed: {type(err).__name__}: "
+                               f"{_first_line(err)}\n  reproduce: {_reproducer(before, p)}"
+                               f"{_plugin_args(options)}") from err
+
+
+def _plugin_args(options: CompileOptions | None) -> str:
+    return "".join(f" --load-plugin {spec}" for spec in options.plugins.load) if options else ""
 
 
 def _first_line(err: BaseException) -> str:
@@ -130,6 +152,7 @@ def start(model: Any, options: CompileOptions) -> Compilation:
     from tcompiler.frontend import import_model
 
     t0 = time.perf_counter()
+    extra_passes_record(options)  # unknown or malformed extra passes fail before any work
     imported = import_model(model, input_shapes=dict(options.input_shapes) or None,
                             target_opset=options.target_opset)
     report = CompileReport()
@@ -151,6 +174,9 @@ def run_stage(comp: Compilation, stage: str, options: CompileOptions) -> None:
         _run_passes(comp, "lower-kernels-to-loops", stage)
     elif stage == "llvm":
         _run_passes(comp, "lower-to-llvm", stage)
+    extra = extra_pipeline(options.passes, stage)
+    if extra:
+        _run_passes(comp, extra, stage, options)
     comp.report.stages[stage] = comp.report.stages.get(stage, 0.0) + time.perf_counter() - t0
 
 
@@ -216,7 +242,9 @@ def compile_model(model: Any, options: CompileOptions = CompileOptions(),
             "options": {"memory_plan": options.memory_plan, "opt_level": options.opt_level,
                         "target_opset": options.target_opset,
                         "input_shapes": {k: list(v) for k, v in options.input_shapes}},
-            "memory_plan": plan, "passes": {"graph": GRAPH_PIPELINE}}
+            "memory_plan": plan, "passes": {"graph": GRAPH_PIPELINE,
+                                            "extra": extra_passes_record(options),
+                                            "plugins": list(options.plugins.load)}}
     program = Program(
         inputs=inputs, outputs=outputs,
         objects={name: data for name, data in objects.items()},
@@ -238,8 +266,9 @@ def compile_kernels(texts: list[str], names: list[str], target: Any, options: Co
     cache = ObjectCache(Path(options.cache_dir)) if options.cache_dir else None
     objects: dict[str, bytes] = {}
     misses: list[tuple[str, str, str]] = []
+    codegen_passes = [r for r in extra_passes_record(options) if r["stage"] in ("loops", "llvm")]
     for name, text in zip(names, texts):
-        key = _cache_key(text, target, options)
+        key = _cache_key(text, target, options, codegen_passes)
         hit = cache.get(key) if cache else None
         if hit is not None:
             objects[name] = hit
@@ -252,7 +281,8 @@ def compile_kernels(texts: list[str], names: list[str], target: Any, options: Co
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(max_workers=options.jobs, mp_context=context) as pool:
             futures = [(name, key, pool.submit(lower_kernel_text, text, target.to_json(),
-                                               options.opt_level)) for name, text, key in misses]
+                                               options.opt_level, options.passes,
+                                               options.plugins)) for name, text, key in misses]
             for name, key, future in futures:
                 objects[name] = future.result()
                 if cache:
@@ -260,34 +290,64 @@ def compile_kernels(texts: list[str], names: list[str], target: Any, options: Co
                 notify("codegen", len(objects), total)
     else:
         for name, text, key in misses:
-            objects[name] = lower_kernel_text(text, target.to_json(), options.opt_level)
+            objects[name] = lower_kernel_text(text, target.to_json(), options.opt_level,
+                                              options.passes, options.plugins)
             if cache:
                 cache.put(key, objects[name])
             notify("codegen", len(objects), total)
     return {name: objects[name] for name in names}, hits
 
 
-def _cache_key(text: str, target: Any, options: CompileOptions) -> str:
+def _cache_key(text: str, target: Any, options: CompileOptions,
+               codegen_passes: list[dict[str, Any]] | None = None) -> str:
     h = hashlib.sha256()
     for part in (text, repr(sorted(target.to_json().items())), str(options.opt_level),
-                 tcompiler.__version__):
+                 tcompiler.__version__, repr(codegen_passes or [])):
         h.update(part.encode())
         h.update(b"\0")
     return h.hexdigest()
 
 
-def lower_kernel_text(text: str, target_json: dict[str, str], opt_level: int) -> bytes:
-    """Kernel-level module text -> object bytes (runs in worker processes too)."""
+def lower_kernel_text(text: str, target_json: dict[str, str], opt_level: int,
+                      passes: tuple[tuple[str, str], ...] = (),
+                      plugins: PluginSettings = PluginSettings()) -> bytes:
+    """Kernel-level module text -> object bytes (runs in worker processes too, which load the
+    same plug-ins for the extra `passes` after the loops and llvm stages)."""
     from xdsl.parser import Parser
 
     from tcompiler.codegen import Target, compile_to_object
     from tcompiler.opt import build_pipeline
 
     ctx = make_context()
+    registry = discover(plugins) if passes else None
+    if registry is not None:
+        registry.register_dialects(ctx)
     module = Parser(ctx, text).parse_module()
-    for p in build_pipeline("lower-kernels-to-loops,lower-to-llvm").passes:
+    spec = ",".join(p for p in ("lower-kernels-to-loops", extra_pipeline(passes, "loops"),
+                                "lower-to-llvm", extra_pipeline(passes, "llvm")) if p)
+    for p in build_pipeline(spec, registry=registry).passes:
         p.apply(ctx, module)
+        if registry is not None and p.name not in ("lower-kernels-to-loops", "lower-to-llvm"):
+            try:
+                module.verify()
+            except VerifyException as err:
+                raise CompileError(f"kernel IR invalid after extra pass '{p.name}': {err}"
+                                   ) from None
     return compile_to_object(module, Target.from_json(target_json), opt_level=opt_level)
+
+
+def extra_pipeline(passes: tuple[tuple[str, str], ...], stage: str) -> str:
+    """The extra passes to run after `stage`, as one pipeline text."""
+    return ",".join(text for s, text in passes if s == stage)
+
+
+def extra_passes_record(options: CompileOptions) -> list[dict[str, Any]]:
+    """The extra passes per stage as the manifest records them (checks every name and option)."""
+    if not options.passes:
+        return []
+    registry = discover(options.plugins)
+    return [{"stage": stage, "pipeline": text, "passes": pipeline_record(registry, text)}
+            for stage, text in options.passes]
 
 
 def default_cache_dir() -> str:

@@ -354,3 +354,22 @@ def _raiser(err: Exception) -> Callable[[], Dialect]:
         raise err
 
     return load
+
+
+def pipeline_record(registry: Registry, spec: str) -> list[dict[str, str]]:
+    """Each pass of `spec` with its package, full options and a hash of its source file (what
+    the artifact manifest records and the kernel object cache keys on)."""
+    import hashlib
+    import inspect
+
+    record = []
+    for arg_spec in registry.parse_pipeline(spec):
+        p = registry.make_pass(arg_spec)
+        try:
+            source = Path(inspect.getsourcefile(type(p)) or "").read_bytes()
+        except (OSError, TypeError):
+            source = b""
+        record.append({"name": p.name, "package": registry.pass_entry(p.name).owner.package,
+                       "options": pass_spec_text(p),
+                       "source_sha256": hashlib.sha256(source).hexdigest()})
+    return record

@@ -27,6 +27,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     c.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
                    help="processes compiling kernels in parallel")
     c.add_argument("--no-cache", action="store_true", help="do not use the kernel object cache")
+    c.add_argument("--passes", action="append", default=[], metavar="STAGE:PIPELINE",
+                   help="extra passes after a stage, e.g. 'graph:my-pass,loops:other{x=2}' "
+                   "(a pass without STAGE: runs after the previous one's stage; repeatable)")
 
 
 def parse_input_shape(text: str) -> tuple[str, tuple[int, ...]]:
@@ -41,10 +44,40 @@ def parse_input_shape(text: str) -> tuple[str, tuple[int, ...]]:
     return name, shape
 
 
+def parse_stage_passes(text: str) -> tuple[tuple[str, str], ...]:
+    """'graph:a,b{x=1,2},loops:c' -> (('graph', 'a,b{x=1,2}'), ('loops', 'c')).
+
+    Commas inside `{...}` belong to options; a pass without `STAGE:` joins the stage before it.
+    """
+    items, depth, current = [], 0, ""
+    for char in text:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            items.append(current)
+            current = ""
+        else:
+            current += char
+    items.append(current)
+    result: list[tuple[str, str]] = []
+    for item in (i.strip() for i in items):
+        stage, sep, spec = item.partition(":")
+        if sep and "{" not in stage:
+            if not spec.strip():
+                raise OptionError(f"--passes {text!r}: no pass after '{stage}:'")
+            result.append((stage.strip(), spec.strip()))
+        elif not item or not result:
+            raise OptionError(f"--passes {text!r}: expected STAGE:PASS[,PASS...], "
+                              "e.g. graph:my-pass,loops:other{x=2}")
+        else:
+            result[-1] = (result[-1][0], f"{result[-1][1]},{item}")
+    return tuple(result)
+
+
 def run(args: argparse.Namespace) -> int:
     from tcompiler.artifact import write_artifact
     from tcompiler.pipeline import CompileOptions, compile_model, compile_to_stage, module_text
     from tcompiler.pipeline import default_cache_dir
+    from tcompiler.plugins import PluginSettings
     from tcompiler.progress import ProgressBar
 
     if not Path(args.model).is_file():
@@ -54,7 +87,9 @@ def run(args: argparse.Namespace) -> int:
         input_shapes=tuple(parse_input_shape(s) for s in args.input_shape),
         target_opset=args.target_opset, memory_plan=args.memory_plan, opt_level=args.opt_level,
         cache_dir=None if no_cache else os.environ.get("TCC_CACHE_DIR") or default_cache_dir(),
-        jobs=args.jobs)
+        jobs=args.jobs,
+        passes=tuple(p for text in args.passes for p in parse_stage_passes(text)),
+        plugins=getattr(args, "plugins", None) or PluginSettings())
     if args.emit:
         comp = compile_to_stage(args.model, args.emit, options)
         sys.stdout.write(module_text(comp.module) + "\n")
