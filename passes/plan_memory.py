@@ -1,21 +1,31 @@
-"""plan-memory: give every `kernel.buffer` of `@main` a byte offset in one arena.
+"""plan-memory: choose the order of `@main`'s kernel calls and give every `kernel.buffer` a
+byte offset in one arena.
+
+Options: `method` = `ilp` (CP-SAT over order, offsets and in-place reuse, hinted with the
+best baseline and never worse than it; see tcompiler/schedule/ilp_arena.py), `greedy`
+(TFLite's greedy-by-size offsets, program order) or `naive` (no reuse); `time_limit`
+(seconds), `seed`, `workers` (0: all cores) for the solver.
 
 Before:
 
-    %a = kernel.buffer : memref<1x64xf32>
-    func.call @k0(%x, %a) ...
-    %b = kernel.buffer : memref<1x64xf32>
-    func.call @k1(%a, %b) ...
-    %c = kernel.buffer : memref<1x64xf32>
-    func.call @k2(%b, %c) ...
+    %a = kernel.buffer : memref<64xf32>
+    func.call @copy(%x, %a) ...
+    %b = kernel.buffer : memref<64xf32>
+    func.call @copy(%a, %b) ...
+    %c = kernel.buffer : memref<64xf32>
+    func.call @copy(%b, %c) ...
 
-After (`method=greedy`: %a is dead when %c is written, so they share bytes):
+After `method=greedy` (%a is dead when %c is written, so they share bytes; arena 512):
 
-    %a = kernel.buffer {offset = 0 : i64} : memref<1x64xf32>
-    %b = kernel.buffer {offset = 256 : i64} : memref<1x64xf32>
-    %c = kernel.buffer {offset = 0 : i64} : memref<1x64xf32>
+    %a = kernel.buffer {offset = 0 : i64} : memref<64xf32>
+    %b = kernel.buffer {offset = 256 : i64} : memref<64xf32>
+    %c = kernel.buffer {offset = 0 : i64} : memref<64xf32>
 
-and `@main` gets `tcc.arena_size = 512 : i64` and `tcc.memory_plan = "greedy-by-size"`.
+After `method=ilp` (a copy may write over the input it last reads: all at 0, arena 256).
+The calls are moved after every buffer, weight and view definition, in the planned order;
+`@main` gets `tcc.arena_size`, `tcc.arena_lower_bound`, `tcc.memory_plan` (the method that
+produced the plan), `tcc.plan_baseline` (greedy-by-size bytes), `tcc.plan_gap`,
+`tcc.plan_seconds`, `tcc.plan_optimal` and `tcc.plan_inplace` (takeovers used).
 """
 
 from __future__ import annotations
@@ -24,31 +34,67 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr, i64
+from xdsl.dialects.builtin import BoolAttr, FloatAttr, IntegerAttr, ModuleOp, StringAttr, f64, i64
 from xdsl.passes import ModulePass
 
 from tcompiler.errors import OptionError
-from tcompiler.schedule.lifetimes import buffer_intervals
-from tcompiler.schedule.memplan import PLANNERS, Live
+from tcompiler.schedule.graph import KernelGraph
+from tcompiler.schedule.planner import METHODS, plan_arena
+from tcompiler.schedule.plans import Limits
+from tcompiler.schedule.validate import validate_arena
 
 
 @dataclass(frozen=True)
 class PlanMemoryPass(ModulePass):
     name = "plan-memory"
 
-    method: str = "greedy"
+    method: str = "ilp"
+    time_limit: float = 2.0
+    seed: int = 0
+    workers: int = 0
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        planner = PLANNERS.get(self.method)
-        if planner is None:
+        if self.method not in METHODS:
             raise OptionError(f"plan-memory: unknown method {self.method!r} "
-                              f"(choose from {', '.join(PLANNERS)})")
+                              f"(choose from {', '.join(METHODS)})")
+        limits = Limits(time_limit=float(self.time_limit), seed=self.seed, workers=self.workers)
         for main in op.body.block.ops:
             if isinstance(main, func.FuncOp) and "tcc.graph" in main.attributes:
-                intervals = buffer_intervals(main)
-                plan = planner([Live(i.nbytes, i.first, i.last) for i in intervals])
-                for interval, offset in zip(intervals, plan.offsets):
-                    interval.buffer.offset = IntegerAttr(offset, i64)
-                main.attributes["tcc.arena_size"] = IntegerAttr(plan.arena_bytes, i64)
-                main.attributes["tcc.arena_lower_bound"] = IntegerAttr(plan.lower_bound, i64)
-                main.attributes["tcc.memory_plan"] = StringAttr(plan.method)
+                self.plan_function(main, limits)
+
+    def plan_function(self, main: func.FuncOp, limits: Limits) -> None:
+        graph, owners = KernelGraph.from_main(main)
+        report = plan_arena(graph, limits, self.method)
+        plan = report.best
+        problems = validate_arena(graph, plan)
+        assert not problems, f"plan-memory produced an invalid plan: {problems[:3]}"
+        for t, offset in plan.offsets.items():
+            buffer = owners[t]
+            assert buffer is not None
+            buffer.offset = IntegerAttr(offset, i64)
+        reorder_calls(main, plan.order)
+        baseline = next(p for p in report.plans if p.method == "greedy-by-size")
+        attrs = main.attributes
+        attrs["tcc.arena_size"] = IntegerAttr(plan.arena_bytes, i64)
+        attrs["tcc.arena_lower_bound"] = IntegerAttr(plan.bound, i64)
+        attrs["tcc.memory_plan"] = StringAttr(plan.method)
+        attrs["tcc.plan_baseline"] = IntegerAttr(baseline.arena_bytes, i64)
+        attrs["tcc.plan_gap"] = FloatAttr(round(plan.gap, 6), f64)
+        attrs["tcc.plan_seconds"] = FloatAttr(round(plan.seconds, 3), f64)
+        attrs["tcc.plan_optimal"] = BoolAttr.from_bool(plan.optimal)
+        attrs["tcc.plan_inplace"] = IntegerAttr(len(plan.inplace), i64)
+
+
+def reorder_calls(main: func.FuncOp, order: tuple[int, ...]) -> None:
+    """Move the calls to the end of `@main` (before its return), in `order`."""
+    block = main.body.block
+    calls = [o for o in block.ops if isinstance(o, func.CallOp)]
+    if list(order) == list(range(len(calls))):
+        return
+    terminator = block.last_op
+    assert terminator is not None
+    for call in calls:
+        call.detach()
+    for k in order:
+        block.insert_op_before(calls[k], terminator)
+

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 STAGES = ("onnx", "graph", "kernels", "schedule", "loops", "llvm")
 GRAPH_PIPELINE = "onnx-canonicalize,fold-batchnorm,onnx-canonicalize"
-MEMORY_PLANS = ("greedy", "naive")
+MEMORY_PLANS = ("ilp", "greedy", "naive")
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,8 @@ class CompileOptions:
 
     input_shapes: tuple[tuple[str, tuple[int, ...]], ...] = ()
     target_opset: int = 17
-    memory_plan: str = "greedy"
+    memory_plan: str = "ilp"
+    plan_time_limit: float = 2.0  # seconds for the memory-plan solver (ilp)
     opt_level: int = 3
     cache_dir: str | None = None  # None: no object cache
     jobs: int = 1  # processes compiling kernels in parallel
@@ -69,6 +70,8 @@ class CompileOptions:
                               f"(choose from {', '.join(MEMORY_PLANS)})")
         if self.opt_level not in (0, 1, 2, 3):
             raise OptionError(f"opt level must be 0..3, got {self.opt_level}")
+        if self.plan_time_limit <= 0:
+            raise OptionError(f"plan time limit must be > 0 seconds, got {self.plan_time_limit}")
         if self.jobs < 1:
             raise OptionError(f"jobs must be >= 1, got {self.jobs}")
 
@@ -169,7 +172,8 @@ def run_stage(comp: Compilation, stage: str, options: CompileOptions) -> None:
     elif stage == "kernels":
         _run_passes(comp, "convert-onnx-to-kernel", stage)
     elif stage == "schedule":
-        _run_passes(comp, f"plan-memory{{method={options.memory_plan}}}", stage)
+        _run_passes(comp, f"plan-memory{{method={options.memory_plan} "
+                          f"time_limit={float(options.plan_time_limit)}}}", stage)
     elif stage == "loops":
         _run_passes(comp, "lower-kernels-to-loops", stage)
     elif stage == "llvm":
@@ -232,14 +236,13 @@ def compile_model(model: Any, options: CompileOptions = CompileOptions(),
     comp.report.kernels = len(kernels)
     comp.report.kernel_calls = len(steps)
     comp.report.cache_hits = hits
-    plan = {"method": str(main.attributes["tcc.memory_plan"].data),  # type: ignore[attr-defined]
-            "arena_bytes": arena,
-            "lower_bound": main.attributes["tcc.arena_lower_bound"].value.data}  # type: ignore[attr-defined]
+    plan = plan_metadata(main, arena)
     comp.report.info.update({"memory_plan": plan, "weights_bytes": len(blob),
                              "model": comp.model_name, "opset": comp.opset})
     meta = {"model": {"name": comp.model_name, "sha256": comp.model_sha256, "opset": comp.opset},
             "compiler": {"name": "tcompiler", "version": tcompiler.__version__},
             "options": {"memory_plan": options.memory_plan, "opt_level": options.opt_level,
+                        "plan_time_limit": options.plan_time_limit,
                         "target_opset": options.target_opset,
                         "input_shapes": {k: list(v) for k, v in options.input_shapes}},
             "memory_plan": plan, "passes": {"graph": GRAPH_PIPELINE,
@@ -252,6 +255,21 @@ def compile_model(model: Any, options: CompileOptions = CompileOptions(),
         steps=steps, buffers=buffers, arena_bytes=arena, weights=blob,
         target=target.to_json(), meta=meta)
     return program, comp.report
+
+
+def plan_metadata(main: func.FuncOp, arena: int) -> dict[str, Any]:
+    """The memory plan as plan-memory left it on @main (for the manifest and the report)."""
+    attrs = main.attributes
+    plan: dict[str, Any] = {"method": str(attrs["tcc.memory_plan"].data),  # type: ignore[attr-defined]
+                            "arena_bytes": arena,
+                            "lower_bound": attrs["tcc.arena_lower_bound"].value.data}  # type: ignore[attr-defined]
+    for key, name in (("tcc.plan_baseline", "greedy_by_size_bytes"), ("tcc.plan_gap", "gap"),
+                      ("tcc.plan_seconds", "seconds"), ("tcc.plan_optimal", "optimal"),
+                      ("tcc.plan_inplace", "inplace")):
+        if key in attrs:
+            value = attrs[key].value.data  # type: ignore[attr-defined]
+            plan[name] = bool(value) if name == "optimal" else value
+    return plan
 
 
 def _kernel_module_text(fn: func.FuncOp) -> str:

@@ -18,10 +18,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     c.add_argument("-o", "--output", help="artifact path (default: MODEL with .tcc suffix)")
     c.add_argument("--emit", choices=("onnx", "graph", "kernels", "schedule", "loops", "llvm"),
                    help="print the IR after this stage instead of writing an artifact")
-    c.add_argument("--report", help="write a JSON compile report here")
+    c.add_argument("--report", help="write a compile report here: HTML with a picture of the "
+                   "memory plan if the name ends in .html, else JSON")
     c.add_argument("--input-shape", action="append", default=[], metavar="NAME=DIMS",
                    help="fix a symbolic input shape, e.g. data=1x3x224x224 (repeatable)")
-    c.add_argument("--memory-plan", default="greedy", help="greedy | naive")
+    c.add_argument("--memory-plan", default="ilp",
+                   help="ilp (default: CP-SAT order + offsets + in-place, never worse than "
+                   "greedy) | greedy (TFLite greedy-by-size) | naive")
+    c.add_argument("--plan-time-limit", type=float, default=2.0, metavar="SECONDS",
+                   help="time limit of the ilp memory planner (default 2)")
     c.add_argument("--opt-level", type=int, default=3, help="LLVM optimization level 0..3")
     c.add_argument("--target-opset", type=int, default=17, help="upgrade older models to this")
     c.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
@@ -86,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
     options = CompileOptions(
         input_shapes=tuple(parse_input_shape(s) for s in args.input_shape),
         target_opset=args.target_opset, memory_plan=args.memory_plan, opt_level=args.opt_level,
+        plan_time_limit=args.plan_time_limit,
         cache_dir=None if no_cache else os.environ.get("TCC_CACHE_DIR") or default_cache_dir(),
         jobs=args.jobs,
         passes=tuple(p for text in args.passes for p in parse_stage_passes(text)),
@@ -108,7 +114,12 @@ def run(args: argparse.Namespace) -> int:
     if args.report:
         data = report.to_json()
         data["artifact"] = {"path": str(output), "bytes": output.stat().st_size}
-        Path(args.report).write_text(json.dumps(data, indent=2) + "\n")
+        if args.report.lower().endswith((".html", ".htm")):
+            from tcompiler.schedule.svg import program_svg, report_html
+
+            Path(args.report).write_text(report_html(data, program_svg(program)))
+        else:
+            Path(args.report).write_text(json.dumps(data, indent=2) + "\n")
     plan = report.info["memory_plan"]
     print(f"{output}: {report.kernels} kernels ({report.kernel_calls} calls, "
           f"{report.cache_hits} cached), arena {plan['arena_bytes'] / 1024:.0f} KiB, "

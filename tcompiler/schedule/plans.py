@@ -1,0 +1,95 @@
+"""What the planners return: one arena plan or scratchpad plan, and the solver limits.
+
+Every plan states the method that produced it, its objective (`bytes`: the arena size, or the
+non-compulsory off-chip bytes in scratchpad mode), the best lower bound known for that
+objective, the gap between them, the seconds it took and whether it is proven optimal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Solver options: wall-clock seconds, random seed, CP-SAT workers (0: all cores)."""
+
+    time_limit: float = 10.0
+    seed: int = 0
+    workers: int = 0
+    window: int = 48  # ops per order window when the graph is too big to solve whole
+    whole_graph_ops: int = 120  # above this many ops, divide and conquer
+
+
+def gap(value: int, bound: int) -> float:
+    return 0.0 if value <= 0 else max(0.0, (value - bound) / value)
+
+
+@dataclass(frozen=True)
+class ArenaPlan:
+    """Order (op indices), offsets (tensor -> byte offset) and in-place takeovers
+    (input tensor -> index of the op whose output takes over its bytes)."""
+
+    method: str
+    order: tuple[int, ...]
+    offsets: dict[int, int]
+    arena_bytes: int
+    bound: int
+    seconds: float = 0.0
+    optimal: bool = False
+    inplace: dict[int, int] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def bytes(self) -> int:
+        return self.arena_bytes
+
+    @property
+    def gap(self) -> float:
+        return gap(self.arena_bytes, self.bound)
+
+    def summary(self) -> dict[str, Any]:
+        return {"method": self.method, "bytes": self.arena_bytes, "bound": self.bound,
+                "gap": round(self.gap, 6), "seconds": round(self.seconds, 3),
+                "optimal": self.optimal}
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A tensor resident in the scratchpad at `offset` from position `first` to `last`
+    (inclusive); `loaded`: it arrived by a retrieval from host memory (else it was created)."""
+
+    tensor: int
+    offset: int
+    first: int
+    last: int
+    loaded: bool
+
+
+@dataclass(frozen=True)
+class ScratchpadPlan:
+    """Order, residency segments and the off-chip traffic they imply, for a budget."""
+
+    method: str
+    order: tuple[int, ...]
+    budget: int
+    segments: tuple[Segment, ...]
+    offchip_bytes: int  # non-compulsory: spills + retrievals beyond the first load of an input
+    bound: int = 0
+    seconds: float = 0.0
+    optimal: bool = False
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def bytes(self) -> int:
+        return self.offchip_bytes
+
+    @property
+    def gap(self) -> float:
+        return gap(self.offchip_bytes, self.bound)
+
+    def summary(self) -> dict[str, Any]:
+        return {"method": self.method, "bytes": self.offchip_bytes, "bound": self.bound,
+                "gap": round(self.gap, 6), "seconds": round(self.seconds, 3),
+                "optimal": self.optimal}
