@@ -402,6 +402,300 @@ class SumOp(IRDLOperation):
         _same_element_type(self)
 
 
+# ---- elementwise ops (issue 4)
+# Each output has the broadcast shape of its inputs (multidirectional; PRelu's slope and
+# Clip's bounds broadcast to the input). Element types: comparisons, And/Or/Not and IsNaN
+# yield bool (i1); Cast/CastLike yield their target type; Pow's exponent may have another
+# type than its base; everything else keeps its operands' one element type.
+
+
+def _result_type(value: SSAValue, element_type: Attribute, op: Operation) -> None:
+    if _tensor(value, "result").element_type != element_type:
+        raise VerifyException(f"{op.name}: result element type must be {element_type}, "
+                              f"got {_tensor(value, 'result').element_type}")
+
+
+class _UnaryIOBase(IRDLOperation):
+    """A unary op whose ONNX operand and result are named `input` and `output`."""
+
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        if self.input.type != self.output.type:
+            raise VerifyException(f"{self.name}: result type must equal operand type")
+
+
+@irdl_op_definition
+class LeakyReluOp(_UnaryBase):
+    name = "onnx.LeakyRelu"
+    alpha = opt_prop_def(_FLOAT)
+
+
+@irdl_op_definition
+class SigmoidOp(_UnaryBase):
+    name = "onnx.Sigmoid"
+
+
+@irdl_op_definition
+class HardSigmoidOp(_UnaryBase):
+    name = "onnx.HardSigmoid"
+    alpha = opt_prop_def(_FLOAT)
+    beta = opt_prop_def(_FLOAT)
+
+
+@irdl_op_definition
+class HardSwishOp(_UnaryBase):
+    name = "onnx.HardSwish"
+
+
+@irdl_op_definition
+class GeluOp(_UnaryBase):
+    name = "onnx.Gelu"
+    approximate = opt_prop_def(_STR)
+
+    def verify_(self) -> None:
+        super().verify_()
+        if attr_str(self, "approximate", "none") not in ("none", "tanh"):
+            raise VerifyException("onnx.Gelu: approximate must be 'none' or 'tanh'")
+
+
+@irdl_op_definition
+class SqrtOp(_UnaryBase):
+    name = "onnx.Sqrt"
+
+
+@irdl_op_definition
+class NegOp(_UnaryBase):
+    name = "onnx.Neg"
+
+
+@irdl_op_definition
+class AbsOp(_UnaryBase):
+    name = "onnx.Abs"
+
+
+@irdl_op_definition
+class ReciprocalOp(_UnaryBase):
+    name = "onnx.Reciprocal"
+
+
+@irdl_op_definition
+class NotOp(_UnaryBase):
+    name = "onnx.Not"
+
+
+@irdl_op_definition
+class TanhOp(_UnaryIOBase):
+    name = "onnx.Tanh"
+
+
+@irdl_op_definition
+class ErfOp(_UnaryIOBase):
+    name = "onnx.Erf"
+
+
+@irdl_op_definition
+class ExpOp(_UnaryIOBase):
+    name = "onnx.Exp"
+
+
+@irdl_op_definition
+class LogOp(_UnaryIOBase):
+    name = "onnx.Log"
+
+
+@irdl_op_definition
+class IsNaNOp(IRDLOperation):
+    name = "onnx.IsNaN"
+    X = operand_def(TensorType)
+    Y = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _result_type(self.Y, i1, self)
+
+
+@irdl_op_definition
+class PReluOp(IRDLOperation):
+    name = "onnx.PRelu"
+    X = operand_def(TensorType)
+    slope = operand_def(TensorType)
+    Y = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _same_element_type(self)
+
+
+@irdl_op_definition
+class ClipOp(IRDLOperation):
+    name = "onnx.Clip"
+    input = operand_def(TensorType)
+    min = opt_operand_def(TensorType)
+    max = opt_operand_def(TensorType)
+    output = result_def(TensorType)
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _same_element_type(self)
+
+
+@irdl_op_definition
+class SubOp(_BinaryBase):
+    name = "onnx.Sub"
+
+
+@irdl_op_definition
+class DivOp(_BinaryBase):
+    name = "onnx.Div"
+
+
+@irdl_op_definition
+class PowOp(IRDLOperation):
+    name = "onnx.Pow"
+    X = operand_def(TensorType)
+    Y = operand_def(TensorType)
+    Z = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _result_type(self.Z, _tensor(self.X, "Pow base").element_type, self)
+
+
+class _LogicBase(IRDLOperation):
+    """A comparison or logical op: operands of one element type, a bool result."""
+
+    A = operand_def(TensorType)
+    B = operand_def(TensorType)
+    C = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        if _tensor(self.A, "A").element_type != _tensor(self.B, "B").element_type:
+            raise VerifyException(f"{self.name}: A and B must share one element type")
+        _result_type(self.C, i1, self)
+
+
+@irdl_op_definition
+class EqualOp(_LogicBase):
+    name = "onnx.Equal"
+
+
+@irdl_op_definition
+class GreaterOp(_LogicBase):
+    name = "onnx.Greater"
+
+
+@irdl_op_definition
+class GreaterOrEqualOp(_LogicBase):
+    name = "onnx.GreaterOrEqual"
+
+
+@irdl_op_definition
+class LessOp(_LogicBase):
+    name = "onnx.Less"
+
+
+@irdl_op_definition
+class LessOrEqualOp(_LogicBase):
+    name = "onnx.LessOrEqual"
+
+
+@irdl_op_definition
+class AndOp(_LogicBase):
+    name = "onnx.And"
+
+
+@irdl_op_definition
+class OrOp(_LogicBase):
+    name = "onnx.Or"
+
+
+@irdl_op_definition
+class WhereOp(IRDLOperation):
+    name = "onnx.Where"
+    condition = operand_def(TensorType)
+    X = operand_def(TensorType)
+    Y = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        if _tensor(self.condition, "Where condition").element_type != i1:
+            raise VerifyException("onnx.Where: condition must be bool")
+        element = _tensor(self.X, "X").element_type
+        if _tensor(self.Y, "Y").element_type != element:
+            raise VerifyException("onnx.Where: X and Y must share one element type")
+        _result_type(self.output, element, self)
+
+
+class _VariadicBase(IRDLOperation):
+    data_0 = var_operand_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        if not self.data_0:
+            raise VerifyException(f"{self.name} needs at least one operand")
+        _same_element_type(self)
+
+
+@irdl_op_definition
+class MinOp(_VariadicBase):
+    name = "onnx.Min"
+    min = result_def(TensorType)
+
+
+@irdl_op_definition
+class MaxOp(_VariadicBase):
+    name = "onnx.Max"
+    max = result_def(TensorType)
+
+
+@irdl_op_definition
+class MeanOp(_VariadicBase):
+    name = "onnx.Mean"
+    mean = result_def(TensorType)
+
+
+@irdl_op_definition
+class CastOp(IRDLOperation):
+    """ONNX Cast between the four element types; `to` is the ONNX TensorProto type code."""
+
+    name = "onnx.Cast"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    to = prop_def(_INT)
+    saturate = opt_prop_def(_INT)
+    round_mode = opt_prop_def(_STR)
+    traits = traits_def(Pure())
+
+
+@irdl_op_definition
+class CastLikeOp(IRDLOperation):
+    name = "onnx.CastLike"
+    input = operand_def(TensorType)
+    target_type = operand_def(TensorType)
+    output = result_def(TensorType)
+    saturate = opt_prop_def(_INT)
+    round_mode = opt_prop_def(_STR)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _result_type(self.output, _tensor(self.target_type, "target_type").element_type, self)
+
+
+ELEMENTWISE_OPS = (
+    LeakyReluOp, SigmoidOp, HardSigmoidOp, HardSwishOp, GeluOp, SqrtOp, NegOp, AbsOp,
+    ReciprocalOp, NotOp, TanhOp, ErfOp, ExpOp, LogOp, IsNaNOp, PReluOp, ClipOp, SubOp, DivOp,
+    PowOp, EqualOp, GreaterOp, GreaterOrEqualOp, LessOp, LessOrEqualOp, AndOp, OrOp, WhereOp,
+    MinOp, MaxOp, MeanOp, CastOp, CastLikeOp,
+)
+"""The ops of this section (Relu, Add, Mul and Sum are defined above)."""
+
+
 @irdl_op_definition
 class ConcatOp(IRDLOperation):
     name = "onnx.Concat"
@@ -524,6 +818,7 @@ ONNX_OPS: dict[str, type[IRDLOperation]] = {
         ConstantOp, ConstantOfShapeOp, IdentityOp, DropoutOp, ConvOp, BatchNormalizationOp,
         MaxPoolOp, AveragePoolOp, GlobalAveragePoolOp, GemmOp, ReluOp, AddOp, MulOp, SumOp,
         ConcatOp, ReshapeOp, FlattenOp, UnsqueezeOp, TransposeOp, SoftmaxOp, LRNOp,
+        *ELEMENTWISE_OPS,
     )
 }
 """ONNX op_type -> op class, for the importer."""

@@ -29,6 +29,8 @@ SMALL = 64
 FOLDABLE = FOLDABLE_OPS | {
     "Unsqueeze", "Concat", "Reshape", "Flatten", "Transpose", "Add", "Mul", "ConstantOfShape",
     "Identity",
+    # elementwise ops (issue 4) that shape computations use
+    "Cast", "Sub", "Div", "Equal", "Where", "Neg", "Abs", "Min", "Max",
 }
 
 

@@ -31,8 +31,8 @@ SUPPORTED_DTYPES = {
 """ONNX element type -> numpy dtype name, for every element type tcc accepts."""
 
 FOLDABLE_OPS = frozenset({
-    "Shape", "Size", "Gather", "Cast", "Squeeze", "Slice", "Sub", "Div", "Floor", "Ceil",
-    "Range", "Equal", "Where", "Expand", "Neg", "Abs", "Min", "Max", "ReduceProd",
+    "Shape", "Size", "Gather", "Squeeze", "Slice", "Floor", "Ceil",
+    "Range", "Expand", "ReduceProd",
 })
 """Op types tcc accepts only when they compute constants (shapes) that fold away."""
 

@@ -132,7 +132,7 @@ class GraphConverter:
             self.storage[value] = _weight_ref(self.block, owner.weight_name.data, value.type)
             return self.storage[value]
         if isinstance(owner, onnx.ConstantOp):
-            name = node_name(owner).replace("/", "_") or "constant"
+            name = _constant_name(owner, value)
             self.storage[value] = self.weight(_constant_array(owner), name)
             return self.storage[value]
         pending = self.pending.pop(value, None)
@@ -208,7 +208,9 @@ class GraphConverter:
             return pending
         const = _splat(value)
         if const is not None:
-            return Node("const", value=const)
+            ty = value.type
+            assert isinstance(ty, TensorType)
+            return Node("const", value=const, type=ty.element_type)
         return Leaf(self.materialize(value))
 
     # ------------------------------------------------------------------ shared helpers
@@ -239,6 +241,13 @@ class GraphConverter:
 
 
 
+def _constant_name(owner: onnx.ConstantOp, value: SSAValue) -> str:
+    """A readable weight name for a materialized constant: its node name, else its SSA name."""
+    if onnx.NODE_NAME in owner.attributes:
+        return node_name(owner)
+    return value.name_hint or "constant"
+
+
 def _find_main(module: ModuleOp) -> func.FuncOp:
     for op in module.body.block.ops:
         if isinstance(op, func.FuncOp) and op.sym_name.data == "main":
@@ -260,7 +269,7 @@ def _weight_ref(block: Block, name: str, ty: Attribute) -> SSAValue:
     return op.result
 
 
-def _splat(value: SSAValue) -> float | None:
+def _splat(value: SSAValue) -> float | int | None:
     owner = value.owner
     if not isinstance(owner, onnx.ConstantOp):
         return None
@@ -270,7 +279,7 @@ def _splat(value: SSAValue) -> float | None:
     values = attr.get_values()
     if not values or any(v != values[0] for v in values):
         return None
-    return float(values[0])
+    return values[0]
 
 
 _ELEMENT_TYPES: dict[str, Attribute] = {

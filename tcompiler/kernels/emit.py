@@ -10,15 +10,24 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from xdsl.dialects import arith, func
-from xdsl.dialects.builtin import FloatAttr, ModuleOp, StringAttr, UnitAttr, f32
-from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.dialects import arith, func, math
+from xdsl.dialects.builtin import (
+    FloatAttr,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    ModuleOp,
+    StringAttr,
+    UnitAttr,
+    i1,
+)
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.printer import Printer
 
 from tcompiler.dialects import kernel
-from tcompiler.kernels.fusion import Expr, Leaf, leaves
+from tcompiler.kernels.fusion import Expr, Leaf, Node, leaves, type_of
 
 KERNEL_ATTR = "tcc.kernel"
 
@@ -57,25 +66,31 @@ def _structural_key(fn: func.FuncOp) -> str:
 
 
 def build_map(expr: Expr, output: SSAValue) -> kernel.MapOp:
-    """A kernel.map computing `expr` into `output`, one block argument per distinct leaf."""
+    """A kernel.map computing `expr` into `output`, one block argument per distinct leaf.
+
+    Block arguments take their leaf's element type; the yield has `output`'s element type.
+    """
     inputs = leaves(expr)
-    block = Block(arg_types=[f32] * len(inputs))
+    block = Block(arg_types=[_element_type(v) for v in inputs])
     scalar = dict(zip(inputs, block.args))
 
     def emit(e: Expr) -> SSAValue:
         if isinstance(e, Leaf):
             return scalar[e.value]
         if e.kind == "const":
-            return _add(block, arith.ConstantOp(FloatAttr(e.value, f32)))
-        args = [emit(c) for c in e.children]
-        if e.kind == "sqrt":
-            from xdsl.dialects import math
+            return _constant(block, e.value, type_of(e))
+        return _emit_node(block, e, [emit(c) for c in e.children])
 
-            return _add(block, math.SqrtOp(args[0]))
-        return _add(block, _BINARY[e.kind](args[0], args[1]))
-
-    block.add_op(kernel.YieldOp(emit(expr)))
+    result = emit(expr)
+    if result.type != _element_type(output):
+        result = _convert(block, result, _element_type(output))
+    block.add_op(kernel.YieldOp(result))
     return kernel.MapOp(inputs, output, Region(block))
+
+
+def _element_type(value: SSAValue) -> Attribute:
+    assert isinstance(value.type, MemRefType)
+    return value.type.element_type
 
 
 def _add(block: Block, op: Operation) -> SSAValue:
@@ -83,10 +98,102 @@ def _add(block: Block, op: Operation) -> SSAValue:
     return op.results[0]
 
 
-_BINARY = {
-    "add": arith.AddfOp,
-    "sub": arith.SubfOp,
-    "mul": arith.MulfOp,
-    "div": arith.DivfOp,
-    "max": arith.MaximumfOp,
+def _constant(block: Block, value: float | int, ty: Attribute) -> SSAValue:
+    if isinstance(ty, IntegerType):
+        v = int(value)
+        if ty.width.data == 1:
+            v = 1 if v else 0
+        return _add(block, arith.ConstantOp(IntegerAttr(v, ty, truncate_bits=True)))
+    return _add(block, arith.ConstantOp(FloatAttr(float(value), ty)))
+
+
+def _is_float(value: SSAValue) -> bool:
+    return not isinstance(value.type, IntegerType)
+
+
+_FLOAT_BINARY: dict[str, Callable[[SSAValue, SSAValue], Operation]] = {
+    "add": arith.AddfOp, "sub": arith.SubfOp, "mul": arith.MulfOp, "div": arith.DivfOp,
+    "max": arith.MaximumfOp, "min": arith.MinimumfOp, "pow": math.PowFOp,
 }
+_INT_BINARY: dict[str, Callable[[SSAValue, SSAValue], Operation]] = {
+    "add": arith.AddiOp, "sub": arith.SubiOp, "mul": arith.MuliOp, "max": arith.MaxSIOp,
+    "min": arith.MinSIOp, "and": arith.AndIOp, "or": arith.OrIOp, "xor": arith.XOrIOp,
+}
+_FLOAT_UNARY: dict[str, Callable[[SSAValue], Operation]] = {
+    "sqrt": math.SqrtOp, "exp": math.ExpOp, "log": math.LogOp, "tanh": math.TanhOp,
+    "erf": math.ErfOp, "abs": math.AbsFOp, "neg": arith.NegfOp,
+}
+_PREDICATES = {  # kind -> (float predicate, integer predicate)
+    "eq": ("oeq", "eq"), "lt": ("olt", "slt"), "le": ("ole", "sle"), "gt": ("ogt", "sgt"),
+    "ge": ("oge", "sge"),
+}
+
+
+def _emit_node(block: Block, e: Node, args: list[SSAValue]) -> SSAValue:
+    kind = e.kind
+    if kind == "cast":
+        return _convert(block, args[0], type_of(e))
+    if kind == "select":
+        return _add(block, arith.SelectOp(args[0], args[1], args[2]))
+    if kind in _PREDICATES:
+        fp, ip = _PREDICATES[kind]
+        if _is_float(args[0]):
+            return _add(block, arith.CmpfOp(args[0], args[1], fp))
+        return _add(block, arith.CmpiOp(args[0], args[1], ip))
+    if kind == "isnan":
+        return _add(block, arith.CmpfOp(args[0], args[0], "uno"))
+    if kind == "not":
+        return _add(block, arith.XOrIOp(args[0], _constant(block, 1, args[0].type)))
+    if kind == "sigmoid":  # 1 / (1 + exp(-x))
+        neg = _add(block, arith.NegfOp(args[0]))
+        exp = _add(block, math.ExpOp(neg))
+        one = _constant(block, 1.0, args[0].type)
+        return _add(block, arith.DivfOp(one, _add(block, arith.AddfOp(one, exp))))
+    if _is_float(args[0]):
+        if kind in _FLOAT_UNARY:
+            return _add(block, _FLOAT_UNARY[kind](args[0]))
+        return _add(block, _FLOAT_BINARY[kind](args[0], args[1]))
+    return _emit_int(block, kind, args)
+
+
+def _emit_int(block: Block, kind: str, args: list[SSAValue]) -> SSAValue:
+    ty = args[0].type
+    if kind in _INT_BINARY:
+        return _add(block, _INT_BINARY[kind](args[0], args[1]))
+    zero = _constant(block, 0, ty)
+    if kind == "neg":
+        return _add(block, arith.SubiOp(zero, args[0]))
+    if kind == "abs":
+        negative = _add(block, arith.CmpiOp(args[0], zero, "slt"))
+        negated = _add(block, arith.SubiOp(zero, args[0]))
+        return _add(block, arith.SelectOp(negative, negated, args[0]))
+    if kind == "div":  # truncating, as C and numpy's astype; x / 0 is 0, not a trap
+        is_zero = _add(block, arith.CmpiOp(args[1], zero, "eq"))
+        safe = _add(block, arith.SelectOp(is_zero, _constant(block, 1, ty), args[1]))
+        quotient = _add(block, arith.DivSIOp(args[0], safe))
+        return _add(block, arith.SelectOp(is_zero, zero, quotient))
+    raise AssertionError(f"build_map: no integer lowering for {kind!r}")
+
+
+def _convert(block: Block, value: SSAValue, to: Attribute) -> SSAValue:
+    """`value` as element type `to` (ONNX Cast semantics between f32/i64/i32/i1)."""
+    src = value.type
+    if src == to:
+        return value
+    if to == i1:  # x != 0 (NaN is true, as numpy's astype(bool))
+        if isinstance(src, IntegerType):
+            return _add(block, arith.CmpiOp(value, _constant(block, 0, src), "ne"))
+        return _add(block, arith.CmpfOp(value, _constant(block, 0.0, src), "une"))
+    if src == i1:  # false/true -> 0/1
+        return _add(block, arith.SelectOp(value, _constant(block, 1, to), _constant(block, 0, to)))
+    if isinstance(src, IntegerType) and isinstance(to, IntegerType):
+        if src.width.data > to.width.data:
+            return _add(block, arith.TruncIOp(value, to))
+        return _add(block, arith.ExtSIOp(value, to))
+    if isinstance(src, IntegerType):
+        return _add(block, arith.SIToFPOp(value, to))
+    if isinstance(to, IntegerType):
+        return _add(block, arith.FPToSIOp(value, to))
+    if src.bitwidth < to.bitwidth:  # type: ignore[attr-defined]
+        return _add(block, arith.ExtFOp(value, to))
+    return _add(block, arith.TruncFOp(value, to))

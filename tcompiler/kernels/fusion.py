@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from xdsl.ir import SSAValue
+from xdsl.dialects.builtin import MemRefType, f32, i1
+from xdsl.ir import Attribute, SSAValue
 
 
 @dataclass(frozen=True)
@@ -26,14 +27,48 @@ class Leaf:
 
 @dataclass(frozen=True)
 class Node:
-    """`kind` applied to children: add, sub, mul, div, max, sqrt, or const (attr `value`)."""
+    """`kind` applied to children, yielding one scalar of element type `type`.
+
+    Kinds (operands of one element type unless stated; see `emit.build_map`):
+    - `const`: `value` (no children), of `type` (f32 when None);
+    - arithmetic, on f32 or integers: add sub mul div (integers: truncating, x/0 = 0) max min
+      neg abs; f32 only: pow sqrt exp log tanh erf sigmoid;
+    - comparisons eq lt le gt ge, and isnan (f32), yield i1; and or xor not on i1;
+    - select(cond: i1, a, b);
+    - cast to `type` (any of f32, i64, i32, i1; float -> int truncates, x -> i1 is x != 0).
+    `type` None means: the type of the first child (of the second for select).
+    """
 
     kind: str
     children: tuple[Expr, ...] = ()
-    value: float = 0.0
+    value: float | int = 0.0
+    type: Attribute | None = None
 
 
 Expr = Leaf | Node
+
+COMPARISONS = frozenset({"eq", "lt", "le", "gt", "ge", "isnan"})
+
+
+def type_of(expr: Expr) -> Attribute:
+    """The element type of the scalar `expr` yields."""
+    if isinstance(expr, Leaf):
+        ty = expr.value.type
+        assert isinstance(ty, MemRefType)
+        return ty.element_type
+    if expr.type is not None:
+        return expr.type
+    if expr.kind in COMPARISONS:
+        return i1
+    if expr.kind == "select":
+        return type_of(expr.children[1])
+    if expr.children:
+        return type_of(expr.children[0])
+    return f32
+
+
+def const(value: float | int, type: Attribute = f32) -> Node:
+    return Node("const", value=value, type=type)
 
 
 def leaves(expr: Expr) -> list[SSAValue]:
