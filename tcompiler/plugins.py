@@ -173,9 +173,12 @@ class Registry:
             if name not in loaded:
                 ctx.register_dialect(name, _checked_dialect(entry))
         for (kind, name), owners in self.conflicts.items():
-            if kind == "dialect" and name not in loaded:
-                ctx.register_dialect(name, _raiser(PluginError(conflict_message(kind, name,
-                                                                                owners))))
+            if kind != "dialect":
+                continue
+            error = PluginError(conflict_message(kind, name, owners))
+            if name in loaded:  # already in use by this context: fail now
+                raise error
+            ctx.register_dialect(name, _raiser(error))  # fail when first parsed
 
     def notes(self) -> list[str]:
         """One line per broken plug-in and per conflicting name."""
