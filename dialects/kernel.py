@@ -31,7 +31,8 @@ Semantics (all shapes are known, so output shapes are in the types):
   avg divides by the count of real elements, or with `count_include_pad` by the count of
   elements inside the padded extent).
 - map: Y[i] = body(X0[bcast(i)], X1[bcast(i)], ...): each input is broadcast to Y's shape by
-  numpy rules; the body takes one scalar per input and yields one.
+  numpy rules; the body takes one scalar per input, of that input's element type (f32, i64,
+  i32 or i1), and yields one of Y's element type.
 - softmax: along `axis`; lrn: ONNX LRN over dim 1; transpose: Y = X.transpose(perm);
   concat: along `axis`; copy: Y = X (same element count).
 """
@@ -270,6 +271,15 @@ class MapOp(_KernelOp):
             raise VerifyException(
                 f"kernel.map: body takes {len(block.args)} scalars for {len(self.inputs)} inputs"
             )
+        for i, (arg, value) in enumerate(zip(block.args, self.inputs)):
+            element = _memref(value, "map input").element_type
+            if arg.type != element:
+                raise VerifyException(
+                    f"kernel.map: body argument {i} is {arg.type}, input {i} holds {element}")
+        last = block.last_op
+        element = _memref(self.Y, "map output").element_type
+        if isinstance(last, YieldOp) and last.value.type != element:
+            raise VerifyException(f"kernel.map: body yields {last.value.type}, Y holds {element}")
 
 
 @irdl_op_definition
