@@ -1,6 +1,7 @@
 """Runs every `tests/filecheck/**/*.mlir` file's `// RUN:` lines (a tiny lit), one test each.
 
-Substitutions: `%s` (the file), `tcc-opt`/`filecheck` resolve from this interpreter's bin dir.
+Substitutions: `%s` (the file), `tcc-opt`/`xdsl-opt`/`filecheck` resolve from this interpreter's
+bin dir; `not CMD` succeeds when CMD fails (as in lit), for error-path checks.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def test_filecheck(path: Path) -> None:
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     for line in runs:
         command = line.replace("%s", str(path))
-        proc = subprocess.run(["bash", "-o", "pipefail", "-c", command], capture_output=True,
+        script = 'not() { ! "$@"; }\n' + command
+        proc = subprocess.run(["bash", "-o", "pipefail", "-c", script], capture_output=True,
                               text=True, env=env, cwd=path.parent)
         assert proc.returncode == 0, f"{command}\n{proc.stdout}\n{proc.stderr}"
