@@ -366,7 +366,98 @@ class CopyOp(_KernelOp):
             raise VerifyException("kernel.copy: X and Y must hold the same number of elements")
 
 
-KERNEL_OPS = (ConvOp, GemmOp, PoolOp, MapOp, SoftmaxOp, LRNOp, TransposeOp, ConcatOp, CopyOp)
+# ---- data movement kernels (issue 4)
+# remap: separable resampling through per-dim index tables; it is Slice, Split, Pad, Tile,
+#   Expand and every Resize mode. T (i64) concatenates, for each dim d of Y, a table of
+#   shape [Y.shape[d], taps[d]]; W (f32, optional) holds the matching weights. Then
+#   Y[i] = sum over tap choices t of prod_d W_d[i_d, t_d] * X[T_0[i_0, t_0], ..., T_n[i_n, t_n]]
+#   (without W every tap count is 1 and Y[i] = X[T_0[i_0, 0], ...], any element type).
+#   Where T_d[i_d, 0] == -1 for a dim d of `fill_dims`, Y[i] = `fill` (constant Pad,
+#   tf_crop_and_resize extrapolation). X and Y have one rank.
+# gather: Y[a, j, b] = X[a, I[j], b] (a: dims before `axis`, j: the dims of I); I is i64 or
+#   i32, negative indices count from the end. gather_elements: Y[i] = X[i with i[axis] =
+#   I[i]]. gather_nd: Y[b, q, r] = X[b, I[b, q, :], r] with `batch_dims` leading dims b.
+
+
+def _remap_tables(op: IRDLOperation, table: SSAValue, what: str, taps: list[int]) -> None:
+    count = sum(n * t for n, t in zip(shape(op.operands[-1]), taps))
+    if shape(table) != (count,):
+        raise VerifyException(f"kernel.remap: {what} must have shape ({count},), got {shape(table)}")
+
+
+@irdl_op_definition
+class RemapOp(_KernelOp):
+    name = "kernel.remap"
+    X = operand_def(MemRefType)
+    T = operand_def(MemRefType)
+    W = opt_operand_def(MemRefType)
+    Y = operand_def(MemRefType)
+    taps = prop_def(DenseArrayBase)
+    fill_dims = prop_def(DenseArrayBase)
+    fill = opt_prop_def(Attribute)
+    irdl_options = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
+    assembly_format = (
+        "$X `,` $T (`weights` $W^)? `->` $Y attr-dict `:` "
+        "type($X) `,` type($T) (`weights` type($W)^)? `->` type($Y)"
+    )
+
+    def verify_(self) -> None:
+        x, y, taps = shape(self.X), shape(self.Y), int_values(self.taps)
+        if len(x) != len(y) or len(taps) != len(y):
+            raise VerifyException(f"kernel.remap: X {x}, Y {y} and taps {taps} need one rank")
+        _remap_tables(self, self.T, "T", taps)
+        if self.W is not None:
+            _remap_tables(self, self.W, "W", taps)
+        elif any(t != 1 for t in taps):
+            raise VerifyException("kernel.remap: several taps need weights W")
+        if int_values(self.fill_dims) and self.fill is None:
+            raise VerifyException("kernel.remap: fill_dims without a fill value")
+
+
+class _GatherKernel(_KernelOp):
+    X = operand_def(MemRefType)
+    I = operand_def(MemRefType)  # noqa: E741 - the ONNX name
+    Y = operand_def(MemRefType)
+    assembly_format = "$X `,` $I `->` $Y attr-dict `:` type($X) `,` type($I) `->` type($Y)"
+
+
+@irdl_op_definition
+class GatherOp(_GatherKernel):
+    name = "kernel.gather"
+    axis = prop_def(IntegerAttr)
+
+    def verify_(self) -> None:
+        x, i, y, axis = shape(self.X), shape(self.I), shape(self.Y), self.axis.value.data
+        if y != x[:axis] + i + x[axis + 1:]:
+            raise VerifyException(f"kernel.gather: X {x}, I {i}, Y {y} disagree on axis {axis}")
+
+
+@irdl_op_definition
+class GatherElementsOp(_GatherKernel):
+    name = "kernel.gather_elements"
+    axis = prop_def(IntegerAttr)
+
+    def verify_(self) -> None:
+        if shape(self.I) != shape(self.Y) or len(shape(self.X)) != len(shape(self.Y)):
+            raise VerifyException("kernel.gather_elements: I and Y need one shape, X their rank")
+
+
+@irdl_op_definition
+class GatherNDOp(_GatherKernel):
+    name = "kernel.gather_nd"
+    batch_dims = prop_def(IntegerAttr)
+
+    def verify_(self) -> None:
+        x, i, y, b = shape(self.X), shape(self.I), shape(self.Y), self.batch_dims.value.data
+        if y != i[:-1] + x[b + i[-1]:] or x[:b] != i[:b]:
+            raise VerifyException(f"kernel.gather_nd: X {x}, I {i}, Y {y} disagree")
+
+
+DATA_MOVEMENT_KERNELS = (RemapOp, GatherOp, GatherElementsOp, GatherNDOp)
+
+
+KERNEL_OPS = (ConvOp, GemmOp, PoolOp, MapOp, SoftmaxOp, LRNOp, TransposeOp, ConcatOp, CopyOp,
+              *DATA_MOVEMENT_KERNELS)
 
 Kernel = Dialect(
     "kernel",

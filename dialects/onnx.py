@@ -52,6 +52,7 @@ from xdsl.irdl import (
     result_def,
     traits_def,
     var_operand_def,
+    var_result_def,
 )
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
@@ -802,6 +803,247 @@ class LRNOp(IRDLOperation):
             raise VerifyException("onnx.LRN: result type must equal operand type")
 
 
+# ---- data movement ops (issue 4)
+# Shapes, axes, pads, repeats, starts/ends/steps, scales and sizes are int64 (Resize's roi and
+# scales float32) operand tensors as in the spec; rules read them as constants. Results have
+# the static shapes shape inference gave them.
+
+
+def _index_type(value: SSAValue, what: str) -> None:
+    element = _tensor(value, what).element_type
+    if element not in (i64, i32):
+        raise VerifyException(f"{what} must be int64 or int32, got {element}")
+
+
+def _keeps_element_type(op: Operation, data: SSAValue, *results: SSAValue) -> None:
+    element = _tensor(data, "data").element_type
+    for result in results:
+        if _tensor(result, "result").element_type != element:
+            raise VerifyException(f"{op.name}: result element type must be {element}")
+
+
+@irdl_op_definition
+class SplitOp(IRDLOperation):
+    name = "onnx.Split"
+    input = operand_def(TensorType)
+    split = opt_operand_def(TensorType)
+    outputs = var_result_def(TensorType)
+    axis = opt_prop_def(_INT)
+    num_outputs = opt_prop_def(_INT)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _keeps_element_type(self, self.input, *self.outputs)
+        axis = attr_int(self, "axis", 0)
+        rank = _rank(self.input, "Split input")
+        if not -rank <= axis < rank:
+            raise VerifyException(f"onnx.Split: axis {axis} out of range for rank {rank}")
+        total = sum(shape_of(out)[axis] for out in self.outputs)
+        if total != shape_of(self.input)[axis]:
+            raise VerifyException(f"onnx.Split: outputs sum to {total} along axis {axis}, "
+                                  f"not {shape_of(self.input)[axis]}")
+
+
+@irdl_op_definition
+class SliceOp(IRDLOperation):
+    name = "onnx.Slice"
+    data = operand_def(TensorType)
+    starts = operand_def(TensorType)
+    ends = operand_def(TensorType)
+    axes = opt_operand_def(TensorType)
+    steps = opt_operand_def(TensorType)
+    output = result_def(TensorType)
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _keeps_element_type(self, self.data, self.output)
+        for what in ("starts", "ends", "axes", "steps"):
+            value = getattr(self, what)
+            if value is not None:
+                _index_type(value, f"Slice {what}")
+        if _rank(self.output, "Slice output") != _rank(self.data, "Slice data"):
+            raise VerifyException("onnx.Slice: result rank must equal data rank")
+
+
+@irdl_op_definition
+class SqueezeOp(IRDLOperation):
+    name = "onnx.Squeeze"
+    data = operand_def(TensorType)
+    axes = opt_operand_def(TensorType)
+    squeezed = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _check_same_size(self, self.data, self.squeezed)
+
+
+@irdl_op_definition
+class ExpandOp(IRDLOperation):
+    name = "onnx.Expand"
+    input = operand_def(TensorType)
+    shape = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _keeps_element_type(self, self.input, self.output)
+        x, y = shape_of(self.input), shape_of(self.output)
+        if len(x) > len(y) or any(a not in (1, b) for a, b in zip(x[::-1], y[::-1])):
+            raise VerifyException(f"onnx.Expand: {x} does not broadcast to {y}")
+
+
+class _GatherBase(IRDLOperation):
+    data = operand_def(TensorType)
+    indices = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _keeps_element_type(self, self.data, self.output)
+        _index_type(self.indices, f"{self.name} indices")
+
+
+@irdl_op_definition
+class GatherOp(_GatherBase):
+    name = "onnx.Gather"
+    axis = opt_prop_def(_INT)
+
+    def verify_(self) -> None:
+        super().verify_()
+        rank = _rank(self.data, "Gather data")
+        axis = attr_int(self, "axis", 0)
+        if not -rank <= axis < rank:
+            raise VerifyException(f"onnx.Gather: axis {axis} out of range for rank {rank}")
+        expected = rank - 1 + _rank(self.indices, "Gather indices")
+        if _rank(self.output, "Gather output") != expected:
+            raise VerifyException(f"onnx.Gather: result must have rank {expected}")
+
+
+@irdl_op_definition
+class GatherElementsOp(_GatherBase):
+    name = "onnx.GatherElements"
+    axis = opt_prop_def(_INT)
+
+    def verify_(self) -> None:
+        super().verify_()
+        if shape_of(self.indices) != shape_of(self.output):
+            raise VerifyException("onnx.GatherElements: result must have the shape of indices")
+        if _rank(self.indices, "indices") != _rank(self.data, "data"):
+            raise VerifyException("onnx.GatherElements: indices must have the rank of data")
+
+
+@irdl_op_definition
+class GatherNDOp(_GatherBase):
+    name = "onnx.GatherND"
+    batch_dims = opt_prop_def(_INT)
+
+    def verify_(self) -> None:
+        super().verify_()
+        _expect_rank(self.indices, "GatherND indices", 1)
+        batch, rank = attr_int(self, "batch_dims", 0), _rank(self.data, "GatherND data")
+        depth = shape_of(self.indices)[-1]
+        if batch + depth > rank:
+            raise VerifyException(f"onnx.GatherND: batch_dims {batch} + index depth {depth} "
+                                  f"exceeds the data rank {rank}")
+
+
+@irdl_op_definition
+class ShapeOp(IRDLOperation):
+    name = "onnx.Shape"
+    data = operand_def(TensorType)
+    shape = result_def(TensorType)
+    start = opt_prop_def(_INT)
+    end = opt_prop_def(_INT)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _expect_rank(self.shape, "Shape result", 1, 1)
+        if _tensor(self.shape, "Shape result").element_type != i64:
+            raise VerifyException("onnx.Shape: result must be int64")
+
+
+@irdl_op_definition
+class PadOp(IRDLOperation):
+    name = "onnx.Pad"
+    data = operand_def(TensorType)
+    pads = operand_def(TensorType)
+    constant_value = opt_operand_def(TensorType)
+    axes = opt_operand_def(TensorType)
+    output = result_def(TensorType)
+    mode = opt_prop_def(_STR)
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _keeps_element_type(self, self.data, self.output)
+        _index_type(self.pads, "Pad pads")
+        if attr_str(self, "mode", "constant") not in ("constant", "reflect", "edge", "wrap"):
+            raise VerifyException(f"onnx.Pad: unknown mode {attr_str(self, 'mode', '')!r}")
+
+
+@irdl_op_definition
+class ResizeOp(IRDLOperation):
+    name = "onnx.Resize"
+    X = operand_def(TensorType)
+    roi = opt_operand_def(TensorType)
+    scales = opt_operand_def(TensorType)
+    sizes = opt_operand_def(TensorType)
+    Y = result_def(TensorType)
+    antialias = opt_prop_def(_INT)
+    axes = opt_prop_def(_INTS)
+    coordinate_transformation_mode = opt_prop_def(_STR)
+    cubic_coeff_a = opt_prop_def(_FLOAT)
+    exclude_outside = opt_prop_def(_INT)
+    extrapolation_value = opt_prop_def(_FLOAT)
+    keep_aspect_ratio_policy = opt_prop_def(_STR)
+    mode = opt_prop_def(_STR)
+    nearest_mode = opt_prop_def(_STR)
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _keeps_element_type(self, self.X, self.Y)
+        if _rank(self.Y, "Resize result") != _rank(self.X, "Resize input"):
+            raise VerifyException("onnx.Resize: result rank must equal input rank")
+        if attr_str(self, "mode", "nearest") not in ("nearest", "linear", "cubic"):
+            raise VerifyException(f"onnx.Resize: unknown mode {attr_str(self, 'mode', '')!r}")
+
+
+@irdl_op_definition
+class TileOp(IRDLOperation):
+    name = "onnx.Tile"
+    input = operand_def(TensorType)
+    repeats = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _keeps_element_type(self, self.input, self.output)
+        if _rank(self.output, "Tile result") != _rank(self.input, "Tile input"):
+            raise VerifyException("onnx.Tile: result rank must equal input rank")
+
+
+@irdl_op_definition
+class RangeOp(IRDLOperation):
+    name = "onnx.Range"
+    start = operand_def(TensorType)
+    limit = operand_def(TensorType)
+    delta = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _keeps_element_type(self, self.start, self.limit, self.delta, self.output)
+        _expect_rank(self.output, "Range result", 1, 1)
+
+
+DATA_MOVEMENT_OPS = (
+    SplitOp, SliceOp, SqueezeOp, ExpandOp, GatherOp, GatherElementsOp, GatherNDOp, ShapeOp,
+    PadOp, ResizeOp, TileOp, RangeOp,
+)
+
+
 def _check_same_size(op: Operation, source: SSAValue, result: SSAValue) -> None:
     a, b = _tensor(source, "operand"), _tensor(result, "result")
     if a.element_type != b.element_type:
@@ -819,6 +1061,7 @@ ONNX_OPS: dict[str, type[IRDLOperation]] = {
         MaxPoolOp, AveragePoolOp, GlobalAveragePoolOp, GemmOp, ReluOp, AddOp, MulOp, SumOp,
         ConcatOp, ReshapeOp, FlattenOp, UnsqueezeOp, TransposeOp, SoftmaxOp, LRNOp,
         *ELEMENTWISE_OPS,
+        *DATA_MOVEMENT_OPS,
     )
 }
 """ONNX op_type -> op class, for the importer."""

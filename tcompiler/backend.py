@@ -141,12 +141,20 @@ def _check_support(model: onnx.ModelProto) -> None:
         raise UnsupportedModelError(problems, model=loaded.name)
 
 
+PARAMETER_INPUTS = {"Dropout": (1,), "Resize": (1, 2), "Range": (0, 1, 2), "Pad": (2,)}
+"""op type -> positions of its float inputs that are hyper-parameters (a Dropout ratio,
+Resize roi/scales, Range bounds, a Pad value), not data: tcc needs them constant."""
+
+
 def _parameter_inputs(model: onnx.ModelProto) -> set[str]:
-    """Float inputs that are hyper-parameters, not data (each Dropout ratio): baked in too."""
-    ratios = {n.input[1] for n in model.graph.node if n.op_type == "Dropout" and len(n.input) > 1}
-    data = {name for n in model.graph.node if n.op_type != "Dropout" for name in n.input}
-    data |= {name for n in model.graph.node if n.op_type == "Dropout" for name in n.input[:1]}
-    return ratios - data - {""}
+    """Graph inputs used only as hyper-parameters (`PARAMETER_INPUTS`): baked in too."""
+    parameters: set[str] = set()
+    data: set[str] = set()
+    for node in model.graph.node:
+        positions = PARAMETER_INPUTS.get(node.op_type, ())
+        for i, name in enumerate(node.input):
+            (parameters if i in positions else data).add(name)
+    return parameters - data - {""}
 
 
 def _declared_shapes(model: onnx.ModelProto) -> dict[str, tuple[int, ...]]:

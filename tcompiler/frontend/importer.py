@@ -49,7 +49,14 @@ def imported_outputs(node: onnx.NodeProto) -> list[str]:
     if node.op_type == "Constant":
         return []
     defs = ONNX_OPS[node.op_type].get_irdl_definition().results
+    if any(_is_variadic(d) for _, d in defs):  # Split: one result per output
+        return [out for out in node.output if out]
     return [out for out in list(node.output)[: len(defs)] if out]
+
+
+def _is_variadic(d: object) -> bool:
+    """A variadic result definition (OptionalDef subclasses VariadicDef but takes at most one)."""
+    return isinstance(d, VariadicDef) and not isinstance(d, OptionalDef)
 
 
 def check_importable(proto: onnx.ModelProto, opset: int, name: str, label: str) -> None:
@@ -136,6 +143,9 @@ class _Builder:
         outputs = imported_outputs(node)
         result_types: list[Attribute | list[Attribute]] = []
         for i, (_, d) in enumerate(definition.results):
+            if _is_variadic(d):
+                result_types.append([tensor_type(self.types[o]) for o in node.output[i:] if o])
+                continue
             out = node.output[i] if i < len(node.output) else ""
             types = [tensor_type(self.types[out])] if out else []
             result_types.append(types if isinstance(d, OptionalDef) else types[0])

@@ -10,10 +10,12 @@ from collections.abc import Callable
 
 from xdsl.ir import Operation
 
-from tcompiler.kernels.rules import elementwise, nn, shape
+from tcompiler.kernels.rules import elementwise, gather, nn, resize, shape
 
 RULES: dict[type[Operation], Callable[..., None]] = {
     **shape.RULES,
+    **gather.RULES,
+    **resize.RULES,
     **nn.RULES,
     **elementwise.RULES,
 }
