@@ -48,6 +48,7 @@ from xdsl.dialects.builtin import (
     IntegerAttr,
     MemRefType,
     StringAttr,
+    UnitAttr,
     f32,
     i64,
 )
@@ -237,11 +238,14 @@ class PoolOp(_KernelOp):
     pads = prop_def(DenseArrayBase)
     dilations = prop_def(DenseArrayBase)
     count_include_pad = prop_def(IntegerAttr)
+    storage_order = opt_prop_def(IntegerAttr)  # argmax: 1 = column-major spatial indices
     assembly_format = "$kind $X `->` $Y attr-dict `:` type($X) `->` type($Y)"
 
     def verify_(self) -> None:
-        if self.kind.data not in ("max", "avg"):
-            raise VerifyException(f"kernel.pool: kind must be max or avg, got {self.kind.data!r}")
+        if self.kind.data not in ("max", "avg", "argmax"):
+            raise VerifyException(f"kernel.pool: kind must be max, avg or argmax, got {self.kind.data!r}")
+        if (self.kind.data == "argmax") != (_memref(self.Y, "Y").element_type == i64):
+            raise VerifyException("kernel.pool: Y must be i64 exactly for kind argmax")
         spatial = len(shape(self.X)) - 2
         if len(int_values(self.kernel_shape)) != spatial or len(int_values(self.pads)) != 2 * spatial:
             raise VerifyException("kernel.pool: kernel_shape/pads do not match the input rank")
@@ -299,6 +303,7 @@ class SoftmaxOp(_KernelOp):
     X = operand_def(MemRefType)
     Y = operand_def(MemRefType)
     axis = prop_def(IntegerAttr)
+    log = opt_prop_def(UnitAttr)  # log-softmax
     assembly_format = "$X `->` $Y attr-dict `:` type($X) `->` type($Y)"
 
     def verify_(self) -> None:
@@ -456,7 +461,156 @@ class GatherNDOp(_GatherKernel):
 DATA_MOVEMENT_KERNELS = (RemapOp, GatherOp, GatherElementsOp, GatherNDOp)
 
 
+# ---- nn and reduction kernels (issue 4)
+# - reduce: Y = kind-reduction of X over `axes` (normalized, ascending); kind sum, mean, max,
+#   min; Y has X's rank with 1 at the axes (keepdims) or the axes dropped. Element type f32,
+#   or i64/i32/i1 for sum/max/min (i1: max is `or`, min is `and`). An empty reduction gives
+#   0 (sum, mean: nan), -inf/+inf (max/min; for ints the type's min/max).
+# - matmul: ONNX MatMul (numpy matmul): A [..., M, K] or [K], B [..., K, N] or [K], batch dims
+#   broadcast; Y has the numpy result shape. f32.
+# - conv_transpose: Y = conv_transpose(X, W) + B; X [N, C_in, s...], W [C_in, C_out/group, k...];
+#   an input position i feeds outputs i*stride - pad_begin + k*dilation (`pads` begins, ends).
+# - normalize: mean and (population) variance of X over `axes`; `part` says what Y holds:
+#   "normalize": Y = (X - mean) / sqrt(var + epsilon) * Scale + Bias (Scale, Bias optional,
+#   numpy-broadcast to X); "mean", "var", "inv_std_dev": the statistic, shaped like a reduce
+#   result (keepdims or axes dropped).
+
+
+def _reduced_shape_ok(x: tuple[int, ...], y: tuple[int, ...], axes: list[int]) -> bool:
+    keep = tuple(1 if d in axes else e for d, e in enumerate(x))
+    drop = tuple(e for d, e in enumerate(x) if d not in axes)
+    return y in (keep, drop)
+
+
+def _check_axes(name: str, axes: list[int], rank: int) -> None:
+    if axes != sorted(set(axes)) or any(not 0 <= a < rank for a in axes):
+        raise VerifyException(f"{name}: axes {axes} must be distinct, ascending, in 0..{rank - 1}")
+
+
+REDUCE_KINDS = ("sum", "mean", "max", "min")
+
+
+@irdl_op_definition
+class ReduceOp(_KernelOp):
+    name = "kernel.reduce"
+    X = operand_def(MemRefType)
+    Y = operand_def(MemRefType)
+    kind = prop_def(StringAttr)
+    axes = prop_def(DenseArrayBase)
+    assembly_format = "$kind $X `->` $Y attr-dict `:` type($X) `->` type($Y)"
+
+    def verify_(self) -> None:
+        if self.kind.data not in REDUCE_KINDS:
+            raise VerifyException(f"kernel.reduce: kind must be one of {REDUCE_KINDS}, got {self.kind.data!r}")
+        x, y, axes = shape(self.X), shape(self.Y), int_values(self.axes)
+        _check_axes("kernel.reduce", axes, len(x))
+        if not _reduced_shape_ok(x, y, axes):
+            raise VerifyException(f"kernel.reduce: Y {y} is not X {x} reduced over axes {axes}")
+        if _memref(self.X, "X").element_type != _memref(self.Y, "Y").element_type:
+            raise VerifyException("kernel.reduce: X and Y must share one element type")
+
+
+def matmul_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
+    """The numpy matmul result shape of `a @ b`, None if they do not match."""
+    a2 = (1, *a) if len(a) == 1 else a
+    b2 = (*b, 1) if len(b) == 1 else b
+    if a2[-1] != b2[-2]:
+        return None
+    batch_a, batch_b = a2[:-2], b2[:-2]
+    rank = max(len(batch_a), len(batch_b))
+    pa = (1,) * (rank - len(batch_a)) + batch_a
+    pb = (1,) * (rank - len(batch_b)) + batch_b
+    if any(p != q and 1 not in (p, q) for p, q in zip(pa, pb)):
+        return None
+    batch = tuple(max(p, q) if 0 not in (p, q) else 0 for p, q in zip(pa, pb))
+    return (*batch, *((a2[-2],) if len(a) > 1 else ()), *((b2[-1],) if len(b) > 1 else ()))
+
+
+@irdl_op_definition
+class MatMulOp(_KernelOp):
+    name = "kernel.matmul"
+    A = operand_def(MemRefType)
+    B = operand_def(MemRefType)
+    Y = operand_def(MemRefType)
+    assembly_format = "$A `,` $B `->` $Y attr-dict `:` type($A) `,` type($B) `->` type($Y)"
+
+    def verify_(self) -> None:
+        a, b, y = shape(self.A), shape(self.B), shape(self.Y)
+        if not a or not b or matmul_shape(a, b) != y:
+            raise VerifyException(f"kernel.matmul: shapes A {a}, B {b}, Y {y} disagree")
+
+
+@irdl_op_definition
+class ConvTransposeOp(_KernelOp):
+    name = "kernel.conv_transpose"
+    X = operand_def(MemRefType)
+    W = operand_def(MemRefType)
+    B = opt_operand_def(MemRefType)
+    Y = operand_def(MemRefType)
+    strides = prop_def(DenseArrayBase)
+    pads = prop_def(DenseArrayBase)
+    dilations = prop_def(DenseArrayBase)
+    group = prop_def(IntegerAttr)
+    assembly_format = (
+        "$X `,` $W (`bias` $B^)? `->` $Y attr-dict `:` "
+        "type($X) `,` type($W) (`bias` type($B)^)? `->` type($Y)"
+    )
+
+    def verify_(self) -> None:
+        x, w, y = shape(self.X), shape(self.W), shape(self.Y)
+        spatial = len(x) - 2
+        if len(w) != len(x) or len(y) != len(x) or spatial < 1:
+            raise VerifyException(f"kernel.conv_transpose: X {x}, W {w}, Y {y} must share one rank >= 3")
+        for what, attr, n in (("strides", self.strides, spatial), ("dilations", self.dilations, spatial),
+                              ("pads", self.pads, 2 * spatial)):
+            if len(int_values(attr)) != n:
+                raise VerifyException(f"kernel.conv_transpose: {what} needs {n} values")
+        group = self.group.value.data
+        if x[1] != w[0] or y[1] != w[1] * group or x[1] % group:
+            raise VerifyException(
+                f"kernel.conv_transpose: channels of X {x}, W {w}, Y {y} disagree (group {group})")
+        if self.B is not None and shape(self.B) != (y[1],):
+            raise VerifyException(f"kernel.conv_transpose: bias must have shape ({y[1]},)")
+
+
+NORMALIZE_PARTS = ("normalize", "mean", "var", "inv_std_dev")
+
+
+@irdl_op_definition
+class NormalizeOp(_KernelOp):
+    name = "kernel.normalize"
+    X = operand_def(MemRefType)
+    Scale = opt_operand_def(MemRefType)
+    Bias = opt_operand_def(MemRefType)
+    Y = operand_def(MemRefType)
+    axes = prop_def(DenseArrayBase)
+    epsilon = prop_def(FloatAttr)
+    part = prop_def(StringAttr)
+    irdl_options = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
+    assembly_format = (
+        "$part $X (`scale` $Scale^)? (`bias` $Bias^)? `->` $Y attr-dict `:` type($X) "
+        "(`scale` type($Scale)^)? (`bias` type($Bias)^)? `->` type($Y)"
+    )
+
+    def verify_(self) -> None:
+        x, y, axes = shape(self.X), shape(self.Y), int_values(self.axes)
+        _check_axes("kernel.normalize", axes, len(x))
+        if self.part.data not in NORMALIZE_PARTS:
+            raise VerifyException(f"kernel.normalize: part must be one of {NORMALIZE_PARTS}")
+        if self.part.data == "normalize" and y != x:
+            raise VerifyException(f"kernel.normalize: Y {y} must have the shape of X {x}")
+        if self.part.data != "normalize" and not _reduced_shape_ok(x, y, axes):
+            raise VerifyException(f"kernel.normalize: Y {y} is not X {x} reduced over axes {axes}")
+        for value in (self.Scale, self.Bias):
+            if value is None:
+                continue
+            s = shape(value)
+            if len(s) > len(x) or any(a not in (1, b) for a, b in zip(s[::-1], x[::-1])):
+                raise VerifyException(f"kernel.normalize: {s} does not broadcast to {x}")
+
+
 KERNEL_OPS = (ConvOp, GemmOp, PoolOp, MapOp, SoftmaxOp, LRNOp, TransposeOp, ConcatOp, CopyOp,
+              ReduceOp, MatMulOp, ConvTransposeOp, NormalizeOp,
               *DATA_MOVEMENT_KERNELS)
 
 Kernel = Dialect(

@@ -275,9 +275,12 @@ class BatchNormalizationOp(IRDLOperation):
     input_mean = operand_def(TensorType)
     input_var = operand_def(TensorType)
     Y = result_def(TensorType)
+    running_mean = opt_result_def(TensorType)
+    running_var = opt_result_def(TensorType)
     epsilon = opt_prop_def(_FLOAT)
     momentum = opt_prop_def(_FLOAT)
     training_mode = opt_prop_def(_INT)
+    irdl_options = (AttrSizedResultSegments(as_property=True),)
     traits = traits_def(Pure())
 
     def verify_(self) -> None:
@@ -312,6 +315,9 @@ class _PoolBase(IRDLOperation):
 @irdl_op_definition
 class MaxPoolOp(_PoolBase):
     name = "onnx.MaxPool"
+    X = operand_def(TensorType)
+    Y = result_def(TensorType)  # redeclared so that Y comes before Indices
+    Indices = opt_result_def(TensorType)
     storage_order = opt_prop_def(_INT)
 
 
@@ -1044,6 +1050,167 @@ DATA_MOVEMENT_OPS = (
 )
 
 
+# ---- nn and reduction ops (issue 4)
+
+
+@irdl_op_definition
+class ConvTransposeOp(IRDLOperation):
+    name = "onnx.ConvTranspose"
+    X = operand_def(TensorType)
+    W = operand_def(TensorType)
+    B = opt_operand_def(TensorType)
+    Y = result_def(TensorType)
+    auto_pad = opt_prop_def(_STR)
+    dilations = opt_prop_def(_INTS)
+    group = opt_prop_def(_INT)
+    kernel_shape = opt_prop_def(_INTS)
+    output_padding = opt_prop_def(_INTS)
+    output_shape = opt_prop_def(_INTS)
+    pads = opt_prop_def(_INTS)
+    strides = opt_prop_def(_INTS)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _expect_rank(self.X, "ConvTranspose input X", 3)
+        if _rank(self.W, "ConvTranspose weight W") != _rank(self.X, "ConvTranspose input X"):
+            raise VerifyException("ConvTranspose: W must have the rank of X")
+        if shape_of(self.X)[1] != shape_of(self.W)[0]:
+            raise VerifyException(
+                f"ConvTranspose: X has {shape_of(self.X)[1]} channels, W {shape_of(self.W)[0]}")
+        if self.B is not None:
+            _expect_rank(self.B, "ConvTranspose bias B", 1, 1)
+
+
+@irdl_op_definition
+class GlobalMaxPoolOp(IRDLOperation):
+    name = "onnx.GlobalMaxPool"
+    X = operand_def(TensorType)
+    Y = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _expect_rank(self.X, "GlobalMaxPool input X", 3)
+
+
+@irdl_op_definition
+class InstanceNormalizationOp(IRDLOperation):
+    name = "onnx.InstanceNormalization"
+    input = operand_def(TensorType)
+    scale = operand_def(TensorType)
+    B = operand_def(TensorType)
+    output = result_def(TensorType)
+    epsilon = opt_prop_def(_FLOAT)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        _expect_rank(self.input, "InstanceNormalization input", 3)
+        channels = shape_of(self.input)[1]
+        for what in ("scale", "B"):
+            if shape_of(getattr(self, what)) != (channels,):
+                raise VerifyException(f"InstanceNormalization: {what} must have shape ({channels},)")
+
+
+@irdl_op_definition
+class LayerNormalizationOp(IRDLOperation):
+    name = "onnx.LayerNormalization"
+    X = operand_def(TensorType)
+    Scale = operand_def(TensorType)
+    B = opt_operand_def(TensorType)
+    Y = result_def(TensorType)
+    Mean = opt_result_def(TensorType)
+    InvStdDev = opt_result_def(TensorType)
+    axis = opt_prop_def(_INT)
+    epsilon = opt_prop_def(_FLOAT)
+    stash_type = opt_prop_def(_INT)
+    irdl_options = (AttrSizedResultSegments(as_property=True),)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        rank = _rank(self.X, "LayerNormalization input X")
+        axis = attr_int(self, "axis", -1)
+        if not -rank <= axis < rank:
+            raise VerifyException(f"onnx.LayerNormalization: axis {axis} out of range for rank {rank}")
+
+
+@irdl_op_definition
+class LogSoftmaxOp(IRDLOperation):
+    name = "onnx.LogSoftmax"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    axis = opt_prop_def(_INT)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        if self.input.type != self.output.type:
+            raise VerifyException("onnx.LogSoftmax: result type must equal operand type")
+        rank = _rank(self.input, "LogSoftmax input")
+        axis = attr_int(self, "axis", -1)
+        if not -rank <= axis < max(rank, 1):
+            raise VerifyException(f"onnx.LogSoftmax: axis {axis} out of range for rank {rank}")
+
+
+@irdl_op_definition
+class MatMulOp(IRDLOperation):
+    name = "onnx.MatMul"
+    A = operand_def(TensorType)
+    B = operand_def(TensorType)
+    Y = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        a, b = shape_of(self.A), shape_of(self.B)
+        if not a or not b:
+            raise VerifyException("onnx.MatMul: operands must have rank >= 1")
+        k_a, k_b = a[-1], b[0] if len(b) == 1 else b[-2]
+        if k_a != k_b:
+            raise VerifyException(f"onnx.MatMul: inner dimensions differ ({k_a} vs {k_b})")
+        _same_element_type(self)
+
+
+class _ReduceBase(IRDLOperation):
+    """ReduceX: `axes` an attribute (ReduceSum < 13, others < 18) or an optional operand."""
+
+    data = operand_def(TensorType)
+    axes_input = opt_operand_def(TensorType)
+    reduced = result_def(TensorType)
+    axes = opt_prop_def(_INTS)
+    keepdims = opt_prop_def(_INT)
+    noop_with_empty_axes = opt_prop_def(_INT)
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        if self.axes_input is not None:
+            _expect_rank(self.axes_input, f"{self.name} axes", 1, 1)
+        if _tensor(self.data, "data").element_type != _tensor(self.reduced, "result").element_type:
+            raise VerifyException(f"{self.name}: result element type must equal the input's")
+
+
+@irdl_op_definition
+class ReduceMeanOp(_ReduceBase):
+    name = "onnx.ReduceMean"
+
+
+@irdl_op_definition
+class ReduceSumOp(_ReduceBase):
+    name = "onnx.ReduceSum"
+
+
+@irdl_op_definition
+class ReduceMaxOp(_ReduceBase):
+    name = "onnx.ReduceMax"
+
+
+@irdl_op_definition
+class ReduceMinOp(_ReduceBase):
+    name = "onnx.ReduceMin"
+
+
+NN_OPS: tuple[type[IRDLOperation], ...] = (
+    ConvTransposeOp, GlobalMaxPoolOp, InstanceNormalizationOp, LayerNormalizationOp,
+    LogSoftmaxOp, MatMulOp, ReduceMeanOp, ReduceSumOp, ReduceMaxOp, ReduceMinOp,
+)
+
+
 def _check_same_size(op: Operation, source: SSAValue, result: SSAValue) -> None:
     a, b = _tensor(source, "operand"), _tensor(result, "result")
     if a.element_type != b.element_type:
@@ -1060,6 +1227,7 @@ ONNX_OPS: dict[str, type[IRDLOperation]] = {
         ConstantOp, ConstantOfShapeOp, IdentityOp, DropoutOp, ConvOp, BatchNormalizationOp,
         MaxPoolOp, AveragePoolOp, GlobalAveragePoolOp, GemmOp, ReluOp, AddOp, MulOp, SumOp,
         ConcatOp, ReshapeOp, FlattenOp, UnsqueezeOp, TransposeOp, SoftmaxOp, LRNOp,
+        *NN_OPS,
         *ELEMENTWISE_OPS,
         *DATA_MOVEMENT_OPS,
     )

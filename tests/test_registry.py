@@ -31,3 +31,48 @@ def test_universe_has_dialects_and_passes() -> None:
     assert {"onnx", "kernel"} <= set(TCC_UNIVERSE.all_dialects)
     assert TCC_UNIVERSE.all_dialects["kernel"]().name == "kernel"
     assert set(PASSES) <= set(TCC_UNIVERSE.all_passes)
+
+
+def test_dialect_table_names_match() -> None:
+    for name, factory in TCC_UNIVERSE.all_dialects.items():
+        assert factory().name == name
+
+
+def test_builtins_come_through_the_plugin_entry_point_group() -> None:
+    """tcc registers itself as plug-ins do (`tcompiler.plugins`), and for xdsl-opt
+    (`xdsl.universe`); both entry points name the same universe."""
+    from importlib.metadata import entry_points
+
+    from xdsl.universe import Universe
+
+    from tcompiler.plugins import discover
+
+    for group in ("tcompiler.plugins", "xdsl.universe"):
+        (ep,) = [ep for ep in entry_points(group=group) if ep.name == "tcompiler"]
+        assert ep.load() is TCC_UNIVERSE
+    assert set(PASSES) <= set(Universe.get_multiverse().all_passes)  # what xdsl-opt sees
+    registry = discover()
+    assert registry.passes["plan-memory"].owner.plugin == "tcompiler"
+    assert registry.passes["cse"].owner.plugin == "xdsl"
+
+
+def test_registries_are_lazy() -> None:
+    """Importing the universe (as every discovery does) imports no pass or dialect module."""
+    import subprocess
+
+    code = ("import sys, tcompiler.universe; "
+            "print(sorted(m for m in sys.modules if m.startswith(('tcompiler.passes.', "
+            "'tcompiler.dialects.'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert out.strip() == "[]", out
+
+
+def test_tcc_passes_describes_a_pass(capsys: pytest.CaptureFixture[str]) -> None:
+    from tcompiler.cli import main
+
+    assert main(["passes", "plan-memory"]) == 0
+    text = capsys.readouterr().out
+    assert "package tcompiler" in text and "method: str" in text and "before" in text.lower()
+    assert main(["passes"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert {line.split()[0] for line in listing} >= set(PASSES)

@@ -7,9 +7,8 @@
   folding); a non-default domain;
 - a tensor element type other than float32/int64/int32/bool (float16, float64, ... included);
 - sequence, map, optional or sparse values;
-- training: BatchNormalization with `training_mode=1` or its running-statistics outputs,
-  Dropout whose `training_mode` input is a constant true (unless its ratio is a constant 0),
-  a MaxPool whose Indices are used.
+- training: Dropout whose `training_mode` input is a constant true (unless its ratio is a
+  constant 0). (BatchNormalization in training mode and MaxPool Indices are supported.)
 """
 
 from __future__ import annotations
@@ -130,23 +129,12 @@ def _check_dtype(elem_type: int, name: str, bad: dict[str, list[str]]) -> None:
 
 def _training_problems(graph: onnx.GraphProto) -> list[str]:
     constants = _constant_values(graph)
-    consumed = {name for node in graph.node for name in node.input}
-    consumed |= {out.name for out in graph.output}
     lines: list[str] = []
     for index, node in enumerate(graph.node):
         label = node_label(node, index)
-        if node.op_type == "BatchNormalization" and _bn_training(node):
-            lines.append(f"BatchNormalization in training mode: node {label}")
-        elif node.op_type == "Dropout" and _dropout_training(node, constants):
+        if node.op_type == "Dropout" and _dropout_training(node, constants):
             lines.append(f"Dropout in training mode (training_mode is true): node {label}")
-        elif node.op_type == "MaxPool" and len(node.output) > 1 and node.output[1] in consumed:
-            lines.append(f"MaxPool Indices output is used: node {label}")
     return lines
-
-
-def _bn_training(node: onnx.NodeProto) -> bool:
-    mode = next((a.i for a in node.attribute if a.name == "training_mode"), 0)
-    return bool(mode) or any(node.output[1:])
 
 
 def _dropout_training(node: onnx.NodeProto, constants: dict[str, onnx.TensorProto]) -> bool:

@@ -61,3 +61,35 @@ def pool_props(op: Operation) -> dict[str, list[int] | int]:
     pads = window_pads(op, x[2:], y[2:], kernel, strides, dilations)
     return {"kernel_shape": kernel, "strides": strides, "dilations": dilations, "pads": pads,
             "count_include_pad": attr_int(op, "count_include_pad", 0)}
+
+
+def conv_transpose_props(op: Operation) -> dict[str, list[int] | int]:
+    """Strides, dilations, group and explicit pads of a ConvTranspose (Y's shape is known).
+
+    With `output_shape` or `auto_pad` SAME_*, the padding is what makes the full output
+    `stride * (in - 1) + output_padding + (k - 1) * dilation + 1` come down to Y's extent:
+    SAME_UPPER puts the smaller half at the beginning (onnx.reference), otherwise the larger.
+    Only the begin pads matter to the kernel; the ends are kept for the record.
+    """
+    x, w, y = shape_of(op.operands[0]), shape_of(op.operands[1]), shape_of(op.results[0])
+    n = len(x) - 2
+    strides = attr_ints(op, "strides", [1] * n) or [1] * n
+    dilations = attr_ints(op, "dilations", [1] * n) or [1] * n
+    output_padding = attr_ints(op, "output_padding", [0] * n) or [0] * n
+    auto_pad = attr_str(op, "auto_pad", "NOTSET")
+    explicit = attr_ints(op, "pads")
+    if explicit is not None and auto_pad in ("NOTSET", "VALID"):
+        pads = explicit
+    elif auto_pad in ("SAME_UPPER", "SAME_LOWER") or attr_ints(op, "output_shape") is not None:
+        begins, ends = [], []
+        for i in range(n):
+            full = strides[i] * (x[2 + i] - 1) + output_padding[i] + (w[2 + i] - 1) * dilations[i] + 1
+            total = full - y[2 + i]
+            small, large = total // 2, total - total // 2
+            begins.append(small if auto_pad == "SAME_UPPER" else large)
+            ends.append(large if auto_pad == "SAME_UPPER" else small)
+        pads = begins + ends
+    else:
+        pads = [0] * (2 * n)
+    return {"strides": strides, "dilations": dilations, "pads": pads,
+            "group": attr_int(op, "group", 1)}

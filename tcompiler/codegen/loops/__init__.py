@@ -20,11 +20,15 @@ from xdsl.rewriter import Rewriter
 
 from tcompiler.codegen.loops.builder import LoopBuilder
 from tcompiler.codegen.loops.conv import emit_conv
+from tcompiler.codegen.loops.conv_transpose import emit_conv_transpose
 from tcompiler.codegen.loops.elementwise import emit_concat, emit_copy, emit_map, emit_transpose
 from tcompiler.codegen.loops.gather import emit_gather, emit_gather_elements, emit_gather_nd
 from tcompiler.codegen.loops.gemm import emit_gemm
 from tcompiler.codegen.loops.lrn import emit_lrn
+from tcompiler.codegen.loops.matmul import emit_matmul
+from tcompiler.codegen.loops.norm import emit_normalize
 from tcompiler.codegen.loops.pool import emit_pool
+from tcompiler.codegen.loops.reduce import emit_reduce
 from tcompiler.codegen.loops.remap import emit_remap
 from tcompiler.codegen.loops.softmax import emit_softmax
 from tcompiler.dialects import kernel
@@ -39,6 +43,10 @@ EMITTERS: dict[type[Operation], Callable[[LoopBuilder, Any], None]] = {
     kernel.TransposeOp: emit_transpose,
     kernel.ConcatOp: emit_concat,
     kernel.CopyOp: emit_copy,
+    kernel.ReduceOp: emit_reduce,
+    kernel.MatMulOp: emit_matmul,
+    kernel.ConvTransposeOp: emit_conv_transpose,
+    kernel.NormalizeOp: emit_normalize,
     kernel.RemapOp: emit_remap,
     kernel.GatherOp: emit_gather,
     kernel.GatherElementsOp: emit_gather_elements,

@@ -11,12 +11,19 @@
            pushes beyond the end padding are not counted (onnxruntime does the same).
 
 Padding is never read. Max ignores NaN inputs like onnxruntime's `x > acc` update (maxnumf).
+
+argmax (MaxPool's Indices; Y is i64): the same windows, threading (value, index) through the
+taps with `x > value` (the first maximum wins); the index is the flat one into X,
+(n * C + c) * prod(spatial) + the position row-major (storage_order 0) or column-major (1).
 """
 
 from __future__ import annotations
 
-from xdsl.dialects import arith
-from xdsl.ir import SSAValue
+import math
+
+from xdsl.dialects import arith, scf
+from xdsl.dialects.builtin import IndexType, i64
+from xdsl.ir import Block, SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
 from tcompiler.dialects.kernel import PoolOp, int_values, shape
@@ -29,6 +36,8 @@ def emit_pool(b: LoopBuilder, op: PoolOp) -> None:
     kernel, strides = int_values(op.kernel_shape), int_values(op.strides)
     dilations, pads = int_values(op.dilations), int_values(op.pads)
     spatial, is_max = len(x) - 2, op.kind.data == "max"
+    is_argmax = op.kind.data == "argmax"
+    column_major = op.storage_order is not None and op.storage_order.value.data == 1
     include_pad = op.count_include_pad.value.data != 0
 
     def window(b: LoopBuilder, ivs: list[Idx]) -> None:
@@ -46,10 +55,45 @@ def emit_pool(b: LoopBuilder, op: PoolOp) -> None:
             value = b.load(op.X, [n, c, *pos])
             return b.fop(arith.MaxnumfOp if is_max else arith.AddfOp, acc, value)
 
+        if is_argmax:
+            b.store(argmax(b, n, c, starts, ranges), op.Y, ivs)
+            return
         acc = b.reduce_nest(ranges, b.f32(LOWEST_F32 if is_max else 0.0), tap)
         if not is_max:
             acc = b.fop(arith.DivfOp, acc, b.to_f32(count(b, starts, ranges)))
         b.store(acc, op.Y, ivs)
+
+    def flat(b: LoopBuilder, n: Idx, c: Idx, pos: list[Idx]) -> Idx:
+        dims = x[2:]
+        strides_flat = [math.prod(dims[:d]) if column_major else math.prod(dims[d + 1:])
+                        for d in range(spatial)]
+        total = b.mul(b.add(b.mul(n, x[1]), c), math.prod(dims))
+        for d in range(spatial):
+            total = b.add(total, b.mul(pos[d], strides_flat[d]))
+        return total
+
+    def argmax(b: LoopBuilder, n: Idx, c: Idx, starts: list[Idx],
+               ranges: list[tuple[Idx, Idx]]) -> SSAValue:
+        def level(b: LoopBuilder, depth: int, ks: list[Idx], value: SSAValue,
+                  index: SSAValue) -> tuple[SSAValue, SSAValue]:
+            if depth == spatial:
+                pos = [b.add(starts[d], b.mul(ks[d], dilations[d])) for d in range(spatial)]
+                v = b.load(op.X, [n, c, *pos])
+                better = b.insert(arith.CmpfOp(v, value, "ogt")).results[0]
+                new_index = b.index(flat(b, n, c, pos))
+                return (b.insert(arith.SelectOp(better, v, value)).results[0],
+                        b.insert(arith.SelectOp(better, new_index, index)).results[0])
+            block = Block(arg_types=[IndexType(), value.type, index.type])
+            inner = LoopBuilder(block, None, b.constants)
+            results = level(inner, depth + 1, [*ks, block.args[0]], block.args[1], block.args[2])
+            block.add_op(scf.YieldOp(*results))
+            lo, hi = ranges[depth]
+            loop = b.insert(scf.ForOp(b.index(lo), b.index(hi), b.index(1), [value, index], block))
+            return loop.results[0], loop.results[1]
+
+        first = b.index(flat(b, n, c, [b.max(starts[d], 0) for d in range(spatial)]))
+        _, index = level(b, 0, [], b.f32(-math.inf), first)
+        return b.insert(arith.IndexCastOp(index, i64)).results[0]
 
     def count(b: LoopBuilder, starts: list[Idx], ranges: list[tuple[Idx, Idx]]) -> Idx:
         total: Idx = 1

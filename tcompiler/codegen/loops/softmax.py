@@ -10,6 +10,10 @@ scratch space (no allocation), Y[:, 0, :] holds the running max first:
     Y[0, i] = X[0, i];  for a >= 1, i: Y[0, i] = maximumf(Y[0, i], X[a, i])
     for a >= 1, i: Y[a, i] = exp(X[a, i] - Y[0, i]);  then for i: Y[0, i] = exp(X[0, i] - Y[0, i])
     for i: sum = reduce_a Y[a, i];  for a: Y[a, i] = Y[a, i] / sum    (strided over a)
+
+log-softmax (`log`): Y = X - (max + log(sum_a exp(X - max))); last axis as above without
+storing the exponentials; other axes per inner index i (strided over a, no scratch):
+    max = reduce_a X[a, i]; sum = reduce_a exp(X[a, i] - max); for a: Y[a, i] = X[a, i] - shift
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ from tcompiler.dialects.kernel import SoftmaxOp, shape
 def emit_softmax(b: LoopBuilder, op: SoftmaxOp) -> None:
     dims, axis = shape(op.X), op.axis.value.data
     extent, inner = dims[axis], dims[axis + 1:]
+    if op.log is not None:
+        b.nest(dims[:axis], lambda b, outer: b.nest(
+            inner, lambda b, i: _log_softmax(b, op, [*outer, None, *i], axis, extent)))
+        return
     if pymath.prod(inner) == 1:
         b.nest(dims[:axis], lambda b, outer: _last_axis(b, op, outer, extent, len(inner)))
     else:
@@ -77,3 +85,19 @@ def _middle_axis(b: LoopBuilder, op: SoftmaxOp, outer: list[Idx], extent: int,
     b.loop(1, extent, lambda b, a: b.nest(inner, lambda b, i: exp_of(b, a, i)))
     b.nest(inner, lambda b, i: exp_of(b, 0, i))
     b.nest(inner, normalize)
+
+
+def _log_softmax(b: LoopBuilder, op: SoftmaxOp, index: list[Idx | None], axis: int,
+                 extent: int) -> None:
+    """Y[index with a at `axis`] = X - max - log(sum exp(X - max)), for every a."""
+
+    def at(a: Idx) -> list[Idx]:
+        return [a if d == axis else i for d, i in enumerate(index)]  # type: ignore[misc]
+
+    peak = b.reduce(0, extent, b.f32(-pymath.inf), lambda b, a, acc: b.fop(
+        arith.MaximumfOp, acc, b.load(op.X, at(a))))
+    total = b.reduce(0, extent, b.f32(0.0), lambda b, a, acc: b.fadd(acc, b.unary(
+        math.ExpOp, b.fop(arith.SubfOp, b.load(op.X, at(a)), peak))))
+    shift = b.fadd(peak, b.unary(math.LogOp, total))
+    b.loop(0, extent, lambda b, a: b.store(
+        b.fop(arith.SubfOp, b.load(op.X, at(a)), shift), op.Y, at(a)))

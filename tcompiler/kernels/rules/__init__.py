@@ -10,12 +10,13 @@ from collections.abc import Callable
 
 from xdsl.ir import Operation
 
-from tcompiler.kernels.rules import elementwise, gather, nn, resize, shape
+from tcompiler.kernels.rules import elementwise, gather, nn, reduce, resize, shape
 
 RULES: dict[type[Operation], Callable[..., None]] = {
     **shape.RULES,
     **gather.RULES,
     **resize.RULES,
     **nn.RULES,
+    **reduce.RULES,
     **elementwise.RULES,
 }

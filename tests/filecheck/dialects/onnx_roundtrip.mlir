@@ -18,8 +18,8 @@ builtin.module {
     %zeros = "onnx.ConstantOfShape"(%shape) <{value = dense<0.0> : tensor<1xf32>}> : (tensor<2xi64>) -> tensor<2x3xf32>
     // CHECK: "onnx.Conv"(%x, %w, %{{.*}}) <{pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, kernel_shape = array<i64: 3, 3>, auto_pad = "NOTSET"}> {onnx.name = "conv1"}
     %c = "onnx.Conv"(%x, %w, %b) <{pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, kernel_shape = array<i64: 3, 3>, auto_pad = "NOTSET"}> {onnx.name = "conv1"} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
-    // CHECK: "onnx.BatchNormalization"({{.*}}) <{epsilon = 1.000000e-05 : f32, momentum = 9.000000e-01 : f32}>
-    %bn = "onnx.BatchNormalization"(%c, %b, %b, %b, %b) <{epsilon = 1.0e-5 : f32, momentum = 0.9 : f32}> : (tensor<1x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
+    // CHECK: "onnx.BatchNormalization"({{.*}}) <{epsilon = 1.000000e-05 : f32, momentum = 9.000000e-01 : f32, resultSegmentSizes = array<i32: 1, 0, 0>}>
+    %bn = "onnx.BatchNormalization"(%c, %b, %b, %b, %b) <{epsilon = 1.0e-5 : f32, momentum = 0.9 : f32, resultSegmentSizes = array<i32: 1, 0, 0>}> : (tensor<1x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
     // CHECK: "onnx.Relu"
     %relu = "onnx.Relu"(%bn) : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
     // CHECK: "onnx.LRN"({{.*}}) <{size = 3 : i64, alpha = 1.000000e-04 : f32, beta = 7.500000e-01 : f32, bias = 1.000000e+00 : f32}>

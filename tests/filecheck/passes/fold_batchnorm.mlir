@@ -19,7 +19,7 @@ builtin.module {
     %mean = "onnx.Constant"() <{value = dense<0.0> : tensor<4xf32>}> : () -> tensor<4xf32>
     %var = "onnx.Constant"() <{value = dense<1.0> : tensor<4xf32>}> : () -> tensor<4xf32>
     %c = "onnx.Conv"(%x, %w) <{pads = array<i64: 1, 1, 1, 1>}> {onnx.name = "conv"} : (tensor<1x2x5x5xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x5x5xf32>
-    %y = "onnx.BatchNormalization"(%c, %scale, %shift, %mean, %var) <{epsilon = 0.0 : f32}> : (tensor<1x4x5x5xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x5x5xf32>
+    %y = "onnx.BatchNormalization"(%c, %scale, %shift, %mean, %var) <{epsilon = 0.0 : f32, resultSegmentSizes = array<i32: 1, 0, 0>}> : (tensor<1x4x5x5xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x5x5xf32>
     %r = "onnx.Relu"(%y) : (tensor<1x4x5x5xf32>) -> tensor<1x4x5x5xf32>
     func.return %r : tensor<1x4x5x5xf32>
   }
@@ -31,7 +31,7 @@ builtin.module {
     %w = onnx.initializer "w" : tensor<4x2x3x3xf32>
     %s = "onnx.Constant"() <{value = dense<1.0> : tensor<4xf32>}> : () -> tensor<4xf32>
     %c = "onnx.Conv"(%x, %w) : (tensor<1x2x5x5xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x3x3xf32>
-    %y = "onnx.BatchNormalization"(%c, %s, %s, %s, %s) : (tensor<1x4x3x3xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x3x3xf32>
+    %y = "onnx.BatchNormalization"(%c, %s, %s, %s, %s) <{resultSegmentSizes = array<i32: 1, 0, 0>}> : (tensor<1x4x3x3xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x3x3xf32>
     func.return %c, %y : tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>
   }
 }

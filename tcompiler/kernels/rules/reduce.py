@@ -1,0 +1,60 @@
+"""Rules for reductions: ReduceSum, ReduceMean, ReduceMax, ReduceMin -> `kernel.reduce`.
+
+`axes` come from the attribute (ReduceSum before opset 13, the others before 18) or from the
+optional second operand, which must be a constant. No axes (absent or empty) means every axis,
+or the identity with `noop_with_empty_axes=1`. Negative axes count from the end. The result
+type (keepdims or not) is the one shape inference gave; `kernel.reduce` accepts both forms.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import StringAttr, TensorType, f32
+from xdsl.ir import Operation
+
+from tcompiler.dialects import kernel, onnx
+from tcompiler.dialects.kernel import ints
+from tcompiler.dialects.onnx import attr_int, attr_ints, node_name, shape_of
+from tcompiler.errors import UnsupportedModelError
+from tcompiler.kernels.attrs import normalize_axis
+from tcompiler.kernels.convert import GraphConverter, constant_of
+
+KINDS: dict[type[Operation], str] = {
+    onnx.ReduceSumOp: "sum",
+    onnx.ReduceMeanOp: "mean",
+    onnx.ReduceMaxOp: "max",
+    onnx.ReduceMinOp: "min",
+}
+
+
+def reduce_axes(c: GraphConverter, op: onnx._ReduceBase) -> list[int] | None:
+    """The normalized, sorted axes to reduce; None for the identity (noop on empty axes)."""
+    rank = len(shape_of(op.data))
+    if op.axes_input is not None:
+        known = constant_of(c.weights, op.axes_input)
+        if known is None:
+            raise UnsupportedModelError([
+                f"{op.name} ({node_name(op)}): axes computed at run time (they must be constant)"])
+        axes = [int(a) for a in known.ravel()]
+    else:
+        axes = attr_ints(op, "axes", []) or []
+    if not axes:
+        return None if attr_int(op, "noop_with_empty_axes", 0) else list(range(rank))
+    return sorted({normalize_axis(a, rank) for a in axes})
+
+
+def reduce(c: GraphConverter, op: onnx._ReduceBase) -> None:
+    kind = KINDS[type(op)]
+    ty = op.data.type
+    assert isinstance(ty, TensorType)
+    if kind == "mean" and ty.element_type != f32:
+        raise UnsupportedModelError([
+            f"{op.name} ({node_name(op)}): ReduceMean on {ty.element_type} (tcc: float32 only)"])
+    axes = reduce_axes(c, op)
+    if axes is None:
+        c.alias(op.reduced, op.data)
+        return
+    c.define(op.reduced, c.deferred(kernel.ReduceOp, [op.data], f"reduce_{kind}", {
+        "kind": StringAttr(kind), "axes": ints(axes)}))
+
+
+RULES = {cls: reduce for cls in KINDS}
