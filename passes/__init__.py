@@ -1,4 +1,11 @@
-"""tcc's passes, one per file, registered by name in `PASSES` (lazy `{name: factory}`)."""
+"""tcc's passes, one per file, registered by name in `PASSES` (lazy `{name: factory}`).
+
+`_PASS_TABLE` is the explicit list; nothing is imported until a factory is called.
+`tcompiler.universe.TCC_UNIVERSE` publishes `PASSES` through the `tcompiler.plugins` and
+`xdsl.universe` entry points, and `tcompiler.plugins.discover` merges it with xDSL's passes and
+every plug-in's (a new built-in pass: a file here, a line in the table, a filecheck file in
+tests/filecheck/passes/, which tests/test_registry.py checks).
+"""
 
 from __future__ import annotations
 
