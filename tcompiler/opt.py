@@ -203,7 +203,8 @@ class Session:
                                     dir=directory)
         with os.fdopen(fd, "w") as out:
             out.write(header + module_text(before))
-        return f"; reproducer: {path} (run: tcc-opt {path} -p {shlex.quote(command[3])})"
+        replay = shlex.join(command).replace("%s", shlex.quote(path))
+        return f"; reproducer: {path} (run: {replay})"
 
 
 def build_parser() -> argparse.ArgumentParser:
