@@ -25,7 +25,8 @@ static, contiguous, row-major, f32 unless stated.
 
 Semantics (all shapes are known, so output shapes are in the types):
 - conv: Y = act(conv(X, W) + B + R), N-d (rank >= 3), NC[spatial] layout, grouped,
-  `pads` = begins then ends, B (shape [C_out]) and R (shape of Y) optional.
+  `pads` = begins then ends, B (shape [C_out]) and R (shape of Y) optional; act is none,
+  relu, or clip: min(max(v, `clip_min`), `clip_max`) (ReLU6 is clip 0, 6).
 - gemm: Y = act(alpha * op(A) op(B) + beta * C), C broadcast to Y (numpy rules), optional.
 - pool: `kind` "max" or "avg" over windows of X; padding is never read (max ignores it,
   avg divides by the count of real elements, or with `count_include_pad` by the count of
@@ -70,7 +71,7 @@ from xdsl.irdl import (
 from xdsl.traits import HasParent, IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
 
-ACTIVATIONS = ("none", "relu")
+ACTIVATIONS = ("none", "relu", "clip")
 
 
 def ints(values: Sequence[int]) -> DenseArrayBase:
@@ -92,9 +93,9 @@ def _memref(value: SSAValue, what: str) -> MemRefType[Attribute]:
     return value.type
 
 
-def _check_activation(attr: StringAttr | None) -> None:
-    if attr is not None and attr.data not in ACTIVATIONS:
-        raise VerifyException(f"activation must be one of {ACTIVATIONS}, got {attr.data!r}")
+def _check_activation(attr: StringAttr | None, allowed: Sequence[str] = ("none", "relu")) -> None:
+    if attr is not None and attr.data not in allowed:
+        raise VerifyException(f"activation must be one of {tuple(allowed)}, got {attr.data!r}")
 
 
 # ----------------------------------------------------------------------------- graph level
@@ -174,6 +175,8 @@ class ConvOp(_KernelOp):
     dilations = prop_def(DenseArrayBase)
     group = prop_def(IntegerAttr)
     activation = opt_prop_def(StringAttr)
+    clip_min = opt_prop_def(FloatAttr)
+    clip_max = opt_prop_def(FloatAttr)
     irdl_options = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
     assembly_format = (
         "$X `,` $W (`bias` $B^)? (`residual` $R^)? `->` $Y attr-dict `:` "
@@ -196,7 +199,10 @@ class ConvOp(_KernelOp):
             raise VerifyException(f"kernel.conv: bias must have shape ({w[0]},)")
         if self.R is not None and shape(self.R) != y:
             raise VerifyException("kernel.conv: residual must have the shape of Y")
-        _check_activation(self.activation)
+        _check_activation(self.activation, ACTIVATIONS)
+        clip = self.activation is not None and self.activation.data == "clip"
+        if clip != (self.clip_min is not None and self.clip_max is not None):
+            raise VerifyException("kernel.conv: clip_min and clip_max go with activation clip")
 
 
 @irdl_op_definition

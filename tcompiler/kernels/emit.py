@@ -69,17 +69,24 @@ def build_map(expr: Expr, output: SSAValue) -> kernel.MapOp:
     """A kernel.map computing `expr` into `output`, one block argument per distinct leaf.
 
     Block arguments take their leaf's element type; the yield has `output`'s element type.
+    Equal subtrees are emitted once.
     """
     inputs = leaves(expr)
     block = Block(arg_types=[_element_type(v) for v in inputs])
     scalar = dict(zip(inputs, block.args))
+    emitted: dict[Node, SSAValue] = {}  # equal subtrees (x used twice by a rule) emit once
 
     def emit(e: Expr) -> SSAValue:
         if isinstance(e, Leaf):
             return scalar[e.value]
+        if e in emitted:
+            return emitted[e]
         if e.kind == "const":
-            return _constant(block, e.value, type_of(e))
-        return _emit_node(block, e, [emit(c) for c in e.children])
+            value = _constant(block, e.value, type_of(e))
+        else:
+            value = _emit_node(block, e, [emit(c) for c in e.children])
+        emitted[e] = value
+        return value
 
     result = emit(expr)
     if result.type != _element_type(output):

@@ -296,3 +296,15 @@ def test_chain_fuses_into_one_typed_map(opts: CompileOptions) -> None:
     text = str(compile_to_stage(model, "kernels", opts).module)
     assert text.count("kernel.map") == 1, text
     check(model, {"x": x, "m": m}, opts, rtol=0, atol=0)
+
+
+def test_relu6_after_depthwise_conv_is_an_epilogue(opts: CompileOptions) -> None:
+    x = rand(1, 4, 6, 6, seed=28)
+    w, lo, hi = rand(4, 1, 3, 3, seed=29), np.array(0, np.float32), np.array(6, np.float32)
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1], group=4),
+             helper.make_node("Clip", ["c", "lo", "hi"], ["y"])]
+    model = make(nodes, {"x": x}, {"y": np.float32}, initializers={"w": w, "lo": lo, "hi": hi})
+    text = str(compile_to_stage(model, "kernels", opts).module)
+    assert 'activation = "clip"' in text and "kernel.map" not in text
+    (y,) = check(model, {"x": x}, opts)
+    assert y.max() == 6.0 and y.min() == 0.0

@@ -8,7 +8,7 @@ Loop order (direct convolution, output-plane accumulation):
         w = W[oc, icl, k...]
         for o_0 in [lo_0, hi_0) ... o_{s-1} in [lo_{s-1}, hi_{s-1}):
           Y[n, oc, o...] += w * X[n, ic, o*stride - pad_begin + k*dilation ...]
-      if relu: Y[n, oc, :] = max(Y[n, oc, :], 0)
+      if relu: Y[n, oc, :] = max(Y[n, oc, :], 0)   (clip: min(max(Y[n, oc, :], lo), hi))
 
 For each spatial dim, [lo, hi) is the range of outputs whose input position is inside X
 for this kernel offset, computed with ceildivsi/floordivsi, so padding is never read and the
@@ -19,6 +19,9 @@ X and W must not overlap Y.
 """
 
 from __future__ import annotations
+
+from xdsl.dialects import arith
+from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
 from tcompiler.dialects.kernel import ConvOp, int_values, shape
@@ -33,12 +36,18 @@ def valid_range(b: LoopBuilder, k: Idx, out: int, inp: int, stride: int, pad: in
     return lo, hi
 
 
+def _clip(b: LoopBuilder, value: SSAValue, lo: float, hi: float) -> SSAValue:
+    return b.fop(arith.MinimumfOp, b.fop(arith.MaximumfOp, value, b.f32(lo)), b.f32(hi))
+
+
 def emit_conv(b: LoopBuilder, op: ConvOp) -> None:
     x, w, y = shape(op.X), shape(op.W), shape(op.Y)
     strides, dilations, pads = int_values(op.strides), int_values(op.dilations), int_values(op.pads)
     spatial, group = len(x) - 2, op.group.value.data
     cout_g, cin_g = y[1] // group, w[1]
     relu = op.activation is not None and op.activation.data == "relu"
+    clip = (op.clip_min.value.data, op.clip_max.value.data) \
+        if op.clip_min is not None and op.clip_max is not None else None
 
     def per_output_channel(b: LoopBuilder, n: Idx, g: Idx, ocl: Idx) -> None:
         oc = b.add(b.mul(g, cout_g), ocl)
@@ -66,5 +75,8 @@ def emit_conv(b: LoopBuilder, op: ConvOp) -> None:
         b.nest([cin_g, *w[2:]], lambda b, iv: per_tap(b, iv[0], iv[1:]))
         if relu:
             b.nest(y[2:], lambda b, o: b.store(b.relu(b.load(op.Y, [n, oc, *o])), op.Y, [n, oc, *o]))
+        if clip is not None:
+            b.nest(y[2:], lambda b, o: b.store(_clip(b, b.load(op.Y, [n, oc, *o]), *clip),
+                                               op.Y, [n, oc, *o]))
 
     b.nest([y[0], group, cout_g], lambda b, iv: per_output_channel(b, *iv))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from xdsl.dialects.builtin import IntegerType, TensorType, f32, f64
+from xdsl.dialects.builtin import FloatAttr, IntegerType, TensorType, f32, f64
 from xdsl.ir import Attribute, SSAValue
 
 from tcompiler.dialects import onnx
@@ -82,7 +82,10 @@ def prelu(c: GraphConverter, op: onnx.PReluOp) -> None:
 
 
 def clip(c: GraphConverter, op: onnx.ClipOp) -> None:
-    """numpy's clip: min(max(x, lo), hi), so hi wins when lo > hi; absent bounds are open."""
+    """numpy's clip: min(max(x, lo), hi), so hi wins when lo > hi; absent bounds are open.
+    With constant bounds after a conv (ReLU6) it is the conv's clip activation."""
+    if _conv_epilogue(c, op):
+        return
     out = shape_of(op.output)
     expr = c.expr(op.input, out)
     if op.min is not None:
@@ -93,6 +96,29 @@ def clip(c: GraphConverter, op: onnx.ClipOp) -> None:
         c.alias(op.output, op.input)
         return
     c.define(op.output, expr)
+
+
+def _conv_epilogue(c: GraphConverter, op: onnx.ClipOp) -> bool:
+    pending = c.pending.get(op.input)
+    if not isinstance(pending, PendingConv) or pending.activation != "none":
+        return False
+    bounds = [_splat(v) for v in (op.min, op.max)]
+    if bounds[0] is None or bounds[1] is None:
+        return False
+    del c.pending[op.input]
+    pending.activation = "clip"
+    pending.props["clip_min"] = FloatAttr(float(bounds[0]), f32)
+    pending.props["clip_max"] = FloatAttr(float(bounds[1]), f32)
+    c.define(op.output, pending)
+    return True
+
+
+def _splat(value: SSAValue | None) -> float | None:
+    """A constant splat bound (onnx.Constant), else None."""
+    if value is None or not isinstance(value.owner, onnx.ConstantOp):
+        return None
+    values = set(value.owner.value.get_values())
+    return float(values.pop()) if len(values) == 1 else None
 
 
 def _hard_sigmoid(x: Expr, alpha: float, beta: float) -> Node:
