@@ -19,7 +19,7 @@ class Limits:
     seed: int = 0
     workers: int = 0
     window: int = 48  # ops per order window when the graph is too big to solve whole
-    whole_graph_ops: int = 120  # above this many ops, divide and conquer
+    whole_graph_ops: int = 400  # above this many ops, divide and conquer
 
 
 def gap(value: int, bound: int) -> float:
