@@ -24,7 +24,7 @@ import sys
 
 from tcompiler.errors import TcError
 
-COMMANDS = ("compile", "run", "info", "passes", "new-pass", "plan")
+COMMANDS = ("compile", "run", "info", "passes", "new-pass", "plan", "conformance")
 """Subcommand names; each is the module tcompiler.cli.<name> (``compile`` is ``compile_``,
 ``new-pass`` is ``new_pass``)."""
 

@@ -13,7 +13,8 @@ read these same in-memory cases (`loader.load_model_tests(kind="node")`). So not
 to disk or copied into site-packages. `write_cases(dir)` writes that layout anyway, to
 reproduce a case with `tcc compile dir/test_x/model.onnx` (`report.py --write DIR`).
 
-The selection: every op of the case's graph is in `SELECTED_OPS`, and every input and output
+The selection: every op of the case's graph is in `SELECTED_OPS` (the op types of
+`tcompiler.dialects.onnx.ONNX_OPS`), and every input and output
 is a tensor (or a sequence/optional of tensors) of float32, int64, int32 or bool, the element
 types tcc accepts (int64 carries shapes and axes, int32 ConstantOfShape values, bool Dropout
 masks and flags). Cases of other element types (int8, uint16, float16, ...) are left out.
@@ -37,11 +38,10 @@ import onnx
 from onnx import TensorProto, numpy_helper
 from onnx.backend.test.case.test_case import TestCase
 
-SELECTED_OPS = frozenset({
-    "Conv", "BatchNormalization", "Relu", "MaxPool", "AveragePool", "GlobalAveragePool", "Gemm",
-    "Sum", "Add", "Mul", "Concat", "Reshape", "Flatten", "Transpose", "Softmax", "Dropout", "LRN",
-    "Unsqueeze", "ConstantOfShape", "Constant", "Identity",
-})
+from tcompiler.dialects.onnx import ONNX_OPS
+
+SELECTED_OPS = frozenset(ONNX_OPS)
+"""Every op type the `onnx` dialect has (so an op is selected as soon as it lands there)."""
 ELEMENT_TYPES = frozenset({TensorProto.FLOAT, TensorProto.INT64, TensorProto.INT32,
                            TensorProto.BOOL})
 EXPECTED_FAILURES = Path(__file__).with_name("expected_failures.txt")

@@ -1,11 +1,15 @@
-"""Conformance summary: passed/total on the selected ONNX node cases, overall and per op.
+"""Conformance summary: passed/total overall, per suite and per op.
 
-    python tests/conformance/report.py                 # summary + every failure's reason
-    python tests/conformance/report.py --write DIR     # also write the cases (generate-data
-                                                       # layout) for `tcc compile DIR/x/model.onnx`
+    python tests/conformance/report.py                   # node cases + the model suites
+    python tests/conformance/report.py --suites node     # only some suites
+    python tests/conformance/report.py --all             # also the slow light models
+    python tests/conformance/report.py --write DIR       # also write the node cases
+                                                         # (generate-data layout)
+    tcc conformance [same options]                       # the same, from a source checkout
 
-Runs the same cases as test_node_conformance.py, through BackendTest over tcompiler.backend,
-with a temporary kernel cache. A case counts for every op of its graph.
+Runs the same cases as test_node_conformance.py and test_model_suites.py, through
+BackendTest over tcompiler.backend, with a temporary kernel cache. A case counts for every op
+of its graph. Exit status 0 when the failures are exactly the listed ones.
 """
 
 from __future__ import annotations
@@ -15,51 +19,91 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import model_suites  # noqa: E402
 import node_cases  # noqa: E402
+
+ALL_SUITES = ("node", *model_suites.SUITES)
+
+
+def _failure(err: BaseException) -> str:
+    lines = str(err).strip().splitlines() or [""]
+    return f"{type(err).__name__}: {lines[-1].strip()}"
+
+
+def _run(cases: dict[str, Callable[[], None]]) -> dict[str, str]:
+    failures: dict[str, str] = {}
+    for key, run in cases.items():
+        try:
+            run()
+        except Exception as err:  # noqa: BLE001 - report every failure, keep going
+            failures[key] = _failure(err)
+    return failures
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", metavar="DIR", help="write the selected cases to DIR")
+    parser.add_argument("--suites", default=",".join(ALL_SUITES),
+                        help=f"comma-separated, from {', '.join(ALL_SUITES)}")
+    parser.add_argument("--all", action="store_true", help="include the slow light models")
+    parser.add_argument("--write", metavar="DIR", help="write the selected node cases to DIR")
     args = parser.parse_args(argv)
+    suites = [s for s in args.suites.split(",") if s]
+    unknown = set(suites) - set(ALL_SUITES)
+    if unknown:
+        parser.error(f"unknown suites {sorted(unknown)}; known: {', '.join(ALL_SUITES)}")
     import onnx
 
     t0 = time.perf_counter()
-    cases = node_cases.selected_cases()
-    if args.write:
-        node_cases.write_cases(args.write, cases.values())
-    tests = node_cases.backend_tests(cases, __name__)
     expected = node_cases.read_expected()
-    failures: dict[str, str] = {}
+    expected |= node_cases.read_expected(model_suites.EXPECTED_FAILURES)
+    ops: dict[str, set[str]] = {}
+    runs: dict[str, dict[str, Callable[[], None]]] = {}
+    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as models:
+        if "node" in suites:
+            cases = node_cases.selected_cases()
+            if args.write:
+                node_cases.write_cases(args.write, cases.values())
+            tests = node_cases.backend_tests(cases, __name__)
+            runs["node"] = {n: (lambda n=n: node_cases.run_case(tests, n, cache_dir=cache))
+                            for n in cases}
+            ops |= {n: node_cases.ops_of(c) for n, c in cases.items()}
+        model_tests = model_suites.suite_tests(__name__) if set(suites) - {"node"} else {}
+        for suite in (s for s in suites if s != "node"):
+            names = [n for n in model_suites.suite_case_names(suite)
+                     if args.all or suite != "light" or n not in model_suites.SLOW_LIGHT]
+            runs[suite] = {f"{suite}/{n}": (lambda s=suite, n=n: model_suites.run_suite_case(
+                model_tests, s, n, models, cache_dir=cache)) for n in names}
+            ops |= {f"{suite}/{n}": model_suites.ops_of(suite, n) for n in names}
+        failures = {suite: _run(cases) for suite, cases in runs.items()}
+    total = sum(len(c) for c in runs.values())
+    failed = sum(len(f) for f in failures.values())
+    print(f"onnx {onnx.__version__}, {len(node_cases.SELECTED_OPS)} ops: {total - failed}/{total} "
+          f"passed ({time.perf_counter() - t0:.1f} s)")
+    for suite, cases in runs.items():
+        print(f"  {suite:<20} {len(cases) - len(failures[suite]):>4}/{len(cases):<4}")
+    all_failures = {k: v for f in failures.values() for k, v in f.items()}
     per_op: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    with tempfile.TemporaryDirectory() as cache:
-        for name, case in cases.items():
-            try:
-                node_cases.run_case(tests, name, cache_dir=cache)
-            except Exception as err:  # noqa: BLE001 - report every failure, keep going
-                lines = str(err).strip().splitlines() or [""]
-                failures[name] = f"{type(err).__name__}: {lines[-1].strip()}"
-            for op in node_cases.ops_of(case):
-                per_op[op][0] += name not in failures
-                per_op[op][1] += 1
-    passed = len(cases) - len(failures)
-    print(f"onnx {onnx.__version__} node cases, {len(node_cases.SELECTED_OPS)} ops: "
-          f"{passed}/{len(cases)} passed ({time.perf_counter() - t0:.1f} s)")
+    for key in (k for cases in runs.values() for k in cases):
+        for op in ops[key]:
+            per_op[op][0] += key not in all_failures
+            per_op[op][1] += 1
+    print("per op (a case counts for every op of its graph):")
     for op in sorted(per_op):
-        ok, total = per_op[op]
-        print(f"  {op:<20} {ok:>3}/{total:<3}")
-    if failures:
+        ok, count = per_op[op]
+        print(f"  {op:<24} {ok:>4}/{count:<4}")
+    if all_failures:
         print("failures:")
-    for name, why in failures.items():
-        mark = "expected" if name in expected else "UNEXPECTED"
-        print(f"  {name} [{mark}] {why}")
-    fixed = sorted(set(expected) - set(failures))
-    for name in fixed:
-        print(f"  {name} passes but is listed in {node_cases.EXPECTED_FAILURES.name}")
-    return 0 if set(failures) == set(expected) else 1
+    for key, why in all_failures.items():
+        print(f"  {key} [{'expected' if key in expected else 'UNEXPECTED'}] {why}")
+    ran = set(all_failures) | {k for cases in runs.values() for k in cases}
+    fixed = sorted(k for k in expected if k in ran and k not in all_failures)
+    for key in fixed:
+        print(f"  {key} passes but is listed as an expected failure")
+    return 0 if set(all_failures) == {k for k in expected if k in ran} else 1
 
 
 if __name__ == "__main__":

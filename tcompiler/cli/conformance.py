@@ -1,0 +1,38 @@
+"""`tcc conformance`: passed/total on ONNX's conformance suites, overall, per suite, per op.
+
+Runs `tests/conformance/report.py` of the source checkout tcc is installed from (the suites'
+selection and expectations live beside the tests that enforce them) with the same options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import runpy
+import sys
+from pathlib import Path
+
+REPORT = Path(__file__).resolve().parents[2] / "tests" / "conformance" / "report.py"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    c = sub.add_parser("conformance", help="run the ONNX conformance suites, print pass rates")
+    c.add_argument("--suites", help="comma-separated: node, light, simple, pytorch-converted, "
+                   "pytorch-operator (default: all)")
+    c.add_argument("--all", action="store_true", help="include the slow light models")
+    c.add_argument("--write", metavar="DIR", help="also write the selected node cases to DIR")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tcompiler.errors import OptionError
+
+    if not REPORT.exists():
+        raise OptionError(f"tcc conformance needs a source checkout ({REPORT} is missing)")
+    namespace = runpy.run_path(str(REPORT), run_name="tcc_conformance")
+    saved = sys.argv
+    sys.argv = ["tcc conformance"]
+    try:
+        options = [*(["--suites", args.suites] if args.suites else []),
+                   *(["--all"] if args.all else []), *(["--write", args.write] if args.write else [])]
+        return int(namespace["main"](options))
+    finally:
+        sys.argv = saved
