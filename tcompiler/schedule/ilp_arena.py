@@ -131,12 +131,12 @@ def solve_arena(graph: KernelGraph, hint: ArenaPlan, limits: Limits,
     solver_bound = int(solver.best_objective_bound) * UNIT
     if windows is None:
         bound = max(bound, solver_bound)
-    value = int(solver.value(arena)) * UNIT
+    offsets = {i: int(solver.value(off[i])) * UNIT for i in ids}
+    value = max(offsets[i] + graph.tensors[i].nbytes for i in ids)  # A may be slack if not optimal
     if value >= hint.arena_bytes:
         return _replace(hint, method, hint.arena_bytes, bound, start_clock,
                         hint.arena_bytes <= bound, info)
     order = tuple(sorted(range(n), key=lambda k: solver.value(pos[k])))
-    offsets = {i: int(solver.value(off[i])) * UNIT for i in ids}
     used = {i: k for (i, k), b in takeovers.items() if solver.boolean_value(b)}
     optimal = value <= bound
     return ArenaPlan(method, order, offsets, value, min(bound, value),

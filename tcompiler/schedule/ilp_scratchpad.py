@@ -90,15 +90,30 @@ def solve_scratchpad(graph: KernelGraph, order: Sequence[int], budget: int,
         if hint is None:
             raise ValueError(f"no scratchpad plan found for budget {budget}: {info['status']}")
         return _from_hint(hint, method, start_clock, info)
-    value = int(round(solver.objective_value)) * UNIT
     bound = int(solver.best_objective_bound) * UNIT
-    if hint is not None and value >= hint.offchip_bytes:
-        return _from_hint(hint, method, start_clock, info, bound)
     segments = tuple(Segment(t, int(solver.value(off)) * UNIT, ev[t][a], ev[t][b],
                              a > 0 or graph.producers[t] is None)
                      for (t, a, b), (lit, off) in seg.items() if solver.boolean_value(lit))
+    value = traffic(graph, segments)  # not the objective: a spill literal may be set needlessly
+    if hint is not None and value >= hint.offchip_bytes:
+        return _from_hint(hint, method, start_clock, info, bound)
     return ScratchpadPlan(method, tuple(order), budget, segments, value, min(bound, value),
                           time.perf_counter() - start_clock, status == cp_model.OPTIMAL, info)
+
+
+def traffic(graph: KernelGraph, segments: Sequence[Segment]) -> int:
+    """Non-compulsory bytes the segments imply: retrievals after the first residency, plus one
+    spill for an intermediate that has any."""
+    reloads: dict[int, int] = {}
+    for s in segments:
+        first_load = graph.producers[s.tensor] is None
+        reloads[s.tensor] = reloads.get(s.tensor, -1 if first_load else 0) + int(s.loaded)
+    total = 0
+    for t, n in reloads.items():
+        if n > 0:
+            tensor = graph.tensors[t]
+            total += n * tensor.nbytes + (tensor.nbytes if tensor.kind == "arena" else 0)
+    return total
 
 
 def _add_hint(model: cp_model.CpModel, seg: dict, ev: dict[int, list[int]],
