@@ -56,6 +56,7 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from tcompiler.codegen.lower_memory import lower_memory_ops
 from tcompiler.codegen.lower_scalar import DEFAULT_FASTMATH, RULES, LowerEnv
+from tcompiler.codegen.lower_vector import VECTOR_RULES, lower_vector_memory_ops
 
 def value_type(t: Attribute) -> Attribute:
     """Type of an SSA value after lowering: memref -> !llvm.ptr, index -> i64."""
@@ -96,7 +97,7 @@ def lower_control(op: Operation) -> Operation | None:
 def lower_op(op: Operation, env: LowerEnv) -> None:
     if op.dialect_name() == "llvm":
         return
-    rule = RULES.get(type(op))
+    rule = RULES.get(type(op)) or VECTOR_RULES.get(type(op))
     if rule is not None:
         new_ops, result = rule(op, env)
         Rewriter.replace_op(op, new_ops, [result] if op.results else [])
@@ -155,6 +156,7 @@ class LowerToLLVMPass(ModulePass):
             entry = fn.body.blocks.first
             assert entry is not None
             lower_memory_ops(list(fn.body.walk()), entry)
+            lower_vector_memory_ops(list(fn.body.walk()))
             convert_value_types(fn.body)
             for inner in list(fn.body.walk()):
                 lower_op(inner, env)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from xdsl.dialects import arith, llvm, math
 from xdsl.dialects.builtin import (
     AnyFloat,
+    DenseIntOrFPElementsAttr,
     Float16Type,
     Float32Type,
     Float64Type,
@@ -27,6 +28,7 @@ from xdsl.dialects.builtin import (
     IndexType,
     IntegerAttr,
     IntegerType,
+    VectorType,
     i1,
     i64,
 )
@@ -58,8 +60,10 @@ def width(t: Attribute) -> int:
 
 
 def suffix(t: Attribute) -> str:
-    """The LLVM intrinsic mangling of a scalar type: f32, f64, i64, ..."""
+    """The LLVM intrinsic mangling of a scalar or 1-D vector type: f32, i64, v16f32, ..."""
     t = llvm_type(t)
+    if isinstance(t, VectorType) and t.get_num_dims() == 1:
+        return f"v{t.get_shape()[0]}{suffix(t.element_type)}"
     if isinstance(t, IntegerType):
         return f"i{t.width.data}"
     names = {Float16Type: "f16", Float32Type: "f32", Float64Type: "f64"}
@@ -132,6 +136,8 @@ def constant(op: arith.ConstantOp, env: LowerEnv) -> Lowered:
         return single(llvm.ConstantOp(IntegerAttr(1 if (t.width.data == 1 and v) else v, t), t))
     if isinstance(value, FloatAttr) and isinstance(t, AnyFloat):
         return single(llvm.ConstantOp(FloatAttr(value.value.data, t), t))
+    if isinstance(value, DenseIntOrFPElementsAttr) and isinstance(t, VectorType):
+        return single(llvm.ConstantOp(value, t))
     raise DiagnosticException(f"lower-to-llvm: unsupported constant {value} : {t}")
 
 
