@@ -29,7 +29,8 @@ before types change), index -> i64 and memref -> `!llvm.ptr` in place
 (`Rewriter.replace_value_with_new_type`; no TypeConversionPattern), then one walk replacing
 each remaining op by rule (`tcompiler.codegen.lower_scalar`), and finally `func.func` ->
 `llvm.func` (external linkage; internal for private definitions), `llvm.noalias` on every pointer argument (option
-`noalias`), discardable attributes kept. libm callees are declared once at module level.
+`noalias`; not for functions marked `tcc.may_alias`, whose calls pass overlapping buffers),
+discardable attributes kept. 1-D `vector` ops lower through `tcompiler.codegen.lower_vector`. libm callees are declared once at module level.
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ def lower_signature(op: func.FuncOp, noalias: bool) -> llvm.FuncOp:
     if len(outputs) > 1:
         raise DiagnosticException(f"lower-to-llvm: @{op.sym_name.data} has several results")
     ptr = llvm.LLVMPointerType()
+    noalias = noalias and "tcc.may_alias" not in op.attributes
     attrs = [DictionaryAttr({"llvm.noalias": UnitAttr()} if noalias and t == ptr else {})
              for t in inputs]
     extra = {k: v for k, v in op.attributes.items() if k not in ("sym_name", "function_type")}

@@ -25,7 +25,9 @@ After `method=ilp` (a copy may write over the input it last reads: all at 0, are
 The calls are moved after every buffer, weight and view definition, in the planned order;
 `@main` gets `tcc.arena_size`, `tcc.arena_lower_bound`, `tcc.memory_plan` (the method that
 produced the plan), `tcc.plan_baseline` (greedy-by-size bytes), `tcc.plan_gap`,
-`tcc.plan_seconds`, `tcc.plan_optimal` and `tcc.plan_inplace` (takeovers used).
+`tcc.plan_seconds`, `tcc.plan_optimal` and `tcc.plan_inplace` (takeovers used). A call whose
+arguments share bytes (an in-place takeover) is redirected to a copy of its kernel marked
+`tcc.may_alias`, so `lower-to-llvm` leaves that copy's pointers without `noalias`.
 """
 
 from __future__ import annotations
@@ -34,14 +36,30 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import BoolAttr, FloatAttr, IntegerAttr, ModuleOp, StringAttr, f64, i64
+from xdsl.dialects.builtin import (
+    BoolAttr,
+    FloatAttr,
+    IntegerAttr,
+    ModuleOp,
+    StringAttr,
+    SymbolRefAttr,
+    UnitAttr,
+    f64,
+    i64,
+)
+from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
 
+from tcompiler.dialects import kernel
 from tcompiler.errors import OptionError
+from tcompiler.schedule.lifetimes import base_of, nbytes
 from tcompiler.schedule.graph import KernelGraph
 from tcompiler.schedule.planner import METHODS, plan_arena
 from tcompiler.schedule.plans import Limits
 from tcompiler.schedule.validate import validate_arena
+
+MAY_ALIAS = "tcc.may_alias"
+"""Kernel attribute: some call passes overlapping buffers, so its pointers may alias."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,7 @@ class PlanMemoryPass(ModulePass):
             assert buffer is not None
             buffer.offset = IntegerAttr(offset, i64)
         reorder_calls(main, plan.order)
+        mark_aliasing_calls(main)
         baseline = next(p for p in report.plans if p.method == "greedy-by-size")
         attrs = main.attributes
         attrs["tcc.arena_size"] = IntegerAttr(plan.arena_bytes, i64)
@@ -83,6 +102,39 @@ class PlanMemoryPass(ModulePass):
         attrs["tcc.plan_seconds"] = FloatAttr(round(plan.seconds, 3), f64)
         attrs["tcc.plan_optimal"] = BoolAttr.from_bool(plan.optimal)
         attrs["tcc.plan_inplace"] = IntegerAttr(len(plan.inplace), i64)
+
+
+def _extent(value: SSAValue) -> tuple[object, int, int]:
+    """(storage, first byte, end byte) of the bytes `value` names."""
+    base = base_of(value)
+    owner = base.owner
+    if isinstance(owner, kernel.BufferOp) and owner.offset is not None:
+        start = owner.offset.value.data
+        return "arena", start, start + nbytes(base)
+    return base, 0, nbytes(base)
+
+
+def mark_aliasing_calls(main: func.FuncOp) -> None:
+    """Calls whose arguments share bytes (in-place reuse) go to a `tcc.may_alias` copy of
+    their kernel, which `lower-to-llvm` does not mark `noalias`."""
+    module = main.parent_op()
+    assert isinstance(module, ModuleOp)
+    symbols = {f.sym_name.data: f for f in module.body.block.ops if isinstance(f, func.FuncOp)}
+    for call in [o for o in main.body.block.ops if isinstance(o, func.CallOp)]:
+        extents = [_extent(a) for a in call.arguments]
+        overlap = any(a[0] == b[0] and a[1] < b[2] and b[1] < a[2]
+                      for i, a in enumerate(extents) for b in extents[i + 1:])
+        if not overlap:
+            continue
+        name = call.callee.string_value()
+        alias_name = f"{name}_alias"
+        if alias_name not in symbols:
+            clone = symbols[name].clone()
+            clone.sym_name = StringAttr(alias_name)
+            clone.attributes[MAY_ALIAS] = UnitAttr()
+            module.body.block.insert_op_after(clone, symbols[name])
+            symbols[alias_name] = clone
+        call.callee = SymbolRefAttr(alias_name)
 
 
 def reorder_calls(main: func.FuncOp, order: tuple[int, ...]) -> None:
