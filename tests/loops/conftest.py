@@ -34,6 +34,7 @@ ALLOWED = {
         "addf subf mulf divf negf maximumf minimumf maxnumf minnumf index_cast sitofp fptosi "
         "extf truncf").split()),
     *(f"math.{n}" for n in "exp log sqrt rsqrt tanh erf powf absf floor ceil fma".split()),
+    *(f"vector.{n}" for n in "load store broadcast fma".split()),
 }
 
 
@@ -64,6 +65,10 @@ def _maximum(a: float, b: float) -> float:
     return math.nan if math.isnan(a) or math.isnan(b) else max(a, b)
 
 
+def _minimum(a: float, b: float) -> float:
+    return math.nan if math.isnan(a) or math.isnan(b) else min(a, b)
+
+
 def _maxnum(a: float, b: float) -> float:
     return b if math.isnan(a) else a if math.isnan(b) else max(a, b)
 
@@ -76,6 +81,25 @@ def _ceildiv(a: int, b: int) -> int:
     return -(-a // b)
 
 
+def _flat(array: np.ndarray, indices: tuple[int, ...]) -> int:
+    """Row-major element offset of `indices`; an index may run past its dimension into the
+    next row, as the kernels' contiguous-plane addressing does (same address in LLVM)."""
+    offset = 0
+    for index, extent in zip(indices, array.shape):
+        offset = offset * extent + index
+    return offset
+
+
+def _vload(array: np.ndarray, indices: tuple[int, ...], lanes: int) -> np.ndarray:
+    start = _flat(array, indices)
+    return array.reshape(-1)[start:start + lanes].astype(np.float64)
+
+
+def _vstore(value: np.ndarray, array: np.ndarray, indices: tuple[int, ...]) -> None:
+    start = _flat(array, indices)
+    array.reshape(-1)[start:start + len(value)] = value
+
+
 RULES: dict[str, str] = {
     "arith.addi": "{0} + {1}", "arith.subi": "{0} - {1}", "arith.muli": "{0} * {1}",
     "arith.floordivsi": "{0} // {1}", "arith.ceildivsi": "_ceildiv({0}, {1})",
@@ -83,12 +107,13 @@ RULES: dict[str, str] = {
     "arith.minsi": "min({0}, {1})", "arith.maxsi": "max({0}, {1})",
     "arith.addf": "{0} + {1}", "arith.subf": "{0} - {1}", "arith.mulf": "{0} * {1}",
     "arith.divf": "{0} / {1}", "arith.negf": "-{0}", "arith.maximumf": "_maximum({0}, {1})",
+    "arith.minimumf": "_minimum({0}, {1})",
     "arith.maxnumf": "_maxnum({0}, {1})", "arith.index_cast": "{0}", "arith.sitofp": "float({0})",
     "arith.select": "({1} if {0} else {2})", "math.exp": "_exp({0})", "math.sqrt": "math.sqrt({0})",
     "math.powf": "math.pow({0}, {1})", "math.tanh": "math.tanh({0})", "math.log": "math.log({0})",
 }
-GLOBALS = {"math": math, "_maximum": _maximum, "_maxnum": _maxnum, "_exp": _exp,
-           "_ceildiv": _ceildiv}
+GLOBALS = {"math": math, "np": np, "_maximum": _maximum, "_minimum": _minimum, "_maxnum": _maxnum, "_exp": _exp,
+           "_ceildiv": _ceildiv, "_flat": _flat, "_vload": _vload, "_vstore": _vstore}
 
 
 class _Source:
@@ -112,9 +137,21 @@ class _Source:
             assert isinstance(value, IntegerAttr | FloatAttr)
             self.emit(depth, f"{res[0]} = {value.value.data!r}".replace("inf", "math.inf"))
         elif op.name == "memref.load":
-            self.emit(depth, f"{res[0]} = float({args[0]}[({', '.join(args[1:])},)])")
+            self.emit(depth, f"{res[0]} = float({args[0]}.reshape(-1)[_flat({args[0]}, "
+                             f"({', '.join(args[1:])},))])")
         elif op.name == "memref.store":
-            self.emit(depth, f"{args[1]}[({', '.join(args[2:])},)] = {args[0]}")
+            self.emit(depth, f"{args[1]}.reshape(-1)[_flat({args[1]}, ({', '.join(args[2:])},))]"
+                             f" = {args[0]}")
+        elif op.name == "vector.load":
+            lanes = op.results[0].type.get_shape()[0]
+            self.emit(depth, f"{res[0]} = _vload({args[0]}, ({', '.join(args[1:])},), {lanes})")
+        elif op.name == "vector.store":
+            self.emit(depth, f"_vstore({args[0]}, {args[1]}, ({', '.join(args[2:])},))")
+        elif op.name == "vector.broadcast":
+            lanes = op.results[0].type.get_shape()[0]
+            self.emit(depth, f"{res[0]} = np.full({lanes}, {args[0]})")
+        elif op.name == "vector.fma":
+            self.emit(depth, f"{res[0]} = {args[0]} * {args[1]} + {args[2]}")
         elif op.name == "scf.for":
             self.loop(op, args, res, depth)
         elif op.name == "func.return":

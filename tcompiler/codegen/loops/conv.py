@@ -24,6 +24,7 @@ from xdsl.dialects import arith
 from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.codegen.loops.conv_pointwise import emit_pointwise_conv, is_pointwise
 from tcompiler.dialects.kernel import ConvOp, int_values, shape
 
 
@@ -41,6 +42,9 @@ def _clip(b: LoopBuilder, value: SSAValue, lo: float, hi: float) -> SSAValue:
 
 
 def emit_conv(b: LoopBuilder, op: ConvOp) -> None:
+    if is_pointwise(op):
+        emit_pointwise_conv(b, op)  # a matrix multiply on the register-tiled microkernel
+        return
     x, w, y = shape(op.X), shape(op.W), shape(op.Y)
     strides, dilations, pads = int_values(op.strides), int_values(op.dilations), int_values(op.pads)
     spatial, group = len(x) - 2, op.group.value.data

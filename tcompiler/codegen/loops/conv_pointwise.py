@@ -1,0 +1,88 @@
+"""Loops for 1x1 convolutions (kernel 1, stride 1, no padding, one group): a matrix multiply.
+
+In NC[spatial] layout a pointwise conv is, per image n, Y[n] (C_out x P) = W (C_out x C_in) @
+X[n] (C_in x P) with P the flattened output plane, so it runs on the register-tiled
+microkernel (`microkernel.gemm_tiles`) instead of the direct-convolution loops:
+
+    for n:
+      Y[n, oc, p] = B[oc] + R[n, oc, p]                         (init; B, R optional)
+      tiles:  Y[n, oc, p:p+16] += W[oc, ic] * X[n, ic, p:p+16]   over ic, in registers
+      tail:   Y[n, oc, p] += W[oc, ic] * X[n, ic, p]             (the last P % 16 columns)
+      act:    Y[n, oc, :] = relu / clip                          (if any)
+
+The plane is addressed as `[n, c, 0, ..., 0, p]` with p over the whole plane: the same
+addresses as row-major `[n, c, h, w]`, one contiguous run per channel.
+"""
+
+from __future__ import annotations
+
+from math import prod
+
+from xdsl.dialects import arith
+from xdsl.ir import SSAValue
+
+from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.codegen.loops.microkernel import gemm_tiles
+from tcompiler.dialects.kernel import ConvOp, int_values, shape
+
+
+def is_pointwise(op: ConvOp) -> bool:
+    spatial = shape(op.W)[2:]
+    pads = int_values(op.pads)
+    return (all(k == 1 for k in spatial) and all(s == 1 for s in int_values(op.strides))
+            and not any(pads) and op.group.value.data == 1)
+
+
+def emit_pointwise_conv(b: LoopBuilder, op: ConvOp) -> None:
+    x, y = shape(op.X), shape(op.Y)
+    batch, cin, cout = x[0], x[1], y[1]
+    plane = prod(y[2:])
+    zeros = [0] * (len(y) - 3)
+    w_zeros = [0] * (len(y) - 2)
+    activation = op.activation.data if op.activation is not None else "none"
+    clip = (op.clip_min.value.data, op.clip_max.value.data) \
+        if getattr(op, "clip_min", None) is not None and getattr(op, "clip_max", None) is not None \
+        else None
+
+    def per_image(b: LoopBuilder, n: Idx) -> None:
+        def init(b: LoopBuilder, ivs: list[Idx]) -> None:
+            oc, p = ivs
+            value = b.load(op.B, [oc]) if op.B is not None else b.f32(0.0)
+            if op.R is not None:
+                value = b.fadd(value, b.load(op.R, [n, oc, *zeros, p]))
+            b.store(value, op.Y, [n, oc, *zeros, p])
+
+        b.nest([cout, plane], init)
+        done = gemm_tiles(
+            b, cout, plane, cin,
+            a_at=lambda b, oc, ic: b.load(op.W, [oc, ic, *w_zeros]),
+            b_ref=lambda ic, p: (op.X, [n, ic, *zeros, p]),
+            c_ref=lambda oc, p: (op.Y, [n, oc, *zeros, p]))
+
+        def tail(b: LoopBuilder, ivs: list[Idx]) -> None:
+            oc, p = ivs
+            start = b.load(op.Y, [n, oc, *zeros, p])
+            total = b.reduce(0, cin, start, lambda b, ic, acc: b.fadd(acc, b.fmul(
+                b.load(op.W, [oc, ic, *w_zeros]), b.load(op.X, [n, ic, *zeros, p]))))
+            b.store(total, op.Y, [n, oc, *zeros, p])
+
+        b.nest([(0, cout), (done, plane)], tail)
+        if activation == "none" and clip is None:
+            return
+
+        def act(b: LoopBuilder, ivs: list[Idx]) -> None:
+            oc, p = ivs
+            value = b.load(op.Y, [n, oc, *zeros, p])
+            b.store(_activate(b, value, activation, clip), op.Y, [n, oc, *zeros, p])
+
+        b.nest([cout, plane], act)
+
+    b.loop(0, batch, per_image)
+
+
+def _activate(b: LoopBuilder, value: SSAValue, activation: str,
+              clip: tuple[float, float] | None) -> SSAValue:
+    if clip is not None:
+        low = b.fop(arith.MaximumfOp, value, b.f32(clip[0]))
+        return b.fop(arith.MinimumfOp, low, b.f32(clip[1]))
+    return b.relu(value) if activation == "relu" else value

@@ -1,0 +1,46 @@
+"""1x1 convolutions run on the register-tiled microkernel: full tiles, remainder rows (C_out
+not a multiple of 6), remainder vectors and scalar tail columns (plane not a multiple of 16),
+batches, bias, residual and activations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tcompiler.codegen.loops.microkernel import MR, NR, VL
+
+ATTRS = ("strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, "
+         "dilations = array<i64: 1, 1>, group = 1 : i64")
+
+
+def rand(*shape: int) -> np.ndarray:
+    return np.random.default_rng(sum(shape)).standard_normal(shape).astype(np.float32)
+
+
+def pointwise(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return np.einsum("nchw,oc->nohw", x.astype(np.float64), w[:, :, 0, 0].astype(np.float64))
+
+
+@pytest.mark.parametrize("batch,cin,cout,h,w", [
+    (1, 5, 2 * MR + 1, 7, 7),      # remainder rows; 49 = 32 + 16 + 1 columns
+    (2, 3, MR, 4, NR // 4),        # exactly one NR block per image, two images
+    (1, 4, 3, 1, VL - 1),          # only tail columns
+])
+def test_pointwise_conv_tiles_and_tails(run_kernel, batch, cin, cout, h, w) -> None:
+    x, wt, b, r = rand(batch, cin, h, w), rand(cout, cin, 1, 1), rand(cout), rand(batch, cout, h, w)
+    ref = np.maximum(pointwise(x, wt) + b[None, :, None, None] + r, 0)
+    op = (f'kernel.conv %a0, %a1 bias %a2 residual %a3 -> %a4 {{{ATTRS}, activation = "relu"}} '
+          ": $0, $1 bias $2 residual $3 -> $4")
+    out = run_kernel(op, [x, wt, b, r, np.zeros(ref.shape, np.float32)])
+    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4)
+
+
+def test_pointwise_conv_plain_and_clipped(run_kernel) -> None:
+    x, wt = rand(1, 6, 5, 9), rand(8, 6, 1, 1)
+    out = run_kernel(f"kernel.conv %a0, %a1 -> %a2 {{{ATTRS}}} : $0, $1 -> $2",
+                     [x, wt, np.zeros((1, 8, 5, 9), np.float32)])
+    np.testing.assert_allclose(out, pointwise(x, wt), rtol=1e-4, atol=1e-4)
+    clipped = run_kernel(
+        f'kernel.conv %a0, %a1 -> %a2 {{{ATTRS}, activation = "clip", clip_min = 0.0 : f32, '
+        'clip_max = 0.5 : f32} : $0, $1 -> $2', [x, wt, np.zeros((1, 8, 5, 9), np.float32)])
+    np.testing.assert_allclose(clipped, np.clip(pointwise(x, wt), 0, 0.5), rtol=1e-4, atol=1e-4)
