@@ -10,6 +10,7 @@ Memory (run while memref types are in place, like `lower_memory`):
 Values (same contract as `lower_scalar.RULES`):
 - `vector.broadcast %s : T to vector<NxT>` -> `insertelement` into lane 0 + zero-mask
   `shufflevector`;
+- `vector.shuffle` -> `llvm.shufflevector` (i32 mask);
 - `vector.fma` -> `llvm.intr.fma` on vectors (no fastmath flags: xDSL's translator rejects them);
 - `vector.reduction <add>` on floats -> `llvm.intr.vector.reduce.fadd` from 0 (or the acc).
 """
@@ -77,6 +78,13 @@ def broadcast(op: vector.BroadcastOp, env: LowerEnv) -> Lowered:
     return [undef, zero, insert, shuffle], shuffle.res
 
 
+def shuffle(op: vector.ShuffleOp, env: LowerEnv) -> Lowered:
+    result = _vector_type(op.result.type, op)
+    mask = DenseArrayBase.from_list(i32, [int(v) for v in op.mask.iter_values()])
+    new = llvm.ShuffleVectorOp(op.v1, op.v2, mask, result)
+    return [new], new.res
+
+
 def fma(op: vector.FMAOp, env: LowerEnv) -> Lowered:
     new = llvm.FMAOp(op.lhs, op.rhs, op.acc)
     return [new], new.res
@@ -99,6 +107,7 @@ def reduction(op: vector.ReductionOp, env: LowerEnv) -> Lowered:
 VECTOR_RULES = {
     vector.BroadcastOp: broadcast,
     vector.FMAOp: fma,
+    vector.ShuffleOp: shuffle,
     vector.ReductionOp: reduction,
 }
 

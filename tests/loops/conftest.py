@@ -20,7 +20,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 from xdsl.dialects import func
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, FloatAttr, IntegerAttr, ModuleOp
 from xdsl.ir import Operation, SSAValue
 from xdsl.parser import Parser
 
@@ -34,7 +34,7 @@ ALLOWED = {
         "addf subf mulf divf negf maximumf minimumf maxnumf minnumf index_cast sitofp fptosi "
         "extf truncf").split()),
     *(f"math.{n}" for n in "exp log sqrt rsqrt tanh erf powf absf floor ceil fma".split()),
-    *(f"vector.{n}" for n in "load store broadcast fma".split()),
+    *(f"vector.{n}" for n in "load store broadcast fma shuffle".split()),
 }
 
 
@@ -62,10 +62,14 @@ def build(op_text: str, shapes: list[tuple[int, ...]]) -> ModuleOp:
 
 
 def _maximum(a: float, b: float) -> float:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.maximum(a, b)  # vectors; propagates NaN like arith.maximumf
     return math.nan if math.isnan(a) or math.isnan(b) else max(a, b)
 
 
 def _minimum(a: float, b: float) -> float:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.minimum(a, b)
     return math.nan if math.isnan(a) or math.isnan(b) else min(a, b)
 
 
@@ -132,6 +136,9 @@ class _Source:
         res = [self.name(r) for r in op.results]
         if op.name in RULES:
             self.emit(depth, f"{res[0]} = " + RULES[op.name].format(*args))
+        elif op.name == "arith.constant" and isinstance(op.properties["value"], DenseIntOrFPElementsAttr):
+            values = list(op.properties["value"].get_values())
+            self.emit(depth, f"{res[0]} = np.array({values!r}, dtype=np.float64)")
         elif op.name == "arith.constant":
             value = op.properties["value"]
             assert isinstance(value, IntegerAttr | FloatAttr)
@@ -150,6 +157,9 @@ class _Source:
         elif op.name == "vector.broadcast":
             lanes = op.results[0].type.get_shape()[0]
             self.emit(depth, f"{res[0]} = np.full({lanes}, {args[0]})")
+        elif op.name == "vector.shuffle":
+            mask = [int(v) for v in op.properties["mask"].iter_values()]
+            self.emit(depth, f"{res[0]} = np.concatenate([{args[0]}, {args[1]}])[{mask!r}]")
         elif op.name == "vector.fma":
             self.emit(depth, f"{res[0]} = {args[0]} * {args[1]} + {args[2]}")
         elif op.name == "scf.for":

@@ -25,6 +25,7 @@ from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
 from tcompiler.codegen.loops.conv_pointwise import emit_pointwise_conv, is_pointwise
+from tcompiler.codegen.loops.conv_tiled import emit_tiled_conv, is_tileable
 from tcompiler.dialects.kernel import ConvOp, int_values, shape
 
 
@@ -44,6 +45,9 @@ def _clip(b: LoopBuilder, value: SSAValue, lo: float, hi: float) -> SSAValue:
 def emit_conv(b: LoopBuilder, op: ConvOp) -> None:
     if is_pointwise(op):
         emit_pointwise_conv(b, op)  # a matrix multiply on the register-tiled microkernel
+        return
+    if is_tileable(op):
+        emit_tiled_conv(b, op)  # register-tiled direct convolution
         return
     x, w, y = shape(op.X), shape(op.W), shape(op.Y)
     strides, dilations, pads = int_values(op.strides), int_values(op.dilations), int_values(op.pads)

@@ -1,0 +1,185 @@
+"""Loops for 2-D KxK convolutions with unit width stride: register-tiled direct convolution.
+
+Each tile holds MR output channels x (one or two) VL-wide column blocks of one output row in
+vector registers and accumulates over (ic, kh, kw) before a single store:
+
+    for n, oc0 (step MR), oh:
+      kh in [kh_lo, kh_hi): the kernel rows that fall inside X for this output row
+      for each column block c (static; the last one shifted left to end at the row's end,
+      overlapping its neighbour: tiles compute whole outputs, so a column written twice gets
+      the same value twice):
+        acc[r][c] = B[oc0+r] (+ R[n, oc0+r, oh, c : c+VL])
+        for ic, kh, and every kw (unrolled):
+          x = X[n, ic, ih, c+kw*d-pad : +VL]           (see below for the row's ends)
+          acc[r][c] += W[oc0+r, ic, kh, kw] * x
+        Y[n, oc0+r, oh, c : c+VL] = act(acc[r][c])
+
+Near the row's ends a window reaches into padding: the load is moved inside the row (start 0,
+or end at the last column) and a `vector.shuffle` with zeros moves the lanes back, so padding
+reads as zero and nothing outside X is read. Needs output and input rows at least VL wide
+(VL = 16, or 8 for narrow planes); otherwise `conv.py`'s direct loops run. Y must not overlap
+X or W; R may be Y (read before Y is written).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from xdsl.dialects import arith, scf, vector
+from xdsl.dialects.builtin import DenseArrayBase, DenseIntOrFPElementsAttr, IndexType, VectorType, f32, i64
+from xdsl.ir import Block, SSAValue
+
+from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.dialects.kernel import ConvOp, int_values, shape
+
+MR = 6
+"""Output channels per tile (x 2 column blocks = 12 vector accumulators)."""
+
+
+def lanes_for(op: ConvOp) -> int:
+    width = min(shape(op.X)[3], shape(op.Y)[3])
+    return 16 if width >= 16 else 8
+
+
+def is_tileable(op: ConvOp) -> bool:
+    if len(shape(op.X)) != 4 or op.group.value.data != 1 or int_values(op.strides)[1] != 1:
+        return False
+    return min(shape(op.X)[3], shape(op.Y)[3]) >= 8
+
+
+def column_starts(width: int, lanes: int) -> list[int]:
+    """Starts of VL-wide blocks covering [0, width); the last one overlaps to end at width."""
+    starts = list(range(0, width - lanes + 1, lanes))
+    if starts[-1] + lanes < width:
+        starts.append(width - lanes)
+    return starts
+
+
+def _nested_reduce(b: LoopBuilder, ranges: Sequence[tuple[Idx, Idx]], inits: list[SSAValue],
+                   body: Callable[[LoopBuilder, list[Idx], list[SSAValue]], list[SSAValue]]
+                   ) -> list[SSAValue]:
+    """`accs = inits; for ivs in product(ranges): accs = body(ivs, accs)`, as scf.for nests."""
+
+    def level(b: LoopBuilder, depth: int, ivs: list[Idx], accs: list[SSAValue]) -> list[SSAValue]:
+        if depth == len(ranges):
+            return body(b, ivs, accs)
+        lo, hi = ranges[depth]
+        block = Block(arg_types=[IndexType(), *[a.type for a in accs]])
+        inner = b._inner(block)
+        results = level(inner, depth + 1, [*ivs, block.args[0]], list(block.args[1:]))
+        block.add_op(scf.YieldOp(*results))
+        loop = b.insert(scf.ForOp(b.index(lo), b.index(hi), b.index(1), accs, block))
+        return list(loop.results)
+
+    return level(b, 0, [], inits)
+
+
+def _row_range(b: LoopBuilder, oh: Idx, stride: int, pad: int, dil: int, height: int,
+               kernel: int) -> tuple[Idx, Idx]:
+    """Kernel rows kh in [lo, hi) with 0 <= oh*stride - pad + kh*dil < height."""
+    base = b.sub(b.mul(oh, stride), pad)  # ih = base + kh*dil
+    lo = b.max(b.ceildiv(b.sub(0, base), dil), 0)
+    hi = b.min(b.add(b.floordiv(b.sub(height - 1, base), dil), 1), kernel)
+    return lo, hi
+
+
+def emit_tiled_conv(b: LoopBuilder, op: ConvOp) -> None:
+    x, w, y = shape(op.X), shape(op.W), shape(op.Y)
+    stride_h = int_values(op.strides)[0]
+    dil_h, dil_w = int_values(op.dilations)
+    pad_t, pad_l = int_values(op.pads)[:2]
+    batch, cin, cout, kh_n, kw_n, width = x[0], x[1], y[1], w[2], w[3], x[3]
+    lanes = lanes_for(op)
+    vtype = VectorType(f32, [lanes])
+    starts = column_starts(y[3], lanes)
+    blocks = [starts[i:i + 2] for i in range(0, len(starts), 2)]
+    activation = op.activation.data if op.activation is not None else "none"
+    clip = (op.clip_min.value.data, op.clip_max.value.data) \
+        if op.clip_min is not None and op.clip_max is not None else None
+    zero_attr = DenseIntOrFPElementsAttr.from_list(vtype, [0.0] * lanes)
+
+    def vsplat(b: LoopBuilder, value: SSAValue) -> SSAValue:
+        return b.insert(vector.BroadcastOp(value, vtype)).results[0]
+
+    def window(b: LoopBuilder, n: Idx, ic: Idx, ih: Idx, start: int) -> SSAValue:
+        """X[n, ic, ih, start : start+VL] with out-of-row lanes reading zero."""
+        if 0 <= start and start + lanes <= width:
+            return b.insert(vector.LoadOp(op.X, [b.index(i) for i in (n, ic, ih, start)],
+                                          vtype)).results[0]
+        if start <= -lanes or start >= width:
+            return b.insert(arith.ConstantOp(zero_attr)).results[0]
+        zeros = b.insert(arith.ConstantOp(zero_attr)).results[0]
+        if start < 0:  # lanes j >= s hold X[j - s]
+            shift = -start
+            loaded = b.insert(vector.LoadOp(op.X, [b.index(i) for i in (n, ic, ih, 0)], vtype))
+            mask = [lanes + j - shift if j >= shift else j for j in range(lanes)]
+            first, second = zeros, loaded.results[0]
+        else:  # lanes j < VL - s hold X[width - VL + j + s]
+            shift = start + lanes - width
+            loaded = b.insert(vector.LoadOp(op.X, [b.index(i) for i in (n, ic, ih, width - lanes)],
+                                            vtype))
+            mask = [j + shift if j + shift < lanes else lanes for j in range(lanes)]
+            first, second = loaded.results[0], zeros
+        shuffled = vector.ShuffleOp(first, second, DenseArrayBase.from_list(i64, mask),
+                                    result_type=vtype)
+        return b.insert(shuffled).results[0]
+
+    def finish(b: LoopBuilder, value: SSAValue, splat: Callable[[float], SSAValue]) -> SSAValue:
+        if clip is not None:
+            value = b.fop(arith.MaximumfOp, value, splat(clip[0]))
+            return b.fop(arith.MinimumfOp, value, splat(clip[1]))
+        return b.fop(arith.MaximumfOp, value, splat(0.0)) if activation == "relu" else value
+
+    def tile(b: LoopBuilder, n: Idx, oc0: Idx, rows: int, oh: Idx, ih0: Idx,
+             kh_range: tuple[Idx, Idx], cols: list[int]) -> None:
+        coords = [(r, c) for r in range(rows) for c in cols]
+        inits = []
+        for r, c in coords:
+            oc = b.add(oc0, r)
+            start = vsplat(b, b.load(op.B, [oc]) if op.B is not None else b.f32(0.0))
+            if op.R is not None:
+                res = b.insert(vector.LoadOp(op.R, [b.index(i) for i in (n, oc, oh, c)], vtype))
+                start = b.fop(arith.AddfOp, start, res.results[0])
+            inits.append(start)
+
+        def step(b: LoopBuilder, ivs: list[Idx], accs: list[SSAValue]) -> list[SSAValue]:
+            ic, kh = ivs
+            ih = b.add(ih0, b.mul(kh, dil_h))
+            for kw in range(kw_n):
+                xs = {c: window(b, n, ic, ih, c + kw * dil_w - pad_l) for c in cols}
+                out = []
+                for r in range(rows):
+                    weight = vsplat(b, b.load(op.W, [b.add(oc0, r), ic, kh, kw]))
+                    for c in cols:
+                        out.append(b.insert(vector.FMAOp(weight, xs[c], accs[len(out)])).results[0])
+                accs = out
+            return accs
+
+        results = _nested_reduce(b, [(0, cin), kh_range], inits, step)
+        splats: dict[float, SSAValue] = {}
+
+        def splat(value: float) -> SSAValue:
+            if value not in splats:
+                splats[value] = vsplat(b, b.f32(value))
+            return splats[value]
+
+        for (r, c), acc in zip(coords, results):
+            idx = [b.index(i) for i in (n, b.add(oc0, r), oh, c)]
+            b.insert(vector.StoreOp(finish(b, acc, splat), op.Y, idx))
+
+    def per_row(b: LoopBuilder, n: Idx, oc0: Idx, rows: int, oh: Idx) -> None:
+        ih0 = b.sub(b.mul(oh, stride_h), pad_t)
+        kh_range = _row_range(b, oh, stride_h, pad_t, dil_h, x[2], kh_n)
+        for cols in blocks:
+            tile(b, n, oc0, rows, oh, ih0, kh_range, cols)
+
+    def per_block(b: LoopBuilder, n: Idx, oc0: Idx, rows: int) -> None:
+        b.loop(0, y[2], lambda b, oh: per_row(b, n, oc0, rows, oh))
+
+    def per_image(b: LoopBuilder, n: Idx) -> None:
+        main = cout - cout % MR
+        b.loop(0, main, lambda b, oc0: per_block(b, n, oc0, MR), step=MR)
+        if cout % MR:
+            per_block(b, n, main, cout % MR)
+
+    b.loop(0, batch, per_image)
