@@ -29,7 +29,7 @@ from typing import IO
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.parser import Parser
-from xdsl.passes import ModulePass, PassPipeline
+from xdsl.passes import ModulePass, PassPipeline, PassPipelineCallbackType
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
 
@@ -53,8 +53,8 @@ class PassFailed(TcError):
     """A pass raised, or left IR that does not verify; the message names it and a reproducer."""
 
 
-def build_pipeline(spec: str, callback=None, registry: Registry | None = None  # type: ignore[no-untyped-def]
-                   ) -> PassPipeline:
+def build_pipeline(spec: str, callback: PassPipelineCallbackType | None = None,
+                   registry: Registry | None = None) -> PassPipeline:
     """`spec` as a PassPipeline over `registry` (default: xDSL's and tcc's own passes)."""
     return (registry or builtin_registry()).pipeline(spec, callback)
 
@@ -259,10 +259,11 @@ def main(argv: list[str] | None = None) -> int:
                 outputs.append(_diagnostic(err))
         if args.time_passes:
             sys.stderr.write(timing_report(session.timings))
-        out = sys.stdout if args.output == "-" else open(args.output, "w")
-        out.write(f"{SPLIT_MARKER}\n".join(outputs))
-        if out is not sys.stdout:
-            out.close()
+        text = f"{SPLIT_MARKER}\n".join(outputs)
+        if args.output == "-":
+            sys.stdout.write(text)
+        else:
+            Path(args.output).write_text(text)
         return 0
     except (TcError, ParseError, DiagnosticException, OSError) as err:
         if args.debug:

@@ -58,7 +58,7 @@ class CompileOptions:
     cache_dir: str | None = None  # None: no object cache
     jobs: int = 1  # processes compiling kernels in parallel
     passes: tuple[tuple[str, str], ...] = ()  # (stage, pipeline): extra passes after a stage
-    plugins: PluginSettings = PluginSettings()  # where extra passes may come from
+    plugins: PluginSettings = field(default_factory=PluginSettings)  # where extra passes come from
 
     def __post_init__(self) -> None:
         for stage, _ in self.passes:
@@ -328,7 +328,7 @@ def _cache_key(text: str, target: Any, options: CompileOptions,
 
 def lower_kernel_text(text: str, target_json: dict[str, str], opt_level: int,
                       passes: tuple[tuple[str, str], ...] = (),
-                      plugins: PluginSettings = PluginSettings()) -> bytes:
+                      plugins: PluginSettings | None = None) -> bytes:
     """Kernel-level module text -> object bytes (runs in worker processes too, which load the
     same plug-ins for the extra `passes` after the loops and llvm stages)."""
     from xdsl.parser import Parser
@@ -337,7 +337,7 @@ def lower_kernel_text(text: str, target_json: dict[str, str], opt_level: int,
     from tcompiler.opt import build_pipeline
 
     ctx = make_context()
-    registry = discover(plugins) if passes else None
+    registry = discover(plugins or PluginSettings()) if passes else None
     if registry is not None:
         registry.register_dialects(ctx)
     module = Parser(ctx, text).parse_module()

@@ -227,7 +227,7 @@ def discover(settings: PluginSettings = PluginSettings()) -> Registry:
         owner = Owner(ep.name, _package(ep))
         try:
             universe = ep.load()
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001  (any plug-in error: record it, go on)
             registry.broken[ep.name] = (f"(entry point {ep.value}, package {owner.package}) "
                                         f"failed to import: {type(err).__name__}: "
                                         f"{_first_line(err)}")

@@ -80,8 +80,13 @@ def parse_stage_passes(text: str) -> tuple[tuple[str, str], ...]:
 
 def run(args: argparse.Namespace) -> int:
     from tcompiler.artifact import write_artifact
-    from tcompiler.pipeline import CompileOptions, compile_model, compile_to_stage, module_text
-    from tcompiler.pipeline import default_cache_dir
+    from tcompiler.pipeline import (
+        CompileOptions,
+        compile_model,
+        compile_to_stage,
+        default_cache_dir,
+        module_text,
+    )
     from tcompiler.plugins import PluginSettings
     from tcompiler.progress import ProgressBar
 

@@ -14,7 +14,8 @@ from tcompiler.errors import OptionError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("new-pass", help="write a new pass plug-in package (see docs/writing-a-pass.md)")
+    p = sub.add_parser("new-pass",
+                       help="write a new pass plug-in package (see docs/writing-a-pass.md)")
     p.add_argument("name", help="the pass name, kebab-case (e.g. fold-relu)")
     p.add_argument("--dir", required=True, help="the package directory to create")
 

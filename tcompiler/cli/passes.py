@@ -73,7 +73,7 @@ def summary(cls: type[ModulePass]) -> str:
 def _listing(registry: Registry, name: str) -> str:
     try:
         cls = registry.pass_class(name)
-    except Exception as err:  # a broken plug-in pass: list it, say why
+    except Exception as err:  # noqa: BLE001  (a broken plug-in pass: list it, say why)
         return f"(cannot load: {err})"
     text = summary(cls) or "(no documentation)"
     options = ", ".join(option_text(o) for o in pass_options(cls))

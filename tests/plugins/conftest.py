@@ -32,15 +32,16 @@ def fake_install(site: Path, dist: str, entry_points: dict[str, str],
     return site
 
 
-def run(tool: str, *args: str, path: list[Path] = (), cwd: Path | None = None,  # type: ignore[assignment]
-        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(tool: str, *args: str, path: tuple[Path, ...] | list[Path] = (),
+        cwd: Path | None = None, env: dict[str, str] | None = None
+        ) -> subprocess.CompletedProcess[str]:
     """Run `tcc` or `tcc-opt` from this venv with `path` prepended to PYTHONPATH."""
     full = {k: v for k, v in os.environ.items() if k != "TCC_NO_PLUGINS"}
     full.update(env or {})
     full["PATH"] = str(BIN) + os.pathsep + full.get("PATH", "")
     full["PYTHONPATH"] = os.pathsep.join([str(p) for p in path] + [full.get("PYTHONPATH", "")])
-    return subprocess.run([str(BIN / tool), *args], capture_output=True, text=True, env=full,
-                          cwd=cwd)
+    return subprocess.run([str(BIN / tool), *args], capture_output=True, text=True, check=False,
+                          env=full, cwd=cwd)
 
 
 PASS_TEMPLATE = '''

@@ -23,13 +23,14 @@ def test_generated_package_passes_its_tests_and_installs(tmp_path: Path,
 
     env = dict(os.environ, PATH=f"{tools.BIN}{os.pathsep}{os.environ['PATH']}")
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-                           cwd=package, capture_output=True, text=True, env=env)
+                           cwd=package, capture_output=True, text=True, check=False, env=env)
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-3000:]
     assert "3 passed" in tests.stdout
 
     site = tmp_path / "site"
     pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
-                          str(site), str(package)], capture_output=True, text=True, cwd=tmp_path)
+                          str(site), str(package)], capture_output=True, text=True,
+                         check=False, cwd=tmp_path)
     assert pip.returncode == 0, pip.stderr
     listing = tools.run("tcc", "passes", path=[site]).stdout
     assert any(line.startswith("fold-double-relu ") and "tcc-fold-double-relu 0.1.0" in line
