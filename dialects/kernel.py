@@ -98,6 +98,18 @@ def _check_activation(attr: StringAttr | None, allowed: Sequence[str] = ("none",
         raise VerifyException(f"activation must be one of {tuple(allowed)}, got {attr.data!r}")
 
 
+def _check_window_op(op: IRDLOperation) -> tuple[tuple[int, ...], ...]:
+    """Shapes (X, W, Y) of a conv-like op, after checking ranks and window attributes."""
+    x, w, y = shape(op.X), shape(op.W), shape(op.Y)  # type: ignore[attr-defined]
+    spatial = len(x) - 2
+    if len(w) != len(x) or len(y) != len(x) or spatial < 1:
+        raise VerifyException(f"{op.name}: X {x}, W {w}, Y {y} must share one rank >= 3")
+    for what, n in (("strides", spatial), ("dilations", spatial), ("pads", 2 * spatial)):
+        if len(int_values(getattr(op, what))) != n:
+            raise VerifyException(f"{op.name}: {what} needs {n} values")
+    return x, w, y
+
+
 # ----------------------------------------------------------------------------- graph level
 
 
@@ -184,14 +196,7 @@ class ConvOp(_KernelOp):
     )
 
     def verify_(self) -> None:
-        x, w, y = shape(self.X), shape(self.W), shape(self.Y)
-        spatial = len(x) - 2
-        if len(w) != len(x) or len(y) != len(x) or spatial < 1:
-            raise VerifyException(f"kernel.conv: X {x}, W {w}, Y {y} must share one rank >= 3")
-        for what, attr, n in (("strides", self.strides, spatial), ("dilations", self.dilations, spatial),
-                              ("pads", self.pads, 2 * spatial)):
-            if len(int_values(attr)) != n:
-                raise VerifyException(f"kernel.conv: {what} needs {n} values")
+        x, w, y = _check_window_op(self)
         group = self.group.value.data
         if x[1] != w[1] * group or y[1] != w[0] or w[0] % group:
             raise VerifyException(f"kernel.conv: channels of X {x}, W {w}, Y {y} disagree (group {group})")
@@ -563,14 +568,7 @@ class ConvTransposeOp(_KernelOp):
     )
 
     def verify_(self) -> None:
-        x, w, y = shape(self.X), shape(self.W), shape(self.Y)
-        spatial = len(x) - 2
-        if len(w) != len(x) or len(y) != len(x) or spatial < 1:
-            raise VerifyException(f"kernel.conv_transpose: X {x}, W {w}, Y {y} must share one rank >= 3")
-        for what, attr, n in (("strides", self.strides, spatial), ("dilations", self.dilations, spatial),
-                              ("pads", self.pads, 2 * spatial)):
-            if len(int_values(attr)) != n:
-                raise VerifyException(f"kernel.conv_transpose: {what} needs {n} values")
+        x, w, y = _check_window_op(self)
         group = self.group.value.data
         if x[1] != w[0] or y[1] != w[1] * group or x[1] % group:
             raise VerifyException(
