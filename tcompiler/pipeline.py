@@ -14,6 +14,7 @@ so an unchanged kernel is taken from the object cache instead of being lowered a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import multiprocessing
@@ -316,11 +317,25 @@ def compile_kernels(texts: list[str], names: list[str], target: Any, options: Co
     return {name: objects[name] for name in names}, hits
 
 
+@functools.cache
+def codegen_fingerprint() -> str:
+    """SHA-256 of the code that turns kernel-level IR into objects, so that a changed lowering
+    never reuses objects the old one cached (the compiler version alone is not enough)."""
+    root = Path(__file__).parent
+    files = sorted([*(root / "codegen").rglob("*.py"), *(root / "passes").glob("lower_*.py"),
+                    root / "dialects" / "kernel.py"])
+    h = hashlib.sha256()
+    for path in files:
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
 def _cache_key(text: str, target: Any, options: CompileOptions,
                codegen_passes: list[dict[str, Any]] | None = None) -> str:
     h = hashlib.sha256()
     for part in (text, repr(sorted(target.to_json().items())), str(options.opt_level),
-                 tcompiler.__version__, repr(codegen_passes or [])):
+                 tcompiler.__version__, codegen_fingerprint(), repr(codegen_passes or [])):
         h.update(part.encode())
         h.update(b"\0")
     return h.hexdigest()

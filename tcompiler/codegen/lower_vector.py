@@ -11,6 +11,7 @@ Values (same contract as `lower_scalar.RULES`):
 - `vector.broadcast %s : T to vector<NxT>` -> `insertelement` into lane 0 + zero-mask
   `shufflevector`;
 - `vector.shuffle` -> `llvm.shufflevector` (i32 mask);
+- `vector.insert` of a scalar at a static lane -> `llvm.insertelement`;
 - `vector.fma` -> `llvm.intr.fma` on vectors (no fastmath flags: xDSL's translator rejects them);
 - `vector.reduction <add>` on floats -> `llvm.intr.vector.reduce.fadd` from 0 (or the acc).
 """
@@ -85,6 +86,16 @@ def shuffle(op: vector.ShuffleOp, env: LowerEnv) -> Lowered:
     return [new], new.res
 
 
+def insert(op: vector.InsertOp, env: LowerEnv) -> Lowered:
+    _vector_type(op.result.type, op)
+    positions = [int(p) for p in op.static_position.iter_values()]
+    if op.dynamic_position or len(positions) != 1 or isinstance(op.source.type, VectorType):
+        raise DiagnosticException("lower-to-llvm: vector.insert of a scalar at one static lane only")
+    lane = llvm.ConstantOp(IntegerAttr(positions[0], i32), i32)
+    new = llvm.InsertElementOp(op.dest, op.source, lane.result)
+    return [lane, new], new.res
+
+
 def fma(op: vector.FMAOp, env: LowerEnv) -> Lowered:
     new = llvm.FMAOp(op.lhs, op.rhs, op.acc)
     return [new], new.res
@@ -108,6 +119,7 @@ VECTOR_RULES = {
     vector.BroadcastOp: broadcast,
     vector.FMAOp: fma,
     vector.ShuffleOp: shuffle,
+    vector.InsertOp: insert,
     vector.ReductionOp: reduction,
 }
 

@@ -51,3 +51,12 @@ def test_broken_ir_names_the_pass_and_gives_a_reproducer(tmp_path: Path, monkeyp
     exe = str(Path(sys.executable).parent / "tcc-opt")
     replay = subprocess.run([exe, str(repro)], capture_output=True, text=True)
     assert replay.returncode == 0, replay.stderr  # the input of the failing pass is valid IR
+
+
+def test_kernel_cache_key_covers_the_lowering_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tcompiler.codegen import Target
+
+    options = pipeline.CompileOptions()
+    key = pipeline._cache_key("kernel", Target.host(), options)
+    monkeypatch.setattr(pipeline, "codegen_fingerprint", lambda: "another lowering")
+    assert pipeline._cache_key("kernel", Target.host(), options) != key

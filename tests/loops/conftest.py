@@ -34,7 +34,7 @@ ALLOWED = {
         "addf subf mulf divf negf maximumf minimumf maxnumf minnumf index_cast sitofp fptosi "
         "extf truncf").split()),
     *(f"math.{n}" for n in "exp log sqrt rsqrt tanh erf powf absf floor ceil fma".split()),
-    *(f"vector.{n}" for n in "load store broadcast fma shuffle".split()),
+    *(f"vector.{n}" for n in "load store broadcast fma shuffle insert".split()),
 }
 
 
@@ -160,6 +160,9 @@ class _Source:
         elif op.name == "vector.shuffle":
             mask = [int(v) for v in op.properties["mask"].iter_values()]
             self.emit(depth, f"{res[0]} = np.concatenate([{args[0]}, {args[1]}])[{mask!r}]")
+        elif op.name == "vector.insert":
+            lane = int(next(iter(op.properties["static_position"].iter_values())))
+            self.emit(depth, f"{res[0]} = {args[1]}.copy(); {res[0]}[{lane}] = {args[0]}")
         elif op.name == "vector.fma":
             self.emit(depth, f"{res[0]} = {args[0]} * {args[1]} + {args[2]}")
         elif op.name == "scf.for":

@@ -1,6 +1,6 @@
-"""KxK convolutions with unit width stride run register-tiled (an overlapping last column
+"""KxK convolutions with width stride 1 or 2 run register-tiled (an overlapping last column
 block; windows reaching into padding are shifted loads): check against a float64 reference
-across lane widths (16 and 8), row strides, dilations, asymmetric and large pads, channel
+across lane widths (16, 8 and 4), row strides, dilations, asymmetric and large pads, channel
 remainders, batches, bias, residual and activations."""
 
 from __future__ import annotations
@@ -16,6 +16,11 @@ CASES = {
     # name: (x shape, w shape, strides, pads (t, l, b, r), dilations)
     "3x3_wide": ((1, 3, 6, 20), (7, 3, 3, 3), [1, 1], [1, 1, 1, 1], [1, 1]),
     "3x3_narrow_lanes8": ((2, 2, 5, 12), (6, 2, 3, 3), [1, 1], [1, 1, 1, 1], [1, 1]),
+    "3x3_7x7_lanes4": ((1, 3, 7, 7), (8, 3, 3, 3), [1, 1], [1, 1, 1, 1], [1, 1]),
+    "3x3_stride2_pad1": ((1, 3, 9, 34), (5, 3, 3, 3), [2, 2], [1, 1, 1, 1], [1, 1]),
+    "1x1_stride2": ((1, 4, 6, 40), (6, 4, 1, 1), [2, 2], [0, 0, 0, 0], [1, 1]),
+    "7x7_stride2_pad3_stem": ((1, 3, 20, 40), (4, 3, 7, 7), [2, 2], [3, 3, 3, 3], [1, 1]),
+    "3x3_stride2_odd_narrow": ((1, 2, 9, 15), (3, 2, 3, 3), [2, 2], [1, 1, 1, 1], [1, 1]),
     "row_stride2_asym": ((1, 2, 9, 21), (5, 2, 3, 3), [2, 1], [0, 2, 1, 0], [1, 1]),
     "dilation2": ((1, 2, 8, 24), (4, 2, 3, 3), [1, 1], [2, 2, 2, 2], [2, 2]),
     "5x5_no_pad": ((1, 3, 7, 26), (13, 3, 5, 5), [1, 1], [0, 0, 0, 0], [1, 1]),

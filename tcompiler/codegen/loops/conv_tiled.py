@@ -1,4 +1,4 @@
-"""Loops for 2-D KxK convolutions with unit width stride: register-tiled direct convolution.
+"""Loops for 2-D KxK convolutions with width stride 1 or 2: register-tiled direct convolution.
 
 Each tile holds MR output channels x (one or two) VL-wide column blocks of one output row in
 vector registers and accumulates over (ic, kh, kw) before a single store:
@@ -14,10 +14,12 @@ vector registers and accumulates over (ic, kh, kw) before a single store:
           acc[r][c] += W[oc0+r, ic, kh, kw] * x
         Y[n, oc0+r, oh, c : c+VL] = act(acc[r][c])
 
-Near the row's ends a window reaches into padding: the load is moved inside the row (start 0,
-or end at the last column) and a `vector.shuffle` with zeros moves the lanes back, so padding
-reads as zero and nothing outside X is read. Needs output and input rows at least VL wide
-(VL = 16, or 8 for narrow planes); otherwise `conv.py`'s direct loops run. Y must not overlap
+With width stride 2 a window is two contiguous loads deinterleaved by one `vector.shuffle`.
+Near the row's ends a window reaches into padding: with stride 1 the load is moved inside the
+row and a shuffle with zeros moves the lanes back; with stride 2 the valid lanes are loaded one
+by one into a zero vector. Either way padding reads as zero and nothing outside X is read. Needs output and input rows at least VL wide
+(VL = 16, or 8 or 4 for narrow planes such as ResNet's 14x14 and 7x7); otherwise `conv.py`'s
+direct loops run. Y must not overlap
 X or W; R may be Y (read before Y is written).
 """
 
@@ -38,13 +40,13 @@ MR = 6
 
 def lanes_for(op: ConvOp) -> int:
     width = min(shape(op.X)[3], shape(op.Y)[3])
-    return 16 if width >= 16 else 8
+    return 16 if width >= 16 else 8 if width >= 8 else 4
 
 
 def is_tileable(op: ConvOp) -> bool:
-    if len(shape(op.X)) != 4 or op.group.value.data != 1 or int_values(op.strides)[1] != 1:
+    if len(shape(op.X)) != 4 or op.group.value.data != 1 or int_values(op.strides)[1] > 2:
         return False
-    return min(shape(op.X)[3], shape(op.Y)[3]) >= 8
+    return min(shape(op.X)[3], shape(op.Y)[3]) >= 4
 
 
 def column_starts(width: int, lanes: int) -> list[int]:
@@ -85,7 +87,7 @@ def _row_range(b: LoopBuilder, oh: Idx, stride: int, pad: int, dil: int, height:
 
 def emit_tiled_conv(b: LoopBuilder, op: ConvOp) -> None:
     x, w, y = shape(op.X), shape(op.W), shape(op.Y)
-    stride_h = int_values(op.strides)[0]
+    stride_h, stride_w = int_values(op.strides)
     dil_h, dil_w = int_values(op.dilations)
     pad_t, pad_l = int_values(op.pads)[:2]
     batch, cin, cout, kh_n, kw_n, width = x[0], x[1], y[1], w[2], w[3], x[3]
@@ -101,28 +103,40 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp) -> None:
     def vsplat(b: LoopBuilder, value: SSAValue) -> SSAValue:
         return b.insert(vector.BroadcastOp(value, vtype)).results[0]
 
+    def load(b: LoopBuilder, n: Idx, ic: Idx, ih: Idx, col: int) -> SSAValue:
+        return b.insert(vector.LoadOp(op.X, [b.index(i) for i in (n, ic, ih, col)],
+                                      vtype)).results[0]
+
+    def zeros(b: LoopBuilder) -> SSAValue:
+        return b.insert(arith.ConstantOp(zero_attr)).results[0]
+
+    def shuffle(b: LoopBuilder, first: SSAValue, second: SSAValue, mask: list[int]) -> SSAValue:
+        op_ = vector.ShuffleOp(first, second, DenseArrayBase.from_list(i64, mask), result_type=vtype)
+        return b.insert(op_).results[0]
+
     def window(b: LoopBuilder, n: Idx, ic: Idx, ih: Idx, start: int) -> SSAValue:
-        """X[n, ic, ih, start : start+VL] with out-of-row lanes reading zero."""
-        if 0 <= start and start + lanes <= width:
-            return b.insert(vector.LoadOp(op.X, [b.index(i) for i in (n, ic, ih, start)],
-                                          vtype)).results[0]
-        if start <= -lanes or start >= width:
-            return b.insert(arith.ConstantOp(zero_attr)).results[0]
-        zeros = b.insert(arith.ConstantOp(zero_attr)).results[0]
-        if start < 0:  # lanes j >= s hold X[j - s]
-            shift = -start
-            loaded = b.insert(vector.LoadOp(op.X, [b.index(i) for i in (n, ic, ih, 0)], vtype))
-            mask = [lanes + j - shift if j >= shift else j for j in range(lanes)]
-            first, second = zeros, loaded.results[0]
-        else:  # lanes j < VL - s hold X[width - VL + j + s]
-            shift = start + lanes - width
-            loaded = b.insert(vector.LoadOp(op.X, [b.index(i) for i in (n, ic, ih, width - lanes)],
-                                            vtype))
+        """Lane j = X[n, ic, ih, start + j*stride_w], or zero where that column is padding."""
+        last = start + (lanes - 1) * stride_w
+        if stride_w == 2 and start >= 0 and start + 2 * lanes <= width:
+            low, high = load(b, n, ic, ih, start), load(b, n, ic, ih, start + lanes)
+            return shuffle(b, low, high, [2 * j for j in range(lanes)])
+        if stride_w == 1 and 0 <= start and last < width:
+            return load(b, n, ic, ih, start)
+        if stride_w == 1 and -lanes < start < width and width >= lanes:
+            if start < 0:  # lanes j >= s hold X[j - s]
+                shift = -start
+                mask = [lanes + j - shift if j >= shift else j for j in range(lanes)]
+                return shuffle(b, zeros(b), load(b, n, ic, ih, 0), mask)
+            shift = start + lanes - width  # lanes j < VL - s hold X[width - VL + j + s]
             mask = [j + shift if j + shift < lanes else lanes for j in range(lanes)]
-            first, second = loaded.results[0], zeros
-        shuffled = vector.ShuffleOp(first, second, DenseArrayBase.from_list(i64, mask),
-                                    result_type=vtype)
-        return b.insert(shuffled).results[0]
+            return shuffle(b, load(b, n, ic, ih, width - lanes), zeros(b), mask)
+        value = zeros(b)  # a strided window at the row's ends: lane by lane
+        for j in range(lanes):
+            column = start + j * stride_w
+            if 0 <= column < width:
+                scalar = b.load(op.X, [n, ic, ih, column])
+                value = b.insert(vector.InsertOp(scalar, value, [j])).results[0]
+        return value
 
     def finish(b: LoopBuilder, value: SSAValue, splat: Callable[[float], SSAValue]) -> SSAValue:
         if clip is not None:
@@ -146,7 +160,7 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp) -> None:
             ic, kh = ivs
             ih = b.add(ih0, b.mul(kh, dil_h))
             for kw in range(kw_n):
-                xs = {c: window(b, n, ic, ih, c + kw * dil_w - pad_l) for c in cols}
+                xs = {c: window(b, n, ic, ih, c * stride_w + kw * dil_w - pad_l) for c in cols}
                 out = []
                 for r in range(rows):
                     weight = vsplat(b, b.load(op.W, [b.add(oc0, r), ic, kh, kw]))
