@@ -1,19 +1,20 @@
 // RUN: tcc-opt %s -p lower-kernels-to-loops | filecheck %s
 
 builtin.module {
-  // A stride-2, padded conv with bias, residual and relu: the output plane starts as B + R,
-  // then per (ic, kh, kw) a clipped output range and a check-free innermost loop, then relu.
-  func.func @conv_0(%x: memref<1x2x7x7xf32>, %w: memref<4x2x3x3xf32>, %b: memref<4xf32>, %r: memref<1x4x4x4xf32>, %y: memref<1x4x4x4xf32>) attributes {tcc.kernel} {
-    kernel.conv %x, %w bias %b residual %r -> %y {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, activation = "relu"} : memref<1x2x7x7xf32>, memref<4x2x3x3xf32> bias memref<4xf32> residual memref<1x4x4x4xf32> -> memref<1x4x4x4xf32>
+  // A stride-2, padded conv with bias, residual and relu, too narrow (3 output columns) for
+  // the tiled path: the output plane starts as B + R, then per (ic, kh, kw) a clipped output
+  // range and a check-free innermost loop, then relu.
+  func.func @conv_0(%x: memref<1x2x7x5xf32>, %w: memref<4x2x3x3xf32>, %b: memref<4xf32>, %r: memref<1x4x4x3xf32>, %y: memref<1x4x4x3xf32>) attributes {tcc.kernel} {
+    kernel.conv %x, %w bias %b residual %r -> %y {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, activation = "relu"} : memref<1x2x7x5xf32>, memref<4x2x3x3xf32> bias memref<4xf32> residual memref<1x4x4x3xf32> -> memref<1x4x4x3xf32>
     func.return
   }
   // CHECK-LABEL: func.func @conv_0
   // CHECK-NOT:   kernel.conv
   // CHECK:       scf.for %[[OC:.*]] = %{{.*}} to %{{.*}} step
   // CHECK:         %[[BIAS:.*]] = memref.load %{{.*}}[%[[OC]]] : memref<4xf32>
-  // CHECK:         %[[RES:.*]] = memref.load %{{.*}} : memref<1x4x4x4xf32>
+  // CHECK:         %[[RES:.*]] = memref.load %{{.*}} : memref<1x4x4x3xf32>
   // CHECK:         %[[INIT:.*]] = arith.addf %[[BIAS]], %[[RES]] : f32
-  // CHECK:         memref.store %[[INIT]], %{{.*}} : memref<1x4x4x4xf32>
+  // CHECK:         memref.store %[[INIT]], %{{.*}} : memref<1x4x4x3xf32>
   // CHECK:         scf.for %[[IC:.*]] = %{{.*}} to %{{.*}} step
   // CHECK:           scf.for %[[KH:.*]] = %{{.*}} to %{{.*}} step
   // CHECK:             scf.for %[[KW:.*]] = %{{.*}} to %{{.*}} step
@@ -28,8 +29,24 @@ builtin.module {
   // CHECK:                   arith.mulf
   // CHECK:                   arith.addf
   // CHECK:                   memref.store
-  // CHECK:         memref.load %{{.*}} : memref<1x4x4x4xf32>
+  // CHECK:         memref.load %{{.*}} : memref<1x4x4x3xf32>
   // CHECK-NEXT:    arith.maximumf
+  // CHECK:       func.return
+
+  // A 3x3 conv wide enough for the register-tiled path: vector accumulators carried through
+  // the (ic, kh) loops, kw unrolled, the left window shifted in with zeros, relu on store.
+  func.func @conv_tiled(%x: memref<1x2x4x16xf32>, %w: memref<3x2x3x3xf32>, %y: memref<1x3x4x16xf32>) attributes {tcc.kernel} {
+    kernel.conv %x, %w -> %y {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, activation = "relu"} : memref<1x2x4x16xf32>, memref<3x2x3x3xf32> -> memref<1x3x4x16xf32>
+    func.return
+  }
+  // CHECK-LABEL: func.func @conv_tiled
+  // CHECK:       scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>)
+  // CHECK:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>)
+  // CHECK:           vector.shuffle
+  // CHECK:           vector.broadcast
+  // CHECK:           vector.fma
+  // CHECK:       arith.maximumf %{{.*}}, %{{.*}} : vector<16xf32>
+  // CHECK:       vector.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<1x3x4x16xf32>, vector<16xf32>
   // CHECK:       func.return
 
   // A broadcasting map: the body is cloned into the innermost loop; the [4, 1, 1] input is
