@@ -15,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
-    ArrayAttr,
     DenseIntOrFPElementsAttr,
     IntegerType,
     MemRefType,
@@ -314,4 +313,3 @@ def known_array(weights: WeightStore, value: SSAValue) -> np.ndarray | None:
     return None
 
 
-__all__ = ["GraphConverter", "ArrayAttr"]

@@ -1,9 +1,6 @@
-"""Arena offset planners: pure functions from buffer lifetimes to byte offsets.
-
-- `naive`: every buffer gets its own bytes (no reuse); the upper bound.
-- `greedy_by_size`: TFLite's planner: largest buffers first, each at the lowest offset whose gap
-  between already placed, lifetime-overlapping buffers fits it (best fit).
-Every offset is 64-byte aligned. `lower_bound` is the largest sum of sizes live at one step.
+"""TFLite's greedy-by-size arena planner, a pure function from lifetimes to byte offsets:
+largest buffers first, each at the lowest offset whose gap between already placed,
+lifetime-overlapping buffers fits it (best fit). Every offset is 64-byte aligned.
 """
 
 from __future__ import annotations
@@ -29,21 +26,6 @@ class MemoryPlan:
     method: str
     offsets: tuple[int, ...]
     arena_bytes: int
-    lower_bound: int
-
-
-def lower_bound(tensors: Sequence[Live]) -> int:
-    steps = {t.first for t in tensors}
-    return max((sum(align_up(t.nbytes) for t in tensors if t.first <= s <= t.last) for s in steps),
-               default=0)
-
-
-def naive(tensors: Sequence[Live]) -> MemoryPlan:
-    offsets, size = [], 0
-    for t in tensors:
-        offsets.append(size)
-        size += align_up(t.nbytes)
-    return MemoryPlan("naive", tuple(offsets), size, lower_bound(tensors))
 
 
 def greedy_by_size(tensors: Sequence[Live]) -> MemoryPlan:
@@ -62,8 +44,5 @@ def greedy_by_size(tensors: Sequence[Live]) -> MemoryPlan:
             cursor = max(cursor, end)
         offsets[i] = best if best is not None else cursor
     arena = max((offsets[i] + align_up(t.nbytes) for i, t in enumerate(tensors)), default=0)
-    return MemoryPlan("greedy-by-size", tuple(offsets[i] for i in range(len(tensors))), arena,
-                      lower_bound(tensors))
+    return MemoryPlan("greedy-by-size", tuple(offsets[i] for i in range(len(tensors))), arena)
 
-
-PLANNERS = {"naive": naive, "greedy": greedy_by_size}
