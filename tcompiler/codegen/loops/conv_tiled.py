@@ -1,9 +1,10 @@
 """Loops for 2-D KxK convolutions with width stride 1 or 2: register-tiled direct convolution.
 
-Each tile holds MR output channels x (one or two) VL-wide column blocks of one output row in
-vector registers and accumulates over (ic, kh, kw) before a single store:
+Each tile holds MR output channels (of one group) x (up to two, or four when a group has at
+most two output channels, as in depthwise convs) VL-wide column blocks of one output row in
+vector registers and accumulates over (ic of the group, kh, kw) before a single store:
 
-    for n, oc0 (step MR), oh:
+    for n, g, oc0 (step MR within the group), oh:
       kh in [kh_lo, kh_hi): the kernel rows that fall inside X for this output row
       for each column block c (static; the last one shifted left to end at the row's end,
       overlapping its neighbour: tiles compute whole outputs, so a column written twice gets
@@ -44,7 +45,7 @@ def lanes_for(op: ConvOp) -> int:
 
 
 def is_tileable(op: ConvOp) -> bool:
-    if len(shape(op.X)) != 4 or op.group.value.data != 1 or int_values(op.strides)[1] > 2:
+    if len(shape(op.X)) != 4 or int_values(op.strides)[1] > 2:
         return False
     return min(shape(op.X)[3], shape(op.Y)[3]) >= 4
 
@@ -90,11 +91,15 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp) -> None:
     stride_h, stride_w = int_values(op.strides)
     dil_h, dil_w = int_values(op.dilations)
     pad_t, pad_l = int_values(op.pads)[:2]
-    batch, cin, cout, kh_n, kw_n, width = x[0], x[1], y[1], w[2], w[3], x[3]
+    batch, cout, kh_n, kw_n, width = x[0], y[1], w[2], w[3], x[3]
+    group, cin_g = op.group.value.data, w[1]
+    cout_g = cout // group
+    rows_per_tile = min(MR, cout_g)
     lanes = lanes_for(op)
     vtype = VectorType(f32, [lanes])
     starts = column_starts(y[3], lanes)
-    blocks = [starts[i:i + 2] for i in range(0, len(starts), 2)]
+    per_tile = 2 if rows_per_tile > 2 else 4  # few channels (depthwise): more columns per tile
+    blocks = [starts[i:i + per_tile] for i in range(0, len(starts), per_tile)]
     activation = op.activation.data if op.activation is not None else "none"
     clip = (op.clip_min.value.data, op.clip_max.value.data) \
         if op.clip_min is not None and op.clip_max is not None else None
@@ -144,7 +149,7 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp) -> None:
             return b.fop(arith.MinimumfOp, value, splat(clip[1]))
         return b.fop(arith.MaximumfOp, value, splat(0.0)) if activation == "relu" else value
 
-    def tile(b: LoopBuilder, n: Idx, oc0: Idx, rows: int, oh: Idx, ih0: Idx,
+    def tile(b: LoopBuilder, n: Idx, g: Idx, oc0: Idx, rows: int, oh: Idx, ih0: Idx,
              kh_range: tuple[Idx, Idx], cols: list[int]) -> None:
         coords = [(r, c) for r in range(rows) for c in cols]
         inits = []
@@ -157,19 +162,20 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp) -> None:
             inits.append(start)
 
         def step(b: LoopBuilder, ivs: list[Idx], accs: list[SSAValue]) -> list[SSAValue]:
-            ic, kh = ivs
+            icl, kh = ivs
+            ic = b.add(b.mul(g, cin_g), icl)
             ih = b.add(ih0, b.mul(kh, dil_h))
             for kw in range(kw_n):
                 xs = {c: window(b, n, ic, ih, c * stride_w + kw * dil_w - pad_l) for c in cols}
                 out = []
                 for r in range(rows):
-                    weight = vsplat(b, b.load(op.W, [b.add(oc0, r), ic, kh, kw]))
+                    weight = vsplat(b, b.load(op.W, [b.add(oc0, r), icl, kh, kw]))
                     for c in cols:
                         out.append(b.insert(vector.FMAOp(weight, xs[c], accs[len(out)])).results[0])
                 accs = out
             return accs
 
-        results = _nested_reduce(b, [(0, cin), kh_range], inits, step)
+        results = _nested_reduce(b, [(0, cin_g), kh_range], inits, step)
         splats: dict[float, SSAValue] = {}
 
         def splat(value: float) -> SSAValue:
@@ -181,19 +187,20 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp) -> None:
             idx = [b.index(i) for i in (n, b.add(oc0, r), oh, c)]
             b.insert(vector.StoreOp(finish(b, acc, splat), op.Y, idx))
 
-    def per_row(b: LoopBuilder, n: Idx, oc0: Idx, rows: int, oh: Idx) -> None:
+    def per_row(b: LoopBuilder, n: Idx, g: Idx, oc0: Idx, rows: int, oh: Idx) -> None:
         ih0 = b.sub(b.mul(oh, stride_h), pad_t)
         kh_range = _row_range(b, oh, stride_h, pad_t, dil_h, x[2], kh_n)
         for cols in blocks:
-            tile(b, n, oc0, rows, oh, ih0, kh_range, cols)
+            tile(b, n, g, oc0, rows, oh, ih0, kh_range, cols)
 
-    def per_block(b: LoopBuilder, n: Idx, oc0: Idx, rows: int) -> None:
-        b.loop(0, y[2], lambda b, oh: per_row(b, n, oc0, rows, oh))
+    def per_block(b: LoopBuilder, n: Idx, g: Idx, ocl: Idx, rows: int) -> None:
+        oc0 = b.add(b.mul(g, cout_g), ocl)
+        b.loop(0, y[2], lambda b, oh: per_row(b, n, g, oc0, rows, oh))
 
-    def per_image(b: LoopBuilder, n: Idx) -> None:
-        main = cout - cout % MR
-        b.loop(0, main, lambda b, oc0: per_block(b, n, oc0, MR), step=MR)
-        if cout % MR:
-            per_block(b, n, main, cout % MR)
+    def per_group(b: LoopBuilder, n: Idx, g: Idx) -> None:
+        main = cout_g - cout_g % rows_per_tile
+        b.loop(0, main, lambda b, ocl: per_block(b, n, g, ocl, rows_per_tile), step=rows_per_tile)
+        if cout_g % rows_per_tile:
+            per_block(b, n, g, main, cout_g % rows_per_tile)
 
-    b.loop(0, batch, per_image)
+    b.loop(0, batch, lambda b, n: b.loop(0, group, lambda b, g: per_group(b, n, g)))
