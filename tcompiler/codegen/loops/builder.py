@@ -28,6 +28,7 @@ LoopBody = Callable[["LoopBuilder", Idx], None]
 ReduceBody = Callable[["LoopBuilder", Idx, SSAValue], SSAValue]
 NestBody = Callable[["LoopBuilder", list[Idx]], None]
 ReduceNestBody = Callable[["LoopBuilder", list[Idx], SSAValue], SSAValue]
+ReduceManyBody = Callable[["LoopBuilder", list[Idx], list[SSAValue]], list[SSAValue]]
 
 
 @dataclass
@@ -209,6 +210,24 @@ class LoopBuilder:
         block.add_op(scf.YieldOp(result))
         loop = self.insert(scf.ForOp(self.index(lo), self.index(hi), self.index(1), [init], block))
         return loop.results[0]
+
+    def reduce_many(self, ranges: Sequence[tuple[Idx, Idx]], inits: list[SSAValue],
+                    body: ReduceManyBody) -> list[SSAValue]:
+        """`accs = inits; for ivs in product(ranges): accs = body(builder, ivs, accs)`: scf.for
+        nests threading several values (vector accumulators of a register tile)."""
+
+        def level(b: LoopBuilder, depth: int, ivs: list[Idx], accs: list[SSAValue]
+                  ) -> list[SSAValue]:
+            if depth == len(ranges):
+                return body(b, ivs, accs)
+            lo, hi = ranges[depth]
+            block = Block(arg_types=[IndexType(), *[a.type for a in accs]])
+            results = level(b._inner(block), depth + 1, [*ivs, block.args[0]], list(block.args[1:]))
+            block.add_op(scf.YieldOp(*results))
+            loop = b.insert(scf.ForOp(b.index(lo), b.index(hi), b.index(1), accs, block))
+            return list(loop.results)
+
+        return level(self, 0, [], inits)
 
     def nest(self, bounds: Sequence[tuple[Idx, Idx]] | Sequence[int], body: NestBody) -> None:
         """Nested loops, outermost first; `bounds` are (lo, hi) pairs or extents."""

@@ -20,12 +20,11 @@ X and W must not overlap Y.
 
 from __future__ import annotations
 
-from xdsl.dialects import arith
-from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
 from tcompiler.codegen.loops.conv_pointwise import emit_pointwise_conv, is_pointwise
 from tcompiler.codegen.loops.conv_tiled import emit_tiled_conv, is_tileable
+from tcompiler.codegen.loops.epilogue import activate, has_activation
 from tcompiler.dialects.kernel import ConvOp, int_values, shape
 
 
@@ -36,10 +35,6 @@ def valid_range(b: LoopBuilder, k: Idx, out: int, inp: int, stride: int, pad: in
     lo = b.max(b.ceildiv(offset, stride), 0)
     hi = b.min(b.add(b.floordiv(b.add(offset, inp - 1), stride), 1), out)
     return lo, hi
-
-
-def _clip(b: LoopBuilder, value: SSAValue, lo: float, hi: float) -> SSAValue:
-    return b.fop(arith.MinimumfOp, b.fop(arith.MaximumfOp, value, b.f32(lo)), b.f32(hi))
 
 
 def emit_conv(b: LoopBuilder, op: ConvOp) -> None:
@@ -53,9 +48,6 @@ def emit_conv(b: LoopBuilder, op: ConvOp) -> None:
     strides, dilations, pads = int_values(op.strides), int_values(op.dilations), int_values(op.pads)
     spatial, group = len(x) - 2, op.group.value.data
     cout_g, cin_g = y[1] // group, w[1]
-    relu = op.activation is not None and op.activation.data == "relu"
-    clip = (op.clip_min.value.data, op.clip_max.value.data) \
-        if op.clip_min is not None and op.clip_max is not None else None
 
     def per_output_channel(b: LoopBuilder, n: Idx, g: Idx, ocl: Idx) -> None:
         oc = b.add(b.mul(g, cout_g), ocl)
@@ -81,10 +73,8 @@ def emit_conv(b: LoopBuilder, op: ConvOp) -> None:
 
         b.nest(y[2:], init)
         b.nest([cin_g, *w[2:]], lambda b, iv: per_tap(b, iv[0], iv[1:]))
-        if relu:
-            b.nest(y[2:], lambda b, o: b.store(b.relu(b.load(op.Y, [n, oc, *o])), op.Y, [n, oc, *o]))
-        if clip is not None:
-            b.nest(y[2:], lambda b, o: b.store(_clip(b, b.load(op.Y, [n, oc, *o]), *clip),
-                                               op.Y, [n, oc, *o]))
+        if has_activation(op):
+            b.nest(y[2:], lambda b, o: b.store(
+                activate(b, b.load(op.Y, [n, oc, *o]), op, b.f32), op.Y, [n, oc, *o]))
 
     b.nest([y[0], group, cout_g], lambda b, iv: per_output_channel(b, *iv))

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from math import prod
 
-from xdsl.dialects import arith
-from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.codegen.loops.epilogue import activate, has_activation
 from tcompiler.codegen.loops.microkernel import gemm_tiles
 from tcompiler.dialects.kernel import ConvOp, int_values, shape
 
@@ -39,10 +38,6 @@ def emit_pointwise_conv(b: LoopBuilder, op: ConvOp) -> None:
     plane = prod(y[2:])
     zeros = [0] * (len(y) - 3)
     w_zeros = [0] * (len(y) - 2)
-    activation = op.activation.data if op.activation is not None else "none"
-    clip = (op.clip_min.value.data, op.clip_max.value.data) \
-        if getattr(op, "clip_min", None) is not None and getattr(op, "clip_max", None) is not None \
-        else None
 
     def per_image(b: LoopBuilder, n: Idx) -> None:
         def init(b: LoopBuilder, ivs: list[Idx]) -> None:
@@ -67,22 +62,15 @@ def emit_pointwise_conv(b: LoopBuilder, op: ConvOp) -> None:
             b.store(total, op.Y, [n, oc, *zeros, p])
 
         b.nest([(0, cout), (done, plane)], tail)
-        if activation == "none" and clip is None:
+        if not has_activation(op):
             return
 
         def act(b: LoopBuilder, ivs: list[Idx]) -> None:
             oc, p = ivs
             value = b.load(op.Y, [n, oc, *zeros, p])
-            b.store(_activate(b, value, activation, clip), op.Y, [n, oc, *zeros, p])
+            b.store(activate(b, value, op, b.f32), op.Y, [n, oc, *zeros, p])
 
         b.nest([cout, plane], act)
 
     b.loop(0, batch, per_image)
 
-
-def _activate(b: LoopBuilder, value: SSAValue, activation: str,
-              clip: tuple[float, float] | None) -> SSAValue:
-    if clip is not None:
-        low = b.fop(arith.MaximumfOp, value, b.f32(clip[0]))
-        return b.fop(arith.MinimumfOp, low, b.f32(clip[1]))
-    return b.relu(value) if activation == "relu" else value

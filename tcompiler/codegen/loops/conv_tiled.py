@@ -26,13 +26,13 @@ X or W; R may be Y (read before Y is written).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 
-from xdsl.dialects import arith, scf, vector
-from xdsl.dialects.builtin import DenseArrayBase, DenseIntOrFPElementsAttr, IndexType, VectorType, f32, i64
-from xdsl.ir import Block, SSAValue
+from xdsl.dialects import arith, vector
+from xdsl.dialects.builtin import DenseArrayBase, DenseIntOrFPElementsAttr, VectorType, f32, i64
+from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.codegen.loops.epilogue import activate
 from tcompiler.dialects.kernel import ConvOp, int_values, shape
 
 MR = 6
@@ -58,25 +58,6 @@ def column_starts(width: int, lanes: int) -> list[int]:
     return starts
 
 
-def _nested_reduce(b: LoopBuilder, ranges: Sequence[tuple[Idx, Idx]], inits: list[SSAValue],
-                   body: Callable[[LoopBuilder, list[Idx], list[SSAValue]], list[SSAValue]]
-                   ) -> list[SSAValue]:
-    """`accs = inits; for ivs in product(ranges): accs = body(ivs, accs)`, as scf.for nests."""
-
-    def level(b: LoopBuilder, depth: int, ivs: list[Idx], accs: list[SSAValue]) -> list[SSAValue]:
-        if depth == len(ranges):
-            return body(b, ivs, accs)
-        lo, hi = ranges[depth]
-        block = Block(arg_types=[IndexType(), *[a.type for a in accs]])
-        inner = b._inner(block)
-        results = level(inner, depth + 1, [*ivs, block.args[0]], list(block.args[1:]))
-        block.add_op(scf.YieldOp(*results))
-        loop = b.insert(scf.ForOp(b.index(lo), b.index(hi), b.index(1), accs, block))
-        return list(loop.results)
-
-    return level(b, 0, [], inits)
-
-
 def _row_range(b: LoopBuilder, oh: Idx, stride: int, pad: int, dil: int, height: int,
                kernel: int) -> tuple[Idx, Idx]:
     """Kernel rows kh in [lo, hi) with 0 <= oh*stride - pad + kh*dil < height."""
@@ -100,9 +81,6 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp) -> None:
     starts = column_starts(y[3], lanes)
     per_tile = 2 if rows_per_tile > 2 else 4  # few channels (depthwise): more columns per tile
     blocks = [starts[i:i + per_tile] for i in range(0, len(starts), per_tile)]
-    activation = op.activation.data if op.activation is not None else "none"
-    clip = (op.clip_min.value.data, op.clip_max.value.data) \
-        if op.clip_min is not None and op.clip_max is not None else None
     zero_attr = DenseIntOrFPElementsAttr.from_list(vtype, [0.0] * lanes)
 
     def vsplat(b: LoopBuilder, value: SSAValue) -> SSAValue:
@@ -143,12 +121,6 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp) -> None:
                 value = b.insert(vector.InsertOp(scalar, value, [j])).results[0]
         return value
 
-    def finish(b: LoopBuilder, value: SSAValue, splat: Callable[[float], SSAValue]) -> SSAValue:
-        if clip is not None:
-            value = b.fop(arith.MaximumfOp, value, splat(clip[0]))
-            return b.fop(arith.MinimumfOp, value, splat(clip[1]))
-        return b.fop(arith.MaximumfOp, value, splat(0.0)) if activation == "relu" else value
-
     def tile(b: LoopBuilder, n: Idx, g: Idx, oc0: Idx, rows: int, oh: Idx, ih0: Idx,
              kh_range: tuple[Idx, Idx], cols: list[int]) -> None:
         coords = [(r, c) for r in range(rows) for c in cols]
@@ -175,7 +147,7 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp) -> None:
                 accs = out
             return accs
 
-        results = _nested_reduce(b, [(0, cin_g), kh_range], inits, step)
+        results = b.reduce_many([(0, cin_g), kh_range], inits, step)
         splats: dict[float, SSAValue] = {}
 
         def splat(value: float) -> SSAValue:
@@ -185,7 +157,7 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp) -> None:
 
         for (r, c), acc in zip(coords, results):
             idx = [b.index(i) for i in (n, b.add(oc0, r), oh, c)]
-            b.insert(vector.StoreOp(finish(b, acc, splat), op.Y, idx))
+            b.insert(vector.StoreOp(activate(b, acc, op, splat), op.Y, idx))
 
     def per_row(b: LoopBuilder, n: Idx, g: Idx, oc0: Idx, rows: int, oh: Idx) -> None:
         ih0 = b.sub(b.mul(oh, stride_h), pad_t)

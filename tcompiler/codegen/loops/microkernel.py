@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from xdsl.dialects import scf, vector
-from xdsl.dialects.builtin import IndexType, VectorType, f32
-from xdsl.ir import Block, SSAValue
+from xdsl.dialects import vector
+from xdsl.dialects.builtin import VectorType, f32
+from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
 
@@ -52,21 +52,20 @@ def _tile(b: LoopBuilder, i0: Idx, j0: Idx, rows: int, nv: int, k: int, a_at: Sc
           b_ref: VectorRef, c_ref: VectorRef, alpha: float) -> None:
     coords = [(r, v) for r in range(rows) for v in range(nv)]
     inits = [vload(b, c_ref(b.add(i0, r), b.add(j0, v * VL))) for r, v in coords]
-    vtype = VectorType(f32, [VL])
-    block = Block(arg_types=[IndexType(), *([vtype] * len(inits))])
-    inner = b._inner(block)
-    kk, accs = block.args[0], list(block.args[1:])
-    bvecs = [vload(inner, b_ref(kk, inner.add(j0, v * VL))) for v in range(nv)]
-    out: list[SSAValue] = []
-    for r in range(rows):
-        scalar = inner.scale(a_at(inner, inner.add(i0, r), kk), alpha)
-        splat = inner.insert(vector.BroadcastOp(scalar, vtype)).results[0]
-        for v in range(nv):
-            acc = accs[r * nv + v]
-            out.append(inner.insert(vector.FMAOp(splat, bvecs[v], acc)).results[0])
-    block.add_op(scf.YieldOp(*out))
-    loop = b.insert(scf.ForOp(b.index(0), b.index(k), b.index(1), inits, block))
-    for (r, v), result in zip(coords, loop.results):
+
+    def step(inner: LoopBuilder, ivs: list[Idx], accs: list[SSAValue]) -> list[SSAValue]:
+        (kk,) = ivs
+        bvecs = [vload(inner, b_ref(kk, inner.add(j0, v * VL))) for v in range(nv)]
+        out: list[SSAValue] = []
+        for r in range(rows):
+            scalar = inner.scale(a_at(inner, inner.add(i0, r), kk), alpha)
+            splat = inner.insert(vector.BroadcastOp(scalar, VectorType(f32, [VL]))).results[0]
+            for v in range(nv):
+                out.append(inner.insert(vector.FMAOp(splat, bvecs[v], accs[r * nv + v])).results[0])
+        return out
+
+    results = b.reduce_many([(0, k)], inits, step)
+    for (r, v), result in zip(coords, results):
         vstore(b, result, c_ref(b.add(i0, r), b.add(j0, v * VL)))
 
 
