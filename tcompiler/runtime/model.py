@@ -136,9 +136,11 @@ class CompiledModel:
         io = [array.ctypes.data for array in (*inputs, *outputs)]
         with self._lock:
             for step in self._steps:
-                args = step.args.copy()
-                for position, slot in step.patches:
-                    args[position] = io[slot]
+                args = step.args
+                if step.patches:  # only steps touching inputs/outputs need per-call pointers
+                    args = args.copy()
+                    for position, slot in step.patches:
+                        args[position] = io[slot]
                 step.fn(*args)
         return outputs
 
