@@ -9,7 +9,7 @@
   and of COSMA's four baselines, and the ILP's reduction against the best and the average
   baseline (COSMA reports 84% average reduction at M_R);
 - --check: compile resnet50 and inception_v2 (random weights) with the ILP plan and compare the
-  logits with onnxruntime (the slow test of tests/schedule/test_compiled.py).
+  logits with onnxruntime (the slow test of tests/memplan/test_compiled.py).
 Every plan is checked by the independent validator.
 """
 
@@ -21,10 +21,10 @@ import sys
 import time
 
 from tcompiler import zoo
-from tcompiler.schedule.graph import KernelGraph
-from tcompiler.schedule.planner import plan_arena, plan_scratchpad, scratchpad_budgets
-from tcompiler.schedule.plans import Limits
-from tcompiler.schedule.validate import validate_arena, validate_scratchpad
+from tcompiler.memplan.graph import KernelGraph
+from tcompiler.memplan.planner import plan_arena, plan_scratchpad, scratchpad_budgets
+from tcompiler.memplan.plans import Limits
+from tcompiler.memplan.validate import validate_arena, validate_scratchpad
 
 
 def kernel_graph(name: str, level: str) -> KernelGraph:

@@ -55,9 +55,11 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.transforms.convert_scf_to_cf import ForLowering, IfLowering
 from xdsl.utils.exceptions import DiagnosticException
 
+from tcompiler import ir_names
 from tcompiler.codegen.lower_memory import lower_memory_ops
 from tcompiler.codegen.lower_scalar import DEFAULT_FASTMATH, RULES, LowerEnv
 from tcompiler.codegen.lower_vector import VECTOR_RULES, lower_vector_memory_ops
+
 
 def value_type(t: Attribute) -> Attribute:
     """Type of an SSA value after lowering: memref -> !llvm.ptr, index -> i64."""
@@ -114,7 +116,7 @@ def lower_signature(op: func.FuncOp, noalias: bool) -> llvm.FuncOp:
     if len(outputs) > 1:
         raise DiagnosticException(f"lower-to-llvm: @{op.sym_name.data} has several results")
     ptr = llvm.LLVMPointerType()
-    noalias = noalias and "tcc.may_alias" not in op.attributes
+    noalias = noalias and ir_names.MAY_ALIAS not in op.attributes
     attrs = [DictionaryAttr({"llvm.noalias": UnitAttr()} if noalias and t == ptr else {})
              for t in inputs]
     extra = {k: v for k, v in op.attributes.items() if k not in ("sym_name", "function_type")}

@@ -2,7 +2,7 @@
 byte offset in one arena.
 
 Options: `method` = `ilp` (CP-SAT over order, offsets and in-place reuse, hinted with the
-best baseline and never worse than it; see tcompiler/schedule/ilp_arena.py), `greedy`
+best baseline and never worse than it; see tcompiler/memplan/ilp_arena.py), `greedy`
 (TFLite's greedy-by-size offsets, program order) or `naive` (no reuse); `time_limit`
 (seconds), `seed`, `workers` (0: all cores) for the solver.
 
@@ -50,16 +50,14 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
 
+from tcompiler import ir_names
 from tcompiler.dialects import kernel
 from tcompiler.errors import OptionError
-from tcompiler.schedule.lifetimes import base_of, nbytes
-from tcompiler.schedule.graph import KernelGraph
-from tcompiler.schedule.planner import METHODS, plan_arena
-from tcompiler.schedule.plans import Limits
-from tcompiler.schedule.validate import validate_arena
-
-MAY_ALIAS = "tcc.may_alias"
-"""Kernel attribute: some call passes overlapping buffers, so its pointers may alias."""
+from tcompiler.memplan.graph import KernelGraph
+from tcompiler.memplan.lifetimes import base_of, nbytes
+from tcompiler.memplan.planner import METHODS, plan_arena
+from tcompiler.memplan.plans import Limits
+from tcompiler.memplan.validate import validate_arena
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,7 @@ class PlanMemoryPass(ModulePass):
                               f"(choose from {', '.join(METHODS)})")
         limits = Limits(time_limit=float(self.time_limit), seed=self.seed, workers=self.workers)
         for main in op.body.block.ops:
-            if isinstance(main, func.FuncOp) and "tcc.graph" in main.attributes:
+            if isinstance(main, func.FuncOp) and ir_names.GRAPH in main.attributes:
                 self.plan_function(main, limits)
 
     def plan_function(self, main: func.FuncOp, limits: Limits) -> None:
@@ -94,14 +92,14 @@ class PlanMemoryPass(ModulePass):
         mark_aliasing_calls(main)
         baseline = next(p for p in report.plans if p.method == "greedy-by-size")
         attrs = main.attributes
-        attrs["tcc.arena_size"] = IntegerAttr(plan.arena_bytes, i64)
-        attrs["tcc.arena_lower_bound"] = IntegerAttr(plan.bound, i64)
-        attrs["tcc.memory_plan"] = StringAttr(plan.method)
-        attrs["tcc.plan_baseline"] = IntegerAttr(baseline.arena_bytes, i64)
-        attrs["tcc.plan_gap"] = FloatAttr(round(plan.gap, 6), f64)
-        attrs["tcc.plan_seconds"] = FloatAttr(round(plan.seconds, 3), f64)
-        attrs["tcc.plan_optimal"] = BoolAttr.from_bool(plan.optimal)
-        attrs["tcc.plan_inplace"] = IntegerAttr(len(plan.inplace), i64)
+        attrs[ir_names.ARENA_SIZE] = IntegerAttr(plan.arena_bytes, i64)
+        attrs[ir_names.ARENA_LOWER_BOUND] = IntegerAttr(plan.bound, i64)
+        attrs[ir_names.MEMORY_PLAN] = StringAttr(plan.method)
+        attrs[ir_names.PLAN_BASELINE] = IntegerAttr(baseline.arena_bytes, i64)
+        attrs[ir_names.PLAN_GAP] = FloatAttr(round(plan.gap, 6), f64)
+        attrs[ir_names.PLAN_SECONDS] = FloatAttr(round(plan.seconds, 3), f64)
+        attrs[ir_names.PLAN_OPTIMAL] = BoolAttr.from_bool(plan.optimal)
+        attrs[ir_names.PLAN_INPLACE] = IntegerAttr(len(plan.inplace), i64)
 
 
 def _extent(value: SSAValue) -> tuple[object, int, int]:
@@ -131,7 +129,7 @@ def mark_aliasing_calls(main: func.FuncOp) -> None:
         if alias_name not in symbols:
             clone = symbols[name].clone()
             clone.sym_name = StringAttr(alias_name)
-            clone.attributes[MAY_ALIAS] = UnitAttr()
+            clone.attributes[ir_names.MAY_ALIAS] = UnitAttr()
             module.body.block.insert_op_after(clone, symbols[name])
             symbols[alias_name] = clone
         call.callee = SymbolRefAttr(alias_name)

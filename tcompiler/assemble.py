@@ -11,9 +11,10 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, MemRefType, ModuleOp, StringAttr
 from xdsl.ir import Attribute, BlockArgument, SSAValue
 
+from tcompiler import ir_names
 from tcompiler.dialects import kernel
+from tcompiler.memplan.lifetimes import base_of, nbytes
 from tcompiler.program import Buffer, Step, TensorSpec
-from tcompiler.schedule.lifetimes import base_of, nbytes
 from tcompiler.weights import WeightStore
 
 _DTYPES = {"f32": "float32", "f64": "float64", "i64": "int64", "i32": "int32", "i8": "int8",
@@ -22,14 +23,14 @@ _DTYPES = {"f32": "float32", "f64": "float64", "i64": "int64", "i32": "int32", "
 
 def graph_function(module: ModuleOp) -> func.FuncOp:
     for op in module.body.block.ops:
-        if isinstance(op, func.FuncOp) and "tcc.graph" in op.attributes:
+        if isinstance(op, func.FuncOp) and ir_names.GRAPH in op.attributes:
             return op
     raise AssertionError("module has no graph function (tcc.graph)")
 
 
 def kernel_functions(module: ModuleOp) -> list[func.FuncOp]:
     return [op for op in module.body.block.ops
-            if isinstance(op, func.FuncOp) and "tcc.kernel" in op.attributes]
+            if isinstance(op, func.FuncOp) and ir_names.KERNEL in op.attributes]
 
 
 def dtype_name(ty: Attribute) -> str:
@@ -50,8 +51,8 @@ def assemble(module: ModuleOp, weights: WeightStore, num_inputs: int
     main = graph_function(module)
     args = list(main.body.block.args)
     in_args, out_args = args[:num_inputs], args[num_inputs:]
-    in_names = _names(main, "tcc.input_names", len(in_args), "input_")
-    out_names = _names(main, "tcc.output_names", len(out_args), "output_")
+    in_names = _names(main, ir_names.INPUT_NAMES, len(in_args), "input_")
+    out_names = _names(main, ir_names.OUTPUT_NAMES, len(out_args), "output_")
     inputs = [TensorSpec(n, tuple(a.type.get_shape()), dtype_name(a.type))  # type: ignore[attr-defined]
               for n, a in zip(in_names, in_args)]
     outputs = [TensorSpec(n, tuple(a.type.get_shape()), dtype_name(a.type))  # type: ignore[attr-defined]
@@ -90,6 +91,6 @@ def assemble(module: ModuleOp, weights: WeightStore, num_inputs: int
 
     steps = [Step(op.callee.string_value(), tuple(buffer_id(a) for a in op.arguments))
              for op in main.body.block.ops if isinstance(op, func.CallOp)]
-    arena_attr = main.attributes.get("tcc.arena_size")
+    arena_attr = main.attributes.get(ir_names.ARENA_SIZE)
     arena = arena_attr.value.data if isinstance(arena_attr, IntegerAttr) else 0
     return inputs, outputs, steps, buffers, arena, blob

@@ -33,6 +33,7 @@ from xdsl.printer import Printer
 from xdsl.utils.exceptions import DiagnosticException, VerifyException
 
 import tcompiler
+from tcompiler import ir_names
 from tcompiler.assemble import assemble, graph_function, kernel_functions
 from tcompiler.context import make_context
 from tcompiler.errors import CompileError, OptionError
@@ -201,7 +202,7 @@ def compile_to_stage(model: Any, stage: str, options: CompileOptions = CompileOp
 def _strip_graph(comp: Compilation) -> None:
     """Below the schedule stage only kernels are code: the graph becomes the Program's steps."""
     for op in list(comp.module.body.block.ops):
-        if isinstance(op, func.FuncOp) and "tcc.graph" in op.attributes:
+        if isinstance(op, func.FuncOp) and ir_names.GRAPH in op.attributes:
             op.detach()
             op.erase(safe_erase=False)
 
@@ -261,12 +262,12 @@ def compile_model(model: Any, options: CompileOptions = CompileOptions(),
 def plan_metadata(main: func.FuncOp, arena: int) -> dict[str, Any]:
     """The memory plan as plan-memory left it on @main (for the manifest and the report)."""
     attrs = main.attributes
-    plan: dict[str, Any] = {"method": str(attrs["tcc.memory_plan"].data),  # type: ignore[attr-defined]
+    plan: dict[str, Any] = {"method": str(attrs[ir_names.MEMORY_PLAN].data),  # type: ignore[attr-defined]
                             "arena_bytes": arena,
-                            "lower_bound": attrs["tcc.arena_lower_bound"].value.data}  # type: ignore[attr-defined]
-    for key, name in (("tcc.plan_baseline", "greedy_by_size_bytes"), ("tcc.plan_gap", "gap"),
-                      ("tcc.plan_seconds", "seconds"), ("tcc.plan_optimal", "optimal"),
-                      ("tcc.plan_inplace", "inplace")):
+                            "lower_bound": attrs[ir_names.ARENA_LOWER_BOUND].value.data}  # type: ignore[attr-defined]
+    for key, name in ((ir_names.PLAN_BASELINE, "greedy_by_size_bytes"), (ir_names.PLAN_GAP, "gap"),
+                      (ir_names.PLAN_SECONDS, "seconds"), (ir_names.PLAN_OPTIMAL, "optimal"),
+                      (ir_names.PLAN_INPLACE, "inplace")):
         if key in attrs:
             value = attrs[key].value.data  # type: ignore[attr-defined]
             plan[name] = bool(value) if name == "optimal" else value

@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         data = report.to_json()
         data["artifact"] = {"path": str(output), "bytes": output.stat().st_size}
         if args.report.lower().endswith((".html", ".htm")):
-            from tcompiler.schedule.svg import program_svg, report_html
+            from tcompiler.memplan.svg import program_svg, report_html
 
             Path(args.report).write_text(report_html(data, program_svg(program)))
         else:

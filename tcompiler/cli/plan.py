@@ -56,8 +56,8 @@ def load_graph(model: str, level: str, input_shapes: list[str]):  # type: ignore
 
     from tcompiler.assemble import graph_function
     from tcompiler.cli.compile_ import parse_input_shape
+    from tcompiler.memplan.graph import KernelGraph
     from tcompiler.pipeline import CompileOptions, compile_to_stage
-    from tcompiler.schedule.graph import KernelGraph
 
     options = CompileOptions(input_shapes=tuple(parse_input_shape(s) for s in input_shapes))
     comp = compile_to_stage(model, level, options)
@@ -68,10 +68,10 @@ def load_graph(model: str, level: str, input_shapes: list[str]):  # type: ignore
 
 
 def run(args: argparse.Namespace) -> int:
-    from tcompiler.schedule import svg
-    from tcompiler.schedule.planner import plan_arena, plan_scratchpad, scratchpad_budgets
-    from tcompiler.schedule.plans import Limits
-    from tcompiler.schedule.validate import validate_arena, validate_scratchpad
+    from tcompiler.memplan import svg
+    from tcompiler.memplan.planner import plan_arena, plan_scratchpad, scratchpad_budgets
+    from tcompiler.memplan.plans import Limits
+    from tcompiler.memplan.validate import validate_arena, validate_scratchpad
 
     if not Path(args.model).is_file():
         raise OptionError(f"{args.model}: no such file")

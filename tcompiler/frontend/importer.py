@@ -25,6 +25,7 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.irdl import OptionalDef, VariadicDef
 from xdsl.utils.exceptions import VerifyException
 
+from tcompiler import ir_names
 from tcompiler.dialects.onnx import (
     ELEMENT_TYPES,
     NODE_NAME,
@@ -100,8 +101,8 @@ def build_module(
     block.add_op(func.ReturnOp(*results))
     signature = ([a.type for a in block.args], [r.type for r in results])
     main = func.FuncOp("main", signature, Region(block))
-    main.attributes["tcc.input_names"] = ArrayAttr([StringAttr(v.name) for v in inputs])
-    main.attributes["tcc.output_names"] = ArrayAttr([StringAttr(v.name) for v in graph.output])
+    main.attributes[ir_names.INPUT_NAMES] = ArrayAttr([StringAttr(v.name) for v in inputs])
+    main.attributes[ir_names.OUTPUT_NAMES] = ArrayAttr([StringAttr(v.name) for v in graph.output])
     in_specs = [_spec(v.name, arg.type) for v, arg in zip(inputs, block.args, strict=True)]
     out_specs = [_spec(v.name, r.type) for v, r in zip(graph.output, results, strict=True)]
     return ModuleOp([main]), in_specs, out_specs

@@ -11,7 +11,6 @@ consumer's shape. A result that is returned is written straight into its output 
 
 from __future__ import annotations
 
-
 import numpy as np
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
@@ -27,6 +26,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
+from tcompiler import ir_names
 from tcompiler.dialects import kernel, onnx
 from tcompiler.dialects.onnx import node_name, shape_of
 from tcompiler.errors import UnsupportedModelError
@@ -44,7 +44,6 @@ from tcompiler.kernels.fusion import (
 from tcompiler.weights import WeightStore
 
 MAX_FUSED_EXPR = 24
-GRAPH_ATTR = "tcc.graph"
 
 
 def memref_of(ty: Attribute) -> MemRefType[Attribute]:
@@ -96,7 +95,7 @@ class GraphConverter:
         new_main.attributes.update(self.main.attributes)
         new_main.attributes.pop("function_type", None)
         new_main.attributes.pop("sym_name", None)
-        new_main.attributes[GRAPH_ATTR] = UnitAttr()
+        new_main.attributes[ir_names.GRAPH] = UnitAttr()
         self.main.detach()
         self.main.erase(safe_erase=False)
         self.module.body.block.insert_op_before(new_main, self.module.body.block.first_op) \

@@ -26,10 +26,9 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.printer import Printer
 
+from tcompiler import ir_names
 from tcompiler.dialects import kernel
 from tcompiler.kernels.fusion import Expr, Leaf, Node, leaves, type_of
-
-KERNEL_ATTR = "tcc.kernel"
 
 
 class KernelTable:
@@ -46,7 +45,7 @@ class KernelTable:
             op.operands[i] = arg
         block.add_ops([op, func.ReturnOp()])
         fn = func.FuncOp("kernel", ([v.type for v in operands], []), Region(block))
-        fn.attributes[KERNEL_ATTR] = UnitAttr()
+        fn.attributes[ir_names.KERNEL] = UnitAttr()
         key = _structural_key(fn)
         symbol = self.by_key.get(key)
         if symbol is None:

@@ -20,7 +20,6 @@ X and W must not overlap Y.
 
 from __future__ import annotations
 
-
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
 from tcompiler.codegen.loops.conv_pointwise import emit_pointwise_conv, is_pointwise
 from tcompiler.codegen.loops.conv_tiled import emit_tiled_conv, is_tileable

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from math import prod
 
-
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
 from tcompiler.codegen.loops.epilogue import activate, has_activation
 from tcompiler.codegen.loops.microkernel import gemm_tiles

@@ -26,7 +26,6 @@ X or W; R may be Y (read before Y is written).
 
 from __future__ import annotations
 
-
 from xdsl.dialects import arith, vector
 from xdsl.dialects.builtin import DenseArrayBase, DenseIntOrFPElementsAttr, VectorType, f32, i64
 from xdsl.ir import SSAValue

@@ -18,7 +18,13 @@ from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices
 from tcompiler.dialects.kernel import (
-    ConcatOp, CopyOp, MapOp, TransposeOp, YieldOp, int_values, shape,
+    ConcatOp,
+    CopyOp,
+    MapOp,
+    TransposeOp,
+    YieldOp,
+    int_values,
+    shape,
 )
 
 

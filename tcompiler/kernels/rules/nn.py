@@ -14,7 +14,14 @@ from __future__ import annotations
 
 import numpy as np
 from xdsl.dialects.builtin import (
-    FloatAttr, IntegerAttr, MemRefType, StringAttr, TensorType, UnitAttr, f32, i64,
+    FloatAttr,
+    IntegerAttr,
+    MemRefType,
+    StringAttr,
+    TensorType,
+    UnitAttr,
+    f32,
+    i64,
 )
 from xdsl.ir import Attribute, Operation, SSAValue
 

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tcompiler.schedule.baselines import (
+from tcompiler.memplan.baselines import (
     arena_baseline,
     arena_baselines,
     memory_aware_order,
@@ -27,12 +27,12 @@ from tcompiler.schedule.baselines import (
     order_free_bound,
     program_order,
 )
-from tcompiler.schedule.divide import solve_divided
-from tcompiler.schedule.graph import KernelGraph
-from tcompiler.schedule.ilp_arena import solve_arena
-from tcompiler.schedule.ilp_scratchpad import solve_scratchpad
-from tcompiler.schedule.plans import ArenaPlan, Limits, ScratchpadPlan
-from tcompiler.schedule.replacement import ALL_KINDS, op_footprint, simulate
+from tcompiler.memplan.divide import solve_divided
+from tcompiler.memplan.graph import KernelGraph
+from tcompiler.memplan.ilp_arena import solve_arena
+from tcompiler.memplan.ilp_scratchpad import solve_scratchpad
+from tcompiler.memplan.plans import ArenaPlan, Limits, ScratchpadPlan
+from tcompiler.memplan.replacement import ALL_KINDS, op_footprint, simulate
 from tcompiler.weights import align_up
 
 METHODS = ("ilp", "greedy", "naive")

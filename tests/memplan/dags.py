@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from tcompiler.schedule.graph import KernelGraph, Op, Tensor
+from tcompiler.memplan.graph import KernelGraph, Op, Tensor
 
 
 def random_dag(seed: int, ops: int = 8, sizes: tuple[int, ...] = (64, 128, 256, 512),

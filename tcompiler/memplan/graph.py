@@ -24,8 +24,9 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import MemRefType
 from xdsl.ir import BlockArgument, Operation, SSAValue
 
+from tcompiler import ir_names
 from tcompiler.dialects import kernel
-from tcompiler.schedule.lifetimes import base_of, nbytes
+from tcompiler.memplan.lifetimes import base_of, nbytes
 from tcompiler.weights import align_up
 
 KINDS = ("arena", "input", "output")
@@ -247,8 +248,8 @@ def derive_deps(ops: Sequence[Op]) -> tuple[tuple[int, int], ...]:
 
 
 def _output_args(main: func.FuncOp, args: list[BlockArgument]) -> list[BlockArgument]:
-    names = main.attributes.get("tcc.output_names")
-    inputs = main.attributes.get("tcc.input_names")
+    names = main.attributes.get(ir_names.OUTPUT_NAMES)
+    inputs = main.attributes.get(ir_names.INPUT_NAMES)
     if inputs is not None:
         return args[len(inputs.data):]  # type: ignore[attr-defined]
     if names is not None:
@@ -268,7 +269,7 @@ def _callee_ops(main: func.FuncOp) -> dict[str, Operation]:
     if module is None:
         return found
     for fn in module.walk():
-        if not isinstance(fn, func.FuncOp) or "tcc.kernel" not in fn.attributes:
+        if not isinstance(fn, func.FuncOp) or ir_names.KERNEL not in fn.attributes:
             continue
         for op in fn.body.walk():
             if isinstance(op, kernel.KERNEL_OPS):

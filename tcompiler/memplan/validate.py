@@ -15,8 +15,8 @@ later one is a retrieval; the reported off-chip bytes equal the traffic the segm
 
 from __future__ import annotations
 
-from tcompiler.schedule.graph import KernelGraph
-from tcompiler.schedule.plans import ArenaPlan, ScratchpadPlan
+from tcompiler.memplan.graph import KernelGraph
+from tcompiler.memplan.plans import ArenaPlan, ScratchpadPlan
 
 ALIGN = 64
 

@@ -23,9 +23,9 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from tcompiler.schedule.graph import KernelGraph
-from tcompiler.schedule.memplan import Live, greedy_by_size
-from tcompiler.schedule.plans import ScratchpadPlan, Segment
+from tcompiler.memplan.graph import KernelGraph
+from tcompiler.memplan.greedy import Live, greedy_by_size
+from tcompiler.memplan.plans import ScratchpadPlan, Segment
 
 ALL_KINDS = ("arena", "input", "output")
 

@@ -7,12 +7,12 @@ from dataclasses import replace
 
 import pytest
 
-from tcompiler.schedule.graph import KernelGraph, Op, Tensor
-from tcompiler.schedule.ilp_scratchpad import solve_scratchpad
-from tcompiler.schedule.planner import plan_scratchpad, scratchpad_budgets
-from tcompiler.schedule.plans import Limits
-from tcompiler.schedule.replacement import simulate
-from tcompiler.schedule.validate import validate_scratchpad
+from tcompiler.memplan.graph import KernelGraph, Op, Tensor
+from tcompiler.memplan.ilp_scratchpad import solve_scratchpad
+from tcompiler.memplan.planner import plan_scratchpad, scratchpad_budgets
+from tcompiler.memplan.plans import Limits
+from tcompiler.memplan.replacement import simulate
+from tcompiler.memplan.validate import validate_scratchpad
 
 from .dags import random_dag
 

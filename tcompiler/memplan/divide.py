@@ -15,9 +15,9 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from tcompiler.schedule.graph import KernelGraph
-from tcompiler.schedule.ilp_arena import solve_arena
-from tcompiler.schedule.plans import ArenaPlan, Limits
+from tcompiler.memplan.graph import KernelGraph
+from tcompiler.memplan.ilp_arena import solve_arena
+from tcompiler.memplan.plans import ArenaPlan, Limits
 
 
 def crossing_bytes(graph: KernelGraph, order: Sequence[int], kinds: Sequence[str] = ("arena",)

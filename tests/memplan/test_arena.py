@@ -8,13 +8,13 @@ from dataclasses import replace
 
 import pytest
 
-from tcompiler.schedule.baselines import arena_baselines, fixed_order_bound, order_free_bound
-from tcompiler.schedule.divide import cuts, solve_divided
-from tcompiler.schedule.graph import KernelGraph, Op, Tensor
-from tcompiler.schedule.ilp_arena import solve_arena
-from tcompiler.schedule.planner import plan_arena
-from tcompiler.schedule.plans import Limits
-from tcompiler.schedule.validate import validate_arena
+from tcompiler.memplan.baselines import arena_baselines, fixed_order_bound, order_free_bound
+from tcompiler.memplan.divide import cuts, solve_divided
+from tcompiler.memplan.graph import KernelGraph, Op, Tensor
+from tcompiler.memplan.ilp_arena import solve_arena
+from tcompiler.memplan.planner import plan_arena
+from tcompiler.memplan.plans import Limits
+from tcompiler.memplan.validate import validate_arena
 
 from .dags import random_dag
 

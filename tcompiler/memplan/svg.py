@@ -12,8 +12,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from tcompiler.schedule.graph import KernelGraph
-from tcompiler.schedule.plans import ArenaPlan, ScratchpadPlan
+from tcompiler.memplan.graph import KernelGraph
+from tcompiler.memplan.plans import ArenaPlan, ScratchpadPlan
 
 Rect = tuple[str, int, int, int, int, bool]  # label, first step, last step, offset, size, loaded
 

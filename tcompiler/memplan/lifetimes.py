@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from xdsl.ir import SSAValue
 
 from tcompiler.dialects import kernel

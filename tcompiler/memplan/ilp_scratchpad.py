@@ -25,8 +25,8 @@ from collections.abc import Sequence
 
 from ortools.sat.python import cp_model
 
-from tcompiler.schedule.graph import KernelGraph
-from tcompiler.schedule.plans import Limits, ScratchpadPlan, Segment
+from tcompiler.memplan.graph import KernelGraph
+from tcompiler.memplan.plans import Limits, ScratchpadPlan, Segment
 
 UNIT = 64
 

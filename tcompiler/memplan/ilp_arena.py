@@ -26,9 +26,9 @@ from collections.abc import Sequence
 
 from ortools.sat.python import cp_model
 
-from tcompiler.schedule.baselines import order_free_bound
-from tcompiler.schedule.graph import KernelGraph
-from tcompiler.schedule.plans import ArenaPlan, Limits
+from tcompiler.memplan.baselines import order_free_bound
+from tcompiler.memplan.graph import KernelGraph
+from tcompiler.memplan.plans import ArenaPlan, Limits
 
 UNIT = 64
 

@@ -1,0 +1,28 @@
+"""The discardable attribute names tcc puts on IR, in one place.
+
+On `@main` (the graph function):
+    GRAPH          unit: this function is the graph (calls kernels in order)
+    INPUT_NAMES    the ONNX names of the graph inputs, in argument order
+    OUTPUT_NAMES   the ONNX names of the graph outputs, in argument order
+    ARENA_SIZE ... the memory plan as `plan-memory` left it (PLAN_ATTRS)
+On kernel functions:
+    KERNEL         unit: this function holds one kernel op
+    MAY_ALIAS      unit: a copy of a kernel whose calls pass overlapping buffers (no noalias)
+"""
+
+from __future__ import annotations
+
+GRAPH = "tcc.graph"
+KERNEL = "tcc.kernel"
+MAY_ALIAS = "tcc.may_alias"
+INPUT_NAMES = "tcc.input_names"
+OUTPUT_NAMES = "tcc.output_names"
+
+ARENA_SIZE = "tcc.arena_size"
+ARENA_LOWER_BOUND = "tcc.arena_lower_bound"
+MEMORY_PLAN = "tcc.memory_plan"
+PLAN_BASELINE = "tcc.plan_baseline"
+PLAN_GAP = "tcc.plan_gap"
+PLAN_SECONDS = "tcc.plan_seconds"
+PLAN_OPTIMAL = "tcc.plan_optimal"
+PLAN_INPLACE = "tcc.plan_inplace"

@@ -1,1 +1,0 @@
-"""Operator order and memory planning (the `schedule` stage)."""
