@@ -1,0 +1,102 @@
+"""Stage contracts: which ops the IR of each stage may hold (MLIR's `ConversionTarget` idea).
+
+    contracts.STAGES["kernels"].violations(module)   -> the ops outside that stage's contract
+    contracts.require(module, "plan-memory", contracts.SCHEDULE_INPUT)
+
+A `Contract` names legal dialects (every op of them) and legal ops (single ops of dialects
+that are otherwise illegal). The driver checks the stage contract after each stage; each pass
+checks its *input* contract first with `require`, which raises `PassPreconditionError`: one
+line naming the pass, the first offending op and the contract. A fuzzer tells "the input was
+outside the pass's contract" (this error) from "the pass crashed" (anything else).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from xdsl.ir import Operation
+from xdsl.utils.exceptions import DiagnosticException
+
+
+class PassPreconditionError(DiagnosticException):
+    """A pass was given IR outside its input contract (not a bug of the pass)."""
+
+    def __init__(self, pass_name: str, message: str):
+        self.pass_name = pass_name
+        super().__init__(f"pass '{pass_name}' precondition failed: {message}")
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The ops IR may hold: whole dialects, plus single ops of other dialects."""
+
+    name: str
+    dialects: frozenset[str] = field(default_factory=frozenset)
+    ops: frozenset[str] = field(default_factory=frozenset)
+
+    def allows(self, op: Operation) -> bool:
+        return op.name in self.ops or op.dialect_name() in self.dialects
+
+    def violations(self, root: Operation) -> Iterator[Operation]:
+        """Ops under `root` (itself excluded) outside the contract, in walk order."""
+        for op in root.walk():
+            if op is not root and not self.allows(op):
+                yield op
+
+    def union(self, name: str, other: Contract) -> Contract:
+        return Contract(name, self.dialects | other.dialects, self.ops | other.ops)
+
+
+def _ops(dialect: str, names: str) -> frozenset[str]:
+    return frozenset(f"{dialect}.{n}" for n in names.split())
+
+
+def contract(name: str, dialects: Iterable[str] = (), ops: Iterable[str] = ()) -> Contract:
+    return Contract(name, frozenset(dialects), frozenset(ops))
+
+
+_MODULE = frozenset({"builtin.module"})
+_FUNC = _ops("func", "func call return")
+
+ONNX = contract("onnx", ["onnx"], _MODULE | _FUNC)
+"""The `onnx` and `graph` stages: the onnx dialect on tensors inside func.func."""
+
+KERNELS = contract("kernels", ["kernel", "arith", "math"], _MODULE | _FUNC)
+"""The `kernels` and `schedule` stages: kernel ops on memrefs, one function per kernel
+(arith and math appear only as the scalar bodies of `kernel.map`)."""
+
+LOOPS = contract("loops", ["scf", "arith", "math"], _MODULE | _FUNC | _ops(
+    "memref", "load store alloca") | _ops(
+    "vector", "load store broadcast fma shuffle insert extract reduction splat"))
+"""The `loops` stage: scf loops of scalar and 1-D vector arithmetic on memref arguments."""
+
+LLVM = contract("llvm", ["llvm"], _MODULE)
+"""The `llvm` stage: only llvm.func (and globals) ready for translation to LLVM IR."""
+
+STAGES: dict[str, Contract] = {
+    "onnx": ONNX, "graph": ONNX, "kernels": KERNELS, "schedule": KERNELS, "loops": LOOPS,
+    "llvm": LLVM,
+}
+
+
+def describe(op: Operation) -> str:
+    """`op`'s name and, where it has one, the function it sits in."""
+    parent = op.parent_op()
+    while parent is not None and parent.name != "func.func":
+        parent = parent.parent_op()
+    where = f" in @{parent.sym_name.data}" if parent is not None else ""  # type: ignore[attr-defined]
+    return f"'{op.name}'{where}"
+
+
+def require(root: Operation, pass_name: str, allowed: Contract) -> None:
+    """Raise `PassPreconditionError` if `root` holds an op outside `allowed`."""
+    for op in allowed.violations(root):
+        raise PassPreconditionError(
+            pass_name, f"op {describe(op)} is outside its input contract ({allowed.name})")
+
+
+def precondition(ok: bool, pass_name: str, message: str) -> None:
+    """Raise `PassPreconditionError(pass_name, message)` unless `ok` (for structural checks)."""
+    if not ok:
+        raise PassPreconditionError(pass_name, message)
