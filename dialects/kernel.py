@@ -163,7 +163,7 @@ class ViewOp(IRDLOperation):
 # ----------------------------------------------------------------------------- kernel ops
 
 
-class _KernelOp(IRDLOperation):
+class KernelOp(IRDLOperation):
     """Destination-passing: the last operand is the output; a `schedule` may be attached."""
 
     schedule = opt_prop_def(DictionaryAttr)
@@ -173,9 +173,16 @@ class _KernelOp(IRDLOperation):
     def output(self) -> SSAValue:
         return self.operands[-1]
 
+    def inplace_inputs(self) -> tuple[int, ...]:
+        """Operand positions of the inputs the output may share a buffer with (MLIR's
+        destination-style idea): the kernel reads such an input at an index before it writes
+        the output there, and never reads it afterwards. The memory planner reads this; the
+        emitters honour it. Default: none (the kernel uses its output as scratch)."""
+        return ()
+
 
 @irdl_op_definition
-class ConvOp(_KernelOp):
+class ConvOp(KernelOp):
     name = "kernel.conv"
     X = operand_def(MemRefType)
     W = operand_def(MemRefType)
@@ -209,9 +216,13 @@ class ConvOp(_KernelOp):
         if clip != (self.clip_min is not None and self.clip_max is not None):
             raise VerifyException("kernel.conv: clip_min and clip_max go with activation clip")
 
+    def inplace_inputs(self) -> tuple[int, ...]:
+        """The residual R: each tile reads R before it stores Y at the same place."""
+        return () if self.R is None else (list(self.operands).index(self.R),)
+
 
 @irdl_op_definition
-class GemmOp(_KernelOp):
+class GemmOp(KernelOp):
     name = "kernel.gemm"
     A = operand_def(MemRefType)
     B = operand_def(MemRefType)
@@ -239,7 +250,7 @@ class GemmOp(_KernelOp):
 
 
 @irdl_op_definition
-class PoolOp(_KernelOp):
+class PoolOp(KernelOp):
     name = "kernel.pool"
     X = operand_def(MemRefType)
     Y = operand_def(MemRefType)
@@ -263,7 +274,7 @@ class PoolOp(_KernelOp):
 
 
 @irdl_op_definition
-class MapOp(_KernelOp):
+class MapOp(KernelOp):
     """Elementwise with broadcasting; the body maps one scalar per input to one scalar."""
 
     name = "kernel.map"
@@ -296,6 +307,11 @@ class MapOp(_KernelOp):
         if isinstance(last, YieldOp) and last.value.type != element:
             raise VerifyException(f"kernel.map: body yields {last.value.type}, Y holds {element}")
 
+    def inplace_inputs(self) -> tuple[int, ...]:
+        """Inputs of Y's shape and element type: Y[i] is written after X[i] is read."""
+        y = _memref(self.Y, "Y")
+        return tuple(i for i, v in enumerate(self.inputs) if v.type == y)
+
 
 @irdl_op_definition
 class YieldOp(IRDLOperation):
@@ -309,7 +325,7 @@ class YieldOp(IRDLOperation):
 
 
 @irdl_op_definition
-class SoftmaxOp(_KernelOp):
+class SoftmaxOp(KernelOp):
     name = "kernel.softmax"
     X = operand_def(MemRefType)
     Y = operand_def(MemRefType)
@@ -325,7 +341,7 @@ class SoftmaxOp(_KernelOp):
 
 
 @irdl_op_definition
-class LRNOp(_KernelOp):
+class LRNOp(KernelOp):
     name = "kernel.lrn"
     X = operand_def(MemRefType)
     Y = operand_def(MemRefType)
@@ -337,7 +353,7 @@ class LRNOp(_KernelOp):
 
 
 @irdl_op_definition
-class TransposeOp(_KernelOp):
+class TransposeOp(KernelOp):
     name = "kernel.transpose"
     X = operand_def(MemRefType)
     Y = operand_def(MemRefType)
@@ -351,7 +367,7 @@ class TransposeOp(_KernelOp):
 
 
 @irdl_op_definition
-class ConcatOp(_KernelOp):
+class ConcatOp(KernelOp):
     name = "kernel.concat"
     inputs = var_operand_def(MemRefType)
     Y = operand_def(MemRefType)
@@ -371,7 +387,7 @@ class ConcatOp(_KernelOp):
 
 
 @irdl_op_definition
-class CopyOp(_KernelOp):
+class CopyOp(KernelOp):
     name = "kernel.copy"
     X = operand_def(MemRefType)
     Y = operand_def(MemRefType)
@@ -380,6 +396,11 @@ class CopyOp(_KernelOp):
     def verify_(self) -> None:
         if _memref(self.X, "X").element_count() != _memref(self.Y, "Y").element_count():
             raise VerifyException("kernel.copy: X and Y must hold the same number of elements")
+
+    def inplace_inputs(self) -> tuple[int, ...]:
+        """X when it holds Y's element type: the copy runs in flat order (a no-op in place)."""
+        x, y = _memref(self.X, "X"), _memref(self.Y, "Y")
+        return (0,) if x.element_type == y.element_type else ()
 
 
 # ---- data movement kernels (issue 4)
@@ -402,7 +423,7 @@ def _remap_tables(op: IRDLOperation, table: SSAValue, what: str, taps: list[int]
 
 
 @irdl_op_definition
-class RemapOp(_KernelOp):
+class RemapOp(KernelOp):
     name = "kernel.remap"
     X = operand_def(MemRefType)
     T = operand_def(MemRefType)
@@ -430,7 +451,7 @@ class RemapOp(_KernelOp):
             raise VerifyException("kernel.remap: fill_dims without a fill value")
 
 
-class _GatherKernel(_KernelOp):
+class _GatherKernel(KernelOp):
     X = operand_def(MemRefType)
     I = operand_def(MemRefType)  # noqa: E741 - the ONNX name
     Y = operand_def(MemRefType)
@@ -502,7 +523,7 @@ REDUCE_KINDS = ("sum", "mean", "max", "min")
 
 
 @irdl_op_definition
-class ReduceOp(_KernelOp):
+class ReduceOp(KernelOp):
     name = "kernel.reduce"
     X = operand_def(MemRefType)
     Y = operand_def(MemRefType)
@@ -538,7 +559,7 @@ def matmul_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | No
 
 
 @irdl_op_definition
-class MatMulOp(_KernelOp):
+class MatMulOp(KernelOp):
     name = "kernel.matmul"
     A = operand_def(MemRefType)
     B = operand_def(MemRefType)
@@ -552,7 +573,7 @@ class MatMulOp(_KernelOp):
 
 
 @irdl_op_definition
-class ConvTransposeOp(_KernelOp):
+class ConvTransposeOp(KernelOp):
     name = "kernel.conv_transpose"
     X = operand_def(MemRefType)
     W = operand_def(MemRefType)
@@ -581,7 +602,7 @@ NORMALIZE_PARTS = ("normalize", "mean", "var", "inv_std_dev")
 
 
 @irdl_op_definition
-class NormalizeOp(_KernelOp):
+class NormalizeOp(KernelOp):
     name = "kernel.normalize"
     X = operand_def(MemRefType)
     Scale = opt_operand_def(MemRefType)
@@ -623,4 +644,4 @@ Kernel = Dialect(
     [],
 )
 
-__all__ = ["Kernel", "KERNEL_OPS", "ACTIVATIONS", "ints", "int_values", "shape", "f32", "i64"]
+__all__ = ["Kernel", "KernelOp", "KERNEL_OPS", "ACTIVATIONS", "ints", "int_values", "shape", "f32", "i64"]

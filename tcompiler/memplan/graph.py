@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from xdsl.dialects import func
-from xdsl.dialects.builtin import MemRefType
 from xdsl.ir import BlockArgument, Operation, SSAValue
 
 from tcompiler import ir_names
@@ -280,17 +279,14 @@ def _callee_ops(main: func.FuncOp) -> dict[str, Operation]:
 
 def _inplace_inputs(kop: Operation | None, operands: list[SSAValue], ids: list[int | None],
                     tensors: list[Tensor]) -> tuple[int, ...]:
-    """Arena inputs of the call the kernel may overwrite with its output (see module doc)."""
+    """Arena inputs of the call the kernel may overwrite with its output: the kernel op's
+    `inplace_inputs()` (destination-style), where input and output bases are one size."""
     out = ids[-1]
-    if kop is None or out is None or tensors[out].kind != "arena" or len(kop.operands) != len(operands):
+    if not isinstance(kop, kernel.KernelOp) or out is None or tensors[out].kind != "arena":
         return ()
-    if isinstance(kop, kernel.MapOp | kernel.CopyOp):
-        allowed = set(range(len(operands) - 1))
-    elif isinstance(kop, kernel.ConvOp) and kop.R is not None:
-        allowed = {list(kop.operands).index(kop.R)}
-    else:
+    if len(kop.operands) != len(operands):
         return ()
-    out_type = operands[-1].type
+    allowed = set(kop.inplace_inputs())
     found: list[int] = []
     for pos, t in enumerate(ids[:-1]):
         if t is None or t == out or t in found or tensors[t].kind != "arena":
@@ -298,15 +294,6 @@ def _inplace_inputs(kop: Operation | None, operands: list[SSAValue], ids: list[i
         positions = [p for p, u in enumerate(ids[:-1]) if u == t]
         if tensors[t].nbytes != tensors[out].nbytes or nbytes(base_of(operands[pos])) != nbytes(base_of(operands[-1])):
             continue
-        if all(p in allowed and _same_elements(operands[p].type, out_type, isinstance(kop, kernel.CopyOp))
-               for p in positions):
+        if all(p in allowed for p in positions):
             found.append(t)
     return tuple(found)
-
-
-def _same_elements(a: object, b: object, flat: bool) -> bool:
-    if not isinstance(a, MemRefType) or not isinstance(b, MemRefType):
-        return False
-    if flat:
-        return a.element_count() == b.element_count() and a.element_type == b.element_type
-    return tuple(a.get_shape()) == tuple(b.get_shape()) and a.element_type == b.element_type
