@@ -47,10 +47,7 @@ from tcompiler.dialects.onnx import (
     dense_attr,
     dense_value,
 )
-from tcompiler.weights import WeightStore, weights_of
-
-SMALL = 64
-"""A folded bias with at most this many elements stays inline as `onnx.Constant`."""
+from tcompiler.weights import SMALL, WeightStore, weights_of
 
 
 @dataclass

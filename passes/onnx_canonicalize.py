@@ -60,10 +60,7 @@ from tcompiler.dialects.onnx import (
     dtype_of,
     node_name,
 )
-from tcompiler.weights import WeightStore, weights_of
-
-SMALL = 64
-"""Folded results with at most this many elements stay inline as `onnx.Constant`."""
+from tcompiler.weights import SMALL, WeightStore, weights_of
 
 
 def _constant(value: SSAValue) -> np.ndarray | None:

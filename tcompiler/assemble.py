@@ -13,12 +13,10 @@ from xdsl.ir import Attribute, BlockArgument, SSAValue
 
 from tcompiler import ir_names
 from tcompiler.dialects import kernel
+from tcompiler.dialects.onnx import dtype_of
 from tcompiler.memplan.lifetimes import base_of, nbytes
 from tcompiler.program import Buffer, Step, TensorSpec
 from tcompiler.weights import WeightStore
-
-_DTYPES = {"f32": "float32", "f64": "float64", "i64": "int64", "i32": "int32", "i8": "int8",
-           "i1": "bool"}
 
 
 def graph_function(module: ModuleOp) -> func.FuncOp:
@@ -35,7 +33,7 @@ def kernel_functions(module: ModuleOp) -> list[func.FuncOp]:
 
 def dtype_name(ty: Attribute) -> str:
     assert isinstance(ty, MemRefType)
-    return _DTYPES.get(str(ty.element_type), str(ty.element_type))
+    return dtype_of(ty.element_type).name
 
 
 def _names(main: func.FuncOp, key: str, count: int, prefix: str) -> list[str]:

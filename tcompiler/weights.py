@@ -16,6 +16,11 @@ from xdsl.context import Context
 
 ALIGNMENT = 64
 
+SMALL = 64
+"""Tensors of at most this many elements live in the IR as constants (the frontend keeps such
+initializers for shape folding; folding passes keep such results inline); larger ones are
+weights in the `WeightStore`."""
+
 
 def align_up(n: int, alignment: int = ALIGNMENT) -> int:
     return (n + alignment - 1) // alignment * alignment

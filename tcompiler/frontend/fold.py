@@ -22,9 +22,7 @@ from onnx.reference import ReferenceEvaluator
 from tcompiler.frontend.convert import constant_array, tensor_array
 from tcompiler.frontend.shapes import static_dims
 from tcompiler.frontend.support import FOLDABLE_OPS, SUPPORTED_DTYPES
-
-SMALL = 64
-"""Tensors with at most this many elements are constants; larger ones are weights."""
+from tcompiler.weights import SMALL
 
 FOLDABLE = FOLDABLE_OPS | {
     "Unsqueeze", "Concat", "Reshape", "Flatten", "Transpose", "Add", "Mul", "ConstantOfShape",

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 import onnx
 from onnx import helper
 
-SMALL = 64
-"""Initializers of at most this many elements stay (shape folding reads their values)."""
+from tcompiler.weights import SMALL
 
 
 @dataclass
