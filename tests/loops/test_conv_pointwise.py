@@ -7,7 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tcompiler.codegen.loops.microkernel import MR, NR, VL
+from tcompiler.costmodel.schedules import ConvSchedule
+
+HEURISTIC = ConvSchedule("pointwise", tile_channels=6, tile_vectors=2, lanes=16)
+MR, VL = HEURISTIC.tile_channels, HEURISTIC.lanes
+NR = HEURISTIC.tile_vectors * VL
 
 ATTRS = ("strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, "
          "dilations = array<i64: 1, 1>, group = 1 : i64")

@@ -31,9 +31,10 @@ from tcompiler.codegen.loops.pool import emit_pool
 from tcompiler.codegen.loops.reduce import emit_reduce
 from tcompiler.codegen.loops.remap import emit_remap
 from tcompiler.codegen.loops.softmax import emit_softmax
+from tcompiler.costmodel.schedules import schedule_of
 from tcompiler.dialects import kernel
 
-EMITTERS: dict[type[Operation], Callable[[LoopBuilder, Any], None]] = {
+EMITTERS: dict[type[Operation], Callable[[LoopBuilder, Any, Any], None]] = {
     kernel.ConvOp: emit_conv,
     kernel.GemmOp: emit_gemm,
     kernel.PoolOp: emit_pool,
@@ -55,10 +56,12 @@ EMITTERS: dict[type[Operation], Callable[[LoopBuilder, Any], None]] = {
 
 
 def lower_kernel(op: Operation) -> bool:
-    """Replace kernel op `op` by loops; False (and no change) if `op` is not a kernel op."""
+    """Replace kernel op `op` by loops as its schedule says (the heuristic one when it has
+    none); False (and no change) if `op` is not a kernel op."""
     emitter = EMITTERS.get(type(op))
     if emitter is None:
         return False
-    emitter(LoopBuilder.before(op), op)
+    assert isinstance(op, kernel.KernelOp)
+    emitter(LoopBuilder.before(op), op, schedule_of(op))
     Rewriter.erase_op(op)
     return True

@@ -229,8 +229,11 @@ class LoopBuilder:
 
         return level(self, 0, [], inits)
 
-    def nest(self, bounds: Sequence[tuple[Idx, Idx]] | Sequence[int], body: NestBody) -> None:
-        """Nested loops, outermost first; `bounds` are (lo, hi) pairs or extents."""
+    def nest(self, bounds: Sequence[tuple[Idx, Idx]] | Sequence[int], body: NestBody,
+             unroll: int = 1) -> None:
+        """Nested loops, outermost first; `bounds` are (lo, hi) pairs or extents. The
+        innermost loop, when its bounds are static, is unrolled `unroll` times (a loop of
+        step `unroll` whose body runs `body` for i .. i + unroll - 1, then the remainder)."""
         ranges = [(0, b) if isinstance(b, int) else b for b in bounds]
 
         def level(b: LoopBuilder, depth: int, ivs: list[Idx]) -> None:
@@ -238,9 +241,26 @@ class LoopBuilder:
                 body(b, ivs)
                 return
             lo, hi = ranges[depth]
+            if depth == len(ranges) - 1 and unroll > 1:
+                b.unrolled(lo, hi, unroll, lambda b2, i: body(b2, [*ivs, i]))
+                return
             b.loop(lo, hi, lambda b2, i: level(b2, depth + 1, [*ivs, i]))
 
         level(self, 0, [])
+
+    def unrolled(self, lo: Idx, hi: Idx, factor: int, body: LoopBody) -> None:
+        """`for i in range(lo, hi): body(builder, i)`, `factor` bodies per iteration."""
+        if not (isinstance(lo, int) and isinstance(hi, int)) or hi - lo < factor:
+            self.loop(lo, hi, body)
+            return
+        main = hi - (hi - lo) % factor
+
+        def copies(b: LoopBuilder, i: Idx) -> None:
+            for u in range(factor):
+                body(b, b.add(i, u))
+
+        self.loop(lo, main, copies, step=factor)
+        self.loop(main, hi, body)
 
     def reduce_nest(self, ranges: Sequence[tuple[Idx, Idx]], init: SSAValue,
                     body: ReduceNestBody) -> SSAValue:

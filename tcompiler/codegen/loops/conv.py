@@ -1,6 +1,8 @@
 """Loops for kernel.conv: Y = act(conv(X, W) + B + R), N-d, grouped, strided, dilated, padded.
 
-Loop order (direct convolution, output-plane accumulation):
+The schedule's algorithm picks the emitter: `pointwise` (conv_pointwise.py), `tiled`
+(conv_tiled.py), or `direct`, here. Loop order (direct convolution, output-plane
+accumulation; `ic_block` is ignored, the reduction runs per output channel plane):
 
     for n, g, ocl:                              oc = g * C_out/group + ocl
       Y[n, oc, :] = B[oc] + R[n, oc, :]          (nest over the output plane; B, R optional)
@@ -21,9 +23,10 @@ X and W must not overlap Y.
 from __future__ import annotations
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
-from tcompiler.codegen.loops.conv_pointwise import emit_pointwise_conv, is_pointwise
-from tcompiler.codegen.loops.conv_tiled import emit_tiled_conv, is_tileable
+from tcompiler.codegen.loops.conv_pointwise import emit_pointwise_conv
+from tcompiler.codegen.loops.conv_tiled import emit_tiled_conv
 from tcompiler.codegen.loops.epilogue import activate, has_activation
+from tcompiler.costmodel.schedules import ConvSchedule
 from tcompiler.dialects.kernel import ConvOp, int_values, shape
 
 
@@ -36,12 +39,12 @@ def valid_range(b: LoopBuilder, k: Idx, out: int, inp: int, stride: int, pad: in
     return lo, hi
 
 
-def emit_conv(b: LoopBuilder, op: ConvOp) -> None:
-    if is_pointwise(op):
-        emit_pointwise_conv(b, op)  # a matrix multiply on the register-tiled microkernel
+def emit_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
+    if sched.algorithm == "pointwise":
+        emit_pointwise_conv(b, op, sched)  # a matrix multiply on the register-tiled microkernel
         return
-    if is_tileable(op):
-        emit_tiled_conv(b, op)  # register-tiled direct convolution
+    if sched.algorithm == "tiled":
+        emit_tiled_conv(b, op, sched)  # register-tiled direct convolution
         return
     x, w, y = shape(op.X), shape(op.W), shape(op.Y)
     strides, dilations, pads = int_values(op.strides), int_values(op.dilations), int_values(op.pads)

@@ -6,8 +6,11 @@ microkernel (`microkernel.gemm_tiles`) instead of the direct-convolution loops:
 
     for n:
       Y[n, oc, p] = B[oc] + R[n, oc, p]                         (init; B, R optional)
-      tiles:  Y[n, oc, p:p+16] += W[oc, ic] * X[n, ic, p:p+16]   over ic, in registers
-      tail:   Y[n, oc, p] += W[oc, ic] * X[n, ic, p]             (the last P % 16 columns)
+      tiles:  Y[n, oc, p:p+VL] += W[oc, ic] * X[n, ic, p:p+VL]   over ic, in registers
+      tail:   Y[n, oc, p] += W[oc, ic] * X[n, ic, p]             (the last P % VL columns)
+
+The tile (rows = output channels, columns = pixels), VL, the input-channel block and which
+tile loop is outside (`channels_rows`: channels) come from the `ConvSchedule`.
       act:    Y[n, oc, :] = relu / clip                          (if any)
 
 The plane is addressed as `[n, c, 0, ..., 0, p]` with p over the whole plane: the same
@@ -20,23 +23,19 @@ from math import prod
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
 from tcompiler.codegen.loops.epilogue import activate, has_activation
-from tcompiler.codegen.loops.microkernel import gemm_tiles
-from tcompiler.dialects.kernel import ConvOp, int_values, shape
+from tcompiler.codegen.loops.microkernel import Tile, gemm_tiles
+from tcompiler.costmodel.schedules import ConvSchedule
+from tcompiler.dialects.kernel import ConvOp, shape
 
 
-def is_pointwise(op: ConvOp) -> bool:
-    spatial = shape(op.W)[2:]
-    pads = int_values(op.pads)
-    return (all(k == 1 for k in spatial) and all(s == 1 for s in int_values(op.strides))
-            and not any(pads) and op.group.value.data == 1)
-
-
-def emit_pointwise_conv(b: LoopBuilder, op: ConvOp) -> None:
+def emit_pointwise_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
     x, y = shape(op.X), shape(op.Y)
     batch, cin, cout = x[0], x[1], y[1]
     plane = prod(y[2:])
     zeros = [0] * (len(y) - 3)
     w_zeros = [0] * (len(y) - 2)
+    tile = Tile(sched.tile_channels, sched.tile_vectors, sched.lanes, k_block=sched.ic_block,
+                rows_outside=sched.loop_order == "channels_rows")
 
     def per_image(b: LoopBuilder, n: Idx) -> None:
         def init(b: LoopBuilder, ivs: list[Idx]) -> None:
@@ -48,7 +47,7 @@ def emit_pointwise_conv(b: LoopBuilder, op: ConvOp) -> None:
 
         b.nest([cout, plane], init)
         done = gemm_tiles(
-            b, cout, plane, cin,
+            b, cout, plane, cin, tile,
             a_at=lambda b, oc, ic: b.load(op.W, [oc, ic, *w_zeros]),
             b_ref=lambda ic, p: (op.X, [n, ic, *zeros, p]),
             c_ref=lambda oc, p: (op.Y, [n, oc, *zeros, p]))

@@ -1,8 +1,12 @@
 """Loops for 2-D KxK convolutions with width stride 1 or 2: register-tiled direct convolution.
 
-Each tile holds MR output channels (of one group) x (up to two, or four when a group has at
-most two output channels, as in depthwise convs) VL-wide column blocks of one output row in
-vector registers and accumulates over (ic of the group, kh, kw) before a single store:
+The schedule (`ConvSchedule`, algorithm `tiled`) gives the tile: MR = `tile_channels` output
+channels (of one group) x `tile_vectors` VL-wide column blocks (VL = `lanes`) of one output
+row, held in vector registers while accumulating over (ic of the group, kh, kw) before a
+single store; `loop_order` puts the output-channel tiles outside the rows (`channels_rows`)
+or inside (`rows_channels`); `ic_block` > 0 splits the reduction over input channels into
+blocks, each a pass over the whole output (the first initialises from B and R, the later ones
+reload Y, only the last applies the activation):
 
     for n, g, oc0 (step MR within the group), oh:
       kh in [kh_lo, kh_hi): the kernel rows that fall inside X for this output row
@@ -18,13 +22,14 @@ vector registers and accumulates over (ic of the group, kh, kw) before a single 
 With width stride 2 a window is two contiguous loads deinterleaved by one `vector.shuffle`.
 Near the row's ends a window reaches into padding: with stride 1 the load is moved inside the
 row and a shuffle with zeros moves the lanes back; with stride 2 the valid lanes are loaded one
-by one into a zero vector. Either way padding reads as zero and nothing outside X is read. Needs output and input rows at least VL wide
-(VL = 16, or 8 or 4 for narrow planes such as ResNet's 14x14 and 7x7); otherwise `conv.py`'s
-direct loops run. Y must not overlap
-X or W; R may be Y (read before Y is written).
+by one into a zero vector. Either way padding reads as zero and nothing outside X is read.
+Needs output and input rows at least VL wide (`ConvSchedule.check`). Y must not overlap X or
+W; R may be Y (read before Y is written).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from xdsl.dialects import arith, vector
 from xdsl.dialects.builtin import DenseArrayBase, DenseIntOrFPElementsAttr, VectorType, f32, i64
@@ -32,21 +37,8 @@ from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
 from tcompiler.codegen.loops.epilogue import activate
+from tcompiler.costmodel.schedules import ConvSchedule
 from tcompiler.dialects.kernel import ConvOp, int_values, shape
-
-MR = 6
-"""Output channels per tile (x 2 column blocks = 12 vector accumulators)."""
-
-
-def lanes_for(op: ConvOp) -> int:
-    width = min(shape(op.X)[3], shape(op.Y)[3])
-    return 16 if width >= 16 else 8 if width >= 8 else 4
-
-
-def is_tileable(op: ConvOp) -> bool:
-    if len(shape(op.X)) != 4 or int_values(op.strides)[1] > 2:
-        return False
-    return min(shape(op.X)[3], shape(op.Y)[3]) >= 4
 
 
 def column_starts(width: int, lanes: int) -> list[int]:
@@ -66,7 +58,19 @@ def _row_range(b: LoopBuilder, oh: Idx, stride: int, pad: int, dil: int, height:
     return lo, hi
 
 
-def emit_tiled_conv(b: LoopBuilder, op: ConvOp) -> None:
+def ic_phases(cin: int, block: int) -> list[tuple[int, int, int, bool, bool]]:
+    """The input-channel blocks of the reduction as phases (lo, hi, size, first, last): block
+    starts range(lo, hi, size), each `size` channels; a phase of several starts is a loop."""
+    if block <= 0 or block >= cin:
+        return [(0, cin, cin, True, True)]
+    last = cin - block if cin % block == 0 else cin - cin % block
+    phases = [(0, block, block, True, False)]
+    if last > block:
+        phases.append((block, last, block, False, False))
+    return [*phases, (last, cin, cin - last, False, True)]
+
+
+def emit_tiled_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
     x, w, y = shape(op.X), shape(op.W), shape(op.Y)
     stride_h, stride_w = int_values(op.strides)
     dil_h, dil_w = int_values(op.dilations)
@@ -74,11 +78,11 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp) -> None:
     batch, cout, kh_n, kw_n, width = x[0], y[1], w[2], w[3], x[3]
     group, cin_g = op.group.value.data, w[1]
     cout_g = cout // group
-    rows_per_tile = min(MR, cout_g)
-    lanes = lanes_for(op)
+    rows_per_tile = min(sched.tile_channels, cout_g)
+    lanes = sched.lanes
     vtype = VectorType(f32, [lanes])
     starts = column_starts(y[3], lanes)
-    per_tile = 2 if rows_per_tile > 2 else 4  # few channels (depthwise): more columns per tile
+    per_tile = sched.tile_vectors
     blocks = [starts[i:i + per_tile] for i in range(0, len(starts), per_tile)]
     zero_attr = DenseIntOrFPElementsAttr.from_list(vtype, [0.0] * lanes)
 
@@ -120,17 +124,21 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp) -> None:
                 value = b.insert(vector.InsertOp(scalar, value, [j])).results[0]
         return value
 
+    def initial(b: LoopBuilder, n: Idx, oc: Idx, oh: Idx, c: int, first: bool) -> SSAValue:
+        if not first:  # a later input-channel block continues from the partial sums in Y
+            return b.insert(vector.LoadOp(op.Y, [b.index(i) for i in (n, oc, oh, c)], vtype)
+                            ).results[0]
+        start = vsplat(b, b.load(op.B, [oc]) if op.B is not None else b.f32(0.0))
+        if op.R is not None:
+            res = b.insert(vector.LoadOp(op.R, [b.index(i) for i in (n, oc, oh, c)], vtype))
+            start = b.fop(arith.AddfOp, start, res.results[0])
+        return start
+
     def tile(b: LoopBuilder, n: Idx, g: Idx, oc0: Idx, rows: int, oh: Idx, ih0: Idx,
-             kh_range: tuple[Idx, Idx], cols: list[int]) -> None:
+             kh_range: tuple[Idx, Idx], cols: list[int], phase: Phase) -> None:
+        ic_lo, ic_hi, first, last = phase
         coords = [(r, c) for r in range(rows) for c in cols]
-        inits = []
-        for r, c in coords:
-            oc = b.add(oc0, r)
-            start = vsplat(b, b.load(op.B, [oc]) if op.B is not None else b.f32(0.0))
-            if op.R is not None:
-                res = b.insert(vector.LoadOp(op.R, [b.index(i) for i in (n, oc, oh, c)], vtype))
-                start = b.fop(arith.AddfOp, start, res.results[0])
-            inits.append(start)
+        inits = [initial(b, n, b.add(oc0, r), oh, c, first) for r, c in coords]
 
         def step(b: LoopBuilder, ivs: list[Idx], accs: list[SSAValue]) -> list[SSAValue]:
             icl, kh = ivs
@@ -146,7 +154,7 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp) -> None:
                 accs = out
             return accs
 
-        results = b.reduce_many([(0, cin_g), kh_range], inits, step)
+        results = b.reduce_many([(ic_lo, ic_hi), kh_range], inits, step)
         splats: dict[float, SSAValue] = {}
 
         def splat(value: float) -> SSAValue:
@@ -156,22 +164,40 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp) -> None:
 
         for (r, c), acc in zip(coords, results):
             idx = [b.index(i) for i in (n, b.add(oc0, r), oh, c)]
-            b.insert(vector.StoreOp(activate(b, acc, op, splat), op.Y, idx))
+            b.insert(vector.StoreOp(activate(b, acc, op, splat) if last else acc, op.Y, idx))
 
-    def per_row(b: LoopBuilder, n: Idx, g: Idx, oc0: Idx, rows: int, oh: Idx) -> None:
+    def per_row(b: LoopBuilder, n: Idx, g: Idx, oc0: Idx, rows: int, oh: Idx,
+                phase: Phase) -> None:
         ih0 = b.sub(b.mul(oh, stride_h), pad_t)
         kh_range = _row_range(b, oh, stride_h, pad_t, dil_h, x[2], kh_n)
         for cols in blocks:
-            tile(b, n, g, oc0, rows, oh, ih0, kh_range, cols)
+            tile(b, n, g, oc0, rows, oh, ih0, kh_range, cols, phase)
 
-    def per_block(b: LoopBuilder, n: Idx, g: Idx, ocl: Idx, rows: int) -> None:
-        oc0 = b.add(b.mul(g, cout_g), ocl)
-        b.loop(0, y[2], lambda b, oh: per_row(b, n, g, oc0, rows, oh))
-
-    def per_group(b: LoopBuilder, n: Idx, g: Idx) -> None:
+    def channel_tiles(b: LoopBuilder, g: Idx, body: Callable[[LoopBuilder, Idx, int], None]
+                      ) -> None:
+        """body(b, oc0, rows) for each tile of output channels of group g."""
         main = cout_g - cout_g % rows_per_tile
-        b.loop(0, main, lambda b, ocl: per_block(b, n, g, ocl, rows_per_tile), step=rows_per_tile)
+        b.loop(0, main, lambda b, ocl: body(b, b.add(b.mul(g, cout_g), ocl), rows_per_tile),
+               step=rows_per_tile)
         if cout_g % rows_per_tile:
-            per_block(b, n, g, main, cout_g % rows_per_tile)
+            body(b, b.add(b.mul(g, cout_g), main), cout_g % rows_per_tile)
 
-    b.loop(0, batch, lambda b, n: b.loop(0, group, lambda b, g: per_group(b, n, g)))
+    def per_group(b: LoopBuilder, n: Idx, g: Idx, phase: Phase) -> None:
+        if sched.loop_order == "rows_channels":
+            b.loop(0, y[2], lambda b, oh: channel_tiles(
+                b, g, lambda b, oc0, rows: per_row(b, n, g, oc0, rows, oh, phase)))
+            return
+        channel_tiles(b, g, lambda b, oc0, rows: b.loop(
+            0, y[2], lambda b, oh: per_row(b, n, g, oc0, rows, oh, phase)))
+
+    for lo, hi, size, first, last in ic_phases(cin_g, sched.ic_block):
+        def blocks_from(b: LoopBuilder, ic0: Idx, size: int = size, first: bool = first,
+                        last: bool = last) -> None:
+            phase = (ic0, b.add(ic0, size), first, last)
+            b.loop(0, batch, lambda b, n: b.loop(0, group, lambda b, g: per_group(b, n, g, phase)))
+
+        b.loop(lo, hi, blocks_from, step=size)
+
+
+Phase = tuple[Idx, Idx, bool, bool]
+"""(first input channel, end, first block?, last block?) of a reduction block."""

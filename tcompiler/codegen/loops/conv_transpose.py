@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
 from tcompiler.codegen.loops.conv import valid_range
+from tcompiler.costmodel.schedules import LoopSchedule
 from tcompiler.dialects.kernel import ConvTransposeOp, int_values, shape
 
 
-def emit_conv_transpose(b: LoopBuilder, op: ConvTransposeOp) -> None:
+def emit_conv_transpose(b: LoopBuilder, op: ConvTransposeOp, sched: LoopSchedule) -> None:
     x, w, y = shape(op.X), shape(op.W), shape(op.Y)
     strides, dilations, pads = int_values(op.strides), int_values(op.dilations), int_values(op.pads)
     spatial, group = len(x) - 2, op.group.value.data

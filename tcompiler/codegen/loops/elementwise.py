@@ -8,6 +8,7 @@ Every nest walks the output in row-major order, so the innermost loop stores con
   is delinearized with floordiv/rem only for the side that has several dims there.
 - transpose: Y[i] = X[j] with j[perm[d]] = i[d].
 - concat: each input is copied into its slice of Y along `axis`.
+Each innermost loop is unrolled `LoopSchedule.unroll` times.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import math
 from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices
+from tcompiler.costmodel.schedules import LoopSchedule
 from tcompiler.dialects.kernel import (
     ConcatOp,
     CopyOp,
@@ -28,7 +30,7 @@ from tcompiler.dialects.kernel import (
 )
 
 
-def emit_map(b: LoopBuilder, op: MapOp) -> None:
+def emit_map(b: LoopBuilder, op: MapOp, sched: LoopSchedule) -> None:
     block = op.body.block
 
     def body(b: LoopBuilder, ivs: list[Idx]) -> None:
@@ -41,10 +43,10 @@ def emit_map(b: LoopBuilder, op: MapOp) -> None:
                 return
             b.insert(inner.clone(value_mapper=mapping))
 
-    b.nest(shape(op.Y), body)
+    b.nest(shape(op.Y), body, unroll=sched.unroll)
 
 
-def emit_transpose(b: LoopBuilder, op: TransposeOp) -> None:
+def emit_transpose(b: LoopBuilder, op: TransposeOp, sched: LoopSchedule) -> None:
     perm = int_values(op.perm)
 
     def body(b: LoopBuilder, ivs: list[Idx]) -> None:
@@ -53,10 +55,10 @@ def emit_transpose(b: LoopBuilder, op: TransposeOp) -> None:
             x_ivs[p] = ivs[d]
         b.store(b.load(op.X, x_ivs), op.Y, ivs)
 
-    b.nest(shape(op.Y), body)
+    b.nest(shape(op.Y), body, unroll=sched.unroll)
 
 
-def emit_concat(b: LoopBuilder, op: ConcatOp) -> None:
+def emit_concat(b: LoopBuilder, op: ConcatOp, sched: LoopSchedule) -> None:
     axis, offset = op.axis.value.data, 0
     for value in op.inputs:
         start = offset
@@ -67,7 +69,7 @@ def emit_concat(b: LoopBuilder, op: ConcatOp) -> None:
             y_ivs[axis] = b.add(ivs[axis], start)
             b.store(b.load(value, ivs), op.Y, y_ivs)
 
-        b.nest(shape(value), body)
+        b.nest(shape(value), body, unroll=sched.unroll)
         offset += shape(value)[axis]
 
 
@@ -92,7 +94,7 @@ def _group_indices(b: LoopBuilder, dims: tuple[int, ...], bounds: list[int],
     return out
 
 
-def emit_copy(b: LoopBuilder, op: CopyOp) -> None:
+def emit_copy(b: LoopBuilder, op: CopyOp, sched: LoopSchedule) -> None:
     x, y = shape(op.X), shape(op.Y)
     if math.prod(x) == 0:
         return
@@ -103,4 +105,4 @@ def emit_copy(b: LoopBuilder, op: CopyOp) -> None:
         value = b.load(op.X, _group_indices(b, x, bounds, ivs))
         b.store(value, op.Y, _group_indices(b, y, bounds, ivs))
 
-    b.nest(extents, body)
+    b.nest(extents, body, unroll=sched.unroll)

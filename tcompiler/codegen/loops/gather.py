@@ -11,6 +11,7 @@ from xdsl.dialects.builtin import IndexType, IntegerType, i64
 from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.costmodel.schedules import LoopSchedule
 from tcompiler.dialects.kernel import GatherElementsOp, GatherNDOp, GatherOp, shape
 
 
@@ -25,7 +26,7 @@ def _index(b: LoopBuilder, indices: SSAValue, at: list[Idx], extent: int) -> Idx
     return b.insert(arith.SelectOp(negative, wrapped, index)).results[0]
 
 
-def emit_gather(b: LoopBuilder, op: GatherOp) -> None:
+def emit_gather(b: LoopBuilder, op: GatherOp, sched: LoopSchedule) -> None:
     axis, rank_i, x = op.axis.value.data, len(shape(op.I)), shape(op.X)
 
     def body(b: LoopBuilder, ivs: list[Idx]) -> None:
@@ -33,10 +34,10 @@ def emit_gather(b: LoopBuilder, op: GatherOp) -> None:
         x_ivs = [*ivs[:axis], index, *ivs[axis + rank_i:]]
         b.store(b.load(op.X, x_ivs), op.Y, ivs)
 
-    b.nest(shape(op.Y), body)
+    b.nest(shape(op.Y), body, unroll=sched.unroll)
 
 
-def emit_gather_elements(b: LoopBuilder, op: GatherElementsOp) -> None:
+def emit_gather_elements(b: LoopBuilder, op: GatherElementsOp, sched: LoopSchedule) -> None:
     axis, x = op.axis.value.data, shape(op.X)
 
     def body(b: LoopBuilder, ivs: list[Idx]) -> None:
@@ -44,10 +45,10 @@ def emit_gather_elements(b: LoopBuilder, op: GatherElementsOp) -> None:
         x_ivs[axis] = _index(b, op.I, ivs, x[axis])
         b.store(b.load(op.X, x_ivs), op.Y, ivs)
 
-    b.nest(shape(op.Y), body)
+    b.nest(shape(op.Y), body, unroll=sched.unroll)
 
 
-def emit_gather_nd(b: LoopBuilder, op: GatherNDOp) -> None:
+def emit_gather_nd(b: LoopBuilder, op: GatherNDOp, sched: LoopSchedule) -> None:
     batch, x, i = op.batch_dims.value.data, shape(op.X), shape(op.I)
     depth, outer = i[-1], len(i) - 1
 
@@ -57,4 +58,4 @@ def emit_gather_nd(b: LoopBuilder, op: GatherNDOp) -> None:
         x_ivs = [*prefix[:batch], *picked, *ivs[outer:]]
         b.store(b.load(op.X, x_ivs), op.Y, ivs)
 
-    b.nest(shape(op.Y), body)
+    b.nest(shape(op.Y), body, unroll=sched.unroll)

@@ -1,6 +1,17 @@
 """Loops for kernel.gemm: Y = act(alpha * op(A) @ op(B) + beta * C), C numpy-broadcast to [M, N].
 
-Two loop orders, both vectorizable by LLVM:
+The `GemmSchedule` picks the algorithm:
+- `tiled` (trans_b = 0): Y = beta * C, then the register-tiled microkernel (microkernel.py)
+  over B's contiguous rows with A scaled by alpha, the last N % VL columns as dot products,
+  then relu.
+- `dot` (trans_b = 1, trans_a = 0, the fully-connected case): per row i of A and tile of
+  `tile_channels` rows j of B, vector accumulators along K (VL = `lanes`), reduced at the end:
+
+      for i, j0 (step R):
+        acc[r] = sum over k0 (step VL) of A[i, k0:+VL] * B[j0+r, k0:+VL]   (vector fma)
+        Y[i, j0+r] = act(alpha * (reduce_add(acc[r]) + sum of the K % VL tail) + beta * C)
+
+- `loops`, two loop orders, both vectorizable by LLVM:
 - trans_b = 0 (B is [K, N]), row-accumulating (i, k, j):
 
       for i:
@@ -18,13 +29,19 @@ A(i, k) is A[i, k], or A[k, i] with trans_a.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from xdsl.dialects import arith, vector
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, VectorType, f32
 from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices
+from tcompiler.codegen.loops.microkernel import Tile, gemm_tiles, vload
+from tcompiler.costmodel.schedules import GemmSchedule
 from tcompiler.dialects.kernel import GemmOp, shape
 
 
-def emit_gemm(b: LoopBuilder, op: GemmOp) -> None:
+def emit_gemm(b: LoopBuilder, op: GemmOp, sched: GemmSchedule) -> None:
     m, n = shape(op.Y)
     trans_a, trans_b = op.trans_a.value.data, op.trans_b.value.data
     k_extent = shape(op.A)[0] if trans_a else shape(op.A)[1]
@@ -63,7 +80,78 @@ def emit_gemm(b: LoopBuilder, op: GemmOp) -> None:
         value = value if c is None else b.fadd(value, c)
         b.store(b.relu(value) if relu else value, op.Y, [i, j])
 
-    if trans_b:
+    def finish(b: LoopBuilder, i: Idx, j: Idx, total: SSAValue) -> None:
+        value = b.scale(total, alpha)
+        c = bias(b, i, j)
+        value = value if c is None else b.fadd(value, c)
+        b.store(b.relu(value) if relu else value, op.Y, [i, j])
+
+    if sched.algorithm == "tiled":
+        _emit_tiled(b, op, sched, a_at, bias, k_extent)
+    elif sched.algorithm == "dot":
+        _emit_dot(b, op, sched, finish, k_extent)
+    elif trans_b:
         b.nest([m, n], lambda b, iv: dot(b, iv[0], iv[1]))
     else:
         b.loop(0, m, row_accumulate)
+
+
+def _emit_tiled(b: LoopBuilder, op: GemmOp, sched: GemmSchedule, a_at: Callable[..., SSAValue],
+                bias: Callable[..., SSAValue | None], k_extent: int) -> None:
+    m, n = shape(op.Y)
+    alpha = op.alpha.value.data
+    relu = op.activation is not None and op.activation.data == "relu"
+
+    def init(b: LoopBuilder, iv: list[Idx]) -> None:
+        c = bias(b, iv[0], iv[1])
+        b.store(b.f32(0.0) if c is None else c, op.Y, iv)
+
+    b.nest([m, n], init)
+    tile = Tile(sched.tile_channels, sched.tile_vectors, sched.lanes, k_block=sched.k_block)
+    done = gemm_tiles(b, m, n, k_extent, tile, a_at=a_at, b_ref=lambda k, j: (op.B, [k, j]),
+                      c_ref=lambda i, j: (op.Y, [i, j]), alpha=alpha)
+
+    def tail(b: LoopBuilder, iv: list[Idx]) -> None:
+        i, j = iv
+        total = b.reduce(0, k_extent, b.f32(0.0), lambda b, k, acc: b.fadd(
+            acc, b.fmul(a_at(b, i, k), b.load(op.B, [k, j]))))
+        b.store(b.fadd(b.load(op.Y, iv), b.scale(total, alpha)), op.Y, iv)
+
+    b.nest([(0, m), (done, n)], tail)
+    if relu:
+        b.nest([m, n], lambda b, iv: b.store(b.relu(b.load(op.Y, iv)), op.Y, iv))
+
+
+def _emit_dot(b: LoopBuilder, op: GemmOp, sched: GemmSchedule,
+              finish: Callable[[LoopBuilder, Idx, Idx, SSAValue], None], k_extent: int) -> None:
+    m, n = shape(op.Y)
+    lanes, rows = sched.lanes, sched.tile_channels
+    vtype = VectorType(f32, [lanes])
+    k_vec = k_extent - k_extent % lanes
+    zero = DenseIntOrFPElementsAttr.from_list(vtype, [0.0] * lanes)
+
+    def tile(b: LoopBuilder, i: Idx, j0: Idx, count: int) -> None:
+        inits = [b.insert(arith.ConstantOp(zero)).results[0] for _ in range(count)]
+
+        def step(b: LoopBuilder, ivs: list[Idx], accs: list[SSAValue]) -> list[SSAValue]:
+            (k0,) = ivs
+            a = vload(b, (op.A, [i, k0]), lanes)
+            return [b.insert(vector.FMAOp(a, vload(b, (op.B, [b.add(j0, r), k0]), lanes),
+                                          accs[r])).results[0] for r in range(count)]
+
+        accs = b.reduce_many([(0, k_vec)], inits, step) if k_vec else inits
+        for r in range(count):
+            j = b.add(j0, r)
+            total = b.insert(vector.ReductionOp(accs[r], vector.CombiningKindAttr(
+                vector.CombiningKindFlag.ADD))).results[0]
+            total = b.reduce(k_vec, k_extent, total, lambda b, k, acc, j=j: b.fadd(
+                acc, b.fmul(b.load(op.A, [i, k]), b.load(op.B, [j, k]))))
+            finish(b, i, j, total)
+
+    def row(b: LoopBuilder, i: Idx) -> None:
+        main = n - n % rows
+        b.loop(0, main, lambda b, j0: tile(b, i, j0, rows), step=rows)
+        if n % rows:
+            tile(b, i, main, n % rows)
+
+    b.loop(0, m, row)

@@ -14,10 +14,11 @@ from __future__ import annotations
 from xdsl.dialects import arith, math
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.costmodel.schedules import LoopSchedule
 from tcompiler.dialects.kernel import LRNOp, shape
 
 
-def emit_lrn(b: LoopBuilder, op: LRNOp) -> None:
+def emit_lrn(b: LoopBuilder, op: LRNOp, sched: LoopSchedule) -> None:
     dims = shape(op.X)
     channels, rest = dims[1], dims[2:]
     size = op.size.value.data

@@ -6,16 +6,22 @@ Batch dims broadcast (an operand's batch index is 0 where its extent is 1). 1-d 
     for i: for j: Y[b, i, j] = 0
            for k: a = A[b', i, k]; for j: Y[b, i, j] += a * B[b'', k, j]   (j contiguous)
 
-Y is scratch (its rows accumulate), so it must not overlap A or B.
+With the `tiled` schedule (2-d B, N >= VL) each batch runs the register-tiled microkernel
+(microkernel.py) after zeroing Y, and the last N % VL columns as dot products. Y is scratch
+(its rows accumulate), so it must not overlap A or B.
 """
 
 from __future__ import annotations
 
+from xdsl.ir import SSAValue
+
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices
+from tcompiler.codegen.loops.microkernel import Tile, gemm_tiles
+from tcompiler.costmodel.schedules import GemmSchedule
 from tcompiler.dialects.kernel import MatMulOp, shape
 
 
-def emit_matmul(b: LoopBuilder, op: MatMulOp) -> None:
+def emit_matmul(b: LoopBuilder, op: MatMulOp, sched: GemmSchedule) -> None:
     a, bs, y = shape(op.A), shape(op.B), shape(op.Y)
     a_mat, b_mat = len(a) > 1, len(bs) > 1
     m = a[-2] if a_mat else 1
@@ -39,6 +45,28 @@ def emit_matmul(b: LoopBuilder, op: MatMulOp) -> None:
             b.loop(0, n, lambda b, j: b.store(b.f32(0.0), op.Y, y_at(i, j)))
             b.loop(0, k_extent, k_step)
 
-        b.loop(0, m, row)
+        def a_at(b: LoopBuilder, i: Idx, k: Idx) -> SSAValue:
+            return b.load(op.A, [*ab, *([i] if a_mat else []), k])
+
+        def tiled(b: LoopBuilder) -> None:
+            b.nest([m, n], lambda b, iv: b.store(b.f32(0.0), op.Y, y_at(*iv)))
+            tile = Tile(sched.tile_channels, sched.tile_vectors, sched.lanes,
+                        k_block=sched.k_block)
+            done = gemm_tiles(b, m, n, k_extent, tile, a_at=a_at,
+                              b_ref=lambda k, j: (op.B, [*bb, k, j]),
+                              c_ref=lambda i, j: (op.Y, y_at(i, j)))
+
+            def tail(b: LoopBuilder, iv: list[Idx]) -> None:
+                i, j = iv
+                total = b.reduce(0, k_extent, b.f32(0.0), lambda b, k, acc: b.fadd(
+                    acc, b.fmul(a_at(b, i, k), b.load(op.B, [*bb, k, j]))))
+                b.store(total, op.Y, y_at(i, j))
+
+            b.nest([(0, m), (done, n)], tail)
+
+        if sched.algorithm == "tiled":
+            tiled(b)
+        else:
+            b.loop(0, m, row)
 
     b.nest(batch, per_batch)

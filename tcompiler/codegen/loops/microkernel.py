@@ -1,12 +1,16 @@
 """A register-tiled matrix-multiply microkernel: C[i, j] += sum_k A(i, k) * B[k, j:j+VL].
 
 LLVM does not register-tile loops for us (spike notes: plain loops reach 20-50 GFLOP/s, a
-tiled `vector<16xf32>` kernel ~250), so this emits the tile explicitly:
+tiled `vector<16xf32>` kernel ~250), so this emits the tile explicitly. The `Tile` comes from
+the kernel's schedule: MR rows (`tile_channels`), NR = `tile_vectors` x VL columns (VL =
+`lanes`), the K block (`k_block`, 0 = all of K) and which of the row and column tile loops is
+outside (`rows_outside`):
 
-    for j0 in [0, n_vec) step NR:                 n_vec = n rounded down to VL
+    for k0 in [0, K) step KB:                     (one block when KB = 0)
+     for j0 in [0, n_vec) step NR:                n_vec = n rounded down to VL
       for i0 in [0, m) step MR (remainder rows get a smaller tile):
         acc[r][v] = C[i0+r, j0+v*VL : +VL]        MR x NR/VL vector accumulators
-        for k in [0, K):                          accumulators carried as scf.for iter_args
+        for k in [k0, k0+KB):                     accumulators carried as scf.for iter_args
           b[v] = B[k, j0+v*VL : +VL]
           for r: acc[r][v] = fma(broadcast(A(i0+r, k)), b[v], acc[r][v])
         C[i0+r, j0+v*VL : +VL] = acc[r][v]
@@ -14,12 +18,14 @@ tiled `vector<16xf32>` kernel ~250), so this emits the tile explicitly:
 Columns [n_vec, n) are left to the caller (`gemm_tiles` returns n_vec). Operands are given as
 callbacks so the same tile serves Gemm (A[i, k]) and 1x1 convolutions (A = W[oc, ic, 0, 0],
 B = X[n, ic, 0, p] read across rows of the contiguous plane). C must hold its initial value
-(bias, residual, or zero); A's values may be scaled by `alpha` on the fly.
+(bias, residual, or zero); A's values may be scaled by `alpha` on the fly. Each tile reloads
+C, so K blocks accumulate through C.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from xdsl.dialects import vector
 from xdsl.dialects.builtin import VectorType, f32
@@ -27,19 +33,26 @@ from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
 
-VL = 16
-"""Lanes per vector (vector<16xf32>: one zmm with AVX-512, two ymm otherwise)."""
-MR, NR = 6, 32
-"""Tile: 6 rows x 32 columns = 12 accumulators, measured best of 4x64, 6x32, 8x32 here."""
+
+@dataclass(frozen=True)
+class Tile:
+    """The register tile and its loops (from a `ConvSchedule` or `GemmSchedule`)."""
+
+    rows: int  # MR
+    vectors: int  # NR / VL
+    lanes: int  # VL
+    k_block: int = 0
+    rows_outside: bool = False
+
 
 ScalarAt = Callable[[LoopBuilder, Idx, Idx], SSAValue]
 VectorRef = Callable[[Idx, Idx], tuple[SSAValue, list[Idx]]]
 """(row, column) -> (memref, indices) of the first element of a VL-wide slice."""
 
 
-def vload(b: LoopBuilder, ref: tuple[SSAValue, list[Idx]]) -> SSAValue:
+def vload(b: LoopBuilder, ref: tuple[SSAValue, list[Idx]], lanes: int) -> SSAValue:
     memref, indices = ref
-    op = vector.LoadOp(memref, [b.index(i) for i in indices], VectorType(f32, [VL]))
+    op = vector.LoadOp(memref, [b.index(i) for i in indices], VectorType(f32, [lanes]))
     return b.insert(op).results[0]
 
 
@@ -48,41 +61,62 @@ def vstore(b: LoopBuilder, value: SSAValue, ref: tuple[SSAValue, list[Idx]]) -> 
     b.insert(vector.StoreOp(value, memref, [b.index(i) for i in indices]))
 
 
-def _tile(b: LoopBuilder, i0: Idx, j0: Idx, rows: int, nv: int, k: int, a_at: ScalarAt,
-          b_ref: VectorRef, c_ref: VectorRef, alpha: float) -> None:
+def _tile(b: LoopBuilder, i0: Idx, j0: Idx, rows: int, nv: int, lanes: int,
+          k_range: tuple[Idx, Idx], a_at: ScalarAt, b_ref: VectorRef, c_ref: VectorRef,
+          alpha: float) -> None:
     coords = [(r, v) for r in range(rows) for v in range(nv)]
-    inits = [vload(b, c_ref(b.add(i0, r), b.add(j0, v * VL))) for r, v in coords]
+    inits = [vload(b, c_ref(b.add(i0, r), b.add(j0, v * lanes)), lanes) for r, v in coords]
 
     def step(inner: LoopBuilder, ivs: list[Idx], accs: list[SSAValue]) -> list[SSAValue]:
         (kk,) = ivs
-        bvecs = [vload(inner, b_ref(kk, inner.add(j0, v * VL))) for v in range(nv)]
+        bvecs = [vload(inner, b_ref(kk, inner.add(j0, v * lanes)), lanes) for v in range(nv)]
         out: list[SSAValue] = []
         for r in range(rows):
             scalar = inner.scale(a_at(inner, inner.add(i0, r), kk), alpha)
-            splat = inner.insert(vector.BroadcastOp(scalar, VectorType(f32, [VL]))).results[0]
+            splat = inner.insert(vector.BroadcastOp(scalar, VectorType(f32, [lanes]))).results[0]
             for v in range(nv):
                 out.append(inner.insert(vector.FMAOp(splat, bvecs[v], accs[r * nv + v])).results[0])
         return out
 
-    results = b.reduce_many([(0, k)], inits, step)
+    results = b.reduce_many([k_range], inits, step)
     for (r, v), result in zip(coords, results):
-        vstore(b, result, c_ref(b.add(i0, r), b.add(j0, v * VL)))
+        vstore(b, result, c_ref(b.add(i0, r), b.add(j0, v * lanes)))
 
 
-def gemm_tiles(b: LoopBuilder, m: int, n: int, k: int, a_at: ScalarAt, b_ref: VectorRef,
-               c_ref: VectorRef, alpha: float = 1.0) -> int:
+def gemm_tiles(b: LoopBuilder, m: int, n: int, k: int, tile: Tile, a_at: ScalarAt,
+               b_ref: VectorRef, c_ref: VectorRef, alpha: float = 1.0) -> int:
     """Accumulate the columns [0, n_vec) of C; returns n_vec (a multiple of VL)."""
-    n_vec = n - n % VL
-    m_main = m - m % MR
+    mr, lanes = tile.rows, tile.lanes
+    nr = tile.vectors * lanes
+    n_vec = n - n % lanes
+    m_main, n_main = m - m % mr, n_vec - n_vec % nr
 
-    def column_block(b: LoopBuilder, j0: Idx, nv: int) -> None:
-        b.loop(0, m_main, lambda b, i0: _tile(b, i0, j0, MR, nv, k, a_at, b_ref, c_ref, alpha),
-               step=MR)
-        if m % MR:
-            _tile(b, m_main, j0, m % MR, nv, k, a_at, b_ref, c_ref, alpha)
+    def k_block(b: LoopBuilder, k_lo: Idx, k_hi: Idx) -> None:
+        def cell(b: LoopBuilder, i0: Idx, rows: int, j0: Idx, nv: int) -> None:
+            _tile(b, i0, j0, rows, nv, lanes, (k_lo, k_hi), a_at, b_ref, c_ref, alpha)
 
-    n_main = n_vec - n_vec % NR
-    b.loop(0, n_main, lambda b, j0: column_block(b, j0, NR // VL), step=NR)
-    for j0 in range(n_main, n_vec, VL):
-        column_block(b, j0, 1)
+        def column_block(b: LoopBuilder, j0: Idx, nv: int) -> None:
+            b.loop(0, m_main, lambda b, i0: cell(b, i0, mr, j0, nv), step=mr)
+            if m % mr:
+                cell(b, m_main, m % mr, j0, nv)
+
+        def row_block(b: LoopBuilder, i0: Idx, rows: int) -> None:
+            b.loop(0, n_main, lambda b, j0: cell(b, i0, rows, j0, tile.vectors), step=nr)
+            for j0 in range(n_main, n_vec, lanes):
+                cell(b, i0, rows, j0, 1)
+
+        if tile.rows_outside:
+            b.loop(0, m_main, lambda b, i0: row_block(b, i0, mr), step=mr)
+            if m % mr:
+                row_block(b, m_main, m % mr)
+            return
+        b.loop(0, n_main, lambda b, j0: column_block(b, j0, tile.vectors), step=nr)
+        for j0 in range(n_main, n_vec, lanes):
+            column_block(b, j0, 1)
+
+    kb = tile.k_block if 0 < tile.k_block < k else k
+    k_main = k - k % kb
+    b.loop(0, k_main, lambda b, k0: k_block(b, k0, b.add(k0, kb)), step=kb)
+    if k % kb:
+        k_block(b, k_main, k)
     return n_vec

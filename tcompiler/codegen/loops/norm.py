@@ -21,10 +21,11 @@ from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices
 from tcompiler.codegen.loops.reduce import reduced_index
+from tcompiler.costmodel.schedules import LoopSchedule
 from tcompiler.dialects.kernel import NormalizeOp, int_values, shape
 
 
-def emit_normalize(b: LoopBuilder, op: NormalizeOp) -> None:
+def emit_normalize(b: LoopBuilder, op: NormalizeOp, sched: LoopSchedule) -> None:
     x, y, axes, part = shape(op.X), shape(op.Y), int_values(op.axes), op.part.data
     kept = [d for d in range(len(x)) if d not in axes]
     count = float(pymath.prod(x[a] for a in axes))

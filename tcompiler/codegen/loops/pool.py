@@ -26,12 +26,13 @@ from xdsl.dialects.builtin import IndexType, i64
 from xdsl.ir import Block, SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.costmodel.schedules import LoopSchedule
 from tcompiler.dialects.kernel import PoolOp, int_values, shape
 
 LOWEST_F32 = -3.4028234663852886e38
 
 
-def emit_pool(b: LoopBuilder, op: PoolOp) -> None:
+def emit_pool(b: LoopBuilder, op: PoolOp, sched: LoopSchedule) -> None:
     x, y = shape(op.X), shape(op.Y)
     kernel, strides = int_values(op.kernel_shape), int_values(op.strides)
     dilations, pads = int_values(op.dilations), int_values(op.pads)
@@ -106,4 +107,4 @@ def emit_pool(b: LoopBuilder, op: PoolOp) -> None:
             total = b.mul(total, extent)
         return total
 
-    b.nest(y, window)
+    b.nest(y, window, unroll=sched.unroll)

@@ -20,6 +20,7 @@ from xdsl.dialects.builtin import Float32Type, IntegerAttr, IntegerType
 from xdsl.ir import Attribute, SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.costmodel.schedules import LoopSchedule
 from tcompiler.dialects.kernel import ReduceOp, int_values, shape
 
 _FLOAT_COMBINE = {"sum": arith.AddfOp, "mean": arith.AddfOp, "max": arith.MaximumfOp,
@@ -55,7 +56,7 @@ def reduced_index(ivs: list[Idx], axes: list[int], keepdims: bool) -> list[Idx]:
     return [i for d, i in enumerate(ivs) if d not in axes]
 
 
-def emit_reduce(b: LoopBuilder, op: ReduceOp) -> None:
+def emit_reduce(b: LoopBuilder, op: ReduceOp, sched: LoopSchedule) -> None:
     x, y, axes, kind = shape(op.X), shape(op.Y), int_values(op.axes), op.kind.data
     ty = op.X.type.element_type  # type: ignore[attr-defined]
     keep = len(y) == len(x)

@@ -16,6 +16,7 @@ from xdsl.dialects.builtin import IndexType
 from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.costmodel.schedules import LoopSchedule
 from tcompiler.dialects.kernel import RemapOp, int_values, shape
 
 
@@ -26,7 +27,7 @@ class _Dim:
     outside: SSAValue | None  # i1: tap 0 is -1 (fill)
 
 
-def emit_remap(b: LoopBuilder, op: RemapOp) -> None:
+def emit_remap(b: LoopBuilder, op: RemapOp, sched: LoopSchedule) -> None:
     y, taps = shape(op.Y), int_values(op.taps)
     fill_dims = set(int_values(op.fill_dims))
     offsets = [sum(n * t for n, t in zip(y[:d], taps[:d])) for d in range(len(y))]

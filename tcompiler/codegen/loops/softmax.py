@@ -24,10 +24,11 @@ from xdsl.dialects import arith, math
 from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.costmodel.schedules import LoopSchedule
 from tcompiler.dialects.kernel import SoftmaxOp, shape
 
 
-def emit_softmax(b: LoopBuilder, op: SoftmaxOp) -> None:
+def emit_softmax(b: LoopBuilder, op: SoftmaxOp, sched: LoopSchedule) -> None:
     dims, axis = shape(op.X), op.axis.value.data
     extent, inner = dims[axis], dims[axis + 1:]
     if op.log is not None:

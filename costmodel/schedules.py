@@ -1,0 +1,273 @@
+"""Kernel schedules: every lowering choice of a kernel op, as typed data on the op.
+
+A schedule is a frozen dataclass per op family, stored on the kernel op as its `schedule`
+property (a dictionary attribute, so `--emit=kernels` prints it and `tcc-opt` parses it back):
+
+    kernel.conv %x, %w bias %b -> %y {..., schedule = {family = "conv", algorithm = "tiled",
+        tile_channels = 6 : i64, tile_vectors = 2 : i64, lanes = 16 : i64,
+        loop_order = "channels_rows", ic_block = 0 : i64}} : ...
+
+The loop emitters (`tcompiler.codegen.loops`) read the schedule and nothing else: every knob
+below is honoured there, and every schedule `check` accepts computes the same result.
+
+- `ConvSchedule` (kernel.conv): `algorithm` is `direct` (plain loops, any conv), `tiled`
+  (register-tiled direct convolution: `tile_channels` output channels x `tile_vectors`
+  column vectors of `lanes` floats of one output row, 2-d with width stride <= 2),
+  `pointwise` (1x1 stride-1 unpadded ungrouped convs as a GEMM on the register-tiled
+  microkernel: `tile_channels` rows x `tile_vectors` vectors). `loop_order`: which of the two
+  outer loops is outside (`channels_rows`: output-channel tiles outside the output rows
+  (tiled) or pixel blocks (pointwise); `rows_channels`: the reverse). `ic_block`: block the
+  reduction over input channels (0 = one block): partial sums go to Y between blocks, so a
+  block of input rows stays in cache across output-channel tiles. The kernel width loop of
+  a tiled conv is always unrolled (its padding lanes are resolved statically).
+- `GemmSchedule` (kernel.gemm, kernel.matmul): `algorithm` is `loops` (scalar loops LLVM
+  vectorizes), `tiled` (the register-tiled microkernel over B's contiguous rows: gemm with
+  trans_b = 0 and matmul), `dot` (gemm with trans_b = 1: `tile_channels` rows of B at a time
+  as vector dot products along K). `k_block` blocks the reduction (tiled).
+- `LoopSchedule` (every other kernel): `unroll` of the innermost loop.
+
+`heuristic(op)` is the choice tcc made before schedules existed (so `heuristic` reproduces
+that code exactly); the space of legal schedules is in `costmodel.space`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from xdsl.dialects.builtin import BoolAttr, DictionaryAttr, IntegerAttr, StringAttr, i64
+from xdsl.ir import Attribute, Operation
+
+from tcompiler.dialects import kernel
+from tcompiler.dialects.kernel import int_values, shape
+
+MAX_VECTOR_REGISTERS = 32
+"""zmm0-31 with AVX-512; a register tile's accumulators plus its operands must fit."""
+
+
+class ScheduleError(ValueError):
+    """A schedule that does not fit its op (names the op and the knob)."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Base of the schedule families; subclasses are frozen dataclasses of knobs."""
+
+    FAMILY: ClassVar[str] = ""
+
+    def to_attr(self) -> DictionaryAttr:
+        entries: dict[str, Attribute] = {"family": StringAttr(self.FAMILY)}
+        for f in dataclasses.fields(self):
+            entries[f.name] = _knob_attr(getattr(self, f.name))
+        return DictionaryAttr(entries)
+
+    def knobs(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes: Any) -> Schedule:
+        return dataclasses.replace(self, **changes)
+
+    def check(self, op: Operation) -> None:
+        """Raise `ScheduleError` unless this schedule is legal for `op`."""
+
+
+def _knob_attr(value: Any) -> Attribute:
+    if isinstance(value, bool):
+        return BoolAttr.from_bool(value)
+    if isinstance(value, int):
+        return IntegerAttr(value, i64)
+    return StringAttr(str(value))
+
+
+def _knob_value(attr: Attribute) -> Any:
+    if isinstance(attr, BoolAttr) or (isinstance(attr, IntegerAttr)
+                                      and attr.type == BoolAttr.from_bool(True).type):
+        return bool(attr.value.data)  # type: ignore[attr-defined]
+    if isinstance(attr, IntegerAttr):
+        return int(attr.value.data)
+    if isinstance(attr, StringAttr):
+        return attr.data
+    raise ScheduleError(f"schedule knob {attr} is not an integer, boolean or string")
+
+
+def _require(ok: bool, op: Operation, message: str) -> None:
+    if not ok:
+        raise ScheduleError(f"{op.name}: {message}")
+
+
+# ----------------------------------------------------------------------------- conv
+
+CONV_ALGORITHMS = ("direct", "tiled", "pointwise")
+CONV_LOOP_ORDERS = ("channels_rows", "rows_channels")
+LANES = (4, 8, 16)
+
+
+@dataclass(frozen=True)
+class ConvSchedule(Schedule):
+    FAMILY: ClassVar[str] = "conv"
+
+    algorithm: str = "direct"
+    tile_channels: int = 6
+    tile_vectors: int = 2
+    lanes: int = 16
+    loop_order: str = "channels_rows"
+    ic_block: int = 0
+
+    def check(self, op: Operation) -> None:
+        assert isinstance(op, kernel.ConvOp)
+        _require(self.algorithm in CONV_ALGORITHMS, op, f"unknown algorithm {self.algorithm!r}")
+        _require(self.loop_order in CONV_LOOP_ORDERS, op, f"unknown loop_order {self.loop_order!r}")
+        _require(self.ic_block >= 0, op, "ic_block must be >= 0")
+        if self.algorithm == "direct":
+            _require(self == ConvSchedule("direct"), op, "direct takes no tile knobs")
+            return
+        _require(self.lanes in LANES, op, f"lanes must be one of {LANES}")
+        _require(1 <= self.tile_channels and 1 <= self.tile_vectors, op, "empty register tile")
+        registers = self.tile_channels * self.tile_vectors + self.tile_vectors + 1
+        _require(registers <= MAX_VECTOR_REGISTERS, op,
+                 f"a {self.tile_channels}x{self.tile_vectors} tile needs {registers} vector "
+                 f"registers (at most {MAX_VECTOR_REGISTERS})")
+        if self.algorithm == "pointwise":
+            _require(is_pointwise(op), op, "pointwise needs a 1x1 stride-1 unpadded ungrouped conv")
+            return
+        _require(is_tileable(op, self.lanes), op,
+                 f"tiled needs a 2-d conv, width stride <= 2 and rows >= {self.lanes} wide")
+
+
+def is_pointwise(op: kernel.ConvOp) -> bool:
+    spatial = shape(op.W)[2:]
+    return (all(k == 1 for k in spatial) and all(s == 1 for s in int_values(op.strides))
+            and not any(int_values(op.pads)) and op.group.value.data == 1)
+
+
+def is_tileable(op: kernel.ConvOp, lanes: int = 4) -> bool:
+    if len(shape(op.X)) != 4 or int_values(op.strides)[1] > 2:
+        return False
+    return min(shape(op.X)[3], shape(op.Y)[3]) >= lanes
+
+
+def conv_lanes(op: kernel.ConvOp) -> int:
+    """The widest vector that fits the narrower of the input and output rows."""
+    width = min(shape(op.X)[3], shape(op.Y)[3])
+    return 16 if width >= 16 else 8 if width >= 8 else 4
+
+
+def heuristic_conv(op: kernel.ConvOp) -> ConvSchedule:
+    if is_pointwise(op):
+        return ConvSchedule("pointwise", tile_channels=6, tile_vectors=2, lanes=16,
+                            loop_order="rows_channels")
+    if not is_tileable(op):
+        return ConvSchedule("direct")
+    rows = min(6, shape(op.Y)[1] // op.group.value.data)
+    return ConvSchedule("tiled", tile_channels=6, tile_vectors=2 if rows > 2 else 4,
+                        lanes=conv_lanes(op))
+
+
+# ----------------------------------------------------------------------------- gemm / matmul
+
+GEMM_ALGORITHMS = ("loops", "tiled", "dot")
+
+
+@dataclass(frozen=True)
+class GemmSchedule(Schedule):
+    FAMILY: ClassVar[str] = "gemm"
+
+    algorithm: str = "loops"
+    tile_channels: int = 6
+    tile_vectors: int = 2
+    lanes: int = 16
+    k_block: int = 0
+
+    def check(self, op: Operation) -> None:
+        assert isinstance(op, kernel.GemmOp | kernel.MatMulOp)
+        _require(self.algorithm in GEMM_ALGORITHMS, op, f"unknown algorithm {self.algorithm!r}")
+        _require(self.k_block >= 0, op, "k_block must be >= 0")
+        if self.algorithm == "loops":
+            _require(self == GemmSchedule("loops"), op, "loops takes no tile knobs")
+            return
+        _require(self.lanes in LANES, op, f"lanes must be one of {LANES}")
+        _require(1 <= self.tile_channels and 1 <= self.tile_vectors, op, "empty register tile")
+        registers = self.tile_channels * self.tile_vectors + self.tile_vectors + 1
+        _require(registers <= MAX_VECTOR_REGISTERS, op,
+                 f"a {self.tile_channels}x{self.tile_vectors} tile needs {registers} vector "
+                 f"registers (at most {MAX_VECTOR_REGISTERS})")
+        trans_b = isinstance(op, kernel.GemmOp) and op.trans_b.value.data
+        if self.algorithm == "tiled":
+            _require(not trans_b, op, "tiled needs B's rows contiguous along N (trans_b = 0)")
+            _require(gemm_n(op) >= self.lanes, op, f"tiled needs N >= lanes ({self.lanes})")
+            return
+        _require(isinstance(op, kernel.GemmOp) and bool(trans_b), op,
+                 "dot needs a gemm with trans_b = 1 (B's rows contiguous along K)")
+        assert isinstance(op, kernel.GemmOp)
+        _require(not op.trans_a.value.data, op, "dot needs A's rows contiguous (trans_a = 0)")
+        _require(self.tile_vectors == 1, op, "dot keeps one vector per row of B")
+
+
+def gemm_n(op: kernel.GemmOp | kernel.MatMulOp) -> int:
+    """N: the columns of Y (1 for a matmul with a 1-d B)."""
+    if isinstance(op, kernel.GemmOp):
+        return shape(op.Y)[1]
+    b = shape(op.B)
+    return b[-1] if len(b) > 1 else 1
+
+
+def heuristic_gemm(op: kernel.GemmOp | kernel.MatMulOp) -> GemmSchedule:
+    return GemmSchedule("loops")
+
+
+# ----------------------------------------------------------------------------- everything else
+
+
+@dataclass(frozen=True)
+class LoopSchedule(Schedule):
+    FAMILY: ClassVar[str] = "loops"
+
+    unroll: int = 1
+
+    def check(self, op: Operation) -> None:
+        _require(self.unroll in UNROLLS, op, f"unroll must be one of {UNROLLS}")
+
+
+UNROLLS = (1, 2, 4, 8)
+
+FAMILIES: dict[str, type[Schedule]] = {
+    cls.FAMILY: cls for cls in (ConvSchedule, GemmSchedule, LoopSchedule)}
+
+
+def family_of(op: Operation) -> type[Schedule]:
+    if isinstance(op, kernel.ConvOp):
+        return ConvSchedule
+    if isinstance(op, kernel.GemmOp | kernel.MatMulOp):
+        return GemmSchedule
+    return LoopSchedule
+
+
+def heuristic(op: Operation) -> Schedule:
+    """The schedule tcc chose before it had a schedule space (a fixed rule per op)."""
+    if isinstance(op, kernel.ConvOp):
+        return heuristic_conv(op)
+    if isinstance(op, kernel.GemmOp | kernel.MatMulOp):
+        return heuristic_gemm(op)
+    return LoopSchedule()
+
+
+def from_attr(op: Operation, attr: DictionaryAttr) -> Schedule:
+    """The typed schedule an attribute holds, checked against `op`."""
+    knobs = {name: _knob_value(value) for name, value in attr.data.items()}
+    family = knobs.pop("family", None)
+    cls = family_of(op)
+    _require(family == cls.FAMILY, op, f"schedule family {family!r}, expected {cls.FAMILY!r}")
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(knobs) - names)
+    _require(not unknown, op, f"unknown {cls.FAMILY} schedule knob(s) {', '.join(unknown)}")
+    schedule = cls(**knobs)
+    schedule.check(op)
+    return schedule
+
+
+def schedule_of(op: kernel.KernelOp) -> Schedule:
+    """`op`'s schedule: its `schedule` property, or the heuristic one when it has none."""
+    if op.schedule is None:
+        return heuristic(op)
+    return from_attr(op, op.schedule)
