@@ -24,7 +24,8 @@ below is honoured there, and every schedule `check` accepts computes the same re
   vectorizes), `tiled` (the register-tiled microkernel over B's contiguous rows: gemm with
   trans_b = 0 and matmul), `dot` (gemm with trans_b = 1: `tile_channels` rows of B at a time
   as vector dot products along K). `k_block` blocks the reduction (tiled).
-- `LoopSchedule` (every other kernel): `unroll` of the innermost loop.
+- `LoopSchedule` (every other kernel): `unroll` of the innermost output loop (elementwise,
+  data movement and pooling kernels; 1 for the others).
 
 `heuristic(op)` is the choice tcc made before schedules existed (so `heuristic` reproduces
 that code exactly); the space of legal schedules is in `costmodel.space`.
@@ -36,7 +37,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from xdsl.dialects.builtin import BoolAttr, DictionaryAttr, IntegerAttr, StringAttr, i64
+from xdsl.dialects.builtin import BoolAttr, DictionaryAttr, IntegerAttr, StringAttr, i1, i64
 from xdsl.ir import Attribute, Operation
 
 from tcompiler.dialects import kernel
@@ -81,11 +82,9 @@ def _knob_attr(value: Any) -> Attribute:
 
 
 def _knob_value(attr: Attribute) -> Any:
-    if isinstance(attr, BoolAttr) or (isinstance(attr, IntegerAttr)
-                                      and attr.type == BoolAttr.from_bool(True).type):
-        return bool(attr.value.data)  # type: ignore[attr-defined]
     if isinstance(attr, IntegerAttr):
-        return int(attr.value.data)
+        value = int(attr.value.data)
+        return bool(value) if attr.type == i1 else value
     if isinstance(attr, StringAttr):
         return attr.data
     raise ScheduleError(f"schedule knob {attr} is not an integer, boolean or string")
@@ -201,7 +200,8 @@ class GemmSchedule(Schedule):
                  "dot needs a gemm with trans_b = 1 (B's rows contiguous along K)")
         assert isinstance(op, kernel.GemmOp)
         _require(not op.trans_a.value.data, op, "dot needs A's rows contiguous (trans_a = 0)")
-        _require(self.tile_vectors == 1, op, "dot keeps one vector per row of B")
+        _require(self.tile_vectors == 1 and self.k_block == 0, op,
+                 "dot keeps one vector per row of B and runs all of K")
 
 
 def gemm_n(op: kernel.GemmOp | kernel.MatMulOp) -> int:
@@ -227,9 +227,14 @@ class LoopSchedule(Schedule):
 
     def check(self, op: Operation) -> None:
         _require(self.unroll in UNROLLS, op, f"unroll must be one of {UNROLLS}")
+        _require(self.unroll == 1 or isinstance(op, UNROLLABLE), op,
+                 "this kernel's loops take no unroll")
 
 
 UNROLLS = (1, 2, 4, 8)
+UNROLLABLE = (kernel.MapOp, kernel.CopyOp, kernel.TransposeOp, kernel.ConcatOp, kernel.PoolOp,
+              kernel.GatherOp, kernel.GatherElementsOp, kernel.GatherNDOp)
+"""The kernels whose output nest the emitters unroll (`LoopBuilder.nest(unroll=...)`)."""
 
 FAMILIES: dict[str, type[Schedule]] = {
     cls.FAMILY: cls for cls in (ConvSchedule, GemmSchedule, LoopSchedule)}

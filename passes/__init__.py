@@ -34,6 +34,7 @@ _PASS_TABLE: dict[str, tuple[str, str]] = {
     "lower-kernels-to-loops": ("lower_kernels_to_loops", "LowerKernelsToLoopsPass"),
     "convert-onnx-to-kernel": ("convert_onnx_to_kernel", "ConvertOnnxToKernelPass"),
     "plan-memory": ("plan_memory", "PlanMemoryPass"),
+    "choose-schedules": ("choose_schedules", "ChooseSchedulesPass"),
 }
 
 PASSES = _registry()

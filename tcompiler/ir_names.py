@@ -26,3 +26,8 @@ PLAN_GAP = "tcc.plan_gap"
 PLAN_SECONDS = "tcc.plan_seconds"
 PLAN_OPTIMAL = "tcc.plan_optimal"
 PLAN_INPLACE = "tcc.plan_inplace"
+
+SCHEDULE_SOURCE = "tcc.schedule_source"
+"""On kernel functions: where the kernel's schedule came from (heuristic, random, model, db)."""
+PREDICTED_US = "tcc.predicted_us"
+"""On kernel functions: the cost model's predicted time of the chosen schedule, microseconds."""

@@ -34,7 +34,7 @@ ALLOWED = {
         "addf subf mulf divf negf maximumf minimumf maxnumf minnumf index_cast sitofp fptosi "
         "extf truncf").split()),
     *(f"math.{n}" for n in "exp log sqrt rsqrt tanh erf powf absf floor ceil fma".split()),
-    *(f"vector.{n}" for n in "load store broadcast fma shuffle insert".split()),
+    *(f"vector.{n}" for n in "load store broadcast fma shuffle insert reduction".split()),
 }
 
 
@@ -165,6 +165,9 @@ class _Source:
             self.emit(depth, f"{res[0]} = {args[1]}.copy(); {res[0]}[{lane}] = {args[0]}")
         elif op.name == "vector.fma":
             self.emit(depth, f"{res[0]} = {args[0]} * {args[1]} + {args[2]}")
+        elif op.name == "vector.reduction":  # kind add, the only one the loops stage emits
+            start = f"{args[1]} + " if len(args) > 1 else ""
+            self.emit(depth, f"{res[0]} = {start}float(np.sum({args[0]}))")
         elif op.name == "scf.for":
             self.loop(op, args, res, depth)
         elif op.name == "func.return":

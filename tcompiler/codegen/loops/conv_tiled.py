@@ -6,7 +6,8 @@ row, held in vector registers while accumulating over (ic of the group, kh, kw) 
 single store; `loop_order` puts the output-channel tiles outside the rows (`channels_rows`)
 or inside (`rows_channels`); `ic_block` > 0 splits the reduction over input channels into
 blocks, each a pass over the whole output (the first initialises from B and R, the later ones
-reload Y, only the last applies the activation):
+reload Y, only the last applies the activation; where the overlapping last column block
+reloads lanes a neighbouring tile already finished in this pass, it keeps them):
 
     for n, g, oc0 (step MR within the group), oh:
       kh in [kh_lo, kh_hi): the kernel rows that fall inside X for this output row
@@ -162,9 +163,22 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
                 splats[value] = vsplat(b, b.f32(value))
             return splats[value]
 
-        for (r, c), acc in zip(coords, results):
+        keep = 0 if first else reloaded_overlap(cols)
+        for (r, c), acc, init in zip(coords, results, inits):
             idx = [b.index(i) for i in (n, b.add(oc0, r), oh, c)]
-            b.insert(vector.StoreOp(activate(b, acc, op, splat) if last else acc, op.Y, idx))
+            value = activate(b, acc, op, splat) if last else acc
+            if keep and c == starts[-1]:  # lanes the neighbour tile already finished
+                value = shuffle(b, init, value, [j if j < keep else lanes + j
+                                                 for j in range(lanes)])
+            b.insert(vector.StoreOp(value, op.Y, idx))
+
+    def reloaded_overlap(cols: list[int]) -> int:
+        """Lanes of the last column block that an earlier tile of this input-channel block
+        already stored: its reload of Y holds them finished, so they are kept, not added to
+        again. Zero when the last block does not overlap or its neighbour is in this tile."""
+        if len(starts) < 2 or starts[-1] not in cols or starts[-2] in cols:
+            return 0
+        return max(starts[-2] + lanes - starts[-1], 0)
 
     def per_row(b: LoopBuilder, n: Idx, g: Idx, oc0: Idx, rows: int, oh: Idx,
                 phase: Phase) -> None:

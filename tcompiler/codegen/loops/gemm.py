@@ -134,16 +134,18 @@ def _emit_dot(b: LoopBuilder, op: GemmOp, sched: GemmSchedule,
         inits = [b.insert(arith.ConstantOp(zero)).results[0] for _ in range(count)]
 
         def step(b: LoopBuilder, ivs: list[Idx], accs: list[SSAValue]) -> list[SSAValue]:
-            (k0,) = ivs
+            k0 = b.mul(ivs[0], lanes)
             a = vload(b, (op.A, [i, k0]), lanes)
             return [b.insert(vector.FMAOp(a, vload(b, (op.B, [b.add(j0, r), k0]), lanes),
                                           accs[r])).results[0] for r in range(count)]
 
-        accs = b.reduce_many([(0, k_vec)], inits, step) if k_vec else inits
+        accs = b.reduce_many([(0, k_vec // lanes)], inits, step) if k_vec else inits
         for r in range(count):
             j = b.add(j0, r)
-            total = b.insert(vector.ReductionOp(accs[r], vector.CombiningKindAttr(
-                vector.CombiningKindFlag.ADD))).results[0]
+            total = b.insert(vector.ReductionOp.build(  # its __init__ gives the vector's type
+                operands=[accs[r], []], result_types=[f32],
+                properties={"kind": vector.CombiningKindAttr(vector.CombiningKindFlag.ADD)},
+            )).results[0]
             total = b.reduce(k_vec, k_extent, total, lambda b, k, acc, j=j: b.fadd(
                 acc, b.fmul(b.load(op.A, [i, k]), b.load(op.B, [j, k]))))
             finish(b, i, j, total)

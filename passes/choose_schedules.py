@@ -1,0 +1,98 @@
+"""choose-schedules: give every kernel op its schedule (the lowering choices, as data).
+
+Runs at the kernels stage, before `plan-memory` (a schedule can change what a kernel needs in
+memory). Each kernel op of each kernel function gets a `schedule` property, and the function
+records where it came from (`tcc.schedule_source`) and, from a cost model, the predicted time
+(`tcc.predicted_us`). Policies (option `policy`):
+
+- `heuristic`: the fixed rules tcc had before it had a schedule space (`costmodel.schedules`);
+- `random`: a uniformly random legal schedule from the op's space (`costmodel.space`), seeded
+  by `seed` and the kernel's name, so a run is reproducible (fuzzing and testing the space).
+
+Ops that already have a schedule (set by a plug-in pass, or parsed from text) keep it unless
+`override` is set.
+
+Before:
+
+    func.func @conv_0(%x: memref<1x8x16x16xf32>, %w: memref<8x8x3x3xf32>,
+                      %y: memref<1x8x16x16xf32>) attributes {tcc.kernel} {
+      kernel.conv %x, %w -> %y {strides = ..., pads = ..., dilations = ..., group = 1 : i64}
+          : memref<1x8x16x16xf32>, memref<8x8x3x3xf32> -> memref<1x8x16x16xf32>
+      func.return
+    }
+
+After (`policy=heuristic`):
+
+    func.func @conv_0(...) attributes {tcc.kernel, tcc.schedule_source = "heuristic"} {
+      kernel.conv %x, %w -> %y {..., schedule = {family = "conv", algorithm = "tiled",
+          tile_channels = 6 : i64, tile_vectors = 2 : i64, lanes = 16 : i64,
+          loop_order = "channels_rows", ic_block = 0 : i64}} : ...
+      func.return
+    }
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import FloatAttr, ModuleOp, StringAttr, f64
+from xdsl.passes import ModulePass
+
+from tcompiler import contracts, ir_names
+from tcompiler.costmodel.schedules import Schedule, heuristic
+from tcompiler.costmodel.space import sample
+from tcompiler.dialects import kernel
+from tcompiler.errors import OptionError
+
+POLICIES = ("heuristic", "random")
+
+Chooser = Callable[[str, kernel.KernelOp], tuple[Schedule, str, float | None]]
+"""(kernel function name, kernel op) -> (schedule, where it came from, predicted us or None)"""
+
+
+@dataclass(frozen=True)
+class ChooseSchedulesPass(ModulePass):
+    """Attach a schedule to every kernel op (see the module docstring)."""
+
+    name = "choose-schedules"
+    input_contract: ClassVar[contracts.Contract] = contracts.KERNELS
+
+    policy: str = "heuristic"
+    """heuristic | random"""
+    seed: int = 0
+    """Seed of the random policy."""
+    override: bool = False
+    """Replace schedules that ops already have."""
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        contracts.require(op, self.name, self.input_contract)
+        if self.policy not in POLICIES:
+            raise OptionError(f"choose-schedules: unknown policy {self.policy!r} "
+                              f"(choose from {', '.join(POLICIES)})")
+        chooser = self._chooser()
+        for fn in op.body.block.ops:
+            if not isinstance(fn, func.FuncOp) or ir_names.KERNEL not in fn.attributes:
+                continue
+            for kop in fn.body.walk():
+                if isinstance(kop, kernel.KernelOp) and (kop.schedule is None or self.override):
+                    schedule, source, predicted = chooser(fn.sym_name.data, kop)
+                    kop.schedule = schedule.to_attr()
+                    fn.attributes[ir_names.SCHEDULE_SOURCE] = StringAttr(source)
+                    if predicted is not None:
+                        fn.attributes[ir_names.PREDICTED_US] = FloatAttr(predicted, f64)
+
+    def _chooser(self) -> Chooser:
+        if self.policy == "random":
+            return self._random
+        return lambda name, kop: (heuristic(kop), "heuristic", None)
+
+    def _random(self, name: str, kop: kernel.KernelOp) -> tuple[Schedule, str, float | None]:
+        rng = random.Random(self.seed * 1_000_003 + zlib.crc32(name.encode()))
+        return sample(kop, rng, 1)[0], "random", None
+
