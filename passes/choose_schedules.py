@@ -7,7 +7,10 @@ records where it came from (`tcc.schedule_source`) and, from a cost model, the p
 
 - `heuristic`: the fixed rules tcc had before it had a schedule space (`costmodel.schedules`);
 - `random`: a uniformly random legal schedule from the op's space (`costmodel.space`), seeded
-  by `seed` and the kernel's name, so a run is reproducible (fuzzing and testing the space).
+  by `seed` and the kernel's name, so a run is reproducible (fuzzing and testing the space);
+- `costmodel`: the measured best from the tuning database `db` for this CPU, else the top of
+  the space ranked by the learned model (`model`, default: the one shipped with tcc), keeping
+  the heuristic unless the model predicts a clear gain (`costmodel.select`).
 
 Ops that already have a schedule (set by a plug-in pass, or parsed from text) keep it unless
 `override` is set.
@@ -50,7 +53,7 @@ from tcompiler.costmodel.space import sample
 from tcompiler.dialects import kernel
 from tcompiler.errors import OptionError
 
-POLICIES = ("heuristic", "random")
+POLICIES = ("heuristic", "random", "costmodel")
 
 Chooser = Callable[[str, kernel.KernelOp], tuple[Schedule, str, float | None]]
 """(kernel function name, kernel op) -> (schedule, where it came from, predicted us or None)"""
@@ -64,11 +67,15 @@ class ChooseSchedulesPass(ModulePass):
     input_contract: ClassVar[contracts.Contract] = contracts.KERNELS
 
     policy: str = "heuristic"
-    """heuristic | random"""
+    """heuristic | random | costmodel"""
     seed: int = 0
     """Seed of the random policy."""
     override: bool = False
     """Replace schedules that ops already have."""
+    model: str = ""
+    """costmodel policy: a model file (default: the model shipped with tcc)."""
+    db: str = ""
+    """costmodel policy: a tuning database whose measured best schedules win."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         contracts.require(op, self.name, self.input_contract)
@@ -88,6 +95,12 @@ class ChooseSchedulesPass(ModulePass):
                         fn.attributes[ir_names.PREDICTED_US] = FloatAttr(predicted, f64)
 
     def _chooser(self) -> Chooser:
+        if self.policy == "costmodel":
+            from tcompiler.codegen.target import Target
+            from tcompiler.costmodel.select import costmodel_chooser
+
+            choose = costmodel_chooser(self.model or None, self.db or None, Target.host())
+            return lambda name, kop: choose(kop)
         if self.policy == "random":
             return self._random
         return lambda name, kop: (heuristic(kop), "heuristic", None)

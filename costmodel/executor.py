@@ -1,0 +1,121 @@
+"""The one seam through which measurements run: a local process pool or a Dask cluster.
+
+    with Measurer(jobs=2) as m:                        # or Measurer(cluster="tcp://host:8786")
+        for task, result in m.run(tasks):              # in waves of `m.width` tasks
+            ...
+
+Both sides are `concurrent.futures.Executor`s: `ProcessPoolExecutor` (forkserver workers) on
+this machine, and `distributed.Client(address).get_executor()` on a cluster (Dask: pure
+Python, pip-installable, and its client is a drop-in futures executor; Ray would bring a
+second runtime to the install for no gain here). Each worker compiles and measures for its
+own CPU and says which CPU that was in its result.
+
+Generated code may crash or hang a worker: a crash (BrokenProcessPool locally, a killed
+worker on Dask) turns the tasks of that wave into records that say so, re-run one at a time
+to tell the culprit from its neighbours; a wave that outlives `timeout_s` is cancelled by
+killing the local pool. Either way the next wave starts on fresh workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from tcompiler.costmodel.measure import MeasureResult, MeasureTask, measure
+from tcompiler.errors import OptionError
+
+
+class Measurer:
+    def __init__(self, jobs: int = 1, cluster: str | None = None, timeout_s: float = 120.0):
+        self.jobs, self.cluster, self.timeout_s = jobs, cluster, timeout_s
+        self.client: Any = None
+        self.executor: Executor | None = None
+        self.width = jobs
+
+    def __enter__(self) -> Measurer:
+        self._start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        if self.cluster is None:
+            context = multiprocessing.get_context("forkserver")
+            self.executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+            return
+        try:
+            from distributed import Client
+        except ImportError:
+            raise OptionError("--cluster needs Dask distributed: pip install distributed") from None
+        try:
+            self.client = Client(self.cluster, timeout=30)
+        except OSError as err:
+            raise OptionError(f"--cluster {self.cluster}: cannot connect ({err})") from None
+        self.executor = self.client.get_executor()
+        workers = self.client.scheduler_info().get("workers", {})
+        self.width = max(1, sum(w.get("nthreads", 1) for w in workers.values()))
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        elif self.executor is not None:
+            self._kill_local()
+        self.executor = None
+
+    def _kill_local(self) -> None:
+        assert isinstance(self.executor, ProcessPoolExecutor)
+        for process in list(getattr(self.executor, "_processes", {}).values()):
+            process.kill()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+    def run(self, tasks: list[MeasureTask]) -> Iterator[tuple[MeasureTask, MeasureResult]]:
+        """Measure every task; yields as each wave of `width` tasks completes."""
+        for start in range(0, len(tasks), self.width):
+            yield from self._wave(tasks[start:start + self.width])
+
+    def _wave(self, wave: list[MeasureTask]) -> Iterator[tuple[MeasureTask, MeasureResult]]:
+        assert self.executor is not None
+        futures = [self.executor.submit(measure, task) for task in wave]
+        done, pending = wait(futures, timeout=self.timeout_s)
+        if pending:
+            yield from self._restart_after(wave, futures, done, "timed out (hang)")
+            return
+        crashed = [t for t, f in zip(wave, futures) if f.exception() is not None]
+        if crashed and len(wave) > 1:
+            for task, future in zip(wave, futures):
+                if future.exception() is None:
+                    yield task, future.result()
+            self._restart()
+            for task in crashed:  # alone, to tell which one crashes
+                yield from self._wave([task])
+            return
+        for task, future in zip(wave, futures):
+            yield task, self._result(future)
+
+    def _restart_after(self, wave: list[MeasureTask], futures: list[Future[MeasureResult]],
+                       done: set[Future[MeasureResult]], reason: str
+                       ) -> Iterator[tuple[MeasureTask, MeasureResult]]:
+        for task, future in zip(wave, futures):
+            if future in done and future.exception() is None:
+                yield task, future.result()
+            else:
+                yield task, MeasureResult(valid=False, error=f"measurement {reason}")
+        self._restart()
+
+    def _restart(self) -> None:
+        if self.cluster is None:
+            self._kill_local()
+            self._start()
+
+    @staticmethod
+    def _result(future: Future[MeasureResult]) -> MeasureResult:
+        error = future.exception()
+        if error is None:
+            return future.result()
+        kind = "worker crashed" if isinstance(error, BrokenProcessPool) else type(error).__name__
+        return MeasureResult(valid=False, error=f"{kind}: {str(error).splitlines()[0][:200]}"
+                             if str(error) else kind)

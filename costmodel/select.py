@@ -1,0 +1,68 @@
+"""Choosing a kernel's schedule at compile time: the tuning database first, then the model.
+
+    choose = costmodel_chooser(model_path, db_path, target)
+    schedule, source, predicted_us = choose(kernel_op)
+
+- `db`: the fastest valid measurement of this kernel on this CPU in the tuning database;
+- `model`: the top of the op's space ranked by the cost model; the heuristic schedule is kept
+  unless the model predicts the top one at least `MARGIN` faster (a model that is unsure
+  never makes a kernel slower than tcc's fixed rules would).
+
+A database with records, none of them of this CPU, is ignored with one notice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from xdsl.dialects import func
+
+from tcompiler.codegen.target import Target
+from tcompiler.costmodel.db import TuningDB, best
+from tcompiler.costmodel.kernel import KernelSpec
+from tcompiler.costmodel.model import CostModel
+from tcompiler.costmodel.schedules import FAMILIES, Schedule, heuristic
+from tcompiler.costmodel.space import space
+from tcompiler.dialects import kernel
+
+log = logging.getLogger(__name__)
+
+MARGIN = 0.10
+"""The model's top schedule replaces the heuristic one when predicted >= 10% faster."""
+
+Choice = tuple[Schedule, str, float | None]
+
+
+def costmodel_chooser(model_path: str | None, db_path: str | None, target: Target
+                      ) -> Callable[[kernel.KernelOp], Choice]:
+    model = CostModel.load(model_path)
+    cpu = {"cpu": target.cpu, "features": target.features}
+    records = TuningDB(db_path).read() if db_path else []
+    mine = [r for r in records if r.same_target(cpu)]
+    if records and not mine:
+        log.warning("tuning db %s holds no records of this CPU (%s); it is ignored",
+                    db_path, target.cpu)
+
+    def choose(op: kernel.KernelOp) -> Choice:
+        fn = op.parent_op()
+        assert isinstance(fn, func.FuncOp)
+        spec = KernelSpec.from_function(fn)
+        measured = best(mine, spec.signature, cpu)
+        if measured is not None:
+            return FAMILIES[measured.family](**measured.knobs), "db", measured.median_us
+        return model_choice(model, op, target.features)
+
+    return choose
+
+
+def model_choice(model: CostModel, op: kernel.KernelOp, cpu_features: str) -> Choice:
+    ranked = model.rank(op, space(op), cpu_features)
+    top, top_relative, top_us = ranked[0]
+    fallback = heuristic(op)
+    for schedule, relative, us in ranked:
+        if schedule == fallback:
+            if relative <= top_relative * (1 + MARGIN):
+                return schedule, "model", us
+            break
+    return top, "model", top_us
