@@ -24,7 +24,8 @@ import sys
 
 from tcompiler.errors import TcError
 
-COMMANDS = ("compile", "run", "info", "passes", "new-pass", "plan", "conformance")
+COMMANDS = ("compile", "run", "info", "passes", "new-pass", "plan", "conformance", "tune",
+            "costmodel", "schedules")
 """Subcommand names; each is the module tcompiler.cli.<name> (``compile`` is ``compile_``,
 ``new-pass`` is ``new_pass``)."""
 
