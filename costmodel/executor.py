@@ -18,19 +18,41 @@ killing the local pool. Either way the next wave starts on fresh workers.
 
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any
 
 from tcompiler.costmodel.measure import MeasureResult, MeasureTask, measure
 from tcompiler.errors import OptionError
 
 
+@dataclass(frozen=True)
+class FileFunction:
+    """`name` from the Python file `path`, called in the worker: a picklable reference to a
+    function that is not importable by module name (tests inject crashes and hangs this way)."""
+
+    path: str
+    name: str
+
+    def __call__(self, task: MeasureTask) -> MeasureResult:
+        spec = importlib.util.spec_from_file_location(f"_tcc_measure_{abs(hash(self.path))}",
+                                                      self.path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        result: MeasureResult = getattr(module, self.name)(task)
+        return result
+
+
 class Measurer:
-    def __init__(self, jobs: int = 1, cluster: str | None = None, timeout_s: float = 120.0):
+    def __init__(self, jobs: int = 1, cluster: str | None = None, timeout_s: float = 120.0,
+                 function: Callable[[MeasureTask], MeasureResult] = measure):
         self.jobs, self.cluster, self.timeout_s = jobs, cluster, timeout_s
+        self.function = function  # a picklable top-level function (tests inject crashes)
         self.client: Any = None
         self.executor: Executor | None = None
         self.width = jobs
@@ -79,7 +101,7 @@ class Measurer:
 
     def _wave(self, wave: list[MeasureTask]) -> Iterator[tuple[MeasureTask, MeasureResult]]:
         assert self.executor is not None
-        futures = [self.executor.submit(measure, task) for task in wave]
+        futures = [self.executor.submit(self.function, task) for task in wave]
         done, pending = wait(futures, timeout=self.timeout_s)
         if pending:
             yield from self._restart_after(wave, futures, done, "timed out (hang)")
@@ -95,6 +117,8 @@ class Measurer:
             return
         for task, future in zip(wave, futures):
             yield task, self._result(future)
+        if crashed:
+            self._restart()
 
     def _restart_after(self, wave: list[MeasureTask], futures: list[Future[MeasureResult]],
                        done: set[Future[MeasureResult]], reason: str

@@ -1,0 +1,67 @@
+"""Measurement in worker processes: valid records, wrong results caught, crashes and hangs
+isolated to their own task, and the Dask cluster path on a local two-worker cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tcompiler.costmodel.executor import FileFunction, Measurer
+from tcompiler.costmodel.kernel import KernelSpec
+from tcompiler.costmodel.measure import MeasureTask, measure
+from tcompiler.costmodel.schedules import LoopSchedule
+
+WORKERS = str(Path(__file__).with_name("workers.py"))
+
+MAP = """builtin.module {
+  func.func @relu_0(%x: memref<4x64xf32>, %y: memref<4x64xf32>) attributes {tcc.kernel} {
+    kernel.map %x -> %y : memref<4x64xf32> -> memref<4x64xf32> {
+    ^bb0(%v: f32):
+      %z = arith.constant 0.0 : f32
+      %r = arith.maximumf %v, %z : f32
+      kernel.yield %r : f32
+    }
+    func.return
+  }
+}"""
+
+
+def spec() -> KernelSpec:
+    return KernelSpec.from_function(KernelSpec(MAP).function)
+
+
+def tasks(*unrolls: int) -> list[MeasureTask]:
+    return [MeasureTask(spec().text, LoopSchedule(u).knobs(), repeats=3) for u in unrolls]
+
+
+def test_measure_in_process() -> None:
+    result = measure(tasks(2)[0])
+    assert result.valid and result.error is None
+    assert len(result.times_us) == 3 and result.median_us > 0 and result.target["cpu"]
+    bad = measure(MeasureTask(spec().text, {"unroll": 3}))
+    assert not bad.valid and "unroll must be one of" in (bad.error or "")
+
+
+def test_a_crash_is_a_record_of_its_own_task() -> None:
+    with Measurer(jobs=2, function=FileFunction(WORKERS, "crash_on_unroll_8")) as m:
+        results = {t.knobs["unroll"]: r for t, r in m.run(tasks(1, 8, 2, 4))}
+    assert not results[8].valid and "crashed" in (results[8].error or "")
+    assert all(results[u].valid for u in (1, 2, 4))
+
+
+def test_a_hang_times_out() -> None:
+    with Measurer(jobs=2, function=FileFunction(WORKERS, "hang_on_unroll_4"), timeout_s=10) as m:
+        results = {t.knobs["unroll"]: r for t, r in m.run(tasks(4, 2))}
+    assert not results[4].valid and "timed out" in (results[4].error or "")
+    assert results[2].valid
+
+
+def test_dask_cluster_with_two_workers() -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        with Measurer(cluster=cluster.scheduler_address) as m:
+            assert m.width == 2
+            results = [r for _, r in m.run(tasks(1, 2, 4))]
+    assert all(r.valid for r in results) and len(results) == 3
