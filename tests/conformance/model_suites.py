@@ -64,13 +64,14 @@ def ops_of(suite: str, name: str) -> set[str]:
     return {node.op_type for node in case_model(suite, name).graph.node}
 
 
-def suite_tests(parent_module: str) -> dict[str, type[unittest.TestCase]]:
-    """suite -> the unittest class BackendTest builds for it, over tcompiler.backend (CPU)."""
+def suite_tests(parent_module: str, backend: Any = None) -> dict[str, type[unittest.TestCase]]:
+    """suite -> the unittest class BackendTest builds for it, over `backend` (default
+    `tcompiler.backend`; CPU)."""
     import onnx.backend.test
 
     import tcompiler.backend
 
-    runner = onnx.backend.test.BackendTest(tcompiler.backend, parent_module)
+    runner = onnx.backend.test.BackendTest(backend or tcompiler.backend, parent_module)
     for suite in SUITES:
         for name in suite_case_names(suite):
             runner.include(f"^{re.escape(name)}{DEVICE_SUFFIX}$")

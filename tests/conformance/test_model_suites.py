@@ -3,7 +3,9 @@
 
 `expected_failures_suites.txt` lists every case that does not pass, with the reason, and is
 kept true as the node expectations are: an unlisted failure fails, a listed case that passes
-fails, a listed case must be declined (`NotImplementedError`). Heavy light models are slow.
+fails, a listed case must be declined (`NotImplementedError`). A passing case with a data
+input must run natively, as the node cases must (node_cases.py, "Native or folded"). Heavy
+light models are slow.
 """
 
 from __future__ import annotations
@@ -28,8 +30,13 @@ CASES = [
 
 
 @pytest.fixture(scope="session")
-def suite_tests() -> dict[str, type[unittest.TestCase]]:
-    return model_suites.suite_tests(__name__)
+def recorder() -> node_cases.Recorder:
+    return node_cases.Recorder()
+
+
+@pytest.fixture(scope="session")
+def suite_tests(recorder: node_cases.Recorder) -> dict[str, type[unittest.TestCase]]:
+    return model_suites.suite_tests(__name__, recorder)
 
 
 @pytest.fixture(scope="session")
@@ -41,12 +48,16 @@ def suite_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
 
 @pytest.mark.parametrize(("suite", "name"), CASES)
 def test_suite_case(suite: str, name: str, suite_tests: dict[str, type[unittest.TestCase]],
-                    suite_dirs: tuple[str, str]) -> None:
+                    suite_dirs: tuple[str, str], recorder: node_cases.Recorder) -> None:
     cache, models = suite_dirs
     key = f"{suite}/{name}"
     reason = EXPECTED.get(key)
     if reason is None:
-        model_suites.run_suite_case(suite_tests, suite, name, models, cache_dir=cache)
+        outcome = recorder.run(lambda: model_suites.run_suite_case(
+            suite_tests, suite, name, models, cache_dir=cache))
+        model = model_suites.case_model(suite, name)
+        assert outcome == node_cases.expected_outcome(model), \
+            f"{key} ran {outcome}; data inputs: {node_cases.data_inputs(model)}"
         return
     try:
         model_suites.run_suite_case(suite_tests, suite, name, models, cache_dir=cache)
