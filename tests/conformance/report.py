@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import model_suites  # noqa: E402
 import node_cases  # noqa: E402
 
-ALL_SUITES = ("node", *model_suites.SUITES)
+ALL_SUITES = ("node", *model_suites.ALL_SUITES)
 
 
 def _failure(err: BaseException) -> str:
@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
                        else {})
         for suite in (s for s in suites if s != "node"):
             names = [n for n in model_suites.suite_case_names(suite)
-                     if args.all or suite != "light" or n not in model_suites.SLOW_LIGHT]
+                     if args.all or suite not in model_suites.LIGHT_SUITES
+                     or n not in model_suites.SLOW_LIGHT]
             runs[suite] = {f"{suite}/{n}": (lambda s=suite, n=n: model_suites.run_suite_case(
                 model_tests, s, n, models, cache_dir=cache)) for n in names}
             ops |= {f"{suite}/{n}": model_suites.ops_of(suite, n) for n in names}

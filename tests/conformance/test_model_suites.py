@@ -1,5 +1,6 @@
-"""The onnx wheel's model suites (light, simple, pytorch-converted, pytorch-operator) over
-`tcompiler.backend` through BackendTest (see model_suites.py).
+"""The onnx wheel's model suites (light-smoke, simple, pytorch-converted, pytorch-operator)
+over `tcompiler.backend` through BackendTest, and the light architectures on random weights
+against onnxruntime (light-random); see model_suites.py.
 
 `expected_failures_suites.txt` lists every case that does not pass, with the reason, and is
 kept true as the node expectations are: an unlisted failure fails, a listed case that passes
@@ -23,9 +24,9 @@ import node_cases  # noqa: E402
 EXPECTED = node_cases.read_expected(model_suites.EXPECTED_FAILURES)
 CASES = [
     pytest.param(suite, name, id=f"{suite}/{name}",
-                 marks=[pytest.mark.slow] if suite == "light" and name in model_suites.SLOW_LIGHT
-                 else [])
-    for suite in model_suites.SUITES for name in model_suites.suite_case_names(suite)
+                 marks=[pytest.mark.slow]
+                 if suite in model_suites.LIGHT_SUITES and name in model_suites.SLOW_LIGHT else [])
+    for suite in model_suites.ALL_SUITES for name in model_suites.suite_case_names(suite)
 ]
 
 
@@ -70,12 +71,12 @@ def test_suite_case(suite: str, name: str, suite_tests: dict[str, type[unittest.
 
 
 def test_expectations_name_suite_cases() -> None:
-    known = {f"{s}/{n}" for s in model_suites.SUITES for n in model_suites.suite_case_names(s)}
+    known = {f"{s}/{n}" for s in model_suites.ALL_SUITES for n in model_suites.suite_case_names(s)}
     stale = sorted(set(EXPECTED) - known)
     assert not stale, f"{model_suites.EXPECTED_FAILURES.name} lists unknown cases: {stale}"
 
 
 def test_every_suite_has_cases() -> None:
-    counts = {s: len(model_suites.suite_case_names(s)) for s in model_suites.SUITES}
+    counts = {s: len(model_suites.suite_case_names(s)) for s in model_suites.ALL_SUITES}
     assert all(counts.values()), counts
-    assert counts["light"] == 9
+    assert counts["light-smoke"] == counts["light-random"] == 9
