@@ -182,23 +182,27 @@ def ort_refuses(case: Case) -> str | None:
 
 
 DIFFERENCES = {
-    "fractional_output": (
-        "align_corners and tf_crop_and_resize when scale * length is fractional (6 * 1.75 = "
-        "10.5 -> 10 rows): the spec maps x_resized * (length_original - 1) / (length_resized "
-        "- 1) with the integer output length, as onnxruntime does; onnx.reference "
-        "(op_resize._interpolate_1d_with_x), whose tables tcc uses, divides by the fractional "
-        "scale * length_original - 1 (9.5 instead of 9)"),
-    "opset10": (
-        "Resize-10 knows only the asymmetric transform (x / scale; onnxruntime, and nearest "
-        "rounds down when upsampling, up when downsampling, as Upsample did); onnx's version "
-        "converter, which tcc's frontend upgrades old opsets with, adds Resize-11's roi input "
-        "but no coordinate_transformation_mode, so the upgraded node means half_pixel with "
-        "round_prefer_floor"),
-    "float32_tie": (
-        "a tie (x.5) in decimal arithmetic that the float32 scale moves by 1e-7: onnxruntime "
-        "computes coordinates in float32 (a tie: round_prefer_floor), onnx.reference and tcc "
-        "in float64 from the float32 scale (past the tie: rounds up)"),
+    "fractional_output": "onnx.reference maps align_corners/tf_crop_and_resize with the "
+                         "fractional output length, the spec with the integer one",
+    "opset10": "the frontend's opset upgrade turns Resize-10 (asymmetric) into half_pixel",
+    "float32_tie": "a decimal tie: onnxruntime rounds it in float32, onnx.reference in float64",
 }
+"""Why tcc and onnxruntime differ (the xfail reason), in full:
+
+- fractional_output: align_corners and tf_crop_and_resize when scale * length is fractional
+  (6 * 1.75 = 10.5 -> 10 rows). The spec maps x_resized * (length_original - 1) /
+  (length_resized - 1) with the integer output length, as onnxruntime does; onnx.reference
+  (op_resize._interpolate_1d_with_x), whose tables tcc uses, divides by the fractional
+  scale * length_original - 1 (9.5 instead of 9).
+- opset10: Resize-10 knows only the asymmetric transform (x / scale; onnxruntime, whose
+  nearest also rounds down when upsampling and up when downsampling, as Upsample did). onnx's
+  version converter, which tcc's frontend upgrades old opsets with, adds Resize-11's roi input
+  but no coordinate_transformation_mode, so the upgraded node means half_pixel with
+  round_prefer_floor.
+- float32_tie: a tie (x.5) in decimal arithmetic that the float32 scale moves by 1e-7
+  (FLOAT32_TIE): onnxruntime computes coordinates in float32 (a tie: round_prefer_floor -> 4),
+  onnx.reference and tcc in float64 from the float32 scale (past the tie -> 5).
+"""
 
 
 def difference(case: Case) -> str | None:
@@ -213,10 +217,10 @@ def difference(case: Case) -> str | None:
     return "fractional_output" if any(not n.is_integer() for n in lengths) else None
 
 
-TCC_FAILS = (
-    "tf_half_pixel_for_nn (opset 11 only; x_original = (x_resized + 0.5) / scale) is missing "
-    "from onnx.reference, so the rule's table call raises a bare ValueError instead of "
-    "declining (or computing it)")
+TCC_FAILS = "tf_half_pixel_for_nn is missing from onnx.reference: a bare ValueError"
+"""tf_half_pixel_for_nn (opset 11 only; x_original = (x_resized + 0.5) / scale) is not a mode
+onnx.reference knows, so rules/resize.py's table call raises a bare ValueError instead of
+declining the node (or computing it)."""
 
 
 def tcc_fails(case: Case) -> bool:
