@@ -6,10 +6,15 @@
 
 tcc compiles for static shapes and constant shape tensors. `prepare` checks the model up front
 (unsupported ops raise `NotImplementedError` listing all of them) and compiles on the first
-`run`, specialized to what it is given: symbolic dims take the shapes of the arrays passed,
-and non-float inputs (shapes, axes, flags) and Dropout ratios are baked in as constants. A
-later call with other shapes or other constant values compiles (and caches) another
-specialization.
+`run`, specialized to what it is given: symbolic dims take the shapes of the arrays passed, and
+the inputs that are hyper-parameters (`PARAMETER_INPUTS`: shapes, axes, pads, Dropout ratios,
+Resize scales, ...; and whatever computes them) are baked in as constants. Every other input,
+float or not, is fed at run time, so the kernels compute on it. A later call with other shapes
+or other constant values compiles (and caches) another specialization.
+
+`rep.folded` tells whether the compiled program computes nothing from its run-time inputs (its
+outputs were folded into constants at compile time): a model whose every input is a
+hyper-parameter, or one whose outputs do not depend on its inputs.
 """
 
 from __future__ import annotations
@@ -23,8 +28,7 @@ from onnx import numpy_helper
 from onnx.backend.base import Backend, BackendRep
 
 from tcompiler.errors import TcError, UnsupportedModelError
-
-_FLOAT = (np.float32,)
+from tcompiler.program import Program
 
 
 class TcompilerRep(BackendRep):
@@ -33,18 +37,28 @@ class TcompilerRep(BackendRep):
         self.options = options
         initializers = {i.name for i in model.graph.initializer}
         self.input_names = [i.name for i in model.graph.input if i.name not in initializers]
-        self.parameters = _parameter_inputs(model)
+        self.parameters = parameter_inputs(model)
         self._compiled: dict[bytes, Any] = {}
+        self._programs: list[Program] = []
 
     @property
     def specializations(self) -> int:
         """How many compiled versions this model has (one per distinct shapes/constants)."""
         return len(self._compiled)
 
+    @property
+    def programs(self) -> list[Program]:
+        """The compiled program of every specialization, in compile order."""
+        return list(self._programs)
+
+    @property
+    def folded(self) -> bool:
+        """Compiled, and no specialization computes anything from its run-time inputs."""
+        return bool(self._programs) and not any(map(reads_inputs, self._programs))
+
     def run(self, inputs: Any, **kwargs: Any) -> tuple[np.ndarray, ...]:
         arrays = self._bind(inputs)
-        baked = {n: a for n, a in arrays.items()
-                 if a.dtype.type not in _FLOAT or n in self.parameters}
+        baked = {n: a for n, a in arrays.items() if n in self.parameters}
         key = _specialization_key(arrays, baked)
         compiled = self._compiled.get(key)
         if compiled is None:
@@ -73,6 +87,7 @@ class TcompilerRep(BackendRep):
             program, _ = compile_model(model, options)
         except UnsupportedModelError as err:
             raise NotImplementedError(str(err)) from err
+        self._programs.append(program)
         return CompiledModel(program)
 
 
@@ -106,8 +121,9 @@ class TcompilerBackend(Backend):
     def run_node(cls, node: onnx.NodeProto, inputs: Any, device: str = "CPU",
                  outputs_info: Sequence[tuple[Any, tuple[int, ...]]] | None = None,
                  **kwargs: Any) -> tuple[np.ndarray, ...]:
-        """Run one node: a one-node model whose shape/axes/flag inputs are initializers, so
-        that shape inference gives every output its type (the checker requires one)."""
+        """Run one node: a one-node model whose hyper-parameter inputs (shapes, axes, ...)
+        are initializers, so that shape inference gives every output its type (the checker
+        requires one)."""
         arrays = [np.asarray(a) for a in inputs]
         names = [n for n in node.input if n]
         graph_inputs = [
@@ -117,9 +133,8 @@ class TcompilerBackend(Backend):
         graph = onnx.helper.make_graph([node], "run_node", graph_inputs, graph_outputs)
         opset = kwargs.pop("opset_version", onnx.defs.onnx_opset_version())
         model = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", opset)])
-        parameters = _parameter_inputs(model)
-        baked = {n: a for n, a in zip(names, arrays)
-                 if a.dtype.type not in _FLOAT or n in parameters}
+        parameters = parameter_inputs(model)
+        baked = {n: a for n, a in zip(names, arrays) if n in parameters}
         model = onnx.shape_inference.infer_shapes(_bake_inputs(model, baked))
         for i, info in enumerate(outputs_info or []):
             output = model.graph.output[i]
@@ -141,20 +156,44 @@ def _check_support(model: onnx.ModelProto) -> None:
         raise UnsupportedModelError(problems, model=loaded.name)
 
 
-PARAMETER_INPUTS = {"Dropout": (1,), "Resize": (1, 2), "Range": (0, 1, 2), "Pad": (2,)}
-"""op type -> positions of its float inputs that are hyper-parameters (a Dropout ratio,
-Resize roi/scales, Range bounds, a Pad value), not data: tcc needs them constant."""
+def reads_inputs(program: Program) -> bool:
+    """Whether some kernel call of `program` takes a run-time input (inputs are read-only):
+    False when its outputs are constants computed at compile time."""
+    kinds = {buf.id: buf.kind for buf in program.buffers}
+    return any(kinds[arg] == "input" for step in program.steps for arg in step.args)
 
 
-def _parameter_inputs(model: onnx.ModelProto) -> set[str]:
-    """Graph inputs used only as hyper-parameters (`PARAMETER_INPUTS`): baked in too."""
+PARAMETER_INPUTS: dict[str, tuple[int, ...]] = {
+    "ConstantOfShape": (0,), "Dropout": (1, 2), "Expand": (1,), "Pad": (1, 2, 3),
+    "Range": (0, 1, 2), "ReduceMax": (1,), "ReduceMean": (1,), "ReduceMin": (1,),
+    "ReduceProd": (1,), "ReduceSum": (1,), "Reshape": (1,), "Resize": (1, 2, 3),
+    "Slice": (1, 2, 3, 4), "Split": (1,), "Squeeze": (1,), "Tile": (1,), "Unsqueeze": (1,),
+}
+"""op type -> positions of its inputs that are hyper-parameters, not data (a shape, axes,
+pads, repeats, split sizes, a Dropout ratio or training flag, Resize roi/scales/sizes, Range
+bounds, a Pad value): tcc needs them constant."""
+
+SHAPE_ONLY = frozenset({"Shape", "Size"})
+"""Ops that read only the shape of their input: what computes a hyper-parameter from them does
+not need their input's values."""
+
+
+def parameter_inputs(model: onnx.ModelProto) -> set[str]:
+    """Values that are hyper-parameters (`PARAMETER_INPUTS`) or that one is computed from,
+    through any op but `SHAPE_ONLY`: the graph inputs among them are baked in."""
+    producers = {out: node for node in model.graph.node for out in node.output}
+    pending = [name for node in model.graph.node
+               for i, name in enumerate(node.input) if i in PARAMETER_INPUTS.get(node.op_type, ())]
     parameters: set[str] = set()
-    data: set[str] = set()
-    for node in model.graph.node:
-        positions = PARAMETER_INPUTS.get(node.op_type, ())
-        for i, name in enumerate(node.input):
-            (parameters if i in positions else data).add(name)
-    return parameters - data - {""}
+    while pending:
+        name = pending.pop()
+        if not name or name in parameters:
+            continue
+        parameters.add(name)
+        node = producers.get(name)
+        if node is not None and node.op_type not in SHAPE_ONLY:
+            pending.extend(node.input)
+    return parameters
 
 
 def _declared_shapes(model: onnx.ModelProto) -> dict[str, tuple[int, ...]]:

@@ -149,3 +149,43 @@ def test_dropout_in_training_mode_is_declined() -> None:
     with pytest.raises(NotImplementedError, match="Dropout"):
         backend.run_node(node, [np.zeros((2, 2), np.float32), np.array(0.5, np.float32),
                                 np.array(True)])
+
+
+def test_int_data_inputs_run_natively(cache: str) -> None:
+    """Non-float data inputs are fed at run time: the kernels compute on them (the program is
+    not a folded constant) and other values reuse the one compiled specialization."""
+    ints = [helper.make_tensor_value_info(n, TensorProto.INT32, [3, 4]) for n in ("a", "b")]
+    model = _model([helper.make_node("Max", ["a", "b"], ["m"]),
+                    helper.make_node("Equal", ["m", "a"], ["y"])],
+                   ints, [helper.make_tensor_value_info("y", TensorProto.BOOL, [3, 4])])
+    rep = backend.prepare(model, cache_dir=cache)
+    for seed in range(3):
+        a, b = np.random.default_rng(seed).integers(-9, 9, (2, 3, 4), dtype=np.int32)
+        (y,) = rep.run([a, b])
+        np.testing.assert_array_equal(y, np.maximum(a, b) == a)
+    assert rep.specializations == 1 and not rep.folded
+    assert backend.reads_inputs(rep.programs[0])
+
+
+def test_a_model_of_hyper_parameters_only_is_folded(cache: str) -> None:
+    """Range's bounds are hyper-parameters, baked in: the program computes nothing at run time."""
+    bounds = [helper.make_tensor_value_info(n, TensorProto.INT64, []) for n in ("lo", "hi", "d")]
+    model = _model([helper.make_node("Range", ["lo", "hi", "d"], ["y"])], bounds,
+                   [helper.make_tensor_value_info("y", TensorProto.INT64, [None])])
+    assert backend.parameter_inputs(model) == {"lo", "hi", "d"}
+    rep = backend.prepare(model, cache_dir=cache)
+    (y,) = rep.run([np.array(v, np.int64) for v in (2, 11, 3)])
+    np.testing.assert_array_equal(y, [2, 5, 8])
+    assert rep.folded and not backend.reads_inputs(rep.programs[0])
+
+
+def test_values_a_hyper_parameter_is_computed_from_are_baked_in() -> None:
+    """The shape of Reshape computed from an int64 input (by Concat) bakes that input in; an
+    input read only through Shape does not need to be."""
+    nodes = [helper.make_node("Shape", ["x"], ["s"]),
+             helper.make_node("Concat", ["n", "s"], ["shape"], axis=0),
+             helper.make_node("Reshape", ["x", "shape"], ["y"]),
+             helper.make_node("Add", ["y", "y"], ["z"])]
+    model = _model(nodes, [_f32("x", [2, 3]), helper.make_tensor_value_info("n", TensorProto.INT64, [1])],
+                   [_f32("z", None)])
+    assert backend.parameter_inputs(model) & {"x", "n"} == {"n"}

@@ -16,8 +16,9 @@ REPORT = Path(__file__).resolve().parents[2] / "tests" / "conformance" / "report
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     c = sub.add_parser("conformance", help="run the ONNX conformance suites, print pass rates")
-    c.add_argument("--suites", help="comma-separated: node, light, simple, pytorch-converted, "
-                   "pytorch-operator (default: all)")
+    c.add_argument("--suites", help="comma-separated: node, light-smoke (shipped weights, all "
+                   "0.02), light-random (random weights, logits vs onnxruntime), simple, "
+                   "pytorch-converted, pytorch-operator (default: all)")
     c.add_argument("--all", action="store_true", help="include the slow light models")
     c.add_argument("--write", metavar="DIR", help="also write the selected node cases to DIR")
 

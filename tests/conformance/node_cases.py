@@ -3,6 +3,9 @@
     cases = selected_cases()                       # name -> onnx TestCase (model + data sets)
     tests = backend_tests(cases, __name__)         # the unittest class BackendTest builds
     run_case(tests, "test_relu", cache_dir=...)    # raises on failure, like the unittest would
+    recorder = Recorder()                          # tcompiler.backend, keeping its reps
+    tests = backend_tests(cases, __name__, recorder)
+    recorder.run(lambda: run_case(tests, "test_equal"))   # -> "native" or "folded"
 
 Where the cases come from: `onnx.backend.test.case.node.collect_testcases()` runs every
 `export_*` generator under `onnx/backend/test/case/node` in process (about 8 s) and keeps the
@@ -12,6 +15,12 @@ installed wheel ships no `data/node`, and its `BackendTest` does not need one: i
 read these same in-memory cases (`loader.load_model_tests(kind="node")`). So nothing is written
 to disk or copied into site-packages. `write_cases(dir)` writes that layout anyway, to
 reproduce a case with `tcc compile dir/test_x/model.onnx` (`report.py --write DIR`).
+
+Native or folded: a passing case is "folded" when the program tcc compiled for it computes
+nothing from its run-time inputs (`TcompilerRep.folded`: no kernel call takes an input), and
+"native" otherwise. The backend bakes in only hyper-parameter inputs (shapes, axes, ...), so a
+case may be folded only when it has no data input (`data_inputs`): the tests hold every case
+with one to "native".
 
 The selection: every op of the case's graph is in `SELECTED_OPS` (the op types of
 `tcompiler.dialects.onnx.ONNX_OPS`), and every input and output
@@ -30,7 +39,7 @@ import os
 import re
 import unittest
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -88,13 +97,62 @@ def selected_cases() -> dict[str, TestCase]:
     return {c.name: c for c in sorted(all_cases(), key=lambda c: c.name) if is_selected(c)}
 
 
-def backend_tests(names: Iterable[str], parent_module: str) -> type[unittest.TestCase]:
-    """`onnx.backend.test.BackendTest` over `tcompiler.backend`, limited to `names` (CPU)."""
+class Recorder:
+    """`tcompiler.backend` as BackendTest uses it (prepare, supports_device, is_compatible),
+    keeping the reps it prepares so a run can tell natively computed cases from folded ones."""
+
+    def __init__(self) -> None:
+        import tcompiler.backend
+
+        self.backend = tcompiler.backend
+        self.reps: list[Any] = []
+
+    def prepare(self, model: onnx.ModelProto, device: str = "CPU", **kwargs: Any) -> Any:
+        rep = self.backend.prepare(model, device, **kwargs)
+        self.reps.append(rep)
+        return rep
+
+    def supports_device(self, device: str) -> bool:
+        return self.backend.supports_device(device)
+
+    def is_compatible(self, model: onnx.ModelProto, device: str = "CPU", **kwargs: Any) -> bool:
+        return self.backend.is_compatible(model, device, **kwargs)
+
+    def run(self, case: Callable[[], None]) -> str:
+        """Run `case` (raising on failure); "folded" if every rep it compiled is folded."""
+        self.reps.clear()
+        case()
+        folded = self.reps and all(rep.folded for rep in self.reps)
+        return "folded" if folded else "native"
+
+
+def data_inputs(model: onnx.ModelProto) -> list[str]:
+    """Graph inputs the backend feeds at run time (not hyper-parameters) whose values some
+    node reads (not only their shape): a case with one must run natively."""
+    from tcompiler.backend import SHAPE_ONLY, parameter_inputs
+
+    graph = model.graph
+    initializers = {i.name for i in graph.initializer}
+    parameters = parameter_inputs(model)
+    read = {name for node in graph.node if node.op_type not in SHAPE_ONLY for name in node.input}
+    return [i.name for i in graph.input
+            if i.name not in initializers and i.name not in parameters and i.name in read]
+
+
+def expected_outcome(model: onnx.ModelProto) -> str:
+    """"native" for a model with a data input, else "folded" (see the module doc)."""
+    return "native" if data_inputs(model) else "folded"
+
+
+def backend_tests(names: Iterable[str], parent_module: str,
+                  backend: Any = None) -> type[unittest.TestCase]:
+    """`onnx.backend.test.BackendTest` over `backend` (default `tcompiler.backend`), limited
+    to `names` (CPU)."""
     import onnx.backend.test
 
     import tcompiler.backend
 
-    runner = onnx.backend.test.BackendTest(tcompiler.backend, parent_module)
+    runner = onnx.backend.test.BackendTest(backend or tcompiler.backend, parent_module)
     for name in names:
         runner.include(f"^{re.escape(name)}{DEVICE_SUFFIX}$")
     return runner.test_cases[TEST_CLASS]

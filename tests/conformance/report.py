@@ -9,7 +9,10 @@
 
 Runs the same cases as test_node_conformance.py and test_model_suites.py, through
 BackendTest over tcompiler.backend, with a temporary kernel cache. A case counts for every op
-of its graph. Exit status 0 when the failures are exactly the listed ones.
+of its graph. A passing case is "native" when its compiled program computes from its run-time
+inputs, "folded" when the program computes nothing from them (its outputs were constants at
+compile time: node_cases.py, "Native or folded"); the counts say how many of each. Exit status
+0 when the failures are exactly the listed ones.
 """
 
 from __future__ import annotations
@@ -17,16 +20,17 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import textwrap
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import model_suites  # noqa: E402
 import node_cases  # noqa: E402
 
-ALL_SUITES = ("node", *model_suites.SUITES)
+ALL_SUITES = ("node", *model_suites.ALL_SUITES)
 
 
 def _failure(err: BaseException) -> str:
@@ -34,14 +38,23 @@ def _failure(err: BaseException) -> str:
     return f"{type(err).__name__}: {lines[-1].strip()}"
 
 
-def _run(cases: dict[str, Callable[[], None]]) -> dict[str, str]:
-    failures: dict[str, str] = {}
+def run_cases(cases: dict[str, Callable[[], None]], recorder: node_cases.Recorder
+              ) -> dict[str, str]:
+    """key -> "native" or "folded" for a passing case, else its failure (type: last line)."""
+    outcomes: dict[str, str] = {}
     for key, run in cases.items():
         try:
-            run()
+            outcomes[key] = recorder.run(run)
         except Exception as err:  # noqa: BLE001 - report every failure, keep going
-            failures[key] = _failure(err)
-    return failures
+            outcomes[key] = _failure(err)
+    return outcomes
+
+
+def counts(outcomes: Iterable[str]) -> str:
+    """'passed/total (F folded)' of some outcomes, aligned for a table."""
+    values = list(outcomes)
+    native, folded = values.count("native"), values.count("folded")
+    return f"{native + folded:>4}/{len(values):<4} ({folded} folded)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,48 +75,54 @@ def main(argv: list[str] | None = None) -> int:
     expected |= node_cases.read_expected(model_suites.EXPECTED_FAILURES)
     ops: dict[str, set[str]] = {}
     runs: dict[str, dict[str, Callable[[], None]]] = {}
+    recorder = node_cases.Recorder()
     with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as models:
         if "node" in suites:
             cases = node_cases.selected_cases()
             if args.write:
                 node_cases.write_cases(args.write, cases.values())
-            tests = node_cases.backend_tests(cases, __name__)
+            tests = node_cases.backend_tests(cases, __name__, recorder)
             runs["node"] = {n: (lambda n=n: node_cases.run_case(tests, n, cache_dir=cache))
                             for n in cases}
             ops |= {n: node_cases.ops_of(c) for n, c in cases.items()}
-        model_tests = model_suites.suite_tests(__name__) if set(suites) - {"node"} else {}
+        model_tests = (model_suites.suite_tests(__name__, recorder) if set(suites) - {"node"}
+                       else {})
         for suite in (s for s in suites if s != "node"):
             names = [n for n in model_suites.suite_case_names(suite)
-                     if args.all or suite != "light" or n not in model_suites.SLOW_LIGHT]
+                     if args.all or suite not in model_suites.LIGHT_SUITES
+                     or n not in model_suites.SLOW_LIGHT]
             runs[suite] = {f"{suite}/{n}": (lambda s=suite, n=n: model_suites.run_suite_case(
                 model_tests, s, n, models, cache_dir=cache)) for n in names}
             ops |= {f"{suite}/{n}": model_suites.ops_of(suite, n) for n in names}
-        failures = {suite: _run(cases) for suite, cases in runs.items()}
-    total = sum(len(c) for c in runs.values())
-    failed = sum(len(f) for f in failures.values())
-    print(f"onnx {onnx.__version__}, {len(node_cases.SELECTED_OPS)} ops: {total - failed}/{total} "
-          f"passed ({time.perf_counter() - t0:.1f} s)")
-    for suite, cases in runs.items():
-        print(f"  {suite:<20} {len(cases) - len(failures[suite]):>4}/{len(cases):<4}")
-    all_failures = {k: v for f in failures.values() for k, v in f.items()}
-    per_op: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for key in (k for cases in runs.values() for k in cases):
+        outcomes = {suite: run_cases(cases, recorder) for suite, cases in runs.items()}
+    every = {k: v for o in outcomes.values() for k, v in o.items()}
+    passed = [v for v in every.values() if v in ("native", "folded")]
+    print(f"onnx {onnx.__version__}, {len(node_cases.SELECTED_OPS)} ops: {len(passed)}/{len(every)} "
+          f"passed, {passed.count('folded')} of them folded ({time.perf_counter() - t0:.1f} s)")
+    print("(folded: the compiled program computes nothing from its run-time inputs)")
+    for suite, results in outcomes.items():
+        print(f"  {suite:<20} {counts(results.values())}")
+    per_op: dict[str, list[str]] = defaultdict(list)
+    for key, outcome in every.items():
         for op in ops[key]:
-            per_op[op][0] += key not in all_failures
-            per_op[op][1] += 1
-    print("per op (a case counts for every op of its graph):")
+            per_op[op].append(outcome)
+    print("per op, passed/total (of which folded); a case counts for every op of its graph:")
     for op in sorted(per_op):
-        ok, count = per_op[op]
-        print(f"  {op:<24} {ok:>4}/{count:<4}")
+        print(f"  {op:<24} {counts(per_op[op])}")
+    folded = [key for key, outcome in every.items() if outcome == "folded"]
+    if folded:
+        print("folded at compile time:")
+        print(textwrap.fill(" ".join(folded), width=100, initial_indent="  ",
+                            subsequent_indent="  "))
+    all_failures = {k: v for k, v in every.items() if v not in ("native", "folded")}
     if all_failures:
         print("failures:")
     for key, why in all_failures.items():
         print(f"  {key} [{'expected' if key in expected else 'UNEXPECTED'}] {why}")
-    ran = set(all_failures) | {k for cases in runs.values() for k in cases}
-    fixed = sorted(k for k in expected if k in ran and k not in all_failures)
+    fixed = sorted(k for k in expected if k in every and k not in all_failures)
     for key in fixed:
         print(f"  {key} passes but is listed as an expected failure")
-    return 0 if set(all_failures) == {k for k in expected if k in ran} else 1
+    return 0 if set(all_failures) == {k for k in expected if k in every} else 1
 
 
 if __name__ == "__main__":

@@ -4,6 +4,10 @@ Each selected case runs as `onnx.backend.test.BackendTest` defines it: `prepare`
 every data set, outputs compared for shape, dtype and closeness (the case's rtol/atol). The
 backend compiles each case; kernel objects are cached in one directory for the session.
 
+A passing case must run natively (its compiled program computes from its run-time inputs)
+unless it has no data input (node_cases.py, "Native or folded"): the backend must not fold a
+case into a constant that the kernels were meant to compute.
+
 `expected_failures.txt` lists every selected case that does not pass, with the reason. It is
 kept true both ways: an unlisted case that fails fails; a listed case that passes fails
 (remove its line); a listed case must fail by being declined (`NotImplementedError`), not by
@@ -28,8 +32,13 @@ EXPECTED = node_cases.read_expected()
 
 
 @pytest.fixture(scope="session")
-def node_tests() -> type[unittest.TestCase]:
-    return node_cases.backend_tests(SELECTED, __name__)
+def recorder() -> node_cases.Recorder:
+    return node_cases.Recorder()
+
+
+@pytest.fixture(scope="session")
+def node_tests(recorder: node_cases.Recorder) -> type[unittest.TestCase]:
+    return node_cases.backend_tests(SELECTED, __name__, recorder)
 
 
 @pytest.fixture(scope="session")
@@ -38,10 +47,15 @@ def kernel_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.mark.parametrize("name", list(SELECTED))
-def test_node_case(name: str, node_tests: type[unittest.TestCase], kernel_cache: str) -> None:
+def test_node_case(name: str, node_tests: type[unittest.TestCase], kernel_cache: str,
+                   recorder: node_cases.Recorder) -> None:
     reason = EXPECTED.get(name)
     if reason is None:
-        node_cases.run_case(node_tests, name, cache_dir=kernel_cache)
+        outcome = recorder.run(lambda: node_cases.run_case(node_tests, name, cache_dir=kernel_cache))
+        model = SELECTED[name].model
+        assert model is not None
+        assert outcome == node_cases.expected_outcome(model), \
+            f"{name} ran {outcome}; data inputs: {node_cases.data_inputs(model)}"
         return
     try:
         node_cases.run_case(node_tests, name, cache_dir=kernel_cache)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper
 
@@ -48,9 +49,16 @@ def test_compile_run_info(model: Path, cache_dir: str, tmp_path: Path) -> None:
     proc = tcc("run", str(out), "--inputs", str(model.with_name("tiny_inputs.npz")),
                "--outputs", str(tmp_path / "o.npz"), cache=cache_dir, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
+    with np.load(model.with_name("tiny_inputs.npz")) as inputs:
+        feeds = {name: inputs[name] for name in inputs.files}
+    session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    want = dict(zip((o.name for o in session.get_outputs()), session.run(None, feeds)))
     with np.load(tmp_path / "o.npz") as data:
-        assert set(data.files) == {"probs", "logits"}
-        assert data["probs"].shape == (1, 10)
+        assert set(data.files) == set(want) == {"probs", "logits"}
+        for name, ref in want.items():
+            assert data[name].dtype == ref.dtype and data[name].shape == ref.shape, name
+            np.testing.assert_allclose(data[name], ref, rtol=1e-4, atol=1e-5, err_msg=name)
+        assert np.ptp(want["logits"]) > 0.1  # distinct logits: a constant answer cannot pass
     proc = tcc("info", str(out), cache=cache_dir, cwd=tmp_path)
     assert proc.returncode == 0 and "input  x: float32[1x3x32x32]" in proc.stdout
 

@@ -1,10 +1,11 @@
-"""The nine light models the onnx package ships, compiled end to end.
+"""Smoke test: the nine light models the onnx package ships, compiled end to end as shipped.
 
-Two checks per architecture:
-- the shipped model (every weight 0.02) against its shipped expected output, on the input onnx's
-  own runner builds, at the tolerances of its `data.json`, and against onnxruntime;
-- the same architecture with seeded random weights (`tcompiler.zoo.randomized`), comparing the
-  pre-softmax logits with onnxruntime (a uniform softmax would hide errors).
+Every weight of these models is the constant 0.02, so 8 of the 9 expected outputs are a uniform
+softmax (0.001 in every position) and DenseNet's is a constant: any finite computation of the
+right shape passes. This proves the architectures import, compile and run, not that they
+compute the right thing. What scores them is the `light-random` suite
+(tests/conformance/test_model_suites.py, `model_suites.check_random_light`): the same
+architectures with seeded random weights, pre-softmax logits against onnxruntime.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def ort_run(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> list[np.nda
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_shipped_weights_match_expected_output(name: str, options: CompileOptions) -> None:
+def test_shipped_constant_weights_smoke(name: str, options: CompileOptions) -> None:
+    """Compiles and runs; the (near-constant) output matches the shipped one and onnxruntime's."""
     model = onnx.load(str(zoo.light_model_path(name)))
     program, _ = compile_model(model, options)
     initializers = {i.name for i in model.graph.initializer}
@@ -49,18 +51,3 @@ def test_shipped_weights_match_expected_output(name: str, options: CompileOption
     np.testing.assert_allclose(ours, zoo.light_expected_output(name), rtol=rtol, atol=atol)
     (ref,) = ort_run(model, {graph_input.name: x})
     np.testing.assert_allclose(ours, ref, rtol=rtol, atol=atol)
-
-
-@pytest.mark.parametrize("name", MODELS)
-def test_random_weights_logits_match_onnxruntime(name: str, options: CompileOptions) -> None:
-    model = zoo.randomized(name, seed=0)
-    program, _ = compile_model(model, options)
-    x = zoo.test_input(program.inputs[0].shape)
-    ours = CompiledModel(program).run([x])
-    ref = ort_run(model, {program.inputs[0].name: x})
-    logits, ref_logits = ours[-1], ref[-1]
-    assert np.isfinite(logits).all()
-    assert np.ptp(ref_logits) > 0, "random weights must give distinct logits"
-    scale = float(np.abs(ref_logits).max())
-    np.testing.assert_allclose(logits, ref_logits, rtol=1e-3, atol=1e-4 * scale)
-    assert np.argmax(logits) == np.argmax(ref_logits)

@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 import pytest
+from onnx import TensorProto, helper, numpy_helper
 
 from tcompiler import zoo
 from tcompiler.pipeline import CompileOptions, compile_model
@@ -19,21 +21,53 @@ from tcompiler.runtime import CompiledModel
 EXAMPLE = Path(__file__).parents[2] / "examples" / "make_model.py"
 
 
-def ort_run(model, feeds):  # type: ignore[no-untyped-def]
+def ort_run(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
     sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
     return sess.run(None, feeds)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("name", ["resnet50", "inception_v2"])
-def test_ilp_plan_matches_onnxruntime(name: str, options: CompileOptions,
-                                      request: pytest.FixtureRequest) -> None:
-    """~30 s each: only with `-m slow` (benchmarks/memory_plans.py --check runs it too)."""
-    if "slow" not in (request.config.option.markexpr or ""):
-        pytest.skip("whole-model compile: run with -m slow")
-    model = zoo.randomized(name, seed=0)
+def residual_cnn(blocks: int = 2, channels: int = 16, size: int = 16, seed: int = 0
+                 ) -> onnx.ModelProto:
+    """A stem conv and `blocks` residual blocks (conv, relu, conv, + skip, relu), then pool and
+    a classifier: each block's second conv may take its skip input over in place, which is
+    what makes the ILP's arena smaller than greedy-by-size's here."""
+    rng = np.random.default_rng(seed)
+    inits: list[onnx.TensorProto] = []
+
+    def weight(name: str, *shape: int) -> str:
+        bound = np.sqrt(6.0 / int(np.prod(shape[1:])))
+        inits.append(numpy_helper.from_array(
+            rng.uniform(-bound, bound, shape).astype(np.float32), name))
+        return name
+
+    node = helper.make_node
+    pads = [1, 1, 1, 1]
+    nodes = [node("Conv", ["x", weight("stem", channels, 3, 3, 3)], ["s"], pads=pads),
+             node("Relu", ["s"], ["h0"])]
+    for b in range(blocks):
+        h, a, out = f"h{b}", f"a{b}", f"h{b + 1}"
+        nodes += [node("Conv", [h, weight(f"{a}_w", channels, channels, 3, 3)], [a], pads=pads),
+                  node("Relu", [a], [f"{a}_r"]),
+                  node("Conv", [f"{a}_r", weight(f"{a}_v", channels, channels, 3, 3)], [f"{a}_c"],
+                       pads=pads),
+                  node("Add", [f"{a}_c", h], [f"{a}_s"]),
+                  node("Relu", [f"{a}_s"], [out])]
+    nodes += [node("GlobalAveragePool", [f"h{blocks}"], ["g"]), node("Flatten", ["g"], ["f"]),
+              node("Gemm", ["f", weight("fc_w", 10, channels), weight("fc_b", 10)], ["logits"],
+                   transB=1)]
+    graph = helper.make_graph(
+        nodes, "residual_cnn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, size, size])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 10])], initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    return model
+
+
+def assert_ilp_plan_matches_onnxruntime(model: onnx.ModelProto, options: CompileOptions) -> None:
+    """The ILP plan wins over greedy-by-size, takes buffers over in place, and the program
+    running on it matches onnxruntime on the last output (the logits)."""
     ilp = CompileOptions(cache_dir=options.cache_dir, jobs=options.jobs, memory_plan="ilp",
                          plan_time_limit=5.0)
     program, report = compile_model(model, ilp)
@@ -45,9 +79,22 @@ def test_ilp_plan_matches_onnxruntime(name: str, options: CompileOptions,
     ours = CompiledModel(program).run([x])
     ref = ort_run(model, {program.inputs[0].name: x})
     logits, ref_logits = ours[-1], ref[-1]
+    assert np.ptp(ref_logits) > 0, "the weights must give distinct logits"
     scale = float(np.abs(ref_logits).max())
     np.testing.assert_allclose(logits, ref_logits, rtol=1e-3, atol=1e-4 * scale)
     assert np.argmax(logits) == np.argmax(ref_logits)
+
+
+def test_ilp_plan_matches_onnxruntime_small(options: CompileOptions) -> None:
+    """The CI-sized version of the check below: two residual blocks, under a second."""
+    assert_ilp_plan_matches_onnxruntime(residual_cnn(blocks=2), options)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["resnet50", "inception_v2"])
+def test_ilp_plan_matches_onnxruntime(name: str, options: CompileOptions) -> None:
+    """Whole light architectures, ~30 s each (benchmarks/memory_plans.py --check runs it too)."""
+    assert_ilp_plan_matches_onnxruntime(zoo.randomized(name, seed=0), options)
 
 
 def tcc(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

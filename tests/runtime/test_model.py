@@ -7,6 +7,7 @@ import sys
 import textwrap
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -173,24 +174,23 @@ def test_two_models_in_one_process(artifact: Path, program: Program, tmp_path: P
 
 
 def test_threads_share_one_model(artifact: Path, sample: Sample, reference: Reference) -> None:
+    """Four threads call one model at once; a wrong result or an exception in any of them
+    fails the test (`.result()` re-raises what the worker raised)."""
     model = load(artifact)
-    failures: list[int] = []
+    threads = 4
+    start = threading.Barrier(threads)
 
     def work(seed: int) -> None:
         a, b = sample(seed)
         want = reference(a, b)
+        start.wait(timeout=60)  # all threads call the model concurrently
         for _ in range(200):
-            got = model(a, b)
-            if not all(np.allclose(g, w, atol=1e-6) for g, w in zip(got, want)):
-                failures.append(seed)
-                return
+            assert_outputs(model(a, b), want)
 
-    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert failures == []
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        futures = [pool.submit(work, seed) for seed in range(threads)]
+        for future in futures:
+            future.result()
 
 
 FRESH_PROCESS = textwrap.dedent("""
