@@ -178,9 +178,9 @@ class _FoldEpilogue(RewritePattern):
             return
         buffer = fold.producer.operands[-1].owner
         assert isinstance(buffer, kernel.BufferOp)
-        rewriter.replace_op(op, _rebuilt(fold, op.Y))
-        rewriter.erase_op(fold.producer)
-        rewriter.erase_op(buffer)
+        rewriter.replace(op, _rebuilt(fold, op.Y))
+        rewriter.erase(fold.producer)
+        rewriter.erase(buffer)
 
 
 @dataclass(frozen=True)

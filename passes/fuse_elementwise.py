@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from xdsl.context import Context
+from xdsl.dialects import arith
 from xdsl.dialects.builtin import MemRefType, ModuleOp
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
@@ -72,6 +73,10 @@ def tree_size(op: kernel.MapOp) -> int:
     last = block.last_op
     assert isinstance(last, kernel.YieldOp)
     return size[last.value]
+
+
+def _shared_constant(value: SSAValue) -> bool:
+    return isinstance(value.owner, arith.ConstantOp) and len(list(value.uses)) > 1
 
 
 def _element(value: SSAValue) -> Attribute:
@@ -126,7 +131,13 @@ class _Inliner:
         return self.emit(last.value)
 
     def _clone(self, op: Operation) -> Operation:
-        """`op` on fused operands; an op equal to one already emitted is that one."""
+        """`op` on fused operands; an op equal to one already emitted is that one. Operands
+        are emitted depth-first, left to right, except that a constant its body shares
+        between ops comes right before its first user (the order `build_map` gives a
+        composite node such as sigmoid's 1 / (1 + exp(-x)))."""
+        for value in op.operands:
+            if not _shared_constant(value):
+                self.emit(value)
         operands = [self.emit(v) for v in op.operands]
         key = (op.name, tuple(operands), tuple(r.type for r in op.results),
                tuple(op.properties.items()), tuple(op.attributes.items()))
@@ -152,11 +163,11 @@ class _InlineProducers(RewritePattern):
                 producers[value] = producer
         if not producers:
             return
-        rewriter.replace_op(op, _Inliner(op, producers).fused())
+        rewriter.replace(op, _Inliner(op, producers).fused())
         for value, producer in producers.items():
-            rewriter.erase_op(producer)
+            rewriter.erase(producer)
             assert isinstance(value.owner, Operation)
-            rewriter.erase_op(value.owner)
+            rewriter.erase(value.owner)
 
 
 @dataclass(frozen=True)
