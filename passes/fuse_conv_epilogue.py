@@ -43,7 +43,7 @@ from typing import ClassVar, NamedTuple
 from xdsl.context import Context
 from xdsl.dialects import arith
 from xdsl.dialects.builtin import FloatAttr, ModuleOp, StringAttr, f32
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     PatternRewriter,
@@ -66,7 +66,8 @@ def _yielded(op: kernel.MapOp) -> Operation | None:
     return last.value.owner
 
 
-def _constant_operand(op: Operation | None, kind: type[Operation], x: SSAValue) -> float | None:
+def _constant_operand(op: Operation | Block | None, kind: type[Operation], x: SSAValue
+                      ) -> float | None:
     """c when `op` is `kind(x, c)` or `kind(c, x)` with c an f32 `arith.constant`."""
     if not isinstance(op, kind):
         return None
@@ -108,7 +109,7 @@ def _add(op: kernel.MapOp) -> bool:
 def _open(buffer: SSAValue, reader: kernel.MapOp, kinds: tuple[type[Operation], ...]
           ) -> kernel.ConvOp | kernel.GemmOp | None:
     """The op of `kinds` writing `buffer` for `reader` alone, with no activation yet, when
-    `buffer` has the reader's f32 output shape."""
+    `buffer` has the reader's output shape."""
     writer = sole_writer(buffer, reader)
     if not isinstance(writer, (kernel.ConvOp, kernel.GemmOp)) or not isinstance(writer, kinds):
         return None
@@ -132,7 +133,8 @@ def _residual(op: kernel.MapOp) -> _Fold | None:
     a, b = op.inputs
     for this, other in ((a, b), (b, a)):
         conv = _open(this, op, (kernel.ConvOp,))
-        if conv is not None and conv.R is None and kernel.shape(other) == kernel.shape(op.Y):
+        if isinstance(conv, kernel.ConvOp) and conv.R is None \
+                and kernel.shape(other) == kernel.shape(op.Y):
             return _Fold(conv, other, {})
     return None
 
@@ -158,7 +160,8 @@ def _rebuilt(fold: _Fold, output: SSAValue) -> Operation:
     properties = {k: v for k, v in op.properties.items() if k != "operandSegmentSizes"}
     properties.update(fold.properties)
     if isinstance(op, kernel.ConvOp):
-        operands = [op.X, op.W, op.B, fold.residual or op.R, output]
+        residual = fold.residual if fold.residual is not None else op.R
+        operands = [op.X, op.W, op.B, residual, output]
     else:
         operands = [op.A, op.B, op.C, output]
     return type(op).build(operands=operands, properties=properties, attributes=op.attributes)

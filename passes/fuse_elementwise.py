@@ -11,7 +11,9 @@ Option `max-size` (default 24): a producer whose body, counted as an expression 
 (it would be recomputed in place of its scalar, and a value used twice counts twice).
 
 The fused body lists each distinct input once, in first-use order, and computes each distinct
-op once, in depth-first order from the yield (operands left to right).
+op once, in depth-first order from the yield (operands left to right; a constant its body
+shares between ops right before its first user): the order `maps.build_map` gives the same
+expression, so the fused map prints as if it had been built in one piece.
 
 Before:
 
@@ -48,7 +50,7 @@ from typing import ClassVar
 from xdsl.context import Context
 from xdsl.dialects import arith
 from xdsl.dialects.builtin import MemRefType, ModuleOp
-from xdsl.ir import Attribute, Block, BlockArgument, Operation, Region, SSAValue
+from xdsl.ir import Attribute, Block, BlockArgument, Operation, OpResult, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     PatternRewriter,
@@ -113,9 +115,8 @@ class _Inliner:
         if isinstance(value, BlockArgument):
             result = self._argument(value)
         else:
-            owner = value.owner
-            assert isinstance(owner, Operation)
-            result = self._clone(owner).results[value.index]
+            assert isinstance(value, OpResult)
+            result = self._clone(value.op).results[value.index]
         self.emitted[value] = result
         return result
 
@@ -142,7 +143,7 @@ class _Inliner:
         key = (op.name, tuple(operands), tuple(r.type for r in op.results),
                tuple(op.properties.items()), tuple(op.attributes.items()))
         if key not in self.by_key:
-            new = op.create(operands=operands, result_types=[r.type for r in op.results],
+            new = type(op).create(operands=operands, result_types=[r.type for r in op.results],
                             properties=dict(op.properties), attributes=dict(op.attributes))
             self.block.add_op(new)
             self.by_key[key] = new

@@ -26,6 +26,7 @@ import numpy as np
 from xdsl.dialects import func
 from xdsl.dialects.builtin import MemRefType, ModuleOp, TensorType, UnitAttr
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.irdl import IRDLOperation
 
 from tcompiler import ir_names
 from tcompiler.dialects import kernel, onnx
@@ -112,9 +113,9 @@ class GraphConverter:
             return self._storage[value]
         owner = value.owner
         if isinstance(owner, onnx.InitializerOp):
-            op = self.insert(kernel.WeightOp(owner.weight_name.data, memref_of(value.type)))
-            self._storage[value] = op.result
-            return op.result
+            weight = self.insert(kernel.WeightOp(owner.weight_name.data, memref_of(value.type)))
+            self._storage[value] = weight.results[0]
+            return weight.results[0]
         if isinstance(owner, onnx.ConstantOp):
             name = node_name(owner) if onnx.NODE_NAME in owner.attributes else (
                 value.name_hint or "constant")
@@ -155,7 +156,7 @@ class GraphConverter:
         if self._uses.get(result, 0) != 1:
             self.memref(result)
 
-    def define_kernel(self, result: SSAValue, op_class: type[Operation],
+    def define_kernel(self, result: SSAValue, op_class: type[IRDLOperation],
                       operands: Sequence[SSAValue | Sequence[SSAValue] | None],
                       properties: Mapping[str, Attribute]) -> None:
         """result = op_class(*operands, destination) with `properties` (operands: memrefs,

@@ -45,6 +45,7 @@ def splat_of(value: SSAValue | None) -> float | int | None:
     if not isinstance(attr, DenseIntOrFPElementsAttr):
         return None
     values = attr.get_values()
-    if not values or any(v != values[0] for v in values):
+    first = values[0] if values else None
+    if not isinstance(first, (int, float)) or any(v != first for v in values):
         return None
-    return values[0]
+    return first
