@@ -47,11 +47,13 @@ _NUMBERED = re.compile(r"(.+)_(\d+)")
 
 
 def structure(fn: func.FuncOp) -> str:
-    """`fn` printed as if it had no name: equal for kernels that compute the same thing."""
-    anonymous = fn.clone()
-    anonymous.sym_name = StringAttr("kernel")
+    """`fn` printed without its name (properties, attributes, body): equal for kernels that
+    compute the same thing."""
     stream = io.StringIO()
-    Printer(stream=stream).print_op(anonymous)
+    printer = Printer(stream=stream)
+    printer.print_op_attributes(fn.properties, reserved_attr_names=["sym_name"])
+    printer.print_op_attributes(fn.attributes)
+    printer.print_region(fn.body)
     return stream.getvalue()
 
 

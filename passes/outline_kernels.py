@@ -37,7 +37,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, UnitAttr
 from xdsl.ir import Block, Operation, Region
 from xdsl.passes import ModulePass
-from xdsl.rewriter import Rewriter
+from xdsl.rewriter import InsertPoint, Rewriter
 
 from tcompiler import contracts, ir_names
 from tcompiler.contracts import Contract
@@ -80,12 +80,12 @@ def _outline(op: Operation, name: str) -> func.FuncOp:
     takes its place."""
     operands = list(op.operands)
     types = [v.type for v in operands]
+    Rewriter.insert_op(func.CallOp(name, operands, []), InsertPoint.before(op))
+    op.detach()
     block = Block(arg_types=types)
-    body = op.clone()
     for i, arg in enumerate(block.args):
-        body.operands[i] = arg
-    block.add_ops([body, func.ReturnOp()])
-    Rewriter.replace_op(op, func.CallOp(name, operands, []))
+        op.operands[i] = arg
+    block.add_ops([op, func.ReturnOp()])
     fn = func.FuncOp(name, (types, []), Region(block))
     fn.attributes[ir_names.KERNEL] = UnitAttr()
     return fn

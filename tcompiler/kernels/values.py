@@ -10,6 +10,8 @@ a plug-in can use it without importing the converter.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, MemRefType, TensorType
 from xdsl.ir import Attribute, SSAValue
@@ -19,8 +21,10 @@ from tcompiler.dialects.onnx import dense_value
 from tcompiler.weights import WeightStore
 
 
+@functools.cache
 def memref_of(ty: Attribute) -> MemRefType[Attribute]:
-    """The memref type holding a tensor of type `ty` (same shape and element type)."""
+    """The memref type holding a tensor of type `ty` (same shape and element type; types are
+    immutable, so each is built once)."""
     assert isinstance(ty, TensorType), f"expected a tensor type, got {ty}"
     return MemRefType(ty.element_type, ty.get_shape())
 
