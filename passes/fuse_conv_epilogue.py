@@ -13,6 +13,9 @@ are visited in program order, so conv -> add -> relu folds both.
 
 Options: `residual` (default true), `activation` (default true).
 
+Input: each buffer written by one kernel op, none planned yet (before `plan-memory`);
+else a precondition error.
+
 Before:
 
     %c = kernel.buffer : memref<1x4x8x8xf32>
@@ -55,7 +58,7 @@ from xdsl.pattern_rewriter import (
 from tcompiler import contracts
 from tcompiler.contracts import Contract
 from tcompiler.dialects import kernel
-from tcompiler.kernels.buffers import sole_writer
+from tcompiler.kernels.buffers import require_write_once, sole_writer
 
 
 def _yielded(op: kernel.MapOp) -> Operation | None:
@@ -196,5 +199,6 @@ class FuseConvEpiloguePass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         contracts.require(op, self.name, self.input_contract)
+        require_write_once(op, self.name)
         PatternRewriteWalker(_FoldEpilogue(self.residual, self.activation),
                              apply_recursively=False).rewrite_module(op)

@@ -15,6 +15,9 @@ op once, in depth-first order from the yield (operands left to right; a constant
 shares between ops right before its first user): the order `maps.build_map` gives the same
 expression, so the fused map prints as if it had been built in one piece.
 
+Input: each buffer written by one kernel op, none planned yet (before `plan-memory`);
+else a precondition error.
+
 Before:
 
     %a = kernel.buffer : memref<4xf32>
@@ -62,16 +65,17 @@ from xdsl.pattern_rewriter import (
 from tcompiler import contracts
 from tcompiler.contracts import Contract
 from tcompiler.dialects import kernel
-from tcompiler.kernels.buffers import sole_writer
+from tcompiler.kernels.buffers import require_write_once, sole_writer
 
 
 def tree_size(op: kernel.MapOp) -> int:
-    """The number of nodes of the map's body unfolded into a tree from its yield."""
+    """The number of nodes of the map's body unfolded into a tree from its yield (a value
+    from outside the body counts 1, as an argument)."""
     block = op.body.block
     size: dict[SSAValue, int] = dict.fromkeys(block.args, 1)
     for body_op in block.ops:
         for result in body_op.results:
-            size[result] = 1 + sum(size[v] for v in body_op.operands)
+            size[result] = 1 + sum(size.get(v, 1) for v in body_op.operands)
     last = block.last_op
     assert isinstance(last, kernel.YieldOp)
     return size[last.value]
@@ -180,5 +184,6 @@ class FuseElementwisePass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         contracts.require(op, self.name, self.input_contract)
+        require_write_once(op, self.name)
         PatternRewriteWalker(_InlineProducers(self.max_size),
                              apply_recursively=False).rewrite_module(op)

@@ -54,12 +54,41 @@ builtin.module {
 }
 """
 
+WRITTEN_TWICE = """
+builtin.module {
+  func.func @main(%x: memref<4xf32>, %y: memref<4xf32>) attributes {tcc.graph} {
+    %b = kernel.buffer : memref<4xf32>
+    kernel.copy %x -> %b : memref<4xf32> -> memref<4xf32>
+    %v = kernel.view %b : memref<4xf32> to memref<2x2xf32>
+    %w = kernel.view %x : memref<4xf32> to memref<2x2xf32>
+    kernel.copy %w -> %v : memref<2x2xf32> -> memref<2x2xf32>
+    kernel.copy %b -> %y : memref<4xf32> -> memref<4xf32>
+    func.return
+  }
+}
+"""
+
+PLANNED = """
+builtin.module {
+  func.func @main(%x: memref<4xf32>, %y: memref<4xf32>) attributes {tcc.graph} {
+    %b = kernel.buffer {offset = 0 : i64} : memref<4xf32>
+    kernel.copy %x -> %b : memref<4xf32> -> memref<4xf32>
+    kernel.copy %b -> %y : memref<4xf32> -> memref<4xf32>
+    func.return
+  }
+}
+"""
+
 CASES = [
     ("convert-onnx-to-kernel", KERNEL_IR, "'kernel.copy' in @main is outside its input contract"),
     ("convert-onnx-to-kernel", NO_MAIN_ONNX, "no func.func @main"),
     ("convert-onnx-to-kernel", MEMREF_MAIN, "@main must take and return tensors"),
     ("fuse-conv-epilogue", ONNX_IR, "'onnx.Relu' in @main is outside its input contract"),
     ("fuse-elementwise", ONNX_IR, "'onnx.Relu' in @main is outside its input contract"),
+    ("fuse-elementwise", WRITTEN_TWICE, "'kernel.copy' in @main writes a buffer another"),
+    ("fuse-conv-epilogue", WRITTEN_TWICE, "'kernel.copy' in @main writes a buffer another"),
+    ("fuse-elementwise", PLANNED, "buffers already have arena offsets"),
+    ("fuse-conv-epilogue", PLANNED, "buffers already have arena offsets"),
     ("outline-kernels", ONNX_IR, "'onnx.Relu' in @main is outside its input contract"),
     ("outline-kernels", NO_GRAPH, "no func.func marked tcc.graph"),
     ("dedup-kernels", ONNX_IR, "'onnx.Relu' in @main is outside its input contract"),
