@@ -33,6 +33,10 @@ _PASS_TABLE: dict[str, tuple[str, str]] = {
     "lower-to-llvm": ("lower_to_llvm", "LowerToLLVMPass"),
     "lower-kernels-to-loops": ("lower_kernels_to_loops", "LowerKernelsToLoopsPass"),
     "convert-onnx-to-kernel": ("convert_onnx_to_kernel", "ConvertOnnxToKernelPass"),
+    "fuse-conv-epilogue": ("fuse_conv_epilogue", "FuseConvEpiloguePass"),
+    "fuse-elementwise": ("fuse_elementwise", "FuseElementwisePass"),
+    "outline-kernels": ("outline_kernels", "OutlineKernelsPass"),
+    "dedup-kernels": ("dedup_kernels", "DedupKernelsPass"),
     "plan-memory": ("plan_memory", "PlanMemoryPass"),
     "choose-schedules": ("choose_schedules", "ChooseSchedulesPass"),
 }

@@ -37,6 +37,7 @@ from tcompiler import ir_names
 from tcompiler.assemble import assemble, graph_function, kernel_functions
 from tcompiler.context import make_context
 from tcompiler.errors import CompileError, OptionError
+from tcompiler.kernels import KERNELS_PIPELINE
 from tcompiler.plugins import PluginSettings, discover, pipeline_record
 from tcompiler.program import Program
 from tcompiler.weights import TccContext, WeightStore
@@ -172,7 +173,7 @@ def run_stage(comp: Compilation, stage: str, options: CompileOptions) -> None:
     if stage == "graph":
         _run_passes(comp, GRAPH_PIPELINE, stage)
     elif stage == "kernels":
-        _run_passes(comp, "convert-onnx-to-kernel", stage)
+        _run_passes(comp, KERNELS_PIPELINE, stage)
     elif stage == "schedule":
         _run_passes(comp, f"plan-memory{{method={options.memory_plan} "
                           f"time_limit={float(options.plan_time_limit)}}}", stage)

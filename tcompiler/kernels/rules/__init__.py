@@ -1,18 +1,19 @@
 """onnx op -> conversion rule, one module per op family.
 
-A rule is `rule(converter: GraphConverter, op) -> None`: it defines the op's results through
-the converter (`define`, `alias`, `materialize`, `expr`, `deferred`; see `convert.py`).
+A rule is `rule(converter: GraphConverter, op) -> None`: it defines each result of `op` through
+the converter's public methods (`define_kernel`, `define_map`, `alias`, `memref`, `expr`, ...;
+see `convert.py`). `GraphConverter` takes the table by injection, so a plug-in can convert with
+`{**RULES, MyOp: my_rule}`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from xdsl.ir import Operation
 
+from tcompiler.kernels.convert import Rule
 from tcompiler.kernels.rules import elementwise, gather, nn, reduce, resize, shape
 
-RULES: dict[type[Operation], Callable[..., None]] = {
+RULES: dict[type[Operation], Rule] = {
     **shape.RULES,
     **gather.RULES,
     **resize.RULES,

@@ -1,11 +1,10 @@
-"""Rules for elementwise ops, fused into `kernel.map` expressions (or conv/gemm epilogues).
+"""Rules for elementwise ops: each becomes one `kernel.map` (fusion is a later pass's job).
 
-Each rule builds a typed `Expr` (fusion.py) over its operands, broadcast to its result's
-shape: `c.expr(v, out)` inlines a pending same-shape expression, turns a splat constant into
-a `const` node, and otherwise reads a materialized buffer. Composite ops are spelled out
-here (Gelu, HardSigmoid, LeakyRelu, ...); `emit.build_map` turns node kinds into arith/math.
-Relu after a conv or gemm becomes that kernel's activation epilogue; Add beside a pending
-conv becomes its residual (`GraphConverter.add`).
+Each rule builds a typed `Expr` (expr.py) over its operands, broadcast to its result's shape:
+`c.expr(v)` turns a splat constant into a `const` node and anything else into the leaf of its
+buffer. Composite ops are spelled out here (Gelu, HardSigmoid, LeakyRelu, ...);
+`maps.build_map` turns node kinds into arith/math. (`fuse-conv-epilogue` later folds a map
+that is a Relu, a constant Clip or a residual Add of a conv into the conv.)
 """
 
 from __future__ import annotations
@@ -13,13 +12,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from xdsl.dialects.builtin import FloatAttr, IntegerType, TensorType, f32, f64
+from xdsl.dialects.builtin import IntegerType, TensorType, f64
 from xdsl.ir import Attribute, SSAValue
 
 from tcompiler.dialects import onnx
-from tcompiler.dialects.onnx import attr_float, attr_str, shape_of
+from tcompiler.dialects.onnx import attr_float, attr_str
 from tcompiler.kernels.convert import GraphConverter
-from tcompiler.kernels.fusion import Expr, Node, PendingConv, PendingGemm, const, type_of
+from tcompiler.kernels.expr import Expr, Node, const, type_of
 
 
 def _element(value: SSAValue) -> Attribute:
@@ -35,8 +34,7 @@ def _zero(e: Expr) -> Node:
 def _map(c: GraphConverter, result: SSAValue, operands: Sequence[SSAValue],
          build: Callable[..., Expr]) -> None:
     """result = build(*operand expressions), each operand broadcast to result's shape."""
-    out = shape_of(result)
-    c.define(result, build(*(c.expr(v, out) for v in operands)))
+    c.define_map(result, build(*(c.expr(v) for v in operands)))
 
 
 def _unary(kind: str) -> Callable[[GraphConverter, onnx.IRDLOperation], None]:
@@ -58,12 +56,6 @@ def _binary(kind: str) -> Callable[[GraphConverter, onnx.IRDLOperation], None]:
 
 
 def relu(c: GraphConverter, op: onnx.ReluOp) -> None:
-    pending = c.pending.get(op.X)
-    if isinstance(pending, (PendingConv, PendingGemm)) and pending.activation == "none":
-        del c.pending[op.X]
-        pending.activation = "relu"
-        c.define(op.Y, pending)
-        return
     _map(c, op.Y, [op.X], lambda x: Node("max", (x, _zero(x))))
 
 
@@ -82,43 +74,16 @@ def prelu(c: GraphConverter, op: onnx.PReluOp) -> None:
 
 
 def clip(c: GraphConverter, op: onnx.ClipOp) -> None:
-    """numpy's clip: min(max(x, lo), hi), so hi wins when lo > hi; absent bounds are open.
-    With constant bounds after a conv (ReLU6) it is the conv's clip activation."""
-    if _conv_epilogue(c, op):
-        return
-    out = shape_of(op.output)
-    expr = c.expr(op.input, out)
-    if op.min is not None:
-        expr = Node("max", (expr, c.expr(op.min, out)))
-    if op.max is not None:
-        expr = Node("min", (expr, c.expr(op.max, out)))
+    """numpy's clip: min(max(x, lo), hi), so hi wins when lo > hi; absent bounds are open."""
     if op.min is None and op.max is None:
         c.alias(op.output, op.input)
         return
-    c.define(op.output, expr)
-
-
-def _conv_epilogue(c: GraphConverter, op: onnx.ClipOp) -> bool:
-    pending = c.pending.get(op.input)
-    if not isinstance(pending, PendingConv) or pending.activation != "none":
-        return False
-    bounds = [_splat(v) for v in (op.min, op.max)]
-    if bounds[0] is None or bounds[1] is None:
-        return False
-    del c.pending[op.input]
-    pending.activation = "clip"
-    pending.props["clip_min"] = FloatAttr(float(bounds[0]), f32)
-    pending.props["clip_max"] = FloatAttr(float(bounds[1]), f32)
-    c.define(op.output, pending)
-    return True
-
-
-def _splat(value: SSAValue | None) -> float | None:
-    """A constant splat bound (onnx.Constant), else None."""
-    if value is None or not isinstance(value.owner, onnx.ConstantOp):
-        return None
-    values = set(value.owner.value.get_values())
-    return float(values.pop()) if len(values) == 1 else None
+    expr = c.expr(op.input)
+    if op.min is not None:
+        expr = Node("max", (expr, c.expr(op.min)))
+    if op.max is not None:
+        expr = Node("min", (expr, c.expr(op.max)))
+    c.define_map(op.output, expr)
 
 
 def _hard_sigmoid(x: Expr, alpha: float, beta: float) -> Node:
@@ -162,30 +127,25 @@ def reciprocal(c: GraphConverter, op: onnx.ReciprocalOp) -> None:
 # ----------------------------------------------------------------------------- arithmetic
 
 
-def add(c: GraphConverter, op: onnx.AddOp) -> None:
-    c.add(op.A, op.B, op.C)
-
-
 def pow_(c: GraphConverter, op: onnx.PowOp) -> None:
     """Float bases: x*x, x*x*x, sqrt for those constant exponents, else powf (an integer
     exponent converted to f32). Integer bases: powf in f64, truncated back (exact while
     the result is below 2^53)."""
-    out = shape_of(op.Z)
-    base, exponent = c.expr(op.X, out), c.expr(op.Y, out)
+    base, exponent = c.expr(op.X), c.expr(op.Y)
     ty = _element(op.X)
     if isinstance(ty, IntegerType):
         wide = Node("pow", (Node("cast", (base,), type=f64), Node("cast", (exponent,), type=f64)))
-        c.define(op.Z, Node("cast", (wide,), type=ty))
+        c.define_map(op.Z, Node("cast", (wide,), type=ty))
         return
     if isinstance(exponent, Node) and exponent.kind == "const":
         special = {1.0: base, 2.0: Node("mul", (base, base)),
                    3.0: Node("mul", (Node("mul", (base, base)), base)),
                    0.5: Node("sqrt", (base,))}.get(float(exponent.value))
         if special is not None:
-            c.define(op.Z, special)
+            c.define_map(op.Z, special)
             return
         exponent = const(float(exponent.value), ty)
-    c.define(op.Z, Node("pow", (base, Node("cast", (exponent,), type=ty))))
+    c.define_map(op.Z, Node("pow", (base, Node("cast", (exponent,), type=ty))))
 
 
 def _fold(kind: str) -> Callable[[GraphConverter, onnx.IRDLOperation], None]:
@@ -196,17 +156,13 @@ def _fold(kind: str) -> Callable[[GraphConverter, onnx.IRDLOperation], None]:
         if len(inputs) == 1:
             c.alias(result, inputs[0])
             return
-        if kind == "add" and len(inputs) == 2:
-            c.add(inputs[0], inputs[1], result)
-            return
-        out = shape_of(result)
-        terms = [c.expr(v, out) for v in inputs]
+        terms = [c.expr(v) for v in inputs]
         expr = terms[0]
         for term in terms[1:]:
             expr = Node("add" if kind == "mean" else kind, (expr, term))
         if kind == "mean":
             expr = Node("div", (expr, const(len(terms), type_of(expr))))
-        c.define(result, expr)
+        c.define_map(result, expr)
 
     return rule
 
@@ -245,7 +201,7 @@ RULES = {
     onnx.ReciprocalOp: reciprocal,
     onnx.IsNaNOp: _unary("isnan"),
     onnx.NotOp: _unary("not"),
-    onnx.AddOp: add,
+    onnx.AddOp: _binary("add"),
     onnx.SubOp: _binary("sub"),
     onnx.MulOp: _binary("mul"),
     onnx.DivOp: _binary("div"),

@@ -14,20 +14,20 @@ from tcompiler.kernels.convert import GraphConverter
 
 def gather(c: GraphConverter, op: onnx.GatherOp) -> None:
     axis = normalize_axis(attr_int(op, "axis", 0), len(shape_of(op.data)))
-    c.define(op.output, c.deferred(kernel.GatherOp, [op.data, op.indices], "gather",
-                                   {"axis": IntegerAttr(axis, i64)}))
+    c.define_kernel(op.output, kernel.GatherOp, [c.memref(op.data), c.memref(op.indices)],
+                    {"axis": IntegerAttr(axis, i64)})
 
 
 def gather_elements(c: GraphConverter, op: onnx.GatherElementsOp) -> None:
     axis = normalize_axis(attr_int(op, "axis", 0), len(shape_of(op.data)))
-    c.define(op.output, c.deferred(kernel.GatherElementsOp, [op.data, op.indices],
-                                   "gather_elements", {"axis": IntegerAttr(axis, i64)}))
+    c.define_kernel(op.output, kernel.GatherElementsOp,
+                    [c.memref(op.data), c.memref(op.indices)], {"axis": IntegerAttr(axis, i64)})
 
 
 def gather_nd(c: GraphConverter, op: onnx.GatherNDOp) -> None:
     batch = IntegerAttr(attr_int(op, "batch_dims", 0), i64)
-    c.define(op.output, c.deferred(kernel.GatherNDOp, [op.data, op.indices], "gather_nd",
-                                   {"batch_dims": batch}))
+    c.define_kernel(op.output, kernel.GatherNDOp, [c.memref(op.data), c.memref(op.indices)],
+                    {"batch_dims": batch})
 
 
 RULES = {

@@ -16,7 +16,8 @@ from tcompiler.dialects.kernel import ints
 from tcompiler.dialects.onnx import attr_int, attr_ints, node_name, shape_of
 from tcompiler.errors import UnsupportedModelError
 from tcompiler.kernels.attrs import normalize_axis
-from tcompiler.kernels.convert import GraphConverter, constant_of
+from tcompiler.kernels.convert import GraphConverter
+from tcompiler.kernels.values import constant_of
 
 KINDS: dict[type[Operation], str] = {
     onnx.ReduceSumOp: "sum",
@@ -53,8 +54,8 @@ def reduce(c: GraphConverter, op: onnx._ReduceBase) -> None:
     if axes is None:
         c.alias(op.reduced, op.data)
         return
-    c.define(op.reduced, c.deferred(kernel.ReduceOp, [op.data], f"reduce_{kind}", {
-        "kind": StringAttr(kind), "axes": ints(axes)}))
+    c.define_kernel(op.reduced, kernel.ReduceOp, [c.memref(op.data)],
+                    {"kind": StringAttr(kind), "axes": ints(axes)})
 
 
 RULES = {cls: reduce for cls in KINDS}

@@ -20,7 +20,7 @@ from tcompiler.dialects import onnx
 from tcompiler.dialects.onnx import attr_float, attr_int, attr_ints, attr_str, node_name, shape_of
 from tcompiler.errors import UnsupportedModelError
 from tcompiler.kernels.convert import GraphConverter
-from tcompiler.kernels.rules.shape import _const, remap
+from tcompiler.kernels.rules.shape import remap, required_constant
 
 
 def _coefficients(op: onnx.ResizeOp):  # type: ignore[no-untyped-def]
@@ -42,7 +42,7 @@ def _coefficients(op: onnx.ResizeOp):  # type: ignore[no-untyped-def]
 
 def _scales(op: onnx.ResizeOp, c: GraphConverter, axes: list[int]) -> list[float]:
     x, y = shape_of(op.X), shape_of(op.Y)
-    scales = _const(c, op, op.scales, "scales")
+    scales = required_constant(c, op, op.scales, "scales")
     full = [1.0] * len(x)
     if scales is not None and scales.size:
         for axis, s in zip(axes, scales.ravel()):
@@ -52,7 +52,7 @@ def _scales(op: onnx.ResizeOp, c: GraphConverter, axes: list[int]) -> list[float
         full[axis] = y[axis] / x[axis]
     policy = attr_str(op, "keep_aspect_ratio_policy", "stretch")
     if policy != "stretch":
-        sizes = _const(c, op, op.sizes, "sizes")
+        sizes = required_constant(c, op, op.sizes, "sizes")
         assert sizes is not None
         ratios = [int(s) / x[a] for a, s in zip(axes, sizes.ravel())]
         scale = min(ratios) if policy == "not_larger" else max(ratios)
@@ -68,7 +68,7 @@ def resize(c: GraphConverter, op: onnx.ResizeOp) -> None:
     rank = len(x)
     axes = [a + rank if a < 0 else a for a in attr_ints(op, "axes", list(range(rank))) or []]
     scales = _scales(op, c, axes)
-    roi_value = _const(c, op, op.roi, "roi")
+    roi_value = required_constant(c, op, op.roi, "roi")
     mode = attr_str(op, "coordinate_transformation_mode", "half_pixel")
     roi = [0.0] * rank + [1.0] * rank
     if mode == "tf_crop_and_resize" and roi_value is not None and roi_value.size:

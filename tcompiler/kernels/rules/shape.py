@@ -23,8 +23,8 @@ from tcompiler.dialects.kernel import ints
 from tcompiler.dialects.onnx import attr_int, attr_ints, attr_str, node_name, shape_of
 from tcompiler.errors import UnsupportedModelError
 from tcompiler.kernels.attrs import normalize_axis
-from tcompiler.kernels.convert import GraphConverter, constant_of, memref_of
-from tcompiler.kernels.fusion import Deferred
+from tcompiler.kernels.convert import GraphConverter
+from tcompiler.kernels.values import constant_of, memref_of
 
 
 def source(c: GraphConverter, op: Operation) -> None:
@@ -32,10 +32,7 @@ def source(c: GraphConverter, op: Operation) -> None:
 
 
 def view(c: GraphConverter, op: Operation) -> None:
-    source = c.materialize(op.operands[0])
-    view = kernel.ViewOp(source, memref_of(op.results[0].type))
-    c.block.add_op(view)
-    c.storage[op.results[0]] = view.result
+    c.bind(op.results[0], c.view(c.memref(op.operands[0]), memref_of(op.results[0].type)))
 
 
 def identity(c: GraphConverter, op: Operation) -> None:
@@ -54,20 +51,20 @@ def dropout(c: GraphConverter, op: onnx.DropoutOp) -> None:
     c.alias(op.output, op.data)
     if op.mask is not None and op.mask.uses:
         mask = np.ones(shape_of(op.mask), dtype=np.bool_)
-        c.storage[op.mask] = c.weight(mask, f"{node_name(op) or 'dropout'}.mask")
+        c.bind(op.mask, c.weight(mask, f"{node_name(op) or 'dropout'}.mask"))
 
 
 def transpose(c: GraphConverter, op: onnx.TransposeOp) -> None:
     rank = len(shape_of(op.data))
     perm = attr_ints(op, "perm", list(range(rank))[::-1]) or []
-    c.define(op.transposed, c.deferred(kernel.TransposeOp, [op.data], "transpose",
-                                         {"perm": ints(perm)}))
+    c.define_kernel(op.transposed, kernel.TransposeOp, [c.memref(op.data)],
+                    {"perm": ints(perm)})
 
 
 def concat(c: GraphConverter, op: onnx.ConcatOp) -> None:
     axis = normalize_axis(op.axis.value.data, len(shape_of(op.concat_result)))
-    c.define(op.concat_result, c.deferred(kernel.ConcatOp, list(op.inputs), "concat",
-                                            {"axis": IntegerAttr(axis, i64)}, variadic=True))
+    inputs = [c.memref(v) for v in op.inputs]
+    c.define_kernel(op.concat_result, kernel.ConcatOp, [inputs], {"axis": IntegerAttr(axis, i64)})
 
 
 RULES = {
@@ -86,7 +83,8 @@ RULES = {
 # ----------------------------------------------------------------------------- issue 4
 
 
-def _const(c: GraphConverter, op: Operation, value: SSAValue | None, what: str) -> np.ndarray | None:
+def required_constant(c: GraphConverter, op: Operation, value: SSAValue | None, what: str
+                      ) -> np.ndarray | None:
     """The constant behind an optional operand (None when absent); declined when computed."""
     if value is None:
         return None
@@ -106,15 +104,13 @@ def _fill_attr(element: Attribute, value: float | int | bool) -> Attribute:
 
 def ranked_view(c: GraphConverter, value: SSAValue, rank: int) -> SSAValue:
     """The buffer of `value` seen with leading 1s up to `rank` dims (numpy broadcasting)."""
-    source = c.materialize(value)
+    source = c.memref(value)
     dims = shape_of(value)
     if len(dims) == rank:
         return source
     ty = value.type
     assert isinstance(ty, TensorType)
-    view = kernel.ViewOp(source, MemRefType(ty.element_type, (1,) * (rank - len(dims)) + dims))
-    c.block.add_op(view)
-    return view.result
+    return c.view(source, MemRefType(ty.element_type, (1,) * (rank - len(dims)) + dims))
 
 
 def remap(c: GraphConverter, op: Operation, source: SSAValue, result: SSAValue,
@@ -147,7 +143,7 @@ def remap(c: GraphConverter, op: Operation, source: SSAValue, result: SSAValue,
     if weights is not None:
         flat = np.concatenate([a.ravel() for a in weights]).astype(np.float32)
         w = [c.weight(flat, f"{name}.weight")]
-    c.define(result, Deferred(kernel.RemapOp, [x, t, w], "remap", props))
+    c.define_kernel(result, kernel.RemapOp, [x, t, w], props)
 
 
 def squeeze(c: GraphConverter, op: onnx.SqueezeOp) -> None:
@@ -156,11 +152,11 @@ def squeeze(c: GraphConverter, op: onnx.SqueezeOp) -> None:
 
 def slice_(c: GraphConverter, op: onnx.SliceOp) -> None:
     dims = shape_of(op.data)
-    starts = _const(c, op, op.starts, "starts")
-    ends = _const(c, op, op.ends, "ends")
+    starts = required_constant(c, op, op.starts, "starts")
+    ends = required_constant(c, op, op.ends, "ends")
     assert starts is not None and ends is not None
-    axes = _const(c, op, op.axes, "axes")
-    steps = _const(c, op, op.steps, "steps")
+    axes = required_constant(c, op, op.axes, "axes")
+    steps = required_constant(c, op, op.steps, "steps")
     axes_list = list(range(len(starts))) if axes is None else [int(a) for a in axes]
     steps_list = [1] * len(starts) if steps is None else [int(s) for s in steps]
     tables = [np.arange(n) for n in dims]
@@ -173,14 +169,14 @@ def slice_(c: GraphConverter, op: onnx.SliceOp) -> None:
 def split(c: GraphConverter, op: onnx.SplitOp) -> None:
     dims = shape_of(op.input)
     axis = normalize_axis(attr_int(op, "axis", 0), len(dims))
-    c.materialize(op.input)  # several results read it: no output may take it over
+    c.memref(op.input)  # several results read it: no output may take it over
     offset = 0
     for result in op.outputs:
         extent = shape_of(result)[axis]
         tables = [np.arange(n) for n in dims]
         tables[axis] = np.arange(offset, offset + extent)
         offset += extent
-        if result.uses or result in c.output_slot:
+        if c.needed(result):
             remap(c, op, op.input, result, tables)
 
 
@@ -192,7 +188,7 @@ def expand(c: GraphConverter, op: onnx.ExpandOp) -> None:
 
 
 def tile(c: GraphConverter, op: onnx.TileOp) -> None:
-    repeats = _const(c, op, op.repeats, "repeats")
+    repeats = required_constant(c, op, op.repeats, "repeats")
     assert repeats is not None
     tables = [np.tile(np.arange(n), int(r)) for n, r in zip(shape_of(op.input), repeats)]
     remap(c, op, op.input, op.output, tables)
@@ -203,15 +199,15 @@ _PAD_MODES = {"reflect": "reflect", "edge": "edge", "wrap": "wrap"}
 
 def pad(c: GraphConverter, op: onnx.PadOp) -> None:
     dims = shape_of(op.data)
-    pads = _const(c, op, op.pads, "pads")
+    pads = required_constant(c, op, op.pads, "pads")
     assert pads is not None
-    axes = _const(c, op, op.axes, "axes")
+    axes = required_constant(c, op, op.axes, "axes")
     axes_list = list(range(len(dims))) if axes is None else [
         normalize_axis(int(a), len(dims)) for a in axes]
     begins, ends = [0] * len(dims), [0] * len(dims)
     for k, axis in enumerate(axes_list):
         begins[axis], ends[axis] = int(pads[k]), int(pads[k + len(axes_list)])
-    value = _const(c, op, op.constant_value, "constant_value")
+    value = required_constant(c, op, op.constant_value, "constant_value")
     fill = value.ravel()[0].item() if value is not None and value.size else 0
     mode = attr_str(op, "mode", "constant")
     tables = []
@@ -230,15 +226,15 @@ def shape(c: GraphConverter, op: onnx.ShapeOp) -> None:
     """Shapes are static: the result is a constant (frontend folding usually got it first)."""
     dims = shape_of(op.data)
     start, end = attr_int(op, "start", 0), attr_int(op, "end", len(dims))
-    c.storage[op.shape] = c.weight(np.array(dims[start:end], np.int64), node_name(op))
+    c.bind(op.shape, c.weight(np.array(dims[start:end], np.int64), node_name(op)))
 
 
 def range_(c: GraphConverter, op: onnx.RangeOp) -> None:
-    start, limit, delta = (_const(c, op, v, "an input") for v in (op.start, op.limit, op.delta))
+    start, limit, delta = (required_constant(c, op, v, "an input") for v in (op.start, op.limit, op.delta))
     assert start is not None and limit is not None and delta is not None
     count = shape_of(op.output)[0]
     values = start + np.arange(count, dtype=start.dtype) * delta
-    c.storage[op.output] = c.weight(values.astype(start.dtype), node_name(op))
+    c.bind(op.output, c.weight(values.astype(start.dtype), node_name(op)))
 
 
 RULES.update({

@@ -1,7 +1,7 @@
 // RUN: tcc-opt %s -p convert-onnx-to-kernel | filecheck %s
 
-// nn and reduction rules (issue 4): a 2-d MatMul is a gemm (its Relu fuses), a batched one
-// a kernel.matmul; ReduceMean with constant axes input is a kernel.reduce (keepdims=0: the
+// nn and reduction rules (issue 4): a 2-d MatMul is a gemm (so fuse-conv-epilogue can give it
+// the Relu's activation), a batched one a kernel.matmul; ReduceMean with constant axes input is a kernel.reduce (keepdims=0: the
 // axis dropped from Y); LayerNormalization a kernel.normalize over the trailing axes;
 // LogSoftmax a kernel.softmax with `log`.
 
@@ -20,7 +20,9 @@ builtin.module {
   }
 }
 
-// CHECK:      kernel.gemm {{.*}}activation = "relu"
+// CHECK:      kernel.gemm %{{.*}}, %{{.*}} -> %[[G:.*]] {trans_a = 0 : i64, trans_b = 0 : i64, alpha = 1.000000e+00 : f32, beta = 1.000000e+00 : f32} : memref<3x4xf32>, memref<4x4xf32> -> memref<3x4xf32>
+// CHECK:      kernel.map %[[G]]
+// CHECK:        arith.maximumf
 // CHECK:      kernel.matmul %{{.*}}, %{{.*}} -> %{{.*}} : memref<2x3x4xf32>, memref<2x4x5xf32> -> memref<2x3x5xf32>
 // CHECK:      kernel.reduce "mean" %{{.*}} -> %{{.*}} {axes = array<i64: 1>} : memref<2x3x4xf32> -> memref<2x4xf32>
 // CHECK:      kernel.normalize "normalize" %{{.*}} scale %{{.*}} -> %{{.*}} {{.*}}axes = array<i64: 2>

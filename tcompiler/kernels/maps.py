@@ -1,67 +1,20 @@
-"""Building kernel functions and deduplicating identical ones.
+"""`build_map(expr, output)`: a `kernel.map` computing an expression tree (see `expr.py`).
 
-`KernelTable.call(op)` takes a kernel-dialect op built on the graph's memrefs, moves it into
-a fresh `func.func` of its own (arguments: the op's operands, in order), and returns the
-`func.call` that replaces it in the graph. Two kernels whose functions print the same (same
-op, shapes, attributes, schedule) share one function.
+The body takes one scalar per distinct leaf buffer and emits the tree's nodes in depth-first
+order, children left to right, each distinct subtree once; `_emit_node` says which arith/math
+ops each node kind becomes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
-from xdsl.dialects import arith, func, math
-from xdsl.dialects.builtin import (
-    FloatAttr,
-    IntegerAttr,
-    IntegerType,
-    MemRefType,
-    ModuleOp,
-    StringAttr,
-    UnitAttr,
-    i1,
-)
+from xdsl.dialects import arith, math
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, IntegerType, MemRefType, i1
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
-from xdsl.printer import Printer
 
-from tcompiler import ir_names
 from tcompiler.dialects import kernel
-from tcompiler.kernels.fusion import Expr, Leaf, Node, leaves, type_of
-
-
-class KernelTable:
-    def __init__(self, module: ModuleOp):
-        self.module = module
-        self.by_key: dict[str, str] = {}
-        self.counts: dict[str, int] = {}
-
-    def call(self, op: Operation, kind: str) -> func.CallOp:
-        """Outline `op` (not yet inserted anywhere) into a kernel function; return the call."""
-        operands: Sequence[SSAValue] = list(op.operands)
-        block = Block(arg_types=[v.type for v in operands])
-        for i, arg in enumerate(block.args):
-            op.operands[i] = arg
-        block.add_ops([op, func.ReturnOp()])
-        fn = func.FuncOp("kernel", ([v.type for v in operands], []), Region(block))
-        fn.attributes[ir_names.KERNEL] = UnitAttr()
-        key = _structural_key(fn)
-        symbol = self.by_key.get(key)
-        if symbol is None:
-            n = self.counts.get(kind, 0)
-            self.counts[kind] = n + 1
-            symbol = f"{kind}_{n}"
-            fn.sym_name = StringAttr(symbol)
-            self.module.body.block.add_op(fn)
-            self.by_key[key] = symbol
-        return func.CallOp(symbol, operands, [])
-
-
-def _structural_key(fn: func.FuncOp) -> str:
-    stream = io.StringIO()
-    Printer(stream=stream).print_op(fn)
-    return hashlib.sha256(stream.getvalue().encode()).hexdigest()
+from tcompiler.kernels.expr import Expr, Leaf, Node, leaves, type_of
 
 
 def build_map(expr: Expr, output: SSAValue) -> kernel.MapOp:

@@ -1,4 +1,4 @@
-// RUN: tcc-opt %s -p convert-onnx-to-kernel | filecheck %s
+// RUN: tcc-opt %s -p "convert-onnx-to-kernel,fuse-conv-epilogue,outline-kernels" | filecheck %s
 
 // Clip with constant bounds after a conv (MobileNetV2's ReLU6) becomes the conv's clip
 // activation; a Clip of a graph input stays a map.

@@ -1,18 +1,14 @@
-"""Pending (not yet materialized) values of the onnx -> kernel conversion.
+"""Scalar expression trees: what an elementwise conversion rule builds for `kernel.map`.
 
-Fusion works by delaying: an op whose result has exactly one use does not write a buffer at
-once; it becomes a pending value that its user may absorb:
-- `Expr`: an elementwise expression tree over materialized leaf memrefs; a consumer of the
-  same shape inlines it, so Add -> Mul -> Relu chains become one `kernel.map`.
-- `PendingConv` / `PendingGemm`: a conv or gemm that a following Add (residual, same shape)
-  and/or Relu can still join as epilogue.
-Whatever is not absorbed is materialized when some other op needs its buffer.
+A rule describes its op as an `Expr` over its operands (`GraphConverter.expr` gives a `Leaf`
+for a buffer, a `const` node for a splat constant); `maps.build_map` lowers the tree to the
+body of a `kernel.map` (arith/math ops, one block argument per distinct leaf). Composite ops
+(Gelu, HardSigmoid, ...) are spelled out as trees in `rules/elementwise.py`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from xdsl.dialects.builtin import MemRefType, f32, i1
 from xdsl.ir import Attribute, SSAValue
@@ -20,7 +16,7 @@ from xdsl.ir import Attribute, SSAValue
 
 @dataclass(frozen=True)
 class Leaf:
-    """A materialized memref feeding an expression."""
+    """A buffer (memref) feeding an expression: a block argument of the map."""
 
     value: SSAValue
 
@@ -29,7 +25,7 @@ class Leaf:
 class Node:
     """`kind` applied to children, yielding one scalar of element type `type`.
 
-    Kinds (operands of one element type unless stated; see `emit.build_map`):
+    Kinds (operands of one element type unless stated; see `maps.build_map`):
     - `const`: `value` (no children), of `type` (f32 when None);
     - arithmetic, on f32 or integers: add sub mul div (integers: truncating, x/0 = 0) max min
       neg abs; f32 only: pow sqrt exp log tanh erf sigmoid;
@@ -84,42 +80,3 @@ def leaves(expr: Expr) -> list[SSAValue]:
 
     walk(expr)
     return list(seen)
-
-
-def size(expr: Expr) -> int:
-    if isinstance(expr, Leaf):
-        return 1
-    return 1 + sum(size(c) for c in expr.children)
-
-
-@dataclass
-class PendingConv:
-    """A kernel.conv whose epilogue (residual add, relu) is still open."""
-
-    operands: dict[str, SSAValue]  # X, W, optional B
-    props: dict[str, Any]
-    residual: SSAValue | None = None
-    activation: str = "none"
-    names: list[str] = field(default_factory=list)
-
-
-@dataclass
-class PendingGemm:
-    operands: dict[str, SSAValue]  # A, B, optional C
-    props: dict[str, Any]
-    activation: str = "none"
-    names: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Deferred:
-    """Any other single kernel op, launched on its (materialized) inputs when needed."""
-
-    op_class: type
-    inputs: list[SSAValue]
-    kind: str
-    props: dict[str, Any]
-    variadic: bool = False
-
-
-Pending = Expr | PendingConv | PendingGemm | Deferred

@@ -1,0 +1,151 @@
+builtin.module {
+  func.func @main(%0: memref<2x8x32xf32>, %1: memref<2x8x32xf32>) attributes {tcc.input_names = ["x"], tcc.output_names = ["layernormalization_129"], tcc.graph} {
+    %2 = kernel.weight "w_1" : memref<32x96xf32>
+    %3 = kernel.buffer : memref<2x8x96xf32>
+    func.call @matmul_0(%0, %2, %3) : (memref<2x8x32xf32>, memref<32x96xf32>, memref<2x8x96xf32>) -> ()
+    %4 = kernel.weight "Split_8.index" : memref<42xi64>
+    %5 = kernel.weight "Split_8.index_1" : memref<42xi64>
+    %6 = kernel.weight "Split_8.index_2" : memref<42xi64>
+    %7 = kernel.buffer : memref<2x8x32xf32>
+    func.call @remap_0(%3, %4, %7) : (memref<2x8x96xf32>, memref<42xi64>, memref<2x8x32xf32>) -> ()
+    %8 = kernel.view %7 : memref<2x8x32xf32> to memref<2x8x4x8xf32>
+    %9 = kernel.buffer : memref<2x8x32xf32>
+    func.call @remap_0(%3, %5, %9) : (memref<2x8x96xf32>, memref<42xi64>, memref<2x8x32xf32>) -> ()
+    %10 = kernel.view %9 : memref<2x8x32xf32> to memref<2x8x4x8xf32>
+    %11 = kernel.buffer : memref<2x8x32xf32>
+    func.call @remap_0(%3, %6, %11) : (memref<2x8x96xf32>, memref<42xi64>, memref<2x8x32xf32>) -> ()
+    %12 = kernel.view %11 : memref<2x8x32xf32> to memref<2x8x4x8xf32>
+    %13 = kernel.buffer : memref<2x4x8x8xf32>
+    func.call @transpose_0(%10, %13) : (memref<2x8x4x8xf32>, memref<2x4x8x8xf32>) -> ()
+    %14 = kernel.buffer : memref<2x4x8x8xf32>
+    func.call @transpose_0(%8, %14) : (memref<2x8x4x8xf32>, memref<2x4x8x8xf32>) -> ()
+    %15 = kernel.buffer : memref<2x4x8x8xf32>
+    func.call @transpose_1(%13, %15) : (memref<2x4x8x8xf32>, memref<2x4x8x8xf32>) -> ()
+    %16 = kernel.buffer : memref<2x4x8x8xf32>
+    func.call @matmul_1(%14, %15, %16) : (memref<2x4x8x8xf32>, memref<2x4x8x8xf32>, memref<2x4x8x8xf32>) -> ()
+    %17 = kernel.buffer : memref<2x4x8x8xf32>
+    func.call @map_0(%16, %17) : (memref<2x4x8x8xf32>, memref<2x4x8x8xf32>) -> ()
+    %18 = kernel.buffer : memref<2x4x8x8xf32>
+    func.call @softmax_0(%17, %18) : (memref<2x4x8x8xf32>, memref<2x4x8x8xf32>) -> ()
+    %19 = kernel.buffer : memref<2x4x8x8xf32>
+    func.call @transpose_0(%12, %19) : (memref<2x8x4x8xf32>, memref<2x4x8x8xf32>) -> ()
+    %20 = kernel.buffer : memref<2x4x8x8xf32>
+    func.call @matmul_1(%18, %19, %20) : (memref<2x4x8x8xf32>, memref<2x4x8x8xf32>, memref<2x4x8x8xf32>) -> ()
+    %21 = kernel.buffer : memref<2x8x4x8xf32>
+    func.call @transpose_2(%20, %21) : (memref<2x4x8x8xf32>, memref<2x8x4x8xf32>) -> ()
+    %22 = kernel.view %21 : memref<2x8x4x8xf32> to memref<2x8x32xf32>
+    %23 = kernel.weight "w_88" : memref<32x32xf32>
+    %24 = kernel.buffer : memref<2x8x32xf32>
+    func.call @matmul_2(%22, %23, %24) : (memref<2x8x32xf32>, memref<32x32xf32>, memref<2x8x32xf32>) -> ()
+    %25 = kernel.weight "w" : memref<32xf32>
+    %26 = kernel.weight "w_2" : memref<32xf32>
+    %27 = kernel.weight "w_3" : memref<32xf32>
+    %28 = kernel.buffer : memref<2x8x32xf32>
+    func.call @map_1(%0, %24, %25, %28) : (memref<2x8x32xf32>, memref<2x8x32xf32>, memref<32xf32>, memref<2x8x32xf32>) -> ()
+    %29 = kernel.buffer : memref<2x8x32xf32>
+    func.call @normalize_normalize_0(%28, %26, %27, %29) : (memref<2x8x32xf32>, memref<32xf32>, memref<32xf32>, memref<2x8x32xf32>) -> ()
+    %30 = kernel.weight "w_100" : memref<32x128xf32>
+    %31 = kernel.buffer : memref<2x8x128xf32>
+    func.call @matmul_3(%29, %30, %31) : (memref<2x8x32xf32>, memref<32x128xf32>, memref<2x8x128xf32>) -> ()
+    %32 = kernel.weight "w_103" : memref<128xf32>
+    %33 = kernel.buffer : memref<2x8x128xf32>
+    func.call @map_2(%31, %32, %33) : (memref<2x8x128xf32>, memref<128xf32>, memref<2x8x128xf32>) -> ()
+    %34 = kernel.buffer : memref<2x8x128xf32>
+    func.call @map_3(%33, %34) : (memref<2x8x128xf32>, memref<2x8x128xf32>) -> ()
+    %35 = kernel.weight "w_119" : memref<128x32xf32>
+    %36 = kernel.buffer : memref<2x8x32xf32>
+    func.call @matmul_4(%34, %35, %36) : (memref<2x8x128xf32>, memref<128x32xf32>, memref<2x8x32xf32>) -> ()
+    %37 = kernel.weight "w_4" : memref<32xf32>
+    %38 = kernel.weight "w_5" : memref<32xf32>
+    %39 = kernel.weight "w_6" : memref<32xf32>
+    %40 = kernel.buffer : memref<2x8x32xf32>
+    func.call @map_1(%29, %36, %37, %40) : (memref<2x8x32xf32>, memref<2x8x32xf32>, memref<32xf32>, memref<2x8x32xf32>) -> ()
+    func.call @normalize_normalize_0(%40, %38, %39, %1) : (memref<2x8x32xf32>, memref<32xf32>, memref<32xf32>, memref<2x8x32xf32>) -> ()
+    func.return
+  }
+  func.func @matmul_0(%0: memref<2x8x32xf32>, %1: memref<32x96xf32>, %2: memref<2x8x96xf32>) attributes {tcc.kernel} {
+    kernel.matmul %0, %1 -> %2 : memref<2x8x32xf32>, memref<32x96xf32> -> memref<2x8x96xf32>
+    func.return
+  }
+  func.func @remap_0(%0: memref<2x8x96xf32>, %1: memref<42xi64>, %2: memref<2x8x32xf32>) attributes {tcc.kernel} {
+    kernel.remap %0, %1 -> %2 {taps = array<i64: 1, 1, 1>, fill_dims = array<i64>} : memref<2x8x96xf32>, memref<42xi64> -> memref<2x8x32xf32>
+    func.return
+  }
+  func.func @transpose_0(%0: memref<2x8x4x8xf32>, %1: memref<2x4x8x8xf32>) attributes {tcc.kernel} {
+    kernel.transpose %0 -> %1 {perm = array<i64: 0, 2, 1, 3>} : memref<2x8x4x8xf32> -> memref<2x4x8x8xf32>
+    func.return
+  }
+  func.func @transpose_1(%0: memref<2x4x8x8xf32>, %1: memref<2x4x8x8xf32>) attributes {tcc.kernel} {
+    kernel.transpose %0 -> %1 {perm = array<i64: 0, 1, 3, 2>} : memref<2x4x8x8xf32> -> memref<2x4x8x8xf32>
+    func.return
+  }
+  func.func @matmul_1(%0: memref<2x4x8x8xf32>, %1: memref<2x4x8x8xf32>, %2: memref<2x4x8x8xf32>) attributes {tcc.kernel} {
+    kernel.matmul %0, %1 -> %2 : memref<2x4x8x8xf32>, memref<2x4x8x8xf32> -> memref<2x4x8x8xf32>
+    func.return
+  }
+  func.func @map_0(%0: memref<2x4x8x8xf32>, %1: memref<2x4x8x8xf32>) attributes {tcc.kernel} {
+    kernel.map %0 -> %1 : memref<2x4x8x8xf32> -> memref<2x4x8x8xf32> {
+    ^bb0(%2: f32):
+      %3 = arith.constant 2.82842708 : f32
+      %4 = arith.divf %2, %3 : f32
+      kernel.yield %4 : f32
+    }
+    func.return
+  }
+  func.func @softmax_0(%0: memref<2x4x8x8xf32>, %1: memref<2x4x8x8xf32>) attributes {tcc.kernel} {
+    kernel.softmax %0 -> %1 {axis = 3 : i64} : memref<2x4x8x8xf32> -> memref<2x4x8x8xf32>
+    func.return
+  }
+  func.func @transpose_2(%0: memref<2x4x8x8xf32>, %1: memref<2x8x4x8xf32>) attributes {tcc.kernel} {
+    kernel.transpose %0 -> %1 {perm = array<i64: 0, 2, 1, 3>} : memref<2x4x8x8xf32> -> memref<2x8x4x8xf32>
+    func.return
+  }
+  func.func @matmul_2(%0: memref<2x8x32xf32>, %1: memref<32x32xf32>, %2: memref<2x8x32xf32>) attributes {tcc.kernel} {
+    kernel.matmul %0, %1 -> %2 : memref<2x8x32xf32>, memref<32x32xf32> -> memref<2x8x32xf32>
+    func.return
+  }
+  func.func @map_1(%0: memref<2x8x32xf32>, %1: memref<2x8x32xf32>, %2: memref<32xf32>, %3: memref<2x8x32xf32>) attributes {tcc.kernel} {
+    kernel.map %0, %1, %2 -> %3 : memref<2x8x32xf32>, memref<2x8x32xf32>, memref<32xf32> -> memref<2x8x32xf32> {
+    ^bb0(%4: f32, %5: f32, %6: f32):
+      %7 = arith.addf %5, %6 : f32
+      %8 = arith.addf %4, %7 : f32
+      kernel.yield %8 : f32
+    }
+    func.return
+  }
+  func.func @normalize_normalize_0(%0: memref<2x8x32xf32>, %1: memref<32xf32>, %2: memref<32xf32>, %3: memref<2x8x32xf32>) attributes {tcc.kernel} {
+    kernel.normalize "normalize" %0 scale %1 bias %2 -> %3 {axes = array<i64: 2>, epsilon = 1.000000e-05 : f32} : memref<2x8x32xf32> scale memref<32xf32> bias memref<32xf32> -> memref<2x8x32xf32>
+    func.return
+  }
+  func.func @matmul_3(%0: memref<2x8x32xf32>, %1: memref<32x128xf32>, %2: memref<2x8x128xf32>) attributes {tcc.kernel} {
+    kernel.matmul %0, %1 -> %2 : memref<2x8x32xf32>, memref<32x128xf32> -> memref<2x8x128xf32>
+    func.return
+  }
+  func.func @map_2(%0: memref<2x8x128xf32>, %1: memref<128xf32>, %2: memref<2x8x128xf32>) attributes {tcc.kernel} {
+    kernel.map %0, %1 -> %2 : memref<2x8x128xf32>, memref<128xf32> -> memref<2x8x128xf32> {
+    ^bb0(%3: f32, %4: f32):
+      %5 = arith.addf %3, %4 : f32
+      kernel.yield %5 : f32
+    }
+    func.return
+  }
+  func.func @map_3(%0: memref<2x8x128xf32>, %1: memref<2x8x128xf32>) attributes {tcc.kernel} {
+    kernel.map %0 -> %1 : memref<2x8x128xf32> -> memref<2x8x128xf32> {
+    ^bb0(%2: f32):
+      %3 = arith.constant 1.41421354 : f32
+      %4 = arith.divf %2, %3 : f32
+      %5 = math.erf %4 : f32
+      %6 = arith.constant 1.000000e+00 : f32
+      %7 = arith.addf %5, %6 : f32
+      %8 = arith.mulf %2, %7 : f32
+      %9 = arith.constant 5.000000e-01 : f32
+      %10 = arith.mulf %8, %9 : f32
+      kernel.yield %10 : f32
+    }
+    func.return
+  }
+  func.func @matmul_4(%0: memref<2x8x128xf32>, %1: memref<128x32xf32>, %2: memref<2x8x32xf32>) attributes {tcc.kernel} {
+    kernel.matmul %0, %1 -> %2 : memref<2x8x128xf32>, memref<128x32xf32> -> memref<2x8x32xf32>
+    func.return
+  }
+}
