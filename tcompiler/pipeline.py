@@ -324,6 +324,7 @@ def codegen_fingerprint() -> str:
     never reuses objects the old one cached (the compiler version alone is not enough)."""
     root = Path(__file__).parent
     files = sorted([*(root / "codegen").rglob("*.py"), *(root / "passes").glob("lower_*.py"),
+                    *(root / "passes").glob("convert_*_to_llvm.py"),
                     root / "dialects" / "kernel.py"])
     h = hashlib.sha256()
     for path in files:

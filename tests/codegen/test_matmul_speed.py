@@ -14,6 +14,7 @@ from xdsl.parser import Parser
 
 from tcompiler.codegen import Target, compile_to_object, load_objects
 from tcompiler.context import make_context
+from tcompiler.passes.lower_to_llvm import LowerToLLVMPass
 
 N = 256
 MATMUL_IKJ = f"""
@@ -44,6 +45,7 @@ def measure(repeats: int = 10) -> tuple[float, float]:
     """(best GFLOP/s, compile seconds) of the kernel; checks the result against numpy."""
     start = time.perf_counter()
     module = Parser(make_context(), MATMUL_IKJ).parse_module()
+    LowerToLLVMPass().apply(make_context(), module)
     lib = load_objects([compile_to_object(module, Target.host())])
     compile_s = time.perf_counter() - start
     fn = lib.function("mm", 3)

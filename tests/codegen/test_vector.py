@@ -8,7 +8,7 @@ import numpy as np
 
 from tcompiler.codegen import assembly_text
 
-from .conftest import parse  # noqa: TID252
+from .conftest import lowered  # noqa: TID252
 
 AXPY = """
 builtin.module {
@@ -76,5 +76,5 @@ def test_dot_with_iter_args_and_reduction(run) -> None:
 
 
 def test_vector_fma_becomes_vector_instructions(host) -> None:
-    asm = assembly_text(parse(AXPY), host)
+    asm = assembly_text(lowered(AXPY), host)
     assert "vfmadd" in asm
