@@ -5,7 +5,8 @@ With `s = scale / sqrt(var + epsilon)` per output channel, `BN(Conv(x, W, b))` e
 and every tensor involved is a known constant (`onnx.Constant`, or `onnx.initializer` in the
 context's `WeightStore`). The math runs in float64, the results are stored as float32 under
 fresh names (`WeightStore.add`); a bias of at most `SMALL` elements stays inline. Without a
-store (plain `tcc-opt` with no `--weights`) the pass changes nothing.
+store (plain `tcc-opt` with no `--weights`) the pass changes nothing. Input contract: the onnx
+dialect in func.func (`contracts.ONNX`).
 
 Before:
 
@@ -24,6 +25,7 @@ After:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from xdsl.context import Context
@@ -37,6 +39,7 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
+from tcompiler import contracts
 from tcompiler.dialects.onnx import (
     BatchNormalizationOp,
     ConstantOp,
@@ -119,7 +122,10 @@ def _name(value: SSAValue | None, default: str) -> str:
 class FoldBatchnormPass(ModulePass):
     name = "fold-batchnorm"
 
+    input_contract: ClassVar[contracts.Contract] = contracts.ONNX
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        contracts.require(op, self.name, self.input_contract)
         weights = weights_of(ctx)
         if weights is None:
             return

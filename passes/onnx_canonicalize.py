@@ -9,6 +9,8 @@
 - with a store, Reshape/Flatten/Unsqueeze of a weight become a new, reshaped weight;
 - unused pure ops are erased.
 
+Input contract: the onnx dialect in func.func (`contracts.ONNX`).
+
 Before:
 
     %s = "onnx.Constant"() <{value = dense<[2, 3]> : tensor<2xi64>}> : () -> tensor<2xi64>
@@ -25,6 +27,7 @@ After:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from xdsl.context import Context
@@ -40,6 +43,7 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.transforms.dead_code_elimination import RemoveUnusedOperations
 
+from tcompiler import contracts
 from tcompiler.dialects.onnx import (
     NODE_NAME,
     AddOp,
@@ -178,7 +182,10 @@ def _evaluate(op: Operation, values: list) -> np.ndarray:
 class OnnxCanonicalizePass(ModulePass):
     name = "onnx-canonicalize"
 
+    input_contract: ClassVar[contracts.Contract] = contracts.ONNX
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        contracts.require(op, self.name, self.input_contract)
         weights = weights_of(ctx)
         patterns: list[RewritePattern] = [
             RemoveIdentity(), RemoveInferenceDropout(), FoldConstantOfShape(weights),

@@ -159,11 +159,12 @@ def test_backend_takes_llvm_dialect_only(host):
 
 def test_object_cache(tmp_path, host):
     cache = ObjectCache(tmp_path / "objs")
-    key = cache_key(scale(), host, "0.1.0")
-    assert key == cache_key(scale(), host, "0.1.0")
-    assert key != cache_key(scale(), host, "0.1.1")
-    assert key != cache_key(scale(factor=3.0), host, "0.1.0")
-    assert key != cache_key(scale(), Target(host.triple, "generic", ""), "0.1.0")
+    key = cache_key(scale(), host, 3, "0.1.0")
+    assert key == cache_key(scale(), host, 3, "0.1.0")
+    assert key != cache_key(scale(), host, 3, "0.1.1")
+    assert key != cache_key(scale(), host, 2, "0.1.0")
+    assert key != cache_key(scale(factor=3.0), host, 3, "0.1.0")
+    assert key != cache_key(scale(), Target(host.triple, "generic", ""), 3, "0.1.0")
     assert cache.get(key) is None
     obj = compile_to_object(lowered(scale()), host)
     cache.put(key, obj)

@@ -5,58 +5,96 @@ from __future__ import annotations
 import shlex
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from xdsl.context import Context
-from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp
-from xdsl.passes import ModulePass
 
 from tcompiler import pipeline
 from tcompiler.errors import CompileError
-from tcompiler.passes import PASSES
+from tcompiler.plugins import PluginSettings
 
 ROOT = Path(__file__).parents[2]
 sys.path.insert(0, str(ROOT / "examples"))
 import make_model  # noqa: E402
 
 
+BREAKER = """
+from dataclasses import dataclass
+
+from xdsl.dialects import func
+from xdsl.passes import ModulePass
+from xdsl.universe import Universe
+
+
 @dataclass(frozen=True)
 class BreakReturnPass(ModulePass):
-    """Drops the operands of @main's return: invalid IR (the function type wants results)."""
+    \"\"\"Drops the operands of @main's return: invalid IR (the function type wants results).\"\"\"
 
     name = "break-return"
 
-    def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for fn in op.walk():
-            if isinstance(fn, func.ReturnOp) and fn.operands:
-                fn.operands = ()
+    def apply(self, ctx, op):
+        for ret in op.walk():
+            if isinstance(ret, func.ReturnOp) and ret.operands:
+                ret.operands = ()
                 return
 
 
-def test_broken_ir_names_the_pass_and_gives_a_reproducer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+U = Universe(all_passes={"break-return": lambda: BreakReturnPass})
+"""
+
+
+def test_broken_ir_names_the_pass_and_gives_a_reproducer(tmp_path: Path) -> None:
     model = tmp_path / "m.onnx"
     make_model.main(["make_model", str(model)])
-    monkeypatch.setitem(PASSES, "break-return", lambda: BreakReturnPass)
-    monkeypatch.setattr(pipeline, "GRAPH_PIPELINE", "onnx-canonicalize,break-return")
+    (tmp_path / "breaker.py").write_text(BREAKER)
+    options = pipeline.CompileOptions(
+        passes=(("graph", "break-return"),),
+        plugins=PluginSettings(load=(f"{tmp_path / 'breaker.py'}:U",)))
     with pytest.raises(CompileError) as info:
-        pipeline.compile_to_stage(model, "graph")
+        pipeline.compile_to_stage(model, "graph", options)
     message = str(info.value)
-    assert "break-return" in message and "reproduce: tcc-opt " in message
+    assert "stage graph: pass 'break-return' failed: VerifyException" in message
+    assert "reproduce: tcc-opt " in message
     command = shlex.split(message.split("reproduce: ", 1)[1])
     repro = Path(command[1])
-    assert repro.is_file() and "onnx.Conv" in repro.read_text()
-    exe = str(Path(sys.executable).parent / "tcc-opt")
-    replay = subprocess.run([exe, str(repro)], capture_output=True, text=True)
-    assert replay.returncode == 0, replay.stderr  # the input of the failing pass is valid IR
+    try:
+        text = repro.read_text()
+        assert text.startswith(f"// RUN: tcc-opt %s -p {pipeline.GRAPH_PIPELINE},break-return "
+                               f"--load-plugin {tmp_path / 'breaker.py'}:U --weights ")
+        assert "onnx.Conv" in text
+        exe = str(Path(sys.executable).parent / "tcc-opt")
+        replay = subprocess.run([exe, str(repro)], capture_output=True, text=True)
+        assert replay.returncode == 0, replay.stderr  # the run's input is valid IR
+        replay = subprocess.run([exe, *command[1:]], capture_output=True, text=True)
+        assert "pass 'break-return' produced invalid IR" in replay.stderr  # and fails again
+        assert len(replay.stderr.strip().splitlines()) == 1
+    finally:
+        for path in repro.parent.glob("tcc-opt-repro-break-return-*"):  # the replay's too
+            path.unlink()
+
+
+def test_precondition_failure_is_one_line(tmp_path: Path) -> None:
+    model = tmp_path / "m.onnx"
+    make_model.main(["make_model", str(model)])
+    options = pipeline.CompileOptions(passes=(("kernels", "fold-batchnorm"),))
+    with pytest.raises(CompileError) as info:
+        pipeline.compile_to_stage(model, "kernels", options)
+    assert str(info.value).startswith("stage kernels: pass 'fold-batchnorm' precondition "
+                                      "failed: op 'kernel.")
+    assert len(str(info.value).splitlines()) == 1
 
 
 def test_kernel_cache_key_covers_the_lowering_code(monkeypatch: pytest.MonkeyPatch) -> None:
     from tcompiler.codegen import Target
 
     options = pipeline.CompileOptions()
-    key = pipeline._cache_key("kernel", Target.host(), options)
+    key = pipeline.kernel_cache_key("kernel", Target.host(), options)
+    assert pipeline.kernel_cache_key("kernel", Target.host(), options) == key
+    assert pipeline.kernel_cache_key("kernel", Target.host(),
+                                     pipeline.CompileOptions(opt_level=2)) != key
+    assert pipeline.kernel_cache_key("kernel", Target.host(), pipeline.CompileOptions(
+        passes=(("loops", "cse"),))) != key
+    assert pipeline.kernel_cache_key("kernel", Target.host(), pipeline.CompileOptions(
+        passes=(("graph", "cse"),))) == key  # module-scope passes are in the kernel text
     monkeypatch.setattr(pipeline, "codegen_fingerprint", lambda: "another lowering")
-    assert pipeline._cache_key("kernel", Target.host(), options) != key
+    assert pipeline.kernel_cache_key("kernel", Target.host(), options) != key

@@ -15,7 +15,7 @@ from onnx.reference import ReferenceEvaluator
 from tcompiler.context import make_context
 from tcompiler.dialects.onnx import ConstantOp, ConvOp, InitializerOp, dense_value
 from tcompiler.frontend import import_model
-from tcompiler.opt import build_pipeline
+from tcompiler.plugins import build_pipeline
 from tcompiler.passes import PASSES
 
 LIGHT = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"
