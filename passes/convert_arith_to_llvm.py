@@ -62,8 +62,8 @@ from xdsl.passes import ModulePass
 
 from tcompiler import contracts
 from tcompiler.codegen.llvm_rules import (
-    LowerEnv,
     Lowered,
+    LowerEnv,
     Rule,
     apply_rules,
     fastmath,
@@ -77,11 +77,15 @@ from tcompiler.codegen.llvm_rules import (
 NAME = "convert-arith-to-llvm"
 
 
-def width(t: Attribute) -> int:
+def int_type(t: Attribute) -> IntegerType:
     t = llvm_type(t)
     if not isinstance(t, IntegerType):
         raise contracts.PassPreconditionError(NAME, f"expected an integer type, got {t}")
-    return t.width.data
+    return t
+
+
+def width(t: Attribute) -> int:
+    return int_type(t).width.data
 
 
 INT_BINOPS: dict[type[Operation], type[Operation]] = {
@@ -136,7 +140,7 @@ def constant(op: arith.ConstantOp, env: LowerEnv) -> Lowered:
 
 
 def int_constant(value: int, t: Attribute) -> llvm.ConstantOp:
-    return llvm.ConstantOp(IntegerAttr(value, t), t)
+    return llvm.ConstantOp(IntegerAttr(value, int_type(t)), t)
 
 
 def cmpi(op: arith.CmpiOp, env: LowerEnv) -> Lowered:

@@ -38,8 +38,8 @@ from xdsl.passes import ModulePass
 
 from tcompiler import contracts
 from tcompiler.codegen.llvm_rules import (
-    LowerEnv,
     Lowered,
+    LowerEnv,
     Rule,
     apply_rules,
     fastmath,

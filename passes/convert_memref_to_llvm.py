@@ -35,9 +35,11 @@ After:
     func.func @k(%a: !llvm.ptr) {
       %c1 = arith.constant 1 : index
       %0 = arith.index_cast %c1 : index to i64
-      %1 = llvm.getelementptr inbounds %a[%0, %0] : (!llvm.ptr, i64, i64) -> !llvm.ptr, !llvm.array<8 x f32>
+      %1 = llvm.getelementptr inbounds %a[%0, %0]
+          : (!llvm.ptr, i64, i64) -> !llvm.ptr, !llvm.array<8 x f32>
       %x = llvm.load %1 : !llvm.ptr -> f32
-      %2 = llvm.getelementptr inbounds %a[%0, %0] : (!llvm.ptr, i64, i64) -> !llvm.ptr, !llvm.array<8 x f32>
+      %2 = llvm.getelementptr inbounds %a[%0, %0]
+          : (!llvm.ptr, i64, i64) -> !llvm.ptr, !llvm.array<8 x f32>
       llvm.store %x, %2 : f32, !llvm.ptr
       func.return
     }

@@ -36,7 +36,7 @@ from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
 from tcompiler import contracts
-from tcompiler.codegen.llvm_rules import LowerEnv, Lowered, Rule, apply_rules
+from tcompiler.codegen.llvm_rules import Lowered, LowerEnv, Rule, apply_rules
 
 NAME = "convert-vector-to-llvm"
 

@@ -73,11 +73,14 @@ class FoldBatchNormIntoConv(RewritePattern):
         conv = bn.X.owner
         if not isinstance(conv, ConvOp) or not conv.Y.has_one_use():
             return
+        w_type = conv.W.type
+        if not isinstance(w_type, TensorType):
+            return
         if attr_int(bn, "training_mode", 0):
             return
         stats = [self.value(v) for v in (bn.scale, bn.B, bn.input_mean, bn.input_var)]
         weight = self.value(conv.W)
-        bias = self.value(conv.B) if conv.B is not None else np.zeros(conv.W.type.get_shape()[0])
+        bias = self.value(conv.B) if conv.B is not None else np.zeros(w_type.get_shape()[0])
         if weight is None or bias is None or any(s is None for s in stats):
             return
         scale, shift, mean, var = (np.asarray(s, np.float64) for s in stats)
@@ -86,7 +89,7 @@ class FoldBatchNormIntoConv(RewritePattern):
         new_bias = (bias.astype(np.float64) - mean) * factor + shift
         w_op = InitializerOp(
             self.weights.add(f"{_name(conv.W, 'conv_w')}_bn", new_weight.astype(np.float32)),
-            conv.W.type,
+            w_type,
         )
         b_op = self._bias(new_bias.astype(np.float32), _name(conv.B, "conv_b") + "_bn")
         w_op.output.name_hint = conv.W.name_hint

@@ -35,7 +35,7 @@ family. Input contract: kernel-level IR (`contracts.KERNELS`), each kernel compu
 kernel function (`tcc.kernel`) whose arguments are its operands. The output is the `loops`
 contract (`contracts.LOOPS`), the input of `lower-to-llvm`: scf loops of scalar arith/math
 and 1-D `vector` ops (load/store/broadcast/fma/shuffle/insert: the register-tiled conv and
-GEMM microkernels), `memref.load/store` on the function's arguments, no allocation.
+matrix-multiply microkernels), `memref.load/store` on the function's arguments, no allocation.
 """
 
 from __future__ import annotations

@@ -30,7 +30,8 @@ becomes
     llvm.func @k(%a: !llvm.ptr {llvm.noalias}, %b: !llvm.ptr {llvm.noalias})
         attributes {tcc.kernel} {
       %c0 = llvm.mlir.constant(0 : i64) : i64
-      %p = llvm.getelementptr inbounds %a[%c0, %c0] : (!llvm.ptr, i64, i64) -> !llvm.ptr, !llvm.array<8 x f32>
+      %p = llvm.getelementptr inbounds %a[%c0, %c0]
+          : (!llvm.ptr, i64, i64) -> !llvm.ptr, !llvm.array<8 x f32>
       %x = llvm.load %p : !llvm.ptr -> f32
       %y = llvm.fadd %x, %x {fastmathFlags = #llvm.fastmath<reassoc, contract>} : f32
       ...

@@ -141,15 +141,16 @@ class FoldReshapeLike(RewritePattern):
     def match_and_rewrite(
         self, op: UnsqueezeOp | ReshapeOp | FlattenOp, rewriter: PatternRewriter
     ) -> None:
-        source = op.operands[0]
+        source, result_type = op.operands[0], op.results[0].type
+        if not isinstance(result_type, TensorType):
+            return
         data = _constant(source)
         if (data is None and self.weights is not None and isinstance(source.owner, InitializerOp)
                 and source.owner.weight_name.data in self.weights):
             data = self.weights[source.owner.weight_name.data]
         if data is None:
             return
-        shape = tuple(op.results[0].type.get_shape())
-        _materialize(op, data.reshape(shape), self.weights, rewriter)
+        _materialize(op, data.reshape(result_type.get_shape()), self.weights, rewriter)
 
 
 @dataclass

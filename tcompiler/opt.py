@@ -178,7 +178,7 @@ class Session:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tcc-opt", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="tcc-opt", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("input", nargs="?", default="-", help="MLIR file ('-' for stdin)")
     parser.add_argument("-p", "--passes", default="",
                         help="pass pipeline, e.g. 'a,b{opt=1 other=2,3}' (`tcc passes` lists them)")

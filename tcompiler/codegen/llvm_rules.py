@@ -34,20 +34,21 @@ from xdsl.dialects.builtin import (
     VectorType,
     i64,
 )
+from xdsl.dialects.utils import FastMathFlag
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import DiagnosticException
 
 Lowered = tuple[list[Operation], SSAValue | None]
 Rule = Callable[..., Lowered]
-DEFAULT_FASTMATH = (llvm.FastMathFlag.ALLOW_CONTRACT, llvm.FastMathFlag.REASSOC)
+DEFAULT_FASTMATH = (FastMathFlag.ALLOW_CONTRACT, FastMathFlag.REASSOC)
 
 
 @dataclass
 class LowerEnv:
     """What rules may use besides the op: the fastmath flags and a libm declarer."""
 
-    fastmath: tuple[llvm.FastMathFlag, ...]
+    fastmath: tuple[FastMathFlag, ...]
     declare: Callable[[str, list[Attribute], Attribute], None]
 
     @staticmethod
@@ -116,7 +117,7 @@ def fastmath(op: Operation, env: LowerEnv) -> llvm.FastMathAttr:
     flags = set(env.fastmath)
     own = op.properties.get("fastmath")
     if own is not None:
-        flags |= {llvm.FastMathFlag(f.value) for f in own.data}  # type: ignore[attr-defined]
+        flags |= {FastMathFlag(f.value) for f in own.data}  # type: ignore[attr-defined]
     return llvm.FastMathAttr(flags)
 
 

@@ -17,7 +17,6 @@ ROOT = Path(__file__).parents[2]
 sys.path.insert(0, str(ROOT / "examples"))
 import make_model  # noqa: E402
 
-
 BREAKER = """
 from dataclasses import dataclass
 
