@@ -315,17 +315,17 @@ def compile_kernels(texts: list[str], names: list[str], target: Any, options: Co
     if options.jobs > 1 and len(misses) > 4:
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(max_workers=options.jobs, mp_context=context) as pool:
-            futures = [(name, key, pool.submit(lower_kernel, text, target.to_json(), options))
+            futures = [(name, key, pool.submit(compile_kernel, text, target.to_json(), options))
                        for name, text, key in misses]
             for name, key, future in futures:
                 done(name, key, future.result())
     else:
         for name, text, key in misses:
-            done(name, key, lower_kernel(text, target.to_json(), options))
+            done(name, key, compile_kernel(text, target.to_json(), options))
     return {name: objects[name] for name in names}, hits
 
 
-def lower_kernel(text: str, target_json: dict[str, str], options: CompileOptions) -> bytes:
+def compile_kernel(text: str, target_json: dict[str, str], options: CompileOptions) -> bytes:
     """One kernel's module text -> object bytes: the kernel-scope stages, then LLVM (runs in
     worker processes too, which load the plug-ins of the extra passes from `options`)."""
     from tcompiler.codegen import Target, compile_to_object
