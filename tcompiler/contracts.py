@@ -1,13 +1,19 @@
 """Stage contracts: which ops the IR of each stage may hold (MLIR's `ConversionTarget` idea).
 
     contracts.STAGES["kernels"].violations(module)   -> the ops outside that stage's contract
-    contracts.require(module, "plan-memory", contracts.SCHEDULE_INPUT)
+    contracts.require(module, "plan-memory", contracts.KERNELS)
+    contracts.precondition(has_graph, "plan-memory", "no graph function")
 
 A `Contract` names legal dialects (every op of them) and legal ops (single ops of dialects
-that are otherwise illegal). The driver checks the stage contract after each stage; each pass
-checks its *input* contract first with `require`, which raises `PassPreconditionError`: one
-line naming the pass, the first offending op and the contract. A fuzzer tells "the input was
-outside the pass's contract" (this error) from "the pass crashed" (anything else).
+that are otherwise illegal). The driver (`tcompiler.pipeline`) checks the stage contract after
+each stage; each pass declares `input_contract: ClassVar[Contract]` and checks it first with
+`require` (plus structural checks with `precondition`), which raise `PassPreconditionError`:
+one line naming the pass, the first offending op (and its function) and the contract. A
+fuzzer tells "the input was outside the pass's contract" (this error) from "the pass crashed"
+(anything else); `tcc-opt` and `tcc compile` print it as one line.
+
+Besides the stage contracts, `LOOPS_TO_LLVM`, `LOOPS_CF`, `LOOPS_PTR` and `LLVM_FUNC` are the
+inputs of the conversions `lower-to-llvm` runs in order (each is what the previous one leaves).
 """
 
 from __future__ import annotations
