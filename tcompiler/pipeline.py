@@ -140,6 +140,8 @@ def run_stages(module: ModuleOp, ctx: TccContext, stages: Sequence[Stage],
     """Run `stages` on `module` in order: every pass verified after it runs, every stage's
     contract checked after it. On a failure the reproducer is `source` (the module's text
     before this call; printed here when not given) and every pass run so far."""
+    if not stages:
+        return
     source = module_text(module) if source is None else source
     plugins = discover(options.plugins) if options.passes else None
     if plugins is not None:
