@@ -20,7 +20,8 @@ import make_model  # noqa: E402
 BREAKER = """
 from dataclasses import dataclass
 
-from xdsl.dialects import func
+from xdsl.dialects import func, llvm
+from xdsl.dialects.builtin import IntegerAttr, i64
 from xdsl.passes import ModulePass
 from xdsl.universe import Universe
 
@@ -38,7 +39,34 @@ class BreakReturnPass(ModulePass):
                 return
 
 
-U = Universe(all_passes={"break-return": lambda: BreakReturnPass})
+@dataclass(frozen=True)
+class DropReturnPass(ModulePass):
+    \"\"\"Erases every func.return: blocks without a terminator (invalid IR).\"\"\"
+
+    name = "drop-return"
+
+    def apply(self, ctx, op):
+        for ret in [o for o in op.walk() if isinstance(o, func.ReturnOp)]:
+            ret.detach()
+            ret.erase()
+
+
+@dataclass(frozen=True)
+class AddLLVMConstantPass(ModulePass):
+    \"\"\"Puts an unused llvm.mlir.constant at the start of every function: valid IR, but outside
+    the loops stage contract.\"\"\"
+
+    name = "add-llvm-constant"
+
+    def apply(self, ctx, op):
+        for fn in [o for o in op.ops if isinstance(o, func.FuncOp)]:
+            fn.body.block.insert_op_before(llvm.ConstantOp(IntegerAttr(0, i64), i64),
+                                           fn.body.block.first_op)
+
+
+U = Universe(all_passes={"break-return": lambda: BreakReturnPass,
+                         "drop-return": lambda: DropReturnPass,
+                         "add-llvm-constant": lambda: AddLLVMConstantPass})
 """
 
 
@@ -70,6 +98,50 @@ def test_broken_ir_names_the_pass_and_gives_a_reproducer(tmp_path: Path) -> None
     finally:
         for path in repro.parent.glob("tcc-opt-repro-break-return-*"):  # the replay's too
             path.unlink()
+
+
+def test_a_kernel_that_breaks_is_reproduced_from_its_kernel_text(tmp_path: Path) -> None:
+    """compile_model runs the loops and llvm stages per kernel, verifying after every pass."""
+    model = tmp_path / "m.onnx"
+    make_model.main(["make_model", str(model)])
+    (tmp_path / "breaker.py").write_text(BREAKER)
+    plugin = f"{tmp_path / 'breaker.py'}:U"
+    options = pipeline.CompileOptions(memory_plan="greedy", passes=(("loops", "drop-return"),),
+                                      plugins=PluginSettings(load=(plugin,)))
+    with pytest.raises(CompileError) as info:
+        pipeline.compile_model(model, options)
+    message = str(info.value)
+    assert message.startswith("stage loops: pass 'drop-return' failed: ")
+    command = shlex.split(message.split("reproduce: ", 1)[1])
+    repro = Path(command[1])
+    try:
+        assert command[2:] == ["-p", "lower-kernels-to-loops,drop-return", "--load-plugin",
+                               plugin, "--no-weights"]
+        assert "tcc.kernel" in repro.read_text() and "tcc.graph" not in repro.read_text()
+        exe = str(Path(sys.executable).parent / "tcc-opt")
+        replay = subprocess.run([exe, *command[1:]], capture_output=True, text=True)
+        assert "pass 'drop-return' produced invalid IR" in replay.stderr
+    finally:
+        for path in repro.parent.glob("tcc-opt-repro-drop-return-*"):
+            path.unlink()
+
+
+@pytest.mark.parametrize("whole_module", [True, False])
+def test_stage_contract_is_checked_after_the_stage(tmp_path: Path, whole_module: bool) -> None:
+    model = tmp_path / "m.onnx"
+    make_model.main(["make_model", str(model)])
+    (tmp_path / "breaker.py").write_text(BREAKER)
+    options = pipeline.CompileOptions(
+        memory_plan="greedy", passes=(("loops", "add-llvm-constant"),),
+        plugins=PluginSettings(load=(f"{tmp_path / 'breaker.py'}:U",)))
+    with pytest.raises(CompileError) as info:
+        if whole_module:
+            pipeline.compile_to_stage(model, "loops", options)
+        else:
+            pipeline.compile_model(model, options)
+    assert str(info.value).startswith("stage loops: op 'llvm.mlir.constant' in @")
+    assert str(info.value).endswith("is outside the loops stage contract (loops) after pass "
+                                    "'add-llvm-constant'")
 
 
 def test_precondition_failure_is_one_line(tmp_path: Path) -> None:
