@@ -69,8 +69,10 @@ def scratchpad_rows(name: str, graph: KernelGraph, limits: Limits) -> dict:
         rows[key] = {"budget_bytes": budgets[key], "ilp": ilp, **baselines,
                      "ilp_order": report.best.info.get("order"),
                      "seconds": round(report.best.seconds, 2),
-                     "reduction_vs_best_baseline": round(1 - ilp / best_base, 4) if best_base else None,
-                     "reduction_vs_mean_baseline": round(1 - ilp / mean_base, 4) if mean_base else None}
+                     "reduction_vs_best_baseline":
+                         round(1 - ilp / best_base, 4) if best_base else None,
+                     "reduction_vs_mean_baseline":
+                         round(1 - ilp / mean_base, 4) if mean_base else None}
     return {"model": name, "ops": len(graph.ops), "budgets": budgets, "rows": rows}
 
 

@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(bench_model(name, args.runs, args.threads, args.max_seconds))
         print(f"[bench] {json.dumps(results[-1])}", file=sys.stderr, flush=True)
     out = {
-        "machine": {"cpu": platform.processor() or platform.machine(), "python": platform.python_version()},
+        "machine": {"cpu": platform.processor() or platform.machine(),
+                    "python": platform.python_version()},
         "versions": {"tcompiler": tcompiler.__version__, "onnxruntime": ort.__version__},
         "onnxruntime_threads": args.threads,
         "results": results,

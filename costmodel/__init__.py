@@ -1,1 +1,3 @@
-"""Learned cost model for kernel schedules (schedule space, features, ranking). Empty until the cost-model issue."""
+"""Learned cost model for kernel schedules (schedule space, features, ranking).
+
+Empty until the cost-model issue."""

@@ -41,12 +41,14 @@ Semantics (all shapes are known, so output shapes are in the types):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from xdsl.dialects.builtin import (
     DenseArrayBase,
     DictionaryAttr,
     FloatAttr,
     IntegerAttr,
+    IntegerType,
     MemRefType,
     StringAttr,
     UnitAttr,
@@ -79,7 +81,7 @@ def ints(values: Sequence[int]) -> DenseArrayBase:
 
 
 def int_values(attr: DenseArrayBase) -> list[int]:
-    return [int(v) for v in attr.iter_values()]
+    return [int(v) for v in cast(DenseArrayBase[IntegerType], attr).iter_values()]
 
 
 def shape(value: SSAValue) -> tuple[int, ...]:
@@ -206,7 +208,8 @@ class ConvOp(KernelOp):
         x, w, y = _check_window_op(self)
         group = self.group.value.data
         if x[1] != w[1] * group or y[1] != w[0] or w[0] % group:
-            raise VerifyException(f"kernel.conv: channels of X {x}, W {w}, Y {y} disagree (group {group})")
+            raise VerifyException(
+                f"kernel.conv: channels of X {x}, W {w}, Y {y} disagree (group {group})")
         if self.B is not None and shape(self.B) != (w[0],):
             raise VerifyException(f"kernel.conv: bias must have shape ({w[0]},)")
         if self.R is not None and shape(self.R) != y:
@@ -265,11 +268,13 @@ class PoolOp(KernelOp):
 
     def verify_(self) -> None:
         if self.kind.data not in ("max", "avg", "argmax"):
-            raise VerifyException(f"kernel.pool: kind must be max, avg or argmax, got {self.kind.data!r}")
+            raise VerifyException(
+                f"kernel.pool: kind must be max, avg or argmax, got {self.kind.data!r}")
         if (self.kind.data == "argmax") != (_memref(self.Y, "Y").element_type == i64):
             raise VerifyException("kernel.pool: Y must be i64 exactly for kind argmax")
         spatial = len(shape(self.X)) - 2
-        if len(int_values(self.kernel_shape)) != spatial or len(int_values(self.pads)) != 2 * spatial:
+        if (len(int_values(self.kernel_shape)) != spatial
+                or len(int_values(self.pads)) != 2 * spatial):
             raise VerifyException("kernel.pool: kernel_shape/pads do not match the input rank")
 
 
@@ -380,10 +385,12 @@ class ConcatOp(KernelOp):
         for value in self.inputs:
             s = shape(value)
             if len(s) != len(y) or any(a != b for i, (a, b) in enumerate(zip(s, y)) if i != axis):
-                raise VerifyException(f"kernel.concat: input {s} does not fit output {y} on axis {axis}")
+                raise VerifyException(
+                    f"kernel.concat: input {s} does not fit output {y} on axis {axis}")
             total += s[axis]
         if total != y[axis]:
-            raise VerifyException(f"kernel.concat: inputs sum to {total} along axis {axis}, not {y[axis]}")
+            raise VerifyException(
+                f"kernel.concat: inputs sum to {total} along axis {axis}, not {y[axis]}")
 
 
 @irdl_op_definition
@@ -419,7 +426,8 @@ class CopyOp(KernelOp):
 def _remap_tables(op: IRDLOperation, table: SSAValue, what: str, taps: list[int]) -> None:
     count = sum(n * t for n, t in zip(shape(op.operands[-1]), taps))
     if shape(table) != (count,):
-        raise VerifyException(f"kernel.remap: {what} must have shape ({count},), got {shape(table)}")
+        raise VerifyException(
+            f"kernel.remap: {what} must have shape ({count},), got {shape(table)}")
 
 
 @irdl_op_definition
@@ -533,7 +541,8 @@ class ReduceOp(KernelOp):
 
     def verify_(self) -> None:
         if self.kind.data not in REDUCE_KINDS:
-            raise VerifyException(f"kernel.reduce: kind must be one of {REDUCE_KINDS}, got {self.kind.data!r}")
+            raise VerifyException(
+                f"kernel.reduce: kind must be one of {REDUCE_KINDS}, got {self.kind.data!r}")
         x, y, axes = shape(self.X), shape(self.Y), int_values(self.axes)
         _check_axes("kernel.reduce", axes, len(x))
         if not _reduced_shape_ok(x, y, axes):

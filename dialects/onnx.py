@@ -110,7 +110,7 @@ def dense_attr(array: np.ndarray) -> DenseIntOrFPElementsAttr:
     ty = TensorType(element_type, array.shape)
     flat = array.astype(np.int64) if array.dtype == np.bool_ else array
     values = flat.ravel().tolist()
-    return DenseIntOrFPElementsAttr.from_list(ty, values)
+    return DenseIntOrFPElementsAttr.from_list(ty, values)  # type: ignore[call-overload]
 
 
 def dense_value(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
@@ -193,7 +193,8 @@ class ConstantOp(IRDLOperation):
     def verify_(self) -> None:
         if self.value.type != self.output.type:
             raise VerifyException(
-                f"onnx.Constant: value type {self.value.type} differs from result {self.output.type}"
+                f"onnx.Constant: value type {self.value.type} differs from result "
+                f"{self.output.type}"
             )
 
 
@@ -308,7 +309,8 @@ class _PoolBase(IRDLOperation):
         kernel = attr_ints(self, "kernel_shape") or []
         if len(kernel) != spatial:
             raise VerifyException(
-                f"{self.name}: kernel_shape has {len(kernel)} dims, input has {spatial} spatial dims"
+                f"{self.name}: kernel_shape has {len(kernel)} dims, input has {spatial} "
+                "spatial dims"
             )
 
 
@@ -772,7 +774,8 @@ class TransposeOp(IRDLOperation):
         rank = _rank(self.data, "Transpose input")
         perm = attr_ints(self, "perm")
         if perm is not None and sorted(perm) != list(range(rank)):
-            raise VerifyException(f"onnx.Transpose: perm {perm} is not a permutation of 0..{rank - 1}")
+            raise VerifyException(
+                f"onnx.Transpose: perm {perm} is not a permutation of 0..{rank - 1}")
 
 
 @irdl_op_definition
@@ -1107,7 +1110,8 @@ class InstanceNormalizationOp(IRDLOperation):
         channels = shape_of(self.input)[1]
         for what in ("scale", "B"):
             if shape_of(getattr(self, what)) != (channels,):
-                raise VerifyException(f"InstanceNormalization: {what} must have shape ({channels},)")
+                raise VerifyException(
+                    f"InstanceNormalization: {what} must have shape ({channels},)")
 
 
 @irdl_op_definition
@@ -1129,7 +1133,8 @@ class LayerNormalizationOp(IRDLOperation):
         rank = _rank(self.X, "LayerNormalization input X")
         axis = attr_int(self, "axis", -1)
         if not -rank <= axis < rank:
-            raise VerifyException(f"onnx.LayerNormalization: axis {axis} out of range for rank {rank}")
+            raise VerifyException(
+                f"onnx.LayerNormalization: axis {axis} out of range for rank {rank}")
 
 
 @irdl_op_definition
@@ -1214,7 +1219,8 @@ NN_OPS: tuple[type[IRDLOperation], ...] = (
 def _check_same_size(op: Operation, source: SSAValue, result: SSAValue) -> None:
     a, b = _tensor(source, "operand"), _tensor(result, "result")
     if a.element_type != b.element_type:
-        raise VerifyException(f"{op.name}: element type changes from {a.element_type} to {b.element_type}")
+        raise VerifyException(
+            f"{op.name}: element type changes from {a.element_type} to {b.element_type}")
     if a.element_count() != b.element_count():
         raise VerifyException(
             f"{op.name}: {a} and {b} hold different numbers of elements"

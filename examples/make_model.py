@@ -23,29 +23,36 @@ def build(seed: int = 0) -> onnx.ModelProto:
     def weight(name: str, *shape: int, scale: float | None = None) -> str:
         fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
         bound = scale if scale is not None else np.sqrt(6.0 / fan_in)
-        inits.append(numpy_helper.from_array(rng.uniform(-bound, bound, shape).astype(np.float32), name))
+        values = rng.uniform(-bound, bound, shape).astype(np.float32)
+        inits.append(numpy_helper.from_array(values, name))
         return name
 
     def bn(name: str, c: int) -> list[str]:
-        for part, (lo, hi) in (("s", (0.5, 1.5)), ("b", (-0.2, 0.2)), ("m", (-0.2, 0.2)), ("v", (0.5, 1.5))):
-            inits.append(numpy_helper.from_array(rng.uniform(lo, hi, c).astype(np.float32), f"{name}_{part}"))
+        ranges = (("s", (0.5, 1.5)), ("b", (-0.2, 0.2)), ("m", (-0.2, 0.2)), ("v", (0.5, 1.5)))
+        for part, (lo, hi) in ranges:
+            values = rng.uniform(lo, hi, c).astype(np.float32)
+            inits.append(numpy_helper.from_array(values, f"{name}_{part}"))
         return [f"{name}_{p}" for p in "sbmv"]
 
     nodes = [
-        helper.make_node("Conv", ["x", weight("c1_w", 16, 3, 3, 3)], ["c1"], pads=[1, 1, 1, 1], name="conv1"),
+        helper.make_node("Conv", ["x", weight("c1_w", 16, 3, 3, 3)], ["c1"], pads=[1, 1, 1, 1],
+                         name="conv1"),
         helper.make_node("BatchNormalization", ["c1", *bn("bn1", 16)], ["b1"], name="bn1"),
         helper.make_node("Relu", ["b1"], ["r1"], name="relu1"),
-        helper.make_node("MaxPool", ["r1"], ["p1"], kernel_shape=[2, 2], strides=[2, 2], name="pool1"),
-        helper.make_node("Conv", ["p1", weight("c2_w", 16, 16, 3, 3)], ["c2"], pads=[1, 1, 1, 1], name="conv2"),
+        helper.make_node("MaxPool", ["r1"], ["p1"], kernel_shape=[2, 2], strides=[2, 2],
+                         name="pool1"),
+        helper.make_node("Conv", ["p1", weight("c2_w", 16, 16, 3, 3)], ["c2"], pads=[1, 1, 1, 1],
+                         name="conv2"),
         helper.make_node("BatchNormalization", ["c2", *bn("bn2", 16)], ["b2"], name="bn2"),
         helper.make_node("Relu", ["b2"], ["r2"], name="relu2"),
-        helper.make_node("Conv", ["r2", weight("c3_w", 16, 16, 3, 3)], ["c3"], pads=[1, 1, 1, 1], name="conv3"),
+        helper.make_node("Conv", ["r2", weight("c3_w", 16, 16, 3, 3)], ["c3"], pads=[1, 1, 1, 1],
+                         name="conv3"),
         helper.make_node("Add", ["c3", "p1"], ["a3"], name="residual"),
         helper.make_node("Relu", ["a3"], ["r3"], name="relu3"),
         helper.make_node("GlobalAveragePool", ["r3"], ["g"], name="gap"),
         helper.make_node("Flatten", ["g"], ["f"], name="flatten"),
-        helper.make_node("Gemm", ["f", weight("fc_w", 10, 16), weight("fc_b", 10, scale=0.1)], ["logits"],
-                         transB=1, name="fc"),
+        helper.make_node("Gemm", ["f", weight("fc_w", 10, 16), weight("fc_b", 10, scale=0.1)],
+                         ["logits"], transB=1, name="fc"),
         helper.make_node("Softmax", ["logits"], ["probs"], axis=1, name="softmax"),
     ]
     graph = helper.make_graph(

@@ -5,7 +5,8 @@ With `s = scale / sqrt(var + epsilon)` per output channel, `BN(Conv(x, W, b))` e
 and every tensor involved is a known constant (`onnx.Constant`, or `onnx.initializer` in the
 context's `WeightStore`). The math runs in float64, the results are stored as float32 under
 fresh names (`WeightStore.add`); a bias of at most `SMALL` elements stays inline. Without a
-store (plain `tcc-opt` with no `--weights`) the pass changes nothing.
+store (plain `tcc-opt` with no `--weights`) the pass changes nothing. Input contract: the onnx
+dialect in func.func (`contracts.ONNX`).
 
 Before:
 
@@ -24,6 +25,7 @@ After:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from xdsl.context import Context
@@ -37,6 +39,7 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
+from tcompiler import contracts
 from tcompiler.dialects.onnx import (
     BatchNormalizationOp,
     ConstantOp,
@@ -67,11 +70,14 @@ class FoldBatchNormIntoConv(RewritePattern):
         conv = bn.X.owner
         if not isinstance(conv, ConvOp) or not conv.Y.has_one_use():
             return
+        w_type = conv.W.type
+        if not isinstance(w_type, TensorType):
+            return
         if attr_int(bn, "training_mode", 0):
             return
         stats = [self.value(v) for v in (bn.scale, bn.B, bn.input_mean, bn.input_var)]
         weight = self.value(conv.W)
-        bias = self.value(conv.B) if conv.B is not None else np.zeros(conv.W.type.get_shape()[0])
+        bias = self.value(conv.B) if conv.B is not None else np.zeros(w_type.get_shape()[0])
         if weight is None or bias is None or any(s is None for s in stats):
             return
         scale, shift, mean, var = (np.asarray(s, np.float64) for s in stats)
@@ -80,7 +86,7 @@ class FoldBatchNormIntoConv(RewritePattern):
         new_bias = (bias.astype(np.float64) - mean) * factor + shift
         w_op = InitializerOp(
             self.weights.add(f"{_name(conv.W, 'conv_w')}_bn", new_weight.astype(np.float32)),
-            conv.W.type,
+            w_type,
         )
         b_op = self._bias(new_bias.astype(np.float32), _name(conv.B, "conv_b") + "_bn")
         w_op.output.name_hint = conv.W.name_hint
@@ -116,7 +122,10 @@ def _name(value: SSAValue | None, default: str) -> str:
 class FoldBatchnormPass(ModulePass):
     name = "fold-batchnorm"
 
+    input_contract: ClassVar[contracts.Contract] = contracts.ONNX
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        contracts.require(op, self.name, self.input_contract)
         weights = weights_of(ctx)
         if weights is None:
             return

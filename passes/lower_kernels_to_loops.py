@@ -31,26 +31,46 @@ After:
     }
 
 The emitters (loop orders, semantics) live in `tcompiler.codegen.loops`, one module per op
-family. The output uses only scf/arith/math/memref.load/store on the arguments: the input
-contract of `lower-to-llvm`.
+family. Input contract: kernel-level IR (`contracts.KERNELS`), each kernel compute op inside a
+kernel function (`tcc.kernel`) whose arguments are its operands. The output is the `loops`
+contract (`contracts.LOOPS`), the input of `lower-to-llvm`: scf loops of scalar arith/math
+and 1-D `vector` ops (load/store/broadcast/fma/shuffle/insert: the register-tiled conv and
+matrix-multiply microkernels), `memref.load/store` on the function's arguments, no allocation.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from xdsl.context import Context
+from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 
+from tcompiler import contracts, ir_names
 from tcompiler.codegen.loops import EMITTERS, lower_kernel
+
+
+def in_kernel_function(op: Operation) -> bool:
+    fn = op.parent_op()
+    return isinstance(fn, func.FuncOp) and ir_names.KERNEL in fn.attributes
 
 
 @dataclass(frozen=True)
 class LowerKernelsToLoopsPass(ModulePass):
     name = "lower-kernels-to-loops"
 
+    input_contract: ClassVar[contracts.Contract] = contracts.KERNELS
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        contracts.require(op, self.name, self.input_contract)
         kernels = [inner for inner in op.walk() if type(inner) in EMITTERS]
+        for kernel_op in kernels:
+            contracts.precondition(
+                in_kernel_function(kernel_op), self.name,
+                f"op {contracts.describe(kernel_op)} is not directly in a kernel function "
+                f"(a func.func with {ir_names.KERNEL})")
         for kernel_op in kernels:
             lower_kernel(kernel_op)

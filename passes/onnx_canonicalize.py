@@ -9,6 +9,8 @@
 - with a store, Reshape/Flatten/Unsqueeze of a weight become a new, reshaped weight;
 - unused pure ops are erased.
 
+Input contract: the onnx dialect in func.func (`contracts.ONNX`).
+
 Before:
 
     %s = "onnx.Constant"() <{value = dense<[2, 3]> : tensor<2xi64>}> : () -> tensor<2xi64>
@@ -25,6 +27,7 @@ After:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from xdsl.context import Context
@@ -40,6 +43,7 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.transforms.dead_code_elimination import RemoveUnusedOperations
 
+from tcompiler import contracts
 from tcompiler.dialects.onnx import (
     NODE_NAME,
     AddOp,
@@ -134,15 +138,16 @@ class FoldReshapeLike(RewritePattern):
     def match_and_rewrite(
         self, op: UnsqueezeOp | ReshapeOp | FlattenOp, rewriter: PatternRewriter
     ) -> None:
-        source = op.operands[0]
+        source, result_type = op.operands[0], op.results[0].type
+        if not isinstance(result_type, TensorType):
+            return
         data = _constant(source)
         if (data is None and self.weights is not None and isinstance(source.owner, InitializerOp)
                 and source.owner.weight_name.data in self.weights):
             data = self.weights[source.owner.weight_name.data]
         if data is None:
             return
-        shape = tuple(op.results[0].type.get_shape())
-        _materialize(op, data.reshape(shape), self.weights, rewriter)
+        _materialize(op, data.reshape(result_type.get_shape()), self.weights, rewriter)
 
 
 @dataclass
@@ -175,7 +180,10 @@ def _evaluate(op: Operation, values: list) -> np.ndarray:
 class OnnxCanonicalizePass(ModulePass):
     name = "onnx-canonicalize"
 
+    input_contract: ClassVar[contracts.Contract] = contracts.ONNX
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        contracts.require(op, self.name, self.input_contract)
         weights = weights_of(ctx)
         patterns: list[RewritePattern] = [
             RemoveIdentity(), RemoveInferenceDropout(), FoldConstantOfShape(weights),

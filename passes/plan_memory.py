@@ -28,11 +28,16 @@ produced the plan), `tcc.plan_baseline` (greedy-by-size bytes), `tcc.plan_gap`,
 `tcc.plan_seconds`, `tcc.plan_optimal` and `tcc.plan_inplace` (takeovers used). A call whose
 arguments share bytes (an in-place takeover) is redirected to a copy of its kernel marked
 `tcc.may_alias`, so `lower-to-llvm` leaves that copy's pointers without `noalias`.
+
+Input contract: kernel-level IR (`contracts.KERNELS`) with a graph function (`tcc.graph`)
+whose calls go to functions of the module, each call's last argument its output, and every
+argument a `kernel.buffer`, a `kernel.weight`, a function argument or a `kernel.view` of one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from xdsl.context import Context
 from xdsl.dialects import func
@@ -50,7 +55,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
 
-from tcompiler import ir_names
+from tcompiler import contracts, ir_names
 from tcompiler.dialects import kernel
 from tcompiler.errors import OptionError
 from tcompiler.memplan.graph import KernelGraph
@@ -58,6 +63,8 @@ from tcompiler.memplan.lifetimes import base_of, nbytes
 from tcompiler.memplan.planner import METHODS, plan_arena
 from tcompiler.memplan.plans import Limits
 from tcompiler.memplan.validate import validate_arena
+
+STORAGE = (kernel.BufferOp, kernel.WeightOp)
 
 
 @dataclass(frozen=True)
@@ -69,14 +76,22 @@ class PlanMemoryPass(ModulePass):
     seed: int = 0
     workers: int = 0
 
+    input_contract: ClassVar[contracts.Contract] = contracts.KERNELS
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.method not in METHODS:
             raise OptionError(f"plan-memory: unknown method {self.method!r} "
                               f"(choose from {', '.join(METHODS)})")
+        contracts.require(op, self.name, self.input_contract)
+        graphs = [f for f in op.body.block.ops
+                  if isinstance(f, func.FuncOp) and ir_names.GRAPH in f.attributes]
+        contracts.precondition(bool(graphs), self.name,
+                               f"no graph function (a func.func with {ir_names.GRAPH})")
+        for main in graphs:
+            check_calls(op, main, self.name)
         limits = Limits(time_limit=float(self.time_limit), seed=self.seed, workers=self.workers)
-        for main in op.body.block.ops:
-            if isinstance(main, func.FuncOp) and ir_names.GRAPH in main.attributes:
-                self.plan_function(main, limits)
+        for main in graphs:
+            self.plan_function(main, limits)
 
     def plan_function(self, main: func.FuncOp, limits: Limits) -> None:
         graph, owners = KernelGraph.from_main(main)
@@ -100,6 +115,24 @@ class PlanMemoryPass(ModulePass):
         attrs[ir_names.PLAN_SECONDS] = FloatAttr(round(plan.seconds, 3), f64)
         attrs[ir_names.PLAN_OPTIMAL] = BoolAttr.from_bool(plan.optimal)
         attrs[ir_names.PLAN_INPLACE] = IntegerAttr(len(plan.inplace), i64)
+
+
+def check_calls(module: ModuleOp, main: func.FuncOp, pass_name: str) -> None:
+    """Each call of `main` names a function of `module`, has an output, and passes only
+    buffers, weights and arguments of `main` (or views of them)."""
+    functions = {f.sym_name.data for f in module.body.block.ops if isinstance(f, func.FuncOp)}
+    for call in (o for o in main.body.block.ops if isinstance(o, func.CallOp)):
+        callee = call.callee.string_value()
+        contracts.precondition(callee in functions, pass_name,
+                               f"@{main.sym_name.data} calls @{callee}, which is not defined")
+        contracts.precondition(bool(call.arguments), pass_name,
+                               f"the call of @{callee} has no output argument")
+        for arg in call.arguments:
+            owner = base_of(arg).owner
+            contracts.precondition(
+                owner is main.body.block or isinstance(owner, STORAGE), pass_name,
+                f"the call of @{callee} passes a value that is not a kernel.buffer, "
+                f"kernel.weight or argument of @{main.sym_name.data}")
 
 
 def _extent(value: SSAValue) -> tuple[object, int, int]:

@@ -1,13 +1,19 @@
 """Stage contracts: which ops the IR of each stage may hold (MLIR's `ConversionTarget` idea).
 
     contracts.STAGES["kernels"].violations(module)   -> the ops outside that stage's contract
-    contracts.require(module, "plan-memory", contracts.SCHEDULE_INPUT)
+    contracts.require(module, "plan-memory", contracts.KERNELS)
+    contracts.precondition(has_graph, "plan-memory", "no graph function")
 
 A `Contract` names legal dialects (every op of them) and legal ops (single ops of dialects
-that are otherwise illegal). The driver checks the stage contract after each stage; each pass
-checks its *input* contract first with `require`, which raises `PassPreconditionError`: one
-line naming the pass, the first offending op and the contract. A fuzzer tells "the input was
-outside the pass's contract" (this error) from "the pass crashed" (anything else).
+that are otherwise illegal). The driver (`tcompiler.pipeline`) checks the stage contract after
+each stage; each pass declares `input_contract: ClassVar[Contract]` and checks it first with
+`require` (plus structural checks with `precondition`), which raise `PassPreconditionError`:
+one line naming the pass, the first offending op (and its function) and the contract. A
+fuzzer tells "the input was outside the pass's contract" (this error) from "the pass crashed"
+(anything else); `tcc-opt` and `tcc compile` print it as one line.
+
+Besides the stage contracts, `LOOPS_TO_LLVM`, `LOOPS_CF`, `LOOPS_PTR` and `LLVM_FUNC` are the
+inputs of the conversions `lower-to-llvm` runs in order (each is what the previous one leaves).
 """
 
 from __future__ import annotations
@@ -66,13 +72,33 @@ KERNELS = contract("kernels", ["kernel", "arith", "math"], _MODULE | _FUNC)
 """The `kernels` and `schedule` stages: kernel ops on memrefs, one function per kernel
 (arith and math appear only as the scalar bodies of `kernel.map`)."""
 
-LOOPS = contract("loops", ["scf", "arith", "math"], _MODULE | _FUNC | _ops(
-    "memref", "load store alloca") | _ops(
-    "vector", "load store broadcast fma shuffle insert extract reduction splat"))
-"""The `loops` stage: scf loops of scalar and 1-D vector arithmetic on memref arguments."""
+_MEMREF_ACCESS = _ops("memref", "load store alloca") | _ops("vector", "load store")
+_BRANCHES = _ops("cf", "br cond_br")
+
+LOOPS = contract("loops", ["scf", "arith", "math"], _MODULE | _FUNC | _MEMREF_ACCESS | _ops(
+    "vector", "broadcast fma shuffle insert reduction"))
+"""The `loops` stage: scf loops of scalar and 1-D vector arithmetic on memref arguments (the
+vector ops are those `lower-to-llvm` lowers)."""
 
 LLVM = contract("llvm", ["llvm"], _MODULE)
 """The `llvm` stage: only llvm.func (and globals) ready for translation to LLVM IR."""
+
+# `lower-to-llvm` runs its conversions in this order; each takes what the previous one leaves.
+LOOPS_TO_LLVM = contract("loops lowering to llvm", [*LOOPS.dialects, "cf", "llvm"],
+                         LOOPS.ops | _BRANCHES)
+"""The input of `lower-to-llvm` and `convert-scf-to-cf`: the loops stage, possibly partly
+lowered already (cf branches, llvm ops)."""
+
+LOOPS_CF = contract("loops after convert-scf-to-cf", LOOPS_TO_LLVM.dialects - {"scf"},
+                    LOOPS_TO_LLVM.ops)
+"""The input of `convert-memref-to-llvm`: no scf."""
+
+LOOPS_PTR = contract("loops after convert-memref-to-llvm", LOOPS_CF.dialects,
+                     LOOPS_CF.ops - _MEMREF_ACCESS)
+"""The input of the arith, math and vector conversions (in any order): no memref access."""
+
+LLVM_FUNC = contract("llvm ops in func.func", ["llvm"], _MODULE | _FUNC | _BRANCHES)
+"""The input of `convert-func-to-llvm`, the last conversion: llvm ops, func and cf branches."""
 
 STAGES: dict[str, Contract] = {
     "onnx": ONNX, "graph": ONNX, "kernels": KERNELS, "schedule": KERNELS, "loops": LOOPS,
@@ -83,7 +109,7 @@ STAGES: dict[str, Contract] = {
 def describe(op: Operation) -> str:
     """`op`'s name and, where it has one, the function it sits in."""
     parent = op.parent_op()
-    while parent is not None and parent.name != "func.func":
+    while parent is not None and parent.name not in ("func.func", "llvm.func"):
         parent = parent.parent_op()
     where = f" in @{parent.sym_name.data}" if parent is not None else ""  # type: ignore[attr-defined]
     return f"'{op.name}'{where}"

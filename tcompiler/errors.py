@@ -50,4 +50,11 @@ class PipelineError(TcError):
 
 
 class CompileError(TcError):
-    """An internal stage failed; the message carries a `tcc-opt` reproducer line."""
+    """An internal stage failed; the message carries a `tcc-opt` reproducer line (except for a
+    pass precondition failure: one line naming the pass and the op outside its contract)."""
+
+
+def first_line(err: BaseException) -> str:
+    """The first line of `err`'s message, or its type name when it has none."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

@@ -16,11 +16,8 @@ output is always re-printed from the parsed IR, never an echo of the input.
 from __future__ import annotations
 
 import argparse
-import io
 import os
-import shlex
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,22 +25,15 @@ from typing import IO
 
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.parser import Parser
-from xdsl.passes import ModulePass, PassPipeline, PassPipelineCallbackType
-from xdsl.printer import Printer
+from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
 
-from tcompiler.context import make_context
-from tcompiler.errors import TcError
-from tcompiler.plugins import (
-    PluginSettings,
-    Registry,
-    absolute_spec,
-    builtin_registry,
-    discover,
-    pass_spec_text,
-)
-from tcompiler.weights import WeightStore
+from tcompiler.context import make_context, module_text, parse_module
+from tcompiler.contracts import PassPreconditionError
+from tcompiler.errors import TcError, first_line
+from tcompiler.plugins import PluginSettings, Registry, absolute_spec, discover, pass_spec_text
+from tcompiler.reproducer import write_reproducer
+from tcompiler.weights import WeightStore, weights_of
 
 SPLIT_MARKER = "// -----"
 NO_PLUGINS_ENV = "TCC_NO_PLUGINS"
@@ -51,18 +41,6 @@ NO_PLUGINS_ENV = "TCC_NO_PLUGINS"
 
 class PassFailed(TcError):
     """A pass raised, or left IR that does not verify; the message names it and a reproducer."""
-
-
-def build_pipeline(spec: str, callback: PassPipelineCallbackType | None = None,
-                   registry: Registry | None = None) -> PassPipeline:
-    """`spec` as a PassPipeline over `registry` (default: xDSL's and tcc's own passes)."""
-    return (registry or builtin_registry()).pipeline(spec, callback)
-
-
-def module_text(module: ModuleOp, generic: bool = False) -> str:
-    stream = io.StringIO()
-    Printer(stream=stream, print_generic_format=generic).print_op(module)
-    return stream.getvalue() + "\n"
 
 
 @dataclass
@@ -101,7 +79,7 @@ class Instruments:
                 module.verify()
             except VerifyException as err:
                 raise PassFailed(f"pass '{prev.name}' produced invalid IR: "
-                                 f"{_first_line(err)}") from err
+                                 f"{first_line(err)}") from err
         if self.print_after_all is not None:
             self.print_after_all.write(f"// -----// IR Dump After {prev.name} //----- //\n")
             self.print_after_all.write(module_text(module, self.generic))
@@ -161,7 +139,7 @@ class Session:
         ctx = make_context(weights)
         self.registry.register_dialects(ctx)
         # blank lines keep the reported line numbers those of the whole file
-        module = Parser(ctx, "\n" * line_offset + text, name).parse_module()
+        module = parse_module("\n" * line_offset + text, ctx, name)
         module.verify()
         instruments = Instruments(
             verify=not self.args.no_verify,
@@ -171,44 +149,36 @@ class Session:
         pipeline = self.registry.pipeline(self.args.passes, instruments)
         try:
             pipeline.apply(ctx, module)
+        except PassPreconditionError as err:  # the input is outside the pass's contract
+            raise PassFailed(first_line(err)) from err
         except PassFailed as err:
-            raise PassFailed(f"{err}{self._reproducer(instruments)}") from err
+            raise PassFailed(f"{err}{self._reproducer(instruments, weights_of(ctx))}") from err
         except TcError:
             raise
         except Exception as err:  # a bug in a pass (often a plug-in's): name it, reproduce it
             if instruments.running is None:
                 raise
             raise PassFailed(f"pass '{instruments.running.name}' failed: "
-                             f"{type(err).__name__}: {_first_line(err)}"
-                             f"{self._reproducer(instruments)}") from err
+                             f"{type(err).__name__}: {first_line(err)}"
+                             f"{self._reproducer(instruments, weights_of(ctx))}") from err
         finally:
             self.timings += instruments.timings
             self.dump_offset = instruments.dumped
         return module_text(module, self.args.print_op_generic)
 
-    def _reproducer(self, instruments: Instruments) -> str:
+    def _reproducer(self, instruments: Instruments, weights: WeightStore | None) -> str:
         failing, before = instruments.running, instruments.before
         if failing is None or before is None or self.args.verify_diagnostics:
             return ""
-        command = ["tcc-opt", "%s", "-p", pass_spec_text(failing)]
-        for spec in self.settings.load:
-            command += ["--load-plugin", spec]
-        if self.args.weights:
-            command += ["--weights", str(Path(self.args.weights).resolve())]
-        header = f"// RUN: {shlex.join(command)}\n\n"
         directory = Path(self.args.dump_ir_dir) if self.args.dump_ir_dir else None
-        if directory is not None:
-            directory.mkdir(parents=True, exist_ok=True)
-        fd, path = tempfile.mkstemp(prefix=f"tcc-opt-repro-{failing.name}-", suffix=".mlir",
-                                    dir=directory)
-        with os.fdopen(fd, "w") as out:
-            out.write(header + module_text(before))
-        replay = shlex.join(command).replace("%s", shlex.quote(path))
-        return f"; reproducer: {path} (run: {replay})"
+        repro = write_reproducer(module_text(before), pass_spec_text(failing),
+                                 failing=failing.name, plugins=self.settings.load,
+                                 weights=weights, directory=directory)
+        return f"; reproducer: {repro.path} (run: {repro.command})"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tcc-opt", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="tcc-opt", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("input", nargs="?", default="-", help="MLIR file ('-' for stdin)")
     parser.add_argument("-p", "--passes", default="",
                         help="pass pipeline, e.g. 'a,b{opt=1 other=2,3}' (`tcc passes` lists them)")
@@ -282,11 +252,6 @@ def _weights(path: str | None) -> WeightStore | None:
         return None
     with np.load(path) as data:
         return WeightStore({k: data[k] for k in data.files})
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
 
 
 if __name__ == "__main__":

@@ -1,26 +1,31 @@
-"""The compile driver: a table of stages, each a verified IR (`tcc compile --emit=STAGE`).
+"""The compile driver: runs the stage table (`tcompiler.stages`), each stage a verified IR
+(`tcc compile --emit=STAGE`).
 
-    onnx      import (checker, opset upgrade, shape inference) into the onnx dialect
-    graph     onnx-canonicalize, fold-batchnorm: folding and canonicalization on the graph
-    kernels   convert-onnx-to-kernel: fused kernels, one function per distinct kernel
-    schedule  plan-memory: operator order and arena offsets
-    loops     lower-kernels-to-loops: each kernel as scf loops
-    llvm      lower-to-llvm: the llvm dialect, then LLVM O3 object code per kernel
+One function, `run_stages`, runs any stages on a module: each stage's pipeline (plus the extra
+passes `CompileOptions.passes` puts after it), verifying the IR after every pass and checking
+the stage contract (`tcompiler.contracts.STAGES`) after the stage. A pass that breaks the IR
+or raises is a `CompileError` naming it, with a `tcc-opt` line that replays the run up to it
+(`tcompiler.reproducer`); a pass given IR outside its input contract is a one-line
+`CompileError`.
 
-`compile_model` runs them all and returns a `Program`; `compile_to_stage` stops after one and
-returns the module. Kernels are compiled one module each, keyed by their kernel-level text,
-so an unchanged kernel is taken from the object cache instead of being lowered again.
+`compile_model` runs the `module` stages on the model's module, then the `kernel` stages on
+one module per distinct kernel (below the schedule stage only kernels are code: the graph
+becomes the `Program`'s steps), in worker processes when `jobs > 1`, with the object code
+cached under `kernel_cache_key` (the kernel-level text, the target, the opt level and
+everything that lowers it). `compile_to_stage` runs the kernel stages on the module of all
+kernels at once instead, so `--emit=llvm` prints one module.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,24 +33,30 @@ from typing import Any
 
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.passes import ModulePass, PassPipeline
-from xdsl.printer import Printer
-from xdsl.utils.exceptions import DiagnosticException, VerifyException
+from xdsl.passes import ModulePass
 
 import tcompiler
-from tcompiler import ir_names
+from tcompiler import contracts, ir_names
 from tcompiler.assemble import assemble, graph_function, kernel_functions
-from tcompiler.context import make_context
-from tcompiler.errors import CompileError, OptionError
-from tcompiler.kernels import KERNELS_PIPELINE
-from tcompiler.plugins import PluginSettings, discover, pipeline_record
+from tcompiler.context import make_context, module_text, parse_module
+from tcompiler.contracts import PassPreconditionError
+from tcompiler.errors import CompileError, OptionError, TcError, first_line
+from tcompiler.plugins import (
+    PluginSettings,
+    Registry,
+    builtin_registry,
+    discover,
+    pass_spec_text,
+    pipeline_record,
+)
 from tcompiler.program import Program
-from tcompiler.weights import TccContext, WeightStore
+from tcompiler.reproducer import write_reproducer
+from tcompiler.stages import GRAPH_PIPELINE, STAGE_NAMES, STAGES, Stage
+from tcompiler.weights import TccContext, WeightStore, weights_of
 
 log = logging.getLogger(__name__)
 
-STAGES = ("onnx", "graph", "kernels", "schedule", "loops", "llvm")
-GRAPH_PIPELINE = "onnx-canonicalize,fold-batchnorm,onnx-canonicalize"
+SCHEDULE_SOURCES = ("costmodel", "heuristic", "random")
 MEMORY_PLANS = ("ilp", "greedy", "naive")
 
 
@@ -62,12 +73,15 @@ class CompileOptions:
     jobs: int = 1  # processes compiling kernels in parallel
     passes: tuple[tuple[str, str], ...] = ()  # (stage, pipeline): extra passes after a stage
     plugins: PluginSettings = field(default_factory=PluginSettings)  # where extra passes come from
+    schedules: str = "heuristic"  # costmodel | heuristic | random: where kernel schedules come from
+    cost_model: str | None = None  # a model file for `costmodel` (None: the shipped model)
+    tuning_db: str | None = None  # measured best schedules win (`costmodel`)
 
     def __post_init__(self) -> None:
         for stage, _ in self.passes:
-            if stage not in STAGES[1:]:
+            if stage not in STAGE_NAMES[1:]:
                 raise OptionError(f"--passes: unknown stage {stage!r} "
-                                  f"(choose from {', '.join(STAGES[1:])})")
+                                  f"(choose from {', '.join(STAGE_NAMES[1:])})")
         if self.memory_plan not in MEMORY_PLANS:
             raise OptionError(f"unknown memory plan {self.memory_plan!r} "
                               f"(choose from {', '.join(MEMORY_PLANS)})")
@@ -77,6 +91,12 @@ class CompileOptions:
             raise OptionError(f"plan time limit must be > 0 seconds, got {self.plan_time_limit}")
         if self.jobs < 1:
             raise OptionError(f"jobs must be >= 1, got {self.jobs}")
+        if self.schedules not in SCHEDULE_SOURCES:
+            raise OptionError(f"unknown schedule source {self.schedules!r} "
+                              f"(choose from {', '.join(SCHEDULE_SOURCES)})")
+        for flag, path in (("--cost-model", self.cost_model), ("--tuning-db", self.tuning_db)):
+            if path is not None and not Path(path).is_file():
+                raise OptionError(f"{flag} {path}: no such file")
 
 
 Progress = Callable[[str, int, int], None]
@@ -110,51 +130,71 @@ class Compilation:
     report: CompileReport
 
 
-def _run_passes(comp: Compilation, spec: str, stage: str, options: CompileOptions | None = None
-                ) -> None:
-    from tcompiler.opt import build_pipeline
-
-    registry = discover(options.plugins) if options is not None else None
-    if registry is not None:
-        registry.register_dialects(comp.ctx)
-    pipeline: PassPipeline = build_pipeline(spec, registry=registry)
-    for p in pipeline.passes:
-        before = module_text(comp.module)
-        try:
-            p.apply(comp.ctx, comp.module)
-            comp.module.verify()
-        except (VerifyException, DiagnosticException) as err:
-            raise CompileError(f"stage {stage}: pass '{p.name}' failed: {_first_line(err)}\n"
-                               f"  reproduce: {_reproducer(before, p)}{_plugin_args(options)}"
-                               ) from None
-        except Exception as err:  # an extra (often plug-in) pass raised: name it, reproduce it
-            if registry is None or isinstance(err, CompileError):
-                raise
-            raise CompileError(f"stage {stage}: pass '{p.name}' failed: {type(err).__name__}: "
-                               f"{_first_line(err)}\n  reproduce: {_reproducer(before, p)}"
-                               f"{_plugin_args(options)}") from err
+# --- running stages ---------------------------------------------------------------------------
 
 
-def _plugin_args(options: CompileOptions | None) -> str:
-    return "".join(f" --load-plugin {spec}" for spec in options.plugins.load) if options else ""
+def stage_passes(stage: Stage, options: CompileOptions, plugins: Registry | None
+                 ) -> tuple[ModulePass, ...]:
+    """The stage's built-in passes (looked up without plug-ins, so no plug-in can shadow
+    them), then the extra passes `options` puts after it (from `plugins`)."""
+    builtin = builtin_registry().pipeline(stage.builtin_pipeline(options)).passes
+    extra = extra_pipeline(options.passes, stage.name)
+    if not extra:
+        return builtin
+    return builtin + (plugins or discover(options.plugins)).pipeline(extra).passes
 
 
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
+def run_stages(module: ModuleOp, ctx: TccContext, stages: Sequence[Stage],
+               options: CompileOptions, report: CompileReport | None = None,
+               source: str | None = None) -> None:
+    """Run `stages` on `module` in order: every pass verified after it runs, every stage's
+    contract checked after it. On a failure the reproducer is `source` (the module's text
+    before this call; printed here when not given) and every pass run so far."""
+    if not stages:
+        return
+    source = module_text(module) if source is None else source
+    plugins = discover(options.plugins) if options.passes else None
+    if plugins is not None:
+        plugins.register_dialects(ctx)
+    done: list[ModulePass] = []
+    for stage in stages:
+        start = time.perf_counter()
+        for p in stage_passes(stage, options, plugins):
+            done.append(p)
+            _run_pass(p, module, ctx, stage.name, options, source, done)
+        check_stage_contract(module, stage, done)
+        if report is not None:
+            report.stages[stage.name] = (report.stages.get(stage.name, 0.0)
+                                         + time.perf_counter() - start)
 
 
-def _reproducer(module_text_before: str, failed: ModulePass) -> str:
-    """Write the IR the failing pass got to a temp file; return the tcc-opt line that replays it."""
-    import tempfile
+def _run_pass(p: ModulePass, module: ModuleOp, ctx: TccContext, stage: str,
+              options: CompileOptions, source: str, done: list[ModulePass]) -> None:
+    try:
+        p.apply(ctx, module)
+        module.verify()
+    except PassPreconditionError as err:
+        raise CompileError(f"stage {stage}: {err}") from None
+    except TcError:
+        raise
+    except Exception as err:  # a pass raised or broke the IR: name it, reproduce it
+        repro = write_reproducer(source, ",".join(pass_spec_text(q) for q in done),
+                                 failing=p.name, plugins=options.plugins.load,
+                                 weights=weights_of(ctx))
+        raise CompileError(f"stage {stage}: pass '{p.name}' failed: {type(err).__name__}: "
+                           f"{first_line(err)}\n  reproduce: {repro.command}") from err
 
-    fd, path = tempfile.mkstemp(prefix="tcc-repro-", suffix=".mlir")
-    with os.fdopen(fd, "w") as f:
-        f.write(module_text_before)
-    return f"tcc-opt {path} -p '{failed.pipeline_pass_spec()}'"
+
+def check_stage_contract(module: ModuleOp, stage: Stage, done: list[ModulePass]) -> None:
+    contract = contracts.STAGES[stage.name]
+    for op in contract.violations(module):
+        after = f" after pass '{done[-1].name}'" if done else ""
+        raise CompileError(f"stage {stage.name}: op {contracts.describe(op)} is outside the "
+                           f"{stage.name} stage contract ({contract.name}){after}")
 
 
 def start(model: Any, options: CompileOptions) -> Compilation:
+    """Import `model` (the onnx stage) and check the onnx contract."""
     from tcompiler.frontend import import_model
 
     t0 = time.perf_counter()
@@ -162,58 +202,39 @@ def start(model: Any, options: CompileOptions) -> Compilation:
     imported = import_model(model, input_shapes=dict(options.input_shapes) or None,
                             target_opset=options.target_opset)
     report = CompileReport()
-    report.stages["onnx"] = time.perf_counter() - t0
     ctx = make_context(imported.weights)
-    return Compilation(imported.module, ctx, imported.weights, len(imported.inputs),
+    comp = Compilation(imported.module, ctx, imported.weights, len(imported.inputs),
                        imported.name, imported.sha256, imported.opset, report)
-
-
-def run_stage(comp: Compilation, stage: str, options: CompileOptions) -> None:
-    t0 = time.perf_counter()
-    if stage == "graph":
-        _run_passes(comp, GRAPH_PIPELINE, stage)
-    elif stage == "kernels":
-        _run_passes(comp, KERNELS_PIPELINE, stage)
-    elif stage == "schedule":
-        _run_passes(comp, f"plan-memory{{method={options.memory_plan} "
-                          f"time_limit={float(options.plan_time_limit)}}}", stage)
-    elif stage == "loops":
-        _run_passes(comp, "lower-kernels-to-loops", stage)
-    elif stage == "llvm":
-        _run_passes(comp, "lower-to-llvm", stage)
-    extra = extra_pipeline(options.passes, stage)
-    if extra:
-        _run_passes(comp, extra, stage, options)
-    comp.report.stages[stage] = comp.report.stages.get(stage, 0.0) + time.perf_counter() - t0
+    check_stage_contract(comp.module, STAGES[0], [])
+    report.stages["onnx"] = time.perf_counter() - t0
+    return comp
 
 
 def compile_to_stage(model: Any, stage: str, options: CompileOptions = CompileOptions()
                      ) -> Compilation:
     """Run the stages up to and including `stage` on the whole module."""
-    if stage not in STAGES:
-        raise OptionError(f"unknown stage {stage!r} (choose from {', '.join(STAGES)})")
+    if stage not in STAGE_NAMES:
+        raise OptionError(f"unknown stage {stage!r} (choose from {', '.join(STAGE_NAMES)})")
     comp = start(model, options)
-    for s in STAGES[1:STAGES.index(stage) + 1]:
-        if s == "loops" or s == "llvm":
-            _strip_graph(comp)
-        run_stage(comp, s, options)
+    wanted = STAGES[1:STAGE_NAMES.index(stage) + 1]
+    run_stages(comp.module, comp.ctx, [s for s in wanted if s.scope == "module"], options,
+               comp.report)
+    kernel_stages = [s for s in wanted if s.scope == "kernel"]
+    if kernel_stages:
+        _strip_graph(comp.module)
+        run_stages(comp.module, comp.ctx, kernel_stages, options, comp.report)
     return comp
 
 
-def _strip_graph(comp: Compilation) -> None:
+def _strip_graph(module: ModuleOp) -> None:
     """Below the schedule stage only kernels are code: the graph becomes the Program's steps."""
-    for op in list(comp.module.body.block.ops):
+    for op in list(module.body.block.ops):
         if isinstance(op, func.FuncOp) and ir_names.GRAPH in op.attributes:
             op.detach()
             op.erase(safe_erase=False)
 
 
-def module_text(module: ModuleOp) -> str:
-    import io
-
-    stream = io.StringIO()
-    Printer(stream=stream).print_op(module)
-    return stream.getvalue()
+# --- the whole compile ------------------------------------------------------------------------
 
 
 def compile_model(model: Any, options: CompileOptions = CompileOptions(),
@@ -224,16 +245,16 @@ def compile_model(model: Any, options: CompileOptions = CompileOptions(),
     notify = progress or (lambda what, done, total: None)
     comp = start(model, options)
     notify("onnx", 1, 1)
-    for stage in ("graph", "kernels", "schedule"):
-        run_stage(comp, stage, options)
-        notify(stage, 1, 1)
+    for stage in (s for s in STAGES[1:] if s.scope == "module"):
+        run_stages(comp.module, comp.ctx, [stage], options, comp.report)
+        notify(stage.name, 1, 1)
     target = Target.host()
     main = graph_function(comp.module)
     inputs, outputs, steps, buffers, arena, blob = assemble(comp.module, comp.weights,
                                                             comp.num_inputs)
     t0 = time.perf_counter()
     kernels = kernel_functions(comp.module)
-    objects, hits = compile_kernels([_kernel_module_text(k) for k in kernels],
+    objects, hits = compile_kernels([module_text(ModuleOp([k.clone()])) for k in kernels],
                                     [k.sym_name.data for k in kernels], target, options, notify)
     comp.report.stages["codegen"] = time.perf_counter() - t0
     comp.report.kernels = len(kernels)
@@ -275,8 +296,7 @@ def plan_metadata(main: func.FuncOp, arena: int) -> dict[str, Any]:
     return plan
 
 
-def _kernel_module_text(fn: func.FuncOp) -> str:
-    return module_text(ModuleOp([fn.clone()]))
+# --- kernel-scope stages: one module per kernel, cached, in parallel -------------------------
 
 
 def compile_kernels(texts: list[str], names: list[str], target: Any, options: CompileOptions,
@@ -287,9 +307,8 @@ def compile_kernels(texts: list[str], names: list[str], target: Any, options: Co
     cache = ObjectCache(Path(options.cache_dir)) if options.cache_dir else None
     objects: dict[str, bytes] = {}
     misses: list[tuple[str, str, str]] = []
-    codegen_passes = [r for r in extra_passes_record(options) if r["stage"] in ("loops", "llvm")]
     for name, text in zip(names, texts):
-        key = _cache_key(text, target, options, codegen_passes)
+        key = kernel_cache_key(text, target, options)
         hit = cache.get(key) if cache else None
         if hit is not None:
             objects[name] = hit
@@ -298,25 +317,37 @@ def compile_kernels(texts: list[str], names: list[str], target: Any, options: Co
     hits = len(objects)
     total = len(names)
     notify("codegen", hits, total)
+
+    def done(name: str, key: str, obj: bytes) -> None:
+        objects[name] = obj
+        if cache:
+            cache.put(key, obj)
+        notify("codegen", len(objects), total)
+
     if options.jobs > 1 and len(misses) > 4:
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(max_workers=options.jobs, mp_context=context) as pool:
-            futures = [(name, key, pool.submit(lower_kernel_text, text, target.to_json(),
-                                               options.opt_level, options.passes,
-                                               options.plugins)) for name, text, key in misses]
+            futures = [(name, key, pool.submit(compile_kernel, text, target.to_json(), options))
+                       for name, text, key in misses]
             for name, key, future in futures:
-                objects[name] = future.result()
-                if cache:
-                    cache.put(key, objects[name])
-                notify("codegen", len(objects), total)
+                done(name, key, future.result())
     else:
         for name, text, key in misses:
-            objects[name] = lower_kernel_text(text, target.to_json(), options.opt_level,
-                                              options.passes, options.plugins)
-            if cache:
-                cache.put(key, objects[name])
-            notify("codegen", len(objects), total)
+            done(name, key, compile_kernel(text, target.to_json(), options))
     return {name: objects[name] for name in names}, hits
+
+
+def compile_kernel(text: str, target_json: dict[str, str], options: CompileOptions) -> bytes:
+    """One kernel's module text -> object bytes: the kernel-scope stages, then LLVM (runs in
+    worker processes too, which load the plug-ins of the extra passes from `options`)."""
+    from tcompiler.codegen import Target, compile_to_object
+
+    ctx = make_context()
+    if options.passes:  # the extra passes' dialects, before parsing
+        discover(options.plugins).register_dialects(ctx)
+    module = parse_module(text, ctx)
+    run_stages(module, ctx, [s for s in STAGES if s.scope == "kernel"], options, source=text)
+    return compile_to_object(module, Target.from_json(target_json), opt_level=options.opt_level)
 
 
 @functools.cache
@@ -325,6 +356,7 @@ def codegen_fingerprint() -> str:
     never reuses objects the old one cached (the compiler version alone is not enough)."""
     root = Path(__file__).parent
     files = sorted([*(root / "codegen").rglob("*.py"), *(root / "passes").glob("lower_*.py"),
+                    *(root / "passes").glob("convert_*_to_llvm.py"),
                     root / "dialects" / "kernel.py"])
     h = hashlib.sha256()
     for path in files:
@@ -333,42 +365,18 @@ def codegen_fingerprint() -> str:
     return h.hexdigest()
 
 
-def _cache_key(text: str, target: Any, options: CompileOptions,
-               codegen_passes: list[dict[str, Any]] | None = None) -> str:
-    h = hashlib.sha256()
-    for part in (text, repr(sorted(target.to_json().items())), str(options.opt_level),
-                 tcompiler.__version__, codegen_fingerprint(), repr(codegen_passes or [])):
-        h.update(part.encode())
-        h.update(b"\0")
-    return h.hexdigest()
+def kernel_cache_key(text: str, target: Any, options: CompileOptions) -> str:
+    """The object cache key of one kernel's module text (`tcompiler.codegen.cache_key`): the
+    lowering is the compiler version, the lowering code and the extra kernel-scope passes."""
+    from tcompiler.codegen import cache_key
+
+    kernel_stages = {s.name for s in STAGES if s.scope == "kernel"}
+    extra = [r for r in extra_passes_record(options) if r["stage"] in kernel_stages]
+    lowering = json.dumps([tcompiler.__version__, codegen_fingerprint(), extra])
+    return cache_key(text, target, options.opt_level, lowering)
 
 
-def lower_kernel_text(text: str, target_json: dict[str, str], opt_level: int,
-                      passes: tuple[tuple[str, str], ...] = (),
-                      plugins: PluginSettings | None = None) -> bytes:
-    """Kernel-level module text -> object bytes (runs in worker processes too, which load the
-    same plug-ins for the extra `passes` after the loops and llvm stages)."""
-    from xdsl.parser import Parser
-
-    from tcompiler.codegen import Target, compile_to_object
-    from tcompiler.opt import build_pipeline
-
-    ctx = make_context()
-    registry = discover(plugins or PluginSettings()) if passes else None
-    if registry is not None:
-        registry.register_dialects(ctx)
-    module = Parser(ctx, text).parse_module()
-    spec = ",".join(p for p in ("lower-kernels-to-loops", extra_pipeline(passes, "loops"),
-                                "lower-to-llvm", extra_pipeline(passes, "llvm")) if p)
-    for p in build_pipeline(spec, registry=registry).passes:
-        p.apply(ctx, module)
-        if registry is not None and p.name not in ("lower-kernels-to-loops", "lower-to-llvm"):
-            try:
-                module.verify()
-            except VerifyException as err:
-                raise CompileError(f"kernel IR invalid after extra pass '{p.name}': {err}"
-                                   ) from None
-    return compile_to_object(module, Target.from_json(target_json), opt_level=opt_level)
+# --- extra passes -----------------------------------------------------------------------------
 
 
 def extra_pipeline(passes: tuple[tuple[str, str], ...], stage: str) -> str:

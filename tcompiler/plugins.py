@@ -43,7 +43,7 @@ from xdsl.universe import Universe
 from xdsl.utils.arg_spec import ArgSpec, parse_pipeline
 from xdsl.utils.exceptions import ArgSpecParseError
 
-from tcompiler.errors import PipelineError, TcError
+from tcompiler.errors import PipelineError, TcError, first_line
 
 GROUP = "tcompiler.plugins"
 """The entry-point group whose objects are `xdsl.universe.Universe` instances."""
@@ -119,7 +119,7 @@ class Registry:
             cls = entry.factory()
         except Exception as err:  # a plug-in's own import error: name the plug-in
             raise PluginError(f"pass '{name}' from {entry.owner} failed to load: "
-                              f"{type(err).__name__}: {_first_line(err)}") from err
+                              f"{type(err).__name__}: {first_line(err)}") from err
         if not (isinstance(cls, type) and issubclass(cls, ModulePass)):
             raise PluginError(f"pass '{name}' from {entry.owner}: factory returned {cls!r}, "
                               "not a ModulePass subclass")
@@ -230,7 +230,7 @@ def discover(settings: PluginSettings = PluginSettings()) -> Registry:
         except Exception as err:  # noqa: BLE001  (any plug-in error: record it, go on)
             registry.broken[ep.name] = (f"(entry point {ep.value}, package {owner.package}) "
                                         f"failed to import: {type(err).__name__}: "
-                                        f"{_first_line(err)}")
+                                        f"{first_line(err)}")
             continue
         if not isinstance(universe, Universe):
             registry.broken[ep.name] = (f"(entry point {ep.value}) is a "
@@ -259,6 +259,12 @@ def builtin_registry() -> Registry:
     return discover(PluginSettings(autoload=False))
 
 
+def build_pipeline(spec: str, callback: PassPipelineCallbackType | None = None,
+                   registry: Registry | None = None) -> PassPipeline:
+    """`spec` as a PassPipeline over `registry` (default: xDSL's and tcc's own passes)."""
+    return (registry or builtin_registry()).pipeline(spec, callback)
+
+
 def load_plugin(spec: str) -> Universe:
     """``module:object`` or ``path/to/file.py:object`` -> the Universe it names."""
     target, sep, attr = spec.rpartition(":")
@@ -269,7 +275,7 @@ def load_plugin(spec: str) -> Universe:
         universe = getattr(module, attr)
     except Exception as err:
         raise PluginError(f"--load-plugin {spec!r} failed: {type(err).__name__}: "
-                          f"{_first_line(err)}") from err
+                          f"{first_line(err)}") from err
     if not isinstance(universe, Universe):
         raise PluginError(f"--load-plugin {spec!r}: {attr} is a {type(universe).__name__}, "
                           "not an xdsl.universe.Universe")
@@ -324,11 +330,6 @@ def _version(dist: str) -> str:
         return dist
 
 
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
-
-
 def _spec_error(err: ArgSpecParseError) -> str:
     """xDSL's multi-line pipeline parse error as 'what, at column N'."""
     lines = [line for line in str(err).splitlines() if line.strip()]
@@ -347,7 +348,7 @@ def _checked_dialect(entry: Entry) -> Callable[[], Dialect]:
             return entry.factory()
         except Exception as err:
             raise PluginError(f"dialect '{entry.name}' from {entry.owner} failed to load: "
-                              f"{type(err).__name__}: {_first_line(err)}") from err
+                              f"{type(err).__name__}: {first_line(err)}") from err
 
     return load
 

@@ -5,11 +5,16 @@ folded tensor) to a numpy array. IR refers to weights by name (`onnx.initializer
 `kernel.weight`); passes that read or create weight values get the store from the
 `TccContext` they run in. `pack()` lays every weight out in one 64-byte-aligned blob for the
 artifact.
+
+`TccContext.clone()` (what `ModulePass.apply_to_clone` and `schedule_space` use) copies the
+store with the context: the clone sees every weight, and the weights a pass adds to the clone
+stay out of the original. Arrays are shared, never copied: passes add weights, they do not
+write into them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 from xdsl.context import Context
@@ -45,6 +50,10 @@ class WeightStore:
         self.arrays[unique] = np.ascontiguousarray(value)
         return unique
 
+    def copy(self) -> WeightStore:
+        """A store with the same names and arrays; adding to it leaves this one unchanged."""
+        return WeightStore(dict(self.arrays))
+
     def pack(self, names: list[str]) -> tuple[bytes, dict[str, int]]:
         """Concatenate the named weights, each at a 64-byte-aligned offset."""
         offsets: dict[str, int] = {}
@@ -65,6 +74,12 @@ class TccContext(Context):
     """An xDSL context that also carries the weights of the module being compiled."""
 
     weights: WeightStore | None = None
+
+    def clone(self) -> TccContext:
+        """A copy of the context and of its weight store (xDSL's `Context.clone` drops both)."""
+        base = super().clone()
+        tables = {f.name: getattr(base, f.name) for f in fields(base)}
+        return TccContext(**tables, weights=None if self.weights is None else self.weights.copy())
 
 
 def weights_of(ctx: Context) -> WeightStore | None:

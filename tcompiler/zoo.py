@@ -54,11 +54,13 @@ def _random_weight(shape: tuple[int, ...], role: tuple[str, int], rng: np.random
                    ) -> np.ndarray:
     op, index = role
     if op in ("Conv", "Gemm", "MatMul") and index == 1 and len(shape) >= 2:
-        fan_in = int(np.prod(shape[1:])) if op == "Conv" else (shape[1] if op == "Gemm" else shape[0])
+        fan_in = (int(np.prod(shape[1:])) if op == "Conv"
+                  else shape[1] if op == "Gemm" else shape[0])
         bound = np.sqrt(6.0 / max(fan_in, 1))
         return rng.uniform(-bound, bound, shape)
     if op == "BatchNormalization":
-        low, high = {1: (0.5, 1.5), 2: (-0.2, 0.2), 3: (-0.2, 0.2), 4: (0.5, 1.5)}.get(index, (-0.1, 0.1))
+        ranges = {1: (0.5, 1.5), 2: (-0.2, 0.2), 3: (-0.2, 0.2), 4: (0.5, 1.5)}
+        low, high = ranges.get(index, (-0.1, 0.1))
         return rng.uniform(low, high, shape)
     return rng.uniform(-0.05, 0.05, shape)
 

@@ -34,7 +34,8 @@ def test_readme_has_install_compile_and_test_commands() -> None:
 def test_readme_compile_command_runs(tmp_path: Path, cache_dir: str) -> None:
     _, compile_run, _ = readme_commands()
     (tmp_path / "examples").mkdir()
-    (tmp_path / "examples" / "make_model.py").write_text((ROOT / "examples" / "make_model.py").read_text())
+    source = (ROOT / "examples" / "make_model.py").read_text()
+    (tmp_path / "examples" / "make_model.py").write_text(source)
     proc = shell(compile_run, tmp_path, cache_dir)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (tmp_path / "tiny_resnet.tcc").is_file()

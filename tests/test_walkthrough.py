@@ -22,6 +22,7 @@ def test_walkthrough_commands_run(tmp_path: Path, cache_dir: str) -> None:
     env = dict(os.environ, TCC_CACHE_DIR=cache_dir)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
     for command in commands:
-        proc = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True)
+        proc = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env,
+                              capture_output=True, text=True)
         assert proc.returncode == 0, f"{command}\n{proc.stderr}"
     assert proc.stdout.strip() == "(1, 4, 8, 8)"

@@ -10,13 +10,14 @@ import time
 from pathlib import Path
 
 from tcompiler.errors import OptionError, ShapeError
+from tcompiler.stages import STAGE_NAMES
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     c = sub.add_parser("compile", help="compile an ONNX model into a .tcc artifact")
     c.add_argument("model", help="the .onnx file")
     c.add_argument("-o", "--output", help="artifact path (default: MODEL with .tcc suffix)")
-    c.add_argument("--emit", choices=("onnx", "graph", "kernels", "schedule", "loops", "llvm"),
+    c.add_argument("--emit", choices=STAGE_NAMES,
                    help="print the IR after this stage instead of writing an artifact")
     c.add_argument("--report", help="write a compile report here: HTML with a picture of the "
                    "memory plan if the name ends in .html, else JSON")
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         plugins=getattr(args, "plugins", None) or PluginSettings())
     if args.emit:
         comp = compile_to_stage(args.model, args.emit, options)
-        sys.stdout.write(module_text(comp.module) + "\n")
+        sys.stdout.write(module_text(comp.module))
         return 0
     output = Path(args.output) if args.output else Path(args.model).with_suffix(".tcc")
     bar = ProgressBar()

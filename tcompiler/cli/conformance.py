@@ -33,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     sys.argv = ["tcc conformance"]
     try:
         options = [*(["--suites", args.suites] if args.suites else []),
-                   *(["--all"] if args.all else []), *(["--write", args.write] if args.write else [])]
+                   *(["--all"] if args.all else []),
+                   *(["--write", args.write] if args.write else [])]
         return int(namespace["main"](options))
     finally:
         sys.argv = saved

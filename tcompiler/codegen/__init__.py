@@ -1,10 +1,14 @@
-"""The `llvm` stage: loop-level IR -> llvm dialect -> LLVM O3 -> ELF objects -> MCJIT.
+"""The `llvm` stage's backend: llvm dialect -> LLVM O3 -> ELF objects -> MCJIT.
 
     obj = compile_to_object(module, Target.host())   # bytes; cache with ObjectCache
     lib = load_objects([obj])                        # no system linker
     lib.function("kernel", n_args)(ptr0, ptr1, ...)
 
-Lowering is the `lower-to-llvm` pass (`tcompiler.passes.lower_to_llvm`).
+`module` is in the llvm dialect: loop-level IR is lowered first by the `lower-to-llvm` pass
+(`tcompiler.passes.lower_to_llvm`, which runs the `convert-*-to-llvm` conversions; their
+shared rule vocabulary is `tcompiler.codegen.llvm_rules`). Kernel-level IR is turned into
+loops by `tcompiler.codegen.loops` (the `lower-kernels-to-loops` pass). Nothing here imports
+`tcompiler.passes`.
 """
 
 from tcompiler.codegen.cache import ObjectCache, cache_key

@@ -1,10 +1,12 @@
 """On-disk cache of compiled objects: `key -> ELF bytes`, one file per key, atomic writes.
 
-    key = cache_key(ir_text, target, compiler_version)
+    key = cache_key(ir_text, target, opt_level, lowering)
     obj = cache.get(key) or compile_and_put(...)
 
 The key is a SHA-256 over everything that determines the bytes: the input IR text, the
-target (triple, cpu, features), the compiler version and the optimisation level. Readers
+target (triple, cpu, features), the optimisation level and `lowering`, the caller's name for
+the code that turns the text into bytes (`tcompiler.pipeline.kernel_cache_key` passes the
+compiler version, a hash of the lowering code and the extra passes). Readers
 never see partial files (write to a temporary file in the same directory, then rename).
 Corrupt entries are the caller's problem only in that `get` returns whatever was stored.
 """
@@ -20,9 +22,9 @@ from pathlib import Path
 from tcompiler.codegen.target import Target
 
 
-def cache_key(ir_text: str, target: Target, compiler_version: str, opt_level: int = 3) -> str:
+def cache_key(ir_text: str, target: Target, opt_level: int, lowering: str) -> str:
     digest = hashlib.sha256()
-    for part in (compiler_version, json.dumps(target.to_json(), sort_keys=True), str(opt_level),
+    for part in (lowering, json.dumps(target.to_json(), sort_keys=True), str(opt_level),
                  ir_text):
         data = part.encode()
         digest.update(len(data).to_bytes(8, "little"))

@@ -22,7 +22,7 @@ import ctypes.util
 import functools
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from llvmlite import binding as llb
 
@@ -76,7 +76,7 @@ class JitLibrary:
             raise KeyError(f"symbol {symbol!r} has no address")
         return address
 
-    def function(self, symbol: str, n_pointers: int) -> ctypes._CFuncPtr:
+    def function(self, symbol: str, n_pointers: int) -> Callable[..., None]:
         """`symbol` as a ctypes `void f(void*, ...)` (the kernel ABI), releasing the GIL.
 
         The function object keeps this library (and so its code) alive."""

@@ -4,8 +4,9 @@
     llvm_ir_text(module, target, opt_level=0) -> str      # `--emit=llvm`; >0: after the O-pipeline
     assembly_text(module, target) -> str                  # after O3 + codegen, for inspection
 
-`module` is either loop-level IR (it is cloned and run through `lower-to-llvm`) or already
-only `llvm.func`/`llvm.mlir.global` ops. Inputs are never mutated. The O-pipeline is LLVM's
+`module` must be in the llvm dialect (`contracts.LLVM`: run `lower-to-llvm` on loop-level IR
+first); anything else is a `CompileError` naming the first op outside it. Inputs are never
+mutated. The O-pipeline is LLVM's
 new pass manager `default<O{n}>` with loop and SLP vectorisation on, for `target.cpu` and
 `target.features`. Public functions are exported (external linkage); private definitions
 are internal, so helpers of several kernel objects never clash when loaded together.
@@ -20,10 +21,10 @@ import time
 from llvmlite import binding as llb
 from llvmlite import ir
 from xdsl.backend.llvm.convert import convert_module
-from xdsl.context import Context
 from xdsl.dialects import llvm
 from xdsl.dialects.builtin import ModuleOp
 
+from tcompiler import contracts
 from tcompiler.codegen.target import Target
 from tcompiler.errors import CompileError
 
@@ -45,19 +46,10 @@ def target_machine(target: Target, opt_level: int = 3) -> llb.TargetMachine:
         codemodel="default")
 
 
-def is_lowered(module: ModuleOp) -> bool:
-    return all(isinstance(op, llvm.FuncOp | llvm.GlobalOp) for op in module.ops)
-
-
-def lowered(module: ModuleOp) -> ModuleOp:
-    """`module` if it is already in the llvm dialect, else a lowered copy."""
-    if is_lowered(module):
-        return module
-    from tcompiler.passes.lower_to_llvm import LowerToLLVMPass  # the pass imports this package
-
-    copy = module.clone()
-    LowerToLLVMPass().apply(Context(allow_unregistered=True), copy)
-    return copy
+def check_llvm_dialect(module: ModuleOp) -> None:
+    for op in contracts.LLVM.violations(module):
+        raise CompileError(f"the LLVM backend takes llvm-dialect modules only: op "
+                           f"{contracts.describe(op)} is not (run lower-to-llvm first)")
 
 
 def apply_linkage(module: ModuleOp, ir_module: ir.Module) -> None:
@@ -71,11 +63,11 @@ def apply_linkage(module: ModuleOp, ir_module: ir.Module) -> None:
 
 def parse_llvm(module: ModuleOp, tm: llb.TargetMachine) -> llb.ModuleRef:
     """Translate (xDSL -> llvmlite IR text -> LLVM) and verify."""
+    check_llvm_dialect(module)
     start = time.perf_counter()
-    llvm_module = lowered(module)
-    ir_module = convert_module(llvm_module, fallback_target_triple=tm.triple,
+    ir_module = convert_module(module, fallback_target_triple=tm.triple,
                                data_layout=str(tm.target_data))
-    apply_linkage(llvm_module, ir_module)
+    apply_linkage(module, ir_module)
     text = str(ir_module)
     try:
         parsed = llb.parse_assembly(text)

@@ -2,7 +2,8 @@
 
 A frozen value: part of every object-cache key and recorded in artifacts, so it round-trips
 through JSON exactly: `to_json()` is a plain `dict[str, str]` (JSON-serialisable);
-`from_json` takes that dict or its JSON text. `Target.host()` asks LLVM for this machine (e.g. cpu "znver5").
+`from_json` takes that dict or its JSON text. `Target.host()` asks LLVM for this machine
+(e.g. cpu "znver5").
 """
 
 from __future__ import annotations

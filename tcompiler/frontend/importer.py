@@ -148,7 +148,7 @@ class _Builder:
                 result_types.append([tensor_type(self.types[o]) for o in node.output[i:] if o])
                 continue
             out = node.output[i] if i < len(node.output) else ""
-            types = [tensor_type(self.types[out])] if out else []
+            types: list[Attribute] = [tensor_type(self.types[out])] if out else []
             result_types.append(types if isinstance(d, OptionalDef) else types[0])
         properties = {a.name: attribute(a) for a in node.attribute}
         op = op_cls.build(operands=operands, result_types=result_types, properties=properties,

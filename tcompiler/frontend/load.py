@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import onnx
+import onnx.external_data_helper
 from google.protobuf.message import DecodeError
 
 from tcompiler.errors import ModelError

@@ -21,7 +21,7 @@ from onnx import TensorProto, numpy_helper
 from tcompiler.dialects.onnx import ONNX_OPS
 from tcompiler.frontend.load import DEFAULT_DOMAINS, default_opset
 
-SUPPORTED_DTYPES = {
+SUPPORTED_DTYPES: dict[int, str] = {
     TensorProto.FLOAT: "float32",
     TensorProto.INT64: "int64",
     TensorProto.INT32: "int32",

@@ -42,7 +42,8 @@ def memory_aware_order(graph: KernelGraph, kinds: Sequence[str] = ("arena",)) ->
     def delta(k: int) -> int:
         op = graph.ops[k]
         grow = sum(graph.tensors[t].nbytes for t in op.writes if tracked[t] and t not in created)
-        free = sum(graph.tensors[t].nbytes for t in op.touches if tracked[t] and remaining_users[t] == 1)
+        free = sum(graph.tensors[t].nbytes for t in op.touches
+                   if tracked[t] and remaining_users[t] == 1)
         return grow - free
 
     while ready:

@@ -134,8 +134,9 @@ class KernelGraph:
         for op in main.body.block.ops:
             if isinstance(op, func.ReturnOp) or not op.results or _is_constant(op):
                 continue
-            reads = tuple(dict.fromkeys(tensor_of(v) for v in op.operands
-                                        if not (isinstance(v.owner, Operation) and _is_constant(v.owner))))
+            reads = tuple(dict.fromkeys(
+                tensor_of(v) for v in op.operands
+                if not (isinstance(v.owner, Operation) and _is_constant(v.owner))))
             writes = tuple(tensor_of(r) for r in op.results)
             ops.append(Op(op.name, reads, writes))
         return KernelGraph(tuple(tensors), tuple(ops), derive_deps(ops))
@@ -225,7 +226,8 @@ class KernelGraph:
 
 
 def _is_constant(op: Operation) -> bool:
-    return op.name in ("onnx.initializer", "onnx.Constant", "onnx.ConstantOfShape") and not op.operands
+    constants = ("onnx.initializer", "onnx.Constant", "onnx.ConstantOfShape")
+    return op.name in constants and not op.operands
 
 
 def derive_deps(ops: Sequence[Op]) -> tuple[tuple[int, int], ...]:
@@ -292,7 +294,8 @@ def _inplace_inputs(kop: Operation | None, operands: list[SSAValue], ids: list[i
         if t is None or t == out or t in found or tensors[t].kind != "arena":
             continue
         positions = [p for p, u in enumerate(ids[:-1]) if u == t]
-        if tensors[t].nbytes != tensors[out].nbytes or nbytes(base_of(operands[pos])) != nbytes(base_of(operands[-1])):
+        if (tensors[t].nbytes != tensors[out].nbytes
+                or nbytes(base_of(operands[pos])) != nbytes(base_of(operands[-1]))):
             continue
         if all(p in allowed for p in positions):
             found.append(t)

@@ -62,7 +62,8 @@ def solve_scratchpad(graph: KernelGraph, order: Sequence[int], budget: int,
                 off = model.new_int_var(0, room - size, f"off{t}_{a}_{b}")
                 xs.append(model.new_optional_fixed_size_interval_var(
                     steps[a], steps[b] + 1 - steps[a], lit, f"x{t}_{a}_{b}"))
-                ys.append(model.new_optional_fixed_size_interval_var(off, size, lit, f"y{t}_{a}_{b}"))
+                ys.append(model.new_optional_fixed_size_interval_var(off, size, lit,
+                                                                     f"y{t}_{a}_{b}"))
                 seg[(t, a, b)] = (lit, off)
                 if a > 0:
                     cost_terms.append(size * lit)

@@ -66,7 +66,8 @@ def plan_arena(graph: KernelGraph, limits: Limits = Limits(), method: str = "ilp
     """`method` "ilp": CP-SAT (whole graph, or divided above `limits.whole_graph_ops` ops);
     "greedy": greedy-by-size on program order; "naive": no reuse. Baselines always."""
     if method not in METHODS:
-        raise ValueError(f"unknown memory plan method {method!r} (choose from {', '.join(METHODS)})")
+        raise ValueError(f"unknown memory plan method {method!r} "
+                         f"(choose from {', '.join(METHODS)})")
     baselines = arena_baselines(graph, kinds)
     if kinds == ("arena",):
         baselines.append(naive_plan(graph))

@@ -77,7 +77,8 @@ class _Simulation:
 
     def __init__(self, graph: KernelGraph, order: Sequence[int], budget: int, policy: str,
                  uses: dict[int, list[int]]):
-        self.graph, self.order, self.budget, self.policy, self.uses = graph, order, budget, policy, uses
+        self.graph, self.order, self.budget = graph, order, budget
+        self.policy, self.uses = policy, uses
         self.size = [t.nbytes for t in graph.tensors]
         self.resident: dict[int, list[int]] = {}  # tensor -> [offset, first, last, loaded]
         self.spilled: set[int] = set()
@@ -109,7 +110,8 @@ class _Simulation:
     def evict_cost(self, t: int, now: int) -> int:
         if self.next_use(t, now) >= NEVER:
             return 0
-        spill = self.size[t] if self.graph.tensors[t].kind == "arena" and t not in self.spilled else 0
+        arena = self.graph.tensors[t].kind == "arena"
+        spill = self.size[t] if arena and t not in self.spilled else 0
         return spill + self.size[t]
 
     def gaps(self) -> list[tuple[int, int]]:

@@ -55,7 +55,8 @@ def draw(rects: Sequence[Rect], steps: int, top: int, title: str, marker: int | 
 
 
 def arena_svg(graph: KernelGraph, plan: ArenaPlan, title: str = "") -> str:
-    ranges = graph.live_ranges(plan.order, {i: plan.order.index(k) for i, k in plan.inplace.items()})
+    ranges = graph.live_ranges(plan.order,
+                               {i: plan.order.index(k) for i, k in plan.inplace.items()})
     rects = [(graph.tensors[t].name, *ranges[t], off, graph.tensors[t].nbytes, False)
              for t, off in plan.offsets.items()]
     return draw(rects, len(plan.order), plan.arena_bytes,
@@ -95,6 +96,7 @@ def report_html(report: dict[str, Any], svg: str) -> str:
             "<style>body{font-family:sans-serif;margin:2em}td{padding:2px 10px}</style></head>"
             f"<body><h1>tcc compile report: {html.escape(str(report.get('model', '')))}</h1>"
             f"<h2>Memory plan</h2><table>{rows}</table>{svg}"
-            "<p>Each rectangle is a buffer: x its lifetime in kernel calls, y its bytes in the arena. "
+            "<p>Each rectangle is a buffer: x its lifetime in kernel calls, "
+            "y its bytes in the arena. "
             "Where rectangles touch at a step, an in-place kernel took over its input's bytes.</p>"
             f"<h2>Report</h2><pre>{html.escape(json.dumps(report, indent=2))}</pre></body></html>")

@@ -111,5 +111,6 @@ def validate_scratchpad(graph: KernelGraph, plan: ScratchpadPlan) -> list[str]:
             spill = tensor.nbytes if tensor.kind == "arena" else 0
             traffic += spill + reloads * tensor.nbytes
     if traffic != plan.offchip_bytes:
-        problems.append(f"plan reports {plan.offchip_bytes} off-chip bytes, segments imply {traffic}")
+        problems.append(f"plan reports {plan.offchip_bytes} off-chip bytes, "
+                        f"segments imply {traffic}")
     return problems

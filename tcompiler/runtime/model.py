@@ -24,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from tcompiler.artifact import program_problem
 from tcompiler.codegen.jit import load_objects
@@ -35,7 +36,7 @@ from tcompiler.weights import ALIGNMENT
 Kernel = Any  # a ctypes CFUNCTYPE instance
 
 
-def aligned_empty(shape: Sequence[int], dtype: np.dtype[Any] | str) -> np.ndarray:
+def aligned_empty(shape: Sequence[int], dtype: npt.DTypeLike) -> np.ndarray:
     """An uninitialized C-contiguous array whose data starts at a 64-byte boundary."""
     dtype = np.dtype(dtype)
     nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize

@@ -11,10 +11,19 @@ from xdsl.parser import Parser
 
 from tcompiler.codegen import JitLibrary, Target, compile_to_object, load_objects
 from tcompiler.context import make_context
+from tcompiler.passes.lower_to_llvm import LowerToLLVMPass
 
 
 def parse(text: str) -> ModuleOp:
     module = Parser(make_context(), text).parse_module()
+    module.verify()
+    return module
+
+
+def lowered(text: str) -> ModuleOp:
+    """Loop-level IR text -> the llvm-dialect module the backend takes (`lower-to-llvm`)."""
+    module = parse(text)
+    LowerToLLVMPass().apply(make_context(), module)
     module.verify()
     return module
 
@@ -27,7 +36,7 @@ def host() -> Target:
 @pytest.fixture
 def jit(host: Target) -> Callable[[str], JitLibrary]:
     def build(text: str) -> JitLibrary:
-        return load_objects([compile_to_object(parse(text), host)])
+        return load_objects([compile_to_object(lowered(text), host)])
 
     return build
 

@@ -7,7 +7,6 @@ import re
 
 import numpy as np
 import pytest
-from xdsl.utils.exceptions import DiagnosticException
 
 from tcompiler.codegen import (
     JitError,
@@ -20,9 +19,12 @@ from tcompiler.codegen import (
     load_objects,
 )
 from tcompiler.codegen.elf import defined_symbols, undefined_symbols
+from tcompiler.context import make_context
+from tcompiler.contracts import PassPreconditionError
+from tcompiler.errors import CompileError
 from tcompiler.passes.lower_to_llvm import LowerToLLVMPass
 
-from .conftest import parse  # noqa: TID252
+from .conftest import lowered, parse  # noqa: TID252
 
 SCALE = """
 builtin.module {
@@ -57,35 +59,35 @@ def test_target_json_roundtrip(host):
 
 
 def test_contiguous_loop_is_vectorised(host):
-    optimized = llvm_ir_text(parse(scale()), host, opt_level=3)
+    optimized = llvm_ir_text(lowered(scale()), host, opt_level=3)
     assert re.search(r"<(8|16) x float>", optimized), optimized
     assert "noalias" in optimized
-    assert re.search(r"\b[xyz]mm\d+", assembly_text(parse(scale()), host))
+    assert re.search(r"\b[xyz]mm\d+", assembly_text(lowered(scale()), host))
 
 
 def test_unoptimized_ir_text_uses_gep_not_inttoptr(host):
-    text = llvm_ir_text(parse(scale()), host)
+    text = llvm_ir_text(lowered(scale()), host)
     assert "getelementptr inbounds [256 x float]" in text
     assert "inttoptr" not in text and "ptrtoint" not in text
     assert "fmul reassoc contract float" in text
 
 
 def test_input_module_is_not_mutated(host):
-    module = parse(scale())
+    module = lowered(scale())
     before = str(module)
     compile_to_object(module, host)
     assert str(module) == before
 
 
 def test_object_is_elf_with_kernel_symbol(host):
-    obj = compile_to_object(parse(scale()), host)
+    obj = compile_to_object(lowered(scale()), host)
     assert obj[:4] == b"\x7fELF"
     assert "scale" in defined_symbols(obj)
 
 
 def test_libm_symbols_resolve(host):
     text = scale().replace("%w = arith.mulf %v, %s : f32", "%w = math.erf %v : f32")
-    obj = compile_to_object(parse(text), host)
+    obj = compile_to_object(lowered(text), host)
     assert "erff" in undefined_symbols(obj)
     lib = load_objects([obj])
     x = np.linspace(-2, 2, 64 * 256, dtype=np.float32).reshape(64, 256)
@@ -95,8 +97,8 @@ def test_libm_symbols_resolve(host):
 
 
 def test_libraries_with_same_symbol_coexist(host):
-    lib2 = load_objects([compile_to_object(parse(scale("k", 2.0)), host)])
-    lib3 = load_objects([compile_to_object(parse(scale("k", 3.0)), host)])
+    lib2 = load_objects([compile_to_object(lowered(scale("k", 2.0)), host)])
+    lib3 = load_objects([compile_to_object(lowered(scale("k", 3.0)), host)])
     assert lib2.address("k") != lib3.address("k")
     x = np.ones((64, 256), np.float32)
     y2, y3 = np.zeros_like(x), np.zeros_like(x)
@@ -106,8 +108,8 @@ def test_libraries_with_same_symbol_coexist(host):
 
 
 def test_objects_link_against_each_other(host):
-    callee = compile_to_object(parse(scale("inner", 5.0)), host)
-    caller = compile_to_object(parse("""
+    callee = compile_to_object(lowered(scale("inner", 5.0)), host)
+    caller = compile_to_object(lowered("""
     builtin.module {
       func.func private @inner(memref<64x256xf32>, memref<64x256xf32>)
       func.func @outer(%x: memref<64x256xf32>, %y: memref<64x256xf32>) {
@@ -125,7 +127,7 @@ def test_objects_link_against_each_other(host):
 
 
 def test_missing_symbol_is_key_error(host):
-    lib = load_objects([compile_to_object(parse(scale()), host)])
+    lib = load_objects([compile_to_object(lowered(scale()), host)])
     with pytest.raises(KeyError, match="nope"):
         lib.address("nope")
 
@@ -146,19 +148,25 @@ def test_unsupported_op_names_it():
         func.return
       }
     }""")
-    with pytest.raises(DiagnosticException, match="math.ctlz"):
-        LowerToLLVMPass().apply(None, module)  # type: ignore[arg-type]
+    with pytest.raises(PassPreconditionError, match="pass .lower-to-llvm. .*math.ctlz"):
+        LowerToLLVMPass().apply(make_context(), module)
+
+
+def test_backend_takes_llvm_dialect_only(host):
+    with pytest.raises(CompileError, match="'func.func' is not .run lower-to-llvm first"):
+        compile_to_object(parse(scale()), host)
 
 
 def test_object_cache(tmp_path, host):
     cache = ObjectCache(tmp_path / "objs")
-    key = cache_key(scale(), host, "0.1.0")
-    assert key == cache_key(scale(), host, "0.1.0")
-    assert key != cache_key(scale(), host, "0.1.1")
-    assert key != cache_key(scale(factor=3.0), host, "0.1.0")
-    assert key != cache_key(scale(), Target(host.triple, "generic", ""), "0.1.0")
+    key = cache_key(scale(), host, 3, "0.1.0")
+    assert key == cache_key(scale(), host, 3, "0.1.0")
+    assert key != cache_key(scale(), host, 3, "0.1.1")
+    assert key != cache_key(scale(), host, 2, "0.1.0")
+    assert key != cache_key(scale(factor=3.0), host, 3, "0.1.0")
+    assert key != cache_key(scale(), Target(host.triple, "generic", ""), 3, "0.1.0")
     assert cache.get(key) is None
-    obj = compile_to_object(parse(scale()), host)
+    obj = compile_to_object(lowered(scale()), host)
     cache.put(key, obj)
     cache.put(key, obj)  # overwriting is fine
     assert cache.get(key) == obj
@@ -189,7 +197,7 @@ builtin.module {
 
 
 def test_private_helpers_are_internal_and_do_not_clash(host):
-    objects = [compile_to_object(parse(HELPER.replace("SYM", name)), host) for name in "ab"]
+    objects = [compile_to_object(lowered(HELPER.replace("SYM", name)), host) for name in "ab"]
     assert all("square" not in defined_symbols(obj) for obj in objects)
     lib = load_objects(objects)
     with pytest.raises(KeyError):
@@ -220,7 +228,7 @@ builtin.module {
 
 
 def test_libc_calls_from_loop_idioms_resolve(host):
-    obj = compile_to_object(parse(ZERO_FILL), host)
+    obj = compile_to_object(lowered(ZERO_FILL), host)
     assert "memset" in undefined_symbols(obj)  # LLVM turned the loop nest into memset
     x = np.ones((64, 100), np.float32)
     load_objects([obj]).function("zero", 1)(x.ctypes.data)

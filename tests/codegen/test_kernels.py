@@ -30,7 +30,8 @@ UNARY_CASES = {
     "math.log": (np.log, 0), "math.absf": (np.abs, 1), "math.floor": (np.floor, 1),
     "math.ceil": (np.ceil, 1), "math.exp2": (np.exp2, 1), "math.log2": (np.log2, 0),
     "math.log1p": (np.log1p, 0), "math.sin": (np.sin, 1), "math.cos": (np.cos, 1),
-    "math.atan": (np.arctan, 1), "math.round": (lambda v: np.sign(v) * np.floor(np.abs(v) + 0.5), 1),
+    "math.atan": (np.arctan, 1),
+    "math.round": (lambda v: np.sign(v) * np.floor(np.abs(v) + 0.5), 1),
     "arith.negf": (np.negative, 1),
 }
 
@@ -46,7 +47,8 @@ def test_unary_math(run, op):
 
 ELEMENTWISE = """
 builtin.module {
-  func.func @k(%a: memref<8x300xf32>, %b: memref<8x300xf32>, %y: memref<8x300xf32>) attributes {tcc.kernel} {
+  func.func @k(%a: memref<8x300xf32>, %b: memref<8x300xf32>, %y: memref<8x300xf32>)
+      attributes {tcc.kernel} {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %m = arith.constant 8 : index
@@ -81,7 +83,8 @@ def test_binary_float(run):
 
 MATMUL_IKJ = """
 builtin.module {
-  func.func @mm(%A: memref<MxKxf32>, %B: memref<KxNxf32>, %C: memref<MxNxf32>) attributes {tcc.kernel} {
+  func.func @mm(%A: memref<MxKxf32>, %B: memref<KxNxf32>, %C: memref<MxNxf32>)
+      attributes {tcc.kernel} {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %m = arith.constant M : index
@@ -120,7 +123,8 @@ def test_matmul_ikj(run):
 
 REDUCE_IF = """
 builtin.module {
-  func.func @k(%x: memref<16x100xf32>, %sums: memref<16xf32>, %relu: memref<16x100xf32>) attributes {tcc.kernel} {
+  func.func @k(%x: memref<16x100xf32>, %sums: memref<16xf32>, %relu: memref<16x100xf32>)
+      attributes {tcc.kernel} {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %m = arith.constant 16 : index

@@ -3,16 +3,16 @@ elementwise arith on vectors, add-reductions."""
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from tcompiler.codegen import assembly_text
 
-from .conftest import parse  # noqa: TID252
+from .conftest import lowered  # noqa: TID252
 
 AXPY = """
 builtin.module {
-  func.func @axpy(%x: memref<64xf32>, %y: memref<64xf32>, %s: memref<1xf32>) attributes {tcc.kernel} {
+  func.func @axpy(%x: memref<64xf32>, %y: memref<64xf32>, %s: memref<1xf32>)
+      attributes {tcc.kernel} {
     %c0 = arith.constant 0 : index
     %c16 = arith.constant 16 : index
     %c64 = arith.constant 64 : index
@@ -33,7 +33,8 @@ builtin.module {
 
 DOT = """
 builtin.module {
-  func.func @dot(%x: memref<4x32xf32>, %y: memref<4x32xf32>, %out: memref<4xf32>) attributes {tcc.kernel} {
+  func.func @dot(%x: memref<4x32xf32>, %y: memref<4x32xf32>, %out: memref<4xf32>)
+      attributes {tcc.kernel} {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %c4 = arith.constant 4 : index
@@ -76,5 +77,5 @@ def test_dot_with_iter_args_and_reduction(run) -> None:
 
 
 def test_vector_fma_becomes_vector_instructions(host) -> None:
-    asm = assembly_text(parse(AXPY), host)
+    asm = assembly_text(lowered(AXPY), host)
     assert "vfmadd" in asm

@@ -15,8 +15,8 @@ from onnx.reference import ReferenceEvaluator
 from tcompiler.context import make_context
 from tcompiler.dialects.onnx import ConstantOp, ConvOp, InitializerOp, dense_value
 from tcompiler.frontend import import_model
-from tcompiler.opt import build_pipeline
 from tcompiler.passes import PASSES
+from tcompiler.plugins import build_pipeline
 
 LIGHT = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"
 

@@ -24,18 +24,10 @@ from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, FloatAttr, IntegerAt
 from xdsl.ir import Operation, SSAValue
 from xdsl.parser import Parser
 
+from tcompiler import contracts
 from tcompiler.context import make_context
 from tcompiler.passes.lower_kernels_to_loops import LowerKernelsToLoopsPass
-
-ALLOWED = {
-    "scf.for", "scf.if", "scf.yield", "func.return", "memref.load", "memref.store",
-    *(f"arith.{n}" for n in (
-        "constant addi subi muli divsi remsi floordivsi ceildivsi minsi maxsi cmpi cmpf select "
-        "addf subf mulf divf negf maximumf minimumf maxnumf minnumf index_cast sitofp fptosi "
-        "extf truncf").split()),
-    *(f"math.{n}" for n in "exp log sqrt rsqrt tanh erf powf absf floor ceil fma".split()),
-    *(f"vector.{n}" for n in "load store broadcast fma shuffle insert reduction".split()),
-}
+from tcompiler.passes.lower_to_llvm import LowerToLLVMPass
 
 
 def memref(shape: tuple[int, ...]) -> str:
@@ -52,8 +44,7 @@ def build(op_text: str, shapes: list[tuple[int, ...]]) -> ModuleOp:
     module.verify()
     LowerKernelsToLoopsPass().apply(make_context(), module)
     module.verify()
-    allowed = ALLOWED | {"builtin.module", "func.func"}
-    bad = {op.name for op in module.walk() if op.name not in allowed}
+    bad = {op.name for op in contracts.LOOPS.violations(module)}
     assert not bad, f"ops outside the lowering contract: {bad}"
     return module
 
@@ -212,6 +203,7 @@ def run_native(module: ModuleOp, arrays: list[np.ndarray]) -> None:
 
     from tcompiler.codegen import Target, compile_to_object, load_objects
 
+    LowerToLLVMPass().apply(make_context(), module)
     library = load_objects([compile_to_object(module, Target.host())])  # owns the code
     signature = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * len(arrays)))
     signature(library.address("kernel"))(*[a.ctypes.data for a in arrays])

@@ -7,8 +7,10 @@ Transpose is erased once nothing else uses it.
 
 Before:
 
-    %t = "onnx.Transpose"(%x) <{perm = array<i64: 0, 2, 3, 1>}> : (tensor<1x3x4x5xf32>) -> tensor<1x4x5x3xf32>
-    %u = "onnx.Transpose"(%t) <{perm = array<i64: 0, 3, 1, 2>}> : (tensor<1x4x5x3xf32>) -> tensor<1x3x4x5xf32>
+    %t = "onnx.Transpose"(%x) <{perm = array<i64: 0, 2, 3, 1>}>
+        : (tensor<1x3x4x5xf32>) -> tensor<1x4x5x3xf32>
+    %u = "onnx.Transpose"(%t) <{perm = array<i64: 0, 3, 1, 2>}>
+        : (tensor<1x4x5x3xf32>) -> tensor<1x3x4x5xf32>
     %r = "onnx.Relu"(%u) : (tensor<1x3x4x5xf32>) -> tensor<1x3x4x5xf32>
 
 After:

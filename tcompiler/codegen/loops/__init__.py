@@ -1,8 +1,10 @@
-"""The `loops` stage: each kernel-dialect compute op becomes explicit scf/arith/memref loops.
+"""The `loops` stage: each kernel-dialect compute op becomes explicit scf loops.
 
 `lower_kernel(op)` emits the loops just before `op` (which must sit in a `func.func`) and
-erases it. The emitted IR uses only the ops the LLVM lowering accepts: scf.for/if/yield,
-scalar arith and math, memref.load/store on the function's arguments (no allocation).
+erases it. The emitted IR stays inside `contracts.LOOPS`, the input of `lower-to-llvm`:
+scf.for/if/yield, scalar arith and math, memref.load/store on the function's arguments (no
+allocation), and 1-D vector load/store/broadcast/fma/shuffle/insert in the register-tiled
+conv and matrix-multiply (pointwise conv) microkernels.
 One module per op family holds its emitter; `EMITTERS` maps op class to emitter.
 
 Aliasing: map and copy are element-for-element and conv reads R before writing Y at the same

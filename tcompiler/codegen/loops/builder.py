@@ -10,8 +10,10 @@ Bodies are callbacks: `b.loop(lo, hi, lambda b, i: ...)` hands the body a builde
 appends inside the new `scf.for`; `b.reduce(lo, hi, init, body)` threads one `iter_args`
 value and returns the loop's result.
 
-Only ops of the lowering contract are emitted: scf.for/yield, index and f32 arith, math,
-memref.load/store.
+The builder's own helpers emit scf.for/yield, index and f32 arith, math and
+memref.load/store; emitters add 1-D vector ops (load/store/broadcast/fma/shuffle/insert, the
+register-tiled conv and matrix-multiply microkernels) through `insert`. All of it stays inside
+`contracts.LOOPS`, the input contract of `lower-to-llvm`.
 """
 
 from __future__ import annotations

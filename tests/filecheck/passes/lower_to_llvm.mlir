@@ -1,5 +1,7 @@
 // RUN: tcc-opt %s -p lower-to-llvm | filecheck %s
 // RUN: tcc-opt %s -p lower-to-llvm{noalias=false} | filecheck %s --check-prefix=ALIAS
+// The same as its conversions run one by one (each verified after it):
+// RUN: tcc-opt %s -p convert-scf-to-cf,convert-memref-to-llvm,convert-arith-to-llvm,convert-math-to-llvm,convert-vector-to-llvm,convert-func-to-llvm | filecheck %s
 
 builtin.module {
   // CHECK:      llvm.func @k(%a: !llvm.ptr {llvm.noalias}, %b: !llvm.ptr {llvm.noalias}, %s: !llvm.ptr {llvm.noalias}) attributes {tcc.kernel} {

@@ -1,94 +1,92 @@
-"""Rules lowering scalar `arith` and `math` ops to the `llvm` dialect (used by `lower-to-llvm`).
+"""`convert-arith-to-llvm`: `arith` ops to the `llvm` dialect, and `index` to i64.
 
-Contract: `RULES[type(op)](op, env)` returns `(new_ops, result)` where `new_ops` replace `op`
-and `result` (an SSA value among or before them, or None for ops without results) replaces
-its single result. Operand types may still be `index` (treated as i64); result types are
-already converted (index -> i64). Rules never look at users.
+Input: no scf and no memref access left (`convert-scf-to-cf` and `convert-memref-to-llvm`
+ran); math, vector and llvm ops may be anywhere around. First every `index` value and
+`func.func` signature becomes i64 in place (so `arith.index_cast` between index and i64,
+such as the ones `convert-memref-to-llvm` leaves for GEP indices, disappears); then each
+arith op is replaced by rule (`RULES`, contract in `tcompiler.codegen.llvm_rules`).
 
-Float arithmetic carries fastmath `contract reassoc` (plus the op's own flags), never
-`nnan`/`ninf` unless the input asked for them. Ops xDSL's llvm dialect lacks become
-`llvm.call_intrinsic` with mangled names (`llvm.maximum.f32`, `llvm.fptosi.sat.i32.f32`,
-`llvm.tanh.f32`, ...) or calls to libm (`erff`, `log1pf`, ...) declared through `env.declare`.
-Intrinsic calls carry no fastmath flags: xDSL's translator rejects them.
+Integer ops map 1:1 (`arith.addi` -> `llvm.add`, ...; arith and llvm number the `cmpi` and
+`cmpf` predicates alike); float ops carry fastmath `contract reassoc` plus their own flags.
+Ops the llvm dialect of xDSL lacks become `llvm.call_intrinsic` with mangled names
+(`llvm.maximum.f32`, `llvm.smin.i64`, the saturating `llvm.fptosi.sat.i32.f32`) or short
+sequences (`floordivsi`, `ceildivsi`, `ceildivui`, `uitofp`).
+
+Before:
+
+    func.func @k(%p: !llvm.ptr) {
+      %c1 = arith.constant 1 : index
+      %i = arith.index_cast %c1 : index to i64
+      %q = llvm.getelementptr inbounds %p[%i] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+      %x = llvm.load %q : !llvm.ptr -> f32
+      %y = arith.maximumf %x, %x : f32
+      %z = arith.addf %y, %x : f32
+      llvm.store %z, %q : f32, !llvm.ptr
+      func.return
+    }
+
+After:
+
+    func.func @k(%p: !llvm.ptr) {
+      %c1 = llvm.mlir.constant(1 : i64) : i64
+      %q = llvm.getelementptr inbounds %p[%c1] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+      %x = llvm.load %q : !llvm.ptr -> f32
+      %y = llvm.call_intrinsic "llvm.maximum.f32"(%x, %x) : (f32, f32) -> f32
+      %z = llvm.fadd %y, %x {fastmathFlags = #llvm.fastmath<reassoc,contract>} : f32
+      llvm.store %z, %q : f32, !llvm.ptr
+      func.return
+    }
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
-from xdsl.dialects import arith, llvm, math
+from xdsl.context import Context
+from xdsl.dialects import arith, llvm
 from xdsl.dialects.builtin import (
     AnyFloat,
     DenseIntOrFPElementsAttr,
-    Float16Type,
-    Float32Type,
-    Float64Type,
     FloatAttr,
-    IndexType,
     IntegerAttr,
     IntegerType,
+    ModuleOp,
     VectorType,
     i1,
     i64,
 )
-from xdsl.ir import Attribute, Operation, SSAValue
-from xdsl.utils.exceptions import DiagnosticException
+from xdsl.ir import Attribute, Operation
+from xdsl.passes import ModulePass
 
-Lowered = tuple[list[Operation], SSAValue | None]
-DEFAULT_FASTMATH = (llvm.FastMathFlag.ALLOW_CONTRACT, llvm.FastMathFlag.REASSOC)
+from tcompiler import contracts
+from tcompiler.codegen.llvm_rules import (
+    Lowered,
+    LowerEnv,
+    Rule,
+    apply_rules,
+    fastmath,
+    intrinsic,
+    llvm_type,
+    retype,
+    single,
+    suffix,
+)
+
+NAME = "convert-arith-to-llvm"
 
 
-@dataclass
-class LowerEnv:
-    """What rules may use besides the op: the fastmath flags and a libm declarer."""
-
-    fastmath: tuple[llvm.FastMathFlag, ...]
-    declare: Callable[[str, list[Attribute], Attribute], None]
-
-
-def llvm_type(t: Attribute) -> Attribute:
-    """Scalar type after lowering: index is i64, everything else is unchanged."""
-    return i64 if isinstance(t, IndexType) else t
+def int_type(t: Attribute) -> IntegerType:
+    t = llvm_type(t)
+    if not isinstance(t, IntegerType):
+        raise contracts.PassPreconditionError(NAME, f"expected an integer type, got {t}")
+    return t
 
 
 def width(t: Attribute) -> int:
-    t = llvm_type(t)
-    if not isinstance(t, IntegerType):
-        raise DiagnosticException(f"expected an integer type, got {t}")
-    return t.width.data
+    return int_type(t).width.data
 
-
-def suffix(t: Attribute) -> str:
-    """The LLVM intrinsic mangling of a scalar or 1-D vector type: f32, i64, v16f32, ..."""
-    t = llvm_type(t)
-    if isinstance(t, VectorType) and t.get_num_dims() == 1:
-        return f"v{t.get_shape()[0]}{suffix(t.element_type)}"
-    if isinstance(t, IntegerType):
-        return f"i{t.width.data}"
-    names = {Float16Type: "f16", Float32Type: "f32", Float64Type: "f64"}
-    if type(t) in names:
-        return names[type(t)]
-    raise DiagnosticException(f"no LLVM intrinsic mangling for type {t}")
-
-
-def fastmath(op: Operation, env: LowerEnv) -> llvm.FastMathAttr:
-    flags = set(env.fastmath)
-    own = op.properties.get("fastmath")
-    if own is not None:
-        flags |= {llvm.FastMathFlag(f.value) for f in own.data}  # type: ignore[attr-defined]
-    return llvm.FastMathAttr(flags)
-
-
-def intrinsic(name: str, args: list[SSAValue], result: Attribute) -> Operation:
-    return llvm.CallIntrinsicOp(name, args, [result])
-
-
-def single(new: Operation) -> Lowered:
-    return [new], new.results[0] if new.results else None
-
-
-# --- arith -----------------------------------------------------------------------------
 
 INT_BINOPS: dict[type[Operation], type[Operation]] = {
     arith.AddiOp: llvm.AddOp, arith.SubiOp: llvm.SubOp, arith.MuliOp: llvm.MulOp,
@@ -138,11 +136,11 @@ def constant(op: arith.ConstantOp, env: LowerEnv) -> Lowered:
         return single(llvm.ConstantOp(FloatAttr(value.value.data, t), t))
     if isinstance(value, DenseIntOrFPElementsAttr) and isinstance(t, VectorType):
         return single(llvm.ConstantOp(value, t))
-    raise DiagnosticException(f"lower-to-llvm: unsupported constant {value} : {t}")
+    raise contracts.PassPreconditionError(NAME, f"unsupported constant {value} : {t}")
 
 
 def int_constant(value: int, t: Attribute) -> llvm.ConstantOp:
-    return llvm.ConstantOp(IntegerAttr(value, t), t)
+    return llvm.ConstantOp(IntegerAttr(value, int_type(t)), t)
 
 
 def cmpi(op: arith.CmpiOp, env: LowerEnv) -> Lowered:
@@ -255,56 +253,11 @@ def uitofp(op: arith.UIToFPOp, env: LowerEnv) -> Lowered:
     return [one, zero, half, low, odd, f_half, doubled, direct, negative, result], result.res
 
 
-# --- math ------------------------------------------------------------------------------
-
-MATH_INTRINSICS: dict[type[Operation], str] = {
-    math.ExpOp: "llvm.exp", math.Exp2Op: "llvm.exp2", math.LogOp: "llvm.log",
-    math.Log2Op: "llvm.log2", math.Log10Op: "llvm.log10", math.SqrtOp: "llvm.sqrt",
-    math.AbsFOp: "llvm.fabs", math.FloorOp: "llvm.floor", math.CeilOp: "llvm.ceil",
-    math.RoundOp: "llvm.round", math.RoundEvenOp: "llvm.roundeven", math.TruncOp: "llvm.trunc",
-    math.SinOp: "llvm.sin", math.CosOp: "llvm.cos", math.TanOp: "llvm.tan",
-    math.TanhOp: "llvm.tanh", math.SinhOp: "llvm.sinh", math.CoshOp: "llvm.cosh",
-    math.AsinOp: "llvm.asin", math.AcosOp: "llvm.acos", math.AtanOp: "llvm.atan",
-    math.Atan2Op: "llvm.atan2", math.PowFOp: "llvm.pow", math.CopySignOp: "llvm.copysign",
-    math.FmaOp: "llvm.fma",
-}
-# libm functions for ops without an LLVM intrinsic; f32 uses the `f`-suffixed name.
-MATH_LIBM: dict[type[Operation], str] = {
-    math.ErfOp: "erf", math.Log1pOp: "log1p", math.ExpM1Op: "expm1", math.CbrtOp: "cbrt",
-    math.AsinhOp: "asinh", math.AcoshOp: "acosh", math.AtanhOp: "atanh",
-}
-
-
-def math_intrinsic(op: Operation, env: LowerEnv) -> Lowered:
-    t = op.results[0].type
-    return single(intrinsic(f"{MATH_INTRINSICS[type(op)]}.{suffix(t)}", list(op.operands), t))
-
-
-def math_libm(op: Operation, env: LowerEnv) -> Lowered:
-    t = op.results[0].type
-    base = MATH_LIBM[type(op)]
-    name = {"f32": base + "f", "f64": base}.get(suffix(t))
-    if name is None:
-        raise DiagnosticException(f"lower-to-llvm: no libm {base} for {t}")
-    env.declare(name, [t] * len(op.operands), t)
-    return single(llvm.CallOp(name, *op.operands, return_type=t))
-
-
-def rsqrt(op: math.RsqrtOp, env: LowerEnv) -> Lowered:
-    t = op.result.type
-    root = intrinsic(f"llvm.sqrt.{suffix(t)}", [op.operand], t)
-    one = llvm.ConstantOp(FloatAttr(1.0, t), t)  # type: ignore[arg-type]
-    div = llvm.FDivOp(one.result, root.results[0], fastmath(op, env))
-    return [root, one, div], div.res
-
-
-RULES: dict[type[Operation], Callable[..., Lowered]] = {
+RULES: dict[type[Operation], Rule] = {
     **{k: int_binop for k in INT_BINOPS},
     **{k: float_binop for k in FLOAT_BINOPS},
     **{k: binary_intrinsic(INT_INTRINSICS) for k in INT_INTRINSICS},
     **{k: binary_intrinsic(FLOAT_INTRINSICS) for k in FLOAT_INTRINSICS},
-    **{k: math_intrinsic for k in MATH_INTRINSICS},
-    **{k: math_libm for k in MATH_LIBM},
     arith.ConstantOp: constant, arith.CmpiOp: cmpi, arith.CmpfOp: cmpf,
     arith.SelectOp: select, arith.NegfOp: negf,
     arith.FloorDivSIOp: floordivsi, arith.CeilDivSIOp: ceildivsi,
@@ -313,5 +266,20 @@ RULES: dict[type[Operation], Callable[..., Lowered]] = {
     arith.ExtFOp: float_cast, arith.TruncFOp: float_cast, arith.SIToFPOp: float_cast,
     arith.BitcastOp: float_cast, arith.UIToFPOp: uitofp,
     arith.FPToSIOp: fp_to_int, arith.FPToUIOp: fp_to_int,
-    math.RsqrtOp: rsqrt,
 }
+
+
+@dataclass(frozen=True)
+class ConvertArithToLLVMPass(ModulePass):
+    """index -> i64 in place, then every arith op by rule; see module doc."""
+
+    name = NAME
+
+    input_contract: ClassVar[contracts.Contract] = contracts.contract(
+        "no memref access, arith ops with a rule", contracts.LOOPS_PTR.dialects - {"arith"},
+        contracts.LOOPS_PTR.ops | {op.name for op in RULES})
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        contracts.require(op, self.name, self.input_contract)
+        retype(op, llvm_type)
+        apply_rules(op, RULES, LowerEnv.for_module(op))
