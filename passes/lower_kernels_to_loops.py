@@ -51,6 +51,7 @@ from xdsl.passes import ModulePass
 
 from tcompiler import contracts, ir_names
 from tcompiler.codegen.loops import EMITTERS, lower_kernel
+from tcompiler.costmodel.schedules import ScheduleError, schedule_of
 
 
 def in_kernel_function(op: Operation) -> bool:
@@ -72,5 +73,11 @@ class LowerKernelsToLoopsPass(ModulePass):
                 in_kernel_function(kernel_op), self.name,
                 f"op {contracts.describe(kernel_op)} is not directly in a kernel function "
                 f"(a func.func with {ir_names.KERNEL})")
+            try:
+                schedule_of(kernel_op)
+            except ScheduleError as err:
+                raise contracts.PassPreconditionError(
+                    self.name, f"op {contracts.describe(kernel_op)} has an invalid schedule: "
+                    f"{err}") from None
         for kernel_op in kernels:
             lower_kernel(kernel_op)

@@ -33,6 +33,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     c.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
                    help="processes compiling kernels in parallel")
     c.add_argument("--no-cache", action="store_true", help="do not use the kernel object cache")
+    c.add_argument("--schedules", default="heuristic",
+                   help="where kernel schedules come from: costmodel (the learned model; the "
+                   "tuning db first) | heuristic (fixed rules) | random")
+    c.add_argument("--cost-model", metavar="FILE", help="cost model file (default: shipped)")
+    c.add_argument("--tuning-db", metavar="FILE",
+                   help="take the best measured schedule of every kernel this db knows")
     c.add_argument("--passes", action="append", default=[], metavar="STAGE:PIPELINE",
                    help="extra passes after a stage, e.g. 'graph:my-pass,loops:other{x=2}' "
                    "(a pass without STAGE: runs after the previous one's stage; repeatable)")
@@ -101,7 +107,8 @@ def run(args: argparse.Namespace) -> int:
         cache_dir=None if no_cache else os.environ.get("TCC_CACHE_DIR") or default_cache_dir(),
         jobs=args.jobs,
         passes=tuple(p for text in args.passes for p in parse_stage_passes(text)),
-        plugins=getattr(args, "plugins", None) or PluginSettings())
+        plugins=getattr(args, "plugins", None) or PluginSettings(),
+        schedules=args.schedules, cost_model=args.cost_model, tuning_db=args.tuning_db)
     if args.emit:
         comp = compile_to_stage(args.model, args.emit, options)
         sys.stdout.write(module_text(comp.module))

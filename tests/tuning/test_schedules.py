@@ -94,3 +94,17 @@ def test_sample_is_seeded_and_distinct() -> None:
     op = op_of(CONV)
     a, b = sample(op, random.Random(5), 10), sample(op, random.Random(5), 10)
     assert a == b and len(set(a)) == 10
+
+
+def test_lowering_an_invalid_schedule_is_a_precondition_error() -> None:
+    from tcompiler.contracts import PassPreconditionError
+    from tcompiler.passes.lower_kernels_to_loops import LowerKernelsToLoopsPass
+
+    text = CONV.replace("func.func @k(", "func.func @k(").replace(
+        ") {\n  kernel.conv", ") attributes {tcc.kernel} {\n  kernel.conv").replace(
+        "group = 1 : i64}", 'group = 1 : i64, schedule = {family = "conv", '
+        'algorithm = "pointwise", tile_channels = 6 : i64, tile_vectors = 2 : i64, '
+        'lanes = 16 : i64, loop_order = "rows_channels", ic_block = 0 : i64}}')
+    module = Parser(make_context(), text).parse_module()
+    with pytest.raises(PassPreconditionError, match="invalid schedule: kernel.conv: pointwise"):
+        LowerKernelsToLoopsPass().apply(make_context(), module)
