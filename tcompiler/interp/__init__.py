@@ -1,0 +1,40 @@
+"""tcc's reference interpreter: the IR of any stage, run on numpy arrays.
+
+    from tcompiler import interp
+    outputs = interp.run(model, {"x": x}, stage="kernels")      # dict by output name
+    outputs = interp.interpret(module, inputs, weights)          # a module in hand
+    tcc-opt model.mlir --interpret --inputs in.npz --outputs out.npz
+
+Every stage but the native llvm one: onnx and graph (the onnx dialect, each op by
+`onnx.reference`), kernels (each kernel op in numpy, `kernel.map` bodies vectorized),
+schedule (as kernels, in ONE arena laid out by the memory plan, so a wrong plan gives wrong
+outputs), loops (scf/arith/math/memref/vector compiled to Python closures). It is built on
+xDSL's interpreter framework: one `InterpreterFunctions` class per dialect family
+(`@register_impls`/`@impl`), xDSL's own func and scf implementations reused; tcc's replace
+xDSL's arith/math/memref ones, which compute floats in f64 on packed buffers.
+
+Modules: `run` (entry points), `onnx`, `kernel` + `nn` (numpy kernels) + `storage` (weights,
+buffers, the arena), `scalar` (arith, math), `memref`, `vector`, `compiled` (the loops fast
+path), `core` (values and rules), `cli` (tcc-opt's --interpret).
+
+Floats are f32 as in the native code (numpy float32 scalars and arrays, never f64
+intermediates). What stays different, and the tolerances the tests use:
+- onnx/graph vs onnxruntime: onnx.reference and onnxruntime sum in different orders;
+- kernels vs graph: numpy's sgemm and pairwise sums vs onnx.reference's;
+- schedule vs kernels: bit-identical unless the memory plan is wrong;
+- loops vs kernels: scalar loops sum in loop order, numpy in BLAS/pairwise order; the
+  native code also contracts a*b+c into one fma (here two roundings).
+`TOLERANCE` (rtol, atol relative to the largest reference magnitude) bounds all of these for
+models of a few dozen layers.
+"""
+
+from __future__ import annotations
+
+from tcompiler.interp.core import InterpretError
+from tcompiler.interp.run import STAGES, compile_for, entry_function, interpret, make_interpreter, run
+
+TOLERANCE = (1e-4, 1e-5)
+"""(rtol, atol as a fraction of max |reference|) between any two stages or onnxruntime."""
+
+__all__ = ["STAGES", "TOLERANCE", "InterpretError", "compile_for", "entry_function",
+           "interpret", "make_interpreter", "run"]
