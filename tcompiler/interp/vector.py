@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 from xdsl.dialects import vector
-from xdsl.dialects.builtin import DYNAMIC_INDEX, DenseArrayBase
+from xdsl.dialects.builtin import DYNAMIC_INDEX, DenseArrayBase, VectorType
 from xdsl.ir import Operation
 
 from tcompiler.interp.core import (
@@ -70,7 +70,9 @@ def _store(op: vector.StoreOp, arrays: bool) -> Fn:
 def _broadcast(op: vector.BroadcastOp, arrays: bool) -> Fn:
     shape = shape_of(op.vector.type)
     dtype = numpy_dtype(element_type(op.vector.type))
-    return lambda x: np.broadcast_to(np.asarray(x, dtype=dtype), shape).copy()
+    if not isinstance(op.source.type, VectorType):
+        return lambda x: np.full(shape, x, dtype=dtype)
+    return lambda x: np.broadcast_to(x, shape).astype(dtype)
 
 
 def _fma(op: vector.FMAOp, arrays: bool) -> Fn:
