@@ -103,7 +103,7 @@ def interpret(module: ModuleOp, inputs: Mapping[str, np.ndarray],
     with np.errstate(all="ignore"):
         results = interpreter.call_op(fn, tuple(args))
     named = {name: _shaped(args[i], fn.function_type.inputs.data[i]) for name, i in outputs}
-    names = _names(fn, ir_names.OUTPUT_NAMES, "result")
+    names = names_of(fn, ir_names.OUTPUT_NAMES)
     for k, (value, ty) in enumerate(zip(results, fn.function_type.outputs.data)):
         named[names[k] if k < len(names) else f"result{k}"] = _shaped(value, ty)
     return named
@@ -132,7 +132,8 @@ def entry_function(module: ModuleOp, name: str | None = None) -> func.FuncOp:
                          f"{', '.join('@' + n for n in by_name)}")
 
 
-def _names(fn: func.FuncOp, attribute: str, stem: str) -> list[str]:
+def names_of(fn: func.FuncOp, attribute: str) -> list[str]:
+    """The names in `fn`'s string-array `attribute` (tcc.input_names, tcc.output_names)."""
     attr = fn.attributes.get(attribute)
     if isinstance(attr, ArrayAttr):
         return [a.data for a in attr.data if isinstance(a, StringAttr)]
@@ -143,7 +144,7 @@ def _arguments(fn: func.FuncOp, inputs: Mapping[str, np.ndarray]
                ) -> tuple[list[Any], list[tuple[str, int]]]:
     """The argument values, and (name, argument position) of the outputs written in place."""
     types = fn.function_type.inputs.data
-    names = _names(fn, ir_names.INPUT_NAMES, "arg")
+    names = names_of(fn, ir_names.INPUT_NAMES)
     destination = any(isinstance(t, MemRefType) for t in types)
     if not names or not destination:
         names = names if names else [f"arg{i}" for i in range(len(types))]
@@ -151,7 +152,7 @@ def _arguments(fn: func.FuncOp, inputs: Mapping[str, np.ndarray]
         in_place = [(name, i) for i, name in enumerate(names)] if destination else []
         return args, in_place
     args = [_input(name, inputs, ty) for name, ty in zip(names, types)]
-    out_names = _names(fn, ir_names.OUTPUT_NAMES, "result")
+    out_names = names_of(fn, ir_names.OUTPUT_NAMES)
     outputs = []
     for k, ty in enumerate(types[len(names):]):
         args.append(_fresh(ty))
