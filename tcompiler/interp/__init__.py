@@ -13,7 +13,7 @@ xDSL's interpreter framework: one `InterpreterFunctions` class per dialect famil
 (`@register_impls`/`@impl`), xDSL's own func and scf implementations reused; tcc's replace
 xDSL's arith/math/memref ones, which compute floats in f64 on packed buffers.
 
-Modules: `run` (entry points), `onnx`, `kernel` + `nn` (numpy kernels) + `storage` (weights,
+Modules: `run` (entry points), `trace` (per-kernel record and replay), `onnx`, `kernel` + `nn` (numpy kernels) + `storage` (weights,
 buffers, the arena), `scalar` (arith, math), `memref`, `vector`, `compiled` (the loops fast
 path), `core` (values and rules), `cli` (tcc-opt's --interpret).
 
@@ -31,10 +31,26 @@ models of a few dozen layers.
 from __future__ import annotations
 
 from tcompiler.interp.core import InterpretError
-from tcompiler.interp.run import STAGES, compile_for, entry_function, interpret, make_interpreter, run
+from tcompiler.interp.run import (
+    STAGES,
+    compile_for,
+    entry_function,
+    interpret,
+    make_interpreter,
+    run,
+)
+from tcompiler.interp.trace import (
+    KernelCall,
+    first_calls,
+    kernel_module,
+    record_calls,
+    relative_error,
+    replay,
+)
 
 TOLERANCE = (1e-4, 1e-5)
 """(rtol, atol as a fraction of max |reference|) between any two stages or onnxruntime."""
 
-__all__ = ["STAGES", "TOLERANCE", "InterpretError", "compile_for", "entry_function",
-           "interpret", "make_interpreter", "run"]
+__all__ = ["STAGES", "TOLERANCE", "InterpretError", "KernelCall", "compile_for",
+           "entry_function", "first_calls", "interpret", "kernel_module", "make_interpreter",
+           "record_calls", "relative_error", "replay", "run"]

@@ -183,8 +183,10 @@ def _gather(op: kernel.GatherOp, v: Operands) -> np.ndarray:
 
 
 def _gather_elements(op: kernel.GatherElementsOp, v: Operands) -> np.ndarray:
-    x, axis = v(op.X), op.axis.value.data
-    return np.take_along_axis(x, _wrap(v(op.I), x.shape[axis]), axis=axis)
+    x, indices, axis = v(op.X), v(op.I), op.axis.value.data
+    where = list(np.indices(indices.shape, sparse=True))
+    where[axis] = _wrap(indices, x.shape[axis])
+    return x[tuple(where)]
 
 
 def _gather_nd(op: kernel.GatherNDOp, v: Operands) -> np.ndarray:

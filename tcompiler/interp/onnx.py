@@ -9,13 +9,19 @@ operand at least at 18, the forms those opsets define. `onnx.Constant` is its va
 `onnx.initializer` the weight store's tensor (read-only). Results are cast to their IR
 element type and must have their IR shape.
 
+Three ops run in numpy instead (`tcompiler.interp.nn`, as the kernel stage does): MaxPool
+(without Indices) and AveragePool, which onnx.reference computes with Python loops (tens of
+seconds for Inception), and LRN, whose onnx.reference result differs from the ONNX formula
+and onnxruntime by up to 3% (onnx 1.17..1.19). An explicit `auto_pad` sends a pool back
+to onnx.reference.
+
 Values are numpy arrays of the tensors' shapes. Like the frontend, this module imports `onnx`.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -35,7 +41,18 @@ from xdsl.interpreter import Interpreter, PythonValues
 from xdsl.ir import Attribute, Operation, SSAValue
 
 from tcompiler.dialects import onnx as onnx_dialect
-from tcompiler.dialects.onnx import ONNX_OPS, dense_value, dtype_of, node_name
+from tcompiler.dialects.onnx import (
+    ONNX_OPS,
+    attr_float,
+    attr_int,
+    attr_ints,
+    attr_str,
+    dense_value,
+    dtype_of,
+    node_name,
+    shape_of,
+)
+from tcompiler.interp import nn
 from tcompiler.interp.core import InterpretError, rule_functions
 from tcompiler.interp.storage import storage
 
@@ -140,6 +157,43 @@ def _typed(op: Operation, result: SSAValue, value: np.ndarray) -> np.ndarray:
     return value.astype(dtype_of(ty.element_type), copy=False)
 
 
+def _pool_geometry(op: Operation) -> tuple[Any, ...] | None:
+    """(out, kernel, strides, pads, dilations) of a pool with explicit pads, else None."""
+    if attr_str(op, "auto_pad", "NOTSET") != "NOTSET":
+        return None
+    kernel = attr_ints(op, "kernel_shape") or []
+    spatial = len(kernel)
+    out = shape_of(op.results[0])[2:]
+    return (out, kernel, attr_ints(op, "strides", [1] * spatial),
+            attr_ints(op, "pads", [0] * 2 * spatial), attr_ints(op, "dilations", [1] * spatial))
+
+
+def _max_pool(op: Operation, args: PythonValues) -> PythonValues | None:
+    geometry = _pool_geometry(op)
+    if geometry is None or len(op.results) != 1:
+        return None
+    return (nn.max_pool(args[0], *geometry),)
+
+
+def _average_pool(op: Operation, args: PythonValues) -> PythonValues | None:
+    geometry = _pool_geometry(op)
+    if geometry is None:
+        return None
+    return (nn.avg_pool(args[0], *geometry, bool(attr_int(op, "count_include_pad", 0))),)
+
+
+def _lrn(op: Operation, args: PythonValues) -> PythonValues | None:
+    return (nn.lrn(args[0], attr_int(op, "size", 1), attr_float(op, "alpha", 1e-4),
+                   attr_float(op, "beta", 0.75), attr_float(op, "bias", 1.0)),)
+
+
+_NUMPY: dict[type[Operation], Callable[[Operation, PythonValues], PythonValues | None]] = {
+    onnx_dialect.MaxPoolOp: _max_pool, onnx_dialect.AveragePoolOp: _average_pool,
+    onnx_dialect.LRNOp: _lrn,
+}
+"""Ops run in numpy (None: this instance goes to onnx.reference after all)."""
+
+
 def _run_onnx(functions: Any, interpreter: Interpreter, op: Operation, args: PythonValues
               ) -> PythonValues:
     if isinstance(op, onnx_dialect.ConstantOp):
@@ -149,6 +203,10 @@ def _run_onnx(functions: Any, interpreter: Interpreter, op: Operation, args: Pyt
         assert isinstance(ty, TensorType)
         return (storage(interpreter).weight(op.weight_name.data, dtype_of(ty.element_type),
                                             tuple(ty.get_shape())),)
+    direct = _NUMPY.get(type(op))
+    results = direct(op, args) if direct is not None else None
+    if results is not None:
+        return results
     return _run_node(interpreter, op, args)
 
 
