@@ -40,8 +40,8 @@ from tcompiler.interp.run import (
     run,
 )
 from tcompiler.interp.trace import (
+    CallRecorder,
     KernelCall,
-    first_calls,
     kernel_module,
     record_calls,
     relative_error,
@@ -51,6 +51,6 @@ from tcompiler.interp.trace import (
 TOLERANCE = (1e-4, 1e-5)
 """(rtol, atol as a fraction of max |reference|) between any two stages or onnxruntime."""
 
-__all__ = ["STAGES", "TOLERANCE", "InterpretError", "KernelCall", "compile_for",
-           "entry_function", "first_calls", "interpret", "kernel_module", "make_interpreter",
+__all__ = ["STAGES", "TOLERANCE", "CallRecorder", "InterpretError", "KernelCall", "compile_for",
+           "entry_function", "interpret", "kernel_module", "make_interpreter",
            "record_calls", "relative_error", "replay", "run"]

@@ -303,6 +303,8 @@ def _shaped(values: tuple[SSAValue, ...], args: PythonValues) -> Operands:
 
 def _run_kernel(functions: Any, interpreter: Interpreter, op: Operation, args: PythonValues
                 ) -> PythonValues:
+    if not args[-1].flags.writeable:
+        raise InterpretError(f"{op.name} writes its output into a read-only weight")
     clobbered = clobbered_inputs(op, args)
     out_type = op.operands[-1].type
     dtype = numpy_dtype(element_type(out_type))

@@ -1,19 +1,20 @@
 """Per-kernel oracles: record what every kernel call of a graph reads and writes, then replay
 one kernel (e.g. lowered to loops with another schedule) on the same arguments.
 
-    calls = record_calls(module, {"x": x}, weights)          # kernels or schedule stage
-    for call in first_calls(calls):
+    outputs, calls = record_calls(module, {"x": x}, weights) # kernels or schedule stage
+    for call in calls:
         lowered = kernel_module(module, call.callee, lower=True)
         worst = replay(lowered, call)                         # max |difference| / scale
 
-Arguments are copied before and after each `func.call` of the graph function, in their IR
-shapes, so a replay sees exactly the inputs the graph gave the kernel and is compared with
-exactly what the kernel wrote.
+Arguments (weights included) are copied before and after each recorded `func.call` of the
+graph function, in their IR shapes, so a replay sees exactly the inputs the graph gave the
+kernel and is compared with exactly what the kernel wrote. Record only the kernels you will
+replay (`callees`): every argument of every call of a large model is a lot of memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,20 +36,34 @@ class KernelCall:
 
 
 @dataclass
-class _Recorder(Interpreter.Listener):
+class CallRecorder(Interpreter.Listener):
+    """An interpreter listener recording every `func.call` as a `KernelCall`."""
+
+    callees: Collection[str] | None = None  # None: every kernel
+    first_only: bool = True  # only the first call of each kernel
     calls: list[KernelCall] = field(default_factory=list)
-    pending: list[tuple[func.CallOp, PythonValues, tuple[np.ndarray, ...]]] = field(
+    pending: list[tuple[func.CallOp, PythonValues, tuple[np.ndarray, ...]] | None] = field(
         default_factory=list)
 
+    def wanted(self, callee: str) -> bool:
+        if self.callees is not None and callee not in self.callees:
+            return False
+        return not (self.first_only and any(c.callee == callee for c in self.calls))
+
     def will_interpret_op(self, op: Operation, args: PythonValues) -> None:
-        if isinstance(op, func.CallOp):
-            self.pending.append((op, args, _copies(op, args)))
+        if not isinstance(op, func.CallOp):
+            return
+        wanted = self.wanted(op.callee.string_value())
+        self.pending.append((op, args, _copies(op, args)) if wanted else None)
 
     def did_interpret_op(self, op: Operation, results: PythonValues) -> None:
         if not isinstance(op, func.CallOp):
             return
-        call, args, before = self.pending.pop()
-        self.calls.append(KernelCall(call.callee.string_value(), before, _copies(call, args)))
+        pending = self.pending.pop()
+        if pending is not None:
+            call, args, before = pending
+            self.calls.append(KernelCall(call.callee.string_value(), before,
+                                         _copies(call, args)))
 
 
 def _copies(op: func.CallOp, args: PythonValues) -> tuple[np.ndarray, ...]:
@@ -56,20 +71,14 @@ def _copies(op: func.CallOp, args: PythonValues) -> tuple[np.ndarray, ...]:
 
 
 def record_calls(module: ModuleOp, inputs: Mapping[str, np.ndarray],
-                 weights: Mapping[str, np.ndarray] | None = None, **options: Any
-                 ) -> list[KernelCall]:
-    """Interpret the graph of `module` (kernels or schedule stage); its calls in order."""
-    recorder = _Recorder()
-    interpret(module, inputs, weights, listeners=[recorder], **options)
-    return recorder.calls
-
-
-def first_calls(calls: Iterable[KernelCall]) -> list[KernelCall]:
-    """The first call of each distinct kernel function."""
-    seen: dict[str, KernelCall] = {}
-    for call in calls:
-        seen.setdefault(call.callee, call)
-    return list(seen.values())
+                 weights: Mapping[str, np.ndarray] | None = None,
+                 callees: Collection[str] | None = None, first_only: bool = True,
+                 **options: Any) -> tuple[dict[str, np.ndarray], list[KernelCall]]:
+    """Interpret the graph of `module` (kernels or schedule stage): its outputs, and the
+    calls of `callees` (default: every kernel; `first_only`: one call each) in order."""
+    recorder = CallRecorder(callees, first_only)
+    outputs = interpret(module, inputs, weights, listeners=[recorder], **options)
+    return outputs, recorder.calls
 
 
 def kernel_module(module: ModuleOp, callee: str, lower: bool = False) -> ModuleOp:
