@@ -110,6 +110,13 @@ def _run_all(steps: Sequence[Step]) -> Step:
 
 def _move(sources: Sequence[int], targets: Sequence[int]) -> Step:
     """regs[targets] = regs[sources], all read before any is written."""
+    if len(sources) == 1:
+        (source,), (target,) = sources, targets
+
+        def move1(r: Regs) -> None:
+            r[target] = r[source]
+
+        return move1
 
     def move(r: Regs) -> None:
         values = [r[s] for s in sources]

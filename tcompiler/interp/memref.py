@@ -49,49 +49,52 @@ def out_of_bounds(offset: int, count: int, size: int) -> IndexError:
     return IndexError(f"access to elements [{offset}, {offset + count}) of a buffer of {size}")
 
 
+def _checked(o: int, a: np.ndarray) -> int:
+    if o < 0:
+        raise out_of_bounds(o, 1, len(a))
+    return o
+
+
 def _load(op: memref.LoadOp, arrays: bool) -> Fn:
+    """a[flat offset], specialized for ranks 1 to 4 (the hot loads of every kernel)."""
     strides = row_major_strides(shape_of(op.memref.type))
+    if len(strides) == 1:
+        return lambda a, i: a[_checked(i, a)]
+    if len(strides) == 2:
+        s0 = strides[0]
+        return lambda a, i, j: a[_checked(i * s0 + j, a)]
+    if len(strides) == 3:
+        s0, s1 = strides[:2]
+        return lambda a, i, j, k: a[_checked(i * s0 + j * s1 + k, a)]
     if len(strides) == 4:
         s0, s1, s2 = strides[:3]
-
-        def load4(a: np.ndarray, i: int, j: int, k: int, m: int) -> Any:
-            o = i * s0 + j * s1 + k * s2 + m
-            if o < 0:
-                raise out_of_bounds(o, 1, len(a))
-            return a[o]
-
-        return load4
+        return lambda a, i, j, k, m: a[_checked(i * s0 + j * s1 + k * s2 + m, a)]
     offset = offset_fn(strides)
-
-    def load(a: np.ndarray, *ivs: int) -> Any:
-        o = offset(*ivs)
-        if o < 0:
-            raise out_of_bounds(o, 1, len(a))
-        return a[o]
-
-    return load
+    return lambda a, *ivs: a[_checked(offset(*ivs), a)]
 
 
 def _store(op: memref.StoreOp, arrays: bool) -> Fn:
+    """a[flat offset] = v, specialized for ranks 1 to 4."""
     strides = row_major_strides(shape_of(op.memref.type))
+    offset = offset_fn(strides)
+
+    def store(v: Any, a: np.ndarray, *ivs: int) -> None:
+        a[_checked(offset(*ivs), a)] = v
+
+    if len(strides) == 2:
+        s0 = strides[0]
+
+        def store2(v: Any, a: np.ndarray, i: int, j: int) -> None:
+            a[_checked(i * s0 + j, a)] = v
+
+        return store2
     if len(strides) == 4:
         s0, s1, s2 = strides[:3]
 
         def store4(v: Any, a: np.ndarray, i: int, j: int, k: int, m: int) -> None:
-            o = i * s0 + j * s1 + k * s2 + m
-            if o < 0:
-                raise out_of_bounds(o, 1, len(a))
-            a[o] = v
+            a[_checked(i * s0 + j * s1 + k * s2 + m, a)] = v
 
         return store4
-    offset = offset_fn(strides)
-
-    def store(v: Any, a: np.ndarray, *ivs: int) -> None:
-        o = offset(*ivs)
-        if o < 0:
-            raise out_of_bounds(o, 1, len(a))
-        a[o] = v
-
     return store
 
 
