@@ -29,7 +29,15 @@ from typing import Any
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ArrayAttr, MemRefType, ModuleOp, StringAttr, TensorType
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    IndexType,
+    MemRefType,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+    VectorType,
+)
 from xdsl.interpreter import Interpreter
 from xdsl.interpreters.func import FuncFunctions
 from xdsl.interpreters.scf import ScfFunctions
@@ -167,12 +175,14 @@ def _input(name: str, inputs: Mapping[str, np.ndarray], ty: Attribute) -> Any:
     array = np.asarray(inputs[name])
     if array.shape != shape:
         raise InputError(f"input '{name}' has shape {array.shape}, the IR expects {shape}")
+    if not isinstance(ty, MemRefType | TensorType):
+        return int(array) if isinstance(ty, IndexType) else numpy_dtype(ty).type(array[()])
     value = np.array(array, dtype=numpy_dtype(element_type(ty)), copy=True)
     return value.reshape(-1) if isinstance(ty, MemRefType) else value
 
 
 def _shape(ty: Attribute) -> tuple[int, ...]:
-    if isinstance(ty, MemRefType | TensorType):
+    if isinstance(ty, MemRefType | TensorType | VectorType):
         return tuple(ty.get_shape())
     return ()
 
