@@ -39,7 +39,7 @@ from xdsl.ir import Attribute, Operation
 from tcompiler.errors import TcError
 
 Fn = Callable[..., Any]
-Rule = Callable[[Operation, bool], Fn]
+Rule = Callable[[Any, bool], Fn]  # (the op, of the type the rule is registered for; arrays)
 
 
 class InterpretError(TcError):

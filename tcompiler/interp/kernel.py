@@ -50,12 +50,13 @@ KernelRule = Callable[[Any, Operands], np.ndarray]
 
 
 def _activate(y: np.ndarray, op: kernel.ConvOp | kernel.GemmOp) -> np.ndarray:
+    """The epilogue: relu is max(y, 0); clip is min(max(y, clip_min), clip_max)."""
     activation = op.activation.data if op.activation is not None else "none"
     if activation == "relu":
         return np.maximum(y, y.dtype.type(0))
-    if activation == "clip":
-        low = y.dtype.type(op.clip_min.value.data)  # type: ignore[union-attr]
-        return np.minimum(np.maximum(y, low), y.dtype.type(op.clip_max.value.data))  # type: ignore[union-attr]
+    if isinstance(op, kernel.ConvOp) and op.clip_min is not None and op.clip_max is not None:
+        low, high = y.dtype.type(op.clip_min.value.data), y.dtype.type(op.clip_max.value.data)
+        return np.minimum(np.maximum(y, low), high)
     return y
 
 

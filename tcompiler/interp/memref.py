@@ -123,8 +123,8 @@ def _dealloc(op: Operation, arrays: bool) -> Fn:
 
 
 MEMREF_RULES: dict[type[Operation], Rule] = {
-    memref.LoadOp: _load, memref.StoreOp: _store,  # type: ignore[dict-item]
-    memref.AllocaOp: _alloc, memref.AllocOp: _alloc,  # type: ignore[dict-item]
+    memref.LoadOp: _load, memref.StoreOp: _store,
+    memref.AllocaOp: _alloc, memref.AllocOp: _alloc,
     memref.DeallocOp: _dealloc,
 }
 """memref op -> rule."""

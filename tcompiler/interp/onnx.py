@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import onnx
@@ -39,6 +40,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.interpreter import Interpreter, PythonValues
 from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.irdl import IRDLOperation
 
 from tcompiler.dialects import onnx as onnx_dialect
 from tcompiler.dialects.onnx import (
@@ -81,7 +83,8 @@ def _attribute(name: str, attr: Attribute) -> onnx.AttributeProto:
         return helper.make_attribute(name, attr.data)
     if isinstance(attr, DenseArrayBase):
         is_float = attr.elt_type == f32
-        values = [float(v) if is_float else int(v) for v in attr.iter_values()]
+        raw = cast("DenseArrayBase[Any]", attr).get_values()
+        values = [float(v) if is_float else int(v) for v in raw]
         kind = onnx.AttributeProto.FLOATS if is_float else onnx.AttributeProto.INTS
         return helper.make_attribute(name, values, attr_type=kind)
     if isinstance(attr, DenseIntOrFPElementsAttr):
@@ -109,7 +112,7 @@ def _opset(op: Operation, opset: int) -> int:
     return max(opset, _ATTRIBUTE_AXES_UNTIL + 1)
 
 
-def node_model(op: Operation, opset: int) -> onnx.ModelProto:
+def node_model(op: IRDLOperation, opset: int) -> onnx.ModelProto:
     """`op` as a one-node ONNX model: inputs in0.., outputs out0.. (absent ones "")."""
     definition = op.get_irdl_definition()
     inputs, outputs = _slots(op, definition.operands), _slots(op, definition.results)
@@ -133,7 +136,7 @@ def _evaluator(model_bytes: bytes) -> ReferenceEvaluator:
     return ReferenceEvaluator(onnx.ModelProto.FromString(model_bytes))
 
 
-def _run_node(interpreter: Interpreter, op: Operation, args: PythonValues) -> PythonValues:
+def _run_node(interpreter: Interpreter, op: IRDLOperation, args: PythonValues) -> PythonValues:
     opset = interpreter.get_data(OnnxFunctions, "opset", lambda: DEFAULT_OPSET)
     model = node_model(op, opset)
     feeds = {i.name: np.asarray(a) for i, a in zip(model.graph.input, args)}
@@ -157,29 +160,41 @@ def _typed(op: Operation, result: SSAValue, value: np.ndarray) -> np.ndarray:
     return value.astype(dtype_of(ty.element_type), copy=False)
 
 
-def _pool_geometry(op: Operation) -> tuple[Any, ...] | None:
-    """(out, kernel, strides, pads, dilations) of a pool with explicit pads, else None."""
-    if attr_str(op, "auto_pad", "NOTSET") != "NOTSET":
-        return None
-    kernel = attr_ints(op, "kernel_shape") or []
-    spatial = len(kernel)
-    out = shape_of(op.results[0])[2:]
-    return (out, kernel, attr_ints(op, "strides", [1] * spatial),
-            attr_ints(op, "pads", [0] * 2 * spatial), attr_ints(op, "dilations", [1] * spatial))
+@dataclass(frozen=True)
+class _Pool:
+    """The window geometry of a pool with explicit pads."""
+
+    out: tuple[int, ...]
+    kernel: list[int]
+    strides: list[int]
+    pads: list[int]
+    dilations: list[int]
+
+    @staticmethod
+    def of(op: Operation) -> _Pool | None:
+        if attr_str(op, "auto_pad", "NOTSET") != "NOTSET":
+            return None
+        kernel = attr_ints(op, "kernel_shape") or []
+        spatial = len(kernel)
+        return _Pool(shape_of(op.results[0])[2:], kernel,
+                     attr_ints(op, "strides", [1] * spatial) or [],
+                     attr_ints(op, "pads", [0] * 2 * spatial) or [],
+                     attr_ints(op, "dilations", [1] * spatial) or [])
 
 
 def _max_pool(op: Operation, args: PythonValues) -> PythonValues | None:
-    geometry = _pool_geometry(op)
-    if geometry is None or len(op.results) != 1:
+    p = _Pool.of(op)
+    if p is None or len(op.results) != 1:
         return None
-    return (nn.max_pool(args[0], *geometry),)
+    return (nn.max_pool(args[0], p.out, p.kernel, p.strides, p.pads, p.dilations),)
 
 
 def _average_pool(op: Operation, args: PythonValues) -> PythonValues | None:
-    geometry = _pool_geometry(op)
-    if geometry is None:
+    p = _Pool.of(op)
+    if p is None:
         return None
-    return (nn.avg_pool(args[0], *geometry, bool(attr_int(op, "count_include_pad", 0))),)
+    include_pad = bool(attr_int(op, "count_include_pad", 0))
+    return (nn.avg_pool(args[0], p.out, p.kernel, p.strides, p.pads, p.dilations, include_pad),)
 
 
 def _lrn(op: Operation, args: PythonValues) -> PythonValues | None:
@@ -207,6 +222,7 @@ def _run_onnx(functions: Any, interpreter: Interpreter, op: Operation, args: Pyt
     results = direct(op, args) if direct is not None else None
     if results is not None:
         return results
+    assert isinstance(op, IRDLOperation)
     return _run_node(interpreter, op, args)
 
 

@@ -35,7 +35,14 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute, Operation
 
-from tcompiler.interp.core import Fn, InterpretError, Rule, element_type, numpy_dtype, rule_functions
+from tcompiler.interp.core import (
+    Fn,
+    InterpretError,
+    Rule,
+    element_type,
+    numpy_dtype,
+    rule_functions,
+)
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -54,20 +61,24 @@ def _result_type(op: Operation) -> Attribute:
     return element_type(op.results[0].type)
 
 
+def _nan(x: Any) -> Any:
+    return x != x  # noqa: PLR0124 - NaN is the one value unequal to itself (scalar or array)
+
+
 def _maximum(a: Any, b: Any) -> Any:
-    return a if a > b or a != a else b
+    return a if a > b or _nan(a) else b
 
 
 def _minimum(a: Any, b: Any) -> Any:
-    return a if a < b or a != a else b
+    return a if a < b or _nan(a) else b
 
 
 def _maxnum(a: Any, b: Any) -> Any:
-    return b if a != a else a if b != b or a > b else b
+    return b if _nan(a) else a if _nan(b) or a > b else b
 
 
 def _minnum(a: Any, b: Any) -> Any:
-    return b if a != a else a if b != b or a < b else b
+    return b if _nan(a) else a if _nan(b) or a < b else b
 
 
 def _trunc_div(a: Any, b: Any) -> Any:
@@ -131,23 +142,24 @@ def _cmpi(op: arith.CmpiOp, arrays: bool) -> Fn:
     if name in _SIGNED:
         return _SIGNED[name]
     ty = element_type(op.lhs.type)
-    bits = 64 if isinstance(ty, IndexType) else ty.width.data  # type: ignore[attr-defined]
+    bits = ty.width.data if isinstance(ty, IntegerType) else 64
     compare = _SIGNED["s" + name[1:]]
     return lambda a, b: compare(_unsigned(a, bits), _unsigned(b, bits))
 
 
-def _ordered(a: Any, b: Any) -> Any:
-    return (a == a) & (b == b)
+def _unordered(a: Any, b: Any) -> Any:
+    return _nan(a) | _nan(b)
 
 
 def _cmpf_table(negate: Fn) -> dict[str, Fn]:
     return {
         "oeq": operator.eq, "ogt": operator.gt, "oge": operator.ge, "olt": operator.lt,
-        "ole": operator.le, "one": lambda a, b: (a < b) | (a > b), "ord": _ordered,
+        "ole": operator.le, "one": lambda a, b: (a < b) | (a > b),
+        "ord": lambda a, b: negate(_unordered(a, b)),
         "ueq": lambda a, b: negate((a < b) | (a > b)), "ugt": lambda a, b: negate(a <= b),
         "uge": lambda a, b: negate(a < b), "ult": lambda a, b: negate(a >= b),
         "ule": lambda a, b: negate(a > b), "une": operator.ne,
-        "uno": lambda a, b: negate(_ordered(a, b)),
+        "uno": _unordered,
     }
 
 
@@ -192,7 +204,7 @@ def _extsi(op: arith.ExtSIOp, arrays: bool) -> Fn:
     return convert
 
 
-def _trunci(op: arith.TruncIOp, arrays: bool) -> Fn:
+def _trunci(op: Operation, arrays: bool) -> Fn:
     ty = _result_type(op)
     if isinstance(ty, IntegerType) and ty.width.data == 1:
         return lambda v: (v & 1) != 0
@@ -205,7 +217,7 @@ def _trunci(op: arith.TruncIOp, arrays: bool) -> Fn:
 def _index_cast(op: arith.IndexCastOp, arrays: bool) -> Fn:
     if isinstance(_result_type(op), IndexType):
         return (lambda v: v.astype(np.int64)) if arrays else int
-    return _trunci(op, arrays)  # type: ignore[arg-type]
+    return _trunci(op, arrays)
 
 
 def _bitcast(op: arith.BitcastOp, arrays: bool) -> Fn:
@@ -239,7 +251,7 @@ def _unary(ufunc: Callable[[Any], Any]) -> Rule:
 
 
 ARITH_RULES: dict[type[Operation], Rule] = {
-    arith.ConstantOp: _constant,  # type: ignore[dict-item]
+    arith.ConstantOp: _constant,
     arith.AddfOp: _fixed(operator.add), arith.SubfOp: _fixed(operator.sub),
     arith.MulfOp: _fixed(operator.mul), arith.DivfOp: _fixed(operator.truediv),
     arith.NegfOp: _fixed(operator.neg),
@@ -253,12 +265,12 @@ ARITH_RULES: dict[type[Operation], Rule] = {
     arith.AndIOp: _fixed(operator.and_), arith.OrIOp: _fixed(operator.or_),
     arith.XOrIOp: _fixed(operator.xor), arith.ShLIOp: _fixed(operator.lshift),
     arith.ShRSIOp: _fixed(operator.rshift),
-    arith.CmpiOp: _cmpi, arith.CmpfOp: _cmpf,  # type: ignore[dict-item]
+    arith.CmpiOp: _cmpi, arith.CmpfOp: _cmpf,
     arith.SelectOp: _pick(_select_scalar, _select_array),
-    arith.IndexCastOp: _index_cast,  # type: ignore[dict-item]
-    arith.SIToFPOp: _convert_to, arith.FPToSIOp: _fptosi, arith.ExtFOp: _convert_to,  # type: ignore[dict-item]
+    arith.IndexCastOp: _index_cast,
+    arith.SIToFPOp: _convert_to, arith.FPToSIOp: _fptosi, arith.ExtFOp: _convert_to,
     arith.TruncFOp: _convert_to, arith.ExtUIOp: _convert_to,
-    arith.ExtSIOp: _extsi, arith.TruncIOp: _trunci, arith.BitcastOp: _bitcast,  # type: ignore[dict-item]
+    arith.ExtSIOp: _extsi, arith.TruncIOp: _trunci, arith.BitcastOp: _bitcast,
 }
 """arith op -> rule."""
 

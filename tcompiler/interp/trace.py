@@ -119,4 +119,4 @@ def relative_error(actual: np.ndarray, expected: np.ndarray) -> float:
     if not finite.any():
         return 0.0
     scale = max(float(np.abs(e[finite]).max()), np.finfo(np.float32).tiny)
-    return float(np.abs(a[finite] - e[finite]).max()) / scale
+    return float(np.abs(a[finite] - e[finite]).max()) / float(scale)

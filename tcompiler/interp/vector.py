@@ -23,6 +23,7 @@ from xdsl.dialects import vector
 from xdsl.dialects.builtin import DYNAMIC_INDEX, DenseArrayBase, VectorType
 from xdsl.ir import Operation
 
+from tcompiler.dialects.kernel import int_values
 from tcompiler.interp.core import (
     Fn,
     InterpretError,
@@ -80,7 +81,7 @@ def _fma(op: vector.FMAOp, arrays: bool) -> Fn:
 
 
 def _shuffle(op: vector.ShuffleOp, arrays: bool) -> Fn:
-    mask = np.array([int(v) for v in op.mask.iter_values()], dtype=np.int64)
+    mask = np.array(int_values(op.mask), dtype=np.int64)
     return lambda a, b: np.concatenate((a, b))[mask]
 
 
@@ -88,7 +89,7 @@ def _position(static: DenseArrayBase, dynamic: tuple[Any, ...]) -> tuple[int, ..
     """The element position: static values, with DYNAMIC_INDEX slots taken from `dynamic`."""
     values = iter(dynamic)
     return tuple(int(next(values)) if p == DYNAMIC_INDEX else int(p)
-                 for p in static.iter_values())
+                 for p in int_values(static))
 
 
 def _insert(op: vector.InsertOp, arrays: bool) -> Fn:
@@ -130,9 +131,9 @@ def _reduction(op: vector.ReductionOp, arrays: bool) -> Fn:
 
 
 VECTOR_RULES: dict[type[Operation], Rule] = {
-    vector.LoadOp: _load, vector.StoreOp: _store, vector.BroadcastOp: _broadcast,  # type: ignore[dict-item]
-    vector.FMAOp: _fma, vector.ShuffleOp: _shuffle, vector.InsertOp: _insert,  # type: ignore[dict-item]
-    vector.ExtractOp: _extract, vector.ReductionOp: _reduction,  # type: ignore[dict-item]
+    vector.LoadOp: _load, vector.StoreOp: _store, vector.BroadcastOp: _broadcast,
+    vector.FMAOp: _fma, vector.ShuffleOp: _shuffle, vector.InsertOp: _insert,
+    vector.ExtractOp: _extract, vector.ReductionOp: _reduction,
 }
 """vector op -> rule."""
 

@@ -79,7 +79,7 @@ def test_a_plan_overlapping_live_buffers_gives_wrong_outputs() -> None:
 
 
 def test_an_output_over_an_input_the_kernel_may_not_overwrite_is_poisoned() -> None:
-    comp, feeds, expected = planned()
+    comp, feeds, _ = planned()
     softmax = next(op for op in buffers(comp.module)
                    if "softmax" in producer_call(comp.module, op).callee.string_value())
     call = producer_call(comp.module, softmax)

@@ -54,7 +54,8 @@ def test_min_max_and_nan(run) -> None:
     assert run(text, np.float32(3), np.float32(NAN))[2:] == [3, 3]
 
 
-PREDICATES = ("oeq ogt oge olt ole one ord ueq ugt uge ult ule une uno").split()
+PREDICATES = ["oeq", "ogt", "oge", "olt", "ole", "one", "ord", "ueq", "ugt", "uge", "ult", "ule",
+              "une", "uno"]
 
 
 def expected_cmpf(predicate: str, a: float, b: float) -> bool:

@@ -12,7 +12,7 @@ from tcompiler import interp
 from tcompiler.errors import InputError, OptionError
 from tcompiler.pipeline import CompileOptions
 
-from .generate import Builder, IMAGE, MATRIX
+from .generate import IMAGE, MATRIX, Builder
 from .models import model, ort_run, rand
 
 OPTIONS = CompileOptions(memory_plan="greedy")
