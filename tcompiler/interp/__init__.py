@@ -18,14 +18,13 @@ buffers, the arena), `scalar` (arith, math), `memref`, `vector`, `compiled` (the
 path), `core` (values and rules), `cli` (tcc-opt's --interpret).
 
 Floats are f32 as in the native code (numpy float32 scalars and arrays, never f64
-intermediates). What stays different, and the tolerances the tests use:
-- onnx/graph vs onnxruntime: onnx.reference and onnxruntime sum in different orders;
-- kernels vs graph: numpy's sgemm and pairwise sums vs onnx.reference's;
-- schedule vs kernels: bit-identical unless the memory plan is wrong;
-- loops vs kernels: scalar loops sum in loop order, numpy in BLAS/pairwise order; the
-  native code also contracts a*b+c into one fma (here two roundings).
-`TOLERANCE` (rtol, atol relative to the largest reference magnitude) bounds all of these for
-models of a few dozen layers.
+intermediates); what still differs is summation order: onnx.reference and onnxruntime, numpy's
+sgemm and pairwise sums (kernels), scalar loop order (loops), and the native code's own order
+under `fastmath contract reassoc` (one fused rounding for a*b+c where this rounds twice).
+Measured as max |a - b| / max |b| (`relative_error`): the nine light models against
+onnxruntime at every interpreted stage <= 1.3e-6; 40 generated models, each stage against the
+previous and against onnxruntime, <= 6e-7; schedule against kernels: bit-identical (a
+correct memory plan changes nothing). `TOLERANCE` = 1e-5 is the oracle's bound.
 """
 
 from __future__ import annotations
@@ -48,8 +47,8 @@ from tcompiler.interp.trace import (
     replay,
 )
 
-TOLERANCE = (1e-4, 1e-5)
-"""(rtol, atol as a fraction of max |reference|) between any two stages or onnxruntime."""
+TOLERANCE = 1e-5
+"""Bound on `relative_error` between any two interpreted stages, or one and onnxruntime."""
 
 __all__ = ["STAGES", "TOLERANCE", "CallRecorder", "InterpretError", "KernelCall", "compile_for",
            "entry_function", "interpret", "kernel_module", "make_interpreter",

@@ -252,10 +252,9 @@ def test_cases_cover_every_kernel_op() -> None:
 
 
 def assert_matches(outputs: Feeds, reference: Feeds, what: str) -> None:
-    rtol, atol = interp.TOLERANCE
     for name, expected in reference.items():
         error = interp.relative_error(outputs[name], np.asarray(expected))
-        assert error <= max(rtol, atol), f"{what}: output {name} is off by {error:.3g}"
+        assert error <= interp.TOLERANCE, f"{what}: output {name} is off by {error:.3g}"
 
 
 @pytest.mark.parametrize("case", list(CASES))

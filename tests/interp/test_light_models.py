@@ -68,10 +68,9 @@ def cheap_kernels(module: object) -> list[str]:
 
 
 def assert_matches(outputs: Feeds, reference: Feeds, what: str) -> None:
-    rtol, _ = interp.TOLERANCE
     for name, expected in reference.items():
         error = interp.relative_error(outputs[name], np.asarray(expected))
-        assert error <= rtol, f"{what}: output {name} is off by {error:.3g}"
+        assert error <= interp.TOLERANCE, f"{what}: output {name} is off by {error:.3g}"
 
 
 @pytest.mark.parametrize(("name", "stage"), PARAMS)
@@ -88,4 +87,4 @@ def test_stage_matches_onnxruntime(name: str, stage: str) -> None:
     assert {c.callee for c in calls} == set(replayed)
     for call in calls:
         error = interp.replay(interp.kernel_module(comp.module, call.callee, lower=True), call)
-        assert error <= interp.TOLERANCE[0], f"{name}: @{call.callee} at loops is off by {error:.3g}"
+        assert error <= interp.TOLERANCE, f"{name}: @{call.callee} at loops is off by {error:.3g}"
