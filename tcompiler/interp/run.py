@@ -63,8 +63,8 @@ def run(model: Any, inputs: Mapping[str, np.ndarray], stage: str = "kernels",
     """Compile `model` (ModelProto, path or bytes) to `stage` and interpret `@main` on
     `inputs` (numpy arrays by input name); the outputs by output name."""
     comp = compile_for(model, stage, options)
-    return interpret(comp.module, inputs, comp.weights.arrays, opset=comp.opset,
-                     compiled=compiled)
+    opset = getattr(comp, "opset", DEFAULT_OPSET)  # the model's opset after the frontend
+    return interpret(comp.module, inputs, comp.weights.arrays, opset=opset, compiled=compiled)
 
 
 def compile_for(model: Any, stage: str, options: Any = None) -> Any:

@@ -4,7 +4,7 @@ interpreted at the onnx, graph, kernels and schedule stages and compared with on
 Whole models are too big for the loops-level interpreter (scalar Python), so at the kernels
 stage each distinct kernel whose work is under `BUDGET` is also lowered to loops on its own
 and replayed on the arguments the kernels-level run gave it (`tcompiler.interp.trace`).
-The three models with hundreds of MB of fully connected weights are `slow`.
+The three models with hundreds of MB of fully connected weights are `slow` (run with -m slow).
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def test_stage_matches_onnxruntime(name: str, stage: str) -> None:
     proto, feeds, reference = prepared(name)
     comp = interp.compile_for(proto, stage, OPTIONS)
     if stage != "kernels":
-        outputs = interp.interpret(comp.module, feeds, comp.weights.arrays, opset=comp.opset)
+        outputs = interp.interpret(comp.module, feeds, comp.weights.arrays)
         assert_matches(outputs, reference, f"{name} at {stage}")
         return
     replayed = cheap_kernels(comp.module)
