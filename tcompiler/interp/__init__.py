@@ -6,12 +6,13 @@
     tcc-opt model.mlir --interpret --inputs in.npz --outputs out.npz
 
 Every stage but the native llvm one: onnx and graph (the onnx dialect, each op by
-`onnx.reference`; pools and LRN in numpy), kernels (each kernel op in numpy, `kernel.map` bodies vectorized),
-schedule (as kernels, in ONE arena laid out by the memory plan, so a wrong plan gives wrong
-outputs), loops (scf/arith/math/memref/vector compiled to Python closures). It is built on
-xDSL's interpreter framework: one `InterpreterFunctions` class per dialect family
-(`@register_impls`/`@impl`), xDSL's own func and scf implementations reused; tcc's replace
-xDSL's arith/math/memref ones, which compute floats in f64 on packed buffers.
+`onnx.reference`; pools and LRN in numpy), kernels (each kernel op in numpy, `kernel.map`
+bodies vectorized), schedule (as kernels, in ONE arena laid out by the memory plan, so a
+wrong plan gives wrong outputs), loops (scf/arith/math/memref/vector compiled to Python
+closures). It is built on xDSL's interpreter framework: one `InterpreterFunctions` class
+per dialect family (`@register_impls`/`@impl`), xDSL's own func and scf implementations
+reused; tcc's replace xDSL's arith/math/memref ones, which compute floats in f64 on packed
+buffers and lack most of the ops the loops stage emits.
 
 Modules: `run` (entry points), `trace` (per-kernel record and replay), `onnx`, `kernel` and
 `nn` (numpy kernels), `storage` (weights, buffers, the arena), `scalar` (arith, math),

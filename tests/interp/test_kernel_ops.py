@@ -281,7 +281,8 @@ def run_ir(text: str, args: list[np.ndarray]) -> dict[str, np.ndarray]:
 
 def test_conv_clip_with_residual() -> None:
     rng = np.random.default_rng(1)
-    x, w, b, r = rand(rng, 1, 2, 4, 4, scale=3), rand(rng, 3, 2, 1, 1), rand(rng, 3), rand(rng, 1, 3, 4, 4)
+    x, w = rand(rng, 1, 2, 4, 4, scale=3), rand(rng, 3, 2, 1, 1)
+    b, r = rand(rng, 3), rand(rng, 1, 3, 4, 4)
     text = """func.func @k(%x: memref<1x2x4x4xf32>, %w: memref<3x2x1x1xf32>, %b: memref<3xf32>,
                           %r: memref<1x3x4x4xf32>, %y: memref<1x3x4x4xf32>) {
       kernel.conv %x, %w bias %b residual %r -> %y {strides = array<i64: 1, 1>,
@@ -315,7 +316,8 @@ def test_remap_fill() -> None:
     table = np.array([-1, 1, 0, 2, -1], np.int64)  # rows: [-1, 1]; columns: [0, 2, -1]
     text = """func.func @k(%x: memref<2x3xf32>, %t: memref<5xi64>, %y: memref<2x3xf32>) {
       kernel.remap %x, %t -> %y {taps = array<i64: 1, 1>, fill_dims = array<i64: 0, 1>,
-                                 fill = 9.0 : f32} : memref<2x3xf32>, memref<5xi64> -> memref<2x3xf32>
+                                 fill = 9.0 : f32}
+          : memref<2x3xf32>, memref<5xi64> -> memref<2x3xf32>
       func.return
     }"""
     y = run_ir(text, [x, table, np.zeros((2, 3), np.float32)])["arg2"]

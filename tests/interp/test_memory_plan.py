@@ -4,11 +4,13 @@ input it may not overwrite, gives wrong outputs; legal in-place plans stay exact
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from onnx import helper
 from xdsl.dialects import func
-from xdsl.dialects.builtin import IntegerAttr, i64
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 from xdsl.parser import Parser
 
 from tcompiler import interp
@@ -32,7 +34,8 @@ def chain() -> tuple[object, dict[str, np.ndarray]]:
              helper.make_node("Relu", ["c3"], ["r3"]),
              helper.make_node("Softmax", ["r3"], ["t3"], axis=1),
              helper.make_node("Concat", ["t1", "t3"], ["y"], axis=1)]
-    weights = {"w1": rand(rng, 3, 2, 3, 3), "w2": rand(rng, 3, 3, 3, 3), "w3": rand(rng, 3, 3, 3, 3)}
+    weights = {"w1": rand(rng, 3, 2, 3, 3), "w2": rand(rng, 3, 3, 3, 3),
+               "w3": rand(rng, 3, 3, 3, 3)}
     return model(nodes, {"x": x}, ["y"], weights), {"x": x}
 
 
@@ -42,8 +45,8 @@ def planned(method: str = "greedy") -> tuple[object, dict[str, np.ndarray], dict
     return comp, feeds, interp.run(proto, feeds, "kernels", OPTIONS)
 
 
-def buffers(module: object) -> list[kernel.BufferOp]:
-    return [op for op in module.walk() if isinstance(op, kernel.BufferOp)]  # type: ignore[attr-defined]
+def buffers(module: ModuleOp) -> list[kernel.BufferOp]:
+    return [op for op in module.walk() if isinstance(op, kernel.BufferOp)]
 
 
 def producer_call(module: object, buffer: kernel.BufferOp) -> func.CallOp:
@@ -59,8 +62,8 @@ def _base(value: object) -> object:
     return _base(owner.source) if isinstance(owner, kernel.ViewOp) else owner
 
 
-def run_planned(comp: object, feeds: dict[str, np.ndarray]) -> np.ndarray:
-    return interp.interpret(comp.module, feeds, comp.weights.arrays)["y"]  # type: ignore[attr-defined]
+def run_planned(comp: Any, feeds: dict[str, np.ndarray]) -> np.ndarray:
+    return interp.interpret(comp.module, feeds, comp.weights.arrays)["y"]
 
 
 @pytest.mark.parametrize("method", ["greedy", "ilp", "naive"])

@@ -158,7 +158,8 @@ def test_memref_rows_run_on_and_bounds(run) -> None:
 
 
 def test_vector_ops(run) -> None:
-    text = """func.func @f(%m: memref<8xf32>, %s: f32, %k: index) -> (vector<4xf32>, f32, f32, f32) {
+    text = """func.func @f(%m: memref<8xf32>, %s: f32, %k: index)
+                    -> (vector<4xf32>, f32, f32, f32) {
       %c0 = arith.constant 0 : index
       %c4 = arith.constant 4 : index
       %a = vector.load %m[%c0] : memref<8xf32>, vector<4xf32>
