@@ -653,4 +653,5 @@ Kernel = Dialect(
     [],
 )
 
-__all__ = ["Kernel", "KernelOp", "KERNEL_OPS", "ACTIVATIONS", "ints", "int_values", "shape", "f32", "i64"]
+__all__ = ["ACTIVATIONS", "KERNEL_OPS", "Kernel", "KernelOp", "f32", "i64", "int_values", "ints",
+           "shape"]

@@ -4,6 +4,7 @@ xdsl-opt conventions).
     tcc-opt in.mlir -p "onnx-canonicalize,plan-memory{method=naive}"
     tcc-opt in.mlir -p fold-transposes --load-plugin tcc_plugin_demo:UNIVERSE
     tcc-opt cases.mlir --split-input-file --verify-diagnostics
+    tcc-opt model.mlir --interpret --inputs in.npz --outputs out.npz   (tcompiler.interp.cli)
 
 Passes come from the plug-in registry (`tcompiler.plugins`): xDSL's, tcc's, every installed
 plug-in and every `--load-plugin`. The module is verified after parsing and after every pass
@@ -31,6 +32,7 @@ from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyExcepti
 from tcompiler.context import make_context, module_text, parse_module
 from tcompiler.contracts import PassPreconditionError
 from tcompiler.errors import TcError, first_line
+from tcompiler.interp import cli as interpret_cli
 from tcompiler.plugins import PluginSettings, Registry, absolute_spec, discover, pass_spec_text
 from tcompiler.reproducer import write_reproducer
 from tcompiler.weights import WeightStore, weights_of
@@ -164,6 +166,8 @@ class Session:
         finally:
             self.timings += instruments.timings
             self.dump_offset = instruments.dumped
+        if self.args.interpret:
+            return interpret_cli.report(module, self.args, weights.arrays if weights else None)
         return module_text(module, self.args.print_op_generic)
 
     def _reproducer(self, instruments: Instruments, weights: WeightStore | None) -> str:
@@ -206,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-plugins", action="store_true",
                         help=f"do not load installed plug-ins (also {NO_PLUGINS_ENV}=1)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    interpret_cli.add_arguments(parser)
     return parser
 
 

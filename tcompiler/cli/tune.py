@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         Path(args.json).write_text(json.dumps(summary, indent=1) + "\n")
     measured = summary["measured_speedup"]
     print(f"{summary['trials']} measurements in {summary['seconds']:.0f}s over "
-          f"{len(summary['kernels'])} kernels; predicted speedup x{summary['predicted_speedup']:.2f}"
+          f"{len(summary['kernels'])} kernels; "
+          f"predicted speedup x{summary['predicted_speedup']:.2f}"
           + (f", measured x{measured:.2f}" if measured else "") + f"; db: {args.db}")
     return 0

@@ -83,7 +83,8 @@ def conv_transpose_props(op: Operation) -> dict[str, list[int] | int]:
     elif auto_pad in ("SAME_UPPER", "SAME_LOWER") or attr_ints(op, "output_shape") is not None:
         begins, ends = [], []
         for i in range(n):
-            full = strides[i] * (x[2 + i] - 1) + output_padding[i] + (w[2 + i] - 1) * dilations[i] + 1
+            full = (strides[i] * (x[2 + i] - 1) + output_padding[i]
+                    + (w[2 + i] - 1) * dilations[i] + 1)
             total = full - y[2 + i]
             small, large = total // 2, total - total // 2
             begins.append(small if auto_pad == "SAME_UPPER" else large)

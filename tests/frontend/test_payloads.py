@@ -7,7 +7,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from tcompiler.frontend import import_model
-from tcompiler.frontend.payloads import strip_payloads, restore_payloads
+from tcompiler.frontend.payloads import restore_payloads, strip_payloads
 
 
 def model() -> onnx.ModelProto:

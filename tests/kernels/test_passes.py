@@ -9,16 +9,15 @@ from pathlib import Path
 import pytest
 from xdsl.dialects.builtin import ModuleOp
 
-from tcompiler.context import make_context
+from tcompiler.context import make_context, module_text
 from tcompiler.dialects import kernel, onnx
 from tcompiler.errors import UnsupportedModelError
 from tcompiler.frontend import import_model
 from tcompiler.kernels import KERNELS_PIPELINE
 from tcompiler.kernels.convert import GraphConverter
 from tcompiler.kernels.rules import RULES
-from tcompiler.context import module_text
-from tcompiler.plugins import build_pipeline
 from tcompiler.pipeline import compile_to_stage
+from tcompiler.plugins import build_pipeline
 from tcompiler.weights import WeightStore
 
 ROOT = Path(__file__).parents[2]

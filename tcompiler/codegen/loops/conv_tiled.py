@@ -98,7 +98,8 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
         return b.insert(arith.ConstantOp(zero_attr)).results[0]
 
     def shuffle(b: LoopBuilder, first: SSAValue, second: SSAValue, mask: list[int]) -> SSAValue:
-        op_ = vector.ShuffleOp(first, second, DenseArrayBase.from_list(i64, mask), result_type=vtype)
+        op_ = vector.ShuffleOp(first, second, DenseArrayBase.from_list(i64, mask),
+                               result_type=vtype)
         return b.insert(op_).results[0]
 
     def window(b: LoopBuilder, n: Idx, ic: Idx, ih: Idx, start: int) -> SSAValue:

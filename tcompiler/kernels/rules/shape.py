@@ -230,7 +230,8 @@ def shape(c: GraphConverter, op: onnx.ShapeOp) -> None:
 
 
 def range_(c: GraphConverter, op: onnx.RangeOp) -> None:
-    start, limit, delta = (required_constant(c, op, v, "an input") for v in (op.start, op.limit, op.delta))
+    start, limit, delta = (required_constant(c, op, v, "an input")
+                           for v in (op.start, op.limit, op.delta))
     assert start is not None and limit is not None and delta is not None
     count = shape_of(op.output)[0]
     values = start + np.arange(count, dtype=start.dtype) * delta

@@ -1,0 +1,324 @@
+"""Every kernel op, interpreted, against onnxruntime: a small ONNX model per case, compiled to
+the kernels stage (the case checks its kernel op is there) and interpreted there and at the
+loops stage. Ops or forms ONNX cannot express (conv's clip epilogue with a residual, i1
+reductions, remap's fill) are written in kernel IR and checked against numpy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import onnx
+import pytest
+from onnx import helper
+from xdsl.parser import Parser
+
+from tcompiler import interp
+from tcompiler.context import make_context
+from tcompiler.dialects import kernel
+from tcompiler.pipeline import CompileOptions
+
+from .models import Feeds, model, ort_run, rand
+
+Case = Callable[[np.random.Generator], tuple[onnx.ModelProto, Feeds]]
+OPTIONS = CompileOptions(memory_plan="greedy")
+
+
+def node(op_type: str, inputs: list[str], outputs: list[str] | None = None, **attrs: object
+         ) -> onnx.NodeProto:
+    return helper.make_node(op_type, inputs, outputs or ["y"], **attrs)
+
+
+def conv(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x = rand(rng, 1, 3, 7, 7)
+    w = {"w": rand(rng, 4, 3, 3, 3), "b": rand(rng, 4)}
+    return model([node("Conv", ["x", "w", "b"], pads=[1, 0, 1, 2], strides=[2, 1])],
+                 {"x": x}, ["y"], w), {"x": x}
+
+
+def conv_grouped_dilated(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x = rand(rng, 2, 4, 9, 8)
+    return model([node("Conv", ["x", "w"], group=2, dilations=[2, 1], pads=[2, 1, 2, 1])],
+                 {"x": x}, ["y"], {"w": rand(rng, 6, 2, 3, 3)}), {"x": x}
+
+
+def conv_1d(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x = rand(rng, 1, 2, 11)
+    return model([node("Conv", ["x", "w"], strides=[3])], {"x": x}, ["y"],
+                 {"w": rand(rng, 3, 2, 4)}), {"x": x}
+
+
+def conv_residual_relu(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x, r = rand(rng, 1, 3, 6, 6), rand(rng, 1, 4, 6, 6)
+    nodes = [node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]),
+             node("Add", ["c", "r"], ["s"]), node("Relu", ["s"])]
+    return model(nodes, {"x": x, "r": r}, ["y"], {"w": rand(rng, 4, 3, 3, 3),
+                                                  "b": rand(rng, 4)}), {"x": x, "r": r}
+
+
+def conv_relu6(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x = rand(rng, 1, 3, 6, 6, scale=3.0)
+    nodes = [node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]), node("Clip", ["c", "lo", "hi"])]
+    weights = {"w": rand(rng, 4, 3, 3, 3), "lo": np.array(0, np.float32),
+               "hi": np.array(6, np.float32)}
+    return model(nodes, {"x": x}, ["y"], weights), {"x": x}
+
+
+def conv_transpose(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x = rand(rng, 1, 4, 4, 5)
+    return model([node("ConvTranspose", ["x", "w", "b"], strides=[2, 2], pads=[1, 0, 0, 1],
+                       output_padding=[1, 0], group=2, dilations=[1, 2])],
+                 {"x": x}, ["y"], {"w": rand(rng, 4, 3, 3, 2), "b": rand(rng, 6)}), {"x": x}
+
+
+def gemm(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    a = rand(rng, 3, 5)
+    return model([node("Gemm", ["a", "b", "c"], transB=1, alpha=0.5, beta=2.0)], {"a": a},
+                 ["y"], {"b": rand(rng, 4, 5), "c": rand(rng, 4)}), {"a": a}
+
+
+def gemm_trans_a_relu(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    a = rand(rng, 5, 3)
+    nodes = [node("Gemm", ["a", "b", "c"], ["g"], transA=1), node("Relu", ["g"])]
+    return model(nodes, {"a": a}, ["y"], {"b": rand(rng, 5, 4), "c": rand(rng, 3, 1)}), {"a": a}
+
+
+def matmul_batched(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    a, b = rand(rng, 2, 1, 3, 4), rand(rng, 3, 4, 5)
+    return model([node("MatMul", ["a", "b"])], {"a": a, "b": b}, ["y"]), {"a": a, "b": b}
+
+
+def matmul_vector(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    a, b = rand(rng, 4), rand(rng, 2, 4, 5)
+    return model([node("MatMul", ["a", "b"])], {"a": a, "b": b}, ["y"]), {"a": a, "b": b}
+
+
+def max_pool(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x = rand(rng, 1, 2, 9, 8)
+    return model([node("MaxPool", ["x"], kernel_shape=[3, 2], strides=[2, 2], pads=[1, 1, 1, 0],
+                       ceil_mode=1, dilations=[1, 2])], {"x": x}, ["y"]), {"x": x}
+
+
+def avg_pool(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x = rand(rng, 1, 2, 7, 7)
+    nodes = [node("AveragePool", ["x"], ["a"], kernel_shape=[3, 3], strides=[2, 2],
+                  pads=[1, 1, 1, 1], ceil_mode=1),
+             node("AveragePool", ["x"], ["b"], kernel_shape=[2, 3], pads=[1, 1, 0, 1],
+                  count_include_pad=1)]
+    return model(nodes, {"x": x}, ["a", "b"]), {"x": x}
+
+
+def argmax_pool(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x = rand(rng, 2, 2, 5, 6)
+    x[0, 0, :2, :2] = 1.5  # ties: the first position wins
+    nodes = [node("MaxPool", ["x"], ["y", "i"], kernel_shape=[2, 3], strides=[2, 2],
+                  pads=[0, 1, 1, 0], storage_order=1)]
+    return model(nodes, {"x": x}, ["y", "i"]), {"x": x}
+
+
+def global_pools(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x = rand(rng, 2, 3, 4, 5)
+    nodes = [node("GlobalAveragePool", ["x"], ["a"]), node("GlobalMaxPool", ["x"], ["m"])]
+    return model(nodes, {"x": x}, ["a", "m"]), {"x": x}
+
+
+def softmax(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x = rand(rng, 2, 5, 3, scale=4.0)
+    nodes = [node("Softmax", ["x"], ["a"], axis=1), node("Softmax", ["x"], ["b"], axis=-1),
+             node("LogSoftmax", ["x"], ["c"], axis=1), node("LogSoftmax", ["x"], ["d"])]
+    return model(nodes, {"x": x}, ["a", "b", "c", "d"]), {"x": x}
+
+
+def lrn(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x = rand(rng, 1, 7, 3, 3, scale=5.0)
+    return model([node("LRN", ["x"], size=3, alpha=0.01, beta=0.6, bias=1.5)], {"x": x},
+                 ["y"]), {"x": x}
+
+
+def transpose_concat(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    a, b = rand(rng, 2, 3, 4), rand(rng, 2, 3, 1)
+    nodes = [node("Transpose", ["a"], ["t"], perm=[2, 0, 1]),
+             node("Concat", ["a", "b", "a"], ["c"], axis=2)]
+    return model(nodes, {"a": a, "b": b}, ["t", "c"]), {"a": a, "b": b}
+
+
+def reshape_copy(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x = rand(rng, 2, 3, 4)
+    nodes = [node("Reshape", ["x", "s"])]
+    return model(nodes, {"x": x}, ["y"], {"s": np.array([4, -1], np.int64)}), {"x": x}
+
+
+def reductions(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x = rand(rng, 2, 3, 4, 5)
+    weights = {"ax": np.array([1, 3], np.int64), "last": np.array([-1], np.int64)}
+    nodes = [node("ReduceSum", ["x", "ax"], ["s"]),
+             node("ReduceMean", ["x"], ["m"], axes=[0, 2], keepdims=0),
+             node("ReduceMax", ["x"], ["h"], axes=[1, 2]),
+             node("ReduceMin", ["x"], ["l"], axes=[3], keepdims=0),
+             node("ReduceSum", ["i", "last"], ["si"], keepdims=0)]
+    feeds = {"x": x, "i": rng.integers(-50, 50, (3, 4)).astype(np.int64)}
+    return model(nodes, feeds, ["s", "m", "h", "l", "si"], weights), feeds
+
+
+def normalizations(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x = rand(rng, 2, 3, 4, 5, scale=2.0)
+    weights = {"g": rand(rng, 5), "b": rand(rng, 5), "gi": rand(rng, 3), "bi": rand(rng, 3)}
+    nodes = [node("LayerNormalization", ["x", "g", "b"], ["n", "mean", "inv"], axis=-1,
+                  epsilon=1e-3),
+             node("InstanceNormalization", ["x", "gi", "bi"], ["i"], epsilon=1e-4)]
+    return model(nodes, {"x": x}, ["n", "mean", "inv", "i"], weights), {"x": x}
+
+
+def elementwise(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    a, b = rand(rng, 2, 3, 4), rand(rng, 3, 1)
+    a[0, 0, 0] = np.nan
+    nodes = [node("Add", ["a", "b"], ["s"]), node("Sigmoid", ["s"], ["g"]),
+             node("Mul", ["g", "a"], ["m"]), node("Tanh", ["m"], ["t"]),
+             node("Erf", ["b"], ["e"]), node("Sub", ["t", "e"], ["d"]),
+             node("Greater", ["d", "b"], ["c"]), node("Where", ["c", "d", "a"], ["w"]),
+             node("Abs", ["w"], ["p"]), node("Pow", ["p", "half"], ["q"]),
+             node("Div", ["q", "b"], ["y"]), node("Max", ["a", "b"], ["mx"]),
+             node("Min", ["a", "b"], ["mn"]), node("LeakyRelu", ["a"], ["lr"], alpha=0.2),
+             node("HardSigmoid", ["a"], ["hs"]), node("Sqrt", ["p"], ["sq"])]
+    return model(nodes, {"a": a, "b": b}, ["y", "mx", "mn", "lr", "hs", "sq"],
+                 {"half": np.array(0.5, np.float32)}), {"a": a, "b": b}
+
+
+def integer_map(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x = rand(rng, 3, 4, scale=10.0)
+    nodes = [node("Cast", ["x"], ["i"], to=onnx.TensorProto.INT64),
+             node("Mul", ["i", "i"], ["sq"]), node("Div", ["sq", "three"], ["d"]),
+             node("Neg", ["d"], ["n"]), node("Cast", ["n"], ["f"], to=onnx.TensorProto.FLOAT),
+             node("Equal", ["i", "zero"], ["z"]), node("Not", ["z"], ["nz"]),
+             node("Cast", ["nz"], ["y"], to=onnx.TensorProto.FLOAT)]
+    weights = {"three": np.array(3, np.int64), "zero": np.array(0, np.int64)}
+    return model(nodes, {"x": x}, ["f", "y"], weights), {"x": x}
+
+
+def remaps(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x = rand(rng, 1, 2, 4, 5)
+    weights = {"st": np.array([1, -1], np.int64), "en": np.array([4, -6], np.int64),
+               "ax": np.array([2, 3], np.int64), "sp": np.array([1, -2], np.int64),
+               "pads": np.array([0, 0, 1, 2, 0, 1, 2, 0], np.int64),
+               "reps": np.array([1, 2, 1, 2], np.int64), "shape": np.array([3, 2, 4, 5], np.int64),
+               "scales": np.array([1, 1, 1.5, 0.8], np.float32), "roi": np.zeros(0, np.float32),
+               "pv": np.array(-1.5, np.float32), "parts": np.array([2, 3], np.int64)}
+    nodes = [node("Slice", ["x", "st", "en", "ax", "sp"], ["sl"]),
+             node("Pad", ["x", "pads", "pv"], ["pc"]),
+             node("Pad", ["x", "pads"], ["pr"], mode="reflect"),
+             node("Pad", ["x", "pads"], ["pe"], mode="edge"),
+             node("Tile", ["x", "reps"], ["t"]), node("Expand", ["x", "shape"], ["ex"]),
+             node("Resize", ["x", "roi", "scales"], ["rn"], mode="nearest"),
+             node("Resize", ["x", "roi", "scales"], ["rl"], mode="linear"),
+             node("Resize", ["x", "roi", "scales"], ["rc"], mode="cubic"),
+             node("Split", ["x", "parts"], ["s0", "s1"], axis=3)]
+    outputs = ["sl", "pc", "pr", "pe", "t", "ex", "rn", "rl", "rc", "s0", "s1"]
+    proto = model(nodes, {"x": x}, outputs, weights)
+    return proto, {"x": x}
+
+
+def gathers(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x = rand(rng, 3, 4, 5)
+    weights = {"i": np.array([[2, -1], [0, 1]], np.int64),
+               "ie": rng.integers(-3, 3, (3, 2, 5)).astype(np.int64),
+               "nd": np.array([[[1, 2]], [[0, -1]], [[3, 0]]], np.int64)}
+    nodes = [node("Gather", ["x", "i"], ["g"], axis=1),
+             node("GatherElements", ["x", "ie"], ["ge"], axis=0),
+             node("GatherND", ["x", "nd"], ["gn"], batch_dims=1)]
+    return model(nodes, {"x": x}, ["g", "ge", "gn"], weights), {"x": x}
+
+
+CASES: dict[str, tuple[Case, set[str]]] = {
+    "conv": (conv, {"conv"}), "conv_grouped_dilated": (conv_grouped_dilated, {"conv"}),
+    "conv_1d": (conv_1d, {"conv"}), "conv_residual_relu": (conv_residual_relu, {"conv"}),
+    "conv_relu6": (conv_relu6, {"conv"}), "conv_transpose": (conv_transpose, {"conv_transpose"}),
+    "gemm": (gemm, {"gemm"}), "gemm_trans_a_relu": (gemm_trans_a_relu, {"gemm"}),
+    "matmul_batched": (matmul_batched, {"matmul"}), "matmul_vector": (matmul_vector, {"matmul"}),
+    "max_pool": (max_pool, {"pool"}), "avg_pool": (avg_pool, {"pool"}),
+    "argmax_pool": (argmax_pool, {"pool"}), "global_pools": (global_pools, {"pool"}),
+    "softmax": (softmax, {"softmax"}), "lrn": (lrn, {"lrn"}),
+    "transpose_concat": (transpose_concat, {"transpose", "concat"}),
+    "reshape_copy": (reshape_copy, {"copy"}), "reductions": (reductions, {"reduce"}),
+    "normalizations": (normalizations, {"normalize"}), "elementwise": (elementwise, {"map"}),
+    "integer_map": (integer_map, {"map"}), "remaps": (remaps, {"remap"}),
+    "gathers": (gathers, {"gather", "gather_elements", "gather_nd"}),
+}
+"""case -> (model builder, the kernel ops (without `kernel.`) its kernels stage must hold)."""
+
+
+def test_cases_cover_every_kernel_op() -> None:
+    covered = {f"kernel.{name}" for _, ops in CASES.values() for name in ops}
+    assert covered == {op.name for op in kernel.KERNEL_OPS}
+
+
+def assert_matches(outputs: Feeds, reference: Feeds, what: str) -> None:
+    for name, expected in reference.items():
+        error = interp.relative_error(outputs[name], np.asarray(expected))
+        assert error <= interp.TOLERANCE, f"{what}: output {name} is off by {error:.3g}"
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_kernel_op_matches_onnxruntime(case: str) -> None:
+    build, kernel_ops = CASES[case]
+    proto, feeds = build(np.random.default_rng(0))
+    reference = ort_run(proto, feeds)
+    comp = interp.compile_for(proto, "kernels", OPTIONS)
+    missing = {f"kernel.{name}" for name in kernel_ops} - {op.name for op in comp.module.walk()}
+    assert not missing, f"{case} does not exercise {missing}"
+    outputs = interp.interpret(comp.module, feeds, comp.weights.arrays)
+    assert_matches(outputs, reference, f"{case} (kernels)")
+    assert_matches(interp.run(proto, feeds, "loops", OPTIONS), reference, f"{case} (loops)")
+
+
+# ----------------------------------------------------------------------------- kernel IR
+
+
+def run_ir(text: str, args: list[np.ndarray]) -> dict[str, np.ndarray]:
+    module = Parser(make_context(), text).parse_module()
+    module.verify()
+    return interp.interpret(module, {f"arg{i}": a for i, a in enumerate(args)})
+
+
+def test_conv_clip_with_residual() -> None:
+    rng = np.random.default_rng(1)
+    x, w = rand(rng, 1, 2, 4, 4, scale=3), rand(rng, 3, 2, 1, 1)
+    b, r = rand(rng, 3), rand(rng, 1, 3, 4, 4)
+    text = """func.func @k(%x: memref<1x2x4x4xf32>, %w: memref<3x2x1x1xf32>, %b: memref<3xf32>,
+                          %r: memref<1x3x4x4xf32>, %y: memref<1x3x4x4xf32>) {
+      kernel.conv %x, %w bias %b residual %r -> %y {strides = array<i64: 1, 1>,
+        pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64,
+        activation = "clip", clip_min = -0.5 : f32, clip_max = 1.0 : f32}
+        : memref<1x2x4x4xf32>, memref<3x2x1x1xf32> bias memref<3xf32>
+          residual memref<1x3x4x4xf32> -> memref<1x3x4x4xf32>
+      func.return
+    }"""
+    y = run_ir(text, [x, w, b, r, np.zeros((1, 3, 4, 4), np.float32)])["arg4"]
+    expected = np.einsum("nchw,oc->nohw", x, w[:, :, 0, 0]) + b[None, :, None, None] + r
+    np.testing.assert_allclose(y, np.clip(expected, -0.5, 1.0), rtol=1e-5, atol=1e-6)
+
+
+def test_boolean_reductions() -> None:
+    x = np.array([[True, False, True], [False, False, True]])
+    out = {}
+    for kind in ("sum", "max", "min"):
+        text = f"""func.func @k(%x: memref<2x3xi1>, %y: memref<2xi1>) {{
+          kernel.reduce "{kind}" %x -> %y {{axes = array<i64: 1>}} : memref<2x3xi1> -> memref<2xi1>
+          func.return
+        }}"""
+        out[kind] = run_ir(text, [x, np.zeros(2, bool)])["arg1"]
+    assert out["sum"].tolist() == [False, True]  # xor, as the native loops
+    assert out["max"].tolist() == [True, True]
+    assert out["min"].tolist() == [False, False]
+
+
+def test_remap_fill() -> None:
+    x = np.arange(6, dtype=np.float32).reshape(2, 3)
+    table = np.array([-1, 1, 0, 2, -1], np.int64)  # rows: [-1, 1]; columns: [0, 2, -1]
+    text = """func.func @k(%x: memref<2x3xf32>, %t: memref<5xi64>, %y: memref<2x3xf32>) {
+      kernel.remap %x, %t -> %y {taps = array<i64: 1, 1>, fill_dims = array<i64: 0, 1>,
+                                 fill = 9.0 : f32}
+          : memref<2x3xf32>, memref<5xi64> -> memref<2x3xf32>
+      func.return
+    }"""
+    y = run_ir(text, [x, table, np.zeros((2, 3), np.float32)])["arg2"]
+    assert y.tolist() == [[9, 9, 9], [3, 5, 9]]

@@ -1,0 +1,80 @@
+"""`tcompiler.interp.run` / `interpret`: stages, names, errors, and speed at tiny shapes."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from onnx import helper
+
+from tcompiler import interp
+from tcompiler.errors import InputError, OptionError
+from tcompiler.pipeline import CompileOptions
+
+from .generate import IMAGE, MATRIX, Builder
+from .models import model, ort_run, rand
+
+OPTIONS = CompileOptions(memory_plan="greedy")
+
+
+def two_outputs() -> tuple[object, dict[str, np.ndarray]]:
+    rng = np.random.default_rng(0)
+    a, b = rand(rng, 2, 3), rand(rng, 2, 3)
+    nodes = [helper.make_node("Add", ["a", "b"], ["sum"]),
+             helper.make_node("Mul", ["a", "sum"], ["product"])]
+    return model(nodes, {"a": a, "b": b}, ["product", "sum"]), {"a": a, "b": b}
+
+
+@pytest.mark.parametrize("stage", interp.STAGES)
+def test_outputs_are_named_as_the_model_names_them(stage: str) -> None:
+    proto, feeds = two_outputs()
+    outputs = interp.run(proto, feeds, stage, OPTIONS)
+    assert list(outputs) == ["product", "sum"]
+    for name, expected in ort_run(proto, feeds).items():
+        np.testing.assert_allclose(outputs[name], expected, rtol=1e-6)
+
+
+def test_the_llvm_stage_is_native_code() -> None:
+    proto, feeds = two_outputs()
+    with pytest.raises(OptionError, match="native code"):
+        interp.run(proto, feeds, "llvm")
+    with pytest.raises(OptionError, match="unknown stage"):
+        interp.run(proto, feeds, "bytecode")
+
+
+def test_inputs_must_match_the_model() -> None:
+    proto, feeds = two_outputs()
+    with pytest.raises(InputError, match="missing input 'b'"):
+        interp.run(proto, {"a": feeds["a"]}, "kernels", OPTIONS)
+    with pytest.raises(InputError, match=r"input 'a' has shape \(3, 2\)"):
+        interp.run(proto, {**feeds, "a": feeds["a"].T}, "kernels", OPTIONS)
+
+
+def test_inputs_are_never_written() -> None:
+    proto, feeds = two_outputs()
+    before = {k: v.copy() for k, v in feeds.items()}
+    for stage in interp.STAGES:
+        interp.run(proto, feeds, stage, OPTIONS)
+    for name, value in feeds.items():
+        np.testing.assert_array_equal(value, before[name])
+
+
+def twenty_ops(seed: int) -> tuple[object, dict[str, np.ndarray]]:
+    rng = np.random.default_rng(seed)
+    b = Builder(rng)
+    current = ("x", (1, 3, 8, 8))
+    b.values.append(current)
+    while len(b.nodes) < 20:
+        rules = IMAGE if len(current[1]) == 4 else MATRIX
+        current = rules[int(rng.integers(len(rules)))](b, current) or current
+    x = rng.standard_normal((1, 3, 8, 8)).astype(np.float32)
+    return model(b.nodes, {"x": x}, [current[0]], b.weights), {"x": x}
+
+
+def test_a_twenty_op_model_interprets_well_under_a_second() -> None:
+    proto, feeds = twenty_ops(0)
+    comp = interp.compile_for(proto, "kernels", OPTIONS)
+    start = time.perf_counter()
+    interp.interpret(comp.module, feeds, comp.weights.arrays)
+    assert time.perf_counter() - start < 0.5  # about 5 ms here; generous for loaded machines
