@@ -73,7 +73,7 @@ def _tile(rows: int, vectors: int, lanes: int, native: int, f: dict[str, float])
 
 
 def _conv(op: kernel.ConvOp, s: ConvSchedule, native: int, f: dict[str, float]) -> None:
-    x, w, y = shape(op.X), shape(op.W), shape(op.Y)
+    x, w, y = list(shape(op.X)), list(shape(op.W)), list(shape(op.Y))
     group = op.group.value.data
     cout_g, cin_g = y[1] // group, w[1]
     spatial = w[2:]

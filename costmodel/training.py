@@ -143,7 +143,7 @@ def collect(tasks: list[Task], db_path: str, per_kernel: int, jobs: int, seed: i
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="collect cost-model training records")
     parser.add_argument("--db", required=True)
     parser.add_argument("--per-kernel", type=int, default=16)
     parser.add_argument("--jobs", type=int, default=1)

@@ -52,6 +52,7 @@ from xdsl.passes import ModulePass
 from tcompiler import contracts, ir_names
 from tcompiler.codegen.loops import EMITTERS, lower_kernel
 from tcompiler.costmodel.schedules import ScheduleError, schedule_of
+from tcompiler.dialects import kernel
 
 
 def in_kernel_function(op: Operation) -> bool:
@@ -67,7 +68,8 @@ class LowerKernelsToLoopsPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         contracts.require(op, self.name, self.input_contract)
-        kernels = [inner for inner in op.walk() if type(inner) in EMITTERS]
+        kernels = [inner for inner in op.walk()
+                   if isinstance(inner, kernel.KernelOp) and type(inner) in EMITTERS]
         for kernel_op in kernels:
             contracts.precondition(
                 in_kernel_function(kernel_op), self.name,

@@ -1,11 +1,15 @@
-"""ONNX attribute normalization for kernels: explicit pads, strides, dilations, axes."""
+"""ONNX attribute normalization for kernels: explicit pads, strides, dilations, axes.
+
+`conv_props`, `pool_props` and `conv_transpose_props` return the kernel op's properties."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from xdsl.ir import Operation
+from xdsl.dialects.builtin import IntegerAttr, i64
+from xdsl.ir import Attribute, Operation
 
+from tcompiler.dialects.kernel import ints
 from tcompiler.dialects.onnx import attr_int, attr_ints, attr_str, node_name, shape_of
 from tcompiler.errors import UnsupportedModelError
 
@@ -41,29 +45,34 @@ def window_pads(
     return begins + ends
 
 
-def conv_props(op: Operation) -> dict[str, list[int] | int]:
+def _window(strides: Sequence[int], dilations: Sequence[int], pads: Sequence[int]
+            ) -> dict[str, Attribute]:
+    return {"strides": ints(strides), "pads": ints(pads), "dilations": ints(dilations)}
+
+
+def conv_props(op: Operation) -> dict[str, Attribute]:
     x, w, y = shape_of(op.operands[0]), shape_of(op.operands[1]), shape_of(op.results[0])
     n = len(x) - 2
     strides = attr_ints(op, "strides", [1] * n) or [1] * n
     dilations = attr_ints(op, "dilations", [1] * n) or [1] * n
     kernel = list(w[2:])
     pads = window_pads(op, x[2:], y[2:], kernel, strides, dilations)
-    return {"strides": strides, "dilations": dilations, "pads": pads,
-            "group": attr_int(op, "group", 1)}
+    return {**_window(strides, dilations, pads),
+            "group": IntegerAttr(attr_int(op, "group", 1), i64)}
 
 
-def pool_props(op: Operation) -> dict[str, list[int] | int]:
+def pool_props(op: Operation) -> dict[str, Attribute]:
     x, y = shape_of(op.operands[0]), shape_of(op.results[0])
     n = len(x) - 2
     kernel = attr_ints(op, "kernel_shape") or []
     strides = attr_ints(op, "strides", [1] * n) or [1] * n
     dilations = attr_ints(op, "dilations", [1] * n) or [1] * n
     pads = window_pads(op, x[2:], y[2:], kernel, strides, dilations)
-    return {"kernel_shape": kernel, "strides": strides, "dilations": dilations, "pads": pads,
-            "count_include_pad": attr_int(op, "count_include_pad", 0)}
+    return {"kernel_shape": ints(kernel), **_window(strides, dilations, pads),
+            "count_include_pad": IntegerAttr(attr_int(op, "count_include_pad", 0), i64)}
 
 
-def conv_transpose_props(op: Operation) -> dict[str, list[int] | int]:
+def conv_transpose_props(op: Operation) -> dict[str, Attribute]:
     """Strides, dilations, group and explicit pads of a ConvTranspose (Y's shape is known).
 
     With `output_shape` or `auto_pad` SAME_*, the padding is what makes the full output
@@ -92,5 +101,5 @@ def conv_transpose_props(op: Operation) -> dict[str, list[int] | int]:
         pads = begins + ends
     else:
         pads = [0] * (2 * n)
-    return {"strides": strides, "dilations": dilations, "pads": pads,
-            "group": attr_int(op, "group", 1)}
+    return {**_window(strides, dilations, pads),
+            "group": IntegerAttr(attr_int(op, "group", 1), i64)}

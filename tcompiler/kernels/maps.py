@@ -8,9 +8,10 @@ ops each node kind becomes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from xdsl.dialects import arith, math
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, IntegerType, MemRefType, i1
+from xdsl.dialects.builtin import AnyFloat, FloatAttr, IntegerAttr, IntegerType, MemRefType, i1
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from tcompiler.dialects import kernel
@@ -63,7 +64,7 @@ def _constant(block: Block, value: float | int, ty: Attribute) -> SSAValue:
         if ty.width.data == 1:
             v = 1 if v else 0
         return _add(block, arith.ConstantOp(IntegerAttr(v, ty, truncate_bits=True)))
-    return _add(block, arith.ConstantOp(FloatAttr(float(value), ty)))
+    return _add(block, arith.ConstantOp(FloatAttr(float(value), cast(AnyFloat, ty))))
 
 
 def _is_float(value: SSAValue) -> bool:
@@ -150,7 +151,7 @@ def _convert(block: Block, value: SSAValue, to: Attribute) -> SSAValue:
             return _add(block, arith.TruncIOp(value, to))
         return _add(block, arith.ExtSIOp(value, to))
     if isinstance(src, IntegerType):
-        return _add(block, arith.SIToFPOp(value, to))
+        return _add(block, arith.SIToFPOp(value, cast(AnyFloat, to)))
     if isinstance(to, IntegerType):
         return _add(block, arith.FPToSIOp(value, to))
     if src.bitwidth < to.bitwidth:  # type: ignore[attr-defined]

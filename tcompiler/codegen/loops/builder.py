@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from xdsl.dialects import arith, func, memref, scf
-from xdsl.dialects.builtin import FloatAttr, IndexType, IntegerAttr, f32, i64
+from xdsl.dialects.builtin import AnyFloat, FloatAttr, IndexType, IntegerAttr, f32, i64
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 Idx = int | SSAValue
@@ -47,7 +48,7 @@ class _Constants:
         if isinstance(type_, IndexType):
             op = arith.ConstantOp(IntegerAttr(int(value), type_))
         else:
-            op = arith.ConstantOp(FloatAttr(float(value), type_))
+            op = arith.ConstantOp(FloatAttr(float(value), cast(AnyFloat, type_)))
         first = self.block.first_op
         if first is None:
             self.block.add_op(op)
@@ -66,9 +67,11 @@ class LoopBuilder:
     @staticmethod
     def before(op: Operation) -> LoopBuilder:
         """A builder emitting just before `op`, which sits in a `func.func`."""
-        function = op.parent_op()
-        assert isinstance(function, func.FuncOp) and op.parent_block() is not None
-        return LoopBuilder(op.parent_block(), op, _Constants(function.body.blocks.first))
+        function, block = op.parent_op(), op.parent_block()
+        assert isinstance(function, func.FuncOp) and block is not None
+        entry = function.body.blocks.first
+        assert entry is not None
+        return LoopBuilder(block, op, _Constants(entry))
 
     def insert(self, op: Operation) -> Operation:
         if self.anchor is None:

@@ -131,7 +131,8 @@ def _emit_dot(b: LoopBuilder, op: GemmOp, sched: GemmSchedule,
     zero = DenseIntOrFPElementsAttr.from_list(vtype, [0.0] * lanes)
 
     def tile(b: LoopBuilder, i: Idx, j0: Idx, count: int) -> None:
-        inits = [b.insert(arith.ConstantOp(zero)).results[0] for _ in range(count)]
+        inits: list[SSAValue] = [b.insert(arith.ConstantOp(zero)).results[0]
+                                 for _ in range(count)]
 
         def step(b: LoopBuilder, ivs: list[Idx], accs: list[SSAValue]) -> list[SSAValue]:
             k0 = b.mul(ivs[0], lanes)

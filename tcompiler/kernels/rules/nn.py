@@ -36,12 +36,9 @@ from tcompiler.kernels.values import constant_of
 
 
 def conv(c: GraphConverter, op: onnx.ConvOp) -> None:
-    p = conv_props(op)
     x, w = c.memref(op.X), c.memref(op.W)
     b = c.memref(op.B) if op.B is not None else None
-    c.define_kernel(op.Y, kernel.ConvOp, [x, w, b, None], {
-        "strides": ints(p["strides"]), "pads": ints(p["pads"]),
-        "dilations": ints(p["dilations"]), "group": IntegerAttr(p["group"], i64)})
+    c.define_kernel(op.Y, kernel.ConvOp, [x, w, b, None], conv_props(op))
 
 
 def gemm(c: GraphConverter, op: onnx.GemmOp) -> None:
@@ -55,13 +52,8 @@ def gemm(c: GraphConverter, op: onnx.GemmOp) -> None:
 
 
 def pool(c: GraphConverter, op: Operation) -> None:
-    p = pool_props(op)
     kind = "max" if isinstance(op, onnx.MaxPoolOp) else "avg"
-    props = {
-        "kind": StringAttr(kind), "kernel_shape": ints(p["kernel_shape"]),
-        "strides": ints(p["strides"]), "pads": ints(p["pads"]),
-        "dilations": ints(p["dilations"]),
-        "count_include_pad": IntegerAttr(p["count_include_pad"], i64)}
+    props = {"kind": StringAttr(kind), **pool_props(op)}
     c.define_kernel(op.results[0], kernel.PoolOp, [c.memref(op.operands[0])], props)
     if isinstance(op, onnx.MaxPoolOp) and op.Indices is not None:
         order = IntegerAttr(attr_int(op, "storage_order", 0), i64)
@@ -131,11 +123,9 @@ def _f32_only(op: Operation, *values: SSAValue) -> None:
 
 def conv_transpose(c: GraphConverter, op: onnx.ConvTransposeOp) -> None:
     _f32_only(op, op.X)
-    p = conv_transpose_props(op)
     bias = [c.memref(op.B)] if op.B is not None else []
-    props = {"strides": ints(p["strides"]), "pads": ints(p["pads"]),
-             "dilations": ints(p["dilations"]), "group": IntegerAttr(p["group"], i64)}
-    c.define_kernel(op.Y, kernel.ConvTransposeOp, [c.memref(op.X), c.memref(op.W), bias], props)
+    c.define_kernel(op.Y, kernel.ConvTransposeOp, [c.memref(op.X), c.memref(op.W), bias],
+                    conv_transpose_props(op))
 
 
 def matmul(c: GraphConverter, op: onnx.MatMulOp) -> None:
