@@ -37,6 +37,7 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+from tcompiler.errors import UnsupportedModelError
 from tcompiler.pipeline import CompileOptions, compile_model
 from tcompiler.runtime import CompiledModel
 
@@ -217,10 +218,10 @@ def difference(case: Case) -> str | None:
     return "fractional_output" if any(not n.is_integer() for n in lengths) else None
 
 
-TCC_FAILS = "tf_half_pixel_for_nn is missing from onnx.reference: a bare ValueError"
+TCC_FAILS = "tf_half_pixel_for_nn: tcc declines it (its tables do not have the transform)"
 """tf_half_pixel_for_nn (opset 11 only; x_original = (x_resized + 0.5) / scale) is not a mode
-onnx.reference knows, so rules/resize.py's table call raises a bare ValueError instead of
-declining the node (or computing it)."""
+the tables know (they come from onnx.reference, which lacks it), so tcc declines the node
+with an unsupported-construct error naming it."""
 
 
 def tcc_fails(case: Case) -> bool:
@@ -234,7 +235,7 @@ def _param(case: Case) -> Any:
         return pytest.param(case, id=case.id, marks=pytest.mark.skip(reason=refused))
     if tcc_fails(case):
         return pytest.param(case, id=case.id, marks=pytest.mark.xfail(
-            strict=True, raises=ValueError, reason=TCC_FAILS))
+            strict=True, raises=UnsupportedModelError, reason=TCC_FAILS))
     different = difference(case)
     if different:
         return pytest.param(case, id=case.id, marks=pytest.mark.xfail(

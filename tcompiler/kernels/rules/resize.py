@@ -61,6 +61,11 @@ def _scales(op: onnx.ResizeOp, c: GraphConverter, axes: list[int]) -> list[float
     return full
 
 
+TRANSFORMS = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
+              "asymmetric", "tf_crop_and_resize")
+"""The coordinate transforms the tables support (opset 11's tf_half_pixel_for_nn is not one)."""
+
+
 def resize(c: GraphConverter, op: onnx.ResizeOp) -> None:
     from onnx.reference.ops import op_resize as ref
 
@@ -70,6 +75,9 @@ def resize(c: GraphConverter, op: onnx.ResizeOp) -> None:
     scales = _scales(op, c, axes)
     roi_value = required_constant(c, op, op.roi, "roi")
     mode = attr_str(op, "coordinate_transformation_mode", "half_pixel")
+    if mode not in TRANSFORMS:
+        raise UnsupportedModelError([f"Resize ({node_name(op)}): coordinate_transformation_mode "
+                                     f"{mode!r}"])
     roi = [0.0] * rank + [1.0] * rank
     if mode == "tf_crop_and_resize" and roi_value is not None and roi_value.size:
         flat = [float(v) for v in roi_value.ravel()]
