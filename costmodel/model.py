@@ -18,6 +18,7 @@ scikit-learn version that trained it.
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 from collections import defaultdict
@@ -35,7 +36,7 @@ from tcompiler.errors import OptionError
 
 MODEL_FORMAT = "tcc-costmodel"
 MODEL_VERSION = 1
-SHIPPED = Path(__file__).parent / "data" / "model.json"
+SHIPPED = Path(__file__).parent / "data" / "model.json.gz"
 
 
 @dataclass
@@ -104,15 +105,19 @@ class CostModel:
                 "rank": self.rank_trees.__dict__, "time": self.time_trees.__dict__}
 
     def save(self, path: str | Path) -> None:
-        Path(path).write_text(json.dumps(self.to_json(), separators=(",", ":")))
+        """JSON, gzipped when the name ends in .gz."""
+        data = json.dumps(self.to_json(), separators=(",", ":")).encode()
+        Path(path).write_bytes(gzip.compress(data, mtime=0) if str(path).endswith(".gz")
+                               else data)
 
     @staticmethod
     def load(path: str | Path | None = None) -> CostModel:
         """A model file (the shipped model when `path` is None); a clear error if unusable."""
         path = Path(path) if path is not None else SHIPPED
         try:
-            data = json.loads(path.read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raw = path.read_bytes()
+            data = json.loads(gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw)
+        except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as err:
             raise OptionError(f"cost model {path}: cannot read it ({err})") from None
         if not isinstance(data, dict) or data.get("format") != MODEL_FORMAT:
             raise OptionError(f"cost model {path}: not a tcc cost model file")

@@ -8,7 +8,8 @@ Kernels (`training_tasks`): every distinct kernel of the light architectures in
 kernels (seeded shapes: channels 3-512, planes 7-112, kernels 1-7, strides 1-2, grouped and
 depthwise; GEMMs from 1 row to 256). Each kernel gets its heuristic schedule and
 `per_kernel - 1` distinct random schedules of its space (unbiased samples), measured on this
-machine and appended to the database. The light architectures in `HELD_OUT_MODELS` (and the
+machine and appended to the database (kernels whose space holds one schedule teach nothing
+about ranking and are left out). The light architectures in `HELD_OUT_MODELS` (and the
 transformer blocks of the model tests) are never trained on: `tcc costmodel eval` on their
 records measures how the model generalizes.
 """
@@ -119,7 +120,7 @@ def training_tasks(models: tuple[str, ...] = TRAINING_MODELS, synthetic: int = S
             tasks.setdefault(task.spec.signature, task)
     for task in synthetic_tasks(synthetic, seed):
         tasks.setdefault(task.spec.signature, task)
-    return list(tasks.values())
+    return [t for t in tasks.values() if len(t.space) > 1]  # one schedule: nothing to rank
 
 
 def collect(tasks: list[Task], db_path: str, per_kernel: int, jobs: int, seed: int = 0,

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import FloatAttr, ModuleOp, StringAttr
 from xdsl.passes import ModulePass
 
 import tcompiler
@@ -261,15 +261,18 @@ def compile_model(model: Any, options: CompileOptions = CompileOptions(),
     comp.report.kernel_calls = len(steps)
     comp.report.cache_hits = hits
     plan = plan_metadata(main, arena)
+    schedules = schedule_metadata(kernels)
     comp.report.info.update({"memory_plan": plan, "weights_bytes": len(blob),
-                             "model": comp.model_name, "opset": comp.opset})
+                             "model": comp.model_name, "opset": comp.opset,
+                             "schedules": schedules})
     meta = {"model": {"name": comp.model_name, "sha256": comp.model_sha256, "opset": comp.opset},
             "compiler": {"name": "tcompiler", "version": tcompiler.__version__},
             "options": {"memory_plan": options.memory_plan, "opt_level": options.opt_level,
                         "plan_time_limit": options.plan_time_limit,
                         "target_opset": options.target_opset,
-                        "input_shapes": {k: list(v) for k, v in options.input_shapes}},
-            "memory_plan": plan, "passes": {"graph": GRAPH_PIPELINE,
+                        "input_shapes": {k: list(v) for k, v in options.input_shapes},
+                        "schedules": options.schedules},
+            "memory_plan": plan, "schedules": schedules, "passes": {"graph": GRAPH_PIPELINE,
                                             "extra": extra_passes_record(options),
                                             "plugins": list(options.plugins.load)}}
     program = Program(
@@ -279,6 +282,27 @@ def compile_model(model: Any, options: CompileOptions = CompileOptions(),
         steps=steps, buffers=buffers, arena_bytes=arena, weights=blob,
         target=target.to_json(), meta=meta)
     return program, comp.report
+
+
+def schedule_metadata(kernels: list[func.FuncOp]) -> dict[str, Any]:
+    """Per kernel function: its schedule, where it came from, the predicted time (if any)."""
+    from tcompiler.costmodel.schedules import schedule_of
+    from tcompiler.dialects.kernel import KernelOp
+
+    found: dict[str, Any] = {}
+    for fn in kernels:
+        op = next((o for o in fn.body.walk() if isinstance(o, KernelOp)), None)
+        if op is None:
+            continue
+        schedule = schedule_of(op)
+        source = fn.attributes.get(ir_names.SCHEDULE_SOURCE)
+        predicted = fn.attributes.get(ir_names.PREDICTED_US)
+        found[fn.sym_name.data] = {
+            "schedule": {"family": schedule.FAMILY, **schedule.knobs()},
+            "source": source.data if isinstance(source, StringAttr) else "heuristic",
+            "predicted_us": round(predicted.value.data, 3)
+            if isinstance(predicted, FloatAttr) else None}
+    return found
 
 
 def plan_metadata(main: func.FuncOp, arena: int) -> dict[str, Any]:

@@ -88,10 +88,23 @@ def program_svg(program: Any) -> str:
                 f"arena {program.arena_bytes} bytes, {len(rects)} buffers")
 
 
+def _schedule_rows(schedules: dict[str, Any]) -> str:
+    rows = []
+    for name, entry in schedules.items():
+        knobs = " ".join(f"{k}={v}" for k, v in entry["schedule"].items())
+        predicted = entry.get("predicted_us")
+        rows.append(f"<tr><td>{html.escape(name)}</td><td><code>{html.escape(knobs)}</code></td>"
+                    f"<td>{html.escape(entry['source'])}</td>"
+                    f"<td>{'' if predicted is None else f'{predicted:.1f}'}</td></tr>")
+    return ("<tr><th>kernel</th><th>schedule</th><th>from</th><th>predicted us</th></tr>"
+            + "".join(rows))
+
+
 def report_html(report: dict[str, Any], svg: str) -> str:
     plan = report.get("memory_plan", {})
     rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>"
                    for k, v in plan.items())
+    schedules = _schedule_rows(report.get("schedules", {}))
     return ("<!doctype html><html><head><meta charset='utf-8'><title>tcc compile report</title>"
             "<style>body{font-family:sans-serif;margin:2em}td{padding:2px 10px}</style></head>"
             f"<body><h1>tcc compile report: {html.escape(str(report.get('model', '')))}</h1>"
@@ -99,4 +112,5 @@ def report_html(report: dict[str, Any], svg: str) -> str:
             "<p>Each rectangle is a buffer: x its lifetime in kernel calls, "
             "y its bytes in the arena. "
             "Where rectangles touch at a step, an in-place kernel took over its input's bytes.</p>"
+            f"<h2>Kernel schedules</h2><table>{schedules}</table>"
             f"<h2>Report</h2><pre>{html.escape(json.dumps(report, indent=2))}</pre></body></html>")
