@@ -19,8 +19,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from xdsl.ir import Operation
 
+from tcompiler.costmodel.facts import facts
 from tcompiler.costmodel.kernel import flops
 from tcompiler.costmodel.schedules import (
     MAX_VECTOR_REGISTERS,
@@ -30,7 +30,6 @@ from tcompiler.costmodel.schedules import (
     Schedule,
 )
 from tcompiler.dialects import kernel
-from tcompiler.dialects.kernel import int_values, shape
 
 FEATURE_VERSION = 1
 L1_BYTES = 32 * 1024
@@ -55,15 +54,6 @@ def _log(x: float) -> float:
     return math.log2(max(x, 0) + 1.0)
 
 
-def _bytes(op: Operation) -> int:
-    total = 0
-    for value in op.operands:
-        ty = value.type
-        width = max(1, getattr(getattr(ty, "element_type", None), "bitwidth", 32) // 8)
-        total += math.prod(shape(value)) * width
-    return total
-
-
 def _tile(rows: int, vectors: int, lanes: int, native: int, f: dict[str, float]) -> None:
     f["tile_rows"], f["tile_vectors"], f["lanes"] = rows, vectors, lanes
     f["lanes_over_native"] = lanes / native
@@ -73,11 +63,13 @@ def _tile(rows: int, vectors: int, lanes: int, native: int, f: dict[str, float])
 
 
 def _conv(op: kernel.ConvOp, s: ConvSchedule, native: int, f: dict[str, float]) -> None:
-    x, w, y = list(shape(op.X)), list(shape(op.W)), list(shape(op.Y))
-    group = op.group.value.data
+    facts_ = facts(op)
+    x, w, y = facts_.shape("X"), facts_.shape("W"), facts_.shape("Y")
+    group = facts_.int("group")
     cout_g, cin_g = y[1] // group, w[1]
     spatial = w[2:]
-    strides, dilations, pads = int_values(op.strides), int_values(op.dilations), int_values(op.pads)
+    strides, dilations = facts_.ints("strides"), facts_.ints("dilations")
+    pads = facts_.ints("pads")
     f["log_reduction"] = _log(cin_g * math.prod(spatial))
     f["kernel_h"] = spatial[0]
     f["kernel_w"] = spatial[-1]
@@ -120,15 +112,15 @@ def _conv(op: kernel.ConvOp, s: ConvSchedule, native: int, f: dict[str, float]) 
 
 def _gemm(op: kernel.GemmOp | kernel.MatMulOp, s: GemmSchedule, native: int,
           f: dict[str, float]) -> None:
-    y = shape(op.Y)
+    facts_ = facts(op)
+    y, a = facts_.shape("Y"), facts_.shape("A")
     if isinstance(op, kernel.GemmOp):
-        a = shape(op.A)
         m, n = y
-        k = a[0] if op.trans_a.value.data else a[1]
+        k = a[0] if facts_.int("trans_a") else a[1]
     else:
-        b = shape(op.B)
-        k = shape(op.A)[-1]
-        m = shape(op.A)[-2] if len(shape(op.A)) > 1 else 1
+        b = facts_.shape("B")
+        k = a[-1]
+        m = a[-2] if len(a) > 1 else 1
         n = b[-1] if len(b) > 1 else 1
     f["log_reduction"] = _log(k)
     f["log_out_h"], f["log_out_w"] = _log(m), _log(n)
@@ -160,11 +152,12 @@ def _gemm(op: kernel.GemmOp | kernel.MatMulOp, s: GemmSchedule, native: int,
 
 def _loops(op: kernel.KernelOp, s: LoopSchedule, f: dict[str, float]) -> None:
     f["unroll"] = s.unroll
-    f["log_inner_extent"] = _log(shape(op.output)[-1] if shape(op.output) else 1)
+    output = facts(op).output
+    f["log_inner_extent"] = _log(output[-1] if output else 1)
     if isinstance(op, kernel.PoolOp):
-        window = int_values(op.kernel_shape)
+        window = facts(op).ints("kernel_shape")
         f["kernel_h"], f["kernel_w"] = window[0], window[-1]
-        strides = int_values(op.strides)
+        strides = facts(op).ints("strides")
         f["stride_h"], f["stride_w"] = strides[0], strides[-1]
 
 
@@ -173,9 +166,9 @@ def features(op: kernel.KernelOp, schedule: Schedule, native_lanes: int = 16) ->
     f[f"family_{schedule.FAMILY}"] = 1.0
     algorithm = getattr(schedule, "algorithm", "loops")
     f[f"algorithm_{algorithm}"] = 1.0
-    work, moved = flops(op), _bytes(op)
+    work, moved = flops(op), facts(op).bytes
     f["log_flops"], f["log_bytes"] = _log(work), _log(moved)
-    f["log_outputs"] = _log(math.prod(shape(op.output)))
+    f["log_outputs"] = _log(math.prod(facts(op).output))
     f["log_intensity"] = math.log2((work + 1) / (moved + 1))
     if isinstance(schedule, ConvSchedule):
         assert isinstance(op, kernel.ConvOp)

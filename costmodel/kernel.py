@@ -25,9 +25,10 @@ from xdsl.printer import Printer
 
 from tcompiler import ir_names
 from tcompiler.context import make_context
+from tcompiler.costmodel.facts import facts
 from tcompiler.costmodel.schedules import Schedule
 from tcompiler.dialects import kernel
-from tcompiler.dialects.kernel import int_values, shape
+from tcompiler.dialects.kernel import shape
 
 PROVENANCE = (ir_names.SCHEDULE_SOURCE, ir_names.PREDICTED_US, ir_names.MAY_ALIAS)
 
@@ -108,16 +109,15 @@ def _nbytes(ty: object) -> int:
 
 def flops(op: kernel.KernelOp) -> int:
     """Floating-point operations (a multiply-add counts 2) of one run of `op`."""
-    out = math.prod(shape(op.output))
+    f = facts(op)
+    out = math.prod(f.output)
     if isinstance(op, kernel.ConvOp):
-        w = shape(op.W)
-        return 2 * out * math.prod(w[1:])
+        return 2 * out * math.prod(f.shape("W")[1:])
     if isinstance(op, kernel.GemmOp):
-        a = shape(op.A)
-        k = a[0] if op.trans_a.value.data else a[1]
-        return 2 * out * k
+        a = f.shape("A")
+        return 2 * out * (a[0] if f.int("trans_a") else a[1])
     if isinstance(op, kernel.MatMulOp):
-        return 2 * out * shape(op.A)[-1]
+        return 2 * out * f.shape("A")[-1]
     if isinstance(op, kernel.PoolOp):
-        return out * math.prod(int_values(op.kernel_shape))
+        return out * math.prod(f.ints("kernel_shape"))
     return out

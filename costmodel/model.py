@@ -2,7 +2,8 @@
 
     model = train(records)                        # scikit-learn GradientBoostingRegressor
     model.save(path); model = CostModel.load(path)
-    model.rank(op, schedules)  -> [(schedule, relative, predicted_us)], best first
+    model.rank(op, schedules)          -> [(schedule, predicted relative time)], best first
+    model.predict_us(op, schedules)    -> predicted microseconds of each
 
 Two ensembles share the features:
 - `rank` predicts log2(time / best time of that kernel) (Ansor's normalized throughput, in
@@ -18,6 +19,7 @@ scikit-learn version that trained it.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import math
@@ -49,9 +51,27 @@ class Ensemble:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         total = np.full(len(x), self.init)
-        for tree in self.trees:
-            total += self.rate * _tree_predict(tree, x)
+        rows = np.arange(len(x))
+        for left, right, feature, threshold, value in self._arrays:
+            node = np.zeros(len(x), dtype=np.int64)
+            while True:
+                down = left[node]
+                inner = down >= 0
+                if not inner.any():
+                    break
+                go_left = x[rows, feature[node]] <= threshold[node]
+                node = np.where(inner, np.where(go_left, down, right[node]), node)
+            total += self.rate * value[node]
         return total
+
+    @functools.cached_property
+    def _arrays(self) -> list[tuple[np.ndarray, ...]]:
+        return [(np.asarray(t["left"]), np.asarray(t["right"]),
+                 np.maximum(np.asarray(t["feature"]), 0), np.asarray(t["threshold"]),
+                 np.asarray(t["value"])) for t in self.trees]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"init": self.init, "rate": self.rate, "trees": self.trees}
 
     @staticmethod
     def from_sklearn(model: Any) -> Ensemble:
@@ -62,20 +82,6 @@ class Ensemble:
                           "feature": t.feature.tolist(), "threshold": t.threshold.tolist(),
                           "value": t.value[:, 0, 0].tolist()})
         return Ensemble(float(model.init_.constant_[0][0]), float(model.learning_rate), trees)
-
-
-def _tree_predict(tree: dict[str, list[float]], x: np.ndarray) -> np.ndarray:
-    left, right = np.asarray(tree["left"]), np.asarray(tree["right"])
-    feature, threshold = np.asarray(tree["feature"]), np.asarray(tree["threshold"])
-    value = np.asarray(tree["value"])
-    node = np.zeros(len(x), dtype=np.int64)
-    rows = np.arange(len(x))
-    while True:
-        inner = left[node] >= 0
-        if not inner.any():
-            return value[node]
-        go_left = x[rows, np.maximum(feature[node], 0)] <= threshold[node]
-        node = np.where(inner, np.where(go_left, left[node], right[node]), node)
 
 
 @dataclass
@@ -89,20 +95,23 @@ class CostModel:
         return self.rank_trees.predict(x), self.time_trees.predict(x)
 
     def rank(self, op: kernel.KernelOp, schedules: list[Schedule], cpu_features: str = ""
-             ) -> list[tuple[Schedule, float, float]]:
-        """`schedules` best first, as (schedule, predicted relative time, predicted us)."""
-        lanes = native_lanes(cpu_features) if cpu_features else 16
-        x = np.stack([features(op, s, lanes) for s in schedules])
-        relative, log_us = self.predict(x)
+             ) -> list[tuple[Schedule, float]]:
+        """`schedules` best first, as (schedule, predicted time relative to the kernel's best)."""
+        relative = self.rank_trees.predict(_rows(op, schedules, cpu_features))
         order = np.argsort(relative, kind="stable")
-        return [(schedules[i], float(2.0 ** relative[i]), float(2.0 ** log_us[i]))
-                for i in order]
+        return [(schedules[i], float(2.0 ** relative[i])) for i in order]
+
+    def predict_us(self, op: kernel.KernelOp, schedules: list[Schedule], cpu_features: str = ""
+                   ) -> list[float]:
+        """The predicted microseconds of each schedule."""
+        log_us = self.time_trees.predict(_rows(op, schedules, cpu_features))
+        return [float(2.0 ** v) for v in log_us]
 
     def to_json(self) -> dict[str, Any]:
         return {"format": MODEL_FORMAT, "version": MODEL_VERSION,
                 "feature_version": FEATURE_VERSION, "feature_names": list(FEATURE_NAMES),
                 "meta": self.meta,
-                "rank": self.rank_trees.__dict__, "time": self.time_trees.__dict__}
+                "rank": self.rank_trees.to_json(), "time": self.time_trees.to_json()}
 
     def save(self, path: str | Path) -> None:
         """JSON, gzipped when the name ends in .gz."""
@@ -126,6 +135,11 @@ class CostModel:
                               f"(version {data.get('feature_version')}, this tcc has "
                               f"{FEATURE_VERSION}); retrain it with `tcc costmodel train`")
         return CostModel(Ensemble(**data["rank"]), Ensemble(**data["time"]), data.get("meta", {}))
+
+
+def _rows(op: kernel.KernelOp, schedules: list[Schedule], cpu_features: str) -> np.ndarray:
+    lanes = native_lanes(cpu_features) if cpu_features else 16
+    return np.stack([features(op, s, lanes) for s in schedules])
 
 
 def training_set(records: list[Record]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
@@ -156,7 +170,7 @@ def record_features(record: Record) -> np.ndarray:
     return features(spec.op, schedule, native_lanes(record.target.get("features", "")))
 
 
-def train(records: list[Record], seed: int = 0, trees: int = 300) -> CostModel:
+def train(records: list[Record], seed: int = 0, trees: int = 150) -> CostModel:
     """Fit both ensembles on the valid records (raises OptionError when there are none)."""
     from sklearn.ensemble import GradientBoostingRegressor
 
@@ -165,7 +179,7 @@ def train(records: list[Record], seed: int = 0, trees: int = 300) -> CostModel:
         raise OptionError(f"cost model: {len(x)} valid records, need at least 2 to train")
 
     def fit(y: np.ndarray) -> Ensemble:
-        model = GradientBoostingRegressor(n_estimators=trees, max_depth=5, learning_rate=0.05,
+        model = GradientBoostingRegressor(n_estimators=trees, max_depth=5, learning_rate=0.1,
                                           subsample=0.8, random_state=seed)
         model.fit(x, y)
         return Ensemble.from_sklearn(model)

@@ -40,8 +40,8 @@ from typing import Any, ClassVar
 from xdsl.dialects.builtin import BoolAttr, DictionaryAttr, IntegerAttr, StringAttr, i1, i64
 from xdsl.ir import Attribute, Operation
 
+from tcompiler.costmodel.facts import facts
 from tcompiler.dialects import kernel
-from tcompiler.dialects.kernel import int_values, shape
 
 MAX_VECTOR_REGISTERS = 32
 """zmm0-31 with AVX-512; a register tile's accumulators plus its operands must fit."""
@@ -135,20 +135,23 @@ class ConvSchedule(Schedule):
 
 
 def is_pointwise(op: kernel.ConvOp) -> bool:
-    spatial = shape(op.W)[2:]
-    return (all(k == 1 for k in spatial) and all(s == 1 for s in int_values(op.strides))
-            and not any(int_values(op.pads)) and op.group.value.data == 1)
+    f = facts(op)
+    return (all(k == 1 for k in f.shape("W")[2:]) and all(s == 1 for s in f.ints("strides"))
+            and not any(f.ints("pads")) and f.int("group") == 1)
 
 
 def is_tileable(op: kernel.ConvOp, lanes: int = 4) -> bool:
-    if len(shape(op.X)) != 4 or int_values(op.strides)[1] > 2:
+    f = facts(op)
+    x = f.shape("X")
+    if len(x) != 4 or f.ints("strides")[1] > 2:
         return False
-    return min(shape(op.X)[3], shape(op.Y)[3]) >= lanes
+    return min(x[3], f.shape("Y")[3]) >= lanes
 
 
 def conv_lanes(op: kernel.ConvOp) -> int:
     """The widest vector that fits the narrower of the input and output rows."""
-    width = min(shape(op.X)[3], shape(op.Y)[3])
+    f = facts(op)
+    width = min(f.shape("X")[3], f.shape("Y")[3])
     return 16 if width >= 16 else 8 if width >= 8 else 4
 
 
@@ -158,7 +161,7 @@ def heuristic_conv(op: kernel.ConvOp) -> ConvSchedule:
                             loop_order="rows_channels")
     if not is_tileable(op):
         return ConvSchedule("direct")
-    rows = min(6, shape(op.Y)[1] // op.group.value.data)
+    rows = min(6, facts(op).shape("Y")[1] // facts(op).int("group"))
     return ConvSchedule("tiled", tile_channels=6, tile_vectors=2 if rows > 2 else 4,
                         lanes=conv_lanes(op))
 
@@ -191,7 +194,7 @@ class GemmSchedule(Schedule):
         _require(registers <= MAX_VECTOR_REGISTERS, op,
                  f"a {self.tile_channels}x{self.tile_vectors} tile needs {registers} vector "
                  f"registers (at most {MAX_VECTOR_REGISTERS})")
-        trans_b = isinstance(op, kernel.GemmOp) and op.trans_b.value.data
+        trans_b = isinstance(op, kernel.GemmOp) and facts(op).int("trans_b")
         if self.algorithm == "tiled":
             _require(not trans_b, op, "tiled needs B's rows contiguous along N (trans_b = 0)")
             _require(gemm_n(op) >= self.lanes, op, f"tiled needs N >= lanes ({self.lanes})")
@@ -199,7 +202,7 @@ class GemmSchedule(Schedule):
         _require(isinstance(op, kernel.GemmOp) and bool(trans_b), op,
                  "dot needs a gemm with trans_b = 1 (B's rows contiguous along K)")
         assert isinstance(op, kernel.GemmOp)
-        _require(not op.trans_a.value.data, op, "dot needs A's rows contiguous (trans_a = 0)")
+        _require(not facts(op).int("trans_a"), op, "dot needs A's rows contiguous (trans_a = 0)")
         _require(self.tile_vectors == 1 and self.k_block == 0, op,
                  "dot keeps one vector per row of B and runs all of K")
 
@@ -207,8 +210,8 @@ class GemmSchedule(Schedule):
 def gemm_n(op: kernel.GemmOp | kernel.MatMulOp) -> int:
     """N: the columns of Y (1 for a matmul with a 1-d B)."""
     if isinstance(op, kernel.GemmOp):
-        return shape(op.Y)[1]
-    b = shape(op.B)
+        return facts(op).shape("Y")[1]
+    b = facts(op).shape("B")
     return b[-1] if len(b) > 1 else 1
 
 

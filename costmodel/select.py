@@ -58,11 +58,9 @@ def costmodel_chooser(model_path: str | None, db_path: str | None, target: Targe
 
 def model_choice(model: CostModel, op: kernel.KernelOp, cpu_features: str) -> Choice:
     ranked = model.rank(op, space(op), cpu_features)
-    top, top_relative, top_us = ranked[0]
+    chosen, top_relative = ranked[0]
     fallback = heuristic(op)
-    for schedule, relative, us in ranked:
-        if schedule == fallback:
-            if relative <= top_relative * (1 + MARGIN):
-                return schedule, "model", us
-            break
-    return top, "model", top_us
+    relative = next(r for s, r in ranked if s == fallback)
+    if relative <= top_relative * (1 + MARGIN):
+        chosen = fallback
+    return chosen, "model", model.predict_us(op, [chosen], cpu_features)[0]

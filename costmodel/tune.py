@@ -193,7 +193,7 @@ class Tuner:
         if self.options.strategy == "random":
             return self.rng.sample(left, count)
         assert self.model is not None
-        ranked = [s for s, _, _ in self.model.rank(task.spec.op, left, self.cpu["features"])]
+        ranked = [s for s, _ in self.model.rank(task.spec.op, left, self.cpu["features"])]
         picks = ranked[:count - 1] if count > 1 else ranked[:1]
         if count > 1 or task.trials % 4 == 3:  # exploration: one random pick per batch
             rest = [s for s in left if s not in picks]

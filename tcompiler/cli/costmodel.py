@@ -26,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     t.add_argument("--db", action="append", required=True, metavar="FILE")
     t.add_argument("-o", "--output", required=True, metavar="FILE")
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--trees", type=int, default=300)
+    t.add_argument("--trees", type=int, default=150)
     t.add_argument("--this-cpu", action="store_true",
                    help="train only on records measured on this machine's CPU")
     e = verbs.add_parser("eval", help="ranking metrics of a model on a tuning database")

@@ -47,14 +47,15 @@ def kernel_rows(model: str, args: argparse.Namespace) -> list[dict[str, Any]]:
     rows = []
     for task in kernel_tasks(model, options):
         schedule, source, predicted = choose(task.spec.op)
-        ranked = cost_model.rank(task.spec.op, task.space, target.features)
+        top = [s for s, _ in cost_model.rank(task.spec.op, task.space, target.features)[:5]]
+        ranked = zip(top, cost_model.predict_us(task.spec.op, top, target.features))
         rows.append({
             "kernel": task.spec.name, "signature": task.spec.signature, "calls": task.calls,
             "space": len(task.space), "source": source,
             "schedule": {"family": schedule.FAMILY, **schedule.knobs()},
             "predicted_us": round(predicted, 2) if predicted else None,
             "top5": [{"schedule": {"family": s.FAMILY, **s.knobs()}, "predicted_us": round(us, 2)}
-                     for s, _, us in ranked[:5]]})
+                     for s, us in ranked]})
     return rows
 
 
