@@ -73,7 +73,7 @@ class CompileOptions:
     jobs: int = 1  # processes compiling kernels in parallel
     passes: tuple[tuple[str, str], ...] = ()  # (stage, pipeline): extra passes after a stage
     plugins: PluginSettings = field(default_factory=PluginSettings)  # where extra passes come from
-    schedules: str = "heuristic"  # costmodel | heuristic | random: where kernel schedules come from
+    schedules: str = "costmodel"  # costmodel | heuristic | random: where kernel schedules come from
     cost_model: str | None = None  # a model file for `costmodel` (None: the shipped model)
     tuning_db: str | None = None  # measured best schedules win (`costmodel`)
 

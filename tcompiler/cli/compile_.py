@@ -33,7 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     c.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
                    help="processes compiling kernels in parallel")
     c.add_argument("--no-cache", action="store_true", help="do not use the kernel object cache")
-    c.add_argument("--schedules", default="heuristic",
+    c.add_argument("--schedules", default="costmodel",
                    help="where kernel schedules come from: costmodel (the learned model; the "
                    "tuning db first) | heuristic (fixed rules) | random")
     c.add_argument("--cost-model", metavar="FILE", help="cost model file (default: shipped)")

@@ -56,7 +56,7 @@ def test_fusion_then_outline_is_the_stage() -> None:
 
     module, weights = graph_stage()
     staged = compile_to_stage(make_model.build(), "kernels").module
-    expected = run(module, weights, f"{KERNELS_PIPELINE},choose-schedules{{policy=heuristic}}")
+    expected = run(module, weights, f"{KERNELS_PIPELINE},choose-schedules{{policy=costmodel}}")
     assert module_text(expected) == module_text(staged)
 
 
