@@ -239,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import tcompiler
 
-    out = {"benchmark": f"tuning {args.what}", "machine": platform.processor() or platform.machine(),
+    out = {"benchmark": f"tuning {args.what}",
+           "machine": platform.processor() or platform.machine(),
            "tcompiler": tcompiler.__version__, **run(args)}
     json.dump(out, sys.stdout, indent=1)
     sys.stdout.write("\n")
