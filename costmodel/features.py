@@ -64,7 +64,7 @@ def _tile(rows: int, vectors: int, lanes: int, native: int, f: dict[str, float])
 
 def _conv(op: kernel.ConvOp, s: ConvSchedule, native: int, f: dict[str, float]) -> None:
     facts_ = facts(op)
-    x, w, y = facts_.shape("X"), facts_.shape("W"), facts_.shape("Y")
+    x, w, y = list(facts_.shape("X")), list(facts_.shape("W")), list(facts_.shape("Y"))
     group = facts_.int("group")
     cout_g, cin_g = y[1] // group, w[1]
     spatial = w[2:]
