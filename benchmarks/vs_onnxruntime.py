@@ -22,7 +22,8 @@ import time
 import numpy as np
 
 
-def bench_model(name: str, runs: int, threads: int, max_seconds: float) -> dict:
+def bench_model(name: str, runs: int, threads: int, max_seconds: float,
+                schedules: str = "costmodel", tuning_db: str | None = None) -> dict:
     import onnxruntime as ort
 
     from tcompiler import zoo
@@ -33,7 +34,8 @@ def bench_model(name: str, runs: int, threads: int, max_seconds: float) -> dict:
     data = model.SerializeToString()
     with tempfile.TemporaryDirectory() as cache:
         t0 = time.perf_counter()
-        program, report = compile_model(data, CompileOptions(cache_dir=cache, jobs=2))
+        program, report = compile_model(data, CompileOptions(
+            cache_dir=cache, jobs=2, schedules=schedules, tuning_db=tuning_db))
         compile_seconds = time.perf_counter() - t0
     tcc = CompiledModel(program)
     opts = ort.SessionOptions()
@@ -85,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads")
     parser.add_argument("--max-seconds", type=float, default=60.0,
                         help="stop timing a model after this long (at least 3 runs)")
+    parser.add_argument("--schedules", default="costmodel",
+                        help="where kernel schedules come from: costmodel | heuristic")
+    parser.add_argument("--tuning-db", help="a tuning database for the costmodel schedules")
     args = parser.parse_args(argv)
     import onnxruntime as ort
 
@@ -93,13 +98,15 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for name in args.models:
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
-        results.append(bench_model(name, args.runs, args.threads, args.max_seconds))
+        results.append(bench_model(name, args.runs, args.threads, args.max_seconds,
+                                   args.schedules, args.tuning_db))
         print(f"[bench] {json.dumps(results[-1])}", file=sys.stderr, flush=True)
     out = {
         "machine": {"cpu": platform.processor() or platform.machine(),
                     "python": platform.python_version()},
         "versions": {"tcompiler": tcompiler.__version__, "onnxruntime": ort.__version__},
         "onnxruntime_threads": args.threads,
+        "schedules": args.schedules, "tuning_db": args.tuning_db,
         "results": results,
     }
     json.dump(out, sys.stdout, indent=2)

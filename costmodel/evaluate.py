@@ -58,7 +58,7 @@ def evaluate(model: CostModel, records: list[Record]) -> dict[str, Any]:
         for i, j in itertools.combinations(range(len(rs)), 2):
             if times[i] == times[j] or predicted[i] == predicted[j]:
                 continue
-            same = (times[i] < times[j]) == (predicted[i] < predicted[j])
+            same = bool((times[i] < times[j]) == (predicted[i] < predicted[j]))
             concordant += same
             discordant += not same
         chosen = heuristic(KernelSpec(rs[0].kernel).op).knobs()
