@@ -186,33 +186,41 @@ def run_e2e(args: argparse.Namespace) -> dict[str, Any]:
         model = zoo.randomized(name, seed=0)
         base = CompileOptions(jobs=2)
         distinct = len(kernel_tasks(model, base))
-        log(f"{name}: tuning {distinct} kernels x {args.per_kernel} trials")
-        summary = tune(model, args.db, TuneOptions(trials=distinct * args.per_kernel,
-                                                   jobs=args.jobs, end_to_end=False), base)
-        programs = {
-            "heuristic": compile_model(model, dataclasses.replace(base, schedules="heuristic"))[0],
-            "default": compile_model(model, dataclasses.replace(base, schedules="costmodel"))[0],
-            "tuned": compile_model(model, dataclasses.replace(base, schedules="costmodel",
-                                                              tuning_db=args.db))[0]}
+        trials = 0
+        if args.per_kernel:
+            log(f"{name}: tuning {distinct} kernels x {args.per_kernel} trials")
+            trials = tune(model, args.db, TuneOptions(trials=distinct * args.per_kernel,
+                                                      jobs=args.jobs, end_to_end=False),
+                          base)["trials"]
+        variants = {"heuristic": {"schedules": "heuristic"}, "default": {"schedules": "costmodel"}}
+        if args.per_kernel:
+            variants["tuned"] = {"schedules": "costmodel", "tuning_db": args.db}
+        programs = {v: compile_model(model, dataclasses.replace(base, **o))[0]
+                    for v, o in variants.items()}
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.log_severity_level = 3
         session = ort.InferenceSession(model.SerializeToString(), options,
                                        providers=["CPUExecutionProvider"])
         ms = _time_all(programs, session, random_feed(programs["heuristic"]), args.runs)
-        results.append({"model": name, "kernels": distinct, "trials": summary["trials"],
-                        "median_ms": ms,
-                        "default_speedup": round(ms["heuristic"] / ms["default"], 3),
-                        "tuned_speedup": round(ms["heuristic"] / ms["tuned"], 3),
-                        "heuristic_over_ort": round(ms["heuristic"] / ms["onnxruntime"], 3),
-                        "tuned_over_ort": round(ms["tuned"] / ms["onnxruntime"], 3)})
+        row = {"model": name, "kernels": distinct, "trials": trials, "median_ms": ms,
+               "default_speedup": round(ms["heuristic"] / ms["default"], 3),
+               "heuristic_over_ort": round(ms["heuristic"] / ms["onnxruntime"], 3),
+               "default_over_ort": round(ms["default"] / ms["onnxruntime"], 3)}
+        if "tuned" in ms:
+            row["tuned_speedup"] = round(ms["heuristic"] / ms["tuned"], 3)
+            row["tuned_over_ort"] = round(ms["tuned"] / ms["onnxruntime"], 3)
+        results.append(row)
         log(json.dumps(results[-1]))
 
-    def geomean(key: str) -> float:
-        return round(math.exp(statistics.mean(math.log(r[key]) for r in results)), 3)
+    def geomean(key: str) -> float | None:
+        values = [r[key] for r in results if key in r]
+        return round(math.exp(statistics.mean(math.log(v) for v in values)), 3) if values else None
 
-    return {"models": results, "geomean_default_speedup": geomean("default_speedup"),
-            "geomean_tuned_speedup": geomean("tuned_speedup")}
+    return {"models": results, "per_kernel_trials": args.per_kernel,
+            **{f"geomean_{k}": geomean(k) for k in ("default_speedup", "tuned_speedup",
+                                                     "heuristic_over_ort", "default_over_ort",
+                                                     "tuned_over_ort")}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -228,9 +236,10 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--seeds", type=int, default=20)
     s.add_argument("--jobs", type=int, default=2)
     t = sub.add_parser("e2e")
-    t.add_argument("--db", required=True)
+    t.add_argument("--db", default="tuning.jsonl")
     t.add_argument("--models", nargs="+", default=["squeezenet", "shufflenet", "resnet50"])
-    t.add_argument("--per-kernel", type=int, default=30)
+    t.add_argument("--per-kernel", type=int, default=30,
+                   help="tuning trials per distinct kernel (0: compare heuristic and default only)")
     t.add_argument("--jobs", type=int, default=2)
     t.add_argument("--runs", type=int, default=15)
     args = parser.parse_args(argv)

@@ -85,14 +85,15 @@ class Measurer:
         if self.client is not None:
             self.client.close()
         elif self.executor is not None:
-            self._kill_local()
+            self.executor.shutdown(wait=True, cancel_futures=True)
         self.executor = None
 
     def _kill_local(self) -> None:
+        """Kill the workers (a hang or a crash), then let the pool wind down cleanly."""
         assert isinstance(self.executor, ProcessPoolExecutor)
         for process in list(getattr(self.executor, "_processes", {}).values()):
             process.kill()
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor.shutdown(wait=True, cancel_futures=True)
 
     def run(self, tasks: list[MeasureTask]) -> Iterator[tuple[MeasureTask, MeasureResult]]:
         """Measure every task; yields as each wave of `width` tasks completes."""
