@@ -7,7 +7,9 @@
 - eval: `tcc costmodel eval` on records of kernels the model was not trained on (the held-out
   light models of `tcompiler.costmodel.training`).
 - search: kernels of the held-out models whose spaces have at most `--max-space` schedules
-  are measured exhaustively (into `--db`, reused on reruns); then the tuner itself is replayed
+  are measured exhaustively, `--rounds` times each in separate passes (into `--db`, reused on
+  reruns; a schedule's time is the median of its rounds, so the "best" is not the luckiest of
+  hundreds of noisy single measurements); then the tuner itself is replayed
   over those measurements (a measurer that looks them up) with the `costmodel` strategy and
   with `random` (mean over seeds): for each, the best time found after every trial, and the
   trials needed to reach 95% of the exhaustive best, against 10% of the space.
@@ -117,14 +119,27 @@ def run_search(args: argparse.Namespace) -> dict[str, Any]:
     db = TuningDB(args.db)
     tuner = Tuner(tasks, db, TuneOptions(seconds=math.inf, strategy="exhaustive", jobs=args.jobs,
                                          end_to_end=False), lambda line: log(line))
-    todo = [(t, s) for t in tasks for s in t.space if s not in t.measured]
+    rounds: dict[tuple[str, str], list[float | None]] = {}
+    for r in db.iter_records():
+        key = (r.signature, json.dumps(r.knobs, sort_keys=True))
+        rounds.setdefault(key, []).append(r.median_us if r.valid else None)
+    todo = [(t, s) for t in tasks for s in t.space
+            for _ in range(args.rounds - len(rounds.get(
+                (t.spec.signature, json.dumps(s.knobs(), sort_keys=True)), [])))]
     with Measurer(jobs=args.jobs) as measurer:
         for start in range(0, len(todo), 16):
             tuner.measure(measurer, todo[start:start + 16])
+    rounds = {}
+    for r in db.iter_records():
+        key = (r.signature, json.dumps(r.knobs, sort_keys=True))
+        rounds.setdefault(key, []).append(r.median_us if r.valid else None)
     kernels = []
     for task in tasks:
-        times = {(task.spec.signature, json.dumps(s.knobs(), sort_keys=True)): us
-                 for s, us in task.measured.items()}
+        times: dict[tuple[str, str], float | None] = {}
+        for s in task.space:
+            key = (task.spec.signature, json.dumps(s.knobs(), sort_keys=True))
+            valid = [us for us in rounds.get(key, []) if us is not None]
+            times[key] = statistics.median(valid) if valid else None
         best = min(us for us in times.values() if us is not None)
         budget = max(1, math.ceil(0.1 * len(task.space)))
         goal = best / 0.95
@@ -139,7 +154,8 @@ def run_search(args: argparse.Namespace) -> dict[str, Any]:
         kernels.append({
             "kernel": task.spec.name, "signature": task.spec.signature,
             "space": len(task.space), "best_us": round(best, 3),
-            "heuristic_us": task.measured.get(task.heuristic),
+            "heuristic_us": times[(task.spec.signature,
+                                   json.dumps(task.heuristic.knobs(), sort_keys=True))],
             "budget_10pct": budget,
             "costmodel_trials_to_95pct": reach(model_curve),
             "random_trials_to_95pct_mean": statistics.mean(r or len(task.space)
@@ -235,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--max-space", type=int, default=400)
     s.add_argument("--seeds", type=int, default=20)
     s.add_argument("--jobs", type=int, default=2)
+    s.add_argument("--rounds", type=int, default=3,
+                   help="measurements of every schedule (their median is its time)")
     t = sub.add_parser("e2e")
     t.add_argument("--db", default="tuning.jsonl")
     t.add_argument("--models", nargs="+", default=["squeezenet", "shufflenet", "resnet50"])

@@ -9,9 +9,10 @@
 3. Then, until the budget (`trials` measurements, or `seconds`) is spent, the task scheduler
    picks the kernel with the largest calls x best time / sqrt(1 + its trials) (time spent
    where end-to-end latency is), and the strategy proposes a batch of unmeasured schedules:
-   `costmodel` ranks the kernel's whole space with the cost model (spaces hold at most a few
-   thousand schedules: scoring all of them takes milliseconds, so no evolutionary sampling is
-   needed) and takes the top ones plus one random pick per batch (exploration); `random`
+   `costmodel` ranks the kernel's whole space with the cost model, corrected by the kernel's
+   own measurements so far (`costmodel.search`; spaces hold at most a few thousand schedules,
+   so scoring all of them beats evolutionary sampling), and takes the top ones plus one random
+   pick per batch (exploration); `random`
    samples uniformly; `exhaustive` walks the space in order.
 4. Each batch is measured through `costmodel.executor` (worker processes or a Dask cluster),
    and every measurement is appended to the database at once (Ctrl-C leaves a valid db).
@@ -34,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from xdsl.dialects import func
 
 import tcompiler
@@ -46,6 +48,7 @@ from tcompiler.costmodel.kernel import KernelSpec
 from tcompiler.costmodel.measure import MeasureResult, MeasureTask
 from tcompiler.costmodel.model import CostModel, train
 from tcompiler.costmodel.schedules import FAMILIES, Schedule
+from tcompiler.costmodel.search import corrected_scores
 from tcompiler.costmodel.space import space
 from tcompiler.errors import OptionError
 
@@ -193,7 +196,9 @@ class Tuner:
         if self.options.strategy == "random":
             return self.rng.sample(left, count)
         assert self.model is not None
-        ranked = [s for s, _ in self.model.rank(task.spec.op, left, self.cpu["features"])]
+        scores = corrected_scores(self.model, task.spec.op, left, task.measured,
+                                  self.cpu["features"])
+        ranked = [left[i] for i in np.argsort(scores, kind="stable")]
         picks = ranked[:count - 1] if count > 1 else ranked[:1]
         if count > 1 or task.trials % 4 == 3:  # exploration: one random pick per batch
             rest = [s for s in left if s not in picks]

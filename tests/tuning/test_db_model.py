@@ -105,3 +105,23 @@ def test_model_files_load_safely(tmp_path) -> None:
     (tmp_path / "old.json").write_text(json.dumps(model))
     with pytest.raises(OptionError, match="trained on other features"):
         CostModel.load(tmp_path / "old.json")
+
+
+def test_measurements_correct_the_model_near_them() -> None:
+    """Schedules like one measured much slower than the model predicted rank lower after the
+    measurement; with no measurement the scores are the model's."""
+    from tcompiler.costmodel.search import corrected_scores
+
+    spec = spec_of(CONV)
+    schedules = space(spec.op)
+    model = train(synthetic_records(CONV, 80, 5), trees=40)
+    prior = corrected_scores(model, spec.op, schedules, {}, "+avx512f")
+    assert np.allclose(prior, model.rank_trees.predict(
+        np.stack([features(spec.op, s) for s in schedules])))
+    top = schedules[int(np.argmin(prior))]
+    twin = min((s for s in schedules if s != top),
+               key=lambda s: np.abs(features(spec.op, s) - features(spec.op, top)).sum())
+    measured = {schedules[0]: 100.0, top: 400.0}  # `top` came out 4x slower than the heuristic
+    after = corrected_scores(model, spec.op, schedules, measured, "+avx512f")
+    i = schedules.index(twin)
+    assert after[i] > prior[i]
