@@ -66,9 +66,6 @@ class Schedule:
     def knobs(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
-    def replace(self, **changes: Any) -> Schedule:
-        return dataclasses.replace(self, **changes)
-
     def check(self, op: Operation) -> None:
         """Raise `ScheduleError` unless this schedule is legal for `op`."""
 

@@ -100,8 +100,7 @@ def test_lowering_an_invalid_schedule_is_a_precondition_error() -> None:
     from tcompiler.contracts import PassPreconditionError
     from tcompiler.passes.lower_kernels_to_loops import LowerKernelsToLoopsPass
 
-    text = CONV.replace("func.func @k(", "func.func @k(").replace(
-        ") {\n  kernel.conv", ") attributes {tcc.kernel} {\n  kernel.conv").replace(
+    text = CONV.replace(") {\n  kernel.conv", ") attributes {tcc.kernel} {\n  kernel.conv").replace(
         "group = 1 : i64}", 'group = 1 : i64, schedule = {family = "conv", '
         'algorithm = "pointwise", tile_channels = 6 : i64, tile_vectors = 2 : i64, '
         'lanes = 16 : i64, loop_order = "rows_channels", ic_block = 0 : i64}}')
