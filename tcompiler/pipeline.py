@@ -299,7 +299,8 @@ def schedule_metadata(kernels: list[func.FuncOp]) -> dict[str, Any]:
         predicted = fn.attributes.get(ir_names.PREDICTED_US)
         found[fn.sym_name.data] = {
             "schedule": {"family": schedule.FAMILY, **schedule.knobs()},
-            "source": source.data if isinstance(source, StringAttr) else "heuristic",
+            "source": source.data if isinstance(source, StringAttr)
+            else "ir" if op.schedule is not None else "heuristic",
             "predicted_us": round(predicted.value.data, 3)
             if isinstance(predicted, FloatAttr) else None}
     return found
