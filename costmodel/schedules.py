@@ -92,6 +92,16 @@ def _require(ok: bool, op: Operation, message: str) -> None:
         raise ScheduleError(f"{op.name}: {message}")
 
 
+def _check_tile(op: Operation, rows: int, vectors: int, lanes: int) -> None:
+    """A register tile: known lanes, not empty, accumulators + operands in registers."""
+    _require(lanes in LANES, op, f"lanes must be one of {LANES}")
+    _require(1 <= rows and 1 <= vectors, op, "empty register tile")
+    registers = rows * vectors + vectors + 1
+    _require(registers <= MAX_VECTOR_REGISTERS, op,
+             f"a {rows}x{vectors} tile needs {registers} vector registers "
+             f"(at most {MAX_VECTOR_REGISTERS})")
+
+
 # ----------------------------------------------------------------------------- conv
 
 CONV_ALGORITHMS = ("direct", "tiled", "pointwise")
@@ -118,12 +128,7 @@ class ConvSchedule(Schedule):
         if self.algorithm == "direct":
             _require(self == ConvSchedule("direct"), op, "direct takes no tile knobs")
             return
-        _require(self.lanes in LANES, op, f"lanes must be one of {LANES}")
-        _require(1 <= self.tile_channels and 1 <= self.tile_vectors, op, "empty register tile")
-        registers = self.tile_channels * self.tile_vectors + self.tile_vectors + 1
-        _require(registers <= MAX_VECTOR_REGISTERS, op,
-                 f"a {self.tile_channels}x{self.tile_vectors} tile needs {registers} vector "
-                 f"registers (at most {MAX_VECTOR_REGISTERS})")
+        _check_tile(op, self.tile_channels, self.tile_vectors, self.lanes)
         if self.algorithm == "pointwise":
             _require(is_pointwise(op), op, "pointwise needs a 1x1 stride-1 unpadded ungrouped conv")
             return
@@ -185,12 +190,7 @@ class GemmSchedule(Schedule):
         if self.algorithm == "loops":
             _require(self == GemmSchedule("loops"), op, "loops takes no tile knobs")
             return
-        _require(self.lanes in LANES, op, f"lanes must be one of {LANES}")
-        _require(1 <= self.tile_channels and 1 <= self.tile_vectors, op, "empty register tile")
-        registers = self.tile_channels * self.tile_vectors + self.tile_vectors + 1
-        _require(registers <= MAX_VECTOR_REGISTERS, op,
-                 f"a {self.tile_channels}x{self.tile_vectors} tile needs {registers} vector "
-                 f"registers (at most {MAX_VECTOR_REGISTERS})")
+        _check_tile(op, self.tile_channels, self.tile_vectors, self.lanes)
         trans_b = isinstance(op, kernel.GemmOp) and facts(op).int("trans_b")
         if self.algorithm == "tiled":
             _require(not trans_b, op, "tiled needs B's rows contiguous along N (trans_b = 0)")
