@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,8 @@ class Case:
             (folder / "program.mlir").write_text(self.ir)
         if self.weights:
             buffer = io.BytesIO()
-            np.savez(buffer, **self.weights)
+            savez: Callable[..., None] = np.savez  # names are the weights' (no option clash)
+            savez(buffer, **self.weights)
             (folder / "weights.npz").write_bytes(buffer.getvalue())
         return folder
 
