@@ -30,18 +30,23 @@ arguments share bytes (an in-place takeover) is redirected to a copy of its kern
 `tcc.may_alias`, so `lower-to-llvm` leaves that copy's pointers without `noalias`.
 
 Input contract: kernel-level IR (`contracts.KERNELS`) with a graph function (`tcc.graph`)
-whose calls go to functions of the module, each call's last argument its output, and every
-argument a `kernel.buffer`, a `kernel.weight`, a function argument or a `kernel.view` of one.
+that computes nothing inline (kernels outlined) and whose calls go to functions of the
+module, each call's last argument its output, and every argument a `kernel.buffer`, a
+`kernel.weight`, a function argument or a `kernel.view` of one. Each call that takes over an
+input's bytes gets `tcc.inplace` (the argument positions), so the plan stays checkable
+after the kernels are lowered.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
+    ArrayAttr,
     BoolAttr,
     FloatAttr,
     IntegerAttr,
@@ -103,6 +108,7 @@ class PlanMemoryPass(ModulePass):
             buffer = owners[t]
             assert buffer is not None
             buffer.offset = IntegerAttr(offset, i64)
+        record_takeovers(main, plan.inplace, owners)
         reorder_calls(main, plan.order)
         mark_aliasing_calls(main)
         baseline = next(p for p in report.plans if p.method == "greedy-by-size")
@@ -118,9 +124,14 @@ class PlanMemoryPass(ModulePass):
 
 
 def check_calls(module: ModuleOp, main: func.FuncOp, pass_name: str) -> None:
-    """Each call of `main` names a function of `module`, has an output, and passes only
-    buffers, weights and arguments of `main` (or views of them)."""
+    """`main` computes nothing inline (its kernels are outlined); each call names a function
+    of `module`, has an output, and passes only buffers, weights and arguments of `main` (or
+    views of them)."""
     functions = {f.sym_name.data for f in module.body.block.ops if isinstance(f, func.FuncOp)}
+    inline = next((o for o in main.body.block.ops if isinstance(o, kernel.KERNEL_OPS)), None)
+    contracts.precondition(inline is None, pass_name,
+                           f"@{main.sym_name.data} computes {inline.name if inline else ''} "
+                           "inline: outline the kernels first (outline-kernels)")
     for call in (o for o in main.body.block.ops if isinstance(o, func.CallOp)):
         callee = call.callee.string_value()
         contracts.precondition(callee in functions, pass_name,
@@ -166,6 +177,22 @@ def mark_aliasing_calls(main: func.FuncOp) -> None:
             module.body.block.insert_op_after(clone, symbols[name])
             symbols[alias_name] = clone
         call.callee = SymbolRefAttr(alias_name)
+
+
+def record_takeovers(main: func.FuncOp, inplace: Mapping[int, int],
+                     owners: Sequence[kernel.BufferOp | None]) -> None:
+    """Put on each call (in program order, before reordering) the argument positions whose
+    bytes its output takes over (`tcc.inplace`), so the plan stays checkable after lowering."""
+    calls = [o for o in main.body.block.ops if isinstance(o, func.CallOp)]
+    for call in calls:
+        call.attributes.pop(ir_names.INPLACE, None)
+    for t, k in inplace.items():
+        owner = owners[t]
+        positions = [p for p, arg in enumerate(calls[k].arguments[:-1])
+                     if owner is not None and base_of(arg).owner is owner]
+        if positions:
+            calls[k].attributes[ir_names.INPLACE] = ArrayAttr(
+                [IntegerAttr(p, i64) for p in positions])
 
 
 def reorder_calls(main: func.FuncOp, order: tuple[int, ...]) -> None:

@@ -5,6 +5,9 @@ On `@main` (the graph function):
     INPUT_NAMES    the ONNX names of the graph inputs, in argument order
     OUTPUT_NAMES   the ONNX names of the graph outputs, in argument order
     ARENA_SIZE ... the memory plan as `plan-memory` left it (PLAN_ATTRS)
+On calls in `@main`:
+    INPLACE        the argument positions whose bytes the call's output takes over (the
+                   plan's in-place decisions, kept so the plan can be checked after lowering)
 On kernel functions:
     KERNEL         unit: this function holds one kernel op
     MAY_ALIAS      unit: a copy of a kernel whose calls pass overlapping buffers (no noalias)
@@ -15,6 +18,7 @@ from __future__ import annotations
 GRAPH = "tcc.graph"
 KERNEL = "tcc.kernel"
 MAY_ALIAS = "tcc.may_alias"
+INPLACE = "tcc.inplace"
 INPUT_NAMES = "tcc.input_names"
 OUTPUT_NAMES = "tcc.output_names"
 

@@ -103,6 +103,12 @@ def test_structural_preconditions() -> None:
     with pytest.raises(PassPreconditionError, match="no graph function"):
         plan.apply(make_context(), module)
 
+    inline = Parser(make_context(), module_text(compile_to_stage(
+        two_op_model.build(), "graph").module)).parse_module()
+    PASSES["convert-onnx-to-kernel"]()().apply(make_context(), inline)
+    with pytest.raises(PassPreconditionError, match="outline the kernels first"):
+        plan.apply(make_context(), inline)
+
     kernels = sample("kernels")
     for fn in kernels.ops:
         fn.attributes.pop("tcc.kernel", None)

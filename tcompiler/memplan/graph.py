@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from xdsl.dialects import func
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr
 from xdsl.ir import BlockArgument, Operation, SSAValue
 
 from tcompiler import ir_names
@@ -103,7 +104,10 @@ class KernelGraph:
             reads = tuple(dict.fromkeys(i for i in ids[:-1] if i is not None))
             writes = (out,) if out is not None else ()
             kop = callees.get(call.callee.string_value())
-            inplace = _inplace_inputs(kop, operands, ids, tensors)
+            if kop is None and ir_names.INPLACE in call.attributes:
+                inplace = _recorded_inplace(call, ids)
+            else:
+                inplace = _inplace_inputs(kop, operands, ids, tensors)
             ops.append(Op(call.callee.string_value(), reads, writes, inplace))
         return KernelGraph(tuple(tensors), tuple(ops), derive_deps(ops)), owners
 
@@ -277,6 +281,16 @@ def _callee_ops(main: func.FuncOp) -> dict[str, Operation]:
                 found[fn.sym_name.data] = op
                 break
     return found
+
+
+def _recorded_inplace(call: func.CallOp, ids: list[int | None]) -> tuple[int, ...]:
+    """The takeovers `plan-memory` recorded on a call (`tcc.inplace`: argument positions),
+    for a callee that is no longer one kernel op (lowered to loops): the plan's own claim."""
+    attr = call.attributes[ir_names.INPLACE]
+    assert isinstance(attr, ArrayAttr)
+    positions = [p.value.data for p in attr.data if isinstance(p, IntegerAttr)]
+    return tuple(dict.fromkeys(t for p in positions if p < len(ids) - 1
+                               and (t := ids[p]) is not None))
 
 
 def _inplace_inputs(kop: Operation | None, operands: list[SSAValue], ids: list[int | None],

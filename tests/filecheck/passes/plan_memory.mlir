@@ -37,6 +37,13 @@ builtin.module {
 // ILP:      tcc.arena_size = 256 : i64, tcc.arena_lower_bound = 256 : i64, tcc.memory_plan = "ilp"
 // ILP-SAME: tcc.plan_baseline = 512 : i64
 // ILP-SAME: tcc.plan_optimal = true, tcc.plan_inplace = 2 : i64
+// The takeovers are recorded on their calls (argument positions), so the plan can still be
+// checked once the kernels are lowered; greedy plans take nothing over.
 // ILP:      kernel.buffer {offset = 0 : i64}
-// ILP:      kernel.buffer {offset = 0 : i64}
-// ILP:      kernel.buffer {offset = 0 : i64}
+// ILP-NEXT: func.call @k(%x, %a) : (
+// ILP-NEXT: kernel.buffer {offset = 0 : i64}
+// ILP-NEXT: func.call @k_alias(%a, %b) {tcc.inplace = [0 : i64]}
+// ILP-NEXT: kernel.buffer {offset = 0 : i64}
+// ILP-NEXT: func.call @k_alias(%b, %c) {tcc.inplace = [0 : i64]}
+// ILP-NEXT: func.call @k(%c, %y) : (
+// GREEDY-NOT: tcc.inplace
