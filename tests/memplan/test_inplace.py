@@ -42,17 +42,20 @@ def test_planned_takeovers_stay_checkable_after_lowering():
     validator called a correct in-place plan an overlap once the kernels were loops."""
     from pathlib import Path
 
+    from xdsl.dialects import func
+
     from tcompiler.memplan.graph import KernelGraph
     from tcompiler.memplan.plans import ArenaPlan
     from tcompiler.memplan.validate import validate_arena
     from tcompiler.passes import PASSES
+    from tcompiler.passes.plan_memory import PlanMemoryPass
 
     text = (Path(__file__).parents[1] / "filecheck/passes/plan_memory.mlir").read_text()
     module = Parser(make_context(), text).parse_module()
     ctx = make_context()
-    PASSES["plan-memory"]()(method="ilp", workers=1).apply(ctx, module)
+    PlanMemoryPass(method="ilp", workers=1).apply(ctx, module)
     PASSES["lower-kernels-to-loops"]()().apply(ctx, module)
-    main = next(op for op in module.ops if "tcc.graph" in op.attributes)
+    main = next(op for op in module.ops if isinstance(op, func.FuncOp) and "tcc.graph" in op.attributes)
     graph, owners = KernelGraph.from_main(main)
     offsets = {t: o.offset.value.data for t, o in enumerate(owners)
                if o is not None and o.offset is not None}
