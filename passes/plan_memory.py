@@ -104,6 +104,9 @@ class PlanMemoryPass(ModulePass):
         plan = report.best
         problems = validate_arena(graph, plan)
         assert not problems, f"plan-memory produced an invalid plan: {problems[:3]}"
+        for buffer in main.body.block.ops:
+            if isinstance(buffer, kernel.BufferOp):
+                buffer.offset = None  # a dead buffer keeps no stale offset from an older plan
         for t, offset in plan.offsets.items():
             buffer = owners[t]
             assert buffer is not None

@@ -5,6 +5,7 @@
     kernel.buffer       a fresh array of NaN (integers: the lowest value), or, when the
                         memory plan is there (`@main` has `tcc.arena_size`), the bytes
                         [offset, offset + size) of ONE arena shared by every buffer
+                        (a dead buffer, which the plan does not place, gets its own array)
     kernel.view %b      the same flat array as %b (its shape is only in the type)
 
 With the arena, the interpreter runs the plan as the artifact does: two buffers the plan
@@ -65,10 +66,8 @@ class Storage:
     def buffer(self, op: kernel.BufferOp) -> np.ndarray:
         ty = op.result.type
         dtype, count = numpy_dtype(element_type(ty)), int(np.prod(shape_of(ty)))
-        if self.arena is None:
-            return garbage(dtype, count)
-        if op.offset is None:
-            raise InterpretError("kernel.buffer without an offset in a planned graph")
+        if self.arena is None or op.offset is None:
+            return garbage(dtype, count)  # unplanned, or dead (the plan places used buffers)
         start, size = op.offset.value.data, count * dtype.itemsize
         if start < 0 or start + size > len(self.arena):
             raise InterpretError(f"kernel.buffer at bytes [{start}, {start + size}) is outside "
