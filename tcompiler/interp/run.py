@@ -39,6 +39,7 @@ from xdsl.dialects.builtin import (
     VectorType,
 )
 from xdsl.interpreter import Interpreter
+from xdsl.interpreters.cf import CfFunctions
 from xdsl.interpreters.func import FuncFunctions
 from xdsl.interpreters.scf import ScfFunctions
 from xdsl.ir import Attribute
@@ -86,13 +87,13 @@ def compile_for(model: Any, stage: str, options: Any = None) -> Any:
 
 def make_interpreter(module: ModuleOp, *, compiled: bool = True,
                      listeners: Iterable[Interpreter.Listener] = ()) -> Interpreter:
-    """An xDSL interpreter for every stage's ops: xDSL's func and scf implementations, tcc's
+    """An xDSL interpreter for every stage's ops: xDSL's func, scf and cf implementations, tcc's
     for arith, math, memref, vector, kernel and onnx (`compiled`: loops-level functions run
     as compiled closures, see `compiled.py`)."""
     interpreter = Interpreter(module, listeners=tuple(listeners))
     functions = (CompiledFuncFunctions() if compiled else FuncFunctions(), ScfFunctions(),
-                 ArithFunctions(), MathFunctions(), MemRefFunctions(), VectorFunctions(),
-                 KernelFunctions(), StorageFunctions(), OnnxFunctions())
+                 CfFunctions(), ArithFunctions(), MathFunctions(), MemRefFunctions(),
+                 VectorFunctions(), KernelFunctions(), StorageFunctions(), OnnxFunctions())
     for f in functions:
         interpreter.register_implementations(f)
     return interpreter

@@ -78,3 +78,20 @@ def test_a_twenty_op_model_interprets_well_under_a_second() -> None:
     start = time.perf_counter()
     interp.interpret(comp.module, feeds, comp.weights.arrays)
     assert time.perf_counter() - start < 0.5  # about 5 ms here; generous for loaded machines
+
+
+def test_loops_lowered_to_cf_interpret() -> None:
+    """Loops lowered to cf branches (xDSL's convert-scf-to-cf) still interpret, the same as
+    before (found by `tcc fuzz`: cf.br had no rule)."""
+    from xdsl.transforms.convert_scf_to_cf import ConvertScfToCf
+
+    x = rand(np.random.default_rng(0), 1, 3, 8, 8)
+    comp = interp.compile_for(model([helper.make_node("Relu", ["x"], ["y"])], {"x": x}, ["y"]),
+                              "loops")
+    weights = comp.weights.arrays
+    before = interp.interpret(comp.module, {"x": x}, weights)
+    ConvertScfToCf().apply(comp.ctx, comp.module)
+    assert any(op.name == "cf.br" for op in comp.module.walk())
+    after = interp.interpret(comp.module, {"x": x}, weights)
+    np.testing.assert_array_equal(after["y"], before["y"])
+    np.testing.assert_array_equal(after["y"], np.maximum(x, 0))
