@@ -473,6 +473,8 @@ class GatherOp(_GatherKernel):
 
     def verify_(self) -> None:
         x, i, y, axis = shape(self.X), shape(self.I), shape(self.Y), self.axis.value.data
+        if not 0 <= axis < len(x):
+            raise VerifyException(f"kernel.gather: axis {axis} is not a dim of X {x}")
         if y != x[:axis] + i + x[axis + 1:]:
             raise VerifyException(f"kernel.gather: X {x}, I {i}, Y {y} disagree on axis {axis}")
 
@@ -483,8 +485,14 @@ class GatherElementsOp(_GatherKernel):
     axis = prop_def(IntegerAttr)
 
     def verify_(self) -> None:
-        if shape(self.I) != shape(self.Y) or len(shape(self.X)) != len(shape(self.Y)):
+        x, i, axis = shape(self.X), shape(self.I), self.axis.value.data
+        if i != shape(self.Y) or len(x) != len(i):
             raise VerifyException("kernel.gather_elements: I and Y need one shape, X their rank")
+        if not 0 <= axis < len(x):
+            raise VerifyException(f"kernel.gather_elements: axis {axis} is not a dim of X {x}")
+        if any(n > m for d, (n, m) in enumerate(zip(i, x)) if d != axis):
+            raise VerifyException(f"kernel.gather_elements: I {i} is larger than X {x} off "
+                                  f"axis {axis}")
 
 
 @irdl_op_definition

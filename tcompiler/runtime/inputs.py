@@ -28,14 +28,17 @@ def describe_array(array: np.ndarray) -> str:
 
 
 def check_input(spec: TensorSpec, value: Any) -> np.ndarray:
-    """`value` as a C-contiguous array matching `spec`, or InputError."""
+    """`value` as a C-contiguous array matching `spec`, or InputError. A numpy scalar
+    (`np.float32(2)`, `np.bool_(True)`) is the 0-d array it stands for."""
+    if isinstance(value, np.generic):
+        value = np.asarray(value)
     if not isinstance(value, np.ndarray):
         raise InputError(f"input '{spec.name}': expected a numpy array {describe_spec(spec)}, "
                          f"got {type(value).__name__}")
     if value.dtype != np.dtype(spec.dtype) or value.shape != spec.shape:
         raise InputError(f"input '{spec.name}': expected {describe_spec(spec)}, "
                          f"got {describe_array(value)}")
-    return np.ascontiguousarray(value)
+    return np.require(value, requirements="C")  # keeps a 0-d array 0-d (ascontiguousarray: 1-d)
 
 
 def bind_inputs(specs: Sequence[TensorSpec], positional: Sequence[Any],

@@ -220,3 +220,18 @@ def test_fresh_process_loads_without_compiling(artifact: Path, tmp_path: Path,
                     str(tmp_path / "out.npz")], check=True, timeout=120)
     with np.load(tmp_path / "out.npz") as out:
         assert_outputs([out["arr_0"], out["arr_1"]], reference(a, b))
+
+
+def test_numpy_scalars_are_zero_dim_inputs() -> None:
+    """A numpy scalar stands for its 0-d array (found by `tcc fuzz`: a rank-0 bool input
+    drawn as `np.bool_` was refused); a Python scalar is still refused, a wrong dtype too."""
+    from tcompiler.program import TensorSpec
+    from tcompiler.runtime.inputs import check_input
+
+    flag = check_input(TensorSpec("s", (), "bool"), np.bool_(True))
+    assert flag.shape == () and flag.dtype == np.bool_ and bool(flag)
+    assert check_input(TensorSpec("x", (), "float32"), np.float32(2.5)) == 2.5
+    with pytest.raises(InputError, match="expected float32\\[\\], got float64\\[\\]"):
+        check_input(TensorSpec("x", (), "float32"), np.float64(2.5))
+    with pytest.raises(InputError, match="expected a numpy array float32\\[\\], got float"):
+        check_input(TensorSpec("x", (), "float32"), 2.5)

@@ -55,3 +55,28 @@ func.func @k(%x: memref<1x1x4x4xf32>, %y: memref<1x1x2x2xf32>) {
   func.return
 }
 // CHECK: error: kernel.pool: Y must be i64 exactly for kind argmax
+
+// -----
+
+// Found by `tcc fuzz` (an attribute mutation): an axis past X's rank crashed the lowering.
+func.func @k(%x: memref<3xf32>, %i: memref<1xi64>, %y: memref<1xf32>) {
+  kernel.gather_elements %x, %i -> %y {axis = 2 : i64} : memref<3xf32>, memref<1xi64> -> memref<1xf32>
+  func.return
+}
+// CHECK: error: kernel.gather_elements: axis 2 is not a dim of X (3,)
+
+// -----
+
+func.func @k(%x: memref<3x2xf32>, %i: memref<1x4xi64>, %y: memref<1x4xf32>) {
+  kernel.gather_elements %x, %i -> %y {axis = 0 : i64} : memref<3x2xf32>, memref<1x4xi64> -> memref<1x4xf32>
+  func.return
+}
+// CHECK: error: kernel.gather_elements: I (1, 4) is larger than X (3, 2) off axis 0
+
+// -----
+
+func.func @k(%x: memref<3xf32>, %i: memref<2xi64>, %y: memref<3x2xf32>) {
+  kernel.gather %x, %i -> %y {axis = 1 : i64} : memref<3xf32>, memref<2xi64> -> memref<3x2xf32>
+  func.return
+}
+// CHECK: error: kernel.gather: axis 1 is not a dim of X (3,)
