@@ -64,7 +64,7 @@ class Case:
             (folder / "program.mlir").write_text(self.ir)
         if self.weights:
             buffer = io.BytesIO()
-            np.savez(buffer, **self.weights)
+            np.savez(buffer, **self.weights)  # pyright: ignore[reportArgumentType]
             (folder / "weights.npz").write_bytes(buffer.getvalue())
         return folder
 
