@@ -36,6 +36,7 @@ import json
 import logging
 import os
 import random
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -132,6 +133,7 @@ class RoundResult:
     errors: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     interrupted: bool = False
+    worker: str = ""  # host:pid of the process that ran it
 
 
 # ------------------------------------------------------------------------ the worker side
@@ -209,6 +211,7 @@ class _Round:
                 self.step()
         except KeyboardInterrupt:
             self.result.interrupted = True
+        self.result.worker = f"{socket.gethostname()}:{os.getpid()}"
         self.result.errors = dict(self.executor.errors)
         self.executor.errors.clear()
         self.result.seconds = time.monotonic() - self.start
@@ -457,6 +460,7 @@ class Campaign:
                              (state.pass_found, result.pass_found), (state.errors, result.errors)):
             for key, value in delta.items():
                 table[key] = table.get(key, 0) + value
+        state.workers[result.worker] = state.workers.get(result.worker, 0) + result.execs
         self.merge_points(result.events, started)
         for case in result.additions:
             self.add_to_corpus(case)
@@ -637,7 +641,8 @@ def example_models() -> Iterator[Case]:
 
 def filecheck_cases() -> Iterator[Case]:
     """Each `// -----` chunk of tests/filecheck/**.mlir that parses and holds kernel-level or
-    loop-level IR, with its level's default pipeline."""
+    loop-level IR, with the pipeline of the file's first `// RUN:` line (else its level's
+    default pipeline) and random weights for the `kernel.weight`s it names."""
     from tcompiler import contracts
     from tcompiler.context import make_context, parse_module
     from tcompiler.fuzz.mutate_passes import default_pipeline
@@ -645,7 +650,9 @@ def filecheck_cases() -> Iterator[Case]:
 
     folder = coverage.repository_root() / "tests" / "filecheck"
     for path in sorted(folder.rglob("*.mlir")) if folder.is_dir() else []:
-        for chunk, _ in split_chunks(path.read_text(), True):
+        text = path.read_text()
+        pipeline = run_line_pipeline(text)
+        for chunk, _ in split_chunks(text, True):
             try:
                 module = parse_module(chunk, make_context())
                 module.verify()
@@ -653,8 +660,39 @@ def filecheck_cases() -> Iterator[Case]:
                 continue
             level = _level_of(module, contracts)
             if level is not None:
-                yield Case(level, default_pipeline(level), ir=chunk,
+                yield Case(level, pipeline or default_pipeline(level), ir=chunk,
+                           weights=weights_named(module),
                            origin=f"seed:{path.relative_to(folder)}")
+
+
+def run_line_pipeline(text: str) -> tuple[str, ...]:
+    """The `-p` pipeline of the first `// RUN: tcc-opt` line, as pass specs."""
+    import re
+
+    from xdsl.utils.arg_spec import parse_pipeline
+
+    match = re.search(r"//\s*RUN:.*?tcc-opt\b.*?-p\s+(?:\"([^\"]*)\"|(\S+))", text)
+    if match is None:
+        return ()
+    try:
+        return tuple(str(spec) for spec in parse_pipeline(match.group(1) or match.group(2)))
+    except Exception:  # noqa: BLE001  (a pipeline xDSL cannot parse: use the default)
+        return ()
+
+
+def weights_named(module: Any) -> dict[str, Any]:
+    """Random values for every `kernel.weight` of `module` (seeded by name and shape)."""
+    from tcompiler.dialects.kernel import WeightOp
+    from tcompiler.fuzz.oracles import input_value
+    from tcompiler.interp.core import numpy_dtype
+
+    weights = {}
+    for op in module.walk():
+        if isinstance(op, WeightOp):
+            ty = op.result.type
+            weights[op.weight_name.data] = input_value(
+                op.weight_name.data, tuple(ty.get_shape()), numpy_dtype(ty.element_type))
+    return weights
 
 
 def _level_of(module: Any, contracts: Any) -> str | None:

@@ -54,6 +54,7 @@ class CampaignState:
     pass_runs: dict[str, int] = field(default_factory=dict)
     pass_found: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
+    workers: dict[str, int] = field(default_factory=dict)  # host:pid -> executions
     bugs: list[BugRecord] = field(default_factory=list)
     total: int = 0  # executable lines in the coverage scope
     config: dict[str, Any] = field(default_factory=dict)
@@ -148,7 +149,7 @@ def write_html(path: Path, state: CampaignState, points: int) -> None:
               ("valid", f"{data['valid_rate']:.1%}"), ("invalid (discarded)", str(state.invalid)),
               ("declined", str(state.declined)), ("no mutant", str(state.discarded)),
               ("coverage", f"{points} / {state.total} lines"), ("corpus", str(state.corpus)),
-              ("bugs", str(len(state.bugs)))]
+              ("bugs", str(len(state.bugs))), ("workers", str(len(state.workers)))]
     passes = sorted(set(state.pass_points) | set(state.pass_runs),
                     key=lambda p: -state.pass_points.get(p, 0))
     pass_rows = [(e(p), str(state.pass_points.get(p, 0)), str(state.pass_runs.get(p, 0)),

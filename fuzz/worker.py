@@ -128,7 +128,7 @@ class ExecConfig:
     plugins: PluginSettings = field(default_factory=PluginSettings)
     plugin_dirs: tuple[str, ...] = ()  # plug-in package folders: their frames sign crashes
     pass_seconds: float = 10.0  # budget of one pass (hang)
-    native_rate: float = 0.5  # fraction of valid executions also compiled and run natively
+    native_rate: float = 0.25  # fraction of valid executions also compiled and run natively
     native_seconds: float = 60.0  # budget of one native compile and run (hang)
     differential_rate: float = 0.2  # fraction also run under a variant pipeline
 

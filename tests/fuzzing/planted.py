@@ -1,9 +1,12 @@
 """A plug-in with planted bugs, loaded with `--load-plugin tests/fuzzing/planted.py:UNIVERSE`.
 
-- `drop-conv-bias`: rewrites every onnx.Conv with a bias into one without (a miscompile: the
-  IR stays valid, the outputs change);
+- `drop-conv-bias`: every onnx.Conv with a bias loses it (a miscompile: valid IR, other
+  outputs);
 - `crash-on-gemm`: raises KeyError on any onnx.Gemm (a crash);
-- `break-relu`: gives every onnx.Relu a result type of another shape (invalid IR).
+- `drop-return`: erases the terminator of every function (invalid IR);
+- `spin`: never returns (a hang);
+- `oob-store`: at the loops level, makes every memref/vector store write far out of bounds (the
+  native code segfaults).
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp, TensorType
+from xdsl.dialects import arith, func, memref, vector
+from xdsl.dialects.builtin import IndexType, IntegerAttr, ModuleOp
 from xdsl.passes import ModulePass
-from xdsl.rewriter import Rewriter
+from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.universe import Universe
 
-from tcompiler.dialects.onnx import ConvOp, GemmOp, ReluOp
+from tcompiler.dialects.onnx import ConvOp, GemmOp
 
 
 @dataclass(frozen=True)
@@ -41,16 +45,39 @@ class CrashOnGemmPass(ModulePass):
 
 
 @dataclass(frozen=True)
-class BreakReluPass(ModulePass):
-    name = "break-relu"
+class DropReturnPass(ModulePass):
+    name = "drop-return"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for relu in [o for o in op.walk() if isinstance(o, ReluOp)]:
-            ty = relu.results[0].type
-            assert isinstance(ty, TensorType)
-            relu.results[0].type = TensorType(ty.element_type, [*ty.get_shape(), 1])
+        for ret in [o for o in op.walk() if isinstance(o, func.ReturnOp)]:
+            ret.detach()
+            ret.erase()
+
+
+@dataclass(frozen=True)
+class SpinPass(ModulePass):
+    name = "spin"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        while True:
+            pass
+
+
+@dataclass(frozen=True)
+class OobStorePass(ModulePass):
+    name = "oob-store"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for store in [o for o in op.walk() if isinstance(o, memref.StoreOp | vector.StoreOp)]:
+            far = arith.ConstantOp(IntegerAttr(1 << 40, IndexType()))
+            Rewriter.insert_op(far, InsertPoint.before(store))
+            operands = list(store.operands)
+            operands[2] = far.result  # (value, buffer, first index, ...)
+            store.operands = operands
 
 
 UNIVERSE = Universe(all_passes={"drop-conv-bias": lambda: DropConvBiasPass,
                                 "crash-on-gemm": lambda: CrashOnGemmPass,
-                                "break-relu": lambda: BreakReluPass})
+                                "drop-return": lambda: DropReturnPass,
+                                "spin": lambda: SpinPass,
+                                "oob-store": lambda: OobStorePass})
