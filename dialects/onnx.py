@@ -92,6 +92,18 @@ def attr_ints(op: Operation, name: str, default: Sequence[int] | None = None) ->
     return None if default is None else list(default)
 
 
+def slice_range(dim: int, start: int, end: int, step: int) -> range:
+    """The indices ONNX Slice takes along an axis of extent `dim`. Negative `start` and
+    `end` count from the end; then, for a positive step, both are clamped to [0, dim], for
+    a negative one `start` to [0, dim - 1] and `end` to [-1, dim - 1]. This differs from
+    Python's slicing (and onnx.reference's): [-2::-2] of one element is that element."""
+    start = start + dim if start < 0 else start
+    end = end + dim if end < 0 else end
+    if step > 0:
+        return range(min(max(start, 0), dim), min(max(end, 0), dim), step)
+    return range(min(max(start, 0), dim - 1), min(max(end, -1), dim - 1), step)
+
+
 ELEMENT_TYPES: dict[str, Attribute] = {"float32": f32, "int64": i64, "int32": i32, "bool": i1}
 """numpy dtype name -> the tensor element type it is in this dialect (the only four allowed)."""
 
