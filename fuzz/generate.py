@@ -45,7 +45,7 @@ from tcompiler.fuzz.onnx_graph import DTYPES, GenConfig, GraphBuilder, Value
 from tcompiler.fuzz.onnx_ops import rules_for
 
 __all__ = ["GenConfig", "generate", "generate_model", "generate_seeded", "lower_model",
-           "sample_inputs"]
+           "model_inputs", "sample_inputs"]
 
 MAX_DECLINES = 20
 """Models tried per kernels/loops case before giving up (declines are rare: see the tests)."""
@@ -185,16 +185,20 @@ def sample_inputs(case: Case, seed: int = 0) -> dict[str, np.ndarray]:
     """Random inputs for `case`'s entry point (the model's inputs, or `@main`'s named
     inputs): floats standard normal, integers in [-3, 3], bools fair coins. The generator
     keeps every program defined on such inputs (indices and divisors are weights)."""
-    rng = np.random.default_rng(seed)
     if case.model is not None:
-        proto = onnx.ModelProto.FromString(case.model)
-        weights = {i.name for i in proto.graph.initializer}
-        specs = [(i.name, tuple(d.dim_value for d in i.type.tensor_type.shape.dim),
-                  i.type.tensor_type.elem_type)
-                 for i in proto.graph.input if i.name not in weights]
-        dtypes = {code: name for name, code in DTYPES.items()}
-        return {name: _random(rng, shape, dtypes[code]) for name, shape, code in specs}
-    return _memref_inputs(case, rng)
+        return model_inputs(onnx.ModelProto.FromString(case.model), seed)
+    return _memref_inputs(case, np.random.default_rng(seed))
+
+
+def model_inputs(proto: onnx.ModelProto, seed: int = 0) -> dict[str, np.ndarray]:
+    """`sample_inputs` for an ONNX model."""
+    rng = np.random.default_rng(seed)
+    weights = {i.name for i in proto.graph.initializer}
+    specs = [(i.name, tuple(d.dim_value for d in i.type.tensor_type.shape.dim),
+              i.type.tensor_type.elem_type)
+             for i in proto.graph.input if i.name not in weights]
+    dtypes = {code: name for name, code in DTYPES.items()}
+    return {name: _random(rng, shape, dtypes[code]) for name, shape, code in specs}
 
 
 def _memref_inputs(case: Case, rng: np.random.Generator) -> dict[str, np.ndarray]:
