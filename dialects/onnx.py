@@ -1147,6 +1147,13 @@ class LayerNormalizationOp(IRDLOperation):
         if not -rank <= axis < rank:
             raise VerifyException(
                 f"onnx.LayerNormalization: axis {axis} out of range for rank {rank}")
+        normalized = shape_of(self.X)[axis % rank:]
+        for what, value in (("scale", self.Scale), ("bias", self.B)):
+            s = () if value is None else shape_of(value)
+            if len(s) > len(normalized) or any(
+                    a not in (1, b) for a, b in zip(s[::-1], normalized[::-1])):
+                raise VerifyException(f"onnx.LayerNormalization: {what} {s} does not "
+                                      f"broadcast to the normalized dims {normalized}")
 
 
 @irdl_op_definition

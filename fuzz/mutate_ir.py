@@ -668,24 +668,36 @@ def ir_attribute(case: Case, rng: random.Random) -> Case | None:
              for name, value in op.properties.items()
              if isinstance(value, IntegerAttr | FloatAttr) and name not in SKIPPED_PROPERTIES]
     slots += [(op, "predicate") for op in _kernel_ops(module) if op.name in PREDICATES]
-    if not slots:
-        return None
-    op, name = rng.choice(slots)
-    old = op.properties[name]
+    rng.shuffle(slots)
+    for op, name in slots[:TRIES]:
+        old = op.properties[name]
+        op.properties[name] = _attribute_value(op, old, rng)
+        if _verifies(module):
+            return _mutant(case, "ir-attribute", module=module)
+        op.properties[name] = old
+    return None
+
+
+def _attribute_value(op: Operation, old: Attribute, rng: random.Random) -> Attribute:
     if op.name in PREDICATES:
-        new: Attribute = IntegerAttr(rng.choice(PREDICATES[op.name]), 64)
-    elif isinstance(old, FloatAttr):
+        return IntegerAttr(rng.choice(PREDICATES[op.name]), 64)
+    if isinstance(old, FloatAttr):
         value = old.value.data
         factor = rng.choice([0.1, 0.5, 2.0, 10.0])
-        new = FloatAttr(value * factor if value > 0 else rng.choice([0.0, 0.5, 1.0, -1.0]),
-                        old.type)
-    else:
-        assert isinstance(old, IntegerAttr)
-        value = old.value.data
-        new = IntegerAttr(rng.choice([v for v in (0, 1, value - 1, value + 1, 2)
-                                      if v != value and v >= 0]), old.type)
-    op.properties[name] = new
-    return _mutant(case, "ir-attribute", module=module)
+        return FloatAttr(value * factor if value > 0 else rng.choice([0.0, 0.5, 1.0, -1.0]),
+                         old.type)
+    assert isinstance(old, IntegerAttr)
+    value = old.value.data
+    return IntegerAttr(rng.choice([v for v in (0, 1, value - 1, value + 1, 2)
+                                   if v != value and v >= 0]), old.type)
+
+
+def _verifies(module: ModuleOp) -> bool:
+    try:
+        module.verify()
+    except Exception:  # noqa: BLE001 - VerifyException and friends
+        return False
+    return True
 
 
 FLOAT_BINARY = (arith.AddfOp, arith.SubfOp, arith.MulfOp, arith.MaximumfOp, arith.MinimumfOp)
