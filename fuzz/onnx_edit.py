@@ -138,13 +138,26 @@ def resolve(proto: onnx.ModelProto) -> onnx.ModelProto:
         if found is None or not _static(found):
             raise ValueError(f"output {output.name} has no static type")
         output.CopyFrom(found)
-    for value in inferred.graph.value_info:
+    shapes = _static_shapes(inferred)
+    for node in inferred.graph.node:
+        if node.op_type == "Reshape" and node.input[0] in shapes and node.output[0] in shapes \
+                and math.prod(shapes[node.input[0]]) != math.prod(shapes[node.output[0]]):
+            raise ValueError(f"{node.name}: Reshape changes the element count")
+    return checked(proto)
+
+
+def _static_shapes(inferred: onnx.ModelProto) -> dict[str, tuple[int, ...]]:
+    """name -> shape of every inferred value; ValueError if one is not static or too large
+    (onnx's inference leaves a Reshape's element count unchecked: callers check it)."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    graph = inferred.graph
+    for value in [*graph.input, *graph.value_info, *graph.output]:
         if not _static(value):
             raise ValueError(f"value {value.name} has no static shape")
-        dims = [d.dim_value for d in value.type.tensor_type.shape.dim]
-        if math.prod(dims) > MAX_ELEMENTS:
+        shapes[value.name] = tuple(d.dim_value for d in value.type.tensor_type.shape.dim)
+        if math.prod(shapes[value.name]) > MAX_ELEMENTS:
             raise ValueError(f"value {value.name} is too large")
-    return checked(proto)
+    return shapes
 
 
 def _copy(proto: onnx.ModelProto) -> onnx.ModelProto:

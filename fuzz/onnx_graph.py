@@ -138,6 +138,14 @@ class GraphBuilder:
             dims.append(self.dim(min(self.config.max_dim, left)))
         return tuple(dims)
 
+    def allows(self, op: str) -> bool:
+        return not self.config.ops or op in self.config.ops
+
+    def choose(self, ops: Sequence[str]) -> str | None:
+        """One of `ops` that `config.ops` allows (None when it allows none of them)."""
+        allowed = [o for o in ops if self.allows(o)]
+        return self.rng.choice(allowed) if allowed else None
+
     def fits(self, shape: Sequence[int]) -> bool:
         return math.prod(shape) <= self.config.max_elements
 

@@ -70,7 +70,9 @@ def unary(b: GraphBuilder) -> bool:
     v = b.pick(lambda u: u.is_float)
     if v is None:
         return False
-    op = b.rng.choice([o for o in UNARY_FLOAT if SINCE.get(o, 0) <= b.opset])
+    op = b.choose([o for o in UNARY_FLOAT if SINCE.get(o, 0) <= b.opset])
+    if op is None:
+        return False
     attrs: dict[str, object] = {}
     bound, positive = v.bound, False
     if op in ("Log", "Sqrt", "Reciprocal"):
@@ -134,7 +136,9 @@ def integer_unary(b: GraphBuilder) -> bool:
     v = b.pick(lambda u: u.dtype in INTEGERS)
     if v is None:
         return False
-    op = b.rng.choice(["Abs", "Neg", "Identity", "Relu"] if b.opset >= 14 else ["Abs", "Neg"])
+    op = b.choose(["Abs", "Neg", "Identity", "Relu"] if b.opset >= 14 else ["Abs", "Neg"])
+    if op is None:
+        return False
     b.node(op, [v], [b.like(v, positive=False)])
     return True
 
@@ -147,7 +151,9 @@ def binary(b: GraphBuilder) -> bool:
     v = b.pick(lambda u: u.dtype in NUMERIC)
     if v is None:
         return False
-    op = b.rng.choice(ARITHMETIC if v.is_float else ARITHMETIC[:6])
+    op = b.choose(ARITHMETIC if v.is_float else ARITHMETIC[:6])
+    if op is None:
+        return False
     if op == "Pow":
         return _pow(b, v)
     if op == "PRelu":
@@ -219,7 +225,10 @@ def compare(b: GraphBuilder) -> bool:
     operands = [v, w] if b.chance(0.5) else [w, v]
     shape = broadcast(v.shape, w.shape)
     assert shape is not None
-    b.node(b.rng.choice(ops), operands, [b.out(shape, "bool", 1.0)])
+    op = b.choose(ops)
+    if op is None:
+        return False
+    b.node(op, operands, [b.out(shape, "bool", 1.0)])
     return True
 
 
@@ -227,7 +236,9 @@ def logic(b: GraphBuilder) -> bool:
     v = b.pick(lambda u: u.dtype == "bool")
     if v is None:
         return _is_nan(b)
-    op = b.rng.choice(["And", "Or", "Not"])
+    op = b.choose(["And", "Or", "Not"])
+    if op is None:
+        return False
     if op == "Not":
         b.node("Not", [v], [b.like(v)])
         return True
@@ -240,7 +251,7 @@ def logic(b: GraphBuilder) -> bool:
 
 def _is_nan(b: GraphBuilder) -> bool:
     v = b.pick(lambda u: u.is_float)
-    if v is None:
+    if v is None or not b.allows("IsNaN"):
         return False
     b.node("IsNaN", [v], [b.like(v, dtype="bool", bound=1.0, positive=False)])
     return True
@@ -432,7 +443,9 @@ def pool(b: GraphBuilder) -> bool:
     x = b.pick(lambda u: _f(u) and 3 <= u.rank <= 5)
     if x is None:
         return False
-    kind = b.rng.choice(["MaxPool", "AveragePool"])
+    kind = b.choose(["MaxPool", "AveragePool"])
+    if kind is None:
+        return False
     dilate = kind == "MaxPool" or b.opset >= 19
     window = _window(b, x.shape[2:], dilate=dilate)
     if window is None:
@@ -462,7 +475,9 @@ def global_pool(b: GraphBuilder) -> bool:
     x = b.pick(lambda u: _f(u) and u.rank >= 3)
     if x is None:
         return False
-    kind = b.rng.choice(["GlobalAveragePool", "GlobalMaxPool"])
+    kind = b.choose(["GlobalAveragePool", "GlobalMaxPool"])
+    if kind is None:
+        return False
     b.node(kind, [x], [b.out((*x.shape[:2], *[1] * (x.rank - 2)), "float32", x.bound)])
     return True
 
@@ -522,7 +537,9 @@ def softmax(b: GraphBuilder) -> bool:
     x = b.pick(lambda u: _f(u) and u.rank >= 1)
     if x is None:
         return False
-    op = b.rng.choice(["Softmax", "LogSoftmax"])
+    op = b.choose(["Softmax", "LogSoftmax"])
+    if op is None:
+        return False
     attrs = {"axis": _axis(b, x.rank)} if b.chance(0.7) else {}
     bound = 1.0 if op == "Softmax" else 2 * x.bound + 10.0
     b.node(op, [x], [b.like(x, bound=bound, positive=False)], **attrs)
@@ -602,7 +619,9 @@ def reduce(b: GraphBuilder) -> bool:
     x = b.pick(lambda u: u.dtype in NUMERIC and u.rank >= 1 and u.size > 0)
     if x is None:
         return False
-    op = b.rng.choice(REDUCTIONS if x.is_float else ("ReduceSum", "ReduceMax", "ReduceMin"))
+    op = b.choose(REDUCTIONS if x.is_float else ("ReduceSum", "ReduceMax", "ReduceMin"))
+    if op is None:
+        return False
     axes = sorted(b.rng.sample(range(x.rank), b.rng.randint(0, x.rank)))
     keepdims = b.rng.randint(0, 1)
     axes_as_input = b.opset >= 18 or (op == "ReduceSum" and b.opset >= 13)
@@ -813,7 +832,9 @@ def gather(b: GraphBuilder) -> bool:
     x = b.pick(lambda u: u.rank >= 1 and u.size > 0)
     if x is None:
         return False
-    kind = b.rng.choice(["Gather", "Gather", "GatherElements", "GatherND"])
+    kind = b.choose(["Gather", "Gather", "GatherElements", "GatherND"])
+    if kind is None:
+        return False
     axis = _axis(b, x.rank)
     n = x.shape[axis]
     if kind == "Gather":
