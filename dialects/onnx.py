@@ -548,6 +548,11 @@ class PReluOp(IRDLOperation):
 
     def verify_(self) -> None:
         _same_element_type(self)
+        x, slope, y = shape_of(self.X), shape_of(self.slope), shape_of(self.Y)
+        if len(slope) > len(x) or any(a not in (1, b) for a, b in zip(slope[::-1], x[::-1])):
+            raise VerifyException(f"onnx.PRelu: slope {slope} does not broadcast to X {x}")
+        if y != x:
+            raise VerifyException(f"onnx.PRelu: result {y} must have the shape of X {x}")
 
 
 @irdl_op_definition

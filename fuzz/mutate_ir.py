@@ -323,6 +323,13 @@ def _retype(node: onnx.NodeProto, op: str, opset: int) -> None:
 # ----------------------------------------------------------------------------- onnx: rewire
 
 
+MULTIDIRECTIONAL = frozenset({"Add", "Sub", "Mul", "Div", "Max", "Min", "Sum", "Mean",
+                              "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
+                              "And", "Or", "Where"})
+"""Ops whose operands broadcast to each other (an operand may be rewired to a value of
+another shape that broadcasts to the result's)."""
+
+
 def onnx_rewire(case: Case, rng: random.Random) -> Case | None:
     graph = _open(case)
     if graph is None:
@@ -334,9 +341,11 @@ def onnx_rewire(case: Case, rng: random.Random) -> Case | None:
         node = graph.nodes[index]
         old = graph.values[node.input[position]]
         out = graph.values.get(node.output[0])
+        broadcasts = node.op_type in MULTIDIRECTIONAL and out is not None
         choices = [v for v in graph.data_values(before=index) if v.name != old.name
                    and _fits(v, old) and (v.shape == old.shape or (
-                       out is not None and broadcast(v.shape, out.shape) == out.shape))]
+                       broadcasts and out is not None
+                       and broadcast(v.shape, out.shape) == out.shape))]
         if not choices:
             continue
         proto = onnx.ModelProto()

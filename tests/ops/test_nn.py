@@ -210,6 +210,16 @@ def test_layer_normalization_scale_not_broadcasting_is_invalid(opts) -> None:
         compile_model(model, opts)
 
 
+def test_prelu_slope_not_broadcasting_to_x_is_invalid(opts) -> None:
+    """Found by `tcc fuzz` (onnx-rewire): onnx shape inference gives PRelu the shape of X
+    without checking that the slope broadcasts to it; tcc computed a wrong shape."""
+    x = np.array(0.5, dtype=np.float32)
+    model = make([node("PRelu", ["x", "s"], ["y"])], {"x": x}, ["y"],
+                 initializers={"s": rand(1, 1, seed=1)})
+    with pytest.raises(ModelError, match="slope"):
+        compile_model(model, opts)
+
+
 def test_lrn(opts) -> None:
     x = rand(1, 5, 3, 3)
     model = make([node("LRN", ["x"], ["y"], size=3, alpha=0.01, beta=0.5, bias=2.0)],
