@@ -26,7 +26,7 @@ from tcompiler.fuzz.mutate_passes import default_pipeline
 from tcompiler.pipeline import CompileOptions, compile_model
 from tcompiler.runtime import CompiledModel
 
-from .helpers import entry, interpret, onnxruntime, run_pipeline, worst
+from .helpers import entry, interpret, reference, run_pipeline, worst
 
 
 def _declined(case: Case) -> bool:
@@ -46,7 +46,7 @@ def test_onnx_cases_match_onnxruntime_through_their_pipeline(seed: int) -> None:
     assert case.model is not None
     feeds = sample_inputs(case, seed)
     module, ctx = run_pipeline(case)
-    assert worst(interpret(module, ctx, feeds), onnxruntime(case.model, feeds)) <= \
+    assert worst(interpret(module, ctx, feeds), reference(case.model, feeds)) <= \
         interp.TOLERANCE * 10
 
 
@@ -70,7 +70,7 @@ def test_a_generated_model_compiles_natively_and_matches_onnxruntime(cache_dir: 
     feeds = sample_inputs(case, 0)
     names = [o.name for o in onnx.ModelProto.FromString(case.model).graph.output]
     got = dict(zip(names, CompiledModel(program).run(feeds)))
-    assert worst(got, onnxruntime(case.model, feeds)) <= 1e-4
+    assert worst(got, reference(case.model, feeds)) <= 1e-4
 
 
 @pytest.mark.parametrize("level", ["onnx", "kernels", "loops"])
