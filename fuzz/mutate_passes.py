@@ -233,9 +233,15 @@ def field_docs(cls: type) -> dict[str, tuple[str, ...]]:
     return docs
 
 
+RESOURCES = frozenset({"workers", "jobs", "threads"})
+"""Int options that size a worker pool: kept small (the fuzzer shares the machine)."""
+
+
 def mutate_value(option: OptionInfo, current: Any, rng: random.Random) -> Any:
     """Another value for `option` by its type (the current one when nothing else fits)."""
     kind = option.kind
+    if option.name in RESOURCES:
+        return rng.choice([v for v in (0, 1, 2) if v != current] or [0])
     if kind == "bool":
         return not current
     if kind == "int":
