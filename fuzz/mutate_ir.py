@@ -33,6 +33,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from typing import cast
 
 import numpy as np
 import onnx
@@ -724,8 +725,9 @@ def ir_replace_arith(case: Case, rng: random.Random) -> Case | None:
         return None
     op = rng.choice(found)
     kind = rng.choice([k for k in _arith_family(op) if not isinstance(op, k)])
+    build = cast(Callable[[SSAValue, SSAValue], Operation], kind)
     lhs, rhs = op.operands
-    Rewriter.replace_op(op, kind(lhs, rhs))
+    Rewriter.replace_op(op, build(lhs, rhs))
     return _mutant(case, "ir-replace-arith", module=module)
 
 

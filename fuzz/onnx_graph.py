@@ -21,6 +21,7 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import onnx
@@ -232,7 +233,7 @@ class GraphBuilder:
         return Value("", tuple(shape), dtype, bound, positive)
 
     def node(self, op_type: str, inputs: Sequence[Value | str], outputs: Sequence[Value],
-             **attrs: object) -> list[Value]:
+             **attrs: Any) -> list[Value]:
         """Append a node; `outputs` give shapes and dtypes (their names are made here)."""
         names = [i if isinstance(i, str) else i.name for i in inputs]
         for name in names:
