@@ -843,8 +843,8 @@ def gather(b: GraphBuilder) -> bool:
         y = (*x.shape[:axis % x.rank], *shape, *x.shape[axis % x.rank + 1:])
         attrs = {"axis": axis}
     elif kind == "GatherElements":
-        shape = tuple(b.rng.randint(1, d) if i != axis % x.rank else b.dim(4)
-                      for i, d in enumerate(x.shape))
+        # other dims as X's: onnx.reference (numpy's take_along_axis) wants them equal
+        shape = tuple(d if i != axis % x.rank else b.dim(4) for i, d in enumerate(x.shape))
         indices = b.np_rng.integers(-n, n, shape)
         y, attrs = shape, {"axis": axis}
     else:
