@@ -140,10 +140,28 @@ def resolve(proto: onnx.ModelProto) -> onnx.ModelProto:
         output.CopyFrom(found)
     shapes = _static_shapes(inferred)
     for node in inferred.graph.node:
-        if node.op_type == "Reshape" and node.input[0] in shapes and node.output[0] in shapes \
-                and math.prod(shapes[node.input[0]]) != math.prod(shapes[node.output[0]]):
-            raise ValueError(f"{node.name}: Reshape changes the element count")
+        problem = _unchecked_problem(node, shapes)
+        if problem:
+            raise ValueError(f"{node.name}: {problem}")
     return checked(proto)
+
+
+def _unchecked_problem(node: onnx.NodeProto, shapes: dict[str, tuple[int, ...]]) -> str:
+    """What onnx's shape inference leaves unchecked and is wrong with `node`: a Reshape
+    that changes the element count, a LayerNormalization whose scale or bias does not
+    broadcast to the normalized dims."""
+    known = [shapes.get(n) for n in node.input]
+    if node.op_type == "Reshape" and known[0] is not None and node.output[0] in shapes \
+            and math.prod(known[0]) != math.prod(shapes[node.output[0]]):
+        return "Reshape changes the element count"
+    if node.op_type == "LayerNormalization" and known[0] is not None and known[0]:
+        axis = next((a.i for a in node.attribute if a.name == "axis"), -1)
+        normalized = known[0][axis % len(known[0]):]
+        for s in known[1:]:
+            if s is not None and (len(s) > len(normalized) or any(
+                    a not in (1, b) for a, b in zip(s[::-1], normalized[::-1]))):
+                return "LayerNormalization's scale or bias does not broadcast"
+    return ""
 
 
 def _static_shapes(inferred: onnx.ModelProto) -> dict[str, tuple[int, ...]]:
@@ -157,6 +175,7 @@ def _static_shapes(inferred: onnx.ModelProto) -> dict[str, tuple[int, ...]]:
         shapes[value.name] = tuple(d.dim_value for d in value.type.tensor_type.shape.dim)
         if math.prod(shapes[value.name]) > MAX_ELEMENTS:
             raise ValueError(f"value {value.name} is too large")
+    shapes.update({i.name: tuple(i.dims) for i in graph.initializer})
     return shapes
 
 
