@@ -20,7 +20,7 @@
   `lower-kernels-to-loops`, `@main` kept (as `tcompiler.interp.run(..., stage="loops")`
   does), so the whole program still runs in the interpreter.
 
-A model tcc declines (`UnsupportedModelError`) is replaced by the next one from the same
+A model tcc declines (a `TcError`: unsupported, shapes it cannot infer) is replaced by the next one from the same
 seed at the kernels and loops levels (onnx-level cases are returned as generated: compiling
 them is the fuzzer's job; `tests/fuzzing/test_generate.py` measures the decline rate).
 Each case carries `mutate_passes.default_pipeline(level)` (for the kernels level taken after
@@ -38,7 +38,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import MemRefType, ModuleOp
 
 from tcompiler import ir_names
-from tcompiler.errors import UnsupportedModelError
+from tcompiler.errors import TcError
 from tcompiler.fuzz.case import LEVELS, Case
 from tcompiler.fuzz.mutate_passes import default_pipeline
 from tcompiler.fuzz.onnx_graph import DTYPES, GenConfig, GraphBuilder, Value
@@ -73,7 +73,7 @@ def generate_seeded(seed: int, level: str, config: GenConfig = GenConfig()) -> C
             "schedule" if rng.random() < config.schedule_stage else "kernels")
         try:
             text, weights = lower_model(model, stage, rng.getrandbits(31))
-        except UnsupportedModelError:
+        except TcError:  # declined (unsupported, a shape tcc cannot infer): the next one
             continue
         pipeline = default_pipeline(level, planned=stage == "schedule")
         return Case(level=level, ir=text, weights=weights, pipeline=pipeline, seed=seed,

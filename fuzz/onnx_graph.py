@@ -313,4 +313,8 @@ def checked(proto: onnx.ModelProto) -> onnx.ModelProto:
     inferred = onnx.shape_inference.infer_shapes(proto, check_type=True, strict_mode=True,
                                                  data_prop=True)
     onnx.checker.check_model(inferred, full_check=True)
+    unshaped = [v.name for v in inferred.graph.value_info
+                if not v.type.tensor_type.HasField("shape")]
+    if unshaped:
+        raise ValueError(f"shape inference leaves {', '.join(unshaped)} without a shape")
     return proto

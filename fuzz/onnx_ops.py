@@ -852,6 +852,8 @@ def gather(b: GraphBuilder) -> bool:
         outer = b.shape(b.rng.randint(0, 2), budget=8)
         indices = np.stack([b.np_rng.integers(-d, d, outer) for d in x.shape[:depth]], -1)
         y, attrs = (*outer, *x.shape[depth:]), {}
+        if not y:
+            return False  # onnx's shape inference leaves a rank-0 GatherND result unshaped
     if not b.fits(y):
         return False
     idx = b.weight(indices.shape, "int64", array=indices.astype(np.int64), stem="idx")
