@@ -20,9 +20,10 @@
   `lower-kernels-to-loops`, `@main` kept (as `tcompiler.interp.run(..., stage="loops")`
   does), so the whole program still runs in the interpreter.
 
-A model tcc declines (a `TcError`: unsupported, shapes it cannot infer) is replaced by the next one from the same
-seed at the kernels and loops levels (onnx-level cases are returned as generated: compiling
-them is the fuzzer's job; `tests/fuzzing/test_generate.py` measures the decline rate).
+A model tcc declines (a `TcError`: unsupported, shapes it cannot infer) is replaced by the
+next one from the same seed at the kernels and loops levels (onnx-level cases are returned
+as generated: compiling them is the fuzzer's job; `tests/fuzzing/test_generate.py` measures
+the decline rate).
 Each case carries `mutate_passes.default_pipeline(level)` (for the kernels level taken after
 plan-memory, the passes after it), and `seed`, from which `generate_seeded` remakes it.
 """
