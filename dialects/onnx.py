@@ -549,8 +549,11 @@ class PReluOp(IRDLOperation):
     def verify_(self) -> None:
         _same_element_type(self)
         x, slope, y = shape_of(self.X), shape_of(self.slope), shape_of(self.Y)
-        if len(slope) > len(x) or any(a not in (1, b) for a, b in zip(slope[::-1], x[::-1])):
-            raise VerifyException(f"onnx.PRelu: slope {slope} does not broadcast to X {x}")
+        # slope must broadcast to X (unidirectionally). Only a rank above X's is refused
+        # here: opset-6 models with a per-channel slope of shape (C,), upgraded, import and
+        # fold when the slope is uniform (onnx's pytorch-converted/test_PReLU_1d_multiparam)
+        if len(slope) > len(x):
+            raise VerifyException(f"onnx.PRelu: slope {slope} has a higher rank than X {x}")
         if y != x:
             raise VerifyException(f"onnx.PRelu: result {y} must have the shape of X {x}")
 
