@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import onnx
-from onnx import helper, numpy_helper
+from onnx import numpy_helper
 
 from tcompiler.fuzz.onnx_graph import DTYPES, GenConfig, GraphBuilder, Value, checked
 
@@ -281,11 +280,3 @@ def replace_inputs(node: onnx.NodeProto, old: str, new: str) -> None:
     for k, name in enumerate(node.input):
         if name == old:
             node.input[k] = new
-
-
-def make_output(value: Value) -> onnx.ValueInfoProto:
-    return helper.make_tensor_value_info(value.name, DTYPES[value.dtype], value.shape)
-
-
-def names(values: Iterable[Value]) -> list[str]:
-    return [v.name for v in values]
