@@ -457,6 +457,8 @@ class RemapOp(KernelOp):
             raise VerifyException("kernel.remap: several taps need weights W")
         if int_values(self.fill_dims) and self.fill is None:
             raise VerifyException("kernel.remap: fill_dims without a fill value")
+        if 0 in x and 0 not in y and self.fill is None:
+            raise VerifyException("kernel.remap: an empty X needs a fill value")
 
 
 class _GatherKernel(KernelOp):

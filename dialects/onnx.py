@@ -92,6 +92,18 @@ def attr_ints(op: Operation, name: str, default: Sequence[int] | None = None) ->
     return None if default is None else list(default)
 
 
+def slice_range(dim: int, start: int, end: int, step: int) -> range:
+    """The indices ONNX Slice takes along an axis of extent `dim`. Negative `start` and
+    `end` count from the end; then, for a positive step, both are clamped to [0, dim], for
+    a negative one `start` to [0, dim - 1] and `end` to [-1, dim - 1]. This differs from
+    Python's slicing (and onnx.reference's): [-2::-2] of one element is that element."""
+    start = start + dim if start < 0 else start
+    end = end + dim if end < 0 else end
+    if step > 0:
+        return range(min(max(start, 0), dim), min(max(end, 0), dim), step)
+    return range(min(max(start, 0), dim - 1), min(max(end, -1), dim - 1), step)
+
+
 ELEMENT_TYPES: dict[str, Attribute] = {"float32": f32, "int64": i64, "int32": i32, "bool": i1}
 """numpy dtype name -> the tensor element type it is in this dialect (the only four allowed)."""
 
@@ -536,6 +548,14 @@ class PReluOp(IRDLOperation):
 
     def verify_(self) -> None:
         _same_element_type(self)
+        x, slope, y = shape_of(self.X), shape_of(self.slope), shape_of(self.Y)
+        # slope must broadcast to X (unidirectionally). Only a rank above X's is refused
+        # here: opset-6 models with a per-channel slope of shape (C,), upgraded, import and
+        # fold when the slope is uniform (onnx's pytorch-converted/test_PReLU_1d_multiparam)
+        if len(slope) > len(x):
+            raise VerifyException(f"onnx.PRelu: slope {slope} has a higher rank than X {x}")
+        if y != x:
+            raise VerifyException(f"onnx.PRelu: result {y} must have the shape of X {x}")
 
 
 @irdl_op_definition
@@ -1135,6 +1155,13 @@ class LayerNormalizationOp(IRDLOperation):
         if not -rank <= axis < rank:
             raise VerifyException(
                 f"onnx.LayerNormalization: axis {axis} out of range for rank {rank}")
+        normalized = shape_of(self.X)[axis % rank:]
+        for what, value in (("scale", self.Scale), ("bias", self.B)):
+            s = () if value is None else shape_of(value)
+            if len(s) > len(normalized) or any(
+                    a not in (1, b) for a, b in zip(s[::-1], normalized[::-1])):
+                raise VerifyException(f"onnx.LayerNormalization: {what} {s} does not "
+                                      f"broadcast to the normalized dims {normalized}")
 
 
 @irdl_op_definition

@@ -77,6 +77,7 @@ class PlanMemoryPass(ModulePass):
     name = "plan-memory"
 
     method: str = "ilp"
+    """ilp | greedy | naive (`tcompiler.memplan.planner.METHODS`)"""
     time_limit: float = 2.0
     seed: int = 0
     workers: int = 0

@@ -5,6 +5,7 @@
     tcc info model.tcc
     tcc passes [NAME]
     tcc new-pass NAME --dir DIR
+    tcc fuzz --time 10m --out campaign/
 
 
 Each subcommand module defines `add_parser(subparsers)` and `run(args) -> int`; `COMMANDS` lists
@@ -25,7 +26,7 @@ import sys
 from tcompiler.errors import TcError
 
 COMMANDS = ("compile", "run", "info", "passes", "new-pass", "plan", "conformance", "tune",
-            "costmodel", "schedules")
+            "costmodel", "schedules", "fuzz")
 """Subcommand names; each is the module tcompiler.cli.<name> (``compile`` is ``compile_``,
 ``new-pass`` is ``new_pass``)."""
 

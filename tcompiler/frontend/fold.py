@@ -2,7 +2,8 @@
 
 Exported models often compute Reshape targets at run time (`Shape -> Gather -> Unsqueeze ->
 Concat -> Reshape`), which leaves shape inference with unknown dims and uses ops tcc has no
-kernel for. `fold_constants(proto, types)` evaluates, with `onnx.reference`, every node of
+kernel for. `fold_constants(proto, types)` evaluates, with `onnx.reference` (as fixed in
+`reference.py`), every node of
 `FOLDABLE` whose inputs are small known constants (initializers and Constant nodes of at most
 `SMALL` elements) and whose outputs are small, and replaces it by Constant nodes. `Shape` and
 `Size` fold from static inferred shapes alone. Large tensors (weights) are never computed
@@ -17,9 +18,9 @@ from collections.abc import Sequence
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
-from onnx.reference import ReferenceEvaluator
 
 from tcompiler.frontend.convert import constant_array, tensor_array
+from tcompiler.frontend.reference import reference_evaluator
 from tcompiler.frontend.shapes import static_dims
 from tcompiler.frontend.support import FOLDABLE_OPS, SUPPORTED_DTYPES
 from tcompiler.weights import SMALL
@@ -89,7 +90,7 @@ def _evaluate(
     if node.op_type == "ConstantOfShape" and _size(known[node.input[0]].tolist()) > SMALL:
         return None
     try:
-        evaluator = ReferenceEvaluator(node, opsets={"": opset})
+        evaluator = reference_evaluator(node, opsets={"": opset})
         results = evaluator.run(None, {name: known[name] for name in inputs})
     except Exception:  # noqa: BLE001 - anything the reference cannot do simply stays unfolded
         return None

@@ -212,6 +212,9 @@ def _remap_tables(op: kernel.RemapOp, table: np.ndarray) -> list[np.ndarray]:
 
 def _remap(op: kernel.RemapOp, v: Operands) -> np.ndarray:
     x = v(op.X)
+    if x.size == 0:  # every element is padding (or Y is empty too)
+        return np.full(shape_of(op.Y.type), _fill_value(op.fill, x.dtype) if op.fill else 0,
+                       dtype=x.dtype)
     index = _remap_tables(op, v(op.T).reshape(-1))
     weight = _remap_tables(op, v(op.W).reshape(-1)) if op.W is not None else None
     fill_dims = int_values(op.fill_dims)

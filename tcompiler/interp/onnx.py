@@ -54,6 +54,7 @@ from tcompiler.dialects.onnx import (
     node_name,
     shape_of,
 )
+from tcompiler.frontend.reference import reference_evaluator
 from tcompiler.interp import nn
 from tcompiler.interp.core import InterpretError, rule_functions
 from tcompiler.interp.storage import storage
@@ -133,7 +134,7 @@ def node_model(op: IRDLOperation, opset: int) -> onnx.ModelProto:
 
 @functools.lru_cache(maxsize=1024)
 def _evaluator(model_bytes: bytes) -> ReferenceEvaluator:
-    return ReferenceEvaluator(onnx.ModelProto.FromString(model_bytes))
+    return reference_evaluator(onnx.ModelProto.FromString(model_bytes))
 
 
 def _run_node(interpreter: Interpreter, op: IRDLOperation, args: PythonValues) -> PythonValues:

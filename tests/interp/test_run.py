@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 
 import numpy as np
@@ -10,9 +11,9 @@ from onnx import helper
 
 from tcompiler import interp
 from tcompiler.errors import InputError, OptionError
+from tcompiler.fuzz.generate import GenConfig, generate_model, model_inputs
 from tcompiler.pipeline import CompileOptions
 
-from .generate import IMAGE, MATRIX, Builder
 from .models import model, ort_run, rand
 
 OPTIONS = CompileOptions(memory_plan="greedy")
@@ -61,15 +62,11 @@ def test_inputs_are_never_written() -> None:
 
 
 def twenty_ops(seed: int) -> tuple[object, dict[str, np.ndarray]]:
-    rng = np.random.default_rng(seed)
-    b = Builder(rng)
-    current = ("x", (1, 3, 8, 8))
-    b.values.append(current)
-    while len(b.nodes) < 20:
-        rules = IMAGE if len(current[1]) == 4 else MATRIX
-        current = rules[int(rng.integers(len(rules)))](b, current) or current
-    x = rng.standard_normal((1, 3, 8, 8)).astype(np.float32)
-    return model(b.nodes, {"x": x}, [current[0]], b.weights), {"x": x}
+    config = GenConfig(min_ops=20, max_ops=20, ops=("Conv", "MaxPool", "AveragePool", "Relu",
+                                                    "Add", "Mul", "Gemm", "Softmax"))
+    proto = generate_model(random.Random(seed), config)
+    assert len(proto.graph.node) >= 20
+    return proto, model_inputs(proto, seed)
 
 
 def test_a_twenty_op_model_interprets_well_under_a_second() -> None:

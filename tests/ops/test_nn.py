@@ -15,7 +15,7 @@ import pytest
 from onnx import TensorProto, helper
 from onnx.reference import ReferenceEvaluator
 
-from tcompiler.errors import UnsupportedModelError
+from tcompiler.errors import ModelError, UnsupportedModelError
 from tcompiler.pipeline import CompileOptions, compile_model
 from tcompiler.runtime import CompiledModel
 
@@ -198,6 +198,26 @@ def test_layer_normalization_no_bias_broadcast_scale(opts) -> None:
     model = make([node("LayerNormalization", ["x", "s"], ["y"])], {"x": x}, ["y"],
                  initializers={"s": rand(8, seed=1)})
     check(model, {"x": x}, opts)
+
+
+def test_layer_normalization_scale_not_broadcasting_is_invalid(opts) -> None:
+    """Found by `tcc fuzz` (onnx-input-shape): onnx shape inference accepts a scale that
+    does not broadcast to X.shape[axis:]; the importer must reject it, not a later pass."""
+    x = rand(7, 3)
+    model = make([node("LayerNormalization", ["x", "s"], ["y"], axis=0)], {"x": x}, ["y"],
+                 initializers={"s": rand(8, 3, seed=1)})
+    with pytest.raises(ModelError, match="does not broadcast to the normalized dims"):
+        compile_model(model, opts)
+
+
+def test_prelu_slope_not_broadcasting_to_x_is_invalid(opts) -> None:
+    """Found by `tcc fuzz` (onnx-rewire): onnx shape inference gives PRelu the shape of X
+    without checking that the slope broadcasts to it; tcc computed a wrong shape."""
+    x = np.array(0.5, dtype=np.float32)
+    model = make([node("PRelu", ["x", "s"], ["y"])], {"x": x}, ["y"],
+                 initializers={"s": rand(1, 1, seed=1)})
+    with pytest.raises(ModelError, match="slope .* has a higher rank than X"):
+        compile_model(model, opts)
 
 
 def test_lrn(opts) -> None:

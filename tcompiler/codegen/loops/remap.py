@@ -4,6 +4,7 @@ One loop per output dim, outermost first; each dim's tap indices (and weights) a
 from the tables as soon as its loop index is known, so an outer dim's entries are read once
 per outer iteration. A dim of `fill_dims` tests its tap 0 for -1 and reads X at index 0
 instead (a select then picks `fill`). With weights, the taps' products are summed in f32.
+An empty X (a zero-size dim, so every output element is padding) is never read: Y is filled.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ class _Dim:
 
 def emit_remap(b: LoopBuilder, op: RemapOp, sched: LoopSchedule) -> None:
     y, taps = shape(op.Y), int_values(op.taps)
+    if 0 in shape(op.X):
+        _emit_fill(b, op, y)
+        return
     fill_dims = set(int_values(op.fill_dims))
     offsets = [sum(n * t for n, t in zip(y[:d], taps[:d])) for d in range(len(y))]
 
@@ -68,6 +72,22 @@ def emit_remap(b: LoopBuilder, op: RemapOp, sched: LoopSchedule) -> None:
         b.loop(0, y[d], lambda b2, i: level(b2, d + 1, [*dims, dim(b2, d, i)], [*ivs, i]))
 
     level(b, 0, [], [])
+
+
+def _emit_fill(b: LoopBuilder, op: RemapOp, y: tuple[int, ...]) -> None:
+    """Y = fill everywhere (X is empty; the verifier asks for a fill unless Y is empty)."""
+    if 0 in y:
+        return
+    assert op.fill is not None
+
+    def level(b: LoopBuilder, d: int, ivs: list[Idx]) -> None:
+        if d == len(y):
+            fill = b.insert(arith.ConstantOp(op.fill)).results[0]  # type: ignore[arg-type]
+            b.store(fill, op.Y, ivs)
+            return
+        b.loop(0, y[d], lambda b2, i: level(b2, d + 1, [*ivs, i]))
+
+    level(b, 0, [])
 
 
 def _value(b: LoopBuilder, op: RemapOp, dims: list[_Dim]) -> SSAValue:

@@ -20,7 +20,14 @@ from xdsl.ir import Attribute, Operation, SSAValue
 
 from tcompiler.dialects import kernel, onnx
 from tcompiler.dialects.kernel import ints
-from tcompiler.dialects.onnx import attr_int, attr_ints, attr_str, node_name, shape_of
+from tcompiler.dialects.onnx import (
+    attr_int,
+    attr_ints,
+    attr_str,
+    node_name,
+    shape_of,
+    slice_range,
+)
 from tcompiler.errors import UnsupportedModelError
 from tcompiler.kernels.attrs import normalize_axis
 from tcompiler.kernels.convert import GraphConverter
@@ -162,7 +169,7 @@ def slice_(c: GraphConverter, op: onnx.SliceOp) -> None:
     tables = [np.arange(n) for n in dims]
     for start, end, axis, step in zip(starts, ends, axes_list, steps_list, strict=True):
         axis = normalize_axis(axis, len(dims))
-        tables[axis] = np.array(range(dims[axis])[slice(int(start), int(end), step)], np.int64)
+        tables[axis] = np.array(slice_range(dims[axis], int(start), int(end), step), np.int64)
     remap(c, op, op.data, op.output, tables)
 
 

@@ -1,0 +1,274 @@
+"""What counts as a bug, and the references a compiled program is compared against.
+
+Bug kinds (`KINDS`), each found by one check of `tcompiler.fuzz.worker`:
+
+    crash                  a pass, the frontend or the native code raised an exception other
+                           than a user error (`TcError`: a clean decline) or a precondition
+                           error (`PassPreconditionError`: the input was outside the pass's
+                           contract, so the mutant is discarded and counted, never a bug);
+                           a native run that dies on a signal
+    invalid-ir             the IR a pass left does not verify
+    miscompile             the interpreted (`tcompiler.interp`) or native outputs differ from
+                           the reference: onnxruntime (else `onnx.reference`) for onnx-level
+                           cases, the interpreted input IR for kernels- and loops-level ones
+    pipeline-differential  two valid pipelines of the same program (the case's, and the same
+                           without its fusion passes or with other random schedules) disagree
+    memory-plan            the plan `plan-memory` left in the IR fails the independent
+                           validator (`tcompiler.memplan.validate`), or the interpreter, which
+                           keeps every buffer in one arena at its planned offset, disagrees
+                           with the reference right after `plan-memory`
+    hang                   a pass (or the native run) outlived its time budget
+
+A `Finding` names its kind, the culprit pass (`frontend`, a pass name, or `native` for the
+machine code) and a signature for deduplication: kind + pass + exception type + innermost
+frame of tcc's (or the plug-in's) code for crashes; kind + pass for wrong results (the pass
+found by interpreting after every pass; the differing output and its values are in the
+message, not the signature, since generated programs name their outputs arbitrarily).
+"""
+
+from __future__ import annotations
+
+import traceback
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+
+from tcompiler.fuzz.coverage import Scope
+from tcompiler.interp import relative_error
+
+KINDS = ("crash", "invalid-ir", "miscompile", "pipeline-differential", "memory-plan", "hang")
+
+TOLERANCE = 1e-4
+"""Relative error (`relative_error`: max |a - b| / max |b|) allowed between any output and its
+reference: the interpreter stays within 1.3e-6 of onnxruntime on real models."""
+
+NATIVE_TOLERANCE = 1e-3
+"""The same for native code (fast-math reassociation, polynomial exp/tanh)."""
+
+OP_TOLERANCE = {"Exp": 1e-3, "Tanh": 1e-3, "Sigmoid": 1e-3, "Softmax": 1e-3, "LogSoftmax": 1e-3,
+                "Erf": 1e-3, "Gelu": 1e-3, "Log": 1e-3, "Pow": 1e-3, "Sqrt": 1e-3,
+                "Reciprocal": 1e-3, "Div": 1e-3, "HardSwish": 1e-3, "LRN": 1e-3,
+                "InstanceNormalization": 1e-3, "LayerNormalization": 1e-3}
+"""Per ONNX op: a wider bound for ops whose result amplifies rounding or runs through
+approximations; a model's bound is the widest of its ops'."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    culprit: str  # "frontend", a pass name, or "native"
+    signature: str
+    message: str  # one line: what went wrong
+    expected: str = ""  # for wrong results: the reference values (summary)
+    actual: str = ""
+
+    def __post_init__(self) -> None:
+        assert self.kind in KINDS, self.kind
+
+
+def error_site(tb: TracebackType | None, scope: Scope) -> str:
+    """`file:function` of the innermost frame in `scope` (tcc and the focused plug-ins), else
+    of the innermost frame at all."""
+    frames = traceback.extract_tb(tb)
+    for frame in reversed(frames):
+        prefix = scope.key_prefix(frame.filename)
+        if prefix is not None:
+            return f"{prefix}:{frame.name}"
+    if frames:
+        last = frames[-1]
+        return f"{last.filename.rsplit('/', 1)[-1]}:{last.name}"
+    return "?"
+
+
+def crash(kind: str, culprit: str, err: BaseException, scope: Scope) -> Finding:
+    """A crash or invalid-IR finding for the exception `err` raised by `culprit`."""
+    site = error_site(err.__traceback__, scope)
+    text = str(err).strip().splitlines()
+    message = f"{type(err).__name__}: {text[0] if text else ''}".rstrip(": ")
+    return Finding(kind, culprit, f"{kind}|{culprit}|{type(err).__name__}|{site}",
+                   f"pass '{culprit}': {message}"[:500])
+
+
+def wrong_result(kind: str, culprit: str, output: str, expected: np.ndarray,
+                 actual: np.ndarray, what: str) -> Finding:
+    error = relative_error(actual, expected) if actual.shape == expected.shape else float("inf")
+    return Finding(kind, culprit, f"{kind}|{culprit}",
+                   f"{what}: output '{output}' differs after '{culprit}' "
+                   f"(relative error {error:.3g})",
+                   expected=summary(expected), actual=summary(actual))
+
+
+def summary(array: np.ndarray, limit: int = 12) -> str:
+    flat = np.asarray(array).reshape(-1)
+    values = np.array2string(flat[:limit], precision=5, separator=", ")
+    more = f" ... ({flat.size} values)" if flat.size > limit else ""
+    return f"{array.dtype}{list(array.shape)} {values}{more}"
+
+
+# ------------------------------------------------------------------------ comparing outputs
+
+
+def tolerance(op_types: Sequence[str], native: bool) -> float:
+    base = NATIVE_TOLERANCE if native else TOLERANCE
+    return max([base, *(OP_TOLERANCE.get(t, 0.0) for t in op_types)])
+
+
+def first_difference(actual: Mapping[str, np.ndarray], expected: Mapping[str, np.ndarray],
+                     bound: float) -> str | None:
+    """The name of the first output of `expected` that `actual` misses or gets wrong (floats
+    within `bound`, other types exactly; elements the reference leaves NaN or infinite are
+    not compared), or None when they agree."""
+    for name, want in expected.items():
+        got = actual.get(name)
+        if got is None or got.shape != want.shape:
+            return name
+        if not _close(np.asarray(got), np.asarray(want), bound):
+            return name
+    return None
+
+
+def _close(got: np.ndarray, want: np.ndarray, bound: float) -> bool:
+    if want.dtype.kind != "f":
+        return bool(np.array_equal(got, want))
+    finite = np.isfinite(want)
+    if not finite.any():
+        return True
+    return relative_error(got[finite], want[finite]) <= bound
+
+
+# ------------------------------------------------------------------------------ inputs
+
+
+def input_value(name: str, shape: Sequence[int], dtype: np.dtype[Any]) -> np.ndarray:
+    """The input fed under `name`: seeded by the name and shape, so every run of a case and of
+    its reductions sees the same values (floats standard normal, integers in 0..2, bools)."""
+    seed = zlib.crc32(f"{name}:{tuple(shape)}".encode())
+    rng = np.random.default_rng(seed)
+    if dtype.kind == "f":
+        return rng.standard_normal(tuple(shape)).astype(dtype)
+    if dtype.kind == "b":
+        return rng.random(tuple(shape)) < 0.5
+    return rng.integers(0, 3, tuple(shape)).astype(dtype)
+
+
+# ------------------------------------------------------------------- onnx-level reference
+
+
+def onnx_reference(model: bytes, feeds: Mapping[str, np.ndarray]
+                   ) -> dict[str, np.ndarray] | None:
+    """onnxruntime's outputs for `feeds`, else `onnx.reference`'s, else None (neither runs
+    the model: no reference, the interpreted import stands in)."""
+    try:
+        return _onnxruntime(model, feeds)
+    except Exception:  # noqa: BLE001  (onnxruntime lacks the op, or is not installed)
+        pass
+    try:
+        return _onnx_reference(model, feeds)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _onnxruntime(model: bytes, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    names = [o.name for o in session.get_outputs()]
+    return {n: np.asarray(v) for n, v in zip(names, session.run(None, dict(feeds)))}
+
+
+def _onnx_reference(model: bytes, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    import onnx
+    from onnx.reference import ReferenceEvaluator
+
+    proto = onnx.ModelProto.FromString(model)
+    results = ReferenceEvaluator(proto).run(None, dict(feeds))
+    return {o.name: np.asarray(v) for o, v in zip(proto.graph.output, results)}
+
+
+def onnx_feeds(model: bytes) -> dict[str, np.ndarray]:
+    """An input for every graph input of `model` that is not an initializer."""
+    import onnx
+    from onnx import helper
+
+    proto = onnx.ModelProto.FromString(model)
+    initializers = {i.name for i in proto.graph.initializer}
+    feeds = {}
+    for value in proto.graph.input:
+        if value.name in initializers:
+            continue
+        tensor = value.type.tensor_type
+        shape = [d.dim_value if d.HasField("dim_value") else 1 for d in tensor.shape.dim]
+        dtype = np.dtype(helper.tensor_dtype_to_np_dtype(tensor.elem_type))
+        feeds[value.name] = input_value(value.name, shape, dtype)
+    return feeds
+
+
+def onnx_op_types(model: bytes) -> list[str]:
+    import onnx
+
+    return sorted({n.op_type for n in onnx.ModelProto.FromString(model).graph.node})
+
+
+# ------------------------------------------------------------------------ memory plans
+
+
+def plan_problems(module: Any) -> list[str]:
+    """What the independent validator finds wrong with the memory plan in `module` (the
+    offsets `plan-memory` put on the buffers of each planned graph function, in their call
+    order); empty when there is no plan or it is valid."""
+    from xdsl.dialects import func
+    from xdsl.dialects.builtin import IntegerAttr
+
+    from tcompiler import ir_names
+
+    problems: list[str] = []
+    for main in module.body.block.ops:
+        if not isinstance(main, func.FuncOp):
+            continue
+        arena = main.attributes.get(ir_names.ARENA_SIZE)
+        if ir_names.GRAPH in main.attributes and isinstance(arena, IntegerAttr):
+            problems += _function_plan_problems(main, arena.value.data)
+    return problems
+
+
+def _function_plan_problems(main: Any, arena_bytes: int) -> list[str]:
+    from tcompiler.memplan.graph import KernelGraph
+    from tcompiler.memplan.plans import ArenaPlan
+    from tcompiler.memplan.validate import validate_arena
+
+    try:
+        graph, owners = KernelGraph.from_main(main)
+    except Exception:  # noqa: BLE001  (IR the planner could not read either: not a plan)
+        return []
+    offsets = {t: owner.offset.value.data for t, owner in enumerate(owners)
+               if owner is not None and owner.offset is not None}
+    missing = [graph.tensors[t].name for t, owner in enumerate(owners)
+               if owner is not None and owner.offset is None and graph.users[t]]
+    if missing:
+        return [f"buffers without an offset in a planned function: {', '.join(missing[:3])}"]
+    plan = ArenaPlan("ir", tuple(range(len(graph.ops))), offsets, arena_bytes, 0,
+                     inplace=_takeovers(graph, offsets))
+    return validate_arena(graph, plan)
+
+
+def _takeovers(graph: Any, offsets: dict[int, int]) -> dict[int, int]:
+    """In-place takeovers the IR implies: an op's output at the same bytes as an input the op
+    may overwrite, the op being that input's last user and the output's first."""
+    found: dict[int, int] = {}
+    for k, op in enumerate(graph.ops):
+        if not op.writes or op.writes[0] not in offsets:
+            continue
+        j = op.writes[0]
+        for i in op.inplace:
+            same = offsets.get(i) == offsets[j] and \
+                graph.tensors[i].nbytes == graph.tensors[j].nbytes
+            if same and max(graph.users[i]) == k and min(graph.users[j]) == k:
+                found[i] = k
+    return found
