@@ -515,7 +515,7 @@ DATA_MOVEMENT_KERNELS = (RemapOp, GatherOp, GatherElementsOp, GatherNDOp)
 # - reduce: Y = kind-reduction of X over `axes` (normalized, ascending); kind sum, mean, max,
 #   min; Y has X's rank with 1 at the axes (keepdims) or the axes dropped. Element type f32,
 #   or i64/i32/i1 for sum/max/min (i1: max is `or`, min is `and`). An empty reduction gives
-#   0 (sum, mean: nan), -inf/+inf (max/min; for ints the type's min/max).
+#   0 (sum, mean: as onnxruntime), -inf/+inf (max/min; for ints the type's min/max).
 # - matmul: ONNX MatMul (numpy matmul): A [..., M, K] or [K], B [..., K, N] or [K], batch dims
 #   broadcast; Y has the numpy result shape. f32.
 # - conv_transpose: Y = conv_transpose(X, W) + B; X [N, C_in, s...], W [C_in, C_out/group, k...];

@@ -154,15 +154,16 @@ def lrn(x: np.ndarray, size: int, alpha: float, beta: float, bias: float) -> np.
 
 
 def reduce(x: np.ndarray, kind: str, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
-    """sum / mean / max / min over `axes`; an empty reduction gives the identity (mean:
-    NaN); integer sums wrap; on i1 sum is xor, max is or, min is and."""
+    """sum / mean / max / min over `axes`; an empty reduction gives the identity (mean: 0,
+    as onnxruntime; ONNX leaves it undefined, onnx.reference gives NaN); integer sums wrap;
+    on i1 sum is xor, max is or, min is and."""
     if x.dtype == np.bool_:
         ufunc = {"sum": np.logical_xor, "max": np.logical_or, "min": np.logical_and}[kind]
         return ufunc.reduce(x, axis=axes, keepdims=keepdims)
     if kind in ("sum", "mean"):
         total = np.sum(x, axis=axes, keepdims=keepdims, dtype=x.dtype)
         count = math.prod(x.shape[a] for a in axes)
-        return total / x.dtype.type(count) if kind == "mean" else total
+        return total / x.dtype.type(count) if kind == "mean" and count else total
     low, high = _extremes(x.dtype)
     if kind == "max":
         return np.max(x, axis=axes, keepdims=keepdims, initial=low)

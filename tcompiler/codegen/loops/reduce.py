@@ -7,7 +7,7 @@ X's dims split into `outer` (all but the trailing run of reduced dims) and that 
 - otherwise Y starts at the identity, and for every outer index (row-major over X)
   acc = Y[proj] combined with the inner accumulation is stored back, so the innermost loop
   runs over the last, kept dim of X and Y together (vectorizable); mean divides at the end.
-Identities: 0 (sum, mean), -inf / +inf (max / min; integers: the type's min / max; i1: false
+Identities: 0 (sum, mean: an empty mean is 0, as onnxruntime gives), -inf / +inf (max / min; integers: the type's min / max; i1: false
 / true, max is `or` and min is `and`). f32 max/min propagate NaN (maximumf/minimumf) as numpy.
 """
 
@@ -70,7 +70,9 @@ def emit_reduce(b: LoopBuilder, op: ReduceOp, sched: LoopSchedule) -> None:
     count = math.prod(x[a] for a in axes)
 
     def finish(b: LoopBuilder, value: SSAValue) -> SSAValue:
-        return b.fop(arith.DivfOp, value, b.f32(float(count))) if kind == "mean" else value
+        if kind != "mean" or count == 0:  # the mean of nothing is 0, as in onnxruntime
+            return value
+        return b.fop(arith.DivfOp, value, b.f32(float(count)))
 
     def row(b: LoopBuilder, ivs: list[Idx]) -> None:
         at = reduced_index([*ivs, *([0] * trailing)], axes, keep)
