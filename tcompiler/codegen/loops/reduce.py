@@ -8,7 +8,8 @@ X's dims split into `outer` (all but the trailing run of reduced dims) and that 
   acc = Y[proj] combined with the inner accumulation is stored back, so the innermost loop
   runs over the last, kept dim of X and Y together (vectorizable); mean divides at the end.
 Identities: 0 (sum, mean: an empty mean is 0, as onnxruntime gives), -inf / +inf (max /
-min; integers: the type's min / max; i1: false / true, max is `or` and min is `and`). f32 max/min propagate NaN (maximumf/minimumf) as numpy.
+min; integers: the type's min / max; i1: false / true, max is `or` and min is `and`).
+f32 max/min propagate NaN (maximumf/minimumf) as numpy.
 """
 
 from __future__ import annotations
