@@ -515,8 +515,12 @@ class Campaign:
 
         self.out.mkdir(parents=True, exist_ok=True)
         resumed = self.resume()
-        if self.config.corpus is not None:
-            self.corpus += list(load_corpus(self.config.corpus, self.warn))
+        if self.config.corpus is not None:  # a new campaign keeps a copy in its folder
+            for case in load_corpus(self.config.corpus, self.warn):
+                if resumed:
+                    self.corpus.append(case)
+                else:
+                    self.add_to_corpus(case)
         if not self.corpus:
             for case in seed_cases(self.config, random.Random(self.config.seed)):
                 self.add_to_corpus(case)
@@ -539,6 +543,9 @@ class Campaign:
         if covered.exists():
             self.points = {line for line in covered.read_text().splitlines() if line}
         self.corpus = list(load_corpus(self.out / "corpus", self.warn))
+        # entries written after the last state.json (killed in between) keep their numbers
+        numbers = [int(p.name) for p in (self.out / "corpus").glob("[0-9]*") if p.name.isdigit()]
+        self.state.corpus = max([self.state.corpus, *(n + 1 for n in numbers)])
         self.progress(f"resuming {self.out}: {self.state.execs} execs, {len(self.points)} "
                       f"points, {len(self.corpus)} corpus entries, {len(self.state.bugs)} bugs")
         return True

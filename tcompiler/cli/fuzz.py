@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     from tcompiler.fuzz.campaign import Campaign, CampaignConfig
     from tcompiler.fuzz.worker import ExecConfig
 
-    if not args.time or not args.out:
+    if args.time is None or not args.out:
         raise OptionError("tcc fuzz needs --time DURATION and --out DIR (or --replay CASE_DIR)")
     seconds = parse_duration(args.time)
     if args.pass_timeout <= 0:
