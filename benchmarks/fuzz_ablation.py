@@ -100,7 +100,7 @@ def ratio(configs: dict[str, Any], top: str = "full", base: str = "generation") 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="per run (default 10)")
     parser.add_argument("--seeds", type=int, default=3, help="seeds per configuration")
     parser.add_argument("--jobs", type=int, default=1, help="campaigns at a time")
@@ -121,8 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         jobs = [(c, s) for s in range(args.seeds) for c in configs]
         env = {**os.environ, "TCC_NO_PLUGINS": os.environ.get("TCC_NO_PLUGINS", "1")}
         with ThreadPoolExecutor(args.jobs) as pool:
-            runs = list(pool.map(lambda job: run_one(*job, args.minutes, work, extra, env),
-                                 jobs))
+            runs = list(pool.map(lambda job: run_one(job[0], job[1], args.minutes, work, extra,
+                                                     env), jobs))
     per_config = aggregate(runs, configs)
     report = {
         "benchmark": "fuzz_ablation", "minutes": args.minutes, "seeds": args.seeds,

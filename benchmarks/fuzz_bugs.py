@@ -96,7 +96,8 @@ BUGS: tuple[Bug, ...] = (
         "tcompiler.kernels.rules.reduce"),
     Bug("leaky-relu-alpha", "LeakyRelu's default alpha is 0.1 instead of 0.01",
         "tcompiler/kernels/rules/elementwise.py",
-        (('    alpha = attr_float(op, "alpha", 0.01)', '    alpha = attr_float(op, "alpha", 0.1)'),),
+        (('    alpha = attr_float(op, "alpha", 0.01)',
+          '    alpha = attr_float(op, "alpha", 0.1)'),),
         "tcompiler.kernels.rules.elementwise"),
     Bug("gemm-transb", "Gemm's transB attribute is ignored", "tcompiler/kernels/rules/nn.py",
         (('        "trans_b": IntegerAttr(attr_int(op, "transB", 0), i64),',
@@ -267,7 +268,7 @@ def check_all(bugs: Sequence[Bug]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0, help="per bug and config")
     parser.add_argument("--configs", default=",".join(LADDER),
                         help=f"comma-separated, of {', '.join(CONFIGS)} (default: the ladder)")

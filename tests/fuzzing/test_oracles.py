@@ -11,7 +11,7 @@ from tcompiler.fuzz import worker
 from tcompiler.fuzz.case import Case
 from tcompiler.fuzz.generate import generate
 from tcompiler.fuzz.mutate_passes import default_pipeline
-from tcompiler.fuzz.worker import Executor
+from tcompiler.fuzz.worker import Execution, Executor
 
 from .conftest import chain_model, gemm_model
 
@@ -19,9 +19,9 @@ PIPELINE = default_pipeline("onnx")
 PLANNED = PIPELINE.index("plan-memory{method=greedy}") + 1
 
 
-def run(executor: Executor, case: Case, **forced: bool):  # noqa: ANN201
-    forced = {"native": False, "differential": False, **forced}
-    return executor.run(case, **forced)
+def run(executor: Executor, case: Case, native: bool = False,
+        differential: bool = False) -> Execution:
+    return executor.run(case, native=native, differential=differential)
 
 
 def onnx_case(passes: tuple[str, ...], model: bytes | None = None) -> Case:
