@@ -9,8 +9,10 @@ now and then (`generate_rate`, always when both mutations are off) a freshly gen
 program instead (`generate.generate`). Each input runs through `worker.Executor`. An input
 that reaches coverage points no one reached before joins the corpus, and each pass of its
 pipeline that found new points gains weight (`PassInfo.weight`: mutators insert it more
-often); with `--no-coverage` only generated programs join (blind fuzzing). A finding whose
-signature is new is reduced (`reduce.reduce_case`) and reported.
+often). With `--no-coverage` (blind fuzzing) only generated programs join and pass weights
+stay as they are; coverage is still measured, for the report and the ablation benchmark,
+where Python has `sys.monitoring`. A finding whose signature is new is reduced
+(`reduce.reduce_case`) and reported.
 
 **Rounds**: the driver sends each worker a `RoundTask` (the config, a seed, a sample of the
 corpus, the coverage so far, the pass weights, the bugs known) and merges each `RoundResult`
@@ -150,10 +152,10 @@ _ROUND_LOCK = threading.Lock()  # one round at a time per process (sys.monitorin
 
 
 def _worker(config: CampaignConfig) -> _Worker:
-    key = json.dumps([config.coverage, repr(config.execution)])
-    if key not in _WORKERS:
+    key = repr(config.execution)
+    if key not in _WORKERS:  # coverage is measured even when blind (where Python allows)
         scope = Scope.for_tcc(config.execution.plugin_dirs)
-        collector = Collector(scope) if config.coverage else None
+        collector = Collector(scope) if coverage.available() else None
         if collector is not None:
             collector.start()
         _WORKERS[key] = _Worker(collector, CaseExecutor(config.execution, collector,
@@ -290,7 +292,7 @@ class _Round:
         new = e.points
         if new:
             result.events.append((time.monotonic() - self.start, list(new)))
-        interesting = bool(new) and e.status == "valid"
+        interesting = self.config.coverage and bool(new) and e.status == "valid"
         if interesting or (not self.config.coverage and how == "generate" and
                            e.status == "valid"):
             self.admit(case, e)
@@ -302,7 +304,7 @@ class _Round:
     def admit(self, case: Case, e: Execution) -> None:
         self.corpus.append(_Entry(case))
         self.result.additions.append(case)
-        for index in e.useful:
+        for index in e.useful if self.config.coverage else ():
             name = case.pipeline[index].split("{")[0]
             self.result.pass_found[name] = self.result.pass_found.get(name, 0) + 1
             for info in self.pool:
@@ -515,8 +517,12 @@ class Campaign:
 
         self.out.mkdir(parents=True, exist_ok=True)
         resumed = self.resume()
-        if self.config.corpus is not None:
-            self.corpus += list(load_corpus(self.config.corpus, self.warn))
+        if self.config.corpus is not None:  # a new campaign keeps a copy in its folder
+            for case in load_corpus(self.config.corpus, self.warn):
+                if resumed:
+                    self.corpus.append(case)
+                else:
+                    self.add_to_corpus(case)
         if not self.corpus:
             for case in seed_cases(self.config, random.Random(self.config.seed)):
                 self.add_to_corpus(case)
@@ -539,6 +545,9 @@ class Campaign:
         if covered.exists():
             self.points = {line for line in covered.read_text().splitlines() if line}
         self.corpus = list(load_corpus(self.out / "corpus", self.warn))
+        # entries written after the last state.json (killed in between) keep their numbers
+        numbers = [int(p.name) for p in (self.out / "corpus").glob("[0-9]*") if p.name.isdigit()]
+        self.state.corpus = max([self.state.corpus, *(n + 1 for n in numbers)])
         self.progress(f"resuming {self.out}: {self.state.execs} execs, {len(self.points)} "
                       f"points, {len(self.corpus)} corpus entries, {len(self.state.bugs)} bugs")
         return True

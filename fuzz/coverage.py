@@ -21,8 +21,8 @@ passes is the per-pass delta the campaign uses for pass weights. A location DISA
 earlier collector in the same process is re-enabled at start (`restart_events`), and keys in
 `seen` (e.g. the campaign's coverage so far) are never reported as new.
 
-Python 3.11 has no `sys.monitoring`. A `sys.settrace` line tracer there costs 8-10x (the
-research measurements; 9.4x measured again on this workload: see docs/fuzzing.md), which
+Python 3.11 has no `sys.monitoring`. A `sys.settrace` line tracer there costs 8-10x
+(../shared/research/fuzzing.md, the collector table), which
 would cut a campaign to a tenth of its executions, so on 3.11 coverage guidance is refused
 with one line (`COVERAGE_UNAVAILABLE`) and a campaign runs only with `--no-coverage`.
 """

@@ -229,16 +229,17 @@ def plan_problems(module: Any) -> list[str]:
     from tcompiler import ir_names
 
     problems: list[str] = []
-    for main in module.body.block.ops:
-        if not isinstance(main, func.FuncOp):
-            continue
+    functions = [f for f in module.body.block.ops if isinstance(f, func.FuncOp)]
+    lowered = {f.sym_name.data for f in functions
+               if not any(op.name.startswith("kernel.") for op in f.walk())}
+    for main in functions:
         arena = main.attributes.get(ir_names.ARENA_SIZE)
         if ir_names.GRAPH in main.attributes and isinstance(arena, IntegerAttr):
-            problems += _function_plan_problems(main, arena.value.data)
+            problems += _function_plan_problems(main, arena.value.data, lowered)
     return problems
 
 
-def _function_plan_problems(main: Any, arena_bytes: int) -> list[str]:
+def _function_plan_problems(main: Any, arena_bytes: int, lowered: set[str]) -> list[str]:
     from tcompiler.memplan.graph import KernelGraph
     from tcompiler.memplan.plans import ArenaPlan
     from tcompiler.memplan.validate import validate_arena
@@ -247,6 +248,7 @@ def _function_plan_problems(main: Any, arena_bytes: int) -> list[str]:
         graph, owners = KernelGraph.from_main(main)
     except Exception:  # noqa: BLE001  (IR the planner could not read either: not a plan)
         return []
+    graph = _lowered_may_overwrite(graph, lowered)
     offsets = {t: owner.offset.value.data for t, owner in enumerate(owners)
                if owner is not None and owner.offset is not None}
     missing = [graph.tensors[t].name for t, owner in enumerate(owners)
@@ -256,6 +258,25 @@ def _function_plan_problems(main: Any, arena_bytes: int) -> list[str]:
     plan = ArenaPlan("ir", tuple(range(len(graph.ops))), offsets, arena_bytes, 0,
                      inplace=_takeovers(graph, offsets))
     return validate_arena(graph, plan)
+
+
+def _lowered_may_overwrite(graph: Any, lowered: set[str]) -> Any:
+    """`graph` where a call of a function already lowered past the kernel dialect may
+    overwrite any arena input of its output's size: lowered code no longer says which inputs
+    its kernel could take over (the plan was checked while its callees were kernels, and the
+    interpreter, which keeps buffers at their planned offsets, checks the lowered code)."""
+    from dataclasses import replace
+
+    tensors = graph.tensors
+
+    def overwritable(op: Any) -> tuple[int, ...]:
+        if op.name not in lowered or not op.writes:
+            return op.inplace
+        out = tensors[op.writes[0]]
+        return tuple(i for i in op.reads if tensors[i].kind == "arena" and
+                     tensors[i].nbytes == out.nbytes and i != op.writes[0])
+
+    return replace(graph, ops=tuple(replace(op, inplace=overwritable(op)) for op in graph.ops))
 
 
 def _takeovers(graph: Any, offsets: dict[int, int]) -> dict[int, int]:

@@ -32,7 +32,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--corpus", metavar="DIR", help="seed from these cases (or a campaign)")
     p.add_argument("--passes", metavar="P1,P2", help="focus on these passes (plug-ins too)")
     p.add_argument("--level", default="all", help="onnx | kernels | loops | all (default)")
-    p.add_argument("--no-coverage", action="store_true", help="blind: no coverage guidance")
+    p.add_argument("--no-coverage", action="store_true",
+                   help="blind: no coverage guidance (coverage is still measured)")
     p.add_argument("--no-ir-mutation", action="store_true", help="do not mutate programs")
     p.add_argument("--no-pass-mutation", action="store_true", help="do not mutate pipelines")
     p.add_argument("--stop-after", type=int, metavar="N", help="stop after N distinct bugs")
@@ -79,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     from tcompiler.fuzz.campaign import Campaign, CampaignConfig
     from tcompiler.fuzz.worker import ExecConfig
 
-    if not args.time or not args.out:
+    if args.time is None or not args.out:
         raise OptionError("tcc fuzz needs --time DURATION and --out DIR (or --replay CASE_DIR)")
     seconds = parse_duration(args.time)
     if args.pass_timeout <= 0:

@@ -1,10 +1,15 @@
 """A plug-in with planted bugs, loaded with `--load-plugin tests/fuzzing/planted.py:UNIVERSE`.
 
+The passes declare the stage they work at (`input_contract`), as a plug-in author's passes
+should: the fuzzer's pass mutators then insert them where they apply.
+
 - `drop-conv-bias`: every onnx.Conv with a bias loses it (a miscompile: valid IR, other
   outputs);
 - `crash-on-gemm`: raises KeyError on any onnx.Gemm (a crash);
 - `drop-return`: erases the terminator of every function (invalid IR);
 - `spin`: never returns (a hang);
+- `overlap-plan`: after `plan-memory`, moves every planned buffer to offset 0 (a memory-plan
+  violation: live tensors overlap);
 - `oob-store`: at the loops level, makes every memref/vector store write far out of bounds (the
   native code segfaults).
 """
@@ -12,6 +17,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from xdsl.context import Context
 from xdsl.dialects import arith, func, memref, vector
@@ -20,12 +26,15 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.universe import Universe
 
+from tcompiler import contracts
+from tcompiler.dialects.kernel import BufferOp
 from tcompiler.dialects.onnx import ConvOp, GemmOp
 
 
 @dataclass(frozen=True)
 class DropConvBiasPass(ModulePass):
     name = "drop-conv-bias"
+    input_contract: ClassVar[contracts.Contract] = contracts.ONNX
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for conv in [o for o in op.walk() if isinstance(o, ConvOp) and o.B is not None]:
@@ -37,6 +46,7 @@ class DropConvBiasPass(ModulePass):
 @dataclass(frozen=True)
 class CrashOnGemmPass(ModulePass):
     name = "crash-on-gemm"
+    input_contract: ClassVar[contracts.Contract] = contracts.ONNX
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for gemm in op.walk():
@@ -64,8 +74,19 @@ class SpinPass(ModulePass):
 
 
 @dataclass(frozen=True)
+class OverlapPlanPass(ModulePass):
+    name = "overlap-plan"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for buffer in op.walk():
+            if isinstance(buffer, BufferOp) and buffer.offset is not None:
+                buffer.offset = IntegerAttr(0, buffer.offset.type)
+
+
+@dataclass(frozen=True)
 class OobStorePass(ModulePass):
     name = "oob-store"
+    input_contract: ClassVar[contracts.Contract] = contracts.LOOPS
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for store in [o for o in op.walk() if isinstance(o, memref.StoreOp | vector.StoreOp)]:
@@ -80,4 +101,5 @@ UNIVERSE = Universe(all_passes={"drop-conv-bias": lambda: DropConvBiasPass,
                                 "crash-on-gemm": lambda: CrashOnGemmPass,
                                 "drop-return": lambda: DropReturnPass,
                                 "spin": lambda: SpinPass,
+                                "overlap-plan": lambda: OverlapPlanPass,
                                 "oob-store": lambda: OobStorePass})
