@@ -248,10 +248,18 @@ class _Round:
                 return self.focused(mutant), entry, how
         return None, entry, order[0]
 
-    def generated(self) -> Case:
+    def generated(self) -> Case | None:
+        """A fresh program, or None when the generator fails (a generator bug: counted in
+        `errors`, the campaign goes on)."""
         from tcompiler.fuzz.generate import generate
 
-        return self.focused(generate(self.rng, self.rng.choice(self.config.levels)))
+        try:
+            case = generate(self.rng, self.rng.choice(self.config.levels))
+        except Exception as err:  # noqa: BLE001
+            key = f"generator: {type(err).__name__}"
+            self.executor.errors[key] = self.executor.errors.get(key, 0) + 1
+            return None
+        return self.focused(case)
 
     def mutate(self, case: Case, how: str) -> Case | None:
         from tcompiler.fuzz.mutate_ir import IR_MUTATORS

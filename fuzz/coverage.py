@@ -70,11 +70,12 @@ class Scope:
     @staticmethod
     def for_tcc(plugin_dirs: Iterable[str | Path] = ()) -> Scope:
         """tcc's code (tcompiler, dialects, passes, costmodel: the frontend, kernels, memory
-        planner, codegen, interpreter...) without the fuzzer itself, plus each plug-in
+        planner, codegen...) without the fuzzer and the reference interpreter (the oracle:
+        reaching more of it is not testing more of the compiler), plus each plug-in
         package folder in `plugin_dirs` (keys prefixed with the folder's name)."""
         root = repository_root()
         package = Path(os.path.realpath(Path(tcompiler.__file__).parent))
-        fuzz_dir = os.path.realpath(package / "fuzz")
+        oracles = [os.path.realpath(package / name) + os.sep for name in ("fuzz", "interp")]
         roots = [(os.path.realpath(package) + os.sep, package.name + "/")]
         for name in ("dialects", "passes", "costmodel"):
             real = os.path.realpath(package / name)
@@ -83,7 +84,7 @@ class Scope:
         for folder in plugin_dirs:
             real = os.path.realpath(folder)
             roots.append((real + os.sep, Path(real).name + "/"))
-        return Scope(tuple(roots), (fuzz_dir + os.sep,))
+        return Scope(tuple(roots), tuple(oracles))
 
     def key_prefix(self, filename: str) -> str | None:
         """The key of `filename` without the line (`passes/x.py`), or None outside the scope."""
