@@ -25,6 +25,9 @@ TCC = [sys.executable, "-c", "import sys; from tcompiler.cli import main; sys.ex
 SUMMARY_KEYS = {"seconds", "execs", "valid_rate", "coverage", "timeline", "bugs"}
 BUG_KEYS = {"kind", "signature", "passes", "reproducer", "seconds"}
 
+# campaigns are guided by sys.monitoring (3.12+); on 3.11 `tcc fuzz` refuses (test_coverage)
+pytestmark = pytest.mark.skipif(not coverage.available(), reason="Python 3.12+ fuzzes")
+
 
 def tcc(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*TCC, *args], capture_output=True, text=True, timeout=timeout,

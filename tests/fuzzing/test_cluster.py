@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tcompiler.fuzz import coverage
 from tcompiler.fuzz.campaign import Campaign, CampaignConfig
 from tcompiler.fuzz.worker import ExecConfig
 from tcompiler.plugins import PluginSettings
@@ -15,6 +16,7 @@ from tcompiler.plugins import PluginSettings
 from .conftest import PLANTED
 
 distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.skipif(not coverage.available(), reason="Python 3.12+ fuzzes")
 
 
 def test_a_campaign_on_a_two_worker_cluster(tmp_path: Path) -> None:
