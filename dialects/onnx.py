@@ -250,6 +250,26 @@ class DropoutOp(IRDLOperation):
     traits = traits_def(Pure())
 
 
+def _expect_window_fits(op: Operation, x: tuple[int, ...], kernel: Sequence[int]) -> None:
+    """The (dilated) window of a Conv or pool fits in the padded input along every spatial
+    dim; ONNX's shape inference truncates toward 0 and gives such a node one output row that
+    no input element feeds (onnxruntime refuses it)."""
+    auto_pad = attr_str(op, "auto_pad", "NOTSET")
+    spatial = x[2:]
+    n = len(spatial)
+    if auto_pad in ("SAME_UPPER", "SAME_LOWER") or len(kernel) != n:
+        return
+    pads = [0] * (2 * n) if auto_pad == "VALID" else attr_ints(op, "pads", [0] * (2 * n))
+    dilations = attr_ints(op, "dilations", [1] * n)
+    if pads is None or dilations is None or len(pads) != 2 * n or len(dilations) != n:
+        return
+    for d in range(n):
+        window, padded = (kernel[d] - 1) * dilations[d] + 1, spatial[d] + pads[d] + pads[d + n]
+        if window > padded:
+            raise VerifyException(f"{op.name}: the window ({window}) is larger than the padded "
+                                  f"input ({padded}) along spatial dim {d}")
+
+
 @irdl_op_definition
 class ConvOp(IRDLOperation):
     name = "onnx.Conv"
@@ -277,6 +297,7 @@ class ConvOp(IRDLOperation):
             raise VerifyException(
                 f"Conv: X has {channels} channels but W expects {w_channels} x group {group}"
             )
+        _expect_window_fits(self, shape_of(self.X), shape_of(self.W)[2:])
 
 
 @irdl_op_definition
@@ -324,6 +345,7 @@ class _PoolBase(IRDLOperation):
                 f"{self.name}: kernel_shape has {len(kernel)} dims, input has {spatial} "
                 "spatial dims"
             )
+        _expect_window_fits(self, shape_of(self.X), kernel)
 
 
 @irdl_op_definition

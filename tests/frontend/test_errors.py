@@ -120,3 +120,15 @@ def test_unknown_attribute(model) -> None:
 def test_bad_target_opset(model) -> None:
     with pytest.raises(OptionError, match="target opset 9"):
         import_model(model([], {"x": [1]}, {"x": [1]}), target_opset=9)
+
+
+def test_window_larger_than_the_padded_input(model) -> None:
+    """ONNX's shape inference gives such a Conv one output row no input feeds (found by
+    `tcc fuzz`: tcc computed it from out-of-bounds reads); onnxruntime refuses it too. (For
+    pools, ONNX's inference already fails; the dialect verifier checks them the same way.)"""
+    conv = node("Conv", ["x", "w"], ["y"], name="win", auto_pad="VALID", strides=[3, 1])
+    m = model([conv], {"x": [1, 1, 1, 4]}, {"y": [1, 4, 1, 2]},
+              {"w": np.ones((4, 1, 3, 3), np.float32)})
+    with pytest.raises(ModelError, match="node win .* the window \\(3\\) is larger than the "
+                                          "padded input \\(1\\) along spatial dim 0"):
+        import_model(m)
