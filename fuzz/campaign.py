@@ -340,8 +340,11 @@ class _Round:
             return
         self.bugs.add(finding.signature)
         found_at = time.monotonic() - self.start
-        self.result.bugs.append(bug_report(self.executor, case, e, found_at,
-                                           self.task.reduce_seconds))
+        report = bug_report(self.executor, case, e, found_at, self.task.reduce_seconds)
+        if report.finding.signature in self.bugs - {finding.signature}:
+            return  # reduced to a bug already known (the driver dedups across workers too)
+        self.bugs.add(report.finding.signature)
+        self.result.bugs.append(report)
 
 
 # ------------------------------------------------------------------------- the driver side

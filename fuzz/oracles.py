@@ -93,10 +93,26 @@ def crash(kind: str, culprit: str, err: BaseException, scope: Scope) -> Finding:
                    f"pass '{culprit}': {message}"[:500])
 
 
+WRONG_RESULTS = ("miscompile", "pipeline-differential", "memory-plan")
+
+
+def same_bug(found: Finding | None, original: Finding) -> bool:
+    """Whether `found` (on a reduced case) is still `original`'s bug: the same signature; for a
+    wrong result, the same kind and pass (reducing the program may remove the ops after the
+    one that goes wrong, which changes what computes the differing output)."""
+    if found is None:
+        return False
+    if original.kind in WRONG_RESULTS:
+        return (found.kind, found.culprit) == (original.kind, original.culprit)
+    return found.signature == original.signature
+
+
 def wrong_result(kind: str, culprit: str, output: str, expected: np.ndarray,
-                 actual: np.ndarray, what: str) -> Finding:
+                 actual: np.ndarray, what: str, site: str = "") -> Finding:
+    """A wrong-result finding; its signature is kind, pass and `site` (what computes the
+    differing output: an ONNX op type, or a kernel), so one pass's distinct bugs stay apart."""
     error = relative_error(actual, expected) if actual.shape == expected.shape else float("inf")
-    return Finding(kind, culprit, f"{kind}|{culprit}",
+    return Finding(kind, culprit, "|".join(p for p in (kind, culprit, site) if p),
                    f"{what}: output '{output}' differs after '{culprit}' "
                    f"(relative error {error:.3g})",
                    expected=summary(expected), actual=summary(actual))
@@ -208,6 +224,33 @@ def onnx_feeds(model: bytes) -> dict[str, np.ndarray]:
         dtype = np.dtype(helper.tensor_dtype_to_np_dtype(tensor.elem_type))
         feeds[value.name] = input_value(value.name, shape, dtype)
     return feeds
+
+
+def output_site(case: Any, module: Any, output: str) -> str:
+    """What computes graph output `output`: the ONNX op type of its node (onnx cases), else
+    the kernel function that writes it, without its number (`conv` for @conv_3)."""
+    import re
+
+    import onnx
+    from xdsl.dialects import func
+
+    from tcompiler import ir_names
+
+    if case.model is not None:
+        graph = onnx.ModelProto.FromString(case.model).graph
+        return next((n.op_type for n in graph.node if output in n.output), "")
+    for main in module.body.block.ops:
+        names = main.attributes.get(ir_names.OUTPUT_NAMES)
+        if not isinstance(main, func.FuncOp) or names is None:
+            continue
+        texts = [n.data for n in names.data]
+        if output not in texts:
+            return ""
+        arg = main.body.block.args[len(main.body.block.args) - len(texts) + texts.index(output)]
+        for call in main.body.walk():
+            if isinstance(call, func.CallOp) and call.arguments and call.arguments[-1] is arg:
+                return re.sub(r"(_\d+)+$", "", call.callee.string_value())
+    return ""
 
 
 def onnx_op_types(model: bytes) -> list[str]:

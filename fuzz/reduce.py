@@ -1,4 +1,4 @@
-"""Reducing a failing case while its bug signature holds, and writing the bug's folder.
+"""Reducing a failing case while its bug holds (`oracles.same_bug`), and writing its folder.
 
     reduced = reduce_case(executor, case, execution, seconds=60)
     report = bug_report(executor, case, execution, found_at, seconds=60)
@@ -36,7 +36,7 @@ import numpy as np
 
 from tcompiler.context import make_context, module_text, parse_module
 from tcompiler.fuzz.case import Case
-from tcompiler.fuzz.oracles import Finding
+from tcompiler.fuzz.oracles import Finding, same_bug
 
 if TYPE_CHECKING:
     from tcompiler.fuzz.worker import Execution, Executor
@@ -65,7 +65,8 @@ def bug_report(executor: Executor, case: Case, execution: Execution, found_at: f
     start = time.monotonic()
     reduced = reduce_case(executor, case, execution, seconds)
     final = replay(executor, reduced, execution)
-    if final.finding is None or final.finding.signature != execution.finding.signature:  # type: ignore[union-attr]
+    assert execution.finding is not None
+    if not same_bug(final.finding, execution.finding):
         reduced, final = case, execution  # flaky: report the original as found
     program, weights = program_text(reduced)
     assert final.finding is not None
@@ -86,14 +87,14 @@ def replay(executor: Executor, case: Case, like: Execution) -> Execution:
 
 def reduce_case(executor: Executor, case: Case, execution: Execution,
                 seconds: float) -> Case:
-    """The smallest case found within `seconds` whose finding has `execution`'s signature."""
-    assert execution.finding is not None
-    signature = execution.finding.signature
+    """The smallest case found within `seconds` that still has `execution`'s bug
+    (`oracles.same_bug`)."""
+    original = execution.finding
+    assert original is not None
     deadline = time.monotonic() + seconds
 
     def holds(candidate: Case) -> bool:
-        found = replay(executor, candidate, execution).finding
-        return found is not None and found.signature == signature
+        return same_bug(replay(executor, candidate, execution).finding, original)
 
     current = case
     while time.monotonic() < deadline:

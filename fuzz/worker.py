@@ -377,8 +377,9 @@ class Executor:
             culprit = self.culprit(state.case, state.feeds, state.reference, bound)
         kind = "memory-plan" if culprit == "plan-memory" else "miscompile"
         got = outputs.get(name, np.zeros(0))
+        site = oracles.output_site(state.case, state.module, name)
         raise Found(oracles.wrong_result(kind, culprit, name, state.reference[name], got,
-                                         "native code" if native else "interpreted"),
+                                         "native code" if native else "interpreted", site),
                     {"inputs": state.feeds, "expected": dict(state.reference),
                      "actual": dict(outputs)})
 
@@ -526,7 +527,8 @@ class Executor:
             return True
         if name is not None:
             finding = oracles.wrong_result("pipeline-differential", label, name, primary[name],
-                                           other.get(name, np.zeros(0)), f"with {label}")
+                                           other.get(name, np.zeros(0)), f"with {label}",
+                                           oracles.output_site(state.case, state.module, name))
             raise Found(finding, {"inputs": state.feeds, "expected": primary, "actual": other})
         return True
 

@@ -53,7 +53,7 @@ def test_miscompilation(executor: Executor) -> None:
     finding = execution.finding
     assert finding is not None and finding.kind == "miscompile"
     assert finding.culprit == "drop-conv-bias"  # the pass after which outputs differ
-    assert finding.signature == "miscompile|drop-conv-bias"
+    assert finding.signature == "miscompile|drop-conv-bias|Mul"  # the op computing the output
     assert set(execution.evidence) == {"inputs", "expected", "actual"}
     assert finding.expected != finding.actual
 
@@ -66,7 +66,7 @@ def test_pipeline_differential(executor: Executor, monkeypatch: pytest.MonkeyPat
     execution = run(executor, onnx_case(PIPELINE), differential=True)
     finding = execution.finding
     assert finding is not None and finding.kind == "pipeline-differential"
-    assert finding.signature == "pipeline-differential|planted"
+    assert finding.signature == "pipeline-differential|planted|Mul"
 
 
 def test_memory_plan_violation(executor: Executor) -> None:
@@ -158,3 +158,22 @@ def test_ill_conditioned_programs_are_not_miscompilations(executor: Executor) ->
     assert execution.status == "valid" and execution.finding is None
     assert "native" in execution.oracles
     assert any(key.startswith("unstable") for key in executor.errors)
+
+
+def test_wrong_results_are_told_apart_by_what_computes_them() -> None:
+    """A signature names the op (ONNX) or kernel (IR levels) computing the differing output,
+    so one pass's distinct miscompilations are not deduplicated into one."""
+    import re
+
+    from tcompiler.context import make_context, parse_module
+    from tcompiler.fuzz import oracles
+    from tcompiler.ir_names import OUTPUT_NAMES
+
+    case = generate(random.Random(3), "kernels")
+    assert case.ir is not None
+    module = parse_module(case.ir, make_context())
+    main = next(op for op in module.ops if OUTPUT_NAMES in op.attributes)
+    output = main.attributes[OUTPUT_NAMES].data[0].data  # type: ignore[attr-defined]
+    site = oracles.output_site(case, module, output)
+    assert site and not re.search(r"_\d+$", site)
+    assert oracles.output_site(case, module, "no such output") == ""

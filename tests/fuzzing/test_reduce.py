@@ -57,7 +57,11 @@ def test_a_miscompile_keeps_its_evidence(executor: Executor, tmp_path: Path) -> 
     case = Case("onnx", ("drop-conv-bias", *PIPELINE), model=chain_model())
     execution = executor.run(case, native=False, differential=False)
     report = bug_report(executor, case, execution, found_at=0.0, seconds=60.0)
-    assert report.finding.signature == "miscompile|drop-conv-bias"
+    # found at the Mul that computes the output, reduced to the Conv that goes wrong: the
+    # reduction keeps the bug (kind and pass), the report names the op that is left
+    assert execution.finding is not None
+    assert execution.finding.signature == "miscompile|drop-conv-bias|Mul"
+    assert report.finding.signature == "miscompile|drop-conv-bias|Conv"
     assert report.reduced.pipeline == ("drop-conv-bias",)
     assert report.reduced.model is not None
     assert len(onnx.ModelProto.FromString(report.reduced.model).graph.node) == 1
