@@ -126,3 +126,47 @@ def test_resize_runtime_input(mode: str, options: CompileOptions) -> None:
     (ours,) = CompiledModel(program).run({"x": x})
     (expected,) = ReferenceEvaluator(model).run(None, {"x": x})
     np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-5)
+
+
+def ort_check(model: onnx.ModelProto, inputs: dict[str, np.ndarray],
+              options: CompileOptions) -> None:
+    """As `check`, against onnxruntime (where onnx.reference is the one that is wrong)."""
+    import onnxruntime as ort
+
+    program, _ = compile_model(model, options)
+    ours = CompiledModel(program).run(inputs)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    for a, b in zip(ours, session.run(None, inputs), strict=True):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("folded", [False, True])
+def test_slice_negative_step_clamps_as_onnx(folded: bool, options: CompileOptions) -> None:
+    """ONNX clamps a negative step's start to [0, dim - 1]: [-2::-2] of one element is that
+    element, where numpy (and onnx.reference, which the folding used) gives nothing. Found by
+    `tcc fuzz`; checked on run-time data and on a constant the frontend folds."""
+    x = data((1, 3), "float32")
+    consts = {"s": np.array([-2], np.int64), "e": np.array([-10], np.int64),
+              "a": np.array([0], np.int64), "p": np.array([-2], np.int64)}
+    if not folded:
+        model = one_node("Slice", {"x": x}, consts, ["x", "s", "e", "a", "p"])
+        ort_check(model, {"x": x}, options)
+        return
+    z = data((1, 3), "float32")
+    graph = helper.make_graph(
+        [helper.make_node("Slice", ["x", "s", "e", "a", "p"], ["c"]),
+         helper.make_node("Add", ["c", "z"], ["y"])], "folded",
+        [helper.make_tensor_value_info("z", onnx.TensorProto.FLOAT, z.shape)],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, (1, 3))],
+        [numpy_helper.from_array(a, n) for n, a in {**consts, "x": x}.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    ort_check(model, {"z": z}, options)
+
+
+def test_pad_of_an_empty_tensor_is_all_fill(options: CompileOptions) -> None:
+    """Padding a zero-size tensor reads nothing: every output element is the fill (found by
+    `tcc fuzz`: the remap kernel read the empty input)."""
+    x = np.zeros((2, 0), np.float32)
+    consts = {"pads": np.array([1, 1, 0, 2], np.int64), "v": np.array(1.5, np.float32)}
+    ort_check(one_node("Pad", {"x": x}, consts, ["x", "pads", "v"]), {"x": x}, options)
