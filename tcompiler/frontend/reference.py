@@ -6,15 +6,24 @@ onnxruntime) replaced; the frontend's constant folding and the interpreter's onn
 - Slice: onnx.reference slices with numpy, whose clamping differs from ONNX's for negative
   steps (`tcompiler.dialects.onnx.slice_range`): [-2::-2] of one element is that element in
   ONNX, nothing in numpy.
+- Resize: the spec (and onnxruntime) maps coordinates with the output's integer length,
+  onnx.reference with the fractional `scale * length`: align_corners and tf_crop_and_resize
+  divide by 9.5 instead of 9 for 6 * 1.75 = 10.5 -> 10 rows, and for ONE output element
+  pytorch_half_pixel samples -0.5 or 0.5 / scale - 0.5 instead of 0 and tf_crop_and_resize
+  the roi's start instead of its middle (`spec_resize_coordinates`, which tcc's Resize
+  tables use too; found by `tcc fuzz`).
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 from onnx.reference import ReferenceEvaluator
 from onnx.reference.op_run import OpRun
+from onnx.reference.ops import op_resize
 
 from tcompiler.dialects.onnx import slice_range
 
@@ -39,7 +48,35 @@ class Slice(OpRun):
                               for n, i in zip(data.shape, index)])],)
 
 
-FIXED_OPS = (Slice,)
+@contextlib.contextmanager
+def spec_resize_coordinates() -> Iterator[None]:
+    """Within: onnx.reference's Resize maps a one-element output dim as the spec does."""
+    original = op_resize._compute_x_ori
+
+    def spec(mode: str, y: np.ndarray, scale: float, width: int, out_width: float,
+             out_int: int, roi: Any) -> Any:
+        if out_int == 1 and mode == "pytorch_half_pixel":
+            return np.zeros(1), None
+        if mode in ("align_corners", "tf_crop_and_resize"):
+            out_width = float(out_int)  # the spec's length_resized is the output's length
+        return original(mode, y, scale, width, out_width, out_int, roi)
+
+    op_resize._compute_x_ori = spec  # pyright: ignore[reportAttributeAccessIssue]
+    try:
+        yield
+    finally:
+        op_resize._compute_x_ori = original  # pyright: ignore[reportAttributeAccessIssue]
+
+
+class Resize(op_resize.Resize):
+    """onnx.reference's Resize under `spec_resize_coordinates`."""
+
+    def _run(self, *args: Any, **kwargs: Any) -> Any:
+        with spec_resize_coordinates():
+            return super()._run(*args, **kwargs)
+
+
+FIXED_OPS = (Slice, Resize)
 
 
 def reference_evaluator(proto: Any, **kwargs: Any) -> ReferenceEvaluator:

@@ -9,8 +9,8 @@ with onnxruntime's CPU provider on the same random input:
 - opset 19, the whole product: mode nearest (each `nearest_mode`), linear and cubic (with and
   without `antialias`, `exclude_outside` 0/1, `cubic_coeff_a` -0.75/-0.5) x every
   `coordinate_transformation_mode` (tf_crop_and_resize with a roi reaching outside the input
-  and an `extrapolation_value`) x four resizes of a 1x2x6x8 input: `scales` up and down with
-  whole output lengths, `scales` with a fractional output length, and `sizes`;
+  and an `extrapolation_value`) x five resizes of a 1x2x6x8 input: `scales` up and down with
+  whole output lengths, `scales` with a fractional output length, `sizes`, and to 1x1;
 - opsets 11 and 13 (upgraded by the frontend): each mode and coordinate transform of the
   opset (11 has tf_half_pixel_for_nn) on the same four resizes;
 - opsets 18 and 19: `keep_aspect_ratio_policy` (stretch, not_larger, not_smaller) with `axes`
@@ -20,8 +20,10 @@ with onnxruntime's CPU provider on the same random input:
 
 Combinations onnxruntime refuses are skipped with its reason (`ort_refuses`). Where tcc and
 onnxruntime differ, the case is an expected failure (strict, so a fix shows) naming the
-difference (`DIFFERENCES`, `TCC_FAILS`): each comes from what rules/resize.py computes its
-tables with (onnx.reference) or from the frontend's opset upgrade, not from the table code.
+difference (`DIFFERENCES`, `TCC_FAILS`). Where onnx.reference departs from the spec (the
+output length it maps coordinates with: fractional `scale * length` against the integer
+length, which the "fractional" and "one" resizes show), tcc follows the spec and onnxruntime
+(`tcompiler.frontend.reference.spec_resize_coordinates`).
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ RESIZES: dict[str, dict[str, tuple[float, ...]]] = {
     "down": {"scales": (1.0, 1.0, 0.5, 0.75)},       # 6x8 -> 3x6
     "fractional": {"scales": (1.0, 1.0, 1.75, 0.5625)},  # 6x8 -> 10x4 (10.5 and 4.5 down)
     "sizes": {"sizes": (1, 2, 10, 5)},
+    # 6x8 -> 1x1 with scale * length = 1.5: the spec samples pytorch_half_pixel at 0 and
+    # tf_crop_and_resize at the roi's middle (onnx.reference does not; found by tcc fuzz)
+    "one": {"scales": (1.0, 1.0, 0.25, 0.1875)},
 }
 """Scales exactly representable in float32: coordinates at a tie (x.5) are ties in float32
 and float64 alike (FLOAT32_TIE shows a scale that is not)."""
@@ -183,18 +188,11 @@ def ort_refuses(case: Case) -> str | None:
 
 
 DIFFERENCES = {
-    "fractional_output": "onnx.reference maps align_corners/tf_crop_and_resize with the "
-                         "fractional output length, the spec with the integer one",
     "opset10": "the frontend's opset upgrade turns Resize-10 (asymmetric) into half_pixel",
     "float32_tie": "a decimal tie: onnxruntime rounds it in float32, onnx.reference in float64",
 }
 """Why tcc and onnxruntime differ (the xfail reason), in full:
 
-- fractional_output: align_corners and tf_crop_and_resize when scale * length is fractional
-  (6 * 1.75 = 10.5 -> 10 rows). The spec maps x_resized * (length_original - 1) /
-  (length_resized - 1) with the integer output length, as onnxruntime does; onnx.reference
-  (op_resize._interpolate_1d_with_x), whose tables tcc uses, divides by the fractional
-  scale * length_original - 1 (9.5 instead of 9).
 - opset10: Resize-10 knows only the asymmetric transform (x / scale; onnxruntime, whose
   nearest also rounds down when upsampling and up when downsampling, as Upsample did). onnx's
   version converter, which tcc's frontend upgrades old opsets with, adds Resize-11's roi input
@@ -212,10 +210,7 @@ def difference(case: Case) -> str | None:
         return "float32_tie"
     if case.opset == 10:
         return "opset10"
-    if case.scales is None or case.transform not in ("align_corners", "tf_crop_and_resize"):
-        return None
-    lengths = [n * s for n, s in zip(case.shape[-len(case.scales):], case.scales)]
-    return "fractional_output" if any(not n.is_integer() for n in lengths) else None
+    return None
 
 
 TCC_FAILS = "tf_half_pixel_for_nn: tcc declines it (its tables do not have the transform)"

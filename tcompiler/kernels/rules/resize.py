@@ -4,8 +4,9 @@ Every Resize mode (nearest with each `nearest_mode`, linear, cubic, with or with
 antialias, each coordinate transformation, `exclude_outside`, tf_crop_and_resize with its
 extrapolation value) is separable: along dim d the output is `M_d @ X` for an [out_d, in_d]
 matrix. `M_d` is computed here by resampling the identity matrix with `onnx.reference`'s own
-1-d routine, so the tables follow the spec's reference exactly; its nonzero columns become the
-dim's taps (index table + weights). A row whose coordinate falls outside the input under
+1-d routine (corrected where it departs from the spec: `spec_resize_coordinates`), so the
+tables follow the spec's reference; its nonzero columns become the dim's taps (index table
++ weights). A row whose coordinate falls outside the input under
 tf_crop_and_resize is found by resampling twice with two extrapolation values; its tap 0 is
 -1 (the remap's `fill`). Nearest tables have one tap of weight 1: no weights, any type.
 """
@@ -19,6 +20,7 @@ import numpy as np
 from tcompiler.dialects import onnx
 from tcompiler.dialects.onnx import attr_float, attr_int, attr_ints, attr_str, node_name, shape_of
 from tcompiler.errors import UnsupportedModelError
+from tcompiler.frontend.reference import spec_resize_coordinates
 from tcompiler.kernels.convert import GraphConverter
 from tcompiler.kernels.rules.shape import remap, required_constant
 
@@ -97,10 +99,13 @@ def resize(c: GraphConverter, op: onnx.ResizeOp) -> None:
             continue
         eye = np.eye(x[d])
         roi_d = [roi[d], roi[rank + d]]
-        matrix = ref._interpolate_1d_along_axis(eye, 0, scales[d], y[d], coefficients,
-                                                roi=roi_d, extrapolation_value=0.0, **options)
-        shifted = ref._interpolate_1d_along_axis(eye, 0, scales[d], y[d], coefficients,
-                                                 roi=roi_d, extrapolation_value=1.0, **options)
+        with spec_resize_coordinates():
+            matrix = ref._interpolate_1d_along_axis(eye, 0, scales[d], y[d], coefficients,
+                                                    roi=roi_d, extrapolation_value=0.0,
+                                                    **options)
+            shifted = ref._interpolate_1d_along_axis(eye, 0, scales[d], y[d], coefficients,
+                                                     roi=roi_d, extrapolation_value=1.0,
+                                                     **options)
         outside = (shifted != matrix).any(axis=1)
         taps = max(1, int((matrix != 0).sum(axis=1).max()))
         index = np.zeros((y[d], taps), np.int64)
