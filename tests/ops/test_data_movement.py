@@ -170,3 +170,17 @@ def test_pad_of_an_empty_tensor_is_all_fill(options: CompileOptions) -> None:
     x = np.zeros((2, 0), np.float32)
     consts = {"pads": np.array([1, 1, 0, 2], np.int64), "v": np.array(1.5, np.float32)}
     ort_check(one_node("Pad", {"x": x}, consts, ["x", "pads", "v"]), {"x": x}, options)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "edge", "wrap"])
+def test_pad_of_an_empty_dim_by_reflection_is_declined(mode: str,
+                                                        options: CompileOptions) -> None:
+    """Nothing to reflect or repeat: a clear decline naming the node (found by `tcc fuzz`:
+    an AssertionError inside convert-onnx-to-kernel)."""
+    from tcompiler.errors import UnsupportedModelError
+
+    x = np.zeros((0, 1, 3), np.float32)
+    model = one_node("Pad", {"x": x}, {"pads": np.array([0, 0, 0, 3, 0, 2], np.int64)},
+                     ["x", "pads"], mode=mode, name="p")
+    with pytest.raises(UnsupportedModelError, match=f"Pad \\(p\\): mode '{mode}' pads an empty"):
+        compile_model(model, options)

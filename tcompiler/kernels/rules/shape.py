@@ -221,6 +221,9 @@ def pad(c: GraphConverter, op: onnx.PadOp) -> None:
     for n, begin, end in zip(dims, begins, ends):
         index = np.arange(n)
         grow = (max(begin, 0), max(end, 0))
+        if mode != "constant" and n == 0 and grow != (0, 0):
+            raise UnsupportedModelError([f"Pad ({node_name(op)}): mode {mode!r} pads an empty "
+                                         "dim (there is nothing to reflect or repeat)"])
         if mode == "constant":
             index = np.pad(index, grow, constant_values=-1)
         elif n > 0 and grow != (0, 0):
