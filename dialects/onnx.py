@@ -982,6 +982,11 @@ class GatherElementsOp(_GatherBase):
             raise VerifyException("onnx.GatherElements: result must have the shape of indices")
         if _rank(self.indices, "indices") != _rank(self.data, "data"):
             raise VerifyException("onnx.GatherElements: indices must have the rank of data")
+        data, indices = shape_of(self.data), shape_of(self.indices)
+        axis = attr_int(self, "axis", 0) % len(data) if data else 0
+        if any(n > m for d, (n, m) in enumerate(zip(indices, data)) if d != axis):
+            raise VerifyException(f"onnx.GatherElements: indices {indices} are larger than "
+                                  f"data {data} off axis {axis}")
 
 
 @irdl_op_definition

@@ -132,3 +132,14 @@ def test_window_larger_than_the_padded_input(model) -> None:
     with pytest.raises(ModelError, match="node win .* the window \\(3\\) is larger than the "
                                           "padded input \\(1\\) along spatial dim 0"):
         import_model(m)
+
+
+def test_gather_elements_indices_larger_than_data_off_axis(model) -> None:
+    """Found by `tcc fuzz` (an input-shape mutation): the kernel verifier refused it after
+    convert-onnx-to-kernel; the import names the node instead."""
+    gather = node("GatherElements", ["x", "i"], ["y"], name="ge", axis=1)
+    m = model([gather], {"x": [2, 5, 1, 4]}, {"y": [2, 3, 4, 3]},
+              {"i": np.zeros((2, 3, 4, 3), np.int64)})
+    with pytest.raises(ModelError, match="node ge .* indices \\(2, 3, 4, 3\\) are larger than "
+                                          "data \\(2, 5, 1, 4\\) off axis 1"):
+        import_model(m)
