@@ -4,11 +4,11 @@
         for task, result in m.run(tasks):              # in waves of `m.width` tasks
             ...
 
-Both sides are `concurrent.futures.Executor`s: `ProcessPoolExecutor` (forkserver workers) on
-this machine, and `distributed.Client(address).get_executor()` on a cluster (Dask: pure
-Python, pip-installable, and its client is a drop-in futures executor; Ray would bring a
-second runtime to the install for no gain here). Each worker compiles and measures for its
-own CPU and says which CPU that was in its result.
+Both sides are `concurrent.futures.Executor`s behind `tcompiler.workers.WorkerPool`:
+forkserver worker processes on this machine, `distributed.Client(address).get_executor()` on
+a cluster (Dask: pure Python, pip-installable, and its client is a drop-in futures executor;
+Ray would bring a second runtime to the install for no gain here). Each worker compiles and
+measures for its own CPU and says which CPU that was in its result.
 
 Generated code may crash or hang a worker: a crash (BrokenProcessPool locally, a killed
 worker on Dask) turns the tasks of that wave into records that say so, re-run one at a time
@@ -19,15 +19,13 @@ killing the local pool. Either way the next wave starts on fresh workers.
 from __future__ import annotations
 
 import importlib.util
-import multiprocessing
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
 
 from tcompiler.costmodel.measure import MeasureResult, MeasureTask, measure
-from tcompiler.errors import OptionError
+from tcompiler.workers import WorkerPool
 
 
 @dataclass(frozen=True)
@@ -51,49 +49,20 @@ class FileFunction:
 class Measurer:
     def __init__(self, jobs: int = 1, cluster: str | None = None, timeout_s: float = 120.0,
                  function: Callable[[MeasureTask], MeasureResult] = measure):
-        self.jobs, self.cluster, self.timeout_s = jobs, cluster, timeout_s
+        self.pool = WorkerPool(jobs, cluster)
+        self.timeout_s = timeout_s
         self.function = function  # a picklable top-level function (tests inject crashes)
-        self.client: Any = None
-        self.executor: Executor | None = None
-        self.width = jobs
+
+    @property
+    def width(self) -> int:
+        return self.pool.width
 
     def __enter__(self) -> Measurer:
-        self._start()
+        self.pool.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _start(self) -> None:
-        if self.cluster is None:
-            context = multiprocessing.get_context("forkserver")
-            self.executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
-            return
-        try:
-            from distributed import Client
-        except ImportError:
-            raise OptionError("--cluster needs Dask distributed: pip install distributed") from None
-        try:
-            self.client = Client(self.cluster, timeout=30)
-        except OSError as err:
-            raise OptionError(f"--cluster {self.cluster}: cannot connect ({err})") from None
-        self.executor = self.client.get_executor()
-        workers = self.client.scheduler_info().get("workers", {})
-        self.width = max(1, sum(w.get("nthreads", 1) for w in workers.values()))
-
-    def close(self) -> None:
-        if self.client is not None:
-            self.client.close()
-        elif self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-        self.executor = None
-
-    def _kill_local(self) -> None:
-        """Kill the workers (a hang or a crash), then let the pool wind down cleanly."""
-        assert isinstance(self.executor, ProcessPoolExecutor)
-        for process in list(getattr(self.executor, "_processes", {}).values()):
-            process.kill()
-        self.executor.shutdown(wait=True, cancel_futures=True)
+        self.pool.close()
 
     def run(self, tasks: list[MeasureTask]) -> Iterator[tuple[MeasureTask, MeasureResult]]:
         """Measure every task; yields as each wave of `width` tasks completes."""
@@ -101,8 +70,7 @@ class Measurer:
             yield from self._wave(tasks[start:start + self.width])
 
     def _wave(self, wave: list[MeasureTask]) -> Iterator[tuple[MeasureTask, MeasureResult]]:
-        assert self.executor is not None
-        futures = [self.executor.submit(self.function, task) for task in wave]
+        futures = [self.pool.submit(self.function, task) for task in wave]
         done, pending = wait(futures, timeout=self.timeout_s)
         if pending:
             yield from self._restart_after(wave, futures, done, "timed out (hang)")
@@ -112,14 +80,14 @@ class Measurer:
             for task, future in zip(wave, futures):
                 if future.exception() is None:
                     yield task, future.result()
-            self._restart()
+            self.pool.restart()
             for task in crashed:  # alone, to tell which one crashes
                 yield from self._wave([task])
             return
         for task, future in zip(wave, futures):
             yield task, self._result(future)
         if crashed:
-            self._restart()
+            self.pool.restart()
 
     def _restart_after(self, wave: list[MeasureTask], futures: list[Future[MeasureResult]],
                        done: set[Future[MeasureResult]], reason: str
@@ -129,12 +97,7 @@ class Measurer:
                 yield task, future.result()
             else:
                 yield task, MeasureResult(valid=False, error=f"measurement {reason}")
-        self._restart()
-
-    def _restart(self) -> None:
-        if self.cluster is None:
-            self._kill_local()
-            self._start()
+        self.pool.restart()
 
     @staticmethod
     def _result(future: Future[MeasureResult]) -> MeasureResult:

@@ -18,8 +18,10 @@ where Python has `sys.monitoring`. A finding whose signature is new is reduced
 corpus, the coverage so far, the pass weights, the bugs known) and merges each `RoundResult`
 (new points, corpus additions, bugs, counts), so workers fuzz while the driver only merges,
 deduplicates and writes. `--jobs 1` runs rounds in process; `--jobs N` on a local process
-pool; `--cluster ADDRESS` on Dask workers (`cluster.py`). A worker process keeps its
-collector and executor between rounds (coverage DISABLE state, the native child).
+pool; `--cluster ADDRESS` on Dask workers (`tcompiler.workers`; start them with
+`--nthreads 1`: `fuzz_round` holds a per-process lock, coverage being process-wide). A
+worker process keeps its collector and executor between rounds (coverage DISABLE state, the
+native child). Plug-ins given by file path must be readable at that path on the workers.
 
 **The campaign folder** is written as it goes, so a campaign killed with SIGKILL resumes from
 it (run `tcc fuzz --out DIR` again):
@@ -417,9 +419,9 @@ class Campaign:
                 raise KeyboardInterrupt
 
     def run_parallel(self) -> None:
-        from tcompiler.fuzz.cluster import RoundPool
+        from tcompiler.workers import WorkerPool
 
-        with RoundPool(self.config.jobs, self.config.cluster) as pool:
+        with WorkerPool(self.config.jobs, self.config.cluster, ignore_sigint=True) as pool:
             running: dict[Future[RoundResult], float] = {}
             while running or not self.done():
                 while not self.done() and len(running) < pool.width:

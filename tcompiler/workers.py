@@ -1,16 +1,14 @@
-"""Where fuzzing rounds run when there is more than one worker: a local process pool or a Dask
-cluster, behind one `concurrent.futures.Executor` (the seam `tcc tune --cluster` uses too,
-`tcompiler.costmodel.executor`).
+"""Worker processes for work that scales out: a local process pool or a Dask cluster, behind
+one `concurrent.futures.Executor` (measurements of `tcc tune`, rounds of `tcc fuzz`).
 
-    with RoundPool(jobs=2) as pool:                 # or RoundPool(cluster="tcp://host:8786")
-        future = pool.submit(fuzz_round, task)     # pool.width rounds at a time
+    with WorkerPool(jobs=2) as pool:               # or WorkerPool(cluster="tcp://host:8786")
+        future = pool.submit(fn, task)             # pool.width tasks at a time
         pool.restart()                             # after a worker died or hung (local)
 
-Local workers are forkserver processes that ignore SIGINT (the driver handles Ctrl-C and
-kills them). On Dask, each worker process runs one round at a time (`campaign.fuzz_round`
-holds a per-process lock: coverage is process-wide), so start workers with `--nthreads 1`
-and one process per core; `width` counts their threads. Plug-ins given by file path must be
-readable at that path on the workers.
+Locally, `jobs` forkserver processes (`ignore_sigint`: they leave Ctrl-C to the driver, which
+kills them); on a cluster, `distributed.Client(address).get_executor()` (Dask: pure Python,
+pip-installable, a drop-in futures executor), `width` then counting the workers' threads.
+Dask replaces dead workers itself; a local pool is killed and started afresh.
 """
 
 from __future__ import annotations
@@ -28,14 +26,14 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-class RoundPool:
-    def __init__(self, jobs: int = 1, cluster: str | None = None):
-        self.jobs, self.cluster = jobs, cluster
+class WorkerPool:
+    def __init__(self, jobs: int = 1, cluster: str | None = None, ignore_sigint: bool = False):
+        self.jobs, self.cluster, self.ignore_sigint = jobs, cluster, ignore_sigint
         self.client: Any = None
         self.executor: Executor | None = None
         self.width = jobs
 
-    def __enter__(self) -> RoundPool:
+    def __enter__(self) -> WorkerPool:
         self.start()
         return self
 
@@ -45,8 +43,9 @@ class RoundPool:
     def start(self) -> None:
         if self.cluster is None:
             context = multiprocessing.get_context("forkserver")
-            self.executor = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context,
-                                                initializer=_ignore_sigint)
+            self.executor = ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=context,
+                initializer=_ignore_sigint if self.ignore_sigint else None)
             return
         self.client = connect(self.cluster)
         self.executor = self.client.get_executor()
