@@ -43,6 +43,7 @@ import random
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -211,8 +212,10 @@ class _Round:
     def run(self) -> RoundResult:
         deadline = self.start + self.task.seconds
         try:
-            while time.monotonic() < deadline:
-                self.step()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # numpy's, on NaN and empty means of inputs
+                while time.monotonic() < deadline:
+                    self.step()
         except KeyboardInterrupt:
             self.result.interrupted = True
         self.result.worker = f"{socket.gethostname()}:{os.getpid()}"

@@ -270,12 +270,13 @@ class Executor:
         ctx = make_context(imported.weights)
         self.registry.register_dialects(ctx)
         feeds = dict(feeds) if feeds is not None else oracles.onnx_feeds(case.model)
-        try:
-            reference = oracles.onnx_reference(case.model, feeds)
-            if reference is None:  # no reference runs it: the interpreted import stands in
-                reference = self._interpret(imported.module, ctx, feeds)
-        except oracles.ReferenceRefuses:  # no output compared (crashes etc. still count)
-            key = "reference: onnxruntime refuses the model's inputs"
+        # onnxruntime runs in the native child: it can crash on a strange model too
+        status, reference = self.native.run(("reference", case.model, feeds))
+        if status == "ok" and reference is None:  # no reference runs it: the interpreted
+            reference = self._interpret(imported.module, ctx, feeds)  # import stands in
+        elif status != "ok":  # no output compared (crashes etc. of tcc still count)
+            why = "refuses the inputs" if status == "refused" else status
+            key = f"reference: onnxruntime {why}"
             self.errors[key] = self.errors.get(key, 0) + 1
             reference = None
         return State(case, imported.module, ctx, feeds, reference,
@@ -623,7 +624,9 @@ def ir_feeds(module: ModuleOp) -> dict[str, np.ndarray]:
 class NativeRunner:
     """The parent's side of the native child: one persistent process, restarted after it
     dies or hangs. `run(job)` -> ("ok", outputs) | ("error", (culprit, type, site, message))
-    | ("died", signal name) | ("hang", None)."""
+    | ("died", signal name) | ("hang", None); a ("reference", model, feeds) job runs
+    `oracles.onnx_reference` there (onnxruntime can crash too) -> ("ok", outputs or None) |
+    ("refused", why) | died | hang."""
 
     def __init__(self, seconds: float):
         self.seconds = seconds
@@ -709,6 +712,11 @@ def serve(requests: IO[bytes], replies: IO[bytes]) -> None:
 
 
 def _serve_one(job: tuple[Any, ...], compiled: dict[str, bytes]) -> tuple[str, Any]:
+    if job[0] == "reference":
+        try:
+            return "ok", oracles.onnx_reference(job[1], job[2])
+        except oracles.ReferenceRefuses as err:
+            return "refused", str(err)
     try:
         if job[0] == "program":
             return "ok", _run_program(job[1], job[2], job[3], compiled)

@@ -190,3 +190,23 @@ def test_no_output_is_compared_where_onnxruntime_refuses_the_inputs(executor: Ex
     execution = run(executor, case, native=True)
     assert execution.status == "valid" and execution.finding is None
     assert any(key.startswith("reference: onnxruntime refuses") for key in executor.errors)
+
+
+def test_onnxruntime_runs_out_of_process(executor: Executor,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """onnxruntime segfaulted inside a campaign's process on a mutated model (seen in the
+    ablation runs): the reference now runs in the native child, and a crash there only means
+    no output is compared."""
+    real = executor.native.run
+    jobs: list[str] = []
+
+    def crashing(job: tuple) -> tuple[str, object]:
+        jobs.append(job[0])
+        return ("died", "SIGSEGV") if job[0] == "reference" else real(job)
+
+    monkeypatch.setattr(executor.native, "run", crashing)
+    executor.errors.clear()
+    execution = run(executor, onnx_case(PIPELINE))
+    assert jobs[0] == "reference"
+    assert execution.status == "valid" and execution.finding is None
+    assert executor.errors.get("reference: onnxruntime died") == 1
