@@ -241,7 +241,7 @@ def onnx_feeds(model: bytes) -> dict[str, np.ndarray]:
 
 def output_site(case: Any, module: Any, output: str) -> str:
     """What computes graph output `output`: the ONNX op type of its node (onnx cases), else
-    the kernel function that writes it, without its number (`conv` for @conv_3)."""
+    the kernel function that writes it, without its number (`conv` for @conv_3_alias)."""
     import re
 
     import onnx
@@ -262,7 +262,7 @@ def output_site(case: Any, module: Any, output: str) -> str:
         arg = main.body.block.args[len(main.body.block.args) - len(texts) + texts.index(output)]
         for call in main.body.walk():
             if isinstance(call, func.CallOp) and call.arguments and call.arguments[-1] is arg:
-                return re.sub(r"(_\d+)+$", "", call.callee.string_value())
+                return re.sub(r"(_\d+|_alias)+$", "", call.callee.string_value())
     return ""
 
 
