@@ -531,7 +531,11 @@ class Campaign:
         """Create or resume the campaign folder, load the corpus, add the seeds."""
         from tcompiler.fuzz.report import coverage_total
 
-        self.out.mkdir(parents=True, exist_ok=True)
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise OptionError(f"--out {self.out}: cannot create the campaign folder "
+                              f"({err.strerror or err})") from None
         resumed = self.resume()
         if self.config.corpus is not None:  # a new campaign keeps a copy in its folder
             for case in load_corpus(self.config.corpus, self.warn):

@@ -116,6 +116,16 @@ def test_a_bad_time_is_a_clear_error(value: str, tmp_path: Path,
     assert error.startswith("tcc: error: --time") and "10m" in error and "\n" not in error
 
 
+def test_an_out_folder_that_cannot_be_made_is_a_clear_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert main(["fuzz", "--time", "5s", "--out", str(blocker / "campaign")]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.startswith(f"tcc: error: --out {blocker / 'campaign'}: cannot create the "
+                            "campaign folder") and "\n" not in error
+
+
 def test_coverage_refused_on_python_311(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(coverage, "available", lambda: False)
