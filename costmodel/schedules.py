@@ -20,6 +20,13 @@ below is honoured there, and every schedule `check` accepts computes the same re
   reduction over input channels (0 = one block): partial sums go to Y between blocks, so a
   block of input rows stays in cache across output-channel tiles. The kernel width loop of
   a tiled conv is always unrolled (its padding lanes are resolved statically).
+  Four more algorithms are rewrites into several kernels, done by a pass at the kernels stage
+  (`EXPANDED_ALGORITHMS`; the tile knobs pass on to the kernel that does the arithmetic):
+  `im2col` (any 2-d conv: `kernel.im2col` + a pointwise conv over the columns), `im2win`
+  (2-d, kernel wider than 1x1, output rows >= `lanes`: `kernel.im2win` + a tiled stride-1
+  unpadded conv over the window tensor), `winograd2` / `winograd4` (3x3 stride-1 undilated
+  ungrouped, >= `lanes` output channels: F(2x2,3x3) / F(4x4,3x3) as input transform, batched
+  matmul on the microkernel, output transform; `ic_block` blocks the matmul's reduction).
 - `GemmSchedule` (kernel.gemm, kernel.matmul): `algorithm` is `loops` (scalar loops LLVM
   vectorizes), `tiled` (the register-tiled microkernel over B's contiguous rows: gemm with
   trans_b = 0 and matmul), `dot` (gemm with trans_b = 1: `tile_channels` rows of B at a time
@@ -34,6 +41,7 @@ that code exactly); the space of legal schedules is in `costmodel.space`.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -104,7 +112,14 @@ def _check_tile(op: Operation, rows: int, vectors: int, lanes: int) -> None:
 
 # ----------------------------------------------------------------------------- conv
 
-CONV_ALGORITHMS = ("direct", "tiled", "pointwise")
+CONV_ALGORITHMS = ("direct", "tiled", "pointwise", "im2col", "im2win", "winograd2", "winograd4")
+EXPANDED_ALGORITHMS = ("im2col", "im2win", "winograd2", "winograd4")
+"""Algorithms a pass rewrites into several kernels (conv-to-im2col, conv-to-im2win,
+conv-to-winograd) before the conv reaches the loop emitters."""
+CONV_ALGORITHM_CHOICES: dict[str, tuple[str, ...]] = {
+    "direct": ("direct", "tiled", "pointwise"), "im2col": ("im2col",), "im2win": ("im2win",),
+    "winograd": ("winograd2", "winograd4")}
+"""`tcc compile --conv-algorithm X`: the schedule algorithms X stands for."""
 CONV_LOOP_ORDERS = ("channels_rows", "rows_channels")
 LANES = (4, 8, 16)
 
@@ -130,16 +145,43 @@ class ConvSchedule(Schedule):
             return
         _check_tile(op, self.tile_channels, self.tile_vectors, self.lanes)
         if self.algorithm == "pointwise":
-            _require(is_pointwise(op), op, "pointwise needs a 1x1 stride-1 unpadded ungrouped conv")
+            _require(is_pointwise(op, grouped=True), op,
+                     "pointwise needs a 1x1 stride-1 unpadded conv")
             return
-        _require(is_tileable(op, self.lanes), op,
-                 f"tiled needs a 2-d conv, width stride <= 2 and rows >= {self.lanes} wide")
+        if self.algorithm == "tiled":
+            _require(is_tileable(op, self.lanes), op,
+                     f"tiled needs a 2-d conv, width stride <= 2 and rows >= {self.lanes} wide")
+            return
+        f = facts(op)
+        _require(len(f.shape("X")) == 4, op, f"{self.algorithm} needs a 2-d conv")
+        if self.algorithm == "im2win":
+            _require(math.prod(f.shape("W")[2:]) > 1, op, "im2win needs a kernel wider than 1x1")
+            _require(f.shape("Y")[3] >= self.lanes, op,
+                     f"im2win needs output rows >= {self.lanes} wide")
+        elif self.algorithm.startswith("winograd"):
+            _require(is_winograd(op), op,
+                     "winograd needs a 3x3 stride-1 undilated ungrouped conv")
+            _require(self.loop_order == "channels_rows", op, "winograd takes no loop_order")
+            _require(f.shape("Y")[1] >= self.lanes, op,
+                     f"winograd needs >= {self.lanes} output channels")
 
 
-def is_pointwise(op: kernel.ConvOp) -> bool:
+def is_pointwise(op: kernel.ConvOp, grouped: bool = False) -> bool:
+    """A 1x1 stride-1 unpadded conv (ungrouped unless `grouped`): a GEMM per image."""
     f = facts(op)
     return (all(k == 1 for k in f.shape("W")[2:]) and all(s == 1 for s in f.ints("strides"))
-            and not any(f.ints("pads")) and f.int("group") == 1)
+            and not any(f.ints("pads")) and (grouped or f.int("group") == 1))
+
+
+def is_winograd(op: kernel.ConvOp) -> bool:
+    f = facts(op)
+    return (len(f.shape("X")) == 4 and f.shape("W")[2:] == (3, 3) and f.int("group") == 1
+            and f.ints("strides") == (1, 1) and f.ints("dilations") == (1, 1))
+
+
+def winograd_tile(schedule: ConvSchedule) -> int:
+    """m of F(m x m, 3 x 3) for a winograd algorithm."""
+    return int(schedule.algorithm.removeprefix("winograd"))
 
 
 def is_tileable(op: kernel.ConvOp, lanes: int = 4) -> bool:

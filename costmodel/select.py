@@ -22,7 +22,7 @@ from tcompiler.codegen.target import Target
 from tcompiler.costmodel.db import TuningDB, best
 from tcompiler.costmodel.kernel import KernelSpec
 from tcompiler.costmodel.model import CostModel
-from tcompiler.costmodel.schedules import FAMILIES, Schedule, heuristic
+from tcompiler.costmodel.schedules import FAMILIES, Schedule
 from tcompiler.costmodel.space import space
 from tcompiler.dialects import kernel
 
@@ -34,8 +34,8 @@ MARGIN = 0.10
 Choice = tuple[Schedule, str, float | None]
 
 
-def costmodel_chooser(model_path: str | None, db_path: str | None, target: Target
-                      ) -> Callable[[kernel.KernelOp], Choice]:
+def costmodel_chooser(model_path: str | None, db_path: str | None, target: Target,
+                      conv_algorithm: str = "auto") -> Callable[[kernel.KernelOp], Choice]:
     model = CostModel.load(model_path)
     cpu = {"cpu": target.cpu, "features": target.features}
     records = TuningDB(db_path).read() if db_path else []
@@ -48,18 +48,32 @@ def costmodel_chooser(model_path: str | None, db_path: str | None, target: Targe
         fn = op.parent_op()
         assert isinstance(fn, func.FuncOp)
         spec = KernelSpec.from_function(fn)
-        measured = best(mine, spec.signature, cpu)
+        candidates = space(op, conv_algorithm)
+        allowed = set(candidates)
+        measured = best([r for r in mine if r.signature == spec.signature
+                         and _schedule(r.family, r.knobs) in allowed], spec.signature, cpu)
         if measured is not None:
             return FAMILIES[measured.family](**measured.knobs), "db", measured.median_us
-        return model_choice(model, op, target.features)
+        return model_choice(model, op, target.features, candidates)
 
     return choose
 
 
-def model_choice(model: CostModel, op: kernel.KernelOp, cpu_features: str) -> Choice:
-    ranked = model.rank(op, space(op), cpu_features)
+def _schedule(family: str, knobs: dict[str, object]) -> Schedule | None:
+    try:
+        return FAMILIES[family](**knobs)  # type: ignore[arg-type]
+    except TypeError:  # a record of knobs this version does not have
+        return None
+
+
+def model_choice(model: CostModel, op: kernel.KernelOp, cpu_features: str,
+                 candidates: list[Schedule] | None = None) -> Choice:
+    """The model's top candidate (default: the op's space), unless the first candidate (the
+    heuristic or forced default) is predicted within `MARGIN` of it."""
+    candidates = candidates if candidates is not None else space(op)
+    ranked = model.rank(op, candidates, cpu_features)
     chosen, top_relative = ranked[0]
-    fallback = heuristic(op)
+    fallback = candidates[0]
     relative = next(r for s, r in ranked if s == fallback)
     if relative <= top_relative * (1 + MARGIN):
         chosen = fallback

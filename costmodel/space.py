@@ -13,12 +13,14 @@ the hundreds to low thousands and are listed whole.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from collections.abc import Iterator
 
 from xdsl.ir import Operation
 
 from tcompiler.costmodel.schedules import (
+    CONV_ALGORITHM_CHOICES,
     LANES,
     UNROLLS,
     ConvSchedule,
@@ -28,6 +30,7 @@ from tcompiler.costmodel.schedules import (
     ScheduleError,
     heuristic,
     is_pointwise,
+    is_winograd,
 )
 from tcompiler.dialects import kernel
 from tcompiler.dialects.kernel import shape
@@ -53,13 +56,28 @@ def _blocks(extent: int) -> list[int]:
 def _conv(op: kernel.ConvOp) -> Iterator[Schedule]:
     yield ConvSchedule("direct")
     cout_g = shape(op.Y)[1] // op.group.value.data
-    cin_g = shape(op.W)[1]
+    w = shape(op.W)
+    cin_g, taps = w[1], math.prod(w[2:])
     channels = [c for c in TILE_CHANNELS if c <= max(cout_g, 1)]
-    algorithms = ["pointwise", "tiled"] if is_pointwise(op) else ["tiled"]
+    orders = ("channels_rows", "rows_channels")
+    algorithms = ["pointwise", "tiled"] if is_pointwise(op, grouped=True) else ["tiled"]
     for algorithm, tc, tv, lanes, order, block in itertools.product(
-            algorithms, channels, TILE_VECTORS, LANES, ("channels_rows", "rows_channels"),
-            _blocks(cin_g)):
+            algorithms, channels, TILE_VECTORS, LANES, orders, _blocks(cin_g)):
         yield ConvSchedule(algorithm, tc, tv, lanes, order, block)
+    if len(w) != 4 or taps == 1:
+        return
+    # the rewritten kernels' reductions: im2col over C/G*KH*KW rows, im2win over C/G*KH
+    # channels, Winograd over C (its tile_channels tile the Winograd tiles, not channels)
+    for tc, tv, lanes, order, block in itertools.product(
+            channels, TILE_VECTORS, LANES, orders, _blocks(cin_g * taps)):
+        yield ConvSchedule("im2col", tc, tv, lanes, order, block)
+    for tc, tv, lanes, order, block in itertools.product(
+            channels, TILE_VECTORS, LANES, orders, _blocks(cin_g * w[2])):
+        yield ConvSchedule("im2win", tc, tv, lanes, order, block)
+    if is_winograd(op):
+        for algorithm, tc, tv, lanes, block in itertools.product(
+                ("winograd2", "winograd4"), TILE_CHANNELS, TILE_VECTORS, LANES, _blocks(cin_g)):
+            yield ConvSchedule(algorithm, tc, tv, lanes, "channels_rows", block)
 
 
 def _gemm(op: kernel.GemmOp | kernel.MatMulOp) -> Iterator[Schedule]:
@@ -78,8 +96,9 @@ def _loops(op: Operation) -> Iterator[Schedule]:
         yield LoopSchedule(unroll)
 
 
-def space(op: Operation) -> list[Schedule]:
-    """Every legal schedule of `op`, the heuristic one first."""
+def space(op: Operation, conv_algorithm: str = "auto") -> list[Schedule]:
+    """Every legal schedule of `op`, the heuristic one first. `conv_algorithm` (`tcc compile
+    --conv-algorithm`) keeps a conv's schedules of that algorithm, when it has any."""
     if isinstance(op, kernel.ConvOp):
         candidates = _conv(op)
     elif isinstance(op, kernel.GemmOp | kernel.MatMulOp):
@@ -90,12 +109,50 @@ def space(op: Operation) -> list[Schedule]:
     found: dict[Schedule, None] = {first: None}
     for schedule in _legal(op, candidates):
         found.setdefault(schedule, None)
-    return list(found)
+    schedules = list(found)
+    if isinstance(op, kernel.ConvOp) and conv_algorithm != "auto":
+        wanted = CONV_ALGORITHM_CHOICES[conv_algorithm]
+        kept = [s for s in schedules if isinstance(s, ConvSchedule) and s.algorithm in wanted]
+        if kept:
+            preferred = default_schedule(op, conv_algorithm)
+            return [preferred, *(s for s in kept if s != preferred)]
+    return schedules
 
 
-def sample(op: Operation, rng: random.Random, count: int) -> list[Schedule]:
+def default_schedule(op: kernel.ConvOp, conv_algorithm: str) -> ConvSchedule:
+    """The schedule a forced `conv_algorithm` starts from (the heuristic policy's choice):
+    the heuristic one if it is of that algorithm, else a common tile, else the first legal."""
+    first = heuristic(op)
+    assert isinstance(first, ConvSchedule)
+    wanted = CONV_ALGORITHM_CHOICES[conv_algorithm]
+    if first.algorithm in wanted:
+        return first
+    y = shape(op.Y)
+    if conv_algorithm == "winograd":
+        m = 4 if min(y[2:]) >= 4 else 2
+        lanes = 16 if y[1] >= 16 else 8 if y[1] >= 8 else 4
+        candidate = ConvSchedule(f"winograd{m}", 6, 2, lanes)
+    elif conv_algorithm == "im2win":
+        lanes = 16 if y[-1] >= 16 else 8 if y[-1] >= 8 else 4
+        candidate = ConvSchedule("im2win", 6, 2, lanes)
+    else:
+        candidate = ConvSchedule(wanted[0], 6, 2, 16, "rows_channels")
+    try:
+        candidate.check(op)
+        return candidate
+    except ScheduleError:
+        pass
+    for schedule in _legal(op, _conv(op)):
+        assert isinstance(schedule, ConvSchedule)
+        if schedule.algorithm in wanted:
+            return schedule
+    return first
+
+
+def sample(op: Operation, rng: random.Random, count: int, conv_algorithm: str = "auto"
+           ) -> list[Schedule]:
     """`count` distinct legal schedules of `op` drawn uniformly (all of them if fewer)."""
-    schedules = space(op)
+    schedules = space(op, conv_algorithm)
     if count >= len(schedules):
         return schedules
     return rng.sample(schedules, count)

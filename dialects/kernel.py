@@ -617,6 +617,142 @@ class ConvTransposeOp(KernelOp):
             raise VerifyException(f"kernel.conv_transpose: bias must have shape ({y[1]},)")
 
 
+def _check_conv_window(op: IRDLOperation) -> tuple[list[int], ...]:
+    """(kernel_shape, strides, pads, dilations) of a 2-d conv transform, checked."""
+    values = [int_values(getattr(op, a)) for a in ("kernel_shape", "strides", "pads", "dilations")]
+    for what, got, n in zip(("kernel_shape", "strides", "pads", "dilations"), values, (2, 2, 4, 2)):
+        if len(got) != n:
+            raise VerifyException(f"{op.name}: {what} needs {n} values")
+    kernel_shape, strides, pads, dilations = values
+    if min(kernel_shape + strides + dilations) < 1 or min(pads) < 0:
+        raise VerifyException(f"{op.name}: window attributes must be positive (pads >= 0)")
+    return kernel_shape, strides, pads, dilations
+
+
+class _ConvTransformOp(KernelOp):
+    """X [N, C, H, W] -> Y: a layout transform of a 2-d convolution's input (conv_math.py)."""
+
+    X = operand_def(MemRefType)
+    Y = operand_def(MemRefType)
+    kernel_shape = prop_def(DenseArrayBase)
+    strides = prop_def(DenseArrayBase)
+    pads = prop_def(DenseArrayBase)
+    dilations = prop_def(DenseArrayBase)
+    assembly_format = "$X `->` $Y attr-dict `:` type($X) `->` type($Y)"
+
+    def expected_shape(self, x: tuple[int, ...]) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def verify_(self) -> None:
+        from tcompiler.kernels.conv_math import output_hw
+
+        x, y = shape(self.X), shape(self.Y)
+        if len(x) != 4:
+            raise VerifyException(f"{self.name}: X {x} must be 4-d [N, C, H, W]")
+        window = _check_conv_window(self)
+        if min(output_hw(x, *window)) < 1:
+            raise VerifyException(f"{self.name}: the window does not fit X {x}")
+        if y != self.expected_shape(x):
+            raise VerifyException(f"{self.name}: Y {y} must be {self.expected_shape(x)}")
+
+
+@irdl_op_definition
+class Im2ColOp(_ConvTransformOp):
+    """Y [N, C*KH*KW, OH, OW]: each output pixel's window as a column (conv_math.py)."""
+
+    name = "kernel.im2col"
+
+    def expected_shape(self, x: tuple[int, ...]) -> tuple[int, ...]:
+        from tcompiler.kernels.conv_math import im2col_shape
+
+        return im2col_shape(x, *_check_conv_window(self))
+
+
+@irdl_op_definition
+class Im2WinOp(_ConvTransformOp):
+    """Y [N, C*KH*P, OH, WQ]: the K_h-row strip of each output row (conv_math.py)."""
+
+    name = "kernel.im2win"
+
+    def expected_shape(self, x: tuple[int, ...]) -> tuple[int, ...]:
+        from tcompiler.kernels.conv_math import im2win_shape
+
+        return im2win_shape(x, *_check_conv_window(self))
+
+
+@irdl_op_definition
+class WinogradInputOp(KernelOp):
+    """V [alpha^2, N*TH*TW, C] = B^T d B of the input tiles of F(m x m, 3 x 3), alpha = m + 2,
+    for a 3x3 stride-1 conv with `pads` (conv_math.py)."""
+
+    name = "kernel.winograd_input"
+    X = operand_def(MemRefType)
+    Y = operand_def(MemRefType)
+    tile = prop_def(IntegerAttr)
+    pads = prop_def(DenseArrayBase)
+    assembly_format = "$X `->` $Y attr-dict `:` type($X) `->` type($Y)"
+
+    def verify_(self) -> None:
+        from tcompiler.kernels.conv_math import WINOGRAD, output_hw, winograd_v_shape
+
+        x, y, pads = shape(self.X), shape(self.Y), int_values(self.pads)
+        if self.tile.value.data not in WINOGRAD or len(x) != 4 or len(pads) != 4 or min(pads) < 0:
+            raise VerifyException(f"{self.name}: needs a 4-d X, tile in {tuple(WINOGRAD)} and "
+                                  "4 pads >= 0")
+        if min(output_hw(x, (3, 3), (1, 1), pads, (1, 1))) < 1:
+            raise VerifyException(f"{self.name}: a 3x3 window does not fit X {x}")
+        expected = winograd_v_shape(x, pads, self.tile.value.data)
+        if y != expected:
+            raise VerifyException(f"{self.name}: Y {y} must be {expected}")
+
+
+@irdl_op_definition
+class WinogradOutputOp(KernelOp):
+    """Y [N, K, OH, OW] = act(A^T M A + B + R) of the tiles of M [alpha^2, N*TH*TW, K]."""
+
+    name = "kernel.winograd_output"
+    X = operand_def(MemRefType)
+    B = opt_operand_def(MemRefType)
+    R = opt_operand_def(MemRefType)
+    Y = operand_def(MemRefType)
+    tile = prop_def(IntegerAttr)
+    activation = opt_prop_def(StringAttr)
+    clip_min = opt_prop_def(FloatAttr)
+    clip_max = opt_prop_def(FloatAttr)
+    irdl_options = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
+    assembly_format = (
+        "$X (`bias` $B^)? (`residual` $R^)? `->` $Y attr-dict `:` "
+        "type($X) (`bias` type($B)^)? (`residual` type($R)^)? `->` type($Y)"
+    )
+
+    def verify_(self) -> None:
+        from tcompiler.kernels.conv_math import WINOGRAD, winograd_tiles
+
+        m_shape, y, tile = shape(self.X), shape(self.Y), self.tile.value.data
+        if tile not in WINOGRAD or len(y) != 4 or len(m_shape) != 3:
+            raise VerifyException(f"{self.name}: needs a 3-d X, 4-d Y and tile in "
+                                  f"{tuple(WINOGRAD)}")
+        th, tw = winograd_tiles(y[2], y[3], tile)
+        if m_shape != ((tile + 2) ** 2, y[0] * th * tw, y[1]):
+            raise VerifyException(f"{self.name}: X {m_shape} does not hold the tiles of Y {y}")
+        if self.B is not None and shape(self.B) != (y[1],):
+            raise VerifyException(f"{self.name}: bias must have shape ({y[1]},)")
+        if self.R is not None and shape(self.R) != y:
+            raise VerifyException(f"{self.name}: residual must have the shape of Y")
+        _check_activation(self.activation, ACTIVATIONS)
+        clip = self.activation is not None and self.activation.data == "clip"
+        if clip != (self.clip_min is not None and self.clip_max is not None):
+            raise VerifyException(f"{self.name}: clip_min and clip_max go with activation clip")
+
+    def inplace_inputs(self) -> tuple[int, ...]:
+        """The residual R: each output element reads R before it stores Y there."""
+        return () if self.R is None else (list(self.operands).index(self.R),)
+
+
+CONV_TRANSFORMS = (Im2ColOp, Im2WinOp, WinogradInputOp, WinogradOutputOp)
+"""The kernels the convolution-algorithm passes (conv-to-im2col, ...) introduce."""
+
+
 NORMALIZE_PARTS = ("normalize", "mean", "var", "inv_std_dev")
 
 
@@ -655,7 +791,7 @@ class NormalizeOp(KernelOp):
 
 KERNEL_OPS = (ConvOp, GemmOp, PoolOp, MapOp, SoftmaxOp, LRNOp, TransposeOp, ConcatOp, CopyOp,
               ReduceOp, MatMulOp, ConvTransposeOp, NormalizeOp,
-              *DATA_MOVEMENT_KERNELS)
+              *DATA_MOVEMENT_KERNELS, *CONV_TRANSFORMS)
 
 Kernel = Dialect(
     "kernel",

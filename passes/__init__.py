@@ -44,6 +44,9 @@ _PASS_TABLE: dict[str, tuple[str, str]] = {
     "dedup-kernels": ("dedup_kernels", "DedupKernelsPass"),
     "plan-memory": ("plan_memory", "PlanMemoryPass"),
     "choose-schedules": ("choose_schedules", "ChooseSchedulesPass"),
+    "conv-to-im2col": ("conv_to_im2col", "ConvToIm2colPass"),
+    "conv-to-im2win": ("conv_to_im2win", "ConvToIm2winPass"),
+    "conv-to-winograd": ("conv_to_winograd", "ConvToWinogradPass"),
 }
 
 PASSES = _registry()

@@ -12,6 +12,12 @@ records where it came from (`tcc.schedule_source`) and, from a cost model, the p
   the space ranked by the learned model (`model`, default: the one shipped with tcc), keeping
   the heuristic unless the model predicts a clear gain (`costmodel.select`).
 
+`conv_algorithm` (`tcc compile --conv-algorithm`: auto, direct, im2col, im2win, winograd)
+narrows every policy's choice for a conv to the schedules of that algorithm, for the convs it
+is valid for (`costmodel.space`); the heuristic policy then takes `space.default_schedule`.
+The algorithms that rewrite a conv into several kernels are done by `conv-to-im2col`,
+`conv-to-im2win` and `conv-to-winograd`, which run after this pass.
+
 Ops that already have a schedule (set by a plug-in pass, or parsed from text) keep it unless
 `override` is set.
 
@@ -49,11 +55,12 @@ from xdsl.passes import ModulePass
 
 from tcompiler import contracts, ir_names
 from tcompiler.costmodel.schedules import Schedule, heuristic
-from tcompiler.costmodel.space import sample
+from tcompiler.costmodel.space import sample, space
 from tcompiler.dialects import kernel
 from tcompiler.errors import OptionError
 
 POLICIES = ("heuristic", "random", "costmodel")
+CONV_ALGORITHMS = ("auto", "direct", "im2col", "im2win", "winograd")
 
 Chooser = Callable[[str, kernel.KernelOp], tuple[Schedule, str, float | None]]
 """(kernel function name, kernel op) -> (schedule, where it came from, predicted us or None)"""
@@ -76,12 +83,17 @@ class ChooseSchedulesPass(ModulePass):
     """costmodel policy: a model file (default: the model shipped with tcc)."""
     db: str = ""
     """costmodel policy: a tuning database whose measured best schedules win."""
+    conv_algorithm: str = "auto"
+    """auto | direct | im2col | im2win | winograd: the convolution algorithm to use where valid."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         contracts.require(op, self.name, self.input_contract)
         if self.policy not in POLICIES:
             raise OptionError(f"choose-schedules: unknown policy {self.policy!r} "
                               f"(choose from {', '.join(POLICIES)})")
+        if self.conv_algorithm not in CONV_ALGORITHMS:
+            raise OptionError(f"choose-schedules: unknown conv_algorithm "
+                              f"{self.conv_algorithm!r} (choose from {', '.join(CONV_ALGORITHMS)})")
         chooser = self._chooser()
         for fn in op.body.block.ops:
             if not isinstance(fn, func.FuncOp) or ir_names.KERNEL not in fn.attributes:
@@ -99,13 +111,19 @@ class ChooseSchedulesPass(ModulePass):
             from tcompiler.codegen.target import Target
             from tcompiler.costmodel.select import costmodel_chooser
 
-            choose = costmodel_chooser(self.model or None, self.db or None, Target.host())
+            choose = costmodel_chooser(self.model or None, self.db or None, Target.host(),
+                                       self.conv_algorithm)
             return lambda name, kop: choose(kop)
         if self.policy == "random":
             return self._random
-        return lambda name, kop: (heuristic(kop), "heuristic", None)
+        return lambda name, kop: (self._heuristic(kop), "heuristic", None)
+
+    def _heuristic(self, kop: kernel.KernelOp) -> Schedule:
+        if isinstance(kop, kernel.ConvOp) and self.conv_algorithm != "auto":
+            return space(kop, self.conv_algorithm)[0]
+        return heuristic(kop)
 
     def _random(self, name: str, kop: kernel.KernelOp) -> tuple[Schedule, str, float | None]:
         rng = random.Random(self.seed * 1_000_003 + zlib.crc32(name.encode()))
-        return sample(kop, rng, 1)[0], "random", None
+        return sample(kop, rng, 1, self.conv_algorithm)[0], "random", None
 

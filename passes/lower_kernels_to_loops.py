@@ -51,7 +51,7 @@ from xdsl.passes import ModulePass
 
 from tcompiler import contracts, ir_names
 from tcompiler.codegen.loops import EMITTERS, lower_kernel
-from tcompiler.costmodel.schedules import ScheduleError, schedule_of
+from tcompiler.costmodel.schedules import EXPANDED_ALGORITHMS, ScheduleError, schedule_of
 from tcompiler.dialects import kernel
 
 
@@ -76,10 +76,15 @@ class LowerKernelsToLoopsPass(ModulePass):
                 f"op {contracts.describe(kernel_op)} is not directly in a kernel function "
                 f"(a func.func with {ir_names.KERNEL})")
             try:
-                schedule_of(kernel_op)
+                schedule = schedule_of(kernel_op)
             except ScheduleError as err:
                 raise contracts.PassPreconditionError(
                     self.name, f"op {contracts.describe(kernel_op)} has an invalid schedule: "
                     f"{err}") from None
+            algorithm = getattr(schedule, "algorithm", "")
+            contracts.precondition(
+                algorithm not in EXPANDED_ALGORITHMS, self.name,
+                f"op {contracts.describe(kernel_op)} has algorithm {algorithm!r}: run "
+                f"conv-to-{algorithm.rstrip('24')} first (the kernels stage does)")
         for kernel_op in kernels:
             lower_kernel(kernel_op)

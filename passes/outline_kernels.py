@@ -75,7 +75,7 @@ def graph_function(module: ModuleOp) -> func.FuncOp | None:
     return None
 
 
-def _outline(op: Operation, name: str) -> func.FuncOp:
+def outline(op: Operation, name: str) -> func.FuncOp:
     """Move `op` into a new kernel function `name` (one argument per operand); a call to it
     takes its place."""
     operands = list(op.operands)
@@ -111,4 +111,4 @@ class OutlineKernelsPass(ModulePass):
                 n += 1
             counts[kind] = n + 1
             taken.add(f"{kind}_{n}")
-            op.body.block.add_op(_outline(kernel_op, f"{kind}_{n}"))
+            op.body.block.add_op(outline(kernel_op, f"{kind}_{n}"))

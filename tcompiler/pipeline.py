@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 
 SCHEDULE_SOURCES = ("costmodel", "heuristic", "random")
 MEMORY_PLANS = ("ilp", "greedy", "naive")
+CONV_ALGORITHMS = ("auto", "direct", "im2col", "im2win", "winograd")
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class CompileOptions:
     schedules: str = "costmodel"  # costmodel | heuristic | random: where kernel schedules come from
     cost_model: str | None = None  # a model file for `costmodel` (None: the shipped model)
     tuning_db: str | None = None  # measured best schedules win (`costmodel`)
+    conv_algorithm: str = "auto"  # auto | direct | im2col | im2win | winograd, where valid
 
     def __post_init__(self) -> None:
         for stage, _ in self.passes:
@@ -94,6 +96,9 @@ class CompileOptions:
         if self.schedules not in SCHEDULE_SOURCES:
             raise OptionError(f"unknown schedule source {self.schedules!r} "
                               f"(choose from {', '.join(SCHEDULE_SOURCES)})")
+        if self.conv_algorithm not in CONV_ALGORITHMS:
+            raise OptionError(f"unknown conv algorithm {self.conv_algorithm!r} "
+                              f"(choose from {', '.join(CONV_ALGORITHMS)})")
         for flag, path in (("--cost-model", self.cost_model), ("--tuning-db", self.tuning_db)):
             if path is not None and not Path(path).is_file():
                 raise OptionError(f"{flag} {path}: no such file")
@@ -271,7 +276,8 @@ def compile_model(model: Any, options: CompileOptions = CompileOptions(),
                         "plan_time_limit": options.plan_time_limit,
                         "target_opset": options.target_opset,
                         "input_shapes": {k: list(v) for k, v in options.input_shapes},
-                        "schedules": options.schedules},
+                        "schedules": options.schedules,
+                        "conv_algorithm": options.conv_algorithm},
             "memory_plan": plan, "schedules": schedules, "passes": {"graph": GRAPH_PIPELINE,
                                             "extra": extra_passes_record(options),
                                             "plugins": list(options.plugins.load)}}

@@ -7,7 +7,9 @@ takes its names). A leaf module, so the CLI can list the stages without importin
     graph     onnx-canonicalize,fold-batchnorm,...       module   contracts.ONNX
     kernels   convert-onnx-to-kernel,fuse-conv-epilogue, module   contracts.KERNELS
               fuse-elementwise,outline-kernels,
-              dedup-kernels,choose-schedules{policy=...}
+              dedup-kernels,choose-schedules{policy=...},
+              conv-to-im2col,conv-to-im2win,
+              conv-to-winograd
     schedule  plan-memory{method=... time_limit=...}     module   contracts.KERNELS
     loops     lower-kernels-to-loops                     kernel   contracts.LOOPS
     llvm      lower-to-llvm                              kernel   contracts.LLVM
@@ -27,6 +29,8 @@ if TYPE_CHECKING:
     from tcompiler.pipeline import CompileOptions
 
 GRAPH_PIPELINE = "onnx-canonicalize,fold-batchnorm,onnx-canonicalize"
+CONV_ALGORITHM_PIPELINE = "conv-to-im2col,conv-to-im2win,conv-to-winograd"
+"""The passes that rewrite the convs whose schedule names a multi-kernel algorithm."""
 
 
 def kernels_pipeline(options: CompileOptions) -> str:
@@ -34,11 +38,13 @@ def kernels_pipeline(options: CompileOptions) -> str:
     from tcompiler.kernels import KERNELS_PIPELINE
 
     choose = f"policy={options.schedules}"
+    if options.conv_algorithm != "auto":
+        choose += f" conv_algorithm={options.conv_algorithm}"
     if options.cost_model:
         choose += f' model="{options.cost_model}"'
     if options.tuning_db:
         choose += f' db="{options.tuning_db}"'
-    return f"{KERNELS_PIPELINE},choose-schedules{{{choose}}}"
+    return f"{KERNELS_PIPELINE},choose-schedules{{{choose}}},{CONV_ALGORITHM_PIPELINE}"
 
 
 def plan_memory_pipeline(options: CompileOptions) -> str:

@@ -29,6 +29,7 @@ from xdsl.ir import Attribute, Operation, SSAValue
 from tcompiler.dialects import kernel
 from tcompiler.dialects.kernel import int_values
 from tcompiler.interp import nn
+from tcompiler.kernels import conv_math
 from tcompiler.interp.core import (
     InterpretError,
     element_type,
@@ -49,12 +50,14 @@ KernelRule = Callable[[Any, Operands], np.ndarray]
 # ----------------------------------------------------------------------------- nn
 
 
-def _activate(y: np.ndarray, op: kernel.ConvOp | kernel.GemmOp) -> np.ndarray:
+def _activate(y: np.ndarray, op: kernel.ConvOp | kernel.GemmOp | kernel.WinogradOutputOp
+              ) -> np.ndarray:
     """The epilogue: relu is max(y, 0); clip is min(max(y, clip_min), clip_max)."""
     activation = op.activation.data if op.activation is not None else "none"
     if activation == "relu":
         return np.maximum(y, y.dtype.type(0))
-    if isinstance(op, kernel.ConvOp) and op.clip_min is not None and op.clip_max is not None:
+    if (isinstance(op, kernel.ConvOp | kernel.WinogradOutputOp) and op.clip_min is not None
+            and op.clip_max is not None):
         low, high = y.dtype.type(op.clip_min.value.data), y.dtype.type(op.clip_max.value.data)
         return np.minimum(np.maximum(y, low), high)
     return y
@@ -93,6 +96,44 @@ def _gemm(op: kernel.GemmOp, v: Operands) -> np.ndarray:
         y = y * f32(alpha)
     if op.C is not None and beta != 0.0:
         y = y + v(op.C) * f32(beta)
+    return _activate(y, op)
+
+
+def _im2col(op: kernel.Im2ColOp, v: Operands) -> np.ndarray:
+    kernel_shape = int_values(op.kernel_shape)
+    y = shape_of(op.Y.type)
+    view = nn.windows(v(op.X), y[2:], kernel_shape, *_window(op), v(op.X).dtype.type(0))
+    return view.transpose(0, 1, 4, 5, 2, 3).reshape(y)  # [N, C, OH, OW, KH, KW] -> rows
+
+
+def _im2win(op: kernel.Im2WinOp, v: Operands) -> np.ndarray:
+    x = v(op.X)
+    kh_n, kw_n = int_values(op.kernel_shape)
+    strides, pads, dilations = _window(op)
+    y = shape_of(op.Y.type)
+    phases = y[1] // (x.shape[1] * kh_n)
+    # rows: the output rows' K_h input rows (a 1-wide "kernel" in width, no column stride)
+    rows = nn.windows(x, (y[2], x.shape[3] + pads[1] + pads[3]), (kh_n, 1),
+                      (strides[0], 1), (pads[0], pads[1], pads[2], pads[3]),
+                      (dilations[0], 1), x.dtype.type(0))[..., 0]  # [N, C, OH, Wp, KH]
+    out = np.zeros((x.shape[0], x.shape[1], kh_n, phases, y[2], y[3]), x.dtype)
+    for p in range(phases):
+        cols = rows[:, :, :, p::strides[1]][:, :, :, :y[3]]  # [N, C, OH, <=WQ, KH]
+        out[:, :, :, p, :, :cols.shape[3]] = cols.transpose(0, 1, 4, 2, 3)
+    return out.reshape(y)
+
+
+def _winograd_input(op: kernel.WinogradInputOp, v: Operands) -> np.ndarray:
+    return conv_math.winograd_input(v(op.X), int_values(op.pads), op.tile.value.data)
+
+
+def _winograd_output(op: kernel.WinogradOutputOp, v: Operands) -> np.ndarray:
+    y_shape = shape_of(op.Y.type)
+    y = conv_math.winograd_output(v(op.X), y_shape, op.tile.value.data).astype(v(op.X).dtype)
+    if op.B is not None:
+        y = y + v(op.B).reshape(-1, 1, 1)
+    if op.R is not None:
+        y = y + v(op.R)
     return _activate(y, op)
 
 
@@ -263,7 +304,9 @@ KERNEL_RULES: dict[type[Operation], KernelRule] = {
     kernel.ReduceOp: _reduce, kernel.MatMulOp: _matmul, kernel.NormalizeOp: _normalize,
     kernel.MapOp: _map, kernel.TransposeOp: _transpose, kernel.ConcatOp: _concat,
     kernel.CopyOp: _copy, kernel.GatherOp: _gather, kernel.GatherElementsOp: _gather_elements,
-    kernel.GatherNDOp: _gather_nd, kernel.RemapOp: _remap,
+    kernel.GatherNDOp: _gather_nd, kernel.RemapOp: _remap, kernel.Im2ColOp: _im2col,
+    kernel.Im2WinOp: _im2win, kernel.WinogradInputOp: _winograd_input,
+    kernel.WinogradOutputOp: _winograd_output,
 }
 """kernel op -> rule: Y's value from the operands."""
 
@@ -280,7 +323,7 @@ def _may_take_over(op: Operation, operand: SSAValue) -> bool:
     """Whether Y may be exactly the memory of `operand` (the native kernel tolerates it)."""
     if isinstance(op, kernel.MapOp | kernel.CopyOp):
         return True
-    return isinstance(op, kernel.ConvOp) and operand is op.R
+    return isinstance(op, kernel.ConvOp | kernel.WinogradOutputOp) and operand is op.R
 
 
 def clobbered_inputs(op: Operation, args: PythonValues) -> list[int]:

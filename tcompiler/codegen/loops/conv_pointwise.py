@@ -1,10 +1,11 @@
-"""Loops for 1x1 convolutions (kernel 1, stride 1, no padding, one group): a matrix multiply.
+"""Loops for 1x1 convolutions (kernel 1, stride 1, no padding): a matrix multiply per group.
 
-In NC[spatial] layout a pointwise conv is, per image n, Y[n] (C_out x P) = W (C_out x C_in) @
-X[n] (C_in x P) with P the flattened output plane, so it runs on the register-tiled
-microkernel (`microkernel.gemm_tiles`) instead of the direct-convolution loops:
+In NC[spatial] layout a pointwise conv is, per image n and group g, Y[n, g] (C_out/G x P) =
+W[g] (C_out/G x C_in/G) @ X[n, g] (C_in/G x P) with P the flattened output plane, so it runs on
+the register-tiled microkernel (`microkernel.gemm_tiles`) instead of the direct-convolution
+loops (it also computes im2col's convolutions: `conv-to-im2col`):
 
-    for n:
+    for n, g:
       Y[n, oc, p] = B[oc] + R[n, oc, p]                         (init; B, R optional)
       tiles:  Y[n, oc, p:p+VL] += W[oc, ic] * X[n, ic, p:p+VL]   over ic, in registers
       tail:   Y[n, oc, p] += W[oc, ic] * X[n, ic, p]             (the last P % VL columns)
@@ -30,16 +31,19 @@ from tcompiler.dialects.kernel import ConvOp, shape
 
 def emit_pointwise_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
     x, y = shape(op.X), shape(op.Y)
-    batch, cin, cout = x[0], x[1], y[1]
+    group = op.group.value.data
+    batch, cin, cout = x[0], x[1] // group, y[1] // group
     plane = prod(y[2:])
     zeros = [0] * (len(y) - 3)
     w_zeros = [0] * (len(y) - 2)
     tile = Tile(sched.tile_channels, sched.tile_vectors, sched.lanes, k_block=sched.ic_block,
                 rows_outside=sched.loop_order == "channels_rows")
 
-    def per_image(b: LoopBuilder, n: Idx) -> None:
+    def per_image(b: LoopBuilder, n: Idx, g: Idx) -> None:
+        oc0, ic0 = b.mul(g, cout), b.mul(g, cin)
+
         def init(b: LoopBuilder, ivs: list[Idx]) -> None:
-            oc, p = ivs
+            oc, p = b.add(oc0, ivs[0]), ivs[1]
             value = b.load(op.B, [oc]) if op.B is not None else b.f32(0.0)
             if op.R is not None:
                 value = b.fadd(value, b.load(op.R, [n, oc, *zeros, p]))
@@ -48,15 +52,15 @@ def emit_pointwise_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None
         b.nest([cout, plane], init)
         done = gemm_tiles(
             b, cout, plane, cin, tile,
-            a_at=lambda b, oc, ic: b.load(op.W, [oc, ic, *w_zeros]),
-            b_ref=lambda ic, p: (op.X, [n, ic, *zeros, p]),
-            c_ref=lambda oc, p: (op.Y, [n, oc, *zeros, p]))
+            a_at=lambda b, oc, ic: b.load(op.W, [b.add(oc0, oc), ic, *w_zeros]),
+            b_ref=lambda b, ic, p: (op.X, [n, b.add(ic0, ic), *zeros, p]),
+            c_ref=lambda b, oc, p: (op.Y, [n, b.add(oc0, oc), *zeros, p]))
 
         def tail(b: LoopBuilder, ivs: list[Idx]) -> None:
-            oc, p = ivs
+            oc, p = b.add(oc0, ivs[0]), ivs[1]
             start = b.load(op.Y, [n, oc, *zeros, p])
             total = b.reduce(0, cin, start, lambda b, ic, acc: b.fadd(acc, b.fmul(
-                b.load(op.W, [oc, ic, *w_zeros]), b.load(op.X, [n, ic, *zeros, p]))))
+                b.load(op.W, [oc, ic, *w_zeros]), b.load(op.X, [n, b.add(ic0, ic), *zeros, p]))))
             b.store(total, op.Y, [n, oc, *zeros, p])
 
         b.nest([(0, cout), (done, plane)], tail)
@@ -64,11 +68,11 @@ def emit_pointwise_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None
             return
 
         def act(b: LoopBuilder, ivs: list[Idx]) -> None:
-            oc, p = ivs
+            oc, p = b.add(oc0, ivs[0]), ivs[1]
             value = b.load(op.Y, [n, oc, *zeros, p])
             b.store(activate(b, value, op, b.f32), op.Y, [n, oc, *zeros, p])
 
         b.nest([cout, plane], act)
 
-    b.loop(0, batch, per_image)
+    b.nest([batch, group], lambda b, iv: per_image(b, *iv))
 

@@ -108,8 +108,8 @@ def _emit_tiled(b: LoopBuilder, op: GemmOp, sched: GemmSchedule, a_at: Callable[
 
     b.nest([m, n], init)
     tile = Tile(sched.tile_channels, sched.tile_vectors, sched.lanes, k_block=sched.k_block)
-    done = gemm_tiles(b, m, n, k_extent, tile, a_at=a_at, b_ref=lambda k, j: (op.B, [k, j]),
-                      c_ref=lambda i, j: (op.Y, [i, j]), alpha=alpha)
+    done = gemm_tiles(b, m, n, k_extent, tile, a_at=a_at, b_ref=lambda b, k, j: (op.B, [k, j]),
+                      c_ref=lambda b, i, j: (op.Y, [i, j]), alpha=alpha)
 
     def tail(b: LoopBuilder, iv: list[Idx]) -> None:
         i, j = iv

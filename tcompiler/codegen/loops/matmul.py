@@ -53,8 +53,8 @@ def emit_matmul(b: LoopBuilder, op: MatMulOp, sched: GemmSchedule) -> None:
             tile = Tile(sched.tile_channels, sched.tile_vectors, sched.lanes,
                         k_block=sched.k_block)
             done = gemm_tiles(b, m, n, k_extent, tile, a_at=a_at,
-                              b_ref=lambda k, j: (op.B, [*bb, k, j]),
-                              c_ref=lambda i, j: (op.Y, y_at(i, j)))
+                              b_ref=lambda b, k, j: (op.B, [*bb, k, j]),
+                              c_ref=lambda b, i, j: (op.Y, y_at(i, j)))
 
             def tail(b: LoopBuilder, iv: list[Idx]) -> None:
                 i, j = iv

@@ -46,8 +46,9 @@ class Tile:
 
 
 ScalarAt = Callable[[LoopBuilder, Idx, Idx], SSAValue]
-VectorRef = Callable[[Idx, Idx], tuple[SSAValue, list[Idx]]]
-"""(row, column) -> (memref, indices) of the first element of a VL-wide slice."""
+VectorRef = Callable[[LoopBuilder, Idx, Idx], tuple[SSAValue, list[Idx]]]
+"""(builder, row, column) -> (memref, indices) of the first element of a VL-wide slice (index
+arithmetic goes through the builder, so it lands inside the loop that uses it)."""
 
 
 def vload(b: LoopBuilder, ref: tuple[SSAValue, list[Idx]], lanes: int) -> SSAValue:
@@ -65,11 +66,12 @@ def _tile(b: LoopBuilder, i0: Idx, j0: Idx, rows: int, nv: int, lanes: int,
           k_range: tuple[Idx, Idx], a_at: ScalarAt, b_ref: VectorRef, c_ref: VectorRef,
           alpha: float) -> None:
     coords = [(r, v) for r in range(rows) for v in range(nv)]
-    inits = [vload(b, c_ref(b.add(i0, r), b.add(j0, v * lanes)), lanes) for r, v in coords]
+    inits = [vload(b, c_ref(b, b.add(i0, r), b.add(j0, v * lanes)), lanes) for r, v in coords]
 
     def step(inner: LoopBuilder, ivs: list[Idx], accs: list[SSAValue]) -> list[SSAValue]:
         (kk,) = ivs
-        bvecs = [vload(inner, b_ref(kk, inner.add(j0, v * lanes)), lanes) for v in range(nv)]
+        bvecs = [vload(inner, b_ref(inner, kk, inner.add(j0, v * lanes)), lanes)
+                 for v in range(nv)]
         out: list[SSAValue] = []
         for r in range(rows):
             scalar = inner.scale(a_at(inner, inner.add(i0, r), kk), alpha)
@@ -80,7 +82,7 @@ def _tile(b: LoopBuilder, i0: Idx, j0: Idx, rows: int, nv: int, lanes: int,
 
     results = b.reduce_many([k_range], inits, step)
     for (r, v), result in zip(coords, results):
-        vstore(b, result, c_ref(b.add(i0, r), b.add(j0, v * lanes)))
+        vstore(b, result, c_ref(b, b.add(i0, r), b.add(j0, v * lanes)))
 
 
 def gemm_tiles(b: LoopBuilder, m: int, n: int, k: int, tile: Tile, a_at: ScalarAt,

@@ -1,0 +1,142 @@
+"""Loops for kernel.winograd_input and kernel.winograd_output: the tile transforms of
+F(m x m, 3 x 3) (matrices in `tcompiler/kernels/conv_math.py`; the batched GEMM between them
+is a kernel.matmul on the register-tiled microkernel).
+
+The transforms are unrolled per tile as sums with constant coefficients (terms with a zero
+coefficient or a zero input are dropped, +-1 coefficients are adds and subtracts). Padding is
+resolved statically: the tile rows (and columns) are split into runs of tiles that see the
+same rows of X (or write the same rows of Y), so an edge tile's missing rows are constants,
+never bounds checks:
+
+    winograd_input:   for n, th, tw (per run), c:          t = (n*TH + th)*TW + tw
+                        d = X[n, c, th*m - pt : +alpha, tw*m - pl : +alpha]   (zero outside)
+                        V[a*alpha + b, t, c] = (B^T d B)[a, b]
+    winograd_output:  for n, th, tw (per run), k:
+                        Y[n, k, th*m : +m, tw*m : +m] = act((A^T M[:, t, k] A) + B[k] + R)
+                        (the rows and columns inside Y)
+
+c and k are innermost, so V and M are read and written along their contiguous dim. R may be Y
+(read before Y is written at the same index).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from xdsl.dialects import arith
+from xdsl.ir import SSAValue
+
+from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.codegen.loops.epilogue import activate
+from tcompiler.dialects.kernel import WinogradInputOp, WinogradOutputOp, int_values, shape
+from tcompiler.kernels.conv_math import WINOGRAD, winograd_tiles
+
+Run = tuple[int, int, tuple[bool, ...]]
+"""(first tile, end, which of the tile's rows are inside the tensor)"""
+
+
+def runs(count: int, inside: Callable[[int], tuple[bool, ...]]) -> list[Run]:
+    """Consecutive tiles [0, count) grouped by the rows they see."""
+    found: list[Run] = []
+    for t in range(count):
+        pattern = inside(t)
+        if found and found[-1][2] == pattern:
+            found[-1] = (found[-1][0], t + 1, pattern)
+        else:
+            found.append((t, t + 1, pattern))
+    return found
+
+
+def combine(b: LoopBuilder, coefficients: Sequence[float], values: Sequence[SSAValue | None]
+            ) -> SSAValue | None:
+    """sum(c * v), without the zero terms; None when every term is zero."""
+    total: SSAValue | None = None
+    for c, value in zip(coefficients, values):
+        if c == 0 or value is None:
+            continue
+        if total is None:
+            total = value if c == 1 else b.fmul(b.f32(float(c)), value)
+        elif c == 1:
+            total = b.fadd(total, value)
+        elif c == -1:
+            total = b.fop(arith.SubfOp, total, value)
+        else:
+            total = b.fadd(total, b.fmul(b.f32(float(c)), value))
+    return total
+
+
+def _transform(b: LoopBuilder, left: np.ndarray, tile: list[list[SSAValue | None]],
+               right: np.ndarray) -> list[list[SSAValue | None]]:
+    """left @ tile @ right.T with constant matrices (rows of `left` and `right`)."""
+    inner = [[combine(b, row, [tile[r][s] for r in range(len(row))])
+              for s in range(len(tile[0]))] for row in left]
+    return [[combine(b, col, line) for col in right] for line in inner]
+
+
+def emit_winograd_input(b: LoopBuilder, op: WinogradInputOp, sched: object) -> None:
+    x, v = shape(op.X), shape(op.Y)
+    m = op.tile.value.data
+    alpha = m + 2
+    bt = WINOGRAD[m][0]
+    pads = int_values(op.pads)
+    out_h, out_w = x[2] + pads[0] + pads[2] - 2, x[3] + pads[1] + pads[3] - 2
+    tiles_h, tiles_w = winograd_tiles(out_h, out_w, m)
+
+    def inside(extent: int, pad: int) -> Callable[[int], tuple[bool, ...]]:
+        return lambda t: tuple(0 <= t * m - pad + r < extent for r in range(alpha))
+
+    def body(b: LoopBuilder, iv: list[Idx], rows: tuple[bool, ...], cols: tuple[bool, ...]
+             ) -> None:
+        n, th, tw, c = iv
+        t = b.add(b.mul(b.add(b.mul(n, tiles_h), th), tiles_w), tw)
+        ih, iw = b.sub(b.mul(th, m), pads[0]), b.sub(b.mul(tw, m), pads[1])
+        d: list[list[SSAValue | None]] = [
+            [b.load(op.X, [n, c, b.add(ih, r), b.add(iw, s)]) if rows[r] and cols[s] else None
+             for s in range(alpha)] for r in range(alpha)]
+        out = _transform(b, bt, d, bt)
+        for a in range(alpha):
+            for e in range(alpha):
+                value = out[a][e]
+                b.store(value if value is not None else b.f32(0.0), op.Y, [a * alpha + e, t, c])
+
+    for h_lo, h_hi, rows in runs(tiles_h, inside(x[2], pads[0])):
+        for w_lo, w_hi, cols in runs(tiles_w, inside(x[3], pads[1])):
+            b.nest([(0, x[0]), (h_lo, h_hi), (w_lo, w_hi), (0, v[2])],
+                   lambda b, iv, rows=rows, cols=cols: body(b, iv, rows, cols))
+
+
+def emit_winograd_output(b: LoopBuilder, op: WinogradOutputOp, sched: object) -> None:
+    y = shape(op.Y)
+    m = op.tile.value.data
+    alpha = m + 2
+    at = WINOGRAD[m][2]
+    tiles_h, tiles_w = winograd_tiles(y[2], y[3], m)
+
+    def inside(extent: int) -> Callable[[int], tuple[bool, ...]]:
+        return lambda t: tuple(t * m + i < extent for i in range(m))
+
+    def body(b: LoopBuilder, iv: list[Idx], rows: tuple[bool, ...], cols: tuple[bool, ...]
+             ) -> None:
+        n, th, tw, k = iv
+        t = b.add(b.mul(b.add(b.mul(n, tiles_h), th), tiles_w), tw)
+        tile: list[list[SSAValue | None]] = [
+            [b.load(op.X, [a * alpha + e, t, k]) for e in range(alpha)] for a in range(alpha)]
+        out = _transform(b, at[[i for i in range(m) if rows[i]]], tile,
+                         at[[j for j in range(m) if cols[j]]])
+        bias = b.load(op.B, [k]) if op.B is not None else None
+        oh0, ow0 = b.mul(th, m), b.mul(tw, m)
+        for i, line in enumerate(out):
+            for j, value in enumerate(line):
+                assert value is not None
+                at_y = [n, k, b.add(oh0, i), b.add(ow0, j)]
+                if bias is not None:
+                    value = b.fadd(value, bias)
+                if op.R is not None:
+                    value = b.fadd(value, b.load(op.R, at_y))
+                b.store(activate(b, value, op, b.f32), op.Y, at_y)  # type: ignore[arg-type]
+
+    for h_lo, h_hi, rows in runs(tiles_h, inside(y[2])):
+        for w_lo, w_hi, cols in runs(tiles_w, inside(y[3])):
+            b.nest([(0, y[0]), (h_lo, h_hi), (w_lo, w_hi), (0, y[1])],
+                   lambda b, iv, rows=rows, cols=cols: body(b, iv, rows, cols))
