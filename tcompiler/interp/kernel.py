@@ -29,7 +29,6 @@ from xdsl.ir import Attribute, Operation, SSAValue
 from tcompiler.dialects import kernel
 from tcompiler.dialects.kernel import int_values
 from tcompiler.interp import nn
-from tcompiler.kernels import conv_math
 from tcompiler.interp.core import (
     InterpretError,
     element_type,
@@ -39,6 +38,7 @@ from tcompiler.interp.core import (
 )
 from tcompiler.interp.memref import garbage
 from tcompiler.interp.scalar import ARITH_RULES, MATH_RULES
+from tcompiler.kernels import conv_math
 
 log = logging.getLogger(__name__)
 

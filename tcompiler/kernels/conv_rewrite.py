@@ -27,7 +27,7 @@ import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import MemRefType, ModuleOp, StringAttr, f32
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from tcompiler import ir_names
@@ -58,9 +58,8 @@ class Site:
     def value(self, operand: SSAValue | None) -> SSAValue | None:
         if operand is None:
             return None
-        fn = self.conv.parent_op()
-        assert isinstance(fn, func.FuncOp)
-        return self.call.arguments[list(fn.args).index(operand)]
+        assert isinstance(operand, BlockArgument)
+        return self.call.arguments[operand.index]
 
     def add(self, op: Operation) -> Operation:
         Rewriter.insert_op(op, InsertPoint.before(self.call))
@@ -99,7 +98,7 @@ Expand = Callable[[Site], None]
 """Builds the replacement of one call site (raises NeedsConstantFilter to decline)."""
 
 
-def conv_properties(conv: kernel.ConvOp) -> dict[str, object]:
+def conv_properties(conv: kernel.ConvOp) -> dict[str, Attribute]:
     """The epilogue properties of `conv` (activation and clip bounds)."""
     return {name: conv.properties[name] for name in ("activation", "clip_min", "clip_max")
             if name in conv.properties}
@@ -156,7 +155,8 @@ def _finish(module: ModuleOp, site: Site, taken: set[str]) -> None:
     Rewriter.erase_op(site.call)
     for value in inputs:
         owner = value.owner
-        if isinstance(owner, kernel.WeightOp | kernel.ViewOp) and owner.results[0].first_use is None:
+        unused = isinstance(owner, Operation) and owner.results[0].first_use is None
+        if unused and isinstance(owner, kernel.WeightOp | kernel.ViewOp):
             Rewriter.erase_op(owner)
 
 
