@@ -11,7 +11,10 @@ fractions), cache footprints of a tile's working set against L1 and L2 (input ro
 input-channel block, the weight slice of a channel tile, the B panel of a GEMM block), the
 loop order and blocking, the convolution window (kernel, stride, dilation, groups,
 depthwise, padding), and the unroll of elementwise loops. They generalize across shapes:
-every size enters as a log or a ratio.
+every size enters as a log or a ratio. A conv whose algorithm is rewritten into several
+kernels (im2col, im2win, Winograd) is described by the kernel that does its arithmetic
+(`costmodel.expanded`) plus the bytes its transforms write, how much larger its filter gets
+and how many multiplies it saves.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ import math
 
 import numpy as np
 
+from tcompiler.costmodel.expanded import expansion
 from tcompiler.costmodel.facts import facts
 from tcompiler.costmodel.kernel import flops
 from tcompiler.costmodel.schedules import (
+    EXPANDED_ALGORITHMS,
     MAX_VECTOR_REGISTERS,
     ConvSchedule,
     GemmSchedule,
@@ -31,10 +36,11 @@ from tcompiler.costmodel.schedules import (
 )
 from tcompiler.dialects import kernel
 
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 L1_BYTES = 32 * 1024
 L2_BYTES = 1024 * 1024
-ALGORITHMS = ("direct", "tiled", "pointwise", "loops", "dot")
+ALGORITHMS = ("direct", "tiled", "pointwise", "loops", "dot", "im2col", "im2win", "im2win_nhwc",
+              "winograd2", "winograd4")
 FAMILIES = ("conv", "gemm", "loops")
 
 FEATURE_NAMES: tuple[str, ...] = (
@@ -47,6 +53,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "weights_tile_over_l1", "panel_over_l1", "panel_over_l2",
     "kernel_h", "kernel_w", "stride_h", "stride_w", "dilated", "log_groups", "depthwise",
     "padded", "log_out_h", "log_out_w", "log_batch", "unroll", "log_inner_extent",
+    "log_transform_bytes", "transform_over_l2", "weight_inflation", "multiplies_saved",
 )
 
 
@@ -110,15 +117,18 @@ def _conv(op: kernel.ConvOp, s: ConvSchedule, native: int, f: dict[str, float]) 
     f["x_rows_over_l2"] = rows_bytes * max(1, y[2] // 4) / L2_BYTES
 
 
-def _gemm(op: kernel.GemmOp | kernel.MatMulOp, s: GemmSchedule, native: int,
-          f: dict[str, float]) -> None:
+def _gemm(op: kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp, s: GemmSchedule,
+          native: int, f: dict[str, float]) -> None:
     facts_ = facts(op)
-    y, a = facts_.shape("Y"), facts_.shape("A")
-    if isinstance(op, kernel.GemmOp):
+    y = facts_.shape("Y")
+    if isinstance(op, kernel.WindowGemmOp):
+        m, n, k = y[1], y[2], facts_.shape("W")[0]
+    elif isinstance(op, kernel.GemmOp):
+        a = facts_.shape("A")
         m, n = y
         k = a[0] if facts_.int("trans_a") else a[1]
     else:
-        b = facts_.shape("B")
+        a, b = facts_.shape("A"), facts_.shape("B")
         k = a[-1]
         m = a[-2] if len(a) > 1 else 1
         n = b[-1] if len(b) > 1 else 1
@@ -162,6 +172,34 @@ def _loops(op: kernel.KernelOp, s: LoopSchedule, f: dict[str, float]) -> None:
 
 
 def features(op: kernel.KernelOp, schedule: Schedule, native_lanes: int = 16) -> np.ndarray:
+    if isinstance(schedule, ConvSchedule) and schedule.algorithm in EXPANDED_ALGORITHMS:
+        assert isinstance(op, kernel.ConvOp)
+        f = _expanded(op, schedule, native_lanes)
+    else:
+        f = _features(op, schedule, native_lanes)
+    return np.array([f[name] for name in FEATURE_NAMES], dtype=np.float64)
+
+
+def _expanded(op: kernel.ConvOp, schedule: ConvSchedule, native: int) -> dict[str, float]:
+    """The arithmetic kernel's features (`costmodel.expanded`), with the conv's window, the
+    algorithm, and what the transforms cost."""
+    parts = expansion(op, schedule)
+    f = _features(parts.op, parts.schedule, native)
+    window = _features(op, ConvSchedule("direct"), native)
+    for name in ("kernel_h", "kernel_w", "stride_h", "stride_w", "dilated", "log_groups",
+                 "depthwise", "padded", "log_out_h", "log_out_w", "log_batch"):
+        f[name] = window[name]
+    for name in FEATURE_NAMES[:len(FAMILIES) + len(ALGORITHMS)]:
+        f[name] = 0.0
+    f["family_conv"] = f[f"algorithm_{schedule.algorithm}"] = 1.0
+    f["log_transform_bytes"] = _log(parts.transform_bytes)
+    f["transform_over_l2"] = parts.transform_bytes / L2_BYTES
+    f["weight_inflation"] = parts.weight_bytes / max(4 * math.prod(facts(op).shape("W")), 1)
+    f["multiplies_saved"] = math.log2(max(flops(op), 1) / max(flops(parts.op), 1))
+    return f
+
+
+def _features(op: kernel.KernelOp, schedule: Schedule, native_lanes: int) -> dict[str, float]:
     f: dict[str, float] = dict.fromkeys(FEATURE_NAMES, 0.0)
     f[f"family_{schedule.FAMILY}"] = 1.0
     algorithm = getattr(schedule, "algorithm", "loops")
@@ -174,11 +212,11 @@ def features(op: kernel.KernelOp, schedule: Schedule, native_lanes: int = 16) ->
         assert isinstance(op, kernel.ConvOp)
         _conv(op, schedule, native_lanes, f)
     elif isinstance(schedule, GemmSchedule):
-        assert isinstance(op, kernel.GemmOp | kernel.MatMulOp)
+        assert isinstance(op, kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp)
         _gemm(op, schedule, native_lanes, f)
     elif isinstance(schedule, LoopSchedule):
         _loops(op, schedule, f)
-    return np.array([f[name] for name in FEATURE_NAMES], dtype=np.float64)
+    return f
 
 
 def native_lanes(cpu_features: str) -> int:

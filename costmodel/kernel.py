@@ -118,6 +118,8 @@ def flops(op: kernel.KernelOp) -> int:
         return 2 * out * (a[0] if f.int("trans_a") else a[1])
     if isinstance(op, kernel.MatMulOp):
         return 2 * out * f.shape("A")[-1]
+    if isinstance(op, kernel.WindowGemmOp):
+        return 2 * out * f.shape("W")[0]
     if isinstance(op, kernel.PoolOp):
         return out * math.prod(f.ints("kernel_shape"))
     return out

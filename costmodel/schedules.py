@@ -24,7 +24,9 @@ below is honoured there, and every schedule `check` accepts computes the same re
   (`EXPANDED_ALGORITHMS`; the tile knobs pass on to the kernel that does the arithmetic):
   `im2col` (any 2-d conv: `kernel.im2col` + a pointwise conv over the columns), `im2win`
   (2-d, kernel wider than 1x1, output rows >= `lanes`: `kernel.im2win` + a tiled stride-1
-  unpadded conv over the window tensor), `winograd2` / `winograd4` (3x3 stride-1 undilated
+  unpadded conv over the window tensor), `im2win_nhwc` (2-d, ungrouped, width dilation 1,
+  >= `lanes` output channels: `kernel.im2win_nhwc` + `kernel.window_gemm`, a GEMM of pixels
+  x output channels, + `kernel.to_nchw`), `winograd2` / `winograd4` (3x3 stride-1 undilated
   ungrouped, >= `lanes` output channels: F(2x2,3x3) / F(4x4,3x3) as input transform, batched
   matmul on the microkernel, output transform; `ic_block` blocks the matmul's reduction).
 - `GemmSchedule` (kernel.gemm, kernel.matmul): `algorithm` is `loops` (scalar loops LLVM
@@ -112,12 +114,14 @@ def _check_tile(op: Operation, rows: int, vectors: int, lanes: int) -> None:
 
 # ----------------------------------------------------------------------------- conv
 
-CONV_ALGORITHMS = ("direct", "tiled", "pointwise", "im2col", "im2win", "winograd2", "winograd4")
-EXPANDED_ALGORITHMS = ("im2col", "im2win", "winograd2", "winograd4")
+CONV_ALGORITHMS = ("direct", "tiled", "pointwise", "im2col", "im2win", "im2win_nhwc", "winograd2",
+                   "winograd4")
+EXPANDED_ALGORITHMS = ("im2col", "im2win", "im2win_nhwc", "winograd2", "winograd4")
 """Algorithms a pass rewrites into several kernels (conv-to-im2col, conv-to-im2win,
 conv-to-winograd) before the conv reaches the loop emitters."""
 CONV_ALGORITHM_CHOICES: dict[str, tuple[str, ...]] = {
-    "direct": ("direct", "tiled", "pointwise"), "im2col": ("im2col",), "im2win": ("im2win",),
+    "direct": ("direct", "tiled", "pointwise"), "im2col": ("im2col",),
+    "im2win": ("im2win", "im2win_nhwc"),
     "winograd": ("winograd2", "winograd4")}
 """`tcc compile --conv-algorithm X`: the schedule algorithms X stands for."""
 CONV_LOOP_ORDERS = ("channels_rows", "rows_channels")
@@ -158,6 +162,13 @@ class ConvSchedule(Schedule):
             _require(math.prod(f.shape("W")[2:]) > 1, op, "im2win needs a kernel wider than 1x1")
             _require(f.shape("Y")[3] >= self.lanes, op,
                      f"im2win needs output rows >= {self.lanes} wide")
+        elif self.algorithm == "im2win_nhwc":
+            _require(math.prod(f.shape("W")[2:]) > 1, op, "im2win needs a kernel wider than 1x1")
+            _require(f.int("group") == 1 and f.ints("dilations")[1] == 1, op,
+                     "im2win_nhwc needs an ungrouped conv with width dilation 1")
+            _require(self.loop_order == "channels_rows", op, "im2win_nhwc takes no loop_order")
+            _require(f.shape("Y")[1] >= self.lanes, op,
+                     f"im2win_nhwc needs >= {self.lanes} output channels")
         elif self.algorithm.startswith("winograd"):
             _require(is_winograd(op), op,
                      "winograd needs a 3x3 stride-1 undilated ungrouped conv")
@@ -226,9 +237,15 @@ class GemmSchedule(Schedule):
     k_block: int = 0
 
     def check(self, op: Operation) -> None:
-        assert isinstance(op, kernel.GemmOp | kernel.MatMulOp)
+        assert isinstance(op, kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp)
         _require(self.algorithm in GEMM_ALGORITHMS, op, f"unknown algorithm {self.algorithm!r}")
         _require(self.k_block >= 0, op, "k_block must be >= 0")
+        if isinstance(op, kernel.WindowGemmOp):
+            _require(self.algorithm == "tiled", op, "a window gemm runs tiled")
+            _check_tile(op, self.tile_channels, self.tile_vectors, self.lanes)
+            _require(facts(op).shape("Y")[2] >= self.lanes, op,
+                     f"tiled needs N >= lanes ({self.lanes})")
+            return
         if self.algorithm == "loops":
             _require(self == GemmSchedule("loops"), op, "loops takes no tile knobs")
             return
@@ -254,7 +271,10 @@ def gemm_n(op: kernel.GemmOp | kernel.MatMulOp) -> int:
     return b[-1] if len(b) > 1 else 1
 
 
-def heuristic_gemm(op: kernel.GemmOp | kernel.MatMulOp) -> GemmSchedule:
+def heuristic_gemm(op: kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp) -> GemmSchedule:
+    if isinstance(op, kernel.WindowGemmOp):
+        n = facts(op).shape("Y")[2]
+        return GemmSchedule("tiled", 6, 2, 16 if n >= 16 else 8 if n >= 8 else 4)
     return GemmSchedule("loops")
 
 
@@ -285,7 +305,7 @@ FAMILIES: dict[str, type[Schedule]] = {
 def family_of(op: Operation) -> type[Schedule]:
     if isinstance(op, kernel.ConvOp):
         return ConvSchedule
-    if isinstance(op, kernel.GemmOp | kernel.MatMulOp):
+    if isinstance(op, kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp):
         return GemmSchedule
     return LoopSchedule
 
@@ -294,7 +314,7 @@ def heuristic(op: Operation) -> Schedule:
     """The schedule tcc chose before it had a schedule space (a fixed rule per op)."""
     if isinstance(op, kernel.ConvOp):
         return heuristic_conv(op)
-    if isinstance(op, kernel.GemmOp | kernel.MatMulOp):
+    if isinstance(op, kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp):
         return heuristic_gemm(op)
     return LoopSchedule()
 

@@ -74,13 +74,23 @@ def _conv(op: kernel.ConvOp) -> Iterator[Schedule]:
     for tc, tv, lanes, order, block in itertools.product(
             channels, TILE_VECTORS, LANES, orders, _blocks(cin_g * w[2])):
         yield ConvSchedule("im2win", tc, tv, lanes, order, block)
+    if shape(op.Y)[1] >= min(LANES) and op.group.value.data == 1 \
+            and kernel.int_values(op.dilations)[1] == 1:
+        for tc, tv, lanes, block in itertools.product(
+                TILE_CHANNELS, TILE_VECTORS, LANES, _blocks(cin_g * taps)):
+            yield ConvSchedule("im2win_nhwc", tc, tv, lanes, "channels_rows", block)
     if is_winograd(op):
         for algorithm, tc, tv, lanes, block in itertools.product(
                 ("winograd2", "winograd4"), TILE_CHANNELS, TILE_VECTORS, LANES, _blocks(cin_g)):
             yield ConvSchedule(algorithm, tc, tv, lanes, "channels_rows", block)
 
 
-def _gemm(op: kernel.GemmOp | kernel.MatMulOp) -> Iterator[Schedule]:
+def _gemm(op: kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp) -> Iterator[Schedule]:
+    if isinstance(op, kernel.WindowGemmOp):
+        for tc, tv, lanes, block in itertools.product(TILE_CHANNELS, TILE_VECTORS, LANES,
+                                                      _blocks(shape(op.W)[0])):
+            yield GemmSchedule("tiled", tc, tv, lanes, block)
+        return
     yield GemmSchedule("loops")
     k = shape(op.A)[-1] if not (isinstance(op, kernel.GemmOp) and op.trans_a.value.data) \
         else shape(op.A)[0]
@@ -101,7 +111,7 @@ def space(op: Operation, conv_algorithm: str = "auto") -> list[Schedule]:
     --conv-algorithm`) keeps a conv's schedules of that algorithm, when it has any."""
     if isinstance(op, kernel.ConvOp):
         candidates = _conv(op)
-    elif isinstance(op, kernel.GemmOp | kernel.MatMulOp):
+    elif isinstance(op, kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp):
         candidates = _gemm(op)
     else:
         candidates = _loops(op)
@@ -132,9 +142,11 @@ def default_schedule(op: kernel.ConvOp, conv_algorithm: str) -> ConvSchedule:
         m = 4 if min(y[2:]) >= 4 else 2
         lanes = 16 if y[1] >= 16 else 8 if y[1] >= 8 else 4
         candidate = ConvSchedule(f"winograd{m}", 6, 2, lanes)
-    elif conv_algorithm == "im2win":
-        lanes = 16 if y[-1] >= 16 else 8 if y[-1] >= 8 else 4
-        candidate = ConvSchedule("im2win", 6, 2, lanes)
+    elif conv_algorithm == "im2win" and y[-1] >= 16:
+        candidate = ConvSchedule("im2win", 6, 2, 16, "rows_channels")
+    elif conv_algorithm == "im2win":  # rows narrower than a vector: vectors along channels
+        lanes = 16 if y[1] >= 16 else 8 if y[1] >= 8 else 4
+        candidate = ConvSchedule("im2win_nhwc", 6, 2, lanes)
     else:
         candidate = ConvSchedule(wanted[0], 6, 2, 16, "rows_channels")
     try:

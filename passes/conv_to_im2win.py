@@ -1,4 +1,5 @@
-"""conv-to-im2win: a conv whose schedule says `im2win` becomes im2win + a window conv.
+"""conv-to-im2win: a conv whose schedule says `im2win` (or `im2win_nhwc`) becomes im2win + a
+window conv (or a window GEMM).
 
 im2win (Lu, Chu, Liu, arXiv 2306.14320): `kernel.im2win` lays out, once per output row, the
 K_h input rows its windows read (padding and the width stride resolved: the stride is split
@@ -16,6 +17,16 @@ each window column-major so that a window is one contiguous run, for a dot produ
 window); row by row keeps consecutive output columns contiguous, which is what NCHW output
 rows and 16-lane vectors along them need. Valid for 2-d convs wider than 1x1 whose output
 rows hold at least one vector (any stride, padding, dilation, groups).
+
+`im2win_nhwc` is the paper's layout, channels last as in its NHWC follow-up (Fu et al.,
+arXiv 2408.00278): `kernel.im2win_nhwc` writes win [N, OH, W_p*KH*C] in which every output
+pixel's K_w x K_h x C window is one contiguous run (consecutive pixels' runs overlap), the
+filter is packed [KW*KH*C, C_out] at compile time (`filter2window`), `kernel.window_gemm`
+multiplies pixels x output channels on the register-tiled microkernel with 16-lane vectors
+along the output channels (so rows narrower than a vector, the deep layers of a CNN, still
+use whole vectors), and `kernel.to_nchw` writes Y with the bias, residual and activation.
+Valid for ungrouped 2-d convs wider than 1x1 with width dilation 1 and >= `lanes` output
+channels (any stride, padding, height dilation).
 
 Before:
 
@@ -40,14 +51,23 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 from xdsl.passes import ModulePass
 
 from tcompiler import contracts
-from tcompiler.costmodel.schedules import LoopSchedule
+from tcompiler.costmodel.schedules import GemmSchedule, LoopSchedule
 from tcompiler.dialects import kernel
 from tcompiler.dialects.kernel import ints, shape
-from tcompiler.kernels.conv_math import im2win_filter, im2win_phases, im2win_shape
+from tcompiler.kernels.conv_math import (
+    im2win_filter,
+    im2win_nhwc_filter,
+    im2win_nhwc_shape,
+    im2win_phases,
+    im2win_shape,
+)
 from tcompiler.kernels.conv_rewrite import Site, conv_properties, rewrite_convs
 
 
 def expand_im2win(site: Site) -> None:
+    if site.schedule.algorithm == "im2win_nhwc":
+        expand_im2win_nhwc(site)
+        return
     conv, sched = site.conv, site.schedule
     x, w = shape(conv.X), shape(conv.W)
     strides, pads, dilations = (kernel.int_values(getattr(conv, a))
@@ -76,6 +96,31 @@ def expand_im2win(site: Site) -> None:
                         sched.loop_order, sched.ic_block))
 
 
+def expand_im2win_nhwc(site: Site) -> None:
+    conv, sched = site.conv, site.schedule
+    x, w, y = shape(conv.X), shape(conv.W), shape(conv.Y)
+    strides, pads, dilations = (kernel.int_values(getattr(conv, a))
+                                for a in ("strides", "pads", "dilations"))
+    x_main = site.value(conv.X)
+    assert x_main is not None
+    name, values = site.filter()
+    packed = site.weight(f"{name}.im2win_nhwc", im2win_nhwc_filter(values))
+    win = site.buffer(im2win_nhwc_shape(x, w[2:], strides, pads, dilations))
+    site.kernel(kernel.Im2WinNhwcOp.build(
+        operands=[x_main, win], properties={
+            "kernel_shape": ints(w[2:]), "strides": ints(strides), "pads": ints(pads),
+            "dilations": ints(dilations)}), LoopSchedule())
+    z = site.buffer((y[0], y[2] * y[3], y[1]))
+    site.kernel(kernel.WindowGemmOp.build(operands=[win, packed, z], properties={
+        "kernel_w": IntegerAttr(w[3], i64), "stride": IntegerAttr(strides[1], i64)}),
+        GemmSchedule("tiled", sched.tile_channels, sched.tile_vectors, sched.lanes,
+                     sched.ic_block))
+    b, r = site.value(conv.B), site.value(conv.R)
+    site.kernel(kernel.ToNchwOp.build(
+        operands=[z, [b] if b else [], [r] if r else [], site.value(conv.Y)],
+        properties=conv_properties(conv)), LoopSchedule())
+
+
 @dataclass(frozen=True)
 class ConvToIm2winPass(ModulePass):
     """Rewrite the convs scheduled `im2win` (see the module docstring)."""
@@ -85,4 +130,4 @@ class ConvToIm2winPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         contracts.require(op, self.name, self.input_contract)
-        rewrite_convs(ctx, op, ("im2win",), expand_im2win)
+        rewrite_convs(ctx, op, ("im2win", "im2win_nhwc"), expand_im2win)

@@ -51,12 +51,13 @@ KernelRule = Callable[[Any, Operands], np.ndarray]
 
 
 def _activate(y: np.ndarray, op: kernel.ConvOp | kernel.GemmOp | kernel.WinogradOutputOp
-              ) -> np.ndarray:
+              | kernel.ToNchwOp) -> np.ndarray:
     """The epilogue: relu is max(y, 0); clip is min(max(y, clip_min), clip_max)."""
     activation = op.activation.data if op.activation is not None else "none"
     if activation == "relu":
         return np.maximum(y, y.dtype.type(0))
-    if (isinstance(op, kernel.ConvOp | kernel.WinogradOutputOp) and op.clip_min is not None
+    if (isinstance(op, kernel.ConvOp | kernel.WinogradOutputOp | kernel.ToNchwOp)
+            and op.clip_min is not None
             and op.clip_max is not None):
         low, high = y.dtype.type(op.clip_min.value.data), y.dtype.type(op.clip_max.value.data)
         return np.minimum(np.maximum(y, low), high)
@@ -121,6 +122,35 @@ def _im2win(op: kernel.Im2WinOp, v: Operands) -> np.ndarray:
         cols = rows[:, :, :, p::strides[1]][:, :, :, :y[3]]  # [N, C, OH, <=WQ, KH]
         out[:, :, :, p, :, :cols.shape[3]] = cols.transpose(0, 1, 4, 2, 3)
     return out.reshape(y)
+
+
+def _im2win_nhwc(op: kernel.Im2WinNhwcOp, v: Operands) -> np.ndarray:
+    x = v(op.X)
+    kh_n = int_values(op.kernel_shape)[0]
+    strides, pads, dilations = _window(op)
+    y = shape_of(op.Y.type)
+    width = y[2] // (kh_n * x.shape[1])
+    rows = nn.windows(x, (y[1], width), (kh_n, 1), (strides[0], 1), pads, (dilations[0], 1),
+                      x.dtype.type(0))[..., 0]  # [N, C, OH, W_p, KH]
+    return rows.transpose(0, 2, 3, 4, 1).reshape(y)
+
+
+def _window_gemm(op: kernel.WindowGemmOp, v: Operands) -> np.ndarray:
+    x, w = v(op.X), v(op.W)
+    column, _, out_w = op.geometry()
+    step = op.stride.value.data * column
+    rows = np.stack([x[:, :, ow * step: ow * step + w.shape[0]] for ow in range(out_w)], axis=2)
+    return (rows.reshape(x.shape[0], -1, w.shape[0]).astype(np.float64) @ w).astype(x.dtype)
+
+
+def _to_nchw(op: kernel.ToNchwOp, v: Operands) -> np.ndarray:
+    y_shape = shape_of(op.Y.type)
+    y = v(op.X).transpose(0, 2, 1).reshape(y_shape)
+    if op.B is not None:
+        y = y + v(op.B).reshape(-1, *([1] * (len(y_shape) - 2)))
+    if op.R is not None:
+        y = y + v(op.R)
+    return _activate(y, op)
 
 
 def _winograd_input(op: kernel.WinogradInputOp, v: Operands) -> np.ndarray:
@@ -305,7 +335,9 @@ KERNEL_RULES: dict[type[Operation], KernelRule] = {
     kernel.MapOp: _map, kernel.TransposeOp: _transpose, kernel.ConcatOp: _concat,
     kernel.CopyOp: _copy, kernel.GatherOp: _gather, kernel.GatherElementsOp: _gather_elements,
     kernel.GatherNDOp: _gather_nd, kernel.RemapOp: _remap, kernel.Im2ColOp: _im2col,
-    kernel.Im2WinOp: _im2win, kernel.WinogradInputOp: _winograd_input,
+    kernel.Im2WinOp: _im2win, kernel.Im2WinNhwcOp: _im2win_nhwc,
+    kernel.WindowGemmOp: _window_gemm, kernel.ToNchwOp: _to_nchw,
+    kernel.WinogradInputOp: _winograd_input,
     kernel.WinogradOutputOp: _winograd_output,
 }
 """kernel op -> rule: Y's value from the operands."""
@@ -323,7 +355,8 @@ def _may_take_over(op: Operation, operand: SSAValue) -> bool:
     """Whether Y may be exactly the memory of `operand` (the native kernel tolerates it)."""
     if isinstance(op, kernel.MapOp | kernel.CopyOp):
         return True
-    return isinstance(op, kernel.ConvOp | kernel.WinogradOutputOp) and operand is op.R
+    return (isinstance(op, kernel.ConvOp | kernel.WinogradOutputOp | kernel.ToNchwOp)
+            and operand is op.R)
 
 
 def clobbered_inputs(op: Operation, args: PythonValues) -> list[int]:

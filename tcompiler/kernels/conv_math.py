@@ -14,6 +14,11 @@ transform matrices from here, so they cannot disagree.
   tap kw of output column ow reads win column ow + q with kw*dw = q*sw + p: the conv becomes a
   stride-1, unpadded 1 x Q conv over C*KH*P channels, which runs on the register-tiled direct
   conv with contiguous vector loads and no bounds checks.
+- im2win, NHWC (`im2win_nhwc`; the paper's window layout, channels last as in its follow-up):
+  win [N, OH, W_p*KH*C], each output pixel's KW x KH x C window one contiguous run; a GEMM
+  per image (`kernel.window_gemm`: pixels x output channels, the pixel rows overlapping in
+  win) with the filter packed [KW*KH*C, C_out] at compile time, vectorized along output
+  channels, into Z [N, OH*OW, C_out], then `kernel.to_nchw` (+ bias, residual, activation).
 - Winograd F(m x m, 3 x 3) (Lavin & Gray), alpha = m + 2: V = B^T d B per alpha x alpha input
   tile d (stride m), U = G g G^T per filter (at compile time), M = U . V as alpha^2 batched
   GEMMs over channels, Y = A^T M A per m x m output tile.
@@ -86,6 +91,31 @@ def im2win_filter(w: np.ndarray, strides: Sequence[int], dilations: Sequence[int
     for k, (p, q) in enumerate(taps):
         out[:, :, :, p, q] = w[:, :, :, k]
     return out.reshape(c_out, c_g * kh * phases, 1, width), 1
+
+
+# ----------------------------------------------------------------------------- im2win, NHWC
+
+
+def im2win_nhwc_width(x: Sequence[int], kernel: Sequence[int], strides: Sequence[int],
+                      pads: Sequence[int], dilations: Sequence[int]) -> int:
+    """W_p: the padded input columns the windows of one output row reach (dilation_w 1)."""
+    ow = output_hw(x, kernel, strides, pads, dilations)[1]
+    return (ow - 1) * strides[1] + kernel[1]
+
+
+def im2win_nhwc_shape(x: Sequence[int], kernel: Sequence[int], strides: Sequence[int],
+                      pads: Sequence[int], dilations: Sequence[int]) -> tuple[int, int, int]:
+    """win [N, OH, W_p*KH*C]: win[n, oh, (m*KH + kh)*C + c] = X[n, c, oh*sh + kh*dh - pt,
+    m - pl], so output column ow's window is the contiguous run of KW*KH*C values starting
+    at ow*sw*KH*C (the paper's window layout, channels innermost as in its NHWC follow-up)."""
+    oh = output_hw(x, kernel, strides, pads, dilations)[0]
+    return (x[0], oh, im2win_nhwc_width(x, kernel, strides, pads, dilations) * kernel[0] * x[1])
+
+
+def im2win_nhwc_filter(w: np.ndarray) -> np.ndarray:
+    """The filter packed for the window GEMM: [KW*KH*C, C_out], row (kw*KH + kh)*C + c."""
+    c_out, c, kh, kw = w.shape
+    return np.ascontiguousarray(w.transpose(3, 2, 1, 0).reshape(kw * kh * c, c_out))
 
 
 # ----------------------------------------------------------------------------- winograd

@@ -26,7 +26,7 @@ from tcompiler.codegen.loops.conv_transpose import emit_conv_transpose
 from tcompiler.codegen.loops.elementwise import emit_concat, emit_copy, emit_map, emit_transpose
 from tcompiler.codegen.loops.gather import emit_gather, emit_gather_elements, emit_gather_nd
 from tcompiler.codegen.loops.gemm import emit_gemm
-from tcompiler.codegen.loops.im2 import emit_im2col, emit_im2win
+from tcompiler.codegen.loops.im2 import emit_im2col, emit_im2win, emit_im2win_nhwc
 from tcompiler.codegen.loops.lrn import emit_lrn
 from tcompiler.codegen.loops.matmul import emit_matmul
 from tcompiler.codegen.loops.norm import emit_normalize
@@ -34,6 +34,7 @@ from tcompiler.codegen.loops.pool import emit_pool
 from tcompiler.codegen.loops.reduce import emit_reduce
 from tcompiler.codegen.loops.remap import emit_remap
 from tcompiler.codegen.loops.softmax import emit_softmax
+from tcompiler.codegen.loops.window_gemm import emit_to_nchw, emit_window_gemm
 from tcompiler.codegen.loops.winograd import emit_winograd_input, emit_winograd_output
 from tcompiler.costmodel.schedules import schedule_of
 from tcompiler.dialects import kernel
@@ -58,6 +59,9 @@ EMITTERS: dict[type[Operation], Callable[[LoopBuilder, Any, Any], None]] = {
     kernel.GatherNDOp: emit_gather_nd,
     kernel.Im2ColOp: emit_im2col,
     kernel.Im2WinOp: emit_im2win,
+    kernel.Im2WinNhwcOp: emit_im2win_nhwc,
+    kernel.WindowGemmOp: emit_window_gemm,
+    kernel.ToNchwOp: emit_to_nchw,
     kernel.WinogradInputOp: emit_winograd_input,
     kernel.WinogradOutputOp: emit_winograd_output,
 }

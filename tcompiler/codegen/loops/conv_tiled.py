@@ -184,7 +184,10 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
     def per_row(b: LoopBuilder, n: Idx, g: Idx, oc0: Idx, rows: int, oh: Idx,
                 phase: Phase) -> None:
         ih0 = b.sub(b.mul(oh, stride_h), pad_t)
-        kh_range = _row_range(b, oh, stride_h, pad_t, dil_h, x[2], kh_n)
+        if pad_t == 0 and (y[2] - 1) * stride_h + (kh_n - 1) * dil_h < x[2]:
+            kh_range: tuple[Idx, Idx] = (0, kh_n)  # every row's taps are inside X: static
+        else:
+            kh_range = _row_range(b, oh, stride_h, pad_t, dil_h, x[2], kh_n)
         for cols in blocks:
             tile(b, n, g, oc0, rows, oh, ih0, kh_range, cols, phase)
 
