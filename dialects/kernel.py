@@ -40,6 +40,7 @@ Semantics (all shapes are known, so output shapes are in the types):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import cast
 
@@ -617,6 +618,20 @@ class ConvTransposeOp(KernelOp):
             raise VerifyException(f"kernel.conv_transpose: bias must have shape ({y[1]},)")
 
 
+def _check_epilogue(op: IRDLOperation, y: tuple[int, ...]) -> None:
+    """Bias [C], residual (Y's shape) and activation of a conv's epilogue kernel."""
+    b, r = op.B, op.R  # type: ignore[attr-defined]
+    if b is not None and shape(b) != (y[1],):
+        raise VerifyException(f"{op.name}: bias must have shape ({y[1]},)")
+    if r is not None and shape(r) != y:
+        raise VerifyException(f"{op.name}: residual must have the shape of Y")
+    activation = op.activation  # type: ignore[attr-defined]
+    _check_activation(activation, ACTIVATIONS)
+    clip = activation is not None and activation.data == "clip"
+    if clip != (op.clip_min is not None and op.clip_max is not None):  # type: ignore[attr-defined]
+        raise VerifyException(f"{op.name}: clip_min and clip_max go with activation clip")
+
+
 def _check_conv_window(op: IRDLOperation) -> tuple[list[int], ...]:
     """(kernel_shape, strides, pads, dilations) of a 2-d conv transform, checked."""
     values = [int_values(getattr(op, a)) for a in ("kernel_shape", "strides", "pads", "dilations")]
@@ -681,6 +696,87 @@ class Im2WinOp(_ConvTransformOp):
 
 
 @irdl_op_definition
+class Im2WinNhwcOp(_ConvTransformOp):
+    """Y [N, OH, W_p*KH*C]: every output pixel's window one contiguous run, channels
+    innermost (conv_math.py). Width dilation 1."""
+
+    name = "kernel.im2win_nhwc"
+
+    def expected_shape(self, x: tuple[int, ...]) -> tuple[int, ...]:
+        from tcompiler.kernels.conv_math import im2win_nhwc_shape
+
+        window = _check_conv_window(self)
+        if window[3][1] != 1:
+            raise VerifyException(f"{self.name}: needs width dilation 1")
+        return im2win_nhwc_shape(x, *window)
+
+
+@irdl_op_definition
+class WindowGemmOp(KernelOp):
+    """Z[n, oh*OW + ow, :] = sum_k X[n, oh, ow*`stride`*R + k] * W[k, :] for k < K: a GEMM
+    whose rows are the overlapping windows of an `kernel.im2win_nhwc` tensor X [N, OH, L]
+    (W [K, C_out] with K = `kernel_w`*R, R = KH*C the values of one input column; L = W_p*R,
+    OW = (W_p - `kernel_w`) / `stride` + 1)."""
+
+    name = "kernel.window_gemm"
+    X = operand_def(MemRefType)
+    W = operand_def(MemRefType)
+    Y = operand_def(MemRefType)
+    kernel_w = prop_def(IntegerAttr)
+    stride = prop_def(IntegerAttr)
+    assembly_format = "$X `,` $W `->` $Y attr-dict `:` type($X) `,` type($W) `->` type($Y)"
+
+    def geometry(self) -> tuple[int, int, int]:
+        """(R, W_p, OW) from the shapes."""
+        x, w = shape(self.X), shape(self.W)
+        kw, stride = self.kernel_w.value.data, self.stride.value.data
+        column = w[0] // kw
+        width = x[2] // column
+        return column, width, (width - kw) // stride + 1
+
+    def verify_(self) -> None:
+        x, w, y = shape(self.X), shape(self.W), shape(self.Y)
+        kw, stride = self.kernel_w.value.data, self.stride.value.data
+        if len(x) != 3 or len(w) != 2 or len(y) != 3 or kw < 1 or stride < 1:
+            raise VerifyException(f"{self.name}: needs X [N, OH, L], W [K, C_out], Y [N, P, "
+                                  "C_out], kernel_w >= 1, stride >= 1")
+        if w[0] % kw or x[2] % max(w[0] // kw, 1) or x[2] // max(w[0] // kw, 1) < kw:
+            raise VerifyException(f"{self.name}: X {x} is not a window tensor of W {w}")
+        ow = self.geometry()[2]
+        if y != (x[0], x[1] * ow, w[1]):
+            raise VerifyException(f"{self.name}: Y {y} must be {(x[0], x[1] * ow, w[1])}")
+
+
+@irdl_op_definition
+class ToNchwOp(KernelOp):
+    """Y [N, C, *spatial] = act(X[n, p, c] + B[c] + R) with X [N, P, C] (channels last), P the
+    flattened spatial dims."""
+
+    name = "kernel.to_nchw"
+    X = operand_def(MemRefType)
+    B = opt_operand_def(MemRefType)
+    R = opt_operand_def(MemRefType)
+    Y = operand_def(MemRefType)
+    activation = opt_prop_def(StringAttr)
+    clip_min = opt_prop_def(FloatAttr)
+    clip_max = opt_prop_def(FloatAttr)
+    irdl_options = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
+    assembly_format = (
+        "$X (`bias` $B^)? (`residual` $R^)? `->` $Y attr-dict `:` "
+        "type($X) (`bias` type($B)^)? (`residual` type($R)^)? `->` type($Y)"
+    )
+
+    def verify_(self) -> None:
+        x, y = shape(self.X), shape(self.Y)
+        if len(x) != 3 or len(y) < 3 or x != (y[0], math.prod(y[2:]), y[1]):
+            raise VerifyException(f"{self.name}: X {x} is not Y {y} with channels last")
+        _check_epilogue(self, y)
+
+    def inplace_inputs(self) -> tuple[int, ...]:
+        return () if self.R is None else (list(self.operands).index(self.R),)
+
+
+@irdl_op_definition
 class WinogradInputOp(KernelOp):
     """V [alpha^2, N*TH*TW, C] = B^T d B of the input tiles of F(m x m, 3 x 3), alpha = m + 2,
     for a 3x3 stride-1 conv with `pads` (conv_math.py)."""
@@ -735,21 +831,15 @@ class WinogradOutputOp(KernelOp):
         th, tw = winograd_tiles(y[2], y[3], tile)
         if m_shape != ((tile + 2) ** 2, y[0] * th * tw, y[1]):
             raise VerifyException(f"{self.name}: X {m_shape} does not hold the tiles of Y {y}")
-        if self.B is not None and shape(self.B) != (y[1],):
-            raise VerifyException(f"{self.name}: bias must have shape ({y[1]},)")
-        if self.R is not None and shape(self.R) != y:
-            raise VerifyException(f"{self.name}: residual must have the shape of Y")
-        _check_activation(self.activation, ACTIVATIONS)
-        clip = self.activation is not None and self.activation.data == "clip"
-        if clip != (self.clip_min is not None and self.clip_max is not None):
-            raise VerifyException(f"{self.name}: clip_min and clip_max go with activation clip")
+        _check_epilogue(self, y)
 
     def inplace_inputs(self) -> tuple[int, ...]:
         """The residual R: each output element reads R before it stores Y there."""
         return () if self.R is None else (list(self.operands).index(self.R),)
 
 
-CONV_TRANSFORMS = (Im2ColOp, Im2WinOp, WinogradInputOp, WinogradOutputOp)
+CONV_TRANSFORMS = (Im2ColOp, Im2WinOp, Im2WinNhwcOp, WindowGemmOp, ToNchwOp, WinogradInputOp,
+                   WinogradOutputOp)
 """The kernels the convolution-algorithm passes (conv-to-im2col, ...) introduce."""
 
 
