@@ -19,6 +19,7 @@ and how many multiplies it saves.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -185,7 +186,7 @@ def _expanded(op: kernel.ConvOp, schedule: ConvSchedule, native: int) -> dict[st
     algorithm, and what the transforms cost."""
     parts = expansion(op, schedule)
     f = _features(parts.op, parts.schedule, native)
-    window = _features(op, ConvSchedule("direct"), native)
+    window = _window_features(op, native)
     for name in ("kernel_h", "kernel_w", "stride_h", "stride_w", "dilated", "log_groups",
                  "depthwise", "padded", "log_out_h", "log_out_w", "log_batch"):
         f[name] = window[name]
@@ -197,6 +198,11 @@ def _expanded(op: kernel.ConvOp, schedule: ConvSchedule, native: int) -> dict[st
     f["weight_inflation"] = parts.weight_bytes / max(4 * math.prod(facts(op).shape("W")), 1)
     f["multiplies_saved"] = math.log2(max(flops(op), 1) / max(flops(parts.op), 1))
     return f
+
+
+@functools.lru_cache(maxsize=256)
+def _window_features(op: kernel.ConvOp, native: int) -> dict[str, float]:
+    return _features(op, ConvSchedule("direct"), native)
 
 
 def _features(op: kernel.KernelOp, schedule: Schedule, native_lanes: int) -> dict[str, float]:

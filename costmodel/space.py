@@ -38,6 +38,8 @@ from tcompiler.dialects.kernel import shape
 TILE_CHANNELS = (1, 2, 3, 4, 5, 6, 7, 8)
 TILE_VECTORS = (1, 2, 3, 4)
 REDUCTION_BLOCKS = (0, 8, 16, 32, 64, 128, 256, 512)
+REWRITE_BLOCKS = (0, 32, 128)
+REWRITE_LANES = (8, 16)
 
 
 def _legal(op: Operation, candidates: Iterator[Schedule]) -> Iterator[Schedule]:
@@ -66,22 +68,28 @@ def _conv(op: kernel.ConvOp) -> Iterator[Schedule]:
         yield ConvSchedule(algorithm, tc, tv, lanes, order, block)
     if len(w) != 4 or taps == 1:
         return
-    # the rewritten kernels' reductions: im2col over C/G*KH*KW rows, im2win over C/G*KH
-    # channels, Winograd over C (its tile_channels tile the Winograd tiles, not channels)
+    # the rewritten kernels: a coarser menu (lanes 8 and 16, three reduction blocks), so the
+    # five algorithms together stay near the size of the direct conv's space. Reductions: im2col
+    # over C/G*KH*KW rows, im2win over C/G*KH(*P) channels, the window GEMM over KW*KH*C,
+    # Winograd over C (its tile_channels tile the Winograd tiles, not output channels)
+    def coarse(extent: int) -> list[int]:
+        return [b for b in REWRITE_BLOCKS if b < extent]
+
     for tc, tv, lanes, order, block in itertools.product(
-            channels, TILE_VECTORS, LANES, orders, _blocks(cin_g * taps)):
+            channels, TILE_VECTORS, REWRITE_LANES, orders, coarse(cin_g * taps)):
         yield ConvSchedule("im2col", tc, tv, lanes, order, block)
     for tc, tv, lanes, order, block in itertools.product(
-            channels, TILE_VECTORS, LANES, orders, _blocks(cin_g * w[2])):
+            channels, TILE_VECTORS, LANES, orders, coarse(cin_g * w[2])):
         yield ConvSchedule("im2win", tc, tv, lanes, order, block)
     if shape(op.Y)[1] >= min(LANES) and op.group.value.data == 1 \
             and kernel.int_values(op.dilations)[1] == 1:
         for tc, tv, lanes, block in itertools.product(
-                TILE_CHANNELS, TILE_VECTORS, LANES, _blocks(cin_g * taps)):
+                TILE_CHANNELS, TILE_VECTORS, LANES, coarse(cin_g * taps)):
             yield ConvSchedule("im2win_nhwc", tc, tv, lanes, "channels_rows", block)
     if is_winograd(op):
         for algorithm, tc, tv, lanes, block in itertools.product(
-                ("winograd2", "winograd4"), TILE_CHANNELS, TILE_VECTORS, LANES, _blocks(cin_g)):
+                ("winograd2", "winograd4"), TILE_CHANNELS, TILE_VECTORS, REWRITE_LANES,
+                coarse(cin_g)):
             yield ConvSchedule(algorithm, tc, tv, lanes, "channels_rows", block)
 
 

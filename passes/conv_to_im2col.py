@@ -50,7 +50,7 @@ def expand_im2col(site: Site) -> None:
     window = [kernel.int_values(getattr(conv, a)) for a in ("strides", "pads", "dilations")]
     x_main, w_main = site.value(conv.X), site.value(conv.W)
     assert x_main is not None and w_main is not None
-    cols = site.buffer(im2col_shape(x, w[2:], *window))
+    cols = site.buffer(im2col_shape(x, w[2:], *window), "cols")
     site.kernel(kernel.Im2ColOp.build(
         operands=[x_main, cols], properties={
             "kernel_shape": ints(w[2:]), "strides": ints(window[0]), "pads": ints(window[1]),

@@ -81,7 +81,7 @@ def expand_im2win(site: Site) -> None:
         name, values = site.filter()
         laid_out, dilation = im2win_filter(values, strides, dilations)
         filt = site.weight(f"{name}.im2win", laid_out)
-    win = site.buffer(im2win_shape(x, w[2:], strides, pads, dilations))
+    win = site.buffer(im2win_shape(x, w[2:], strides, pads, dilations), "win")
     site.kernel(kernel.Im2WinOp.build(
         operands=[x_main, win], properties={
             "kernel_shape": ints(w[2:]), "strides": ints(strides), "pads": ints(pads),
@@ -105,12 +105,12 @@ def expand_im2win_nhwc(site: Site) -> None:
     assert x_main is not None
     name, values = site.filter()
     packed = site.weight(f"{name}.im2win_nhwc", im2win_nhwc_filter(values))
-    win = site.buffer(im2win_nhwc_shape(x, w[2:], strides, pads, dilations))
+    win = site.buffer(im2win_nhwc_shape(x, w[2:], strides, pads, dilations), "win")
     site.kernel(kernel.Im2WinNhwcOp.build(
         operands=[x_main, win], properties={
             "kernel_shape": ints(w[2:]), "strides": ints(strides), "pads": ints(pads),
             "dilations": ints(dilations)}), LoopSchedule())
-    z = site.buffer((y[0], y[2] * y[3], y[1]))
+    z = site.buffer((y[0], y[2] * y[3], y[1]), "pixels")
     site.kernel(kernel.WindowGemmOp.build(operands=[win, packed, z], properties={
         "kernel_w": IntegerAttr(w[3], i64), "stride": IntegerAttr(strides[1], i64)}),
         GemmSchedule("tiled", sched.tile_channels, sched.tile_vectors, sched.lanes,

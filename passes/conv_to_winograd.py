@@ -55,11 +55,11 @@ def expand_winograd(site: Site) -> None:
     assert x_main is not None
     u = site.weight(f"{name}.winograd{m}", winograd_filter(values, m))
     v_shape = winograd_v_shape(x, pads, m)
-    v = site.buffer(v_shape)
+    v = site.buffer(v_shape, "tiles")
     site.kernel(kernel.WinogradInputOp.build(
         operands=[x_main, v], properties={"tile": IntegerAttr(m, i64), "pads": ints(pads)}),
         LoopSchedule())
-    products = site.buffer((v_shape[0], v_shape[1], y[1]))
+    products = site.buffer((v_shape[0], v_shape[1], y[1]), "products")
     site.kernel(kernel.MatMulOp.build(operands=[v, u, products]),
                 GemmSchedule("tiled", sched.tile_channels, sched.tile_vectors, sched.lanes,
                              sched.ic_block))

@@ -41,6 +41,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--workers", type=int, default=0, help="solver threads (0: all cores)")
     p.add_argument("--input-shape", action="append", default=[], metavar="NAME=DIMS",
                    help="fix a symbolic input shape, e.g. data=1x3x224x224 (repeatable)")
+    p.add_argument("--conv-algorithm", default="auto",
+                   help="the convolution algorithm to plan for, as in tcc compile "
+                   "(its buffers appear in the plan)")
 
 
 def parse_size(text: str) -> int:
@@ -51,7 +54,8 @@ def parse_size(text: str) -> int:
     return int(float(match.group(1)) * _UNITS[unit])
 
 
-def load_graph(model: str, level: str, input_shapes: list[str]):  # type: ignore[no-untyped-def]
+def load_graph(model: str, level: str, input_shapes: list[str],  # type: ignore[no-untyped-def]
+               conv_algorithm: str = "auto"):
     from xdsl.dialects import func
 
     from tcompiler.assemble import graph_function
@@ -59,7 +63,8 @@ def load_graph(model: str, level: str, input_shapes: list[str]):  # type: ignore
     from tcompiler.memplan.graph import KernelGraph
     from tcompiler.pipeline import CompileOptions, compile_to_stage
 
-    options = CompileOptions(input_shapes=tuple(parse_input_shape(s) for s in input_shapes))
+    options = CompileOptions(input_shapes=tuple(parse_input_shape(s) for s in input_shapes),
+                             conv_algorithm=conv_algorithm)
     comp = compile_to_stage(model, level, options)
     if level == "kernels":
         return KernelGraph.from_main(graph_function(comp.module))[0], comp.model_name
@@ -78,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     if args.time_limit <= 0:
         raise OptionError(f"--time-limit must be > 0, got {args.time_limit}")
     limits = Limits(time_limit=args.time_limit, seed=args.seed, workers=args.workers)
-    graph, name = load_graph(args.model, args.level, args.input_shape)
+    graph, name = load_graph(args.model, args.level, args.input_shape, args.conv_algorithm)
     budgets: dict[str, int] = {}
     if args.scratchpad or args.budget:
         budgets, whole = scratchpad_budgets(graph, limits)

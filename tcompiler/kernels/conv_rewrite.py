@@ -66,8 +66,11 @@ class Site:
         self.new.append(op)
         return op
 
-    def buffer(self, shape: tuple[int, ...]) -> SSAValue:
-        return self.add(kernel.BufferOp(MemRefType(f32, shape))).results[0]
+    def buffer(self, shape: tuple[int, ...], name: str) -> SSAValue:
+        """A new intermediate tensor (`name` labels it in the IR and in `tcc plan`)."""
+        value = self.add(kernel.BufferOp(MemRefType(f32, shape))).results[0]
+        value.name_hint = name
+        return value
 
     def view(self, value: SSAValue, shape: tuple[int, ...]) -> SSAValue:
         if kernel.shape(value) == shape:

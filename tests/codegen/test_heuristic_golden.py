@@ -2,9 +2,11 @@
 
 `data/heuristic_kernels.json.gz` holds every distinct kernel function of the nine light models
 (462) with the SHA-256 of the loops-level IR that tcc emitted for it when the emitters still
-held their choices as constants (commit 2dea087). Each kernel gets its heuristic schedule from
-`choose-schedules` and is lowered; the loops must be the same text. After an intended change
-to an emitter, regenerate: `python tests/codegen/test_heuristic_golden.py --regenerate`.
+held their choices as constants (commit 2dea087), regenerated after each intended change to
+an emitter since (the last: the tiled conv's kernel-row range is static when no row of the
+conv reaches into padding). Each kernel gets its heuristic schedule from `choose-schedules`
+and is lowered; the loops must be the same text. After an intended change to an emitter,
+regenerate: `python tests/codegen/test_heuristic_golden.py --regenerate`.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ def _regenerate() -> None:
     texts: dict[str, None] = {}
     for name in zoo.LIGHT_MODELS:
         comp = compile_to_stage(str(zoo.light_model_path(name)), "schedule",
-                                CompileOptions(memory_plan="greedy"))
+                                CompileOptions(memory_plan="greedy", schedules="heuristic"))
         for fn in comp.module.body.block.ops:
             if isinstance(fn, func.FuncOp) and ir_names.KERNEL in fn.attributes:
                 clone = fn.clone()

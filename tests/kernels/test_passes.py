@@ -18,6 +18,7 @@ from tcompiler.kernels.convert import GraphConverter
 from tcompiler.kernels.rules import RULES
 from tcompiler.pipeline import compile_to_stage
 from tcompiler.plugins import build_pipeline
+from tcompiler.stages import CONV_ALGORITHM_PIPELINE
 from tcompiler.weights import WeightStore
 
 ROOT = Path(__file__).parents[2]
@@ -56,7 +57,8 @@ def test_fusion_then_outline_is_the_stage() -> None:
 
     module, weights = graph_stage()
     staged = compile_to_stage(make_model.build(), "kernels").module
-    expected = run(module, weights, f"{KERNELS_PIPELINE},choose-schedules{{policy=costmodel}}")
+    expected = run(module, weights, f"{KERNELS_PIPELINE},choose-schedules{{policy=costmodel}},"
+                                    f"{CONV_ALGORITHM_PIPELINE}")
     assert module_text(expected) == module_text(staged)
 
 

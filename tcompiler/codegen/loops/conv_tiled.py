@@ -50,7 +50,7 @@ def column_starts(width: int, lanes: int) -> list[int]:
     return starts
 
 
-def _row_range(b: LoopBuilder, oh: Idx, stride: int, pad: int, dil: int, height: int,
+def row_range(b: LoopBuilder, oh: Idx, stride: int, pad: int, dil: int, height: int,
                kernel: int) -> tuple[Idx, Idx]:
     """Kernel rows kh in [lo, hi) with 0 <= oh*stride - pad + kh*dil < height."""
     base = b.sub(b.mul(oh, stride), pad)  # ih = base + kh*dil
@@ -187,7 +187,7 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
         if pad_t == 0 and (y[2] - 1) * stride_h + (kh_n - 1) * dil_h < x[2]:
             kh_range: tuple[Idx, Idx] = (0, kh_n)  # every row's taps are inside X: static
         else:
-            kh_range = _row_range(b, oh, stride_h, pad_t, dil_h, x[2], kh_n)
+            kh_range = row_range(b, oh, stride_h, pad_t, dil_h, x[2], kh_n)
         for cols in blocks:
             tile(b, n, g, oc0, rows, oh, ih0, kh_range, cols, phase)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
 from tcompiler.codegen.loops.conv import valid_range
+from tcompiler.codegen.loops.conv_tiled import row_range
 from tcompiler.dialects.kernel import Im2ColOp, Im2WinNhwcOp, Im2WinOp, int_values, shape
 from tcompiler.kernels.conv_math import im2win_phases
 
@@ -81,37 +82,42 @@ def emit_im2win(b: LoopBuilder, op: Im2WinOp, sched: object) -> None:
 
 
 def emit_im2win_nhwc(b: LoopBuilder, op: Im2WinNhwcOp, sched: object) -> None:
-    """win[n, oh, (m*KH + kh)*C + c] = X[n, c, oh*sh + kh*dh - pt, m - pl] (zero outside X),
-    per (n, c, kh, oh) a run of input columns: the copy reads X contiguously."""
+    """win[n, oh, (m*KH + kh)*C + c] = X[n, c, oh*sh + kh*dh - pt, m - pl] (zero outside X).
+    One output row's strip (W_p*KH*C values) at a time, so its writes stay in cache: for each
+    (kh, c) inside X a run of input columns is copied (read contiguously), the kernel rows
+    outside X are zero-filled."""
     x, y = shape(op.X), shape(op.Y)
     kh_n = int_values(op.kernel_shape)[0]
     sh, dh = int_values(op.strides)[0], int_values(op.dilations)[0]
     pt, pl = int_values(op.pads)[:2]
-    channels, out_h = x[1], y[1]
+    channels = x[1]
     width = y[2] // (kh_n * channels)
     lo, hi = min(pl, width), min(x[3] + pl, width)  # the columns inside X, static
 
     def at(b: LoopBuilder, m: Idx, kh: Idx, c: Idx) -> Idx:
         return b.add(b.mul(b.add(b.mul(m, kh_n), kh), channels), c)
 
-    def body(b: LoopBuilder, iv: list[Idx]) -> None:
-        n, c, kh = iv
-        oh_lo, oh_hi = valid_range(b, kh, out_h, x[2], sh, pt, dh)
-        oh_lo = b.min(oh_lo, out_h)
+    def per_row(b: LoopBuilder, n: Idx, oh: Idx) -> None:
+        kh_lo, kh_hi = row_range(b, oh, sh, pt, dh, x[2], kh_n)
+        kh_lo = b.min(kh_lo, kh_n)
 
-        def zero(b: LoopBuilder, oh: Idx, start: Idx, stop: Idx) -> None:
+        def zero(b: LoopBuilder, kh: Idx, c: Idx, start: Idx, stop: Idx) -> None:
             b.loop(start, stop, lambda b, m: b.store(b.f32(0.0), op.Y, [n, oh, at(b, m, kh, c)]))
 
-        def row(b: LoopBuilder, oh: Idx) -> None:
+        def copy(b: LoopBuilder, iv: list[Idx]) -> None:
+            kh, c = iv
             ih = b.add(b.mul(oh, sh), b.sub(b.mul(kh, dh), pt))
-            zero(b, oh, 0, lo)
+            zero(b, kh, c, 0, lo)
             b.loop(lo, hi, lambda b, m: b.store(b.load(op.X, [n, c, ih, b.sub(m, pl)]), op.Y,
                                                 [n, oh, at(b, m, kh, c)]))
-            zero(b, oh, hi, width)
+            zero(b, kh, c, hi, width)
+
+        def zero_rows(b: LoopBuilder, start: Idx, stop: Idx) -> None:
+            b.nest([(start, stop), (0, channels)], lambda b, iv: zero(b, *iv, 0, width))
 
         if any(int_values(op.pads)):
-            b.loop(0, oh_lo, lambda b, oh: zero(b, oh, 0, width))
-            b.loop(b.max(oh_hi, oh_lo), out_h, lambda b, oh: zero(b, oh, 0, width))
-        b.loop(oh_lo, oh_hi, row)
+            zero_rows(b, 0, kh_lo)
+            zero_rows(b, b.max(kh_hi, kh_lo), kh_n)
+        b.nest([(kh_lo, kh_hi), (0, channels)], copy)
 
-    b.nest([x[0], channels, kh_n], body)
+    b.nest([x[0], y[1]], lambda b, iv: per_row(b, *iv))

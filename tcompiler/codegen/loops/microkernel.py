@@ -46,6 +46,8 @@ class Tile:
 
 
 ScalarAt = Callable[[LoopBuilder, Idx, Idx], SSAValue]
+RowOf = Callable[[LoopBuilder, Idx], Idx]
+"""(builder, row) -> what `a_at` needs of that row (e.g. its offset), once per tile."""
 VectorRef = Callable[[LoopBuilder, Idx, Idx], tuple[SSAValue, list[Idx]]]
 """(builder, row, column) -> (memref, indices) of the first element of a VL-wide slice (index
 arithmetic goes through the builder, so it lands inside the loop that uses it)."""
@@ -64,9 +66,10 @@ def vstore(b: LoopBuilder, value: SSAValue, ref: tuple[SSAValue, list[Idx]]) -> 
 
 def _tile(b: LoopBuilder, i0: Idx, j0: Idx, rows: int, nv: int, lanes: int,
           k_range: tuple[Idx, Idx], a_at: ScalarAt, b_ref: VectorRef, c_ref: VectorRef,
-          alpha: float) -> None:
+          alpha: float, a_row: RowOf | None) -> None:
     coords = [(r, v) for r in range(rows) for v in range(nv)]
     inits = [vload(b, c_ref(b, b.add(i0, r), b.add(j0, v * lanes)), lanes) for r, v in coords]
+    a_rows = [a_row(b, b.add(i0, r)) if a_row else b.add(i0, r) for r in range(rows)]
 
     def step(inner: LoopBuilder, ivs: list[Idx], accs: list[SSAValue]) -> list[SSAValue]:
         (kk,) = ivs
@@ -74,7 +77,7 @@ def _tile(b: LoopBuilder, i0: Idx, j0: Idx, rows: int, nv: int, lanes: int,
                  for v in range(nv)]
         out: list[SSAValue] = []
         for r in range(rows):
-            scalar = inner.scale(a_at(inner, inner.add(i0, r), kk), alpha)
+            scalar = inner.scale(a_at(inner, a_rows[r], kk), alpha)
             splat = inner.insert(vector.BroadcastOp(scalar, VectorType(f32, [lanes]))).results[0]
             for v in range(nv):
                 out.append(inner.insert(vector.FMAOp(splat, bvecs[v], accs[r * nv + v])).results[0])
@@ -86,8 +89,11 @@ def _tile(b: LoopBuilder, i0: Idx, j0: Idx, rows: int, nv: int, lanes: int,
 
 
 def gemm_tiles(b: LoopBuilder, m: int, n: int, k: int, tile: Tile, a_at: ScalarAt,
-               b_ref: VectorRef, c_ref: VectorRef, alpha: float = 1.0) -> int:
-    """Accumulate the columns [0, n_vec) of C; returns n_vec (a multiple of VL)."""
+               b_ref: VectorRef, c_ref: VectorRef, alpha: float = 1.0,
+               a_row: RowOf | None = None) -> int:
+    """Accumulate the columns [0, n_vec) of C; returns n_vec (a multiple of VL). With `a_row`,
+    `a_at` gets `a_row(i)` (computed once per tile, outside the reduction loop) instead of
+    the row i itself."""
     mr, lanes = tile.rows, tile.lanes
     nr = tile.vectors * lanes
     n_vec = n - n % lanes
@@ -95,7 +101,7 @@ def gemm_tiles(b: LoopBuilder, m: int, n: int, k: int, tile: Tile, a_at: ScalarA
 
     def k_block(b: LoopBuilder, k_lo: Idx, k_hi: Idx) -> None:
         def cell(b: LoopBuilder, i0: Idx, rows: int, j0: Idx, nv: int) -> None:
-            _tile(b, i0, j0, rows, nv, lanes, (k_lo, k_hi), a_at, b_ref, c_ref, alpha)
+            _tile(b, i0, j0, rows, nv, lanes, (k_lo, k_hi), a_at, b_ref, c_ref, alpha, a_row)
 
         def column_block(b: LoopBuilder, j0: Idx, nv: int) -> None:
             b.loop(0, m_main, lambda b, i0: cell(b, i0, mr, j0, nv), step=mr)

@@ -10,7 +10,8 @@ are the contiguous window X[n, oh, ow*stride*R : +K] of the window tensor (rows 
       tiles:  Z[n, p, j:j+VL] += X[n, p / OW, (p % OW)*stride*R + k] * W[k, j:j+VL]   over k
       tail:   Z[n, p, j] += ...                                (the last C_out % VL columns)
 
-(the division by OW is loop-invariant in the reduction loop). to_nchw then writes
+(a tile computes its rows' window offsets once, outside the reduction loop; the window
+tensor is addressed as [n, 0, offset], one flat row per image). to_nchw then writes
 Y[n, c, p] = act(Z[n, p, c] + B[c] + R[n, c, p]); R may be Y.
 """
 
@@ -37,18 +38,22 @@ def emit_window_gemm(b: LoopBuilder, op: WindowGemmOp, sched: GemmSchedule) -> N
 
     def per_image(b: LoopBuilder, n: Idx) -> None:
         def a_at(b: LoopBuilder, p: Idx, k: Idx) -> SSAValue:
+            return b.load(op.X, [n, 0, b.add(p, k)])  # p: the offset of pixel p's window
+
+        def window_of(b: LoopBuilder, p: Idx) -> Idx:
             oh, ow = b.floordiv(p, out_w), b.rem(p, out_w)
-            return b.load(op.X, [n, oh, b.add(b.mul(ow, step), k)])
+            return b.add(b.mul(oh, x[2]), b.mul(ow, step))
 
         b.nest([pixels, cout], lambda b, iv: b.store(b.f32(0.0), op.Y, [n, *iv]))
         done = gemm_tiles(b, pixels, cout, k_extent, tile, a_at=a_at,
                           b_ref=lambda b, k, j: (op.W, [k, j]),
-                          c_ref=lambda b, p, j: (op.Y, [n, p, j]))
+                          c_ref=lambda b, p, j: (op.Y, [n, p, j]), a_row=window_of)
 
         def tail(b: LoopBuilder, iv: list[Idx]) -> None:
             p, j = iv
+            start = window_of(b, p)
             total = b.reduce(0, k_extent, b.f32(0.0), lambda b, k, acc: b.fadd(
-                acc, b.fmul(a_at(b, p, k), b.load(op.W, [k, j]))))
+                acc, b.fmul(a_at(b, start, k), b.load(op.W, [k, j]))))
             b.store(total, op.Y, [n, p, j])
 
         b.nest([(0, pixels), (done, cout)], tail)
@@ -57,19 +62,33 @@ def emit_window_gemm(b: LoopBuilder, op: WindowGemmOp, sched: GemmSchedule) -> N
 
 
 def emit_to_nchw(b: LoopBuilder, op: ToNchwOp, sched: object) -> None:
+    """A transpose in blocks of BLOCK pixels: for each block, every channel's BLOCK values are
+    read from BLOCK rows of X (which stay in cache across the channels) and written as one
+    contiguous run of Y."""
     y = shape(op.Y)
-    spatial = y[2:]
+    channels, pixels = y[1], prod(y[2:])
+    flat = [0] * (len(y) - 3)  # Y addressed as [n, c, 0, ..., p]: row-major, one run per c
 
-    def body(b: LoopBuilder, iv: list[Idx]) -> None:
-        n, c, *pos = iv
-        p: Idx = 0
-        for d, i in enumerate(pos):
-            p = b.add(p, b.mul(i, prod(spatial[d + 1:])))
+    def element(b: LoopBuilder, n: Idx, c: Idx, p: Idx) -> None:
+        at = [n, c, *flat, p]
         value = b.load(op.X, [n, p, c])
         if op.B is not None:
             value = b.fadd(value, b.load(op.B, [c]))
         if op.R is not None:
-            value = b.fadd(value, b.load(op.R, iv))
-        b.store(activate(b, value, op, b.f32), op.Y, iv)  # type: ignore[arg-type]
+            value = b.fadd(value, b.load(op.R, at))
+        b.store(activate(b, value, op, b.f32), op.Y, at)  # type: ignore[arg-type]
 
-    b.nest(list(y), body)
+    def block(b: LoopBuilder, n: Idx, p0: Idx, size: int) -> None:
+        b.loop(0, channels, lambda b, c: b.loop(
+            p0, b.add(p0, size), lambda b, p: element(b, n, c, p)))
+
+    def per_image(b: LoopBuilder, n: Idx) -> None:
+        main = pixels - pixels % BLOCK
+        b.loop(0, main, lambda b, p0: block(b, n, p0, BLOCK), step=BLOCK)
+        if pixels % BLOCK:
+            block(b, n, main, pixels % BLOCK)
+
+    b.loop(0, y[0], per_image)
+
+
+BLOCK = 16
