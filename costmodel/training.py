@@ -6,7 +6,9 @@
 Kernels (`training_tasks`): every distinct kernel of the light architectures in
 `TRAINING_MODELS`, plus `SYNTHETIC` random convolution, GEMM, MatMul, pooling and elementwise
 kernels (seeded shapes: channels 3-512, planes 7-112, kernels 1-7, strides 1-2, grouped and
-depthwise; GEMMs from 1 row to 256). Each kernel gets its heuristic schedule and
+depthwise; GEMMs from 1 row to 256), and `ALGORITHM_SYNTHETIC` convolutions where the
+convolution algorithms (im2col, im2win, Winograd) differ most (`--algorithms`: 11x11 stride 4
+and 7x7 stride 2 first layers, deep 3x3 layers, 5x5). Each kernel gets its heuristic schedule and
 `per_kernel - 1` distinct random schedules of its space (unbiased samples), measured on this
 machine and appended to the database (kernels whose space holds one schedule teach nothing
 about ranking and are left out). The light architectures in `HELD_OUT_MODELS` (and the
@@ -30,6 +32,7 @@ from tcompiler.costmodel.tune import Task, TuneOptions, Tuner, kernel_tasks
 TRAINING_MODELS = ("resnet50", "squeezenet", "vgg19", "densenet121", "inception_v1", "zfnet512")
 HELD_OUT_MODELS = ("shufflenet", "inception_v2", "bvlc_alexnet")
 SYNTHETIC = 120
+ALGORITHM_SYNTHETIC = 60
 
 
 def _memref(shape: tuple[int, ...]) -> str:
@@ -67,6 +70,28 @@ def synthetic_conv(rng: random.Random) -> str:
     return _function(op, shapes)
 
 
+def synthetic_conv_algorithms(rng: random.Random) -> str:
+    """A conv where the convolution algorithms differ most: big kernels and strides on few
+    input channels (first layers: 11x11 stride 4, 7x7 stride 2) to small planes with many
+    channels (the deep 3x3 layers), unpadded or padded, batch 1 or 2."""
+    k, stride = rng.choice([(3, 1), (3, 1), (3, 2), (5, 1), (7, 2), (11, 4), (5, 2)])
+    if k >= 7:
+        cin, size = rng.choice([3, 3, 16, 32]), rng.choice([64, 112, 160, 227])
+        cout = rng.choice([32, 48, 64, 96])
+    else:
+        cin = rng.choice([16, 32, 64, 128, 256, 512])
+        size = rng.choice([5, 7, 9, 12, 14, 20, 28, 56])
+        cout = rng.choice([32, 64, 128, 256, 512])
+    batch = rng.choice([1, 1, 1, 2])
+    pad = rng.choice([0, k // 2])
+    out = (size + 2 * pad - k) // stride + 1
+    shapes = [(batch, cin, size, size), (cout, cin, k, k), (cout,), (batch, cout, out, out)]
+    op = (f"kernel.conv %a0, %a1 bias %a2 -> %a3 {{strides = {_ints([stride] * 2)}, "
+          f"pads = {_ints([pad] * 4)}, dilations = {_ints([1, 1])}, group = 1 : i64, "
+          f'activation = "relu"}} : $0, $1 bias $2 -> $3')
+    return _function(op, shapes)
+
+
 def synthetic_gemm(rng: random.Random) -> str:
     m = rng.choice([1, 1, 4, 16, 64, 128, 256])
     n, k = rng.choice([64, 100, 256, 768, 1000, 3072]), rng.choice([64, 256, 768, 1024, 2048])
@@ -98,9 +123,9 @@ def synthetic_loops(rng: random.Random) -> str:
     return _function(op, [x, (1, c, out, out)])
 
 
-def synthetic_tasks(count: int, seed: int) -> list[Task]:
+def synthetic_tasks(count: int, seed: int, makers: list | None = None) -> list[Task]:
     rng = random.Random(seed)
-    makers = [synthetic_conv] * 6 + [synthetic_gemm] * 3 + [synthetic_loops]
+    makers = makers or [synthetic_conv] * 6 + [synthetic_gemm] * 3 + [synthetic_loops]
     tasks: dict[str, Task] = {}
     for _ in range(count):
         spec = KernelSpec(rng.choice(makers)(rng))
@@ -153,9 +178,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", nargs="*", default=list(TRAINING_MODELS))
     parser.add_argument("--held-out", action="store_true",
                         help="collect the held-out models' kernels instead (for eval)")
+    parser.add_argument("--algorithms", type=int, metavar="N", default=0,
+                        help="collect N synthetic convs where the conv algorithms differ "
+                        "most instead")
     args = parser.parse_args(argv)
     models = HELD_OUT_MODELS if args.held_out else tuple(args.models)
-    tasks = training_tasks(models, 0 if args.held_out else args.synthetic, args.seed)
+    if args.algorithms:
+        tasks = [t for t in synthetic_tasks(args.algorithms, args.seed,
+                                            [synthetic_conv_algorithms]) if len(t.space) > 1]
+    else:
+        tasks = training_tasks(models, 0 if args.held_out else args.synthetic, args.seed)
     print(f"{len(tasks)} kernels, up to {args.per_kernel} schedules each", file=sys.stderr)
     done = collect(tasks, args.db, args.per_kernel, args.jobs, args.seed)
     print(f"{done} measurements appended to {args.db}", file=sys.stderr)

@@ -153,14 +153,14 @@ def lower_model(model: onnx.ModelProto, stage: str, schedule_seed: int
     from tcompiler.context import module_text
     from tcompiler.passes.lower_kernels_to_loops import LowerKernelsToLoopsPass
     from tcompiler.pipeline import CompileOptions, compile_to_stage, run_stages
-    from tcompiler.stages import Stage
+    from tcompiler.stages import CONV_ALGORITHM_PIPELINE, Stage
 
     options = CompileOptions(memory_plan="greedy")
     comp = compile_to_stage(model, "graph", options)
     from tcompiler.kernels import KERNELS_PIPELINE
 
     stages = [Stage("kernels", f"{KERNELS_PIPELINE},choose-schedules{{policy=random "
-                               f"seed={schedule_seed}}}", "module")]
+                               f"seed={schedule_seed}}},{CONV_ALGORITHM_PIPELINE}", "module")]
     if stage in ("schedule", "loops"):
         stages.append(Stage("schedule", "plan-memory{method=greedy}", "module"))
     run_stages(comp.module, comp.ctx, stages, options)

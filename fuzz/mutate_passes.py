@@ -81,8 +81,10 @@ def default_pipeline(level: str, planned: bool = False) -> tuple[str, ...]:
     memory plan. `planned`: a kernels-level program already at the schedule stage."""
     graph = split_pipeline(GRAPH_PIPELINE)
     from tcompiler.kernels import KERNELS_PIPELINE
+    from tcompiler.stages import CONV_ALGORITHM_PIPELINE
 
-    kernels = split_pipeline(KERNELS_PIPELINE) + (RANDOM_SCHEDULES,)
+    kernels = (split_pipeline(KERNELS_PIPELINE) + (RANDOM_SCHEDULES,)
+               + split_pipeline(CONV_ALGORITHM_PIPELINE))
     if level == "onnx":
         return graph + kernels + (DETERMINISTIC_PLAN, "lower-kernels-to-loops")
     if level == "kernels":

@@ -62,6 +62,7 @@ from tcompiler.fuzz.case import Case
 from tcompiler.fuzz.coverage import Collector, Scope
 from tcompiler.fuzz.oracles import Finding
 from tcompiler.plugins import PluginSettings, Registry, discover
+from tcompiler.stages import CONV_ALGORITHM_PIPELINE
 from tcompiler.weights import TccContext, WeightStore
 
 KERNEL_STAGES = ("lower-kernels-to-loops", "lower-to-llvm")
@@ -580,7 +581,8 @@ def variant_case(case: Case, key: str) -> tuple[Case | None, str]:
     if at is None or not key.startswith("schedules:"):
         return None, ""
     choose = f"choose-schedules{{policy=random seed={key.split(':')[1]} override=true}}"
-    pipeline = case.pipeline[:at] + (choose,) + case.pipeline[at:]
+    rewrites = tuple(CONV_ALGORITHM_PIPELINE.split(","))  # a random conv algorithm needs them
+    pipeline = case.pipeline[:at] + (choose, *rewrites) + case.pipeline[at:]
     return case.with_pipeline(pipeline, case.origin), "random schedules"
 
 
