@@ -75,4 +75,4 @@ class ConvToIm2colPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         contracts.require(op, self.name, self.input_contract)
-        rewrite_convs(ctx, op, ("im2col",), expand_im2col)
+        rewrite_convs(ctx, op, ("im2col",), expand_im2col, self.name)

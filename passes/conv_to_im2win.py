@@ -130,4 +130,4 @@ class ConvToIm2winPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         contracts.require(op, self.name, self.input_contract)
-        rewrite_convs(ctx, op, ("im2win", "im2win_nhwc"), expand_im2win)
+        rewrite_convs(ctx, op, ("im2win", "im2win_nhwc"), expand_im2win, self.name)

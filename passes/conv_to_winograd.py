@@ -78,4 +78,4 @@ class ConvToWinogradPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         contracts.require(op, self.name, self.input_contract)
-        rewrite_convs(ctx, op, ("winograd2", "winograd4"), expand_winograd)
+        rewrite_convs(ctx, op, ("winograd2", "winograd4"), expand_winograd, self.name)

@@ -14,7 +14,7 @@ A filter transform that needs the filter's values (Winograd, strided im2win) is 
 compile time, so it needs the filter to be a `kernel.weight` of the context's weight store.
 A conv whose filter is not (computed at run time, or `tcc-opt` without `--weights`), and a
 conv with no call site, keeps its kernel function with the heuristic schedule instead (said
-once in the log).
+once in the log). The module must not be memory-planned yet (`plan-memory` runs after).
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import MemRefType, ModuleOp, StringAttr, f32
+from xdsl.dialects.builtin import MemRefType, ModuleOp, StringAttr, SymbolRefAttr, f32
 from xdsl.ir import Attribute, BlockArgument, Operation, SSAValue
 from xdsl.rewriter import InsertPoint, Rewriter
 
-from tcompiler import ir_names
+from tcompiler import contracts, ir_names
 from tcompiler.costmodel.schedules import ConvSchedule, Schedule, heuristic, schedule_of
 from tcompiler.dialects import kernel
 from tcompiler.passes.outline_kernels import graph_function, kernel_kind, outline
@@ -108,9 +108,13 @@ def conv_properties(conv: kernel.ConvOp) -> dict[str, Attribute]:
 
 
 def rewrite_convs(ctx: Context, module: ModuleOp, algorithms: tuple[str, ...],
-                  expand: Expand) -> None:
+                  expand: Expand, pass_name: str) -> None:
     """Replace every call of a conv function whose schedule is in `algorithms` (module doc)."""
     main = graph_function(module)
+    contracts.precondition(
+        main is None or ir_names.MEMORY_PLAN not in main.attributes, pass_name,
+        "the module is already memory-planned: rewrite convolutions before plan-memory "
+        "(their buffers need arena offsets)")
     store = weights_of(ctx)
     calls: dict[str, list[func.CallOp]] = {}
     if main is not None:
@@ -136,11 +140,11 @@ def rewrite_convs(ctx: Context, module: ModuleOp, algorithms: tuple[str, ...],
                 for op in reversed(site.new):
                     Rewriter.erase_op(op)
                 fallback = fallback or _heuristic_clone(module, fn, conv, taken)
-                call.callee = fallback.sym_name  # type: ignore[assignment]
+                call.callee = SymbolRefAttr(fallback.sym_name)
                 continue
             _finish(module, site, taken)
         if not sites:
-            _use_heuristic(fn, conv, "it has no call site")
+            _use_heuristic(fn, conv, "")  # nothing calls it: nothing to rewrite
         elif fallback is not None:
             log.warning("%s: a call's filter is not a constant weight; that call keeps the "
                         "heuristic schedule", fn.sym_name.data)
