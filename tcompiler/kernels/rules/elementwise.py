@@ -16,7 +16,8 @@ from xdsl.dialects.builtin import IntegerType, TensorType, f64
 from xdsl.ir import Attribute, SSAValue
 
 from tcompiler.dialects import onnx
-from tcompiler.dialects.onnx import attr_float, attr_str
+from tcompiler.dialects.onnx import attr_float, attr_str, node_name, shape_of
+from tcompiler.errors import ModelError
 from tcompiler.kernels.convert import GraphConverter
 from tcompiler.kernels.expr import Expr, Node, const, type_of
 
@@ -70,6 +71,10 @@ def leaky_relu(c: GraphConverter, op: onnx.LeakyReluOp) -> None:
 
 
 def prelu(c: GraphConverter, op: onnx.PReluOp) -> None:
+    x, slope = shape_of(op.X), shape_of(op.slope)
+    if len(slope) > len(x) or any(s not in (1, d) for s, d in zip(slope[::-1], x[::-1])):
+        raise ModelError(f"PRelu ({node_name(op)}): slope {list(slope)} does not broadcast "
+                         f"to the input {list(x)}")
     _map(c, op.Y, [op.X, op.slope], _negative_scaled)
 
 

@@ -19,9 +19,10 @@ import numpy as np
 
 from tcompiler.dialects import onnx
 from tcompiler.dialects.onnx import attr_float, attr_int, attr_ints, attr_str, node_name, shape_of
-from tcompiler.errors import UnsupportedModelError
+from tcompiler.errors import ModelError, UnsupportedModelError
 from tcompiler.frontend.reference import spec_resize_coordinates
 from tcompiler.kernels.convert import GraphConverter
+from tcompiler.kernels.expr import const, type_of
 from tcompiler.kernels.rules.shape import remap, required_constant
 
 
@@ -51,12 +52,12 @@ def _scales(op: onnx.ResizeOp, c: GraphConverter, axes: list[int]) -> list[float
             full[axis] = float(s)
         return full
     for axis in axes:
-        full[axis] = y[axis] / x[axis]
+        full[axis] = y[axis] / x[axis] if x[axis] else 1.0  # an empty dim stays empty
     policy = attr_str(op, "keep_aspect_ratio_policy", "stretch")
     if policy != "stretch":
         sizes = required_constant(c, op, op.sizes, "sizes")
         assert sizes is not None
-        ratios = [int(s) / x[a] for a, s in zip(axes, sizes.ravel())]
+        ratios = [int(s) / x[a] if x[a] else 1.0 for a, s in zip(axes, sizes.ravel())]
         scale = min(ratios) if policy == "not_larger" else max(ratios)
         for axis in axes:
             full[axis] = scale
@@ -72,6 +73,12 @@ def resize(c: GraphConverter, op: onnx.ResizeOp) -> None:
     from onnx.reference.ops import op_resize as ref
 
     x, y = shape_of(op.X), shape_of(op.Y)
+    if 0 in y:  # an empty output: nothing to interpolate
+        c.define_map(op.Y, const(0.0, type_of(c.expr(op.X))))
+        return
+    if 0 in x:
+        raise ModelError(f"Resize ({node_name(op)}): cannot interpolate the empty input "
+                         f"{list(x)} to {list(y)}")
     rank = len(x)
     axes = [a + rank if a < 0 else a for a in attr_ints(op, "axes", list(range(rank))) or []]
     scales = _scales(op, c, axes)
