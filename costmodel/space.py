@@ -86,9 +86,10 @@ def _conv(op: kernel.ConvOp) -> Iterator[Schedule]:
         for tc, tv, lanes, block in itertools.product(
                 TILE_CHANNELS, TILE_VECTORS, LANES, coarse(cin_g * taps)):
             yield ConvSchedule("im2win_nhwc", tc, tv, lanes, "channels_rows", block)
-    if is_winograd(op):
+    if is_winograd(op):  # vectors along the output channels: the two widest that fit
+        fitting = [lanes for lanes in LANES if lanes <= shape(op.Y)[1]][-2:]
         for algorithm, tc, tv, lanes, block in itertools.product(
-                ("winograd2", "winograd4"), TILE_CHANNELS, TILE_VECTORS, REWRITE_LANES,
+                ("winograd2", "winograd4"), TILE_CHANNELS, TILE_VECTORS, fitting,
                 coarse(cin_g)):
             yield ConvSchedule(algorithm, tc, tv, lanes, "channels_rows", block)
 

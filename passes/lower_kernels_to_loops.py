@@ -54,6 +54,11 @@ from tcompiler.codegen.loops import EMITTERS, lower_kernel
 from tcompiler.costmodel.schedules import EXPANDED_ALGORITHMS, ScheduleError, schedule_of
 from tcompiler.dialects import kernel
 
+REWRITE_PASS = {"im2col": "conv-to-im2col", "im2win": "conv-to-im2win",
+                "im2win_nhwc": "conv-to-im2win", "winograd2": "conv-to-winograd",
+                "winograd4": "conv-to-winograd"}
+"""The pass that rewrites a conv of each multi-kernel algorithm (`EXPANDED_ALGORITHMS`)."""
+
 
 def in_kernel_function(op: Operation) -> bool:
     fn = op.parent_op()
@@ -85,6 +90,6 @@ class LowerKernelsToLoopsPass(ModulePass):
             contracts.precondition(
                 algorithm not in EXPANDED_ALGORITHMS, self.name,
                 f"op {contracts.describe(kernel_op)} has algorithm {algorithm!r}: run "
-                f"conv-to-{algorithm.rstrip('24')} first (the kernels stage does)")
+                f"{REWRITE_PASS.get(algorithm)} first (the kernels stage does)")
         for kernel_op in kernels:
             lower_kernel(kernel_op)

@@ -78,13 +78,17 @@ class Site:
         return self.add(kernel.ViewOp(value, MemRefType(f32, shape))).results[0]
 
     def filter(self) -> tuple[str, np.ndarray]:
-        """(name, values) of the conv's filter, if it is a weight of the store."""
+        """(name, values) of the conv's filter, if it is a weight of the store (or a view of
+        one), in the conv's filter shape."""
         w = self.value(self.conv.W)
         owner = w.owner if w is not None else None
+        while isinstance(owner, kernel.ViewOp):
+            owner = owner.source.owner
         if (self.store is None or not isinstance(owner, kernel.WeightOp)
                 or owner.weight_name.data not in self.store):
             raise NeedsConstantFilter()
-        return owner.weight_name.data, self.store[owner.weight_name.data]
+        name = owner.weight_name.data
+        return name, self.store[name].reshape(kernel.shape(self.conv.W))
 
     def weight(self, name: str, values: np.ndarray) -> SSAValue:
         assert self.store is not None
@@ -148,8 +152,9 @@ def rewrite_convs(ctx: Context, module: ModuleOp, algorithms: tuple[str, ...],
         elif fallback is not None:
             log.warning("%s: a call's filter is not a constant weight; that call keeps the "
                         "heuristic schedule", fn.sym_name.data)
-        if all(call.parent is None for call in sites) and sites:
-            Rewriter.erase_op(fn)
+        if sites and all(call.parent is None or call.callee.root_reference != fn.sym_name
+                         for call in sites):
+            Rewriter.erase_op(fn)  # every call was rewritten or moved to the heuristic clone
 
 
 def _finish(module: ModuleOp, site: Site, taken: set[str]) -> None:
