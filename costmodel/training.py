@@ -78,6 +78,9 @@ def synthetic_conv_algorithms(rng: random.Random) -> str:
     if k >= 7:
         cin, size = rng.choice([3, 3, 16, 32]), rng.choice([64, 112, 160, 227])
         cout = rng.choice([32, 48, 64, 96])
+    elif k == 3 and stride == 1 and rng.random() < 0.4:  # big planes (Winograd's many tiles)
+        cin, size = rng.choice([16, 32, 64, 128]), rng.choice([28, 56, 112])
+        cout = rng.choice([32, 64, 128])
     else:
         cin = rng.choice([16, 32, 64, 128, 256, 512])
         size = rng.choice([5, 7, 9, 12, 14, 20, 28, 56])

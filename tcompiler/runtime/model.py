@@ -19,6 +19,7 @@ models proceed meanwhile). For parallel inferences, load the artifact once per t
 from __future__ import annotations
 
 import ctypes
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -45,6 +46,42 @@ def aligned_empty(shape: Sequence[int], dtype: npt.DTypeLike) -> np.ndarray:
     return raw[start:start + nbytes].view(dtype).reshape(shape)
 
 
+class _OutputPool:
+    """Output arrays that a run may reuse: a set whose arrays nobody outside the pool refers
+    to any more (no variable, no view: numpy views keep the owning buffer referenced) is handed
+    out again, so a model run in a loop does not page-fault fresh output memory on every call
+    (tens of MB for large feature maps). At most `SETS` sets are kept."""
+
+    SETS = 2
+
+    def __init__(self, specs: Sequence[TensorSpec]):
+        self._specs = specs
+        self._sets: list[list[np.ndarray]] = []
+
+    def take(self) -> list[np.ndarray]:
+        for arrays in self._sets:
+            if self._free(arrays):
+                return list(arrays)
+        fresh = [aligned_empty(spec.shape, spec.dtype) for spec in self._specs]
+        if len(self._sets) < self.SETS:
+            self._sets.append(fresh)
+        return list(fresh)
+
+    @staticmethod
+    def _free(arrays: list[np.ndarray]) -> bool:
+        """Whether only the pool refers to `arrays` and to the buffers they view."""
+        for i in range(len(arrays)):
+            # references to arrays[i]: the pool's list and getrefcount's argument
+            if sys.getrefcount(arrays[i]) > 2:
+                return False
+            # to its owner (numpy views point at the owning buffer): arrays[i].base, `owner`
+            # and getrefcount's argument; any other view of it adds one
+            owner = arrays[i].base
+            if owner is not None and sys.getrefcount(owner) > 3:
+                return False
+        return True
+
+
 class _Step:
     """One kernel call: fixed pointers in `args`; `patches` are (position, io slot) pairs."""
 
@@ -62,6 +99,7 @@ class CompiledModel:
         self._program = program
         self._name = name
         self._lock = threading.Lock()
+        self._outputs = _OutputPool(program.outputs)
         try:
             self._library = load_objects(program.objects[n] for n in sorted(program.objects))
         except TcError as err:
@@ -133,9 +171,9 @@ class CompiledModel:
         return {spec.name: out for spec, out in zip(self._program.outputs, outputs)}
 
     def _execute(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
-        outputs = [aligned_empty(spec.shape, spec.dtype) for spec in self._program.outputs]
-        io = [array.ctypes.data for array in (*inputs, *outputs)]
         with self._lock:
+            outputs = self._outputs.take()
+            io = [array.ctypes.data for array in (*inputs, *outputs)]
             for step in self._steps:
                 args = step.args
                 if step.patches:  # only steps touching inputs/outputs need per-call pointers
