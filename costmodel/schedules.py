@@ -27,7 +27,8 @@ below is honoured there, and every schedule `check` accepts computes the same re
   unpadded conv over the window tensor), `im2win_nhwc` (2-d, ungrouped, width dilation 1,
   >= `lanes` output channels: `kernel.im2win_nhwc` + `kernel.window_gemm`, a GEMM of pixels
   x output channels, + `kernel.to_nchw`), `winograd2` / `winograd4` (3x3 stride-1 undilated
-  ungrouped, >= `lanes` output channels: F(2x2,3x3) / F(4x4,3x3) as input transform, batched
+  ungrouped, >= `lanes` output channels, tiles covering at most 1.5x the output: F(2x2,3x3) /
+  F(4x4,3x3) as input transform, batched
   matmul on the microkernel, output transform; `ic_block` blocks the matmul's reduction).
 - `GemmSchedule` (kernel.gemm, kernel.matmul): `algorithm` is `loops` (scalar loops LLVM
   vectorizes), `tiled` (the register-tiled microkernel over B's contiguous rows: gemm with
@@ -175,6 +176,16 @@ class ConvSchedule(Schedule):
             _require(self.loop_order == "channels_rows", op, "winograd takes no loop_order")
             _require(f.shape("Y")[1] >= self.lanes, op,
                      f"winograd needs >= {self.lanes} output channels")
+            m, (oh, ow) = winograd_tile(self), f.shape("Y")[2:]
+            covered = math.ceil(oh / m) * m * math.ceil(ow / m) * m
+            _require(covered <= WINOGRAD_MAX_COVER * oh * ow, op,
+                     f"F({m}x{m}) tiles cover {covered / (oh * ow):.2f}x the {oh}x{ow} output "
+                     f"(at most {WINOGRAD_MAX_COVER}x)")
+
+
+WINOGRAD_MAX_COVER = 1.5
+"""A Winograd tile size is valid while its tiles cover at most 1.5x the output (a 5x5 output
+in 4x4 tiles computes 8x8: the multiplies it saves go to padding, its filter is 4x larger)."""
 
 
 def is_pointwise(op: kernel.ConvOp, grouped: bool = False) -> bool:

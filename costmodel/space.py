@@ -148,9 +148,12 @@ def default_schedule(op: kernel.ConvOp, conv_algorithm: str) -> ConvSchedule:
         return first
     y = shape(op.Y)
     if conv_algorithm == "winograd":
-        m = 4 if min(y[2:]) >= 4 else 2
         lanes = 16 if y[1] >= 16 else 8 if y[1] >= 8 else 4
-        candidate = ConvSchedule(f"winograd{m}", 6, 2, lanes)
+        candidate = ConvSchedule("winograd4", 6, 2, lanes)
+        try:
+            candidate.check(op)
+        except ScheduleError:
+            candidate = ConvSchedule("winograd2", 6, 2, lanes)
     elif conv_algorithm == "im2win" and y[-1] >= 16:
         candidate = ConvSchedule("im2win", 6, 2, 16, "rows_channels")
     elif conv_algorithm == "im2win":  # rows narrower than a vector: vectors along channels

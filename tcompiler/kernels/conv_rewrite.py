@@ -53,6 +53,7 @@ class Site:
     conv: kernel.ConvOp
     schedule: ConvSchedule
     store: WeightStore | None
+    made: dict[str, str]  # filter transforms already stored: requested name -> stored name
     new: list[Operation] = field(default_factory=list)
 
     def value(self, operand: SSAValue | None) -> SSAValue | None:
@@ -91,9 +92,12 @@ class Site:
         return name, self.store[name].reshape(kernel.shape(self.conv.W))
 
     def weight(self, name: str, values: np.ndarray) -> SSAValue:
+        """A new weight `name` holding `values` (stored once however many calls share it)."""
         assert self.store is not None
-        stored = self.store.add(name, np.ascontiguousarray(values, dtype=np.float32))
-        return self.add(kernel.WeightOp(stored, MemRefType(f32, values.shape))).results[0]
+        if name not in self.made:
+            self.made[name] = self.store.add(name, np.ascontiguousarray(values, np.float32))
+        return self.add(kernel.WeightOp(self.made[name], MemRefType(f32, values.shape))
+                        ).results[0]
 
     def kernel(self, op: kernel.KernelOp, schedule: Schedule) -> None:
         """A new kernel op (operands: `@main` values) with its schedule."""
@@ -126,6 +130,7 @@ def rewrite_convs(ctx: Context, module: ModuleOp, algorithms: tuple[str, ...],
             if isinstance(op, func.CallOp):
                 calls.setdefault(op.callee.root_reference.data, []).append(op)
     taken = {f.sym_name.data for f in module.body.block.ops if isinstance(f, func.FuncOp)}
+    made: dict[str, str] = {}
     for fn in [f for f in module.body.block.ops if isinstance(f, func.FuncOp)
                and ir_names.KERNEL in f.attributes]:
         conv = next((o for o in fn.body.walk() if isinstance(o, kernel.ConvOp)), None)
@@ -137,7 +142,7 @@ def rewrite_convs(ctx: Context, module: ModuleOp, algorithms: tuple[str, ...],
         sites = calls.get(fn.sym_name.data, [])
         fallback: func.FuncOp | None = None
         for call in sites:
-            site = Site(module, call, conv, schedule, store)
+            site = Site(module, call, conv, schedule, store, made)
             try:
                 expand(site)
             except NeedsConstantFilter:
@@ -148,7 +153,7 @@ def rewrite_convs(ctx: Context, module: ModuleOp, algorithms: tuple[str, ...],
                 continue
             _finish(module, site, taken)
         if not sites:
-            _use_heuristic(fn, conv, "")  # nothing calls it: nothing to rewrite
+            _use_heuristic(fn, conv)  # nothing calls it: nothing to rewrite
         elif fallback is not None:
             log.warning("%s: a call's filter is not a constant weight; that call keeps the "
                         "heuristic schedule", fn.sym_name.data)
@@ -160,10 +165,15 @@ def rewrite_convs(ctx: Context, module: ModuleOp, algorithms: tuple[str, ...],
 def _finish(module: ModuleOp, site: Site, taken: set[str]) -> None:
     """Outline the site's new kernel ops, drop the call and the weights it orphaned."""
     inputs = [v for v in site.call.arguments]
+    conv_fn = site.conv.parent_op()
+    assert isinstance(conv_fn, func.FuncOp)
+    source = conv_fn.attributes.get(ir_names.SCHEDULE_SOURCE)
     for op in site.new:
         if isinstance(op, kernel.KernelOp):
-            name = fresh_name(taken, kernel_kind(op))
-            module.body.block.add_op(outline(op, name))
+            fn = outline(op, fresh_name(taken, kernel_kind(op)))
+            if source is not None:  # where the conv's schedule (and so these) came from
+                fn.attributes[ir_names.SCHEDULE_SOURCE] = source
+            module.body.block.add_op(fn)
     Rewriter.erase_op(site.call)
     for value in inputs:
         owner = value.owner
@@ -186,13 +196,11 @@ def _heuristic_clone(module: ModuleOp, fn: func.FuncOp, conv: kernel.ConvOp,
     clone.sym_name = StringAttr(fresh_name(taken, fn.sym_name.data.rsplit("_", 1)[0]))
     module.body.block.add_op(clone)
     clone_conv = next(o for o in clone.body.walk() if isinstance(o, kernel.ConvOp))
-    _use_heuristic(clone, clone_conv, "")
+    _use_heuristic(clone, clone_conv)
     return clone
 
 
-def _use_heuristic(fn: func.FuncOp, conv: kernel.ConvOp, why: str) -> None:
-    if why:
-        log.warning("%s: %s; it keeps the heuristic schedule", fn.sym_name.data, why)
+def _use_heuristic(fn: func.FuncOp, conv: kernel.ConvOp) -> None:
     conv.schedule = heuristic(conv).to_attr()
     fn.attributes[ir_names.SCHEDULE_SOURCE] = StringAttr("heuristic")
     fn.attributes.pop(ir_names.PREDICTED_US, None)

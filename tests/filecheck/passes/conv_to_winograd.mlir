@@ -79,7 +79,7 @@ builtin.module {
 // CHECK-NEXT:    kernel.conv
 // CHECK-SAME:    algorithm = "im2col"
 
-// CHECK:       func.func @[[IN0]](%0: memref<1x2x6x6xf32>, %1: memref<16x4x2xf32>) attributes {tcc.kernel} {
+// CHECK:       func.func @[[IN0]](%0: memref<1x2x6x6xf32>, %1: memref<16x4x2xf32>) attributes {tcc.kernel{{.*}}} {
 // CHECK-NEXT:    kernel.winograd_input %0 -> %1 {tile = 2 : i64, pads = array<i64: 0, 0, 0, 0>, schedule = {family = "loops", unroll = 1 : i64}} : memref<1x2x6x6xf32> -> memref<16x4x2xf32>
 // CHECK:       func.func @[[MM0]](
 // CHECK-NEXT:    kernel.matmul %0, %1 -> %2 {schedule = {family = "gemm", algorithm = "tiled", tile_channels = 3 : i64, tile_vectors = 1 : i64, lanes = 16 : i64, k_block = 8 : i64}} : memref<16x4x2xf32>, memref<16x2x16xf32> -> memref<16x4x16xf32>
