@@ -166,7 +166,8 @@ def memory_plan_facts(data: bytes, options: Any) -> dict[str, Any]:
     buffers, weights = [], []
     for op in main.body.walk():
         if isinstance(op, kernel.BufferOp):
-            buffers.append({"shape": list(op.result.type.get_shape()),
+            buffers.append({"name": op.result.name_hint or "",
+                            "shape": list(op.result.type.get_shape()),
                             "bytes": _memref_bytes(op.result.type),
                             "offset": op.offset.value.data if op.offset is not None else None})
         elif isinstance(op, kernel.WeightOp):
@@ -174,6 +175,7 @@ def memory_plan_facts(data: bytes, options: Any) -> dict[str, Any]:
                             "shape": list(op.result.type.get_shape()),
                             "bytes": _memref_bytes(op.result.type)})
     return {"buffers": buffers, "buffer_bytes": sum(b["bytes"] for b in buffers),
+            "window_bytes": sum(b["bytes"] for b in buffers if b["name"] == "win"),
             "weights": weights}
 
 
@@ -296,6 +298,7 @@ def compile_variant(data: bytes, algorithm: str, args: argparse.Namespace
         "used": used,
         "arena_bytes": report.info["memory_plan"]["arena_bytes"],
         "buffer_bytes": plan["buffer_bytes"],
+        "window_bytes": plan["window_bytes"],
         "formula_buffer_bytes": formula_buffer_bytes(data, used),
         "buffers": plan["buffers"],
         "weights": plan["weights"],
@@ -442,6 +445,9 @@ def config_facts(cfg: dict[str, dict[str, Any]]) -> dict[str, Any]:
     win, col = cfg.get("im2win", {}), cfg.get("im2col", {})
     if win.get("used") == "im2win" and col.get("used") == "im2col" and col.get("buffer_bytes"):
         facts["im2win_over_im2col_buffer"] = round(win["buffer_bytes"] / col["buffer_bytes"], 4)
+        if win.get("window_bytes"):  # the window tensor alone (im2win_nhwc adds a GEMM output)
+            facts["im2win_window_over_im2col_buffer"] = round(
+                win["window_bytes"] / col["buffer_bytes"], 4)
     return facts
 
 
@@ -464,6 +470,10 @@ def summarize(rows: list[dict[str, Any]], layers: dict[str, Layer]) -> dict[str,
                   if layers[n].k >= 3 and "im2win_over_im2col_buffer" in f]
         s["mean_im2win_over_im2col_buffer"] = (round(statistics.mean(ratios), 4)
                                                if ratios else None)
+        windows = {n: f["im2win_window_over_im2col_buffer"] for n, (_, f) in per.items()
+                   if layers[n].k >= 3 and "im2win_window_over_im2col_buffer" in f}
+        s["im2win_window_over_im2col_buffer"] = windows
+        s["im2win_window_at_most_half_of_im2col"] = sum(1 for r in windows.values() if r <= 0.5)
         within = [n for n, (_, f) in per.items() if f.get("auto_over_best") is not None
                   and f["auto_over_best"] <= 1.10]
         s["auto_within_10pct_of_best"] = len(within)
@@ -498,7 +508,7 @@ def print_table(rows: list[dict[str, Any]], algorithms: list[str], summary: dict
     head = (f"{'layer':<7}{'N':>3} {'GFLOP':>7} {'ORT':>7}"
             + "".join(f"{a:>9}" for a in algs)
             + f"  {'best':<9}{'best/ORT':>8}  {'auto pick':<16}{'auto/best':>9}"
-            + f"  {'win/col buf':>11}")
+            + f"  {'win/col':>11}")
     print("GFLOP/s per algorithm (* = the forced algorithm was not valid and the conv ran "
           "direct; E = error)", file=out)
     print(head, file=out)
@@ -515,7 +525,7 @@ def print_table(rows: list[dict[str, Any]], algorithms: list[str], summary: dict
                 cells.append(f"{format(r['gflops'], '.1f') + mark:>9}")
             else:
                 cells.append(f"{'-':>9}")
-        ratio = f.get("im2win_over_im2col_buffer")
+        ratio = f.get("im2win_window_over_im2col_buffer", f.get("im2win_over_im2col_buffer"))
         print(f"{layer:<7}{batch:>3} {cfg['onnxruntime']['gflop']:>7.3f} "
               f"{_fmt(cfg['onnxruntime'].get('gflops')):>7}" + "".join(cells)
               + f"  {f.get('best') or '-':<9}{_fmt(f.get('best_over_ort'), '.2f'):>8}"
@@ -539,6 +549,11 @@ def print_table(rows: list[dict[str, Any]], algorithms: list[str], summary: dict
         mean = s["mean_im2win_over_im2col_buffer"]
         print(f"    mean im2win/im2col buffer (K_w >= 3): "
               f"{'-' if mean is None else format(100 * mean, '.1f') + '%'} (paper 41.6%)",
+              file=out)
+        windows = s["im2win_window_over_im2col_buffer"]
+        print(f"    im2win window buffer <= 50% of im2col's: "
+              f"{s['im2win_window_at_most_half_of_im2col']}/{len(windows)} (max "
+              f"{'-' if not windows else format(100 * max(windows.values()), '.1f') + '%'})",
               file=out)
         print(f"    auto within 10% of the fastest: {s['auto_within_10pct_of_best']}/"
               f"{s['auto_measured_layers']}", file=out)

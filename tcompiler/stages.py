@@ -9,7 +9,7 @@ takes its names). A leaf module, so the CLI can list the stages without importin
               fuse-elementwise,outline-kernels,
               dedup-kernels,choose-schedules{policy=...},
               conv-to-im2col,conv-to-im2win,
-              conv-to-winograd
+              conv-to-winograd,dedup-kernels
     schedule  plan-memory{method=... time_limit=...}     module   contracts.KERNELS
     loops     lower-kernels-to-loops                     kernel   contracts.LOOPS
     llvm      lower-to-llvm                              kernel   contracts.LLVM
@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     from tcompiler.pipeline import CompileOptions
 
 GRAPH_PIPELINE = "onnx-canonicalize,fold-batchnorm,onnx-canonicalize"
-CONV_ALGORITHM_PIPELINE = "conv-to-im2col,conv-to-im2win,conv-to-winograd"
-"""The passes that rewrite the convs whose schedule names a multi-kernel algorithm."""
+CONV_ALGORITHM_PIPELINE = "conv-to-im2col,conv-to-im2win,conv-to-winograd,dedup-kernels"
+"""The passes that rewrite the convs whose schedule names a multi-kernel algorithm (and one
+function per distinct kernel again: equal convs give equal transforms)."""
 
 
 def kernels_pipeline(options: CompileOptions) -> str:
