@@ -747,12 +747,10 @@ class WindowGemmOp(KernelOp):
             raise VerifyException(f"{self.name}: Y {y} must be {(x[0], x[1] * ow, w[1])}")
 
 
-@irdl_op_definition
-class ToNchwOp(KernelOp):
-    """Y [N, C, *spatial] = act(X[n, p, c] + B[c] + R) with X [N, P, C] (channels last), P the
-    flattened spatial dims."""
+class _EpilogueKernel(KernelOp):
+    """X -> Y = act(f(X) + B + R): a conv's epilogue (bias [C], residual of Y's shape,
+    activation none/relu/clip) after the kernel that did its arithmetic."""
 
-    name = "kernel.to_nchw"
     X = operand_def(MemRefType)
     B = opt_operand_def(MemRefType)
     R = opt_operand_def(MemRefType)
@@ -766,14 +764,23 @@ class ToNchwOp(KernelOp):
         "type($X) (`bias` type($B)^)? (`residual` type($R)^)? `->` type($Y)"
     )
 
+    def inplace_inputs(self) -> tuple[int, ...]:
+        """The residual R: each output element reads R before it stores Y there."""
+        return () if self.R is None else (list(self.operands).index(self.R),)
+
+
+@irdl_op_definition
+class ToNchwOp(_EpilogueKernel):
+    """Y [N, C, *spatial] = act(X[n, p, c] + B[c] + R) with X [N, P, C] (channels last), P the
+    flattened spatial dims."""
+
+    name = "kernel.to_nchw"
+
     def verify_(self) -> None:
         x, y = shape(self.X), shape(self.Y)
         if len(x) != 3 or len(y) < 3 or x != (y[0], math.prod(y[2:]), y[1]):
             raise VerifyException(f"{self.name}: X {x} is not Y {y} with channels last")
         _check_epilogue(self, y)
-
-    def inplace_inputs(self) -> tuple[int, ...]:
-        return () if self.R is None else (list(self.operands).index(self.R),)
 
 
 @irdl_op_definition
@@ -803,23 +810,11 @@ class WinogradInputOp(KernelOp):
 
 
 @irdl_op_definition
-class WinogradOutputOp(KernelOp):
+class WinogradOutputOp(_EpilogueKernel):
     """Y [N, K, OH, OW] = act(A^T M A + B + R) of the tiles of M [alpha^2, N*TH*TW, K]."""
 
     name = "kernel.winograd_output"
-    X = operand_def(MemRefType)
-    B = opt_operand_def(MemRefType)
-    R = opt_operand_def(MemRefType)
-    Y = operand_def(MemRefType)
     tile = prop_def(IntegerAttr)
-    activation = opt_prop_def(StringAttr)
-    clip_min = opt_prop_def(FloatAttr)
-    clip_max = opt_prop_def(FloatAttr)
-    irdl_options = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
-    assembly_format = (
-        "$X (`bias` $B^)? (`residual` $R^)? `->` $Y attr-dict `:` "
-        "type($X) (`bias` type($B)^)? (`residual` type($R)^)? `->` type($Y)"
-    )
 
     def verify_(self) -> None:
         from tcompiler.kernels.conv_math import WINOGRAD, winograd_tiles
@@ -832,10 +827,6 @@ class WinogradOutputOp(KernelOp):
         if m_shape != ((tile + 2) ** 2, y[0] * th * tw, y[1]):
             raise VerifyException(f"{self.name}: X {m_shape} does not hold the tiles of Y {y}")
         _check_epilogue(self, y)
-
-    def inplace_inputs(self) -> tuple[int, ...]:
-        """The residual R: each output element reads R before it stores Y there."""
-        return () if self.R is None else (list(self.operands).index(self.R),)
 
 
 CONV_TRANSFORMS = (Im2ColOp, Im2WinOp, Im2WinNhwcOp, WindowGemmOp, ToNchwOp, WinogradInputOp,
