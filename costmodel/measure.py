@@ -105,7 +105,7 @@ def _expand(module: ModuleOp, arrays: list[np.ndarray]
     """The kernel module rewritten as its conv algorithm says, and the calls to make (an
     argument position, or an array the rewrite made: a weight or a scratch buffer)."""
     from xdsl.dialects.builtin import UnitAttr
-    from xdsl.ir import Block, Region
+    from xdsl.ir import Block, BlockArgument, Region, SSAValue
 
     from tcompiler import ir_names
     from tcompiler.context import make_context
@@ -120,13 +120,14 @@ def _expand(module: ModuleOp, arrays: list[np.ndarray]
     assert isinstance(fn, func.FuncOp)
     conv = kernel_op_of(fn)
     assert isinstance(conv, kernel.ConvOp)
-    filter_at = list(fn.args).index(conv.W)
+    assert isinstance(conv.W, BlockArgument)
+    filter_at = conv.W.index
     store = WeightStore()
     store.add("filter", arrays[filter_at])
     types = [a.type for i, a in enumerate(fn.args) if i != filter_at]
     body = Block(arg_types=types)
     weight = kernel.WeightOp("filter", fn.args[filter_at].type)  # type: ignore[arg-type]
-    operands = list(body.args)
+    operands: list[SSAValue] = list(body.args)
     operands.insert(filter_at, weight.results[0])
     body.add_ops([weight, func.CallOp("kernel", operands, []), func.ReturnOp()])
     main = func.FuncOp("main", (types, []), Region(body))
@@ -135,8 +136,8 @@ def _expand(module: ModuleOp, arrays: list[np.ndarray]
     ctx = make_context(store)
     for rewrite in (ConvToIm2colPass(), ConvToIm2winPass(), ConvToWinogradPass()):
         rewrite.apply(ctx, module)
-    positions = {arg: i + (i >= filter_at) for i, arg in enumerate(body.args)}
-    values: dict[object, np.ndarray | int] = dict(positions)
+    values: dict[SSAValue, np.ndarray | int] = {
+        arg: i + (i >= filter_at) for i, arg in enumerate(body.args)}
     steps: list[tuple[str, list[np.ndarray | int]]] = []
     for op in body.ops:
         if isinstance(op, kernel.WeightOp):

@@ -113,7 +113,7 @@ def emit_im2win_nhwc(b: LoopBuilder, op: Im2WinNhwcOp, sched: object) -> None:
             zero(b, kh, c, hi, width)
 
         def zero_rows(b: LoopBuilder, start: Idx, stop: Idx) -> None:
-            b.nest([(start, stop), (0, channels)], lambda b, iv: zero(b, *iv, 0, width))
+            b.nest([(start, stop), (0, channels)], lambda b, iv: zero(b, iv[0], iv[1], 0, width))
 
         if any(int_values(op.pads)):
             zero_rows(b, 0, kh_lo)
