@@ -18,7 +18,8 @@ def _model(node, inputs, output, inits):  # type: ignore[no-untyped-def]
 
 
 def test_prelu_slope_that_does_not_broadcast_is_a_model_error() -> None:
-    slope = numpy_helper.from_array(np.ones((2, 3, 3, 1), np.float32), "slope")
+    values = np.random.default_rng(0).standard_normal((2, 3, 3, 1)).astype(np.float32)
+    slope = numpy_helper.from_array(values, "slope")  # not uniform: a uniform one is one value
     model = _model(helper.make_node("PRelu", ["x", "slope"], ["y"], name="p"),
                    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 5, 1])],
                    helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3, 5, 1]), [slope])

@@ -72,7 +72,8 @@ def leaky_relu(c: GraphConverter, op: onnx.LeakyReluOp) -> None:
 
 def prelu(c: GraphConverter, op: onnx.PReluOp) -> None:
     x, slope = shape_of(op.X), shape_of(op.slope)
-    if len(slope) > len(x) or any(s not in (1, d) for s, d in zip(slope[::-1], x[::-1])):
+    uniform = isinstance(c.expr(op.slope), Node)  # a splat constant: one value, any shape
+    if not uniform and any(s not in (1, d) for s, d in zip(slope[::-1], x[::-1])):
         raise ModelError(f"PRelu ({node_name(op)}): slope {list(slope)} does not broadcast "
                          f"to the input {list(x)}")
     _map(c, op.Y, [op.X, op.slope], _negative_scaled)
