@@ -7,7 +7,10 @@ Each knob takes its values from a small menu (`CONV_MENU`, `GEMM_MENU`, `UNROLLS
 combination is in the space when `Schedule.check(op)` accepts it, so the rules live only in
 `costmodel.schedules`. Menus are pruned per op before the product is taken (no blocks as large
 as the reduction, no more output channels per tile than the group has), so spaces stay in
-the hundreds to low thousands and are listed whole.
+the hundreds to low thousands and are listed whole. A 2-d conv's space also holds the
+algorithms that rewrite it into several kernels (im2col, im2win, im2win_nhwc, Winograd), on a
+coarser menu (`REWRITE_BLOCKS`, lanes 8/16 or the two widest that fit); `space(op, "winograd")`
+keeps one algorithm family (`tcc compile --conv-algorithm`).
 """
 
 from __future__ import annotations
