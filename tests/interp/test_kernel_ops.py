@@ -5,6 +5,7 @@ reductions, remap's fill) are written in kernel IR and checked against numpy."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
@@ -62,6 +63,22 @@ def conv_relu6(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
     weights = {"w": rand(rng, 4, 3, 3, 3), "lo": np.array(0, np.float32),
                "hi": np.array(6, np.float32)}
     return model(nodes, {"x": x}, ["y"], weights), {"x": x}
+
+
+def conv_wide(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    """Rows wider than a vector, a residual Add and Relu: for im2col and im2win (rows)."""
+    x, r = rand(rng, 1, 3, 6, 20), rand(rng, 1, 4, 6, 20)
+    nodes = [node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]),
+             node("Add", ["c", "r"], ["s"]), node("Relu", ["s"])]
+    return model(nodes, {"x": x, "r": r}, ["y"], {"w": rand(rng, 4, 3, 3, 3),
+                                                  "b": rand(rng, 4)}), {"x": x, "r": r}
+
+
+def conv_narrow(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    """Rows narrower than a vector, 8 output channels: for im2win (NHWC) and Winograd."""
+    x = rand(rng, 1, 3, 6, 6)
+    return model([node("Conv", ["x", "w", "b"], pads=[1, 1, 1, 1])], {"x": x}, ["y"],
+                 {"w": rand(rng, 8, 3, 3, 3), "b": rand(rng, 8)}), {"x": x}
 
 
 def conv_transpose(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
@@ -242,8 +259,14 @@ CASES: dict[str, tuple[Case, set[str]]] = {
     "normalizations": (normalizations, {"normalize"}), "elementwise": (elementwise, {"map"}),
     "integer_map": (integer_map, {"map"}), "remaps": (remaps, {"remap"}),
     "gathers": (gathers, {"gather", "gather_elements", "gather_nd"}),
+    "conv_im2col": (conv_wide, {"im2col", "conv"}), "conv_im2win": (conv_wide, {"im2win", "conv"}),
+    "conv_im2win_nhwc": (conv_narrow, {"im2win_nhwc", "window_gemm", "to_nchw"}),
+    "conv_winograd": (conv_narrow, {"winograd_input", "matmul", "winograd_output"}),
 }
 """case -> (model builder, the kernel ops (without `kernel.`) its kernels stage must hold)."""
+CONV_ALGORITHM = {"conv_im2col": "im2col", "conv_im2win": "im2win",
+                  "conv_im2win_nhwc": "im2win", "conv_winograd": "winograd"}
+"""The cases compiled with a forced conv algorithm (the others: direct, so kernel.conv stays)."""
 
 
 def test_cases_cover_every_kernel_op() -> None:
@@ -262,12 +285,15 @@ def test_kernel_op_matches_onnxruntime(case: str) -> None:
     build, kernel_ops = CASES[case]
     proto, feeds = build(np.random.default_rng(0))
     reference = ort_run(proto, feeds)
-    comp = interp.compile_for(proto, "kernels", OPTIONS)
+    options = dataclasses.replace(OPTIONS, conv_algorithm=CONV_ALGORITHM.get(case, "direct"))
+    if case in CONV_ALGORITHM:  # the forced algorithm's default schedule, not the model's pick
+        options = dataclasses.replace(options, schedules="heuristic")
+    comp = interp.compile_for(proto, "kernels", options)
     missing = {f"kernel.{name}" for name in kernel_ops} - {op.name for op in comp.module.walk()}
     assert not missing, f"{case} does not exercise {missing}"
     outputs = interp.interpret(comp.module, feeds, comp.weights.arrays)
     assert_matches(outputs, reference, f"{case} (kernels)")
-    assert_matches(interp.run(proto, feeds, "loops", OPTIONS), reference, f"{case} (loops)")
+    assert_matches(interp.run(proto, feeds, "loops", options), reference, f"{case} (loops)")
 
 
 # ----------------------------------------------------------------------------- kernel IR
