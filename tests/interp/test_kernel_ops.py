@@ -49,8 +49,9 @@ def conv_1d(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
                  {"w": rand(rng, 3, 2, 4)}), {"x": x}
 
 
-def conv_residual_relu(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
-    x, r = rand(rng, 1, 3, 6, 6), rand(rng, 1, 4, 6, 6)
+def conv_residual_relu(rng: np.random.Generator, width: int = 6
+                       ) -> tuple[onnx.ModelProto, Feeds]:
+    x, r = rand(rng, 1, 3, 6, width), rand(rng, 1, 4, 6, width)
     nodes = [node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]),
              node("Add", ["c", "r"], ["s"]), node("Relu", ["s"])]
     return model(nodes, {"x": x, "r": r}, ["y"], {"w": rand(rng, 4, 3, 3, 3),
@@ -67,11 +68,7 @@ def conv_relu6(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
 
 def conv_wide(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
     """Rows wider than a vector, a residual Add and Relu: for im2col and im2win (rows)."""
-    x, r = rand(rng, 1, 3, 6, 20), rand(rng, 1, 4, 6, 20)
-    nodes = [node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]),
-             node("Add", ["c", "r"], ["s"]), node("Relu", ["s"])]
-    return model(nodes, {"x": x, "r": r}, ["y"], {"w": rand(rng, 4, 3, 3, 3),
-                                                  "b": rand(rng, 4)}), {"x": x, "r": r}
+    return conv_residual_relu(rng, width=20)
 
 
 def conv_narrow(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
