@@ -313,35 +313,27 @@ def test_forced_algorithm_large_sweep(case: int, algorithm: str, options: Compil
 # ----------------------------------------------------------------------------- fallbacks
 
 
-def test_filter_from_a_graph_input_falls_back(options: CompileOptions) -> None:
-    """Winograd needs the filter at compile time: a filter that is a graph input keeps the
-    conv (heuristic schedule) and still computes the right thing."""
-    c = Conv((1, 3, 8, 20), 16, (3, 3), pads=(1, 1, 1, 1), bias=True, activation="relu")
-    assert valid_for(c, "winograd")
-    model = onnx_model(c, seed=3, constant_filter=False)
-    feeds = feeds_for(model, 3)
+@pytest.mark.parametrize("algorithm, c, seed", [
+    # Winograd needs the filter at compile time
+    ("winograd", Conv((1, 3, 8, 20), 16, (3, 3), pads=(1, 1, 1, 1), bias=True,
+                      activation="relu"), 3),
+    # so does im2win with phases (width stride 2): the per-phase filter needs values
+    ("im2win", Conv((1, 3, 9, 40), 8, (3, 3), strides=(2, 2), pads=(1, 1, 1, 1)), 4),
+], ids=["winograd", "strided_im2win"])
+def test_filter_from_a_graph_input_falls_back(algorithm: str, c: Conv, seed: int,
+                                              options: CompileOptions) -> None:
+    """A filter that is a graph input keeps the conv (heuristic schedule) and still computes
+    the right thing."""
+    assert valid_for(c, algorithm)
+    model = onnx_model(c, seed=seed, constant_filter=False)
+    feeds = feeds_for(model, seed)
     want = ort_run(model, feeds)
     program, report = compile_model(model, CompileOptions(
         cache_dir=options.cache_dir, jobs=options.jobs, schedules="heuristic",
-        conv_algorithm="winograd"))
+        conv_algorithm=algorithm))
     (got,) = CompiledModel(program).run(feeds)
-    assert_matches(got, want, "winograd with a run-time filter")
-    assert_algorithm_used(c, "winograd", report.info["schedules"], valid=False)
-
-
-def test_strided_im2win_filter_from_a_graph_input_falls_back(options: CompileOptions) -> None:
-    """The same for im2win with phases (width stride 2): the per-phase filter needs values."""
-    c = Conv((1, 3, 9, 40), 8, (3, 3), strides=(2, 2), pads=(1, 1, 1, 1))
-    assert valid_for(c, "im2win")
-    model = onnx_model(c, seed=4, constant_filter=False)
-    feeds = feeds_for(model, 4)
-    want = ort_run(model, feeds)
-    program, report = compile_model(model, CompileOptions(
-        cache_dir=options.cache_dir, jobs=options.jobs, schedules="heuristic",
-        conv_algorithm="im2win"))
-    (got,) = CompiledModel(program).run(feeds)
-    assert_matches(got, want, "strided im2win with a run-time filter")
-    assert_algorithm_used(c, "im2win", report.info["schedules"], valid=False)
+    assert_matches(got, want, f"{algorithm} with a run-time filter")
+    assert_algorithm_used(c, algorithm, report.info["schedules"], valid=False)
 
 
 def test_stride1_im2win_filter_from_a_graph_input_is_rewritten(options: CompileOptions) -> None:

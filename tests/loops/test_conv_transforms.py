@@ -328,13 +328,10 @@ def test_winograd_input(run_any, case: str) -> None:
     close(v, want, rtol=1e-5)
 
 
-@pytest.mark.parametrize("case", sorted(WINOGRAD_CASES))
-def test_winograd_output_epilogue(run_any, case: str) -> None:
-    x, w, b, r, pads, m, activation, conv, ref = winograd_case(case)
-    alpha = m + 2
-    th, tw = math.ceil(conv.shape[2] / m), math.ceil(conv.shape[3] / m)
-    mt = rand(15, alpha * alpha, conv.shape[0] * th * tw, conv.shape[1])
-    want = epilogue(winograd_output_loops(mt, conv.shape, m), b, r, activation)
+def winograd_output_op(mt: np.ndarray, b, r, m: int, activation: str | None
+                       ) -> tuple[str, list[np.ndarray]]:
+    """(the kernel.winograd_output op text, its input arrays) for M `mt` with the epilogue;
+    the output is the next argument."""
     operands, types, args = ["%a0"], ["$0"], [mt]
     for name, value in (("bias", b), ("residual", r)):
         if value is not None:
@@ -345,8 +342,18 @@ def test_winograd_output_epilogue(run_any, case: str) -> None:
            "clip": ', activation = "clip", clip_min = -0.5 : f32, clip_max = 1.5 : f32',
            None: ""}[activation]
     n = len(args)
-    op = (f"kernel.winograd_output {' '.join(operands)} -> %a{n} {{tile = {m} : i64{act}}} : "
-          f"{' '.join(types)} -> ${n}")
+    return (f"kernel.winograd_output {' '.join(operands)} -> %a{n} {{tile = {m} : i64{act}}} : "
+            f"{' '.join(types)} -> ${n}", args)
+
+
+@pytest.mark.parametrize("case", sorted(WINOGRAD_CASES))
+def test_winograd_output_epilogue(run_any, case: str) -> None:
+    x, w, b, r, pads, m, activation, conv, ref = winograd_case(case)
+    alpha = m + 2
+    th, tw = math.ceil(conv.shape[2] / m), math.ceil(conv.shape[3] / m)
+    mt = rand(15, alpha * alpha, conv.shape[0] * th * tw, conv.shape[1])
+    want = epilogue(winograd_output_loops(mt, conv.shape, m), b, r, activation)
+    op, args = winograd_output_op(mt, b, r, m, activation)
     y = run_any(op, [*args, np.full(conv.shape, 7.0, np.float32)])
     close(y, want, rtol=1e-5)
 
@@ -365,18 +372,8 @@ def test_winograd_chain_is_the_conv(run_any, case: str) -> None:
             f'tile_vectors = 1 : i64, lanes = {lanes} : i64, k_block = 0 : i64}}')
     mt = run_any(f"kernel.matmul %a0, %a1 -> %a2 {{schedule = {gemm}}} : $0, $1 -> $2",
                  [v, u, np.zeros((v_shape[0], v_shape[1], w.shape[0]), np.float32)])
-    operands, types, args = ["%a0"], ["$0"], [mt]
-    for name, value in (("bias", b), ("residual", r)):
-        if value is not None:
-            operands.append(f"{name} %a{len(args)}")
-            types.append(f"{name} ${len(args)}")
-            args.append(value)
-    act = {"relu": ', activation = "relu"',
-           "clip": ', activation = "clip", clip_min = -0.5 : f32, clip_max = 1.5 : f32',
-           None: ""}[activation]
-    n = len(args)
-    y = run_any(f"kernel.winograd_output {' '.join(operands)} -> %a{n} {{tile = {m} : i64{act}}}"
-                f" : {' '.join(types)} -> ${n}", [*args, np.zeros(conv.shape, np.float32)])
+    op, args = winograd_output_op(mt, b, r, m, activation)
+    y = run_any(op, [*args, np.zeros(conv.shape, np.float32)])
     # F(4x4) loses a few more bits than F(2x2) (larger transform coefficients)
     close(y, ref, rtol=1e-3 if m == 4 else 1e-4)
 
