@@ -51,6 +51,7 @@ from xdsl.passes import ModulePass
 
 from tcompiler import contracts, ir_names
 from tcompiler.codegen.loops import EMITTERS, lower_kernel
+from tcompiler.codegen.loops.builder import check_parallel
 from tcompiler.costmodel.schedules import EXPANDED_ALGORITHMS, ScheduleError, schedule_of
 from tcompiler.dialects import kernel
 
@@ -92,4 +93,7 @@ class LowerKernelsToLoopsPass(ModulePass):
                 f"op {contracts.describe(kernel_op)} has algorithm {algorithm!r}: run "
                 f"{REWRITE_PASS.get(algorithm)} first (the kernels stage does)")
         for kernel_op in kernels:
+            function = kernel_op.parent_op()
             lower_kernel(kernel_op)
+            assert isinstance(function, func.FuncOp)
+            check_parallel(function)

@@ -12,8 +12,8 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 
-def load(path: str | os.PathLike[str]) -> CompiledModel:
+def load(path: str | os.PathLike[str], threads: int | None = None) -> CompiledModel:
     """Load a `.tcc` artifact (see `tcompiler.runtime.load`); imported lazily."""
     from tcompiler.runtime import load as load_artifact
 
-    return load_artifact(path)
+    return load_artifact(path, threads=threads)

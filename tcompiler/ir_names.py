@@ -11,6 +11,8 @@ On calls in `@main`:
 On kernel functions:
     KERNEL         unit: this function holds one kernel op
     MAY_ALIAS      unit: a copy of a kernel whose calls pass overlapping buffers (no noalias)
+    PARALLEL       i64: the kernel splits into this many independent units; its last two
+                   arguments are the unit range [lo, hi) one call runs (`LoopBuilder.parallel`)
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 GRAPH = "tcc.graph"
 KERNEL = "tcc.kernel"
 MAY_ALIAS = "tcc.may_alias"
+PARALLEL = "tcc.parallel"
 INPLACE = "tcc.inplace"
 INPUT_NAMES = "tcc.input_names"
 OUTPUT_NAMES = "tcc.output_names"

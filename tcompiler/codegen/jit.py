@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from llvmlite import binding as llb
 
 from tcompiler.codegen.elf import defined_symbols, undefined_symbols
-from tcompiler.codegen.llvm_backend import init_llvm
+from tcompiler.codegen.llvm_backend import init_llvm, units_symbol
 from tcompiler.codegen.target import Target
 from tcompiler.errors import TcError
 
@@ -76,14 +76,32 @@ class JitLibrary:
             raise KeyError(f"symbol {symbol!r} has no address")
         return address
 
-    def function(self, symbol: str, n_pointers: int) -> Callable[..., None]:
-        """`symbol` as a ctypes `void f(void*, ...)` (the kernel ABI), releasing the GIL.
+    def units(self, kernel: str) -> int:
+        """How many independent units parallel kernel `kernel` splits into; 0 for a kernel
+        without a parallel loop (which takes no unit range)."""
+        symbol = units_symbol(kernel)
+        if symbol not in self.symbols:
+            return 0
+        return ctypes.c_int64.from_address(self.address(symbol)).value
 
-        The function object keeps this library (and so its code) alive."""
-        prototype = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * n_pointers))
+    def function(self, symbol: str, n_pointers: int) -> Callable[..., None]:
+        """`symbol` as a ctypes `void f(void*, ...)` (the kernel ABI), releasing the GIL; a
+        parallel kernel is called with its whole unit range. The function object keeps this
+        library (and so its code) alive."""
+        units = self.units(symbol)
+        ranged = [ctypes.c_int64] * 2 if units else []
+        prototype = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * n_pointers), *ranged)
         fn = prototype(self.address(symbol))
         fn.library = self  # type: ignore[attr-defined]
-        return fn
+        if not units:
+            return fn
+        whole = functools.partial(_call_all_units, fn, units)
+        whole.library = self  # type: ignore[attr-defined]
+        return whole
+
+
+def _call_all_units(fn: Callable[..., None], units: int, *pointers: int | None) -> None:
+    fn(*pointers, 0, units)
 
 
 def load_objects(objects: Iterable[bytes], target: Target | None = None) -> JitLibrary:

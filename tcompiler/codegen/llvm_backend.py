@@ -22,9 +22,9 @@ from llvmlite import binding as llb
 from llvmlite import ir
 from xdsl.backend.llvm.convert import convert_module
 from xdsl.dialects import llvm
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp
 
-from tcompiler import contracts
+from tcompiler import contracts, ir_names
 from tcompiler.codegen.target import Target
 from tcompiler.errors import CompileError
 
@@ -53,12 +53,24 @@ def check_llvm_dialect(module: ModuleOp) -> None:
 
 
 def apply_linkage(module: ModuleOp, ir_module: ir.Module) -> None:
-    """xDSL's translator ignores `llvm.func` linkage; copy non-external linkage over."""
+    """xDSL's translator ignores `llvm.func` linkage; copy non-external linkage over. A
+    parallel kernel (`tcc.parallel = P`) also exports the constant i64 `<kernel>.units = P`."""
     for op in module.ops:
         if isinstance(op, llvm.FuncOp) and op.body.blocks:
             linkage = op.linkage.linkage.data
             if linkage != "external":
                 ir_module.get_global(op.sym_name.data).linkage = linkage
+            units = op.attributes.get(ir_names.PARALLEL)
+            if isinstance(units, IntegerAttr):
+                i64 = ir.IntType(64)
+                exported = ir.GlobalVariable(ir_module, i64, units_symbol(op.sym_name.data))
+                exported.initializer = ir.Constant(i64, units.value.data)
+                exported.global_constant = True
+
+
+def units_symbol(kernel: str) -> str:
+    """The symbol of a parallel kernel's unit count."""
+    return f"{kernel}.units"
 
 
 def parse_llvm(module: ModuleOp, tm: llb.TargetMachine) -> llb.ModuleRef:

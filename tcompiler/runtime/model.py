@@ -1,10 +1,11 @@
 """`CompiledModel`: a `Program` made callable.
 
 Construction loads the kernel objects in process with MCJIT (no recompilation, no system
-linker), resolves every kernel address and builds its ctypes function pointer once, allocates
-one 64-byte-aligned arena of `arena_bytes` and copies the weights into a 64-byte-aligned
-buffer, and precomputes each step's argument pointers; only input and output pointers are
-patched in per call.
+linker), allocates one 64-byte-aligned arena of `arena_bytes`, copies the weights into a
+64-byte-aligned buffer, and compiles the native entry that runs every step with those
+addresses built in (`tcompiler.runtime.native`): an inference is one ctypes call, given the
+input and output pointers. `threads` (default: `TCC_NUM_THREADS`, else every core the process
+may run on) threads split the parallel kernels; results do not depend on it.
 
 Calls: `model(*arrays, **named)`, `model.run(list | dict)` -> list of outputs, and
 `model.run_dict(...)` -> {output name: array}. Inputs are validated, never cast (see
@@ -12,15 +13,15 @@ Calls: `model(*arrays, **named)`, `model.run(list | dict)` -> list of outputs, a
 arrays each call: the caller may keep them.
 
 Thread safety: a model may be called from several threads; a lock around the arena runs one
-inference at a time per model (kernel calls release the GIL, so other Python work and other
-models proceed meanwhile). For parallel inferences, load the artifact once per thread.
+inference at a time per model (the native call releases the GIL, so other Python work and
+other models proceed meanwhile). For parallel inferences, load the artifact once per thread.
 """
 
 from __future__ import annotations
 
-import ctypes
 import sys
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,10 +33,8 @@ from tcompiler.codegen.jit import load_objects
 from tcompiler.errors import ArtifactError, TcError
 from tcompiler.program import Buffer, Program, TensorSpec
 from tcompiler.runtime.inputs import bind_inputs
+from tcompiler.runtime.native import NativeArg, NativeRunner, NativeStep, default_threads
 from tcompiler.weights import ALIGNMENT
-
-Kernel = Any  # a ctypes CFUNCTYPE instance
-
 
 def aligned_empty(shape: Sequence[int], dtype: npt.DTypeLike) -> np.ndarray:
     """An uninitialized C-contiguous array whose data starts at a 64-byte boundary."""
@@ -82,17 +81,8 @@ class _OutputPool:
         return True
 
 
-class _Step:
-    """One kernel call: fixed pointers in `args`; `patches` are (position, io slot) pairs."""
-
-    __slots__ = ("fn", "args", "patches")
-
-    def __init__(self, fn: Kernel, args: list[int], patches: list[tuple[int, int]]):
-        self.fn, self.args, self.patches = fn, args, patches
-
-
 class CompiledModel:
-    def __init__(self, program: Program, name: str = "model"):
+    def __init__(self, program: Program, name: str = "model", threads: int | None = None):
         problem = program_problem(program)
         if problem is not None:
             raise ArtifactError(f"{name}: invalid program: {problem}")
@@ -108,42 +98,36 @@ class CompiledModel:
         self._weights = aligned_empty((max(len(program.weights), 1),), np.uint8)
         self._weights[: len(program.weights)] = np.frombuffer(program.weights, np.uint8)
         self._weights.flags.writeable = False
-        kernels = self._resolve_kernels()
+        self.threads = default_threads() if threads is None else threads
+        if self.threads < 1:
+            raise ValueError(f"threads must be at least 1, not {self.threads}")
         buffers = {buf.id: buf for buf in program.buffers}
-        self._steps = [self._bind_step(kernels[step.kernel], [buffers[a] for a in step.args])
-                       for step in program.steps]
+        steps = [self._native_step(step.kernel, [buffers[a] for a in step.args])
+                 for step in program.steps]
+        self._runner = NativeRunner(steps, len(program.inputs) + len(program.outputs),
+                                    self.threads)
+        weakref.finalize(self, self._runner.close)
 
-    def _resolve_kernels(self) -> dict[str, Kernel]:
-        kernels: dict[str, Kernel] = {}
-        for step in self._program.steps:
-            if step.kernel in kernels:
-                continue
-            try:
-                address = self._library.address(step.kernel)
-            except KeyError:
-                address = 0
-            if not address:
-                raise ArtifactError(f"{self._name}: kernel '{step.kernel}' is not defined by "
-                                    f"object '{self._program.kernels[step.kernel]}'")
-            signature = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * len(step.args))
-            kernels[step.kernel] = signature(address)
-        return kernels
-
-    def _bind_step(self, fn: Kernel, buffers: list[Buffer]) -> _Step:
+    def _native_step(self, kernel: str, buffers: list[Buffer]) -> NativeStep:
+        try:
+            address = self._library.address(kernel)
+        except KeyError:
+            address = 0
+        if not address:
+            raise ArtifactError(f"{self._name}: kernel '{kernel}' is not defined by "
+                                f"object '{self._program.kernels[kernel]}'")
         n_inputs = len(self._program.inputs)
-        args: list[int] = []
-        patches: list[tuple[int, int]] = []
-        for position, buf in enumerate(buffers):
-            args.append(0)
+        args: list[NativeArg] = []
+        for buf in buffers:
             if buf.kind == "input":
-                patches.append((position, buf.index))
+                args.append(NativeArg(io_slot=buf.index))
             elif buf.kind == "output":
-                patches.append((position, n_inputs + buf.index))
+                args.append(NativeArg(io_slot=n_inputs + buf.index))
             elif buf.kind == "weight":
-                args[position] = self._weights.ctypes.data + buf.offset
+                args.append(NativeArg(address=self._weights.ctypes.data + buf.offset))
             else:
-                args[position] = self._arena.ctypes.data + buf.offset
-        return _Step(fn, args, patches)
+                args.append(NativeArg(address=self._arena.ctypes.data + buf.offset))
+        return NativeStep(address, tuple(args), self._library.units(kernel))
 
     @property
     def inputs(self) -> list[TensorSpec]:
@@ -173,14 +157,7 @@ class CompiledModel:
     def _execute(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
         with self._lock:
             outputs = self._outputs.take()
-            io = [array.ctypes.data for array in (*inputs, *outputs)]
-            for step in self._steps:
-                args = step.args
-                if step.patches:  # only steps touching inputs/outputs need per-call pointers
-                    args = args.copy()
-                    for position, slot in step.patches:
-                        args[position] = io[slot]
-                step.fn(*args)
+            self._runner.run([array.ctypes.data for array in (*inputs, *outputs)])
         return outputs
 
     def __repr__(self) -> str:

@@ -10,6 +10,14 @@ Bodies are callbacks: `b.loop(lo, hi, lambda b, i: ...)` hands the body a builde
 appends inside the new `scf.for`; `b.reduce(lo, hi, init, body)` threads one `iter_args`
 value and returns the loop's result.
 
+Threads: `b.parallel(extent, body)` is the kernel's parallel loop. Its iterations (units) must
+be independent: unit u writes outputs no other unit reads or writes. The first call gives the
+function two trailing `index` arguments, the unit range [lo, hi) one call runs, and the
+attribute `tcc.parallel = extent` (the object exports it as the i64 `<kernel>.units`); the
+runtime splits [0, extent) among its threads. A kernel may have several parallel loops of the
+same extent (unit u of each runs on the same thread, in order) and then no other loop at its
+top level: everything it does must be inside them (`check_parallel` verifies it).
+
 The builder's own helpers emit scf.for/yield, index and f32 arith, math and
 memref.load/store; emitters add 1-D vector ops (load/store/broadcast/fma/shuffle/insert, the
 register-tiled conv and matrix-multiply microkernels) through `insert`. All of it stays inside
@@ -23,8 +31,18 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from xdsl.dialects import arith, func, memref, scf
-from xdsl.dialects.builtin import AnyFloat, FloatAttr, IndexType, IntegerAttr, f32, i64
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    FloatAttr,
+    FunctionType,
+    IndexType,
+    IntegerAttr,
+    f32,
+    i64,
+)
 from xdsl.ir import Attribute, Block, Operation, SSAValue
+
+from tcompiler import ir_names
 
 Idx = int | SSAValue
 LoopBody = Callable[["LoopBuilder", Idx], None]
@@ -203,6 +221,20 @@ class LoopBuilder:
         block.add_op(scf.YieldOp())
         self.insert(scf.ForOp(self.index(lo), self.index(hi), self.index(step), [], block))
 
+    def parallel(self, extent: int, body: LoopBody) -> None:
+        """`for u in range(extent): body(builder, u)` with independent iterations that the
+        runtime may split among threads (module doc). An extent of 1 is a plain loop."""
+        if extent <= 1:
+            self.loop(0, extent, body)
+            return
+        lo, hi = parallel_range(self.constants.block, extent)
+        block = Block(arg_types=[IndexType()])
+        body(self._inner(block), block.args[0])
+        block.add_op(scf.YieldOp())
+        loop = scf.ForOp(lo, hi, self.index(1), [], block)
+        loop.attributes[ir_names.PARALLEL] = IntegerAttr(extent, i64)
+        self.insert(loop)
+
     def reduce(self, lo: Idx, hi: Idx, init: SSAValue, body: ReduceBody) -> SSAValue:
         """`acc = init; for i in range(lo, hi): acc = body(builder, i, acc)`; returns acc."""
         if isinstance(lo, int) and isinstance(hi, int):
@@ -278,6 +310,66 @@ class LoopBuilder:
             return b.reduce(lo, hi, acc, lambda b2, i, a: level(b2, depth + 1, [*ivs, i], a))
 
         return level(self, 0, [], init)
+
+
+PARALLEL_UNITS = 16
+"""`parallel_nest` makes its leading dims parallel up to at least this many units."""
+
+
+def parallel_nest(b: LoopBuilder, bounds: Sequence[int], body: NestBody, unroll: int = 1
+                  ) -> None:
+    """`b.nest(bounds, body, unroll)` whose leading dims (the fewest giving `PARALLEL_UNITS`
+    units, never the innermost) are one parallel loop: for a nest whose iterations are
+    independent, as an elementwise kernel's are."""
+    lead, units = 0, 1
+    while lead < len(bounds) - 1 and units < PARALLEL_UNITS:
+        units *= bounds[lead]
+        lead += 1
+    if units <= 1:
+        b.nest(bounds, body, unroll=unroll)
+        return
+
+    def unit(b: LoopBuilder, u: Idx) -> None:
+        outer: list[Idx] = [u] * lead  # u delinearized over bounds[:lead]
+        for d in reversed(range(1, lead)):
+            outer[d] = b.rem(u, bounds[d])
+            u = b.floordiv(u, bounds[d])
+        outer[0] = u
+        b.nest(bounds[lead:], lambda b, ivs: body(b, [*outer, *ivs]), unroll=unroll)
+
+    b.parallel(units, unit)
+
+
+def parallel_range(entry: Block, extent: int) -> tuple[SSAValue, SSAValue]:
+    """The unit range arguments (lo, hi) of the function whose entry block is `entry`, added
+    with the `tcc.parallel` attribute on first use."""
+    function = entry.parent_op()
+    assert isinstance(function, func.FuncOp)
+    declared = function.attributes.get(ir_names.PARALLEL)
+    if declared is None:
+        for _ in range(2):
+            entry.insert_arg(IndexType(), len(entry.args))
+        signature = function.function_type
+        function.function_type = FunctionType.from_lists(
+            [*signature.inputs, IndexType(), IndexType()], list(signature.outputs))
+        function.attributes[ir_names.PARALLEL] = IntegerAttr(extent, i64)
+    else:
+        assert isinstance(declared, IntegerAttr) and declared.value.data == extent, (
+            f"parallel loops of extents {declared} and {extent} in one kernel")
+    return entry.args[-2], entry.args[-1]
+
+
+def check_parallel(function: func.FuncOp) -> None:
+    """A kernel with parallel loops does all its work inside them: at its top level only the
+    parallel loops, arith ops and loads. Raises AssertionError naming the first other op."""
+    if ir_names.PARALLEL not in function.attributes:
+        return
+    for block in function.body.blocks:
+        for op in block.ops:
+            if isinstance(op, scf.ForOp) and ir_names.PARALLEL in op.attributes:
+                continue
+            pure = op.name.startswith("arith.") or isinstance(op, memref.LoadOp | func.ReturnOp)
+            assert pure, f"@{function.sym_name.data}: {op.name} beside its parallel loops"
 
 
 def broadcast_indices(ivs: Sequence[Idx], shape: Sequence[int]) -> list[Idx]:

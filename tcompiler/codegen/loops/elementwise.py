@@ -17,7 +17,7 @@ import math
 
 from xdsl.ir import SSAValue
 
-from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices
+from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices, parallel_nest
 from tcompiler.costmodel.schedules import LoopSchedule
 from tcompiler.dialects.kernel import (
     ConcatOp,
@@ -43,7 +43,7 @@ def emit_map(b: LoopBuilder, op: MapOp, sched: LoopSchedule) -> None:
                 return
             b.insert(inner.clone(value_mapper=mapping))
 
-    b.nest(shape(op.Y), body, unroll=sched.unroll)
+    parallel_nest(b, shape(op.Y), body, unroll=sched.unroll)
 
 
 def emit_transpose(b: LoopBuilder, op: TransposeOp, sched: LoopSchedule) -> None:
