@@ -12,23 +12,27 @@ Before (a kernel function: the op's operands are the function's arguments):
       func.return
     }
 
-After:
+After (the two rows are independent units: the function takes the range [lo, hi) to run):
 
-    func.func @relu_0(%x: memref<2x3xf32>, %y: memref<2x3xf32>) attributes {tcc.kernel} {
+    func.func @relu_0(%x: memref<2x3xf32>, %y: memref<2x3xf32>, %lo: index, %hi: index)
+        attributes {tcc.kernel, tcc.parallel = 2 : i64} {
       %c1 = arith.constant 1 : index
       %c3 = arith.constant 3 : index
-      %c2 = arith.constant 2 : index
       %c0 = arith.constant 0 : index
-      scf.for %i = %c0 to %c2 step %c1 {
+      scf.for %i = %lo to %hi step %c1 {
         scf.for %j = %c0 to %c3 step %c1 {
           %v = memref.load %x[%i, %j] : memref<2x3xf32>
           %zero = arith.constant 0.0 : f32
           %r = arith.maximumf %v, %zero : f32
           memref.store %r, %y[%i, %j] : memref<2x3xf32>
         }
-      }
+      } {tcc.parallel = 2 : i64}
       func.return
     }
+
+A kernel whose emitter splits into independent units (`LoopBuilder.parallel`) gains two
+trailing `index` arguments, the unit range [lo, hi) a call runs, and `tcc.parallel = units`;
+calls in the module pass the whole range (the runtime splits it among threads).
 
 The emitters (loop orders, semantics) live in `tcompiler.codegen.loops`, one module per op
 family. Input contract: kernel-level IR (`contracts.KERNELS`), each kernel compute op inside a
@@ -44,10 +48,11 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from xdsl.context import Context
-from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects import arith, func
+from xdsl.dialects.builtin import IndexType, IntegerAttr, ModuleOp
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
+from xdsl.rewriter import InsertPoint, Rewriter
 
 from tcompiler import contracts, ir_names
 from tcompiler.codegen.loops import EMITTERS, lower_kernel
@@ -64,6 +69,22 @@ REWRITE_PASS = {"im2col": "conv-to-im2col", "im2win": "conv-to-im2win",
 def in_kernel_function(op: Operation) -> bool:
     fn = op.parent_op()
     return isinstance(fn, func.FuncOp) and ir_names.KERNEL in fn.attributes
+
+
+def whole_range_calls(module: ModuleOp, parallel: dict[str, int]) -> None:
+    """Calls of the kernels that became parallel (`LoopBuilder.parallel`: two trailing unit
+    range arguments) pass the whole range [0, units): the graph keeps its meaning, and the
+    runtime, which splits the range, reads the steps before this stage."""
+    for call in [o for o in module.walk() if isinstance(o, func.CallOp)]:
+        units = parallel.get(call.callee.string_value())
+        if units is None:
+            continue
+        bounds = [arith.ConstantOp(IntegerAttr(v, IndexType())) for v in (0, units)]
+        Rewriter.insert_op(bounds, InsertPoint.before(call))
+        new = func.CallOp(call.callee, [*call.arguments, *(c.result for c in bounds)],
+                          [r.type for r in call.res])
+        new.attributes.update(call.attributes)
+        Rewriter.replace_op(call, new)
 
 
 @dataclass(frozen=True)
@@ -92,8 +113,13 @@ class LowerKernelsToLoopsPass(ModulePass):
                 algorithm not in EXPANDED_ALGORITHMS, self.name,
                 f"op {contracts.describe(kernel_op)} has algorithm {algorithm!r}: run "
                 f"{REWRITE_PASS.get(algorithm)} first (the kernels stage does)")
+        parallel: dict[str, int] = {}
         for kernel_op in kernels:
             function = kernel_op.parent_op()
             lower_kernel(kernel_op)
             assert isinstance(function, func.FuncOp)
             check_parallel(function)
+            units = function.attributes.get(ir_names.PARALLEL)
+            if isinstance(units, IntegerAttr):
+                parallel[function.sym_name.data] = units.value.data
+        whole_range_calls(op, parallel)

@@ -64,7 +64,7 @@ def apply_linkage(module: ModuleOp, ir_module: ir.Module) -> None:
             if isinstance(units, IntegerAttr):
                 i64 = ir.IntType(64)
                 exported = ir.GlobalVariable(ir_module, i64, units_symbol(op.sym_name.data))
-                exported.initializer = ir.Constant(i64, units.value.data)
+                exported.initializer = ir.Constant(i64, units.value.data)  # pyright: ignore[reportAttributeAccessIssue]
                 exported.global_constant = True
 
 

@@ -32,6 +32,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import (
     ArrayAttr,
     IndexType,
+    IntegerAttr,
     MemRefType,
     ModuleOp,
     StringAttr,
@@ -157,6 +158,9 @@ def _arguments(fn: func.FuncOp, inputs: Mapping[str, np.ndarray]
     destination = any(isinstance(t, MemRefType) for t in types)
     if not names or not destination:
         names = names if names else [f"arg{i}" for i in range(len(types))]
+        units = fn.attributes.get(ir_names.PARALLEL)
+        if isinstance(units, IntegerAttr):  # a parallel kernel: all its units unless given
+            inputs = {names[-2]: np.array(0), names[-1]: np.array(units.value.data), **inputs}
         args = [_input(name, inputs, ty) for name, ty in zip(names, types)]
         in_place = [(name, i) for i, name in enumerate(names)] if destination else []
         return args, in_place

@@ -33,8 +33,9 @@ from tcompiler.codegen.jit import load_objects
 from tcompiler.errors import ArtifactError, TcError
 from tcompiler.program import Buffer, Program, TensorSpec
 from tcompiler.runtime.inputs import bind_inputs
-from tcompiler.runtime.native import NativeArg, NativeRunner, NativeStep, default_threads
+from tcompiler.runtime.native import NativeArg, NativeRunner, NativeStep, thread_count
 from tcompiler.weights import ALIGNMENT
+
 
 def aligned_empty(shape: Sequence[int], dtype: npt.DTypeLike) -> np.ndarray:
     """An uninitialized C-contiguous array whose data starts at a 64-byte boundary."""
@@ -86,6 +87,7 @@ class CompiledModel:
         problem = program_problem(program)
         if problem is not None:
             raise ArtifactError(f"{name}: invalid program: {problem}")
+        self.threads = thread_count(threads)
         self._program = program
         self._name = name
         self._lock = threading.Lock()
@@ -98,9 +100,6 @@ class CompiledModel:
         self._weights = aligned_empty((max(len(program.weights), 1),), np.uint8)
         self._weights[: len(program.weights)] = np.frombuffer(program.weights, np.uint8)
         self._weights.flags.writeable = False
-        self.threads = default_threads() if threads is None else threads
-        if self.threads < 1:
-            raise ValueError(f"threads must be at least 1, not {self.threads}")
         buffers = {buf.id: buf for buf in program.buffers}
         steps = [self._native_step(step.kernel, [buffers[a] for a in step.args])
                  for step in program.steps]

@@ -9,13 +9,15 @@ LLVM module with those addresses as constants:
     void shutdown(void)
 
 `run` calls the kernels in step order. A parallel kernel (`<kernel>.units = P`, see
-`LoopBuilder.parallel`) gets the unit range [P*t/T, P*(t+1)/T) on thread t, the calling
-thread being thread 0: `run` publishes the step (a `void step(lo, hi)` wrapper) and bumps a
-generation counter, runs its own share, then waits for the others. Workers wait for the next
-generation spinning (`pause`) for about a millisecond, then sleep on a futex, so a model
-between inferences costs no CPU; the sleeper count tells `run` when a futex wake is needed.
-The split is by output units only, never inside a reduction, so results are the same bit
-for bit whatever T.
+`LoopBuilder.parallel`) runs as chunks of P / (2T) units that the threads claim: `run`
+publishes the step (a `void step(lo, hi)` wrapper) under a new generation, claims chunks
+itself, then waits until every unit is done. A claim is a compare-and-swap on a ticket holding
+(generation, next unit), so a worker that wakes late claims nothing of a finished step, and a
+thread that is descheduled (other processes on the cores) only delays the chunk it holds:
+the others take the rest. Workers wait for the next generation spinning (`pause`) for about a
+millisecond, then sleep on a futex, so a model between inferences costs no CPU; the sleeper
+count tells `run` when a futex wake is needed. The split is by output units only, never inside
+a reduction, so results are the same bit for bit whatever T.
 
 `NativeRunner` compiles the module (MCJIT, no system compiler) and starts T-1 Python threads
 that each call `worker` through ctypes, which releases the GIL: the threads spend their life
@@ -35,8 +37,10 @@ from llvmlite import binding as llb
 
 from tcompiler.codegen.llvm_backend import init_llvm
 from tcompiler.codegen.target import Target
+from tcompiler.errors import OptionError
 
 SPIN_ITERATIONS = 1 << 14  # x `pause`: about a millisecond of spinning before a futex sleep
+CHUNKS_PER_THREAD = 2  # a step's units are claimed in chunks of units / (this x threads)
 SYS_FUTEX, FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE = 202, 128, 129
 
 
@@ -55,12 +59,28 @@ class NativeStep:
     units: int  # 0: no unit range; else the kernel's parallel extent
 
 
-def default_threads() -> int:
-    """`TCC_NUM_THREADS` if set, else every core this process may run on."""
-    value = os.environ.get("TCC_NUM_THREADS", "").strip()
-    if value:
-        return int(value)
-    return len(os.sched_getaffinity(0))
+MAX_THREADS = 1024
+
+
+def thread_count(threads: int | None) -> int:
+    """`threads` checked, or by default `TCC_NUM_THREADS` if set, else every core this process
+    may run on. Raises `OptionError` for anything but an integer in [1, MAX_THREADS]."""
+    if threads is None:
+        value = os.environ.get("TCC_NUM_THREADS", "").strip()
+        if not value:
+            return len(os.sched_getaffinity(0))
+        try:
+            threads = int(value)
+        except ValueError:
+            raise OptionError(f"TCC_NUM_THREADS={value!r}: not an integer") from None
+        where = f"TCC_NUM_THREADS={value}"
+    else:
+        where = f"threads={threads}"
+    if isinstance(threads, bool) or not isinstance(threads, int) or not (
+            1 <= threads <= MAX_THREADS):
+        raise OptionError(f"{where}: the thread count must be an integer from 1 to "
+                          f"{MAX_THREADS}")
+    return threads
 
 
 def runner_ir(steps: Sequence[NativeStep], n_io: int, threads: int) -> str:
@@ -68,12 +88,15 @@ def runner_ir(steps: Sequence[NativeStep], n_io: int, threads: int) -> str:
     lines = [
         f"@io = internal global [{max(n_io, 1)} x ptr] zeroinitializer, align 64",
         "@gen = internal global i32 0, align 64",
-        "@pending = internal global i32 0, align 64",
+        "@ticket = internal global i64 0, align 64",
+        "@done = internal global i64 0, align 64",
+        "@chunk = internal global i64 1",
         "@sleepers = internal global i32 0, align 64",
         "@stop = global i32 0, align 64",
         "@task = internal global ptr null, align 64",
         "@units = internal global i64 0",
         "declare i64 @syscall(i64, ...)",
+        "declare i32 @sched_yield()",
         "declare void @llvm.x86.sse2.pause()",
         "declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)",
         "",
@@ -116,31 +139,56 @@ def _step_args(step: NativeStep) -> tuple[list[str], list[str]]:
 
 
 def _pool_ir(threads: int) -> list[str]:
-    t = threads
     return [
-        # thread %t's share of the published step
-        "define internal void @chunk(i64 %t) {",
-        "  %task = load ptr, ptr @task",
+        # claim and run chunks of generation %g's step until none is left
+        "define internal void @work(i64 %g) {",
+        "entry:",
+        "  br label %claim",
+        "claim:",
+        "  %ticket = load atomic i64, ptr @ticket acquire, align 8",
+        "  %tg = lshr i64 %ticket, 32",
+        "  %current = icmp eq i64 %tg, %g",
+        "  br i1 %current, label %check, label %over",
+        "check:",
+        "  %k = and i64 %ticket, 4294967295",
         "  %units = load i64, ptr @units",
-        "  %a = mul i64 %units, %t",
-        f"  %lo = udiv i64 %a, {t}",
-        "  %t1 = add i64 %t, 1",
-        "  %b = mul i64 %units, %t1",
-        f"  %hi = udiv i64 %b, {t}",
-        "  %some = icmp ult i64 %lo, %hi",
-        "  br i1 %some, label %go, label %done",
-        "go:",
-        "  call void %task(i64 %lo, i64 %hi)",
-        "  br label %done",
-        "done:",
+        "  %left = icmp ult i64 %k, %units",
+        "  br i1 %left, label %take, label %over",
+        "take:",
+        "  %size = load i64, ptr @chunk",
+        "  %end = add i64 %k, %size",
+        "  %short = icmp ult i64 %end, %units",
+        "  %hi = select i1 %short, i64 %end, i64 %units",
+        "  %task = load ptr, ptr @task",
+        "  %high = shl i64 %g, 32",
+        "  %next = or i64 %high, %hi",
+        "  %cas = cmpxchg ptr @ticket, i64 %ticket, i64 %next acq_rel acquire",
+        "  %won = extractvalue { i64, i1 } %cas, 1",
+        "  br i1 %won, label %run, label %claim",
+        "run:",
+        "  call void %task(i64 %k, i64 %hi)",
+        "  %n = sub i64 %hi, %k",
+        "  %d = atomicrmw add ptr @done, i64 %n release",
+        "  br label %claim",
+        "over:",
         "  ret void",
         "}",
         "",
         "define internal void @parallel(ptr %task, i64 %units) {",
+        "entry:",
         "  store ptr %task, ptr @task",
         "  store i64 %units, ptr @units",
-        f"  store atomic i32 {t - 1}, ptr @pending release, align 4",
-        "  %old = atomicrmw add ptr @gen, i32 1 seq_cst",
+        f"  %share = udiv i64 %units, {CHUNKS_PER_THREAD * threads}",
+        "  %tiny = icmp eq i64 %share, 0",
+        "  %size = select i1 %tiny, i64 1, i64 %share",
+        "  store i64 %size, ptr @chunk",
+        "  store atomic i64 0, ptr @done release, align 8",
+        "  %old = load i32, ptr @gen",
+        "  %g32 = add i32 %old, 1",
+        "  %g = zext i32 %g32 to i64",
+        "  %high = shl i64 %g, 32",
+        "  store atomic i64 %high, ptr @ticket release, align 8",
+        "  store atomic i32 %g32, ptr @gen seq_cst, align 4",
         "  %sleeping = load atomic i32, ptr @sleepers seq_cst, align 4",
         "  %wake = icmp ne i32 %sleeping, 0",
         "  br i1 %wake, label %futex, label %own",
@@ -149,23 +197,33 @@ def _pool_ir(threads: int) -> list[str]:
         f"i64 {FUTEX_WAKE_PRIVATE}, i64 2147483647)",
         "  br label %own",
         "own:",
-        "  call void @chunk(i64 0)",
+        "  call void @work(i64 %g)",
         "  br label %join",
         "join:",
-        "  %left = load atomic i32, ptr @pending acquire, align 4",
-        "  %finished = icmp eq i32 %left, 0",
-        "  br i1 %finished, label %done, label %relax",
+        "  %n = phi i64 [ 0, %own ], [ %n1, %relax ], [ 0, %yield ]",
+        "  %finished = load atomic i64, ptr @done acquire, align 8",
+        "  %all = icmp eq i64 %finished, %units",
+        "  br i1 %all, label %exit, label %more",
+        "more:",
+        "  %n1 = add i64 %n, 1",
+        "  %patient = icmp ult i64 %n1, 256",
+        "  br i1 %patient, label %relax, label %yield",
         "relax:",
         "  call void @llvm.x86.sse2.pause()",
         "  br label %join",
-        "done:",
+        "yield:",  # the thread we wait for may be descheduled: let it have this core
+        "  %y = call i32 @sched_yield()",
+        "  br label %join",
+        "exit:",
         "  ret void",
         "}",
         "",
         "define void @worker(i64 %t) {",
-        "entry:",
+        "entry:",  # a worker starting after shutdown() sees its generation, so checks stop
         "  %g0 = load atomic i32, ptr @gen acquire, align 4",
-        "  br label %wait",
+        "  %stopped = load atomic i32, ptr @stop acquire, align 4",
+        "  %late = icmp ne i32 %stopped, 0",
+        "  br i1 %late, label %exit, label %wait",
         "wait:",
         "  %seen = phi i32 [ %g0, %entry ], [ %g, %work ]",
         "  br label %spin",
@@ -193,8 +251,8 @@ def _pool_ir(threads: int) -> list[str]:
         "  %quit = icmp ne i32 %stopping, 0",
         "  br i1 %quit, label %exit, label %work",
         "work:",
-        "  call void @chunk(i64 %t)",
-        "  %p = atomicrmw sub ptr @pending, i32 1 release",
+        "  %g64 = zext i32 %g to i64",
+        "  call void @work(i64 %g64)",
         "  br label %wait",
         "exit:",
         "  ret void",

@@ -29,9 +29,11 @@ def read_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
 
 
 def run_npz(artifact_path: str | os.PathLike[str], inputs_npz: str | os.PathLike[str],
-            outputs_npz: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """Run the artifact on the named arrays of `inputs_npz`; write and return the outputs."""
-    model = load(artifact_path)
+            outputs_npz: str | os.PathLike[str], threads: int | None = None
+            ) -> dict[str, np.ndarray]:
+    """Run the artifact on the named arrays of `inputs_npz` on `threads` threads (default: see
+    `load`); write and return the outputs."""
+    model = load(artifact_path, threads=threads)
     arrays = read_npz(inputs_npz)
     names = [spec.name for spec in model.inputs]
     missing = [n for n in names if n not in arrays]

@@ -51,14 +51,11 @@ def build(op_text: str, shapes: list[tuple[int, ...]]) -> ModuleOp:
 
 
 def run_native(module: ModuleOp, arrays: list[np.ndarray]) -> None:
-    import ctypes
-
     from tcompiler.codegen import Target, compile_to_object, load_objects
 
     LowerToLLVMPass().apply(make_context(), module)
     library = load_objects([compile_to_object(module, Target.host())])  # owns the code
-    signature = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * len(arrays)))
-    signature(library.address("kernel"))(*[a.ctypes.data for a in arrays])
+    library.function("kernel", len(arrays))(*[a.ctypes.data for a in arrays])
 
 
 def run_interpreter(module: ModuleOp, arrays: list[np.ndarray]) -> None:

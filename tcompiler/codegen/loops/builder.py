@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from math import prod
 from typing import cast
 
 from xdsl.dialects import arith, func, memref, scf
@@ -235,6 +236,34 @@ class LoopBuilder:
         loop.attributes[ir_names.PARALLEL] = IntegerAttr(extent, i64)
         self.insert(loop)
 
+    def delinearize(self, u: Idx, extents: Sequence[int]) -> list[Idx]:
+        """Row-major indices into `extents` of the flat index `u` (0 <= u < prod(extents))."""
+        out: list[Idx] = [0] * len(extents)
+        for d in reversed(range(len(extents))):
+            if extents[d] == 1:
+                continue
+            if prod(extents[:d]) == 1:
+                out[d] = u
+                break
+            out[d] = self.rem(u, extents[d])
+            u = self.floordiv(u, extents[d])
+        return out
+
+    def when_equal(self, a: Idx, value: int, then: Callable[[LoopBuilder], None],
+                   otherwise: Callable[[LoopBuilder], None]) -> None:
+        """`then(builder)` if a == value else `otherwise(builder)` (scf.if; folded for an int)."""
+        if isinstance(a, int):
+            (then if a == value else otherwise)(self)
+            return
+        cond = self.insert(arith.CmpiOp(a, self.index(value), "eq")).results[0]
+        blocks = []
+        for body in (then, otherwise):
+            block = Block()
+            body(self._inner(block))
+            block.add_op(scf.YieldOp())
+            blocks.append(block)
+        self.insert(scf.IfOp(cond, [], [blocks[0]], [blocks[1]]))
+
     def reduce(self, lo: Idx, hi: Idx, init: SSAValue, body: ReduceBody) -> SSAValue:
         """`acc = init; for i in range(lo, hi): acc = body(builder, i, acc)`; returns acc."""
         if isinstance(lo, int) and isinstance(hi, int):
@@ -330,14 +359,56 @@ def parallel_nest(b: LoopBuilder, bounds: Sequence[int], body: NestBody, unroll:
         return
 
     def unit(b: LoopBuilder, u: Idx) -> None:
-        outer: list[Idx] = [u] * lead  # u delinearized over bounds[:lead]
-        for d in reversed(range(1, lead)):
-            outer[d] = b.rem(u, bounds[d])
-            u = b.floordiv(u, bounds[d])
-        outer[0] = u
+        outer = b.delinearize(u, bounds[:lead])
         b.nest(bounds[lead:], lambda b, ivs: body(b, [*outer, *ivs]), unroll=unroll)
 
     b.parallel(units, unit)
+
+
+Block2 = Callable[["LoopBuilder", list[Idx], Idx, int, Idx, int], None]
+"""(builder, outer indices, row start, rows, column start, columns): one block of a matrix."""
+
+
+def parallel_blocks(b: LoopBuilder, outer: Sequence[int], m: int, n: int, rows: int,
+                    cols: int, body: Block2) -> None:
+    """A parallel loop over `outer` x the [m, n] matrix cut into blocks of rows x cols; the
+    last block of each dim is smaller when it does not divide, and the body gets every block
+    size as a static int (a branch per ragged dim picks the last block's size)."""
+    counts = [-(-m // rows), -(-n // cols)]
+
+    def unit(b: LoopBuilder, u: Idx) -> None:
+        *idx, bi, bj = b.delinearize(u, [*outer, *counts])
+
+        def with_cols(b: LoopBuilder, r: int) -> None:
+            run = lambda c: lambda b: body(b, idx, b.mul(bi, rows), r, b.mul(bj, cols), c)  # noqa: E731
+            if n % cols:
+                b.when_equal(bj, counts[1] - 1, run(n % cols), run(cols))
+            else:
+                run(cols)(b)
+
+        if m % rows:
+            b.when_equal(bi, counts[0] - 1, lambda b: with_cols(b, m % rows),
+                         lambda b: with_cols(b, rows))
+        else:
+            with_cols(b, rows)
+
+    b.parallel(prod(outer) * counts[0] * counts[1], unit)
+
+
+def block_sizes(m: int, n: int, mr: int, nr: int, outer: int = 1,
+                units: int = 2 * PARALLEL_UNITS) -> tuple[int, int]:
+    """Block sizes (multiples of mr rows and nr columns, or the whole dim) cutting an [m, n]
+    matrix (`outer` times over) into about `units` blocks, halving the dim with more tiles."""
+    rows, cols = m, n
+    while outer * -(-m // rows) * -(-n // cols) < units:
+        row_tiles, col_tiles = -(-rows // mr), -(-cols // nr)
+        if col_tiles >= 2 and col_tiles >= row_tiles:
+            cols = nr * -(-col_tiles // 2)
+        elif row_tiles >= 2:
+            rows = mr * -(-row_tiles // 2)
+        else:
+            break
+    return rows, cols
 
 
 def parallel_range(entry: Block, extent: int) -> tuple[SSAValue, SSAValue]:

@@ -4,7 +4,7 @@ The schedule's algorithm picks the emitter: `pointwise` (conv_pointwise.py), `ti
 (conv_tiled.py), or `direct`, here. Loop order (direct convolution, output-plane
 accumulation; `ic_block` is ignored, the reduction runs per output channel plane):
 
-    for n, g, ocl:                              oc = g * C_out/group + ocl
+    for n, g, ocl (parallel):                   oc = g * C_out/group + ocl
       Y[n, oc, :] = B[oc] + R[n, oc, :]          (nest over the output plane; B, R optional)
       for icl, k_0 .. k_{s-1}:                  ic = g * C_in/group + icl
         w = W[oc, icl, k...]
@@ -79,4 +79,5 @@ def emit_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
             b.nest(y[2:], lambda b, o: b.store(
                 activate(b, b.load(op.Y, [n, oc, *o]), op, b.f32), op.Y, [n, oc, *o]))
 
-    b.nest([y[0], group, cout_g], lambda b, iv: per_output_channel(b, *iv))
+    b.parallel(y[0] * group * cout_g, lambda b, u: per_output_channel(
+        b, *b.delinearize(u, [y[0], group, cout_g])))

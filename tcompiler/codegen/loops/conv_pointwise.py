@@ -5,7 +5,7 @@ W[g] (C_out/G x C_in/G) @ X[n, g] (C_in/G x P) with P the flattened output plane
 the register-tiled microkernel (`microkernel.gemm_tiles`) instead of the direct-convolution
 loops (it also computes im2col's convolutions: `conv-to-im2col`):
 
-    for n, g:
+    for n, g, block of [C_out/G, P] (parallel; `builder.block_sizes`):
       Y[n, oc, p] = B[oc] + R[n, oc, p]                         (init; B, R optional)
       tiles:  Y[n, oc, p:p+VL] += W[oc, ic] * X[n, ic, p:p+VL]   over ic, in registers
       tail:   Y[n, oc, p] += W[oc, ic] * X[n, ic, p]             (the last P % VL columns)
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from math import prod
 
-from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.codegen.loops.builder import Idx, LoopBuilder, block_sizes, parallel_blocks
 from tcompiler.codegen.loops.epilogue import activate, has_activation
 from tcompiler.codegen.loops.microkernel import Tile, gemm_tiles
 from tcompiler.costmodel.schedules import ConvSchedule
@@ -39,40 +39,45 @@ def emit_pointwise_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None
     tile = Tile(sched.tile_channels, sched.tile_vectors, sched.lanes, k_block=sched.ic_block,
                 rows_outside=sched.loop_order == "channels_rows")
 
-    def per_image(b: LoopBuilder, n: Idx, g: Idx) -> None:
-        oc0, ic0 = b.mul(g, cout), b.mul(g, cin)
+    def per_block(b: LoopBuilder, outer: list[Idx], oc_at: Idx, rows: int, p_at: Idx,
+                  cols: int) -> None:
+        n, g = outer
+        oc0, ic0 = b.add(b.mul(g, cout), oc_at), b.mul(g, cin)
+
+        def at(b: LoopBuilder, oc: Idx, p: Idx) -> tuple[Idx, Idx]:
+            return b.add(oc0, oc), b.add(p_at, p)
 
         def init(b: LoopBuilder, ivs: list[Idx]) -> None:
-            oc, p = b.add(oc0, ivs[0]), ivs[1]
+            oc, p = at(b, *ivs)
             value = b.load(op.B, [oc]) if op.B is not None else b.f32(0.0)
             if op.R is not None:
                 value = b.fadd(value, b.load(op.R, [n, oc, *zeros, p]))
             b.store(value, op.Y, [n, oc, *zeros, p])
 
-        b.nest([cout, plane], init)
+        b.nest([rows, cols], init)
         done = gemm_tiles(
-            b, cout, plane, cin, tile,
+            b, rows, cols, cin, tile,
             a_at=lambda b, oc, ic: b.load(op.W, [b.add(oc0, oc), ic, *w_zeros]),
-            b_ref=lambda b, ic, p: (op.X, [n, b.add(ic0, ic), *zeros, p]),
-            c_ref=lambda b, oc, p: (op.Y, [n, b.add(oc0, oc), *zeros, p]))
+            b_ref=lambda b, ic, p: (op.X, [n, b.add(ic0, ic), *zeros, b.add(p_at, p)]),
+            c_ref=lambda b, oc, p: (op.Y, [n, b.add(oc0, oc), *zeros, b.add(p_at, p)]))
 
         def tail(b: LoopBuilder, ivs: list[Idx]) -> None:
-            oc, p = b.add(oc0, ivs[0]), ivs[1]
+            oc, p = at(b, *ivs)
             start = b.load(op.Y, [n, oc, *zeros, p])
             total = b.reduce(0, cin, start, lambda b, ic, acc: b.fadd(acc, b.fmul(
                 b.load(op.W, [oc, ic, *w_zeros]), b.load(op.X, [n, b.add(ic0, ic), *zeros, p]))))
             b.store(total, op.Y, [n, oc, *zeros, p])
 
-        b.nest([(0, cout), (done, plane)], tail)
+        b.nest([(0, rows), (done, cols)], tail)
         if not has_activation(op):
             return
 
         def act(b: LoopBuilder, ivs: list[Idx]) -> None:
-            oc, p = b.add(oc0, ivs[0]), ivs[1]
+            oc, p = at(b, *ivs)
             value = b.load(op.Y, [n, oc, *zeros, p])
             b.store(activate(b, value, op, b.f32), op.Y, [n, oc, *zeros, p])
 
-        b.nest([cout, plane], act)
+        b.nest([rows, cols], act)
 
-    b.nest([batch, group], lambda b, iv: per_image(b, *iv))
-
+    rows, cols = block_sizes(cout, plane, tile.rows, tile.vectors * tile.lanes, batch * group)
+    parallel_blocks(b, [batch, group], cout, plane, rows, cols, per_block)

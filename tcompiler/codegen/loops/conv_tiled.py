@@ -9,7 +9,8 @@ blocks, each a pass over the whole output (the first initialises from B and R, t
 reload Y, only the last applies the activation; where the overlapping last column block
 reloads lanes a neighbouring tile already finished in this pass, it keeps them):
 
-    for n, g, oc0 (step MR within the group), oh:
+    for n, g, oc0 (step MR within the group), oh:    (parallel units: n x g x chunks of the
+                                                     oc0 tiles x chunks of rows, `split_units`)
       kh in [kh_lo, kh_hi): the kernel rows that fall inside X for this output row
       for each column block c (static; the last one shifted left to end at the row's end,
       overlapping its neighbour: tiles compute whole outputs, so a column written twice gets
@@ -36,7 +37,7 @@ from xdsl.dialects import arith, vector
 from xdsl.dialects.builtin import DenseArrayBase, DenseIntOrFPElementsAttr, VectorType, f32, i64
 from xdsl.ir import SSAValue
 
-from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.codegen.loops.builder import PARALLEL_UNITS, Idx, LoopBuilder
 from tcompiler.codegen.loops.epilogue import activate
 from tcompiler.costmodel.schedules import ConvSchedule
 from tcompiler.dialects.kernel import ConvOp, int_values, shape
@@ -191,30 +192,57 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
         for cols in blocks:
             tile(b, n, g, oc0, rows, oh, ih0, kh_range, cols, phase)
 
-    def channel_tiles(b: LoopBuilder, g: Idx, body: Callable[[LoopBuilder, Idx, int], None]
-                      ) -> None:
-        """body(b, oc0, rows) for each tile of output channels of group g."""
-        main = cout_g - cout_g % rows_per_tile
-        b.loop(0, main, lambda b, ocl: body(b, b.add(b.mul(g, cout_g), ocl), rows_per_tile),
-               step=rows_per_tile)
-        if cout_g % rows_per_tile:
-            body(b, b.add(b.mul(g, cout_g), main), cout_g % rows_per_tile)
+    tiles_main, tile_rest = divmod(cout_g, rows_per_tile)
+    oc_chunks, tiles_per_chunk, row_chunks, rows_per_chunk = split_units(
+        batch * group, tiles_main, y[2])
 
-    def per_group(b: LoopBuilder, n: Idx, g: Idx, phase: Phase) -> None:
-        if sched.loop_order == "rows_channels":
-            b.loop(0, y[2], lambda b, oh: channel_tiles(
-                b, g, lambda b, oc0, rows: per_row(b, n, g, oc0, rows, oh, phase)))
-            return
-        channel_tiles(b, g, lambda b, oc0, rows: b.loop(
-            0, y[2], lambda b, oh: per_row(b, n, g, oc0, rows, oh, phase)))
+    def unit(b: LoopBuilder, u: Idx) -> None:
+        n, g, c, r = b.delinearize(u, [batch, group, oc_chunks, row_chunks])
+        oh_lo = b.mul(r, rows_per_chunk)
+        oh_hi = b.min(b.add(oh_lo, rows_per_chunk), y[2])
 
-    for lo, hi, size, first, last in ic_phases(cin_g, sched.ic_block):
-        def blocks_from(b: LoopBuilder, ic0: Idx, size: int = size, first: bool = first,
-                        last: bool = last) -> None:
-            phase = (ic0, b.add(ic0, size), first, last)
-            b.loop(0, batch, lambda b, n: b.loop(0, group, lambda b, g: per_group(b, n, g, phase)))
+        def channel_tiles(b: LoopBuilder, body: Callable[[LoopBuilder, Idx, int], None]
+                          ) -> None:
+            """body(b, oc0, rows) for each tile of output channels of this unit."""
+            first = b.mul(c, tiles_per_chunk)
+            last = b.min(b.add(first, tiles_per_chunk), tiles_main)
+            b.loop(first, last, lambda b, t: body(
+                b, b.add(b.mul(g, cout_g), b.mul(t, rows_per_tile)), rows_per_tile))
+            if tile_rest:
+                b.when_equal(c, oc_chunks - 1, lambda b: body(
+                    b, b.add(b.mul(g, cout_g), tiles_main * rows_per_tile), tile_rest),
+                    lambda b: None)
 
-        b.loop(lo, hi, blocks_from, step=size)
+        def per_phase(b: LoopBuilder, phase: Phase) -> None:
+            if sched.loop_order == "rows_channels":
+                b.loop(oh_lo, oh_hi, lambda b, oh: channel_tiles(
+                    b, lambda b, oc0, rows: per_row(b, n, g, oc0, rows, oh, phase)))
+                return
+            channel_tiles(b, lambda b, oc0, rows: b.loop(
+                oh_lo, oh_hi, lambda b, oh: per_row(b, n, g, oc0, rows, oh, phase)))
+
+        for lo, hi, size, first, last in ic_phases(cin_g, sched.ic_block):
+            def blocks_from(b: LoopBuilder, ic0: Idx, size: int = size, first: bool = first,
+                            last: bool = last) -> None:
+                per_phase(b, (ic0, b.add(ic0, size), first, last))
+
+            b.loop(lo, hi, blocks_from, step=size)
+
+    b.parallel(batch * group * oc_chunks * row_chunks, unit)
+
+
+def split_units(outer: int, tiles: int, rows: int, units: int = PARALLEL_UNITS
+                ) -> tuple[int, int, int, int]:
+    """(channel chunks, tiles per chunk, row chunks, rows per chunk) cutting `outer` images x
+    groups, `tiles` output-channel tiles and `rows` output rows into about `units` parallel
+    units: rows first, then channel tiles."""
+    row_chunks = min(rows, max(1, -(-units // outer)))
+    rows_per_chunk = -(-rows // row_chunks)
+    row_chunks = -(-rows // rows_per_chunk)
+    oc_chunks = min(max(tiles, 1), max(1, -(-units // (outer * row_chunks))))
+    tiles_per_chunk = max(1, -(-tiles // oc_chunks))
+    oc_chunks = max(1, -(-tiles // tiles_per_chunk))
+    return oc_chunks, tiles_per_chunk, row_chunks, rows_per_chunk
 
 
 Phase = tuple[Idx, Idx, bool, bool]

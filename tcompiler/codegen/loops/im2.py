@@ -17,7 +17,7 @@ innermost loop; nothing outside X is read. Y must not overlap X.
 
 from __future__ import annotations
 
-from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.codegen.loops.builder import Idx, LoopBuilder, parallel_nest
 from tcompiler.codegen.loops.conv import valid_range
 from tcompiler.codegen.loops.conv_tiled import row_range
 from tcompiler.dialects.kernel import Im2ColOp, Im2WinNhwcOp, Im2WinOp, int_values, shape
@@ -64,7 +64,7 @@ def emit_im2col(b: LoopBuilder, op: Im2ColOp, sched: object) -> None:
         r = b.add(b.mul(b.add(b.mul(c, kh_n), kh), kw_n), kw)
         _rows(b, op, n, c, kh, r, b.sub(b.mul(kw, dw), pl), sw)
 
-    b.nest([x[0], x[1], kh_n, kw_n], body)
+    parallel_nest(b, [x[0], x[1], kh_n, kw_n], body)
 
 
 def emit_im2win(b: LoopBuilder, op: Im2WinOp, sched: object) -> None:
@@ -78,7 +78,7 @@ def emit_im2win(b: LoopBuilder, op: Im2WinOp, sched: object) -> None:
         r = b.add(b.mul(b.add(b.mul(c, kh_n), kh), phases), p)
         _rows(b, op, n, c, kh, r, b.sub(p, pl), sw)
 
-    b.nest([x[0], x[1], kh_n, phases], body)
+    parallel_nest(b, [x[0], x[1], kh_n, phases], body)
 
 
 def emit_im2win_nhwc(b: LoopBuilder, op: Im2WinNhwcOp, sched: object) -> None:
@@ -120,4 +120,4 @@ def emit_im2win_nhwc(b: LoopBuilder, op: Im2WinNhwcOp, sched: object) -> None:
             zero_rows(b, b.max(kh_hi, kh_lo), kh_n)
         b.nest([(kh_lo, kh_hi), (0, channels)], copy)
 
-    b.nest([x[0], y[1]], lambda b, iv: per_row(b, *iv))
+    b.parallel(x[0] * y[1], lambda b, u: per_row(b, *b.delinearize(u, [x[0], y[1]])))

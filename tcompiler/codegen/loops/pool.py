@@ -25,7 +25,7 @@ from xdsl.dialects import arith, scf
 from xdsl.dialects.builtin import IndexType, i64
 from xdsl.ir import Block, SSAValue
 
-from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.codegen.loops.builder import Idx, LoopBuilder, parallel_nest
 from tcompiler.costmodel.schedules import LoopSchedule
 from tcompiler.dialects.kernel import PoolOp, int_values, shape
 
@@ -107,4 +107,4 @@ def emit_pool(b: LoopBuilder, op: PoolOp, sched: LoopSchedule) -> None:
             total = b.mul(total, extent)
         return total
 
-    b.nest(y, window, unroll=sched.unroll)
+    parallel_nest(b, y, window, unroll=sched.unroll)

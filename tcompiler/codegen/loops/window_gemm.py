@@ -21,7 +21,7 @@ from math import prod
 
 from xdsl.ir import SSAValue
 
-from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.codegen.loops.builder import Idx, LoopBuilder, block_sizes, parallel_blocks
 from tcompiler.codegen.loops.epilogue import activate
 from tcompiler.codegen.loops.microkernel import Tile, gemm_tiles
 from tcompiler.costmodel.schedules import GemmSchedule
@@ -36,29 +36,37 @@ def emit_window_gemm(b: LoopBuilder, op: WindowGemmOp, sched: GemmSchedule) -> N
     pixels = y[1]
     tile = Tile(sched.tile_channels, sched.tile_vectors, sched.lanes, k_block=sched.k_block)
 
-    def per_image(b: LoopBuilder, n: Idx) -> None:
+    def per_block(b: LoopBuilder, outer: list[Idx], p_at: Idx, rows: int, j_at: Idx,
+                  cols: int) -> None:
+        (n,) = outer
+
         def a_at(b: LoopBuilder, p: Idx, k: Idx) -> SSAValue:
             return b.load(op.X, [n, 0, b.add(p, k)])  # p: the offset of pixel p's window
 
         def window_of(b: LoopBuilder, p: Idx) -> Idx:
+            p = b.add(p_at, p)
             oh, ow = b.floordiv(p, out_w), b.rem(p, out_w)
             return b.add(b.mul(oh, x[2]), b.mul(ow, step))
 
-        b.nest([pixels, cout], lambda b, iv: b.store(b.f32(0.0), op.Y, [n, *iv]))
-        done = gemm_tiles(b, pixels, cout, k_extent, tile, a_at=a_at,
-                          b_ref=lambda b, k, j: (op.W, [k, j]),
-                          c_ref=lambda b, p, j: (op.Y, [n, p, j]), a_row=window_of)
+        def y_at(b: LoopBuilder, p: Idx, j: Idx) -> list[Idx]:
+            return [n, b.add(p_at, p), b.add(j_at, j)]
+
+        b.nest([rows, cols], lambda b, iv: b.store(b.f32(0.0), op.Y, y_at(b, *iv)))
+        done = gemm_tiles(b, rows, cols, k_extent, tile, a_at=a_at,
+                          b_ref=lambda b, k, j: (op.W, [k, b.add(j_at, j)]),
+                          c_ref=lambda b, p, j: (op.Y, y_at(b, p, j)), a_row=window_of)
 
         def tail(b: LoopBuilder, iv: list[Idx]) -> None:
             p, j = iv
             start = window_of(b, p)
             total = b.reduce(0, k_extent, b.f32(0.0), lambda b, k, acc: b.fadd(
-                acc, b.fmul(a_at(b, start, k), b.load(op.W, [k, j]))))
-            b.store(total, op.Y, [n, p, j])
+                acc, b.fmul(a_at(b, start, k), b.load(op.W, [k, b.add(j_at, j)]))))
+            b.store(total, op.Y, y_at(b, p, j))
 
-        b.nest([(0, pixels), (done, cout)], tail)
+        b.nest([(0, rows), (done, cols)], tail)
 
-    b.loop(0, x[0], per_image)
+    rows, cols = block_sizes(pixels, cout, tile.rows, tile.vectors * tile.lanes, x[0])
+    parallel_blocks(b, [x[0]], pixels, cout, rows, cols, per_block)
 
 
 def emit_to_nchw(b: LoopBuilder, op: ToNchwOp, sched: object) -> None:
@@ -82,13 +90,18 @@ def emit_to_nchw(b: LoopBuilder, op: ToNchwOp, sched: object) -> None:
         b.loop(0, channels, lambda b, c: b.loop(
             p0, b.add(p0, size), lambda b, p: element(b, n, c, p)))
 
-    def per_image(b: LoopBuilder, n: Idx) -> None:
-        main = pixels - pixels % BLOCK
-        b.loop(0, main, lambda b, p0: block(b, n, p0, BLOCK), step=BLOCK)
-        if pixels % BLOCK:
-            block(b, n, main, pixels % BLOCK)
+    blocks = -(-pixels // BLOCK)
 
-    b.loop(0, y[0], per_image)
+    def unit(b: LoopBuilder, u: Idx) -> None:
+        n, k = b.delinearize(u, [y[0], blocks])
+        p0 = b.mul(k, BLOCK)
+        if pixels % BLOCK:
+            b.when_equal(k, blocks - 1, lambda b: block(b, n, p0, pixels % BLOCK),
+                         lambda b: block(b, n, p0, BLOCK))
+        else:
+            block(b, n, p0, BLOCK)
+
+    b.parallel(y[0] * blocks, unit)
 
 
 BLOCK = 16

@@ -27,7 +27,7 @@ import numpy as np
 from xdsl.dialects import arith
 from xdsl.ir import SSAValue
 
-from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.codegen.loops.builder import PARALLEL_UNITS, Idx, LoopBuilder
 from tcompiler.codegen.loops.epilogue import activate
 from tcompiler.dialects.kernel import WinogradInputOp, WinogradOutputOp, int_values, shape
 from tcompiler.kernels.conv_math import WINOGRAD, winograd_tiles
@@ -100,10 +100,13 @@ def emit_winograd_input(b: LoopBuilder, op: WinogradInputOp, sched: object) -> N
                 value = out[a][e]
                 b.store(value if value is not None else b.f32(0.0), op.Y, [a * alpha + e, t, c])
 
-    for h_lo, h_hi, rows in runs(tiles_h, inside(x[2], pads[0])):
-        for w_lo, w_hi, cols in runs(tiles_w, inside(x[3], pads[1])):
-            b.nest([(0, x[0]), (h_lo, h_hi), (w_lo, w_hi), (0, v[2])],
-                   lambda b, iv, rows=rows, cols=cols: body(b, iv, rows, cols))
+    def unit(b: LoopBuilder, c_lo: Idx, c_hi: Idx) -> None:
+        for h_lo, h_hi, rows in runs(tiles_h, inside(x[2], pads[0])):
+            for w_lo, w_hi, cols in runs(tiles_w, inside(x[3], pads[1])):
+                b.nest([(0, x[0]), (h_lo, h_hi), (w_lo, w_hi), (c_lo, c_hi)],
+                       lambda b, iv, rows=rows, cols=cols: body(b, iv, rows, cols))
+
+    channel_chunks(b, v[2], unit)
 
 
 def emit_winograd_output(b: LoopBuilder, op: WinogradOutputOp, sched: object) -> None:
@@ -136,7 +139,24 @@ def emit_winograd_output(b: LoopBuilder, op: WinogradOutputOp, sched: object) ->
                     value = b.fadd(value, b.load(op.R, at_y))
                 b.store(activate(b, value, op, b.f32), op.Y, at_y)  # type: ignore[arg-type]
 
-    for h_lo, h_hi, rows in runs(tiles_h, inside(y[2])):
-        for w_lo, w_hi, cols in runs(tiles_w, inside(y[3])):
-            b.nest([(0, y[0]), (h_lo, h_hi), (w_lo, w_hi), (0, y[1])],
-                   lambda b, iv, rows=rows, cols=cols: body(b, iv, rows, cols))
+    def unit(b: LoopBuilder, k_lo: Idx, k_hi: Idx) -> None:
+        for h_lo, h_hi, rows in runs(tiles_h, inside(y[2])):
+            for w_lo, w_hi, cols in runs(tiles_w, inside(y[3])):
+                b.nest([(0, y[0]), (h_lo, h_hi), (w_lo, w_hi), (k_lo, k_hi)],
+                       lambda b, iv, rows=rows, cols=cols: body(b, iv, rows, cols))
+
+    channel_chunks(b, y[1], unit)
+
+
+def channel_chunks(b: LoopBuilder, channels: int,
+                   body: Callable[[LoopBuilder, Idx, Idx], None]) -> None:
+    """A parallel loop over chunks [lo, hi) of the channels (the innermost, contiguous dim of
+    the transforms' tile-major buffers): at least 16 channels a chunk where there are."""
+    size = max(min(channels, 16), -(-channels // PARALLEL_UNITS))
+    chunks = -(-channels // size)
+
+    def unit(b: LoopBuilder, u: Idx) -> None:
+        lo = b.mul(u, size)
+        body(b, lo, b.min(b.add(lo, size), channels))
+
+    b.parallel(chunks, unit)

@@ -40,4 +40,4 @@ builtin.module {
 // MIXED:         kernel.weight "w.im2win" : memref<4x12x1x2xf32>
 // MIXED:         func.call @{{im2win_[0-9]+}}(%x,
 // MIXED:         func.call @{{conv_[0-9]+}}(
-// MIXED-NEXT:    func.call @{{conv_[0-9]+}}(%x, %v, %z)
+// MIXED:         func.call @{{conv_[0-9]+}}(%x, %v, %z, %{{[0-9]+}}, %{{[0-9]+}})

@@ -50,7 +50,8 @@ builtin.module {
   // CHECK:       func.return
 
   // A broadcasting map: the body is cloned into the innermost loop; the [4, 1, 1] input is
-  // indexed with the channel index and constant 0 on its broadcast dims.
+  // indexed with the channel index and constant 0 on its broadcast dims. The (c, h) rows are
+  // 32 independent units: the function takes the unit range [lo, hi) a call runs.
   func.func @map_0(%a: memref<1x4x8x8xf32>, %s: memref<4x1x1xf32>, %y: memref<1x4x8x8xf32>) attributes {tcc.kernel} {
     kernel.map %a, %s -> %y : memref<1x4x8x8xf32>, memref<4x1x1xf32> -> memref<1x4x8x8xf32> {
     ^bb0(%p: f32, %q: f32):
@@ -60,14 +61,17 @@ builtin.module {
     func.return
   }
   // CHECK-LABEL: func.func @map_0
+  // CHECK-SAME:    %[[LO:[^:]*]]: index, %[[HI:[^:]*]]: index) attributes {tcc.kernel, tcc.parallel = 32 : i64}
   // CHECK:       %[[C0:.*]] = arith.constant 0 : index
-  // CHECK:       scf.for %[[C:.*]] = %{{.*}} to %{{.*}} step
-  // CHECK:         scf.for %[[H:.*]] = %{{.*}} to %{{.*}} step
-  // CHECK:           scf.for %[[W:.*]] = %{{.*}} to %{{.*}} step
-  // CHECK:             %[[P:.*]] = memref.load %{{.*}}[%[[C0]], %[[C]], %[[H]], %[[W]]] : memref<1x4x8x8xf32>
-  // CHECK:             %[[Q:.*]] = memref.load %{{.*}}[%[[C]], %[[C0]], %[[C0]]] : memref<4x1x1xf32>
-  // CHECK:             %[[M:.*]] = arith.mulf %[[P]], %[[Q]] : f32
-  // CHECK:             memref.store %[[M]], %{{.*}}[%[[C0]], %[[C]], %[[H]], %[[W]]]
+  // CHECK:       scf.for %[[U:.*]] = %[[LO]] to %[[HI]] step
+  // CHECK:         %[[H:.*]] = arith.remsi %[[U]], %{{.*}} : index
+  // CHECK:         %[[C:.*]] = arith.floordivsi %[[U]], %{{.*}} : index
+  // CHECK:         scf.for %[[W:.*]] = %{{.*}} to %{{.*}} step
+  // CHECK:           %[[P:.*]] = memref.load %{{.*}}[%[[C0]], %[[C]], %[[H]], %[[W]]] : memref<1x4x8x8xf32>
+  // CHECK:           %[[Q:.*]] = memref.load %{{.*}}[%[[C]], %[[C0]], %[[C0]]] : memref<4x1x1xf32>
+  // CHECK:           %[[M:.*]] = arith.mulf %[[P]], %[[Q]] : f32
+  // CHECK:           memref.store %[[M]], %{{.*}}[%[[C0]], %[[C]], %[[H]], %[[W]]]
+  // CHECK:       } {tcc.parallel = 32 : i64}
   // CHECK-NOT:   kernel.
   // CHECK:       func.return
 }
