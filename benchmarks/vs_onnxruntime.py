@@ -1,12 +1,15 @@
 """tcc against onnxruntime, side by side in one process, on the light architectures.
 
-    python benchmarks/vs_onnxruntime.py [--models squeezenet resnet50] [--runs 20] [--threads 1]
+    python benchmarks/vs_onnxruntime.py [--models squeezenet resnet50] [--runs 20] [--threads 1 2]
 
 Each model is the `onnx` package's light architecture with seeded random weights and its
 logits exposed (`tcompiler.zoo.randomized`). Per model: tcc compile seconds (no object cache),
-then tcc and onnxruntime run ALTERNATELY on the same input after a warm-up, so machine noise hits
-both alike; we report both medians and their ratio (tcc / onnxruntime: below 1 means tcc is
-faster), plus the max logit difference. Output: one JSON object on stdout; progress on stderr.
+then, for each thread count, tcc and onnxruntime with that many threads run ALTERNATELY on the
+same input after a warm-up, so machine noise hits both alike; we report both medians and their
+ratio (tcc / onnxruntime: below 1 means tcc is faster), the max logit difference, and per
+thread count the geomean ratio over the models. With `--rss`, each runtime also loads and runs
+the model alone in a fresh process, and we report the resident memory it adds there.
+Output: one JSON object on stdout; progress on stderr.
 """
 
 from __future__ import annotations
@@ -22,60 +25,154 @@ import time
 import numpy as np
 
 
-def bench_model(name: str, runs: int, threads: int, max_seconds: float,
-                schedules: str = "costmodel", tuning_db: str | None = None) -> dict:
+def benchmark_model(name: str):  # -> onnx.ModelProto
+    """A light architecture (random weights, logits exposed) or a transformer test model."""
+    from tcompiler import zoo
+
+    if name in zoo.LIGHT_MODELS:
+        return zoo.randomized(name, seed=0)
+    from tcompiler import zoo_models
+
+    return zoo_models.BENCHMARK_MODELS[name]()
+
+
+def feeds_for(model) -> dict[str, np.ndarray]:  # model: onnx.ModelProto
+    """Seeded inputs for every graph input (float: standard normal; int: zeros)."""
+    from onnx import helper
+
+    rng = np.random.default_rng(0)
+    initializers = {i.name for i in model.graph.initializer}
+    feeds = {}
+    for value in model.graph.input:
+        if value.name in initializers:
+            continue
+        tensor = value.type.tensor_type
+        shape = [d.dim_value or 1 for d in tensor.shape.dim]
+        dtype = helper.tensor_dtype_to_np_dtype(tensor.elem_type)
+        feeds[value.name] = (rng.standard_normal(shape).astype(dtype)
+                             if np.issubdtype(dtype, np.floating) else np.zeros(shape, dtype))
+    return feeds
+
+
+def ort_session(data: bytes, threads: int):
     import onnxruntime as ort
 
-    from tcompiler import zoo
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.log_severity_level = 3
+    return ort.InferenceSession(data, opts, providers=["CPUExecutionProvider"])
+
+
+def bench_model(name: str, runs: int, thread_counts: list[int], max_seconds: float,
+                schedules: str = "costmodel", tuning_db: str | None = None,
+                rss: bool = False) -> dict:
+    from tcompiler.artifact import write_artifact
     from tcompiler.pipeline import CompileOptions, compile_model
     from tcompiler.runtime import CompiledModel
 
-    model = zoo.randomized(name, seed=0)
+    model = benchmark_model(name)
     data = model.SerializeToString()
     with tempfile.TemporaryDirectory() as cache:
         t0 = time.perf_counter()
         program, report = compile_model(data, CompileOptions(
             cache_dir=cache, jobs=2, schedules=schedules, tuning_db=tuning_db))
         compile_seconds = time.perf_counter() - t0
-    tcc = CompiledModel(program)
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    opts.log_severity_level = 3
-    sess = ort.InferenceSession(data, opts, providers=["CPUExecutionProvider"])
-    x = zoo.test_input(program.inputs[0].shape)
-    feed = {sess.get_inputs()[0].name: x}
-
-    ours, ref = tcc.run([x]), sess.run(None, feed)  # warm-up, and the correctness check
-    logits_diff = float(np.abs(ours[-1] - ref[-1]).max())
-    logits_scale = float(np.abs(ref[-1]).max())
-    tcc_ms: list[float] = []
-    ort_ms: list[float] = []
-    deadline = time.perf_counter() + max_seconds
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        tcc.run([x])
-        tcc_ms.append((time.perf_counter() - t0) * 1e3)
-        t0 = time.perf_counter()
-        sess.run(None, feed)
-        ort_ms.append((time.perf_counter() - t0) * 1e3)
-        if time.perf_counter() > deadline and len(tcc_ms) >= 3:
-            break
-    tcc_med, ort_med = statistics.median(tcc_ms), statistics.median(ort_ms)
-    return {
+    feeds = feeds_for(model)
+    result: dict = {
         "model": name,
         "compile_seconds": round(compile_seconds, 2),
         "compile_stages_seconds": report.to_json()["stages_seconds"],
         "kernels": report.kernels,
-        "runs": len(tcc_ms),
-        "tcc_median_ms": round(tcc_med, 3),
-        "onnxruntime_median_ms": round(ort_med, 3),
-        "ratio_tcc_over_ort": round(tcc_med / ort_med, 3),
         "arena_bytes": program.arena_bytes,
-        "logits_max_abs_diff": logits_diff,
-        "logits_max_abs": logits_scale,
+        "threads": {},
     }
+    for threads in thread_counts:
+        tcc = CompiledModel(program, threads=threads)
+        sess = ort_session(data, threads)
+        ours, ref = tcc.run(feeds), sess.run(None, feeds)  # warm-up, and the correctness check
+        tcc_ms: list[float] = []
+        ort_ms: list[float] = []
+        deadline = time.perf_counter() + max_seconds
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            tcc.run(feeds)
+            tcc_ms.append((time.perf_counter() - t0) * 1e3)
+            t0 = time.perf_counter()
+            sess.run(None, feeds)
+            ort_ms.append((time.perf_counter() - t0) * 1e3)
+            if time.perf_counter() > deadline and len(tcc_ms) >= 3:
+                break
+        tcc_med, ort_med = statistics.median(tcc_ms), statistics.median(ort_ms)
+        result["threads"][str(threads)] = {
+            "runs": len(tcc_ms),
+            "tcc_median_ms": round(tcc_med, 3),
+            "onnxruntime_median_ms": round(ort_med, 3),
+            "ratio_tcc_over_ort": round(tcc_med / ort_med, 3),
+            "output_max_abs_diff": float(np.abs(ours[-1] - ref[-1]).max()),
+            "output_max_abs": float(np.abs(ref[-1]).max()),
+        }
+        del tcc, sess
+    if rss:
+        with tempfile.TemporaryDirectory() as tmp:
+            artifact, onnx_path = f"{tmp}/m.tcc", f"{tmp}/m.onnx"
+            write_artifact(artifact, program)
+            with open(onnx_path, "wb") as f:
+                f.write(data)
+            np.savez(f"{tmp}/in.npz", **feeds)
+            result["resident_mib"] = {
+                runtime: round(resident_kib(runtime, artifact, onnx_path, f"{tmp}/in.npz") / 1024,
+                               1) for runtime in ("tcc", "onnxruntime")}
+    return result
+
+
+RSS_CHILD = """
+import sys
+import numpy as np
+runtime, artifact, onnx_path, inputs = sys.argv[1:]
+import onnxruntime as ort
+import tcompiler
+feeds = dict(np.load(inputs))
+
+def resident_kib():
+    with open("/proc/self/status") as f:
+        return int(next(line for line in f if line.startswith("VmRSS:")).split()[1])
+
+base = resident_kib()
+if runtime == "tcc":
+    model = tcompiler.load(artifact)
+    run = lambda: model.run(feeds)
+elif runtime == "onnxruntime":
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    sess = ort.InferenceSession(onnx_path, opts, providers=["CPUExecutionProvider"])
+    run = lambda: sess.run(None, feeds)
+else:
+    run = lambda: None
+for _ in range(3):
+    run()
+print(resident_kib() - base)
+"""
+
+
+def resident_kib(runtime: str, artifact: str, onnx_path: str, inputs: str) -> int:
+    """The resident memory (KiB) a fresh process gains by loading the model in `runtime` and
+    running it three times, over the same process with both runtimes imported and the inputs
+    read (VmRSS: the peak, VmHWM, is set by the imports for small models)."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", RSS_CHILD, runtime, artifact, onnx_path, inputs],
+                         check=True, capture_output=True, text=True, timeout=600)
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def geomeans(results: list[dict], thread_counts: list[int]) -> dict[str, float]:
+    out = {}
+    for threads in thread_counts:
+        ratios = [r["threads"][str(threads)]["ratio_tcc_over_ort"] for r in results]
+        out[str(threads)] = round(float(np.exp(np.mean(np.log(ratios)))), 3)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,7 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=list(zoo.LIGHT_MODELS))
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2],
+                        help="thread counts to run both runtimes at")
+    parser.add_argument("--rss", action="store_true",
+                        help="also measure each runtime's resident memory in a fresh process")
     parser.add_argument("--max-seconds", type=float, default=60.0,
                         help="stop timing a model after this long (at least 3 runs)")
     parser.add_argument("--schedules", default="costmodel",
@@ -99,14 +199,15 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.models:
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
         results.append(bench_model(name, args.runs, args.threads, args.max_seconds,
-                                   args.schedules, args.tuning_db))
+                                   args.schedules, args.tuning_db, args.rss))
         print(f"[bench] {json.dumps(results[-1])}", file=sys.stderr, flush=True)
     out = {
         "machine": {"cpu": platform.processor() or platform.machine(),
                     "python": platform.python_version()},
         "versions": {"tcompiler": tcompiler.__version__, "onnxruntime": ort.__version__},
-        "onnxruntime_threads": args.threads,
+        "thread_counts": args.threads,
         "schedules": args.schedules, "tuning_db": args.tuning_db,
+        "geomean_ratio_tcc_over_ort": geomeans(results, args.threads),
         "results": results,
     }
     json.dump(out, sys.stdout, indent=2)

@@ -33,8 +33,7 @@ import numpy as np
 
 import tcompiler
 from tcompiler.errors import ArtifactError
-from tcompiler.program import Buffer, Program, Step, TensorSpec
-from tcompiler.weights import ALIGNMENT
+from tcompiler.program import ALIGNMENT, Buffer, Program, Step, TensorSpec
 
 FORMAT = "tcompiler-artifact"
 FORMAT_VERSION = 1

@@ -38,3 +38,8 @@ SCHEDULE_SOURCE = "tcc.schedule_source"
 """On kernel functions: where the kernel's schedule came from (heuristic, random, model, db)."""
 PREDICTED_US = "tcc.predicted_us"
 """On kernel functions: the cost model's predicted time of the chosen schedule, microseconds."""
+
+
+def units_symbol(kernel: str) -> str:
+    """The symbol of the i64 constant a parallel kernel's object exports: its unit count."""
+    return f"{kernel}.units"

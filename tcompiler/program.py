@@ -18,6 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+ALIGNMENT = 64
+"""Byte alignment of every weight and arena buffer (one cache line, a full AVX-512 vector)."""
+
 BufferKind = Literal["input", "output", "weight", "arena"]
 
 

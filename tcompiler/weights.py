@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 from xdsl.context import Context
 
-ALIGNMENT = 64
+from tcompiler.program import ALIGNMENT  # noqa: E402
 
 SMALL = 64
 """Tensors of at most this many elements live in the IR as constants (the frontend keeps such

@@ -9,14 +9,36 @@
 shared rule vocabulary is `tcompiler.codegen.llvm_rules`). Kernel-level IR is turned into
 loops by `tcompiler.codegen.loops` (the `lower-kernels-to-loops` pass). Nothing here imports
 `tcompiler.passes`.
+
+Names are imported lazily: loading and running artifacts (`jit`, `target`) needs neither
+xDSL nor the LLVM backend, and a runtime process should not pay for importing them.
 """
 
-from tcompiler.codegen.cache import ObjectCache, cache_key
-from tcompiler.codegen.jit import JitError, JitLibrary, load_objects
-from tcompiler.codegen.llvm_backend import assembly_text, compile_to_object, llvm_ir_text
-from tcompiler.codegen.target import Target
+from __future__ import annotations
 
-__all__ = [
-    "JitError", "JitLibrary", "ObjectCache", "Target", "assembly_text", "cache_key",
-    "compile_to_object", "llvm_ir_text", "load_objects",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tcompiler.codegen.cache import ObjectCache as ObjectCache
+    from tcompiler.codegen.cache import cache_key as cache_key
+    from tcompiler.codegen.jit import JitError as JitError
+    from tcompiler.codegen.jit import JitLibrary as JitLibrary
+    from tcompiler.codegen.jit import load_objects as load_objects
+    from tcompiler.codegen.llvm_backend import assembly_text as assembly_text
+    from tcompiler.codegen.llvm_backend import compile_to_object as compile_to_object
+    from tcompiler.codegen.llvm_backend import llvm_ir_text as llvm_ir_text
+    from tcompiler.codegen.target import Target as Target
+
+_HOMES = {
+    "ObjectCache": "cache", "cache_key": "cache", "JitError": "jit", "JitLibrary": "jit",
+    "load_objects": "jit", "assembly_text": "llvm_backend", "compile_to_object": "llvm_backend",
+    "llvm_ir_text": "llvm_backend", "Target": "target",
+}
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'tcompiler.codegen' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"tcompiler.codegen.{_HOMES[name]}"), name)

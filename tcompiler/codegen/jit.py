@@ -27,9 +27,9 @@ from collections.abc import Callable, Iterable
 from llvmlite import binding as llb
 
 from tcompiler.codegen.elf import defined_symbols, undefined_symbols
-from tcompiler.codegen.llvm_backend import init_llvm, units_symbol
-from tcompiler.codegen.target import Target
+from tcompiler.codegen.target import Target, init_llvm
 from tcompiler.errors import TcError
+from tcompiler.ir_names import units_symbol
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,6 @@ are internal, so helpers of several kernel objects never clash when loaded toget
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 
@@ -25,18 +24,10 @@ from xdsl.dialects import llvm
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp
 
 from tcompiler import contracts, ir_names
-from tcompiler.codegen.target import Target
+from tcompiler.codegen.target import Target, init_llvm
 from tcompiler.errors import CompileError
 
 log = logging.getLogger(__name__)
-
-
-@functools.cache
-def init_llvm() -> None:
-    """Initialise llvmlite's native target once per process (the only cached state)."""
-    llb.initialize_native_target()
-    llb.initialize_native_asmprinter()
-    llb.initialize_native_asmparser()
 
 
 def target_machine(target: Target, opt_level: int = 3) -> llb.TargetMachine:
@@ -63,14 +54,9 @@ def apply_linkage(module: ModuleOp, ir_module: ir.Module) -> None:
             units = op.attributes.get(ir_names.PARALLEL)
             if isinstance(units, IntegerAttr):
                 i64 = ir.IntType(64)
-                exported = ir.GlobalVariable(ir_module, i64, units_symbol(op.sym_name.data))
+                exported = ir.GlobalVariable(ir_module, i64, ir_names.units_symbol(op.sym_name.data))
                 exported.initializer = ir.Constant(i64, units.value.data)  # pyright: ignore[reportAttributeAccessIssue]
                 exported.global_constant = True
-
-
-def units_symbol(kernel: str) -> str:
-    """The symbol of a parallel kernel's unit count."""
-    return f"{kernel}.units"
 
 
 def parse_llvm(module: ModuleOp, tm: llb.TargetMachine) -> llb.ModuleRef:

@@ -3,16 +3,25 @@
 A frozen value: part of every object-cache key and recorded in artifacts, so it round-trips
 through JSON exactly: `to_json()` is a plain `dict[str, str]` (JSON-serialisable);
 `from_json` takes that dict or its JSON text. `Target.host()` asks LLVM for this machine
-(e.g. cpu "znver5").
+(e.g. cpu "znver5"). `init_llvm()` initialises llvmlite's native target once per process.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from llvmlite import binding as llb
+
+
+@functools.cache
+def init_llvm() -> None:
+    """Initialise llvmlite's native target once per process (the only cached state)."""
+    llb.initialize_native_target()
+    llb.initialize_native_asmprinter()
+    llb.initialize_native_asmparser()
 
 
 @dataclass(frozen=True)

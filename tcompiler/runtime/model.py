@@ -19,6 +19,7 @@ other models proceed meanwhile). For parallel inferences, load the artifact once
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import threading
 import weakref
@@ -31,10 +32,9 @@ import numpy.typing as npt
 from tcompiler.artifact import program_problem
 from tcompiler.codegen.jit import load_objects
 from tcompiler.errors import ArtifactError, TcError
-from tcompiler.program import Buffer, Program, TensorSpec
+from tcompiler.program import ALIGNMENT, Buffer, Program, TensorSpec
 from tcompiler.runtime.inputs import bind_inputs
 from tcompiler.runtime.native import NativeArg, NativeRunner, NativeStep, thread_count
-from tcompiler.weights import ALIGNMENT
 
 
 def aligned_empty(shape: Sequence[int], dtype: npt.DTypeLike) -> np.ndarray:
@@ -105,6 +105,8 @@ class CompiledModel:
                  for step in program.steps]
         self._runner = NativeRunner(steps, len(program.inputs) + len(program.outputs),
                                     self.threads)
+        # the weights live on in the aligned copy, the code in the JIT: keep neither twice
+        self._program = dataclasses.replace(program, weights=b"", objects={})
         weakref.finalize(self, self._runner.close)
 
     def _native_step(self, kernel: str, buffers: list[Buffer]) -> NativeStep:

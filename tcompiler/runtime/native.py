@@ -35,8 +35,7 @@ from dataclasses import dataclass
 
 from llvmlite import binding as llb
 
-from tcompiler.codegen.llvm_backend import init_llvm
-from tcompiler.codegen.target import Target
+from tcompiler.codegen.target import Target, init_llvm
 from tcompiler.errors import OptionError
 
 SPIN_ITERATIONS = 1 << 14  # x `pause`: about a millisecond of spinning before a futex sleep
