@@ -54,8 +54,10 @@ def apply_linkage(module: ModuleOp, ir_module: ir.Module) -> None:
             units = op.attributes.get(ir_names.PARALLEL)
             if isinstance(units, IntegerAttr):
                 i64 = ir.IntType(64)
-                exported = ir.GlobalVariable(ir_module, i64, ir_names.units_symbol(op.sym_name.data))
-                exported.initializer = ir.Constant(i64, units.value.data)  # pyright: ignore[reportAttributeAccessIssue]
+                name = ir_names.units_symbol(op.sym_name.data)
+                exported = ir.GlobalVariable(ir_module, i64, name)
+                value = ir.Constant(i64, units.value.data)
+                exported.initializer = value  # pyright: ignore[reportAttributeAccessIssue]
                 exported.global_constant = True
 
 
