@@ -749,7 +749,7 @@ def _run_program(texts: dict[str, str], program: tuple[Any, ...], feeds: dict[st
     model = CompiledModel(Program(inputs=inputs, outputs=outputs, objects=objects,
                                   kernels={n: n for n in objects}, steps=steps, buffers=buffers,
                                   arena_bytes=arena, weights=blob,
-                                  target=Target.host().to_json()))
+                                  target=Target.host().to_json()), threads=1)
     return {k: np.asarray(v) for k, v in model.run_dict(feeds).items()}
 
 

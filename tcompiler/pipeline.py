@@ -51,6 +51,7 @@ from tcompiler.plugins import (
 )
 from tcompiler.program import Program
 from tcompiler.reproducer import write_reproducer
+from tcompiler.runtime.native import RUNNER_OBJECT, runner_object
 from tcompiler.stages import GRAPH_PIPELINE, STAGE_NAMES, STAGES, Stage
 from tcompiler.weights import TccContext, WeightStore, weights_of
 
@@ -287,6 +288,7 @@ def compile_model(model: Any, options: CompileOptions = CompileOptions(),
         kernels={name: name for name in objects},
         steps=steps, buffers=buffers, arena_bytes=arena, weights=blob,
         target=target.to_json(), meta=meta)
+    program.objects[RUNNER_OBJECT] = runner_object(program, target)  # the native entry
     return program, comp.report
 
 

@@ -30,11 +30,13 @@ import numpy as np
 import numpy.typing as npt
 
 from tcompiler.artifact import program_problem
+from tcompiler.codegen.elf import defined_symbols
 from tcompiler.codegen.jit import load_objects
+from tcompiler.codegen.target import Target
 from tcompiler.errors import ArtifactError, TcError
-from tcompiler.program import ALIGNMENT, Buffer, Program, TensorSpec
+from tcompiler.program import ALIGNMENT, Program, TensorSpec
 from tcompiler.runtime.inputs import bind_inputs
-from tcompiler.runtime.native import NativeArg, NativeRunner, NativeStep, thread_count
+from tcompiler.runtime.native import RUNNER_OBJECT, NativeRunner, runner_object, thread_count
 
 
 def aligned_empty(shape: Sequence[int], dtype: npt.DTypeLike) -> np.ndarray:
@@ -92,43 +94,32 @@ class CompiledModel:
         self._name = name
         self._lock = threading.Lock()
         self._outputs = _OutputPool(program.outputs)
+        for kernel, obj in program.kernels.items():
+            try:
+                defined = defined_symbols(program.objects[obj])
+            except (ValueError, IndexError) as err:
+                raise ArtifactError(f"{name}: cannot load kernels: not a loadable object file "
+                                    f"'{obj}' ({err})") from None
+            if kernel not in defined:
+                raise ArtifactError(f"{name}: kernel '{kernel}' is not defined by object "
+                                    f"'{obj}'")
+        objects = dict(program.objects)
+        if RUNNER_OBJECT not in objects:  # a program built by hand: its runner, compiled here
+            objects[RUNNER_OBJECT] = runner_object(program, Target.host())
         try:
-            self._library = load_objects(program.objects[n] for n in sorted(program.objects))
+            library = load_objects(objects[n] for n in sorted(objects))
         except TcError as err:
             raise ArtifactError(f"{name}: cannot load kernels: {err}") from None
         self._arena = aligned_empty((max(program.arena_bytes, 1),), np.uint8)
         self._weights = aligned_empty((max(len(program.weights), 1),), np.uint8)
         self._weights[: len(program.weights)] = np.frombuffer(program.weights, np.uint8)
         self._weights.flags.writeable = False
-        buffers = {buf.id: buf for buf in program.buffers}
-        steps = [self._native_step(step.kernel, [buffers[a] for a in step.args])
-                 for step in program.steps]
-        self._runner = NativeRunner(steps, len(program.inputs) + len(program.outputs),
+        self._runner = NativeRunner(library, len(program.inputs) + len(program.outputs),
+                                    self._arena.ctypes.data, self._weights.ctypes.data,
                                     self.threads)
+        weakref.finalize(self, self._runner.close)
         # the weights live on in the aligned copy, the code in the JIT: keep neither twice
         self._program = dataclasses.replace(program, weights=b"", objects={})
-        weakref.finalize(self, self._runner.close)
-
-    def _native_step(self, kernel: str, buffers: list[Buffer]) -> NativeStep:
-        try:
-            address = self._library.address(kernel)
-        except KeyError:
-            address = 0
-        if not address:
-            raise ArtifactError(f"{self._name}: kernel '{kernel}' is not defined by "
-                                f"object '{self._program.kernels[kernel]}'")
-        n_inputs = len(self._program.inputs)
-        args: list[NativeArg] = []
-        for buf in buffers:
-            if buf.kind == "input":
-                args.append(NativeArg(io_slot=buf.index))
-            elif buf.kind == "output":
-                args.append(NativeArg(io_slot=n_inputs + buf.index))
-            elif buf.kind == "weight":
-                args.append(NativeArg(address=self._weights.ctypes.data + buf.offset))
-            else:
-                args.append(NativeArg(address=self._arena.ctypes.data + buf.offset))
-        return NativeStep(address, tuple(args), self._library.units(kernel))
 
     @property
     def inputs(self) -> list[TensorSpec]:

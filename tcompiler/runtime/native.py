@@ -1,28 +1,32 @@
-"""The native entry of a loaded model: one call runs every step, on a pool of threads.
+"""The native entry of a compiled model: one call runs every step, on a pool of threads.
 
-At load time, once the kernel objects are relocated and the arena and weights allocated, every
-pointer a step passes is known except the caller's inputs and outputs. `runner_ir` writes an
-LLVM module with those addresses as constants:
+`runner_ir(program)` writes an LLVM module that calls the program's kernels by symbol:
 
-    void run(void **io)         // io: the input then output pointers of this inference
-    void worker(int64 t)        // thread t's loop (t = 1 .. T-1); returns after shutdown()
-    void shutdown(void)
+    void tcc_run(void **io, void *arena, void *weights)  // io: input then output pointers
+    void tcc_worker(int64 t)    // thread t's loop (t = 1 .. T-1); returns after tcc_shutdown()
+    void tcc_shutdown(void)
+    int64 tcc_threads           // T, set by the loader before the first run (default 1)
 
-`run` calls the kernels in step order. A parallel kernel (`<kernel>.units = P`, see
-`LoopBuilder.parallel`) runs as chunks of P / (2T) units that the threads claim: `run`
-publishes the step (a `void step(lo, hi)` wrapper) under a new generation, claims chunks
-itself, then waits until every unit is done. A claim is a compare-and-swap on a ticket holding
-(generation, next unit), so a worker that wakes late claims nothing of a finished step, and a
-thread that is descheduled (other processes on the cores) only delays the chunk it holds:
-the others take the rest. Workers wait for the next generation spinning (`pause`) for about a
-millisecond, then sleep on a futex, so a model between inferences costs no CPU; the sleeper
-count tells `run` when a futex wake is needed. The split is by output units only, never inside
-a reduction, so results are the same bit for bit whatever T.
+The compiler builds it into the artifact's object `tcc_runner` (`runner_object`), so loading
+links it with the kernel objects in one MCJIT engine and compiles nothing; a program without
+it (built by hand) gets it compiled at load time.
 
-`NativeRunner` compiles the module (MCJIT, no system compiler) and starts T-1 Python threads
-that each call `worker` through ctypes, which releases the GIL: the threads spend their life
-in native code. `close()` stops and joins them; a runner forked into a child process starts
-its threads again there.
+`tcc_run` calls the kernels in step order. A parallel kernel (its object exports
+`<kernel>.units = P`, see `LoopBuilder.parallel`) runs as chunks of P / (2T) units that the
+threads claim: `tcc_run` publishes the step (a `void step(lo, hi)` wrapper) under a new
+generation, claims chunks itself, then waits until every unit is done. A claim is a
+compare-and-swap on a ticket holding (generation, next unit), so a worker that wakes late
+claims nothing of a finished step, and a thread that is descheduled (other processes on the
+cores) only delays the chunk it holds: the others take the rest. Workers wait for the next
+generation spinning (`pause`) for about a millisecond, then sleep on a futex, so a model
+between inferences costs no CPU; the sleeper count tells `tcc_run` when a futex wake is
+needed. The split is by output units only, never inside a reduction, so results are the same
+bit for bit whatever T.
+
+`NativeRunner` finds those symbols in the loaded library and starts T-1 Python threads that
+each call `tcc_worker` through ctypes, which releases the GIL: the threads spend their life in
+native code. `close()` stops and joins them; a runner forked into a child process starts its
+threads again there.
 """
 
 from __future__ import annotations
@@ -31,31 +35,19 @@ import ctypes
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from llvmlite import binding as llb
 
-from tcompiler.codegen.target import Target, init_llvm
+from tcompiler.codegen.elf import defined_symbols
+from tcompiler.codegen.jit import JitLibrary
+from tcompiler.codegen.target import Target
 from tcompiler.errors import OptionError
+from tcompiler.ir_names import units_symbol
+from tcompiler.program import Program
 
 SPIN_ITERATIONS = 1 << 14  # x `pause`: about a millisecond of spinning before a futex sleep
 CHUNKS_PER_THREAD = 2  # a step's units are claimed in chunks of units / (this x threads)
 SYS_FUTEX, FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE = 202, 128, 129
-
-
-@dataclass(frozen=True)
-class NativeArg:
-    """A kernel argument: a fixed address, or slot `io_slot` of the per-call io array."""
-
-    address: int = 0
-    io_slot: int = -1
-
-
-@dataclass(frozen=True)
-class NativeStep:
-    address: int  # the kernel's entry
-    args: tuple[NativeArg, ...]
-    units: int  # 0: no unit range; else the kernel's parallel extent
 
 
 MAX_THREADS = 1024
@@ -82,16 +74,27 @@ def thread_count(threads: int | None) -> int:
     return threads
 
 
-def runner_ir(steps: Sequence[NativeStep], n_io: int, threads: int) -> str:
-    """The LLVM IR of `run`, `worker` and `shutdown` for `steps` on `threads` threads."""
+RUNNER_OBJECT = "tcc_runner"
+
+
+def runner_ir(program: Program) -> str:
+    """The LLVM IR of the runner of `program` (module doc)."""
+    buffers = {buf.id: buf for buf in program.buffers}
+    n_inputs = len(program.inputs)
+    n_io = n_inputs + len(program.outputs)
+    parallel = {k for k in program.kernels
+                if units_symbol(k) in defined_symbols(program.objects[program.kernels[k]])}
     lines = [
         f"@io = internal global [{max(n_io, 1)} x ptr] zeroinitializer, align 64",
+        "@arena = internal global ptr null",
+        "@weights = internal global ptr null",
+        "@tcc_threads = global i64 1, align 64",
         "@gen = internal global i32 0, align 64",
         "@ticket = internal global i64 0, align 64",
         "@done = internal global i64 0, align 64",
         "@chunk = internal global i64 1",
         "@sleepers = internal global i32 0, align 64",
-        "@stop = global i32 0, align 64",
+        "@tcc_stop = global i32 0, align 64",
         "@task = internal global ptr null, align 64",
         "@units = internal global i64 0",
         "declare i64 @syscall(i64, ...)",
@@ -100,44 +103,51 @@ def runner_ir(steps: Sequence[NativeStep], n_io: int, threads: int) -> str:
         "declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)",
         "",
     ]
-    run_body: list[str] = [f"  call void @llvm.memcpy.p0.p0.i64(ptr @io, ptr %ios, i64 "
-                           f"{8 * n_io}, i1 false)"]
-    for index, step in enumerate(steps):
-        loads, args = _step_args(step)
-        ranged = step.units > 0
-        signature = ", ".join(["ptr"] * len(args) + (["i64", "i64"] if ranged else []))
-        call_args = ", ".join([f"ptr {a}" for a in args]
-                              + (["i64 %lo", "i64 %hi"] if ranged else []))
-        callee = f"inttoptr (i64 {step.address} to ptr)"
-        lines += [f"define internal void @step{index}(i64 %lo, i64 %hi) {{", *loads,
-                  f"  call void {callee}({call_args})  ; void ({signature})",
-                  "  ret void", "}", ""]
-        if ranged and threads > 1 and step.units > 1:
-            run_body.append(f"  call void @parallel(ptr @step{index}, i64 {step.units})")
+    for kernel in sorted({step.kernel for step in program.steps}):
+        arity = len(next(s for s in program.steps if s.kernel == kernel).args)
+        ranged = ["i64", "i64"] if kernel in parallel else []
+        lines.append(f'declare void @"{kernel}"({", ".join(["ptr"] * arity + ranged)})')
+        if kernel in parallel:
+            lines.append(f'@"{units_symbol(kernel)}" = external constant i64')
+    run = ["define void @tcc_run(ptr %ios, ptr %arena, ptr %weights) {",
+           "  store ptr %arena, ptr @arena", "  store ptr %weights, ptr @weights",
+           f"  call void @llvm.memcpy.p0.p0.i64(ptr @io, ptr %ios, i64 {8 * n_io}, i1 false)"]
+    for index, step in enumerate(program.steps):
+        body, args = [], []
+        for position, buf in enumerate(buffers[a] for a in step.args):
+            value = f"%a{position}"
+            if buf.kind in ("input", "output"):
+                slot = buf.index + (n_inputs if buf.kind == "output" else 0)
+                body += [f"  {value}.p = getelementptr inbounds ptr, ptr @io, i64 {slot}",
+                         f"  {value} = load ptr, ptr {value}.p"]
+            else:
+                base = "@weights" if buf.kind == "weight" else "@arena"
+                body += [f"  {value}.b = load ptr, ptr {base}",
+                         f"  {value} = getelementptr inbounds i8, ptr {value}.b, i64 {buf.offset}"]
+            args.append(f"ptr {value}")
+        if step.kernel in parallel:
+            args += ["i64 %lo", "i64 %hi"]
+        lines += [f"define internal void @step{index}(i64 %lo, i64 %hi) {{", *body,
+                  f'  call void @"{step.kernel}"({", ".join(args)})', "  ret void", "}", ""]
+        if step.kernel in parallel:
+            run += [f'  %u{index} = load i64, ptr @"{units_symbol(step.kernel)}"',
+                    f"  call void @parallel(ptr @step{index}, i64 %u{index})"]
         else:
-            run_body.append(f"  call void @step{index}(i64 0, i64 {max(step.units, 1)})")
-    lines += [
-        "define void @run(ptr %ios) {", *run_body, "  ret void", "}", "",
-        *_pool_ir(threads),
-    ]
-    return "\n".join(lines) + "\n"
+            run.append(f"  call void @step{index}(i64 0, i64 1)")
+    return "\n".join([*lines, *run, "  ret void", "}", "", *_pool_ir()]) + "\n"
 
 
-def _step_args(step: NativeStep) -> tuple[list[str], list[str]]:
-    loads: list[str] = []
-    args: list[str] = []
-    for position, arg in enumerate(step.args):
-        if arg.io_slot >= 0:
-            loads.append(f"  %a{position}.p = getelementptr inbounds ptr, ptr @io, i64 "
-                         f"{arg.io_slot}")
-            loads.append(f"  %a{position} = load ptr, ptr %a{position}.p")
-            args.append(f"%a{position}")
-        else:
-            args.append(f"inttoptr (i64 {arg.address} to ptr)")
-    return loads, args
+def runner_object(program: Program, target: Target) -> bytes:
+    """`runner_ir(program)` compiled for `target` (an ELF object to add to the program)."""
+    from tcompiler.codegen.llvm_backend import target_machine
+
+    machine = target_machine(target, opt_level=2)
+    module = llb.parse_assembly(runner_ir(program))
+    module.verify()
+    return bytes(machine.emit_object(module))
 
 
-def _pool_ir(threads: int) -> list[str]:
+def _pool_ir() -> list[str]:
     return [
         # claim and run chunks of generation %g's step until none is left
         "define internal void @work(i64 %g) {",
@@ -177,7 +187,15 @@ def _pool_ir(threads: int) -> list[str]:
         "entry:",
         "  store ptr %task, ptr @task",
         "  store i64 %units, ptr @units",
-        f"  %share = udiv i64 %units, {CHUNKS_PER_THREAD * threads}",
+        "  %threads = load i64, ptr @tcc_threads",
+        "  %alone = icmp ult i64 %threads, 2",
+        "  br i1 %alone, label %inline, label %publish",
+        "inline:",
+        "  call void %task(i64 0, i64 %units)",
+        "  ret void",
+        "publish:",
+        f"  %shares = mul i64 %threads, {CHUNKS_PER_THREAD}",
+        "  %share = udiv i64 %units, %shares",
         "  %tiny = icmp eq i64 %share, 0",
         "  %size = select i1 %tiny, i64 1, i64 %share",
         "  store i64 %size, ptr @chunk",
@@ -217,10 +235,10 @@ def _pool_ir(threads: int) -> list[str]:
         "  ret void",
         "}",
         "",
-        "define void @worker(i64 %t) {",
+        "define void @tcc_worker(i64 %t) {",
         "entry:",  # a worker starting after shutdown() sees its generation, so checks stop
         "  %g0 = load atomic i32, ptr @gen acquire, align 4",
-        "  %stopped = load atomic i32, ptr @stop acquire, align 4",
+        "  %stopped = load atomic i32, ptr @tcc_stop acquire, align 4",
         "  %late = icmp ne i32 %stopped, 0",
         "  br i1 %late, label %exit, label %wait",
         "wait:",
@@ -246,7 +264,7 @@ def _pool_ir(threads: int) -> list[str]:
         "  %s1 = atomicrmw sub ptr @sleepers, i32 1 seq_cst",
         "  br label %spin",
         "got:",
-        "  %stopping = load atomic i32, ptr @stop acquire, align 4",
+        "  %stopping = load atomic i32, ptr @tcc_stop acquire, align 4",
         "  %quit = icmp ne i32 %stopping, 0",
         "  br i1 %quit, label %exit, label %work",
         "work:",
@@ -257,8 +275,8 @@ def _pool_ir(threads: int) -> list[str]:
         "  ret void",
         "}",
         "",
-        "define void @shutdown() {",
-        "  store atomic i32 1, ptr @stop release, align 4",
+        "define void @tcc_shutdown() {",
+        "  store atomic i32 1, ptr @tcc_stop release, align 4",
         "  %old = atomicrmw add ptr @gen, i32 1 seq_cst",
         f"  %w = call i64 (i64, ...) @syscall(i64 {SYS_FUTEX}, ptr @gen, "
         f"i64 {FUTEX_WAKE_PRIVATE}, i64 2147483647)",
@@ -268,25 +286,19 @@ def _pool_ir(threads: int) -> list[str]:
 
 
 class NativeRunner:
-    """`run(io)` of `runner_ir`, compiled, with its worker threads started."""
+    """The runner of a loaded library (`tcc_run` linked with the kernels), its threads started."""
 
-    def __init__(self, steps: Sequence[NativeStep], n_io: int, threads: int):
-        init_llvm()
+    def __init__(self, library: JitLibrary, n_io: int, arena: int, weights: int, threads: int):
         self.threads = threads
-        target = Target.host()
-        tm = llb.Target.from_triple(target.triple).create_target_machine(
-            cpu=target.cpu, features=target.features, opt=2, reloc="pic", codemodel="default",
-            jit=True)
-        module = llb.parse_assembly(runner_ir(steps, n_io, threads))
-        module.verify()
-        self._engine = llb.create_mcjit_compiler(module, tm)
-        self._engine.finalize_object()
-        address = self._engine.get_function_address
-        self._run = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(address("run"))
-        self._worker = ctypes.CFUNCTYPE(None, ctypes.c_int64)(address("worker"))
-        self._shutdown = ctypes.CFUNCTYPE(None)(address("shutdown"))
-        self._stop = ctypes.c_int32.from_address(self._engine.get_global_value_address("stop"))
+        self._library = library  # the code the threads run: alive as long as this runner
+        self._run = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)(
+            library.address("tcc_run"))
+        self._worker = ctypes.CFUNCTYPE(None, ctypes.c_int64)(library.address("tcc_worker"))
+        self._shutdown = ctypes.CFUNCTYPE(None)(library.address("tcc_shutdown"))
+        self._stop = ctypes.c_int32.from_address(library.address("tcc_stop"))
+        ctypes.c_int64.from_address(library.address("tcc_threads")).value = threads
         self._io = (ctypes.c_void_p * max(n_io, 1))()
+        self._bases = (arena, weights)
         self._threads: list[threading.Thread] = []
         self._pid = 0
         self._start()
@@ -305,7 +317,7 @@ class NativeRunner:
         if self._pid != os.getpid():  # forked: the threads did not come along
             self._start()
         self._io[:len(pointers)] = pointers
-        self._run(self._io)
+        self._run(self._io, *self._bases)
 
     def close(self) -> None:
         if self._threads and self._pid == os.getpid():

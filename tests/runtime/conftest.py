@@ -18,6 +18,7 @@ from tcompiler.artifact import write_artifact
 from tcompiler.codegen.llvm_backend import target_machine
 from tcompiler.codegen.target import Target
 from tcompiler.program import Buffer, Program, Step, TensorSpec
+from tcompiler.runtime.native import RUNNER_OBJECT, runner_object
 from tcompiler.weights import WeightStore
 
 N = 16
@@ -105,7 +106,9 @@ def program(objects: dict[str, bytes]) -> Program:
 
 @pytest.fixture
 def artifact(tmp_path: Path, program: Program) -> Path:
+    """The program as `tcc compile` writes it: with its runner object."""
     path = tmp_path / "model.tcc"
+    program.objects[RUNNER_OBJECT] = runner_object(program, Target.host())
     write_artifact(path, program)
     return path
 

@@ -55,7 +55,8 @@ def test_round_trip(artifact: Path, program: Program) -> None:
 
 def test_layout_and_manifest(artifact: Path, program: Program) -> None:
     content = members(artifact)
-    assert list(content) == ["manifest.json", "objects/add.o", "objects/scale.o", "weights.bin"]
+    assert list(content) == ["manifest.json", "objects/add.o", "objects/scale.o",
+                             "objects/tcc_runner.o", "weights.bin"]
     with zipfile.ZipFile(artifact) as archive:
         assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_STORED}
     manifest = json.loads(content["manifest.json"])
