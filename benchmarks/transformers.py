@@ -8,7 +8,7 @@ causal mask; its embedding table and output projection have `--vocab` rows, defa
 the block and not the vocabulary dominates), and the MobileNetV2 test model. Per model: tcc
 compile seconds (default options, no object cache), then per thread count tcc
 (`CompiledModel(program, threads=t)`) and onnxruntime (`intra_op_num_threads=t`) run
-ALTERNATELY on the same input after a warm-up; we report both medians and their ratio (tcc /
+ALTERNATELY on the same input, in turns of `BLOCK` timed runs after an untimed one; we report both medians and their ratio (tcc /
 onnxruntime: below 1 means tcc is faster), and the max output difference. Output: one JSON
 object on stdout; progress on stderr.
 """
@@ -28,6 +28,22 @@ import numpy as np
 import onnx
 
 SEQ, HIDDEN, HEADS = 128, 768, 12
+BLOCK = 5
+"""Timed runs per turn: the engines alternate in turns of one untimed run then BLOCK timed
+ones. Both runtimes' idle worker threads spin a while after a run (tcc about a millisecond,
+onnxruntime's pool too) and the cores of a virtual machine wake slowly from idle, so a turn's
+first run pays for the other engine's turn; the timed runs are back to back, as a server's
+would be."""
+
+
+def timed(run: Callable[[], object]) -> list[float]:
+    run()
+    times = []
+    for _ in range(BLOCK):
+        t0 = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return times
 
 
 def models(vocab: int) -> dict[str, tuple[Callable[[], onnx.ModelProto],
@@ -70,14 +86,10 @@ def bench_model(name: str, model: onnx.ModelProto, x: np.ndarray, threads: list[
         tcc_ms: list[float] = []
         ort_ms: list[float] = []
         deadline = time.perf_counter() + max_seconds
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            tcc.run([x])
-            tcc_ms.append((time.perf_counter() - t0) * 1e3)
-            t0 = time.perf_counter()
-            sess.run(None, feed)
-            ort_ms.append((time.perf_counter() - t0) * 1e3)
-            if time.perf_counter() > deadline and len(tcc_ms) >= 3:
+        while len(tcc_ms) < runs:
+            tcc_ms += timed(lambda: tcc.run([x]))
+            ort_ms += timed(lambda: sess.run(None, feed))
+            if time.perf_counter() > deadline:
                 break
         tcc_med, ort_med = statistics.median(tcc_ms), statistics.median(ort_ms)
         per_threads.append({
