@@ -22,10 +22,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from xdsl.dialects import arith, func, scf
+from xdsl.dialects.builtin import IntegerAttr
 from xdsl.interpreter import Interpreter, PythonValues, impl_callable, register_impls
 from xdsl.interpreters.func import FuncFunctions
 from xdsl.ir import Block, Operation, SSAValue
 
+from tcompiler import ir_names
 from tcompiler.interp.core import Fn, InterpretError, Rule, uses_vectors
 from tcompiler.interp.memref import MEMREF_RULES
 from tcompiler.interp.scalar import ARITH_RULES, MATH_RULES
@@ -248,8 +250,12 @@ def compile_function(fn: func.FuncOp, call: Call) -> Callable[..., tuple[Any, ..
     steps, returns = compiler.block(block)
     body = _run_all(steps)
     initial = compiler.initial
+    extent = fn.attributes.get(ir_names.PARALLEL)
+    units = (0, extent.value.data) if isinstance(extent, IntegerAttr) else ()
 
     def run(*args: Any) -> tuple[Any, ...]:
+        if units and len(args) == len(params) - 2:  # called as the runtime calls a parallel
+            args = (*args, *units)  # kernel (`LoopBuilder.parallel`): all of its units
         r = list(initial)
         for slot, value in zip(params, args):
             r[slot] = value
