@@ -8,14 +8,15 @@ causal mask; its embedding table and output projection have `--vocab` rows, defa
 the block and not the vocabulary dominates), and the MobileNetV2 test model. Per model: tcc
 compile seconds (default options, no object cache), then per thread count tcc
 (`CompiledModel(program, threads=t)`) and onnxruntime (`intra_op_num_threads=t`) run
-ALTERNATELY on the same input, in turns of `BLOCK` timed runs after an untimed one; we report both medians and their ratio (tcc /
-onnxruntime: below 1 means tcc is faster), and the max output difference. Output: one JSON
-object on stdout; progress on stderr.
+ALTERNATELY on the same input, in turns of `BLOCK` timed runs after an untimed one; we
+report both medians and their ratio (tcc / onnxruntime: below 1 means tcc is faster), and the
+max output difference. Output: one JSON object on stdout; progress on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import platform
 import statistics
@@ -87,8 +88,8 @@ def bench_model(name: str, model: onnx.ModelProto, x: np.ndarray, threads: list[
         ort_ms: list[float] = []
         deadline = time.perf_counter() + max_seconds
         while len(tcc_ms) < runs:
-            tcc_ms += timed(lambda: tcc.run([x]))
-            ort_ms += timed(lambda: sess.run(None, feed))
+            tcc_ms += timed(functools.partial(tcc.run, [x]))
+            ort_ms += timed(functools.partial(sess.run, None, feed))
             if time.perf_counter() > deadline:
                 break
         tcc_med, ort_med = statistics.median(tcc_ms), statistics.median(ort_ms)

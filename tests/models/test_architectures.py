@@ -57,3 +57,15 @@ def test_exporter_shape_chain_folds(options: CompileOptions) -> None:
     imported = import_model(bert_layer())
     names = {op.name for op in imported.module.walk()}
     assert not names & {"onnx.Shape", "onnx.Gather", "onnx.Concat", "onnx.Unsqueeze"}, names
+
+
+@pytest.mark.parametrize("name", ["bert_layer", "gpt2_block"])
+def test_threads_give_identical_outputs(name: str, options: CompileOptions) -> None:
+    """The parallel kernels split output units only, never a reduction: 1 and 2 threads give
+    the same bits."""
+    build, feeds_of = CASES[name]
+    feeds = feeds_of(np.random.default_rng(4))
+    program, _ = compile_model(build(), options)
+    (one,) = CompiledModel(program, threads=1).run(feeds)
+    (two,) = CompiledModel(program, threads=2).run(feeds)
+    assert np.array_equal(one, two)

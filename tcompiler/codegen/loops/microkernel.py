@@ -182,6 +182,7 @@ def parallel_panels(b: LoopBuilder, groups: int, n_vec: int, tile: Tile, panel: 
             b.loop(b.max(p, full), b.add(p, 1), lambda b, q: panel(b, g, full * nr,
                                                                    rest // lanes))
         if last is not None:
-            b.loop(b.max(p, panels - 1), b.add(p, 1), lambda b, q: last(b, g))
+            finish = last
+            b.loop(b.max(p, panels - 1), b.add(p, 1), lambda b, q: finish(b, g))
 
     b.parallel(groups * panels, unit)

@@ -8,8 +8,8 @@ iter_args accumulator (contiguous when the axes are trailing: LayerNorm, Instanc
     mean / var:   Y[proj] = mean / var
     inv_std_dev:  Y[proj] = 1 / sqrt(var + eps)
 
-The kept indices are the kernel's parallel units. Y is written only after X is read for the same index, but X must not overlap Y (Y is not
-scratch, yet the mean is read from X twice).
+The kept indices are the kernel's parallel units. Y is written only after X is read for the
+same index, but X must not overlap Y (Y is not scratch, yet the mean is read from X twice).
 """
 
 from __future__ import annotations
