@@ -8,7 +8,8 @@ causal mask; its embedding table and output projection have `--vocab` rows, defa
 the block and not the vocabulary dominates), and the MobileNetV2 test model. Per model: tcc
 compile seconds (default options, no object cache), then per thread count tcc
 (`CompiledModel(program, threads=t)`) and onnxruntime (`intra_op_num_threads=t`) run
-ALTERNATELY on the same input, in turns of `BLOCK` timed runs after an untimed one; we
+ALTERNATELY on the same input, in turns of `BLOCK` timed runs after a pause and an untimed
+run; we
 report both medians and their ratio (tcc / onnxruntime: below 1 means tcc is faster), and the
 max output difference. Output: one JSON object on stdout; progress on stderr.
 """
@@ -37,7 +38,12 @@ first run pays for the other engine's turn; the timed runs are back to back, as 
 would be."""
 
 
+SETTLE_SECONDS = 0.05
+"""Untimed pause at the start of a turn, for the other engine's threads to stop spinning."""
+
+
 def timed(run: Callable[[], object]) -> list[float]:
+    time.sleep(SETTLE_SECONDS)
     run()
     times = []
     for _ in range(BLOCK):
