@@ -91,13 +91,18 @@ class Compiled:
             module, self.steps = _expand(module, arrays)
         module = lower_kernel_module(module)
         self.library = load_objects([compile_to_object(module, target, opt_level)])
-        self.entries = {name: ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * len(args)))(
-            self.library.address(name)) for name, args in self.steps}
+        self.units = {name: self.library.units(name) for name, _ in self.steps}
+        self.entries = {name: ctypes.CFUNCTYPE(
+            None, *([ctypes.c_void_p] * len(args)),
+            *([ctypes.c_int64] * 2 if self.units[name] else []))(self.library.address(name))
+            for name, args in self.steps}
 
     def run(self, arrays: list[np.ndarray]) -> None:
+        """Every step on one thread (a parallel kernel: all of its units)."""
         for name, args in self.steps:
-            self.entries[name](*[(arrays[a] if isinstance(a, int) else a).ctypes.data
-                                 for a in args])
+            pointers = [(arrays[a] if isinstance(a, int) else a).ctypes.data for a in args]
+            units = self.units[name]
+            self.entries[name](*pointers, *([0, units] if units else []))
 
 
 def _expand(module: ModuleOp, arrays: list[np.ndarray]

@@ -33,12 +33,17 @@ below is honoured there, and every schedule `check` accepts computes the same re
 - `GemmSchedule` (kernel.gemm, kernel.matmul): `algorithm` is `loops` (scalar loops LLVM
   vectorizes), `tiled` (the register-tiled microkernel over B's contiguous rows: gemm with
   trans_b = 0 and matmul), `dot` (gemm with trans_b = 1: `tile_channels` rows of B at a time
-  as vector dot products along K). `k_block` blocks the reduction (tiled).
+  as vector dot products along K), `packed` (gemm, or matmul of 2-d B: B, when it is a
+  constant, packed at compile time into contiguous [K, NR] panels of the tile's width NR =
+  `tile_vectors` x `lanes`, by the `pack-gemm-weights` rewrite into a `kernel.packed_gemm`;
+  a B computed at run time keeps the op, lowered as `tiled`). `k_block` blocks the
+  reduction (tiled, packed).
 - `LoopSchedule` (every other kernel): `unroll` of the innermost output loop (elementwise,
   data movement and pooling kernels; 1 for the others).
 
 `heuristic(op)` is the choice tcc made before schedules existed (so `heuristic` reproduces
-that code exactly); the space of legal schedules is in `costmodel.space`.
+that code exactly), except for gemm and matmul, whose heuristic is the measured fast default
+(`heuristic_gemm`); the space of legal schedules is in `costmodel.space`.
 """
 
 from __future__ import annotations
@@ -234,7 +239,7 @@ def heuristic_conv(op: kernel.ConvOp) -> ConvSchedule:
 
 # ----------------------------------------------------------------------------- gemm / matmul
 
-GEMM_ALGORITHMS = ("loops", "tiled", "dot")
+GEMM_ALGORITHMS = ("loops", "tiled", "dot", "packed")
 
 
 @dataclass(frozen=True)
@@ -262,6 +267,11 @@ class GemmSchedule(Schedule):
             return
         _check_tile(op, self.tile_channels, self.tile_vectors, self.lanes)
         trans_b = isinstance(op, kernel.GemmOp) and facts(op).int("trans_b")
+        if self.algorithm == "packed":
+            _require(not isinstance(op, kernel.MatMulOp) or len(facts(op).shape("B")) == 2, op,
+                     "packed needs a matmul's B 2-d (one matrix of panels)")
+            _require(gemm_n(op) >= self.lanes, op, f"packed needs N >= lanes ({self.lanes})")
+            return
         if self.algorithm == "tiled":
             _require(not trans_b, op, "tiled needs B's rows contiguous along N (trans_b = 0)")
             _require(gemm_n(op) >= self.lanes, op, f"tiled needs N >= lanes ({self.lanes})")
@@ -282,11 +292,39 @@ def gemm_n(op: kernel.GemmOp | kernel.MatMulOp) -> int:
     return b[-1] if len(b) > 1 else 1
 
 
+GEMM_TILE = (8, 3)
+"""MR x NR/VL of the default register tile: 24 accumulators + 3 B vectors + 1 broadcast."""
+GEMM_K_BLOCK = 128
+"""K rows of a B panel per block: 128 x 48 floats = 24 KiB, in L1 across the row tiles."""
+MATVEC_ROWS = 4
+"""Rows of B (independent accumulators) per step of a matrix-vector `dot`."""
+
+
 def heuristic_gemm(op: kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp) -> GemmSchedule:
+    """`dot` for a fully-connected gemm of few rows (trans_b = 1: streams B's rows at full
+    vector width, MATVEC_ROWS accumulators); `packed` (B a constant: panels packed at compile
+    time) for a gemm or a matmul of 2-d B, `tiled` for a batched matmul, when N >= 16;
+    else `loops`."""
     if isinstance(op, kernel.WindowGemmOp):
         n = facts(op).shape("Y")[2]
         return GemmSchedule("tiled", 6, 2, 16 if n >= 16 else 8 if n >= 8 else 4)
-    return GemmSchedule("loops")
+    f = facts(op)
+    n = gemm_n(op)
+    if isinstance(op, kernel.GemmOp):
+        m = f.shape("Y")[0]
+        k = f.shape("A")[0] if f.int("trans_a") else f.shape("A")[1]
+        if f.int("trans_b") and not f.int("trans_a") and m <= 4 and k >= 16:
+            return GemmSchedule("dot", MATVEC_ROWS, 1, 16, 0)
+    else:
+        k = f.shape("A")[-1]
+    if n < 16:
+        return GemmSchedule("loops")
+    vectors = GEMM_TILE[1] if n >= 48 else n // 16
+    k_block = GEMM_K_BLOCK if k > 2 * GEMM_K_BLOCK else 0
+    two_d = isinstance(op, kernel.GemmOp) or len(f.shape("B")) == 2
+    if two_d:
+        return GemmSchedule("packed", GEMM_TILE[0], vectors, 16, k_block)
+    return GemmSchedule("tiled", GEMM_TILE[0], vectors, 16, k_block)
 
 
 # ----------------------------------------------------------------------------- everything else

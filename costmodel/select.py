@@ -6,7 +6,9 @@
 - `db`: the fastest valid measurement of this kernel on this CPU in the tuning database;
 - `model`: the top of the op's space ranked by the cost model; the heuristic schedule is kept
   unless the model predicts the top one at least `MARGIN` faster (a model that is unsure
-  never makes a kernel slower than tcc's fixed rules would).
+  never makes a kernel slower than tcc's fixed rules would);
+- `heuristic`: gemm and matmul kernels (`MODEL_UNAWARE`) while the shipped model predates
+  their algorithms.
 
 A database with records, none of them of this CPU, is ignored with one notice.
 """
@@ -33,6 +35,12 @@ MARGIN = 0.10
 
 Choice = tuple[Schedule, str, float | None]
 
+MODEL_UNAWARE = (kernel.GemmOp, kernel.MatMulOp)
+"""Kernels that keep the heuristic schedule (unless the database has a measurement): the
+shipped model was trained before the `packed` algorithm and the column-panel loop order of
+`tiled` existed, and ranks them wrongly (e.g. K blocks of 8 for BERT's FFN matmul, at half
+the speed of the default)."""
+
 
 def costmodel_chooser(model_path: str | None, db_path: str | None, target: Target,
                       conv_algorithm: str = "auto") -> Callable[[kernel.KernelOp], Choice]:
@@ -54,6 +62,9 @@ def costmodel_chooser(model_path: str | None, db_path: str | None, target: Targe
                          and _schedule(r.family, r.knobs) in allowed], spec.signature, cpu)
         if measured is not None:
             return FAMILIES[measured.family](**measured.knobs), "db", measured.median_us
+        if isinstance(op, MODEL_UNAWARE):
+            return candidates[0], "heuristic", model.predict_us(op, [candidates[0]],
+                                                                target.features)[0]
         return model_choice(model, op, target.features, candidates)
 
     return choose

@@ -51,16 +51,48 @@ def build(op_text: str, shapes: list[tuple[int, ...]]) -> ModuleOp:
 
 
 def run_native(module: ModuleOp, arrays: list[np.ndarray]) -> None:
+    import ctypes
+
     from tcompiler.codegen import Target, compile_to_object, load_objects
 
+    units = parallel_units(module)
     LowerToLLVMPass().apply(make_context(), module)
     library = load_objects([compile_to_object(module, Target.host())])  # owns the code
-    library.function("kernel", len(arrays))(*[a.ctypes.data for a in arrays])
+    pointers: list[int] = [a.ctypes.data for a in arrays]
+    if units is None:
+        ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * len(arrays)))(
+            library.address("kernel"))(*pointers)
+        return
+    # a parallel kernel: its unit range, split in two calls as two threads would run it
+    signature = ctypes.CFUNCTYPE(None, *([ctypes.c_void_p] * len(arrays)), ctypes.c_int64,
+                                 ctypes.c_int64)
+    entry = signature(library.address("kernel"))
+    entry(*pointers, 0, units // 2)
+    entry(*pointers, units // 2, units)
+
+
+def parallel_units(module: ModuleOp) -> int | None:
+    """The parallel extent of the module's kernel function (None: not a parallel kernel)."""
+    from xdsl.dialects import func
+    from xdsl.dialects.builtin import IntegerAttr
+
+    from tcompiler import ir_names
+
+    for op in module.walk():
+        if isinstance(op, func.FuncOp) and ir_names.PARALLEL in op.attributes:
+            extent = op.attributes[ir_names.PARALLEL]
+            assert isinstance(extent, IntegerAttr)
+            return extent.value.data
+    return None
 
 
 def run_interpreter(module: ModuleOp, arrays: list[np.ndarray]) -> None:
     """The kernel through `tcompiler.interp` (its arguments are updated in place)."""
-    outputs = interpret(module, {f"arg{i}": a for i, a in enumerate(arrays)})
+    inputs: dict[str, np.ndarray] = {f"arg{i}": a for i, a in enumerate(arrays)}
+    units = parallel_units(module)
+    if units is not None:  # a parallel kernel: all of its units
+        inputs[f"arg{len(arrays)}"], inputs[f"arg{len(arrays) + 1}"] = np.array(0), np.array(units)
+    outputs = interpret(module, inputs)
     for i, array in enumerate(arrays):
         array[...] = outputs[f"arg{i}"]
 

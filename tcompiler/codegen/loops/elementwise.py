@@ -55,7 +55,7 @@ def emit_transpose(b: LoopBuilder, op: TransposeOp, sched: LoopSchedule) -> None
             x_ivs[p] = ivs[d]
         b.store(b.load(op.X, x_ivs), op.Y, ivs)
 
-    b.nest(shape(op.Y), body, unroll=sched.unroll)
+    parallel_nest(b, shape(op.Y), body, unroll=sched.unroll)
 
 
 def emit_concat(b: LoopBuilder, op: ConcatOp, sched: LoopSchedule) -> None:
@@ -105,4 +105,4 @@ def emit_copy(b: LoopBuilder, op: CopyOp, sched: LoopSchedule) -> None:
         value = b.load(op.X, _group_indices(b, x, bounds, ivs))
         b.store(value, op.Y, _group_indices(b, y, bounds, ivs))
 
-    b.nest(extents, body, unroll=sched.unroll)
+    parallel_nest(b, extents, body, unroll=sched.unroll)

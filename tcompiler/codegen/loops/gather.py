@@ -10,7 +10,7 @@ from xdsl.dialects import arith
 from xdsl.dialects.builtin import IndexType, IntegerType, i64
 from xdsl.ir import SSAValue
 
-from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.codegen.loops.builder import Idx, LoopBuilder, parallel_nest
 from tcompiler.costmodel.schedules import LoopSchedule
 from tcompiler.dialects.kernel import GatherElementsOp, GatherNDOp, GatherOp, shape
 
@@ -34,7 +34,7 @@ def emit_gather(b: LoopBuilder, op: GatherOp, sched: LoopSchedule) -> None:
         x_ivs = [*ivs[:axis], index, *ivs[axis + rank_i:]]
         b.store(b.load(op.X, x_ivs), op.Y, ivs)
 
-    b.nest(shape(op.Y), body, unroll=sched.unroll)
+    parallel_nest(b, shape(op.Y), body, unroll=sched.unroll)
 
 
 def emit_gather_elements(b: LoopBuilder, op: GatherElementsOp, sched: LoopSchedule) -> None:
@@ -45,7 +45,7 @@ def emit_gather_elements(b: LoopBuilder, op: GatherElementsOp, sched: LoopSchedu
         x_ivs[axis] = _index(b, op.I, ivs, x[axis])
         b.store(b.load(op.X, x_ivs), op.Y, ivs)
 
-    b.nest(shape(op.Y), body, unroll=sched.unroll)
+    parallel_nest(b, shape(op.Y), body, unroll=sched.unroll)
 
 
 def emit_gather_nd(b: LoopBuilder, op: GatherNDOp, sched: LoopSchedule) -> None:
@@ -58,4 +58,4 @@ def emit_gather_nd(b: LoopBuilder, op: GatherNDOp, sched: LoopSchedule) -> None:
         x_ivs = [*prefix[:batch], *picked, *ivs[outer:]]
         b.store(b.load(op.X, x_ivs), op.Y, ivs)
 
-    b.nest(shape(op.Y), body, unroll=sched.unroll)
+    parallel_nest(b, shape(op.Y), body, unroll=sched.unroll)

@@ -24,7 +24,10 @@ The `GemmSchedule` picks the algorithm:
       for i, j: acc = sum_k A(i, k) * B[j, k]   (scf.for iter_args; k contiguous)
                 Y[i, j] = act(alpha * acc + beta * C[bcast(i, j)])
 
-A(i, k) is A[i, k], or A[k, i] with trans_a.
+A(i, k) is A[i, k], or A[k, i] with trans_a. `packed` (its panels are the `pack-gemm-weights`
+rewrite's, into a `kernel.packed_gemm`) lowers here, for a B computed at run time, as `tiled`
+(trans_b = 0) or `loops` (trans_b = 1). The parallel units: column panels (`tiled`), a row of
+A x `tile_channels` rows of B (`dot`), rows or elements (`loops`); each runs all of K.
 """
 
 from __future__ import annotations
@@ -35,8 +38,8 @@ from xdsl.dialects import arith, vector
 from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, VectorType, f32
 from xdsl.ir import SSAValue
 
-from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices
-from tcompiler.codegen.loops.microkernel import Tile, gemm_tiles, vload
+from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices, parallel_nest
+from tcompiler.codegen.loops.microkernel import Tile, panel_tiles, parallel_panels, vload
 from tcompiler.costmodel.schedules import GemmSchedule
 from tcompiler.dialects.kernel import GemmOp, shape
 
@@ -86,14 +89,14 @@ def emit_gemm(b: LoopBuilder, op: GemmOp, sched: GemmSchedule) -> None:
         value = value if c is None else b.fadd(value, c)
         b.store(b.relu(value) if relu else value, op.Y, [i, j])
 
-    if sched.algorithm == "tiled":
+    if sched.algorithm == "tiled" or (sched.algorithm == "packed" and not trans_b):
         _emit_tiled(b, op, sched, a_at, bias, k_extent)
     elif sched.algorithm == "dot":
         _emit_dot(b, op, sched, finish, k_extent)
     elif trans_b:
-        b.nest([m, n], lambda b, iv: dot(b, iv[0], iv[1]))
+        parallel_nest(b, [m, n], lambda b, iv: dot(b, iv[0], iv[1]))
     else:
-        b.loop(0, m, row_accumulate)
+        parallel_nest(b, [m, 1], lambda b, iv: row_accumulate(b, iv[0]))
 
 
 def _emit_tiled(b: LoopBuilder, op: GemmOp, sched: GemmSchedule, a_at: Callable[..., SSAValue],
@@ -101,25 +104,35 @@ def _emit_tiled(b: LoopBuilder, op: GemmOp, sched: GemmSchedule, a_at: Callable[
     m, n = shape(op.Y)
     alpha = op.alpha.value.data
     relu = op.activation is not None and op.activation.data == "relu"
+    tile = Tile(sched.tile_channels, sched.tile_vectors, sched.lanes, k_block=sched.k_block)
+    n_vec = n - n % sched.lanes
 
     def init(b: LoopBuilder, iv: list[Idx]) -> None:
         c = bias(b, iv[0], iv[1])
         b.store(b.f32(0.0) if c is None else c, op.Y, iv)
 
-    b.nest([m, n], init)
-    tile = Tile(sched.tile_channels, sched.tile_vectors, sched.lanes, k_block=sched.k_block)
-    done = gemm_tiles(b, m, n, k_extent, tile, a_at=a_at, b_ref=lambda b, k, j: (op.B, [k, j]),
-                      c_ref=lambda b, i, j: (op.Y, [i, j]), alpha=alpha)
+    def panel(b: LoopBuilder, g: Idx, j0: Idx, vectors: int) -> None:
+        columns = (j0, b.add(j0, vectors * sched.lanes))
+        b.nest([(0, m), columns], init)
+        panel_tiles(b, m, k_extent, j0, vectors, tile, a_at=a_at,
+                    b_ref=lambda b, k, j: (op.B, [k, j]), c_ref=lambda b, i, j: (op.Y, [i, j]),
+                    alpha=alpha)
+        if relu:
+            b.nest([(0, m), columns], lambda b, iv: b.store(b.relu(b.load(op.Y, iv)), op.Y, iv))
 
-    def tail(b: LoopBuilder, iv: list[Idx]) -> None:
-        i, j = iv
-        total = b.reduce(0, k_extent, b.f32(0.0), lambda b, k, acc: b.fadd(
-            acc, b.fmul(a_at(b, i, k), b.load(op.B, [k, j]))))
-        b.store(b.fadd(b.load(op.Y, iv), b.scale(total, alpha)), op.Y, iv)
+    def tail(b: LoopBuilder, g: Idx) -> None:
+        def dot(b: LoopBuilder, iv: list[Idx]) -> None:
+            i, j = iv
+            total = b.reduce(0, k_extent, b.f32(0.0), lambda b, k, acc: b.fadd(
+                acc, b.fmul(a_at(b, i, k), b.load(op.B, [k, j]))))
+            c = bias(b, i, j)
+            value = b.scale(total, alpha)
+            value = value if c is None else b.fadd(c, value)
+            b.store(b.relu(value) if relu else value, op.Y, iv)
 
-    b.nest([(0, m), (done, n)], tail)
-    if relu:
-        b.nest([m, n], lambda b, iv: b.store(b.relu(b.load(op.Y, iv)), op.Y, iv))
+        b.nest([(0, m), (n_vec, n)], dot)
+
+    parallel_panels(b, 1, n_vec, tile, panel, tail if n_vec < n else None)
 
 
 def _emit_dot(b: LoopBuilder, op: GemmOp, sched: GemmSchedule,
@@ -151,10 +164,14 @@ def _emit_dot(b: LoopBuilder, op: GemmOp, sched: GemmSchedule,
                 acc, b.fmul(b.load(op.A, [i, k]), b.load(op.B, [j, k]))))
             finish(b, i, j, total)
 
-    def row(b: LoopBuilder, i: Idx) -> None:
-        main = n - n % rows
-        b.loop(0, main, lambda b, j0: tile(b, i, j0, rows), step=rows)
-        if n % rows:
-            tile(b, i, main, n % rows)
+    full, rest = divmod(n, rows)
+    tiles = full + (rest > 0)
 
-    b.loop(0, m, row)
+    def unit(b: LoopBuilder, u: Idx) -> None:
+        i, t = b.floordiv(u, tiles), b.rem(u, tiles)
+        if full:
+            b.loop(t, b.min(b.add(t, 1), full), lambda b, q: tile(b, i, b.mul(q, rows), rows))
+        if rest:
+            b.loop(b.max(t, full), b.add(t, 1), lambda b, q: tile(b, i, full * rows, rest))
+
+    b.parallel(m * tiles, unit)

@@ -6,17 +6,25 @@ Batch dims broadcast (an operand's batch index is 0 where its extent is 1). 1-d 
     for i: for j: Y[b, i, j] = 0
            for k: a = A[b', i, k]; for j: Y[b, i, j] += a * B[b'', k, j]   (j contiguous)
 
-With the `tiled` schedule (2-d B, N >= VL) each batch runs the register-tiled microkernel
-(microkernel.py) after zeroing Y, and the last N % VL columns as dot products. Y is scratch
-(its rows accumulate), so it must not overlap A or B.
+With the `tiled` schedule (N >= VL) the register-tiled microkernel (microkernel.py) runs
+per batch index and column panel of NR = `tile_vectors` x VL columns: zero the panel of Y,
+then accumulate it over K (blocks of `k_block`, outside the row tiles); the last N % VL
+columns are dot products. The (batch index, panel) pairs are the kernel's parallel units;
+with `loops` the units are the rows. Either way a unit owns its outputs and runs all of K,
+so the result does not depend on the thread count. Y is scratch (its rows accumulate), so it
+must not overlap A or B. (`packed` lowers as `tiled` here: its packed B panels are the
+`pack-gemm-weights` rewrite's, into a `kernel.packed_gemm`.)
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 from xdsl.ir import SSAValue
 
-from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices
-from tcompiler.codegen.loops.microkernel import Tile, gemm_tiles
+from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices, parallel_nest
+from tcompiler.codegen.loops.microkernel import ScalarAt, Tile, panel_tiles, parallel_panels
 from tcompiler.costmodel.schedules import GemmSchedule
 from tcompiler.dialects.kernel import MatMulOp, shape
 
@@ -30,43 +38,72 @@ def emit_matmul(b: LoopBuilder, op: MatMulOp, sched: GemmSchedule) -> None:
     batch = y[: len(y) - a_mat - b_mat]
     a_batch, b_batch = a[:-2] if a_mat else (), bs[:-2] if b_mat else ()
 
-    def per_batch(b: LoopBuilder, bi: list[Idx]) -> None:
-        ab, bb = broadcast_indices(bi, a_batch), broadcast_indices(bi, b_batch)
+    def y_at(bi: list[Idx], i: Idx, j: Idx) -> list[Idx]:
+        return [*bi, *([i] if a_mat else []), *([j] if b_mat else [])]
 
-        def y_at(i: Idx, j: Idx) -> list[Idx]:
-            return [*bi, *([i] if a_mat else []), *([j] if b_mat else [])]
+    def a_at(bi: list[Idx]) -> ScalarAt:
+        ab = broadcast_indices(bi, a_batch)
+        return lambda b, i, k: b.load(op.A, [*ab, *([i] if a_mat else []), k])
 
-        def row(b: LoopBuilder, i: Idx) -> None:
-            def k_step(b: LoopBuilder, k: Idx) -> None:
-                av = b.load(op.A, [*ab, *([i] if a_mat else []), k])
-                b.loop(0, n, lambda b, j: b.store(b.fadd(b.load(op.Y, y_at(i, j)), b.fmul(
-                    av, b.load(op.B, [*bb, k, *([j] if b_mat else [])]))), op.Y, y_at(i, j)))
+    def b_at(b: LoopBuilder, bi: list[Idx], k: Idx, j: Idx) -> SSAValue:
+        return b.load(op.B, [*broadcast_indices(bi, b_batch), k, *([j] if b_mat else [])])
 
-            b.loop(0, n, lambda b, j: b.store(b.f32(0.0), op.Y, y_at(i, j)))
-            b.loop(0, k_extent, k_step)
+    if sched.algorithm in ("tiled", "packed"):  # packed B is the pack-gemm-weights rewrite's
+        _tiled(b, op, sched, m, n, k_extent, batch, y_at, a_at, b_at)
+        return
 
-        def a_at(b: LoopBuilder, i: Idx, k: Idx) -> SSAValue:
-            return b.load(op.A, [*ab, *([i] if a_mat else []), k])
+    def row(b: LoopBuilder, ivs: list[Idx]) -> None:
+        bi, i = ivs[:len(batch)], ivs[len(batch)]
+        a_of = a_at(bi)
 
-        def tiled(b: LoopBuilder) -> None:
-            b.nest([m, n], lambda b, iv: b.store(b.f32(0.0), op.Y, y_at(*iv)))
-            tile = Tile(sched.tile_channels, sched.tile_vectors, sched.lanes,
-                        k_block=sched.k_block)
-            done = gemm_tiles(b, m, n, k_extent, tile, a_at=a_at,
-                              b_ref=lambda b, k, j: (op.B, [*bb, k, j]),
-                              c_ref=lambda b, i, j: (op.Y, y_at(i, j)))
+        def k_step(b: LoopBuilder, k: Idx) -> None:
+            av = a_of(b, i, k)
+            b.loop(0, n, lambda b, j: b.store(b.fadd(b.load(op.Y, y_at(bi, i, j)), b.fmul(
+                av, b_at(b, bi, k, j))), op.Y, y_at(bi, i, j)))
 
-            def tail(b: LoopBuilder, iv: list[Idx]) -> None:
-                i, j = iv
-                total = b.reduce(0, k_extent, b.f32(0.0), lambda b, k, acc: b.fadd(
-                    acc, b.fmul(a_at(b, i, k), b.load(op.B, [*bb, k, j]))))
-                b.store(total, op.Y, y_at(i, j))
+        b.loop(0, n, lambda b, j: b.store(b.f32(0.0), op.Y, y_at(bi, i, j)))
+        b.loop(0, k_extent, k_step)
 
-            b.nest([(0, m), (done, n)], tail)
+    parallel_nest(b, [*batch, m, 1], row)
 
-        if sched.algorithm == "tiled":
-            tiled(b)
-        else:
-            b.loop(0, m, row)
 
-    b.nest(batch, per_batch)
+def _tiled(b: LoopBuilder, op: MatMulOp, sched: GemmSchedule, m: int, n: int, k_extent: int,
+           batch: tuple[int, ...], y_at: Callable[[list[Idx], Idx, Idx], list[Idx]],
+           a_at: Callable[[list[Idx]], ScalarAt],
+           b_at: Callable[[LoopBuilder, list[Idx], Idx, Idx], SSAValue]) -> None:
+    """Units: batch index x column panel (microkernel.parallel_panels); per unit, zero its
+    panel of Y, then accumulate it over all of K; the unit of a batch's last panel also does
+    the last N % VL columns as dot products."""
+    tile = Tile(sched.tile_channels, sched.tile_vectors, sched.lanes, k_block=sched.k_block)
+    b_batch = shape(op.B)[:-2]
+    n_vec = n - n % sched.lanes
+
+    def batch_of(b: LoopBuilder, g: Idx) -> list[Idx]:
+        bi: list[Idx] = [0] * len(batch)
+        for d in reversed(range(len(batch))):
+            bi[d] = b.rem(g, batch[d]) if d else g
+            g = b.floordiv(g, batch[d])
+        return bi
+
+    def panel(b: LoopBuilder, g: Idx, j0: Idx, vectors: int) -> None:
+        bi = batch_of(b, g)
+        bb = broadcast_indices(bi, b_batch)
+        b.nest([(0, m), (j0, b.add(j0, vectors * sched.lanes))],
+               lambda b, iv: b.store(b.f32(0.0), op.Y, y_at(bi, *iv)))
+        panel_tiles(b, m, k_extent, j0, vectors, tile, a_at=a_at(bi),
+                    b_ref=lambda b, k, j: (op.B, [*bb, k, j]),
+                    c_ref=lambda b, i, j: (op.Y, y_at(bi, i, j)))
+
+    def tail(b: LoopBuilder, g: Idx) -> None:
+        bi = batch_of(b, g)
+        a_of = a_at(bi)
+
+        def dot(b: LoopBuilder, iv: list[Idx]) -> None:
+            i, j = iv
+            total = b.reduce(0, k_extent, b.f32(0.0), lambda b, k, acc: b.fadd(
+                acc, b.fmul(a_of(b, i, k), b_at(b, bi, k, j))))
+            b.store(total, op.Y, y_at(bi, i, j))
+
+        b.nest([(0, m), (n_vec, n)], dot)
+
+    parallel_panels(b, math.prod(batch), n_vec, tile, panel, tail if n_vec < n else None)

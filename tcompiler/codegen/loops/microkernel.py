@@ -128,3 +128,61 @@ def gemm_tiles(b: LoopBuilder, m: int, n: int, k: int, tile: Tile, a_at: ScalarA
     if k % kb:
         k_block(b, k_main, k)
     return n_vec
+
+
+def panel_tiles(b: LoopBuilder, m: int, k: int, j0: Idx, vectors: int, tile: Tile,
+                a_at: ScalarAt, b_ref: VectorRef, c_ref: VectorRef, alpha: float = 1.0,
+                a_row: RowOf | None = None) -> None:
+    """Accumulate one column panel of C, columns [j0, j0 + vectors x VL), over all rows and
+    all of K: the K blocks outside the row tiles, so a K block of the panel of B stays in L1
+    across the row tiles and the panel of C stays in cache across the K blocks. `j0` need not
+    be static (a parallel unit's panel); `vectors` (<= tile.vectors) is."""
+    mr = tile.rows
+    m_main = m - m % mr
+
+    def k_block(b: LoopBuilder, k_lo: Idx, k_hi: Idx) -> None:
+        def cell(b: LoopBuilder, i0: Idx, rows: int) -> None:
+            _tile(b, i0, j0, rows, vectors, tile.lanes, (k_lo, k_hi), a_at, b_ref, c_ref,
+                  alpha, a_row)
+
+        b.loop(0, m_main, lambda b, i0: cell(b, i0, mr), step=mr)
+        if m % mr:
+            cell(b, m_main, m % mr)
+
+    kb = tile.k_block if 0 < tile.k_block < k else k
+    k_main = k - k % kb
+    b.loop(0, k_main, lambda b, k0: k_block(b, k0, b.add(k0, kb)), step=kb)
+    if k % kb:
+        k_block(b, k_main, k)
+
+
+PanelBody = Callable[[LoopBuilder, Idx, Idx, int], None]
+"""(builder, group, first column j0, vectors) -> the work of one column panel of a group."""
+GroupBody = Callable[[LoopBuilder, Idx], None]
+
+
+def parallel_panels(b: LoopBuilder, groups: int, n_vec: int, tile: Tile, panel: PanelBody,
+                    last: GroupBody | None = None) -> None:
+    """A parallel loop over `groups` x the column panels of [0, n_vec) (n_vec a multiple of
+    VL): unit u is group u // panels, panel u % panels. Full panels are NR = tile.vectors x VL
+    wide, the last one may be narrower (a static width: each unit runs one of two loops of
+    at most one trip, the full or the narrow panel). `last(group)` runs after the group's
+    last panel, in the same unit (the scalar columns past n_vec). Units share no output."""
+    lanes = tile.lanes
+    nr = tile.vectors * lanes
+    full, rest = divmod(n_vec, nr)
+    panels = full + (rest > 0)
+
+    def unit(b: LoopBuilder, u: Idx) -> None:
+        g, p = b.floordiv(u, panels), b.rem(u, panels)
+        if full:
+            b.loop(p, b.min(b.add(p, 1), full), lambda b, q: panel(b, g, b.mul(q, nr),
+                                                                   tile.vectors))
+        if rest:
+            b.loop(b.max(p, full), b.add(p, 1), lambda b, q: panel(b, g, full * nr,
+                                                                   rest // lanes))
+        if last is not None:
+            finish = last
+            b.loop(b.max(p, panels - 1), b.add(p, 1), lambda b, q: finish(b, g))
+
+    b.parallel(groups * panels, unit)

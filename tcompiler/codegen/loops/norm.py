@@ -8,8 +8,8 @@ iter_args accumulator (contiguous when the axes are trailing: LayerNorm, Instanc
     mean / var:   Y[proj] = mean / var
     inv_std_dev:  Y[proj] = 1 / sqrt(var + eps)
 
-Y is written only after X is read for the same index, but X must not overlap Y (Y is not
-scratch, yet the mean is read from X twice).
+The kept indices are the kernel's parallel units. Y is written only after X is read for the
+same index, but X must not overlap Y (Y is not scratch, yet the mean is read from X twice).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import math as pymath
 from xdsl.dialects import arith, math
 from xdsl.ir import SSAValue
 
-from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices
+from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices, parallel_nest
 from tcompiler.codegen.loops.reduce import reduced_index
 from tcompiler.costmodel.schedules import LoopSchedule
 from tcompiler.dialects.kernel import NormalizeOp, int_values, shape
@@ -70,4 +70,4 @@ def emit_normalize(b: LoopBuilder, op: NormalizeOp, sched: LoopSchedule) -> None
 
         b.nest(ranges, write)
 
-    b.nest([x[d] for d in kept], per_row)
+    parallel_nest(b, [*(x[d] for d in kept), 1], lambda b, ivs: per_row(b, ivs[:-1]))

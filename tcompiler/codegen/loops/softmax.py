@@ -11,6 +11,8 @@ scratch space (no allocation), Y[:, 0, :] holds the running max first:
     for a >= 1, i: Y[a, i] = exp(X[a, i] - Y[0, i]);  then for i: Y[0, i] = exp(X[0, i] - Y[0, i])
     for i: sum = reduce_a Y[a, i];  for a: Y[a, i] = Y[a, i] / sum    (strided over a)
 
+The outer indices are the kernel's parallel units (each owns its slice of Y).
+
 log-softmax (`log`): Y = X - (max + log(sum_a exp(X - max))); last axis as above without
 storing the exponentials; other axes per inner index i (strided over a, no scratch):
     max = reduce_a X[a, i]; sum = reduce_a exp(X[a, i] - max); for a: Y[a, i] = X[a, i] - shift
@@ -23,7 +25,7 @@ import math as pymath
 from xdsl.dialects import arith, math
 from xdsl.ir import SSAValue
 
-from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.codegen.loops.builder import Idx, LoopBuilder, parallel_nest
 from tcompiler.costmodel.schedules import LoopSchedule
 from tcompiler.dialects.kernel import SoftmaxOp, shape
 
@@ -31,14 +33,15 @@ from tcompiler.dialects.kernel import SoftmaxOp, shape
 def emit_softmax(b: LoopBuilder, op: SoftmaxOp, sched: LoopSchedule) -> None:
     dims, axis = shape(op.X), op.axis.value.data
     extent, inner = dims[axis], dims[axis + 1:]
+    outer = [*dims[:axis], 1]  # every index of the outer dims is a parallel unit
     if op.log is not None:
-        b.nest(dims[:axis], lambda b, outer: b.nest(
-            inner, lambda b, i: _log_softmax(b, op, [*outer, None, *i], axis, extent)))
+        parallel_nest(b, outer, lambda b, o: b.nest(
+            inner, lambda b, i: _log_softmax(b, op, [*o[:-1], None, *i], axis, extent)))
         return
     if pymath.prod(inner) == 1:
-        b.nest(dims[:axis], lambda b, outer: _last_axis(b, op, outer, extent, len(inner)))
+        parallel_nest(b, outer, lambda b, o: _last_axis(b, op, o[:-1], extent, len(inner)))
     else:
-        b.nest(dims[:axis], lambda b, outer: _middle_axis(b, op, outer, extent, inner))
+        parallel_nest(b, outer, lambda b, o: _middle_axis(b, op, o[:-1], extent, inner))
 
 
 def _last_axis(b: LoopBuilder, op: SoftmaxOp, outer: list[Idx], extent: int, ones: int) -> None:

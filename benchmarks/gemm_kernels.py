@@ -1,0 +1,119 @@
+"""The GEMM kernels of the transformer and fully-connected models against numpy, one thread.
+
+    python benchmarks/gemm_kernels.py [--repeats 20]
+
+- BERT-base's FFN matmul [128, 768] x [768, 3072] (and QKV / output / FFN-down shapes) under
+  the default (heuristic) schedule: GFLOP/s, beside numpy's `a @ b` (OpenBLAS, one thread)
+  on the same arrays.
+- VGG-19's first fully-connected layer, batch 1: Gemm [1, 25088] x [4096, 25088]^T under the
+  default `dot` schedule: bytes of weights streamed per second, beside numpy's `W @ x`.
+
+Kernels run through `costmodel.measure.Compiled` (every parallel unit on the calling thread);
+tcc and numpy alternate, medians of `repeats`. Output: one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy is imported
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import functools  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+MATMULS = ((128, 768, 3072), (128, 768, 2304), (128, 768, 768), (128, 3072, 768))
+FC = (25088, 4096)
+
+
+def matmul_text(m: int, k: int, n: int) -> str:
+    return (f"builtin.module {{\n  func.func @kernel(%a: memref<{m}x{k}xf32>, %b: memref<{k}x"
+            f"{n}xf32>, %y: memref<{m}x{n}xf32>) attributes {{tcc.kernel}} {{\n    kernel.matmul"
+            f" %a, %b -> %y : memref<{m}x{k}xf32>, memref<{k}x{n}xf32> -> memref<{m}x{n}xf32>\n"
+            "    func.return\n  }\n}\n")
+
+
+def fc_text(k: int, n: int) -> str:
+    return (f"builtin.module {{\n  func.func @kernel(%a: memref<1x{k}xf32>, %w: memref<{n}x{k}"
+            f"xf32>, %y: memref<1x{n}xf32>) attributes {{tcc.kernel}} {{\n    kernel.gemm %a, "
+            "%w -> %y {trans_a = 0 : i64, trans_b = 1 : i64, alpha = 1.0 : f32, beta = 0.0 : "
+            f"f32}} : memref<1x{k}xf32>, memref<{n}x{k}xf32> -> memref<1x{n}xf32>\n"
+            "    func.return\n  }\n}\n")
+
+
+def alternate(ours: Callable[[], object], theirs: Callable[[], object], repeats: int
+              ) -> tuple[float, float]:
+    ours(), theirs()
+    a: list[float] = []
+    b: list[float] = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        ours()
+        a.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        theirs()
+        b.append(time.perf_counter() - t0)
+    return statistics.median(a), statistics.median(b)
+
+
+def compiled(text: str, arrays: list[np.ndarray]) -> tuple[object, str]:
+    from tcompiler.codegen import Target
+    from tcompiler.costmodel.kernel import KernelSpec
+    from tcompiler.costmodel.measure import Compiled
+    from tcompiler.costmodel.schedules import heuristic
+
+    spec = KernelSpec(text)
+    schedule = heuristic(spec.op)
+    return Compiled(spec, schedule, Target.host(), 3, arrays), str(schedule.knobs())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=20)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(0)
+    results: dict[str, list[dict[str, object]]] = {"matmul": [], "fully_connected": []}
+    for m, k, n in MATMULS:
+        a, b = rng.standard_normal((m, k), np.float32), rng.standard_normal((k, n), np.float32)
+        arrays = [a, b, np.zeros((m, n), np.float32)]
+        kernel, knobs = compiled(matmul_text(m, k, n), arrays)
+        kernel.run(arrays)  # type: ignore[attr-defined]
+        error = float(np.abs(arrays[2] - a @ b).max())
+        ours, numpy_s = alternate(functools.partial(kernel.run, arrays),  # type: ignore
+                                  functools.partial(np.matmul, a, b), args.repeats)
+        flop = 2 * m * k * n
+        results["matmul"].append({
+            "m": m, "k": k, "n": n, "schedule": knobs, "max_abs_error": error,
+            "tcc_gflops": round(flop / ours / 1e9, 1),
+            "numpy_gflops": round(flop / numpy_s / 1e9, 1),
+            "ratio_tcc_over_numpy_time": round(ours / numpy_s, 3)})
+        print(f"[gemm] {results['matmul'][-1]}", file=sys.stderr, flush=True)
+    k, n = FC
+    x, w = rng.standard_normal((1, k), np.float32), rng.standard_normal((n, k), np.float32)
+    arrays = [x, w, np.zeros((1, n), np.float32)]
+    kernel, knobs = compiled(fc_text(k, n), arrays)
+    kernel.run(arrays)  # type: ignore[attr-defined]
+    error = float(np.abs(arrays[2] - x @ w.T).max())
+    xv = x[0]
+    ours, numpy_s = alternate(lambda: kernel.run(arrays), lambda: w @ xv,  # type: ignore
+                              args.repeats)
+    results["fully_connected"].append({
+        "k": k, "n": n, "schedule": knobs, "max_abs_error": error,
+        "tcc_weight_gbytes_per_s": round(w.nbytes / ours / 1e9, 2),
+        "numpy_weight_gbytes_per_s": round(w.nbytes / numpy_s / 1e9, 2),
+        "ratio_tcc_over_numpy_time": round(ours / numpy_s, 3)})
+    print(f"[gemm] {results['fully_connected'][-1]}", file=sys.stderr, flush=True)
+    json.dump({"threads": 1, "results": results}, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

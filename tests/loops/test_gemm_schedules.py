@@ -1,0 +1,79 @@
+"""kernel.matmul and kernel.gemm under each GEMM algorithm (tiled, packed, dot, loops), at sizes
+that are not multiples of the register tile (M, N, K odd; partial column panels; scalar tail
+columns), with transposes, broadcast batches and 1-d operands. `run_kernel` runs a parallel
+kernel's units in two halves, as two threads would."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+def rand(*shape: int) -> np.ndarray:
+    return np.random.default_rng(sum(shape) + len(shape)).standard_normal(shape).astype(
+        np.float32)
+
+
+def schedule(algorithm: str, rows: int = 8, vectors: int = 3, lanes: int = 16,
+             k_block: int = 0) -> str:
+    if algorithm == "loops":
+        return 'schedule = {family = "gemm", algorithm = "loops"}'
+    return (f'schedule = {{family = "gemm", algorithm = "{algorithm}", tile_channels = {rows} '
+            f": i64, tile_vectors = {vectors} : i64, lanes = {lanes} : i64, k_block = "
+            f"{k_block} : i64}}")
+
+
+MATMUL_CASES = {
+    # name: (A shape, B shape)
+    "odd_2d": ((13, 37), (37, 53)),
+    "panel_and_tail": ((9, 20), (20, 85)),  # one full 48-panel, a 32-wide one, 5 scalar
+    "batched_a": ((2, 3, 7, 19), (19, 40)),
+    "broadcast_batch": ((2, 1, 5, 11), (3, 11, 33)),
+    "vector_a": ((17,), (17, 50)),
+}
+
+
+@pytest.mark.parametrize("case", list(MATMUL_CASES))
+@pytest.mark.parametrize("algorithm,k_block", [("tiled", 0), ("tiled", 8), ("packed", 16),
+                                               ("loops", 0)])
+def test_matmul(run_kernel, case: str, algorithm: str, k_block: int) -> None:
+    a_shape, b_shape = MATMUL_CASES[case]
+    if algorithm == "packed" and len(b_shape) != 2:
+        pytest.skip("packed needs a 2-d B")
+    a, b = rand(*a_shape), rand(*b_shape)
+    ref = a @ b
+    attrs = schedule(algorithm, k_block=k_block)
+    op = f"kernel.matmul %a0, %a1 -> %a2 {{{attrs}}} : $0, $1 -> $2"
+    out = run_kernel(op, [a, b, np.zeros(ref.shape, np.float32)])
+    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("trans_a", [0, 1])
+@pytest.mark.parametrize("trans_b", [0, 1])
+@pytest.mark.parametrize("algorithm", ["tiled", "packed", "dot", "loops"])
+def test_gemm(run_kernel, trans_a: int, trans_b: int, algorithm: str) -> None:
+    if algorithm == "tiled" and trans_b or algorithm == "dot" and (trans_a or not trans_b):
+        pytest.skip("not a legal schedule of this gemm")
+    m, k, n = 11, 37, 53
+    a = rand(k, m) if trans_a else rand(m, k)
+    b = rand(n, k) if trans_b else rand(k, n)
+    c = rand(1, n)
+    ref = np.maximum(0.5 * ((a.T if trans_a else a) @ (b.T if trans_b else b)) + 2.0 * c, 0)
+    rows = 4 if algorithm == "dot" else 8
+    attrs = (f"trans_a = {trans_a} : i64, trans_b = {trans_b} : i64, alpha = 0.5 : f32, "
+             f'beta = 2.0 : f32, activation = "relu", '
+             f"{schedule(algorithm, rows, 1 if algorithm == 'dot' else 3, k_block=0)}")
+    op = f"kernel.gemm %a0, %a1 bias %a2 -> %a3 {{{attrs}}} : $0, $1 bias $2 -> $3"
+    out = run_kernel(op, [a, b, c, np.zeros((m, n), np.float32)])
+    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4)
+
+
+def test_matrix_vector_dot(run_kernel) -> None:
+    """A batch-1 fully-connected layer: K not a multiple of the vector, N of the row tile."""
+    k, n = 203, 37
+    x, w = rand(1, k), rand(n, k)
+    attrs = ("trans_a = 0 : i64, trans_b = 1 : i64, alpha = 1.0 : f32, beta = 0.0 : f32, "
+             f"{schedule('dot', 4, 1)}")
+    op = f"kernel.gemm %a0, %a1 -> %a2 {{{attrs}}} : $0, $1 -> $2"
+    out = run_kernel(op, [x, w, np.zeros((1, n), np.float32)])
+    np.testing.assert_allclose(out, x @ w.T, rtol=1e-4, atol=1e-4)
