@@ -33,11 +33,7 @@ below is honoured there, and every schedule `check` accepts computes the same re
 - `GemmSchedule` (kernel.gemm, kernel.matmul): `algorithm` is `loops` (scalar loops LLVM
   vectorizes), `tiled` (the register-tiled microkernel over B's contiguous rows: gemm with
   trans_b = 0 and matmul), `dot` (gemm with trans_b = 1: `tile_channels` rows of B at a time
-  as vector dot products along K), `packed` (gemm, or matmul of 2-d B: B, when it is a
-  constant, packed at compile time into contiguous [K, NR] panels of the tile's width NR =
-  `tile_vectors` x `lanes`, by the `pack-gemm-weights` rewrite into a `kernel.packed_gemm`;
-  a B computed at run time keeps the op, lowered as `tiled`). `k_block` blocks the
-  reduction (tiled, packed).
+  as vector dot products along K). `k_block` blocks the reduction (tiled).
 - `LoopSchedule` (every other kernel): `unroll` of the innermost output loop (elementwise,
   data movement and pooling kernels; 1 for the others).
 
@@ -239,7 +235,7 @@ def heuristic_conv(op: kernel.ConvOp) -> ConvSchedule:
 
 # ----------------------------------------------------------------------------- gemm / matmul
 
-GEMM_ALGORITHMS = ("loops", "tiled", "dot", "packed")
+GEMM_ALGORITHMS = ("loops", "tiled", "dot")
 
 
 @dataclass(frozen=True)
@@ -267,11 +263,6 @@ class GemmSchedule(Schedule):
             return
         _check_tile(op, self.tile_channels, self.tile_vectors, self.lanes)
         trans_b = isinstance(op, kernel.GemmOp) and facts(op).int("trans_b")
-        if self.algorithm == "packed":
-            _require(not isinstance(op, kernel.MatMulOp) or len(facts(op).shape("B")) == 2, op,
-                     "packed needs a matmul's B 2-d (one matrix of panels)")
-            _require(gemm_n(op) >= self.lanes, op, f"packed needs N >= lanes ({self.lanes})")
-            return
         if self.algorithm == "tiled":
             _require(not trans_b, op, "tiled needs B's rows contiguous along N (trans_b = 0)")
             _require(gemm_n(op) >= self.lanes, op, f"tiled needs N >= lanes ({self.lanes})")
@@ -302,9 +293,8 @@ MATVEC_ROWS = 4
 
 def heuristic_gemm(op: kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp) -> GemmSchedule:
     """`dot` for a fully-connected gemm of few rows (trans_b = 1: streams B's rows at full
-    vector width, MATVEC_ROWS accumulators); `packed` (B a constant: panels packed at compile
-    time) for a gemm or a matmul of 2-d B, `tiled` for a batched matmul, when N >= 16;
-    else `loops`."""
+    vector width, MATVEC_ROWS accumulators); `tiled` for a matmul or a gemm with B's rows
+    contiguous (trans_b = 0) when N >= 16; else `loops`."""
     if isinstance(op, kernel.WindowGemmOp):
         n = facts(op).shape("Y")[2]
         return GemmSchedule("tiled", 6, 2, 16 if n >= 16 else 8 if n >= 8 else 4)
@@ -315,15 +305,14 @@ def heuristic_gemm(op: kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp) ->
         k = f.shape("A")[0] if f.int("trans_a") else f.shape("A")[1]
         if f.int("trans_b") and not f.int("trans_a") and m <= 4 and k >= 16:
             return GemmSchedule("dot", MATVEC_ROWS, 1, 16, 0)
+        if f.int("trans_b"):
+            return GemmSchedule("loops")
     else:
         k = f.shape("A")[-1]
     if n < 16:
         return GemmSchedule("loops")
     vectors = GEMM_TILE[1] if n >= 48 else n // 16
     k_block = GEMM_K_BLOCK if k > 2 * GEMM_K_BLOCK else 0
-    two_d = isinstance(op, kernel.GemmOp) or len(f.shape("B")) == 2
-    if two_d:
-        return GemmSchedule("packed", GEMM_TILE[0], vectors, 16, k_block)
     return GemmSchedule("tiled", GEMM_TILE[0], vectors, 16, k_block)
 
 

@@ -37,8 +37,8 @@ Choice = tuple[Schedule, str, float | None]
 
 MODEL_UNAWARE = (kernel.GemmOp, kernel.MatMulOp)
 """Kernels that keep the heuristic schedule (unless the database has a measurement): the
-shipped model was trained before the `packed` algorithm and the column-panel loop order of
-`tiled` existed, and ranks them wrongly (e.g. K blocks of 8 for BERT's FFN matmul, at half
+shipped model was trained before the column-panel loop order of `tiled` existed, and ranks
+them wrongly (e.g. K blocks of 8 for BERT's FFN matmul, at half
 the speed of the default)."""
 
 

@@ -109,7 +109,6 @@ def _gemm(op: kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp) -> Iterator
     for tc, tv, lanes, block in itertools.product(TILE_CHANNELS, TILE_VECTORS, LANES,
                                                   _blocks(k)):
         yield GemmSchedule("tiled", tc, tv, lanes, block)
-        yield GemmSchedule("packed", tc, tv, lanes, block)
     for tc, lanes in itertools.product(TILE_CHANNELS, LANES):
         yield GemmSchedule("dot", tc, 1, lanes, 0)
 

@@ -4,7 +4,8 @@
 (462) with the SHA-256 of the loops-level IR that tcc emitted for it when the emitters still
 held their choices as constants (commit 2dea087), regenerated after each intended change to
 an emitter since (the last: the tiled conv's kernel-row range is static when no row of the
-conv reaches into padding; then the kernels split into parallel units). Each kernel gets its heuristic schedule from `choose-schedules`
+conv reaches into padding; then the kernels split into parallel units, and gemm and matmul got a
+measured heuristic of their own). Each kernel gets its heuristic schedule from `choose-schedules`
 and is lowered; the loops must be the same text. After an intended change to an emitter,
 regenerate: `python tests/codegen/test_heuristic_golden.py --regenerate`.
 """

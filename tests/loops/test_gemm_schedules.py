@@ -1,4 +1,4 @@
-"""kernel.matmul and kernel.gemm under each GEMM algorithm (tiled, packed, dot, loops), at sizes
+"""kernel.matmul and kernel.gemm under each GEMM algorithm (tiled, dot, loops), at sizes
 that are not multiples of the register tile (M, N, K odd; partial column panels; scalar tail
 columns), with transposes, broadcast batches and 1-d operands. `run_kernel` runs a parallel
 kernel's units in two halves, as two threads would."""
@@ -34,12 +34,10 @@ MATMUL_CASES = {
 
 
 @pytest.mark.parametrize("case", list(MATMUL_CASES))
-@pytest.mark.parametrize("algorithm,k_block", [("tiled", 0), ("tiled", 8), ("packed", 16),
+@pytest.mark.parametrize("algorithm,k_block", [("tiled", 0), ("tiled", 8), ("tiled", 16),
                                                ("loops", 0)])
 def test_matmul(run_kernel, case: str, algorithm: str, k_block: int) -> None:
     a_shape, b_shape = MATMUL_CASES[case]
-    if algorithm == "packed" and len(b_shape) != 2:
-        pytest.skip("packed needs a 2-d B")
     a, b = rand(*a_shape), rand(*b_shape)
     ref = a @ b
     attrs = schedule(algorithm, k_block=k_block)
@@ -50,7 +48,7 @@ def test_matmul(run_kernel, case: str, algorithm: str, k_block: int) -> None:
 
 @pytest.mark.parametrize("trans_a", [0, 1])
 @pytest.mark.parametrize("trans_b", [0, 1])
-@pytest.mark.parametrize("algorithm", ["tiled", "packed", "dot", "loops"])
+@pytest.mark.parametrize("algorithm", ["tiled", "dot", "loops"])
 def test_gemm(run_kernel, trans_a: int, trans_b: int, algorithm: str) -> None:
     if algorithm == "tiled" and trans_b or algorithm == "dot" and (trans_a or not trans_b):
         pytest.skip("not a legal schedule of this gemm")

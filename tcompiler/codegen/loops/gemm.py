@@ -24,10 +24,8 @@ The `GemmSchedule` picks the algorithm:
       for i, j: acc = sum_k A(i, k) * B[j, k]   (scf.for iter_args; k contiguous)
                 Y[i, j] = act(alpha * acc + beta * C[bcast(i, j)])
 
-A(i, k) is A[i, k], or A[k, i] with trans_a. `packed` (its panels are the `pack-gemm-weights`
-rewrite's, into a `kernel.packed_gemm`) lowers here, for a B computed at run time, as `tiled`
-(trans_b = 0) or `loops` (trans_b = 1). The parallel units: column panels (`tiled`), a row of
-A x `tile_channels` rows of B (`dot`), rows or elements (`loops`); each runs all of K.
+A(i, k) is A[i, k], or A[k, i] with trans_a. The parallel units: column panels (`tiled`), a
+row of A x `tile_channels` rows of B (`dot`), rows or elements (`loops`); each runs all of K.
 """
 
 from __future__ import annotations
@@ -89,7 +87,7 @@ def emit_gemm(b: LoopBuilder, op: GemmOp, sched: GemmSchedule) -> None:
         value = value if c is None else b.fadd(value, c)
         b.store(b.relu(value) if relu else value, op.Y, [i, j])
 
-    if sched.algorithm == "tiled" or (sched.algorithm == "packed" and not trans_b):
+    if sched.algorithm == "tiled":
         _emit_tiled(b, op, sched, a_at, bias, k_extent)
     elif sched.algorithm == "dot":
         _emit_dot(b, op, sched, finish, k_extent)

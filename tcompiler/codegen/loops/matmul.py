@@ -12,8 +12,7 @@ then accumulate it over K (blocks of `k_block`, outside the row tiles); the last
 columns are dot products. The (batch index, panel) pairs are the kernel's parallel units;
 with `loops` the units are the rows. Either way a unit owns its outputs and runs all of K,
 so the result does not depend on the thread count. Y is scratch (its rows accumulate), so it
-must not overlap A or B. (`packed` lowers as `tiled` here: its packed B panels are the
-`pack-gemm-weights` rewrite's, into a `kernel.packed_gemm`.)
+must not overlap A or B.
 """
 
 from __future__ import annotations
@@ -48,7 +47,7 @@ def emit_matmul(b: LoopBuilder, op: MatMulOp, sched: GemmSchedule) -> None:
     def b_at(b: LoopBuilder, bi: list[Idx], k: Idx, j: Idx) -> SSAValue:
         return b.load(op.B, [*broadcast_indices(bi, b_batch), k, *([j] if b_mat else [])])
 
-    if sched.algorithm in ("tiled", "packed"):  # packed B is the pack-gemm-weights rewrite's
+    if sched.algorithm == "tiled":
         _tiled(b, op, sched, m, n, k_extent, batch, y_at, a_at, b_at)
         return
 
