@@ -17,6 +17,7 @@ Every builder is deterministic (its own seed); the defaults are the tiny test si
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -156,3 +157,11 @@ def gpt2_block(batch: int = 1, seq: int = 8, d: int = 32, n_heads: int = 4,
     logits = g.op("MatMul", [layer_norm(g, y, d), g.weight((d, vocab))])
     inp = helper.make_tensor_value_info("ids", TensorProto.INT64, [batch, seq])
     return g.model([inp], logits, [batch, seq, vocab])
+
+
+BENCHMARK_MODELS: dict[str, Callable[[], onnx.ModelProto]] = {
+    "bert_layer": lambda: bert_layer(1, 128, 768, 12),  # BERT-base: hidden 768, 12 heads
+    "gpt2_block": lambda: gpt2_block(1, 128, 768, 12, 2048),  # GPT-2 small, vocabulary 2048
+    "mobilenet_v2": mobilenet_v2,
+}
+"""The test architectures at realistic sizes (sequence 128), by name, for the benchmarks."""
