@@ -53,6 +53,21 @@ def test_concat_axis_0_and_1(run_kernel):
     np.testing.assert_array_equal(out, np.concatenate([c, d, e], 1))
 
 
+def test_concat_many_inputs_last_axis(run_kernel):
+    """Seven inputs (a binary search over their offsets per unit), along the last axis (the
+    copied rest is one element) and along axis 2 of a 4-d tensor."""
+    parts = [rand(2, 3, k) for k in (1, 4, 2, 5, 1, 3, 2)]
+    names = ", ".join(f"%a{i}" for i in range(7))
+    types = ", ".join(f"${i}" for i in range(7))
+    op = f"kernel.concat {names} -> %a7 {{axis = 2 : i64}} : {types} -> $7"
+    out = run_kernel(op, [*parts, np.zeros((2, 3, 18), np.float32)])
+    np.testing.assert_array_equal(out, np.concatenate(parts, 2))
+    parts4 = [rand(1, 2, k, 5) for k in (3, 1, 4)]
+    op4 = "kernel.concat %a0, %a1, %a2 -> %a3 {axis = 2 : i64} : $0, $1, $2 -> $3"
+    out = run_kernel(op4, [*parts4, np.zeros((1, 2, 8, 5), np.float32)])
+    np.testing.assert_array_equal(out, np.concatenate(parts4, 2))
+
+
 def test_copy_between_shapes(run_kernel):
     op = "kernel.copy %a0 -> %a1 : $0 -> $1"
     for src, dst in [((2, 3, 4), (6, 4)), ((6, 4), (4, 6)), ((1, 12), (3, 1, 4)), ((5,), (5,))]:

@@ -252,10 +252,19 @@ class LoopBuilder:
     def when_equal(self, a: Idx, value: int, then: Callable[[LoopBuilder], None],
                    otherwise: Callable[[LoopBuilder], None]) -> None:
         """`then(builder)` if a == value else `otherwise(builder)` (scf.if; folded for an int)."""
+        self._branch("eq", a, value, then, otherwise)
+
+    def when_less(self, a: Idx, value: int, then: Callable[[LoopBuilder], None],
+                  otherwise: Callable[[LoopBuilder], None]) -> None:
+        """`then(builder)` if a < value else `otherwise(builder)` (scf.if; folded for an int)."""
+        self._branch("slt", a, value, then, otherwise)
+
+    def _branch(self, predicate: str, a: Idx, value: int, then: Callable[[LoopBuilder], None],
+                otherwise: Callable[[LoopBuilder], None]) -> None:
         if isinstance(a, int):
-            (then if a == value else otherwise)(self)
+            (then if (a == value if predicate == "eq" else a < value) else otherwise)(self)
             return
-        cond = self.insert(arith.CmpiOp(a, self.index(value), "eq")).results[0]
+        cond = self.insert(arith.CmpiOp(a, self.index(value), predicate)).results[0]
         blocks = []
         for body in (then, otherwise):
             block = Block()

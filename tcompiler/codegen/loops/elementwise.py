@@ -7,7 +7,8 @@ Every nest walks the output in row-major order, so the innermost loop stores con
   (`[2,3,4] -> [6,4]` has groups 6 and 4); one loop per group, and an index inside a group
   is delinearized with floordiv/rem only for the side that has several dims there.
 - transpose: Y[i] = X[j] with j[perm[d]] = i[d].
-- concat: each input is copied into its slice of Y along `axis`.
+- concat: the units are Y's indices up to `axis`; a unit finds its input by binary search
+  over the inputs' start offsets and copies the contiguous rest.
 Each innermost loop is unrolled `LoopSchedule.unroll` times.
 """
 
@@ -59,18 +60,32 @@ def emit_transpose(b: LoopBuilder, op: TransposeOp, sched: LoopSchedule) -> None
 
 
 def emit_concat(b: LoopBuilder, op: ConcatOp, sched: LoopSchedule) -> None:
-    axis, offset = op.axis.value.data, 0
-    for value in op.inputs:
-        start = offset
+    axis, y = op.axis.value.data, shape(op.Y)
+    inputs = [v for v in op.inputs if shape(v)[axis]]
+    starts = [0]
+    for value in inputs:
+        starts.append(starts[-1] + shape(value)[axis])
 
-        def body(b: LoopBuilder, ivs: list[Idx], value: SSAValue = value,
-                 start: int = start) -> None:
-            y_ivs = list(ivs)
-            y_ivs[axis] = b.add(ivs[axis], start)
-            b.store(b.load(value, ivs), op.Y, y_ivs)
+    def unit(b: LoopBuilder, u: Idx) -> None:
+        *lead, c = b.delinearize(u, y[:axis + 1])
 
-        b.nest(shape(value), body, unroll=sched.unroll)
-        offset += shape(value)[axis]
+        def copy(b: LoopBuilder, k: int) -> None:
+            local = b.sub(c, starts[k])
+            b.nest(y[axis + 1:], lambda b, ivs: b.store(
+                b.load(inputs[k], [*lead, local, *ivs]), op.Y, [*lead, c, *ivs]),
+                unroll=sched.unroll)
+
+        def pick(b: LoopBuilder, lo: int, hi: int) -> None:  # the input holding index c
+            if hi - lo == 1:
+                copy(b, lo)
+                return
+            mid = (lo + hi) // 2
+            b.when_less(c, starts[mid], lambda b: pick(b, lo, mid), lambda b: pick(b, mid, hi))
+
+        if inputs:
+            pick(b, 0, len(inputs))
+
+    b.parallel(math.prod(y[:axis + 1]), unit)
 
 
 def _prefixes(dims: tuple[int, ...]) -> list[int]:
