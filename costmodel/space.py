@@ -69,7 +69,7 @@ def _conv(op: kernel.ConvOp) -> Iterator[Schedule]:
     for algorithm, tc, tv, lanes, order, block in itertools.product(
             algorithms, channels, TILE_VECTORS, LANES, orders, _blocks(cin_g)):
         yield ConvSchedule(algorithm, tc, tv, lanes, order, block)
-    if len(w) != 4 or taps == 1:
+    if len(w) != 4 or is_pointwise(op, grouped=True):
         return
     # the rewritten kernels: a coarser menu (lanes 8 and 16, three reduction blocks), so the
     # five algorithms together stay near the size of the direct conv's space. Reductions: im2col
@@ -81,6 +81,8 @@ def _conv(op: kernel.ConvOp) -> Iterator[Schedule]:
     for tc, tv, lanes, order, block in itertools.product(
             channels, TILE_VECTORS, REWRITE_LANES, orders, coarse(cin_g * taps)):
         yield ConvSchedule("im2col", tc, tv, lanes, order, block)
+    if taps == 1:  # a strided or padded 1x1 conv: im2col subsamples, then a GEMM
+        return
     for tc, tv, lanes, order, block in itertools.product(
             channels, TILE_VECTORS, LANES, orders, coarse(cin_g * w[2])):
         yield ConvSchedule("im2win", tc, tv, lanes, order, block)
