@@ -15,8 +15,10 @@ it (built by hand) gets it compiled at load time.
 `<kernel>.units = P`, see `LoopBuilder.parallel`) runs as chunks of P / (2T) units that the
 threads claim: `tcc_run` publishes the step (a `void step(lo, hi)` wrapper) under a new
 generation, claims chunks itself, then waits until every unit is done. A claim is a
-compare-and-swap on a ticket holding (generation, next unit), so a worker that wakes late
-claims nothing of a finished step, and a thread that is descheduled (other processes on the
+compare-and-swap on a ticket holding (generation, next unit); publishing first closes the
+ticket under the new generation, then writes the step, then opens it, so a claim never pairs
+one step's ticket with another step's task, and a worker that wakes late claims nothing of a
+finished step, and a thread that is descheduled (other processes on the
 cores) only delays the chunk it holds: the others take the rest. Workers wait for the next
 generation spinning (`pause`) for about a millisecond, then sleep on a futex, so a model
 between inferences costs no CPU; the sleeper count tells `tcc_run` when a futex wake is
@@ -160,15 +162,15 @@ def _pool_ir() -> list[str]:
         "  br i1 %current, label %check, label %over",
         "check:",
         "  %k = and i64 %ticket, 4294967295",
-        "  %units = load i64, ptr @units",
+        "  %units = load atomic i64, ptr @units monotonic, align 8",
         "  %left = icmp ult i64 %k, %units",
         "  br i1 %left, label %take, label %over",
         "take:",
-        "  %size = load i64, ptr @chunk",
+        "  %size = load atomic i64, ptr @chunk monotonic, align 8",
         "  %end = add i64 %k, %size",
         "  %short = icmp ult i64 %end, %units",
         "  %hi = select i1 %short, i64 %end, i64 %units",
-        "  %task = load ptr, ptr @task",
+        "  %task = load atomic ptr, ptr @task monotonic, align 8",
         "  %high = shl i64 %g, 32",
         "  %next = or i64 %high, %hi",
         "  %cas = cmpxchg ptr @ticket, i64 %ticket, i64 %next acq_rel acquire",
@@ -183,10 +185,11 @@ def _pool_ir() -> list[str]:
         "  ret void",
         "}",
         "",
+        # publish a step: first close the ticket under the new generation (no claim of the
+        # last step can succeed any more, and a claim that already did read that step's
+        # task), then write the new step, then open the ticket
         "define internal void @parallel(ptr %task, i64 %units) {",
         "entry:",
-        "  store ptr %task, ptr @task",
-        "  store i64 %units, ptr @units",
         "  %threads = load i64, ptr @tcc_threads",
         "  %alone = icmp ult i64 %threads, 2",
         "  br i1 %alone, label %inline, label %publish",
@@ -194,16 +197,20 @@ def _pool_ir() -> list[str]:
         "  call void %task(i64 0, i64 %units)",
         "  ret void",
         "publish:",
-        f"  %shares = mul i64 %threads, {CHUNKS_PER_THREAD}",
-        "  %share = udiv i64 %units, %shares",
-        "  %tiny = icmp eq i64 %share, 0",
-        "  %size = select i1 %tiny, i64 1, i64 %share",
-        "  store i64 %size, ptr @chunk",
-        "  store atomic i64 0, ptr @done release, align 8",
         "  %old = load i32, ptr @gen",
         "  %g32 = add i32 %old, 1",
         "  %g = zext i32 %g32 to i64",
         "  %high = shl i64 %g, 32",
+        "  %closed = or i64 %high, 4294967295",
+        "  %last = atomicrmw xchg ptr @ticket, i64 %closed seq_cst",
+        "  store atomic ptr %task, ptr @task monotonic, align 8",
+        "  store atomic i64 %units, ptr @units monotonic, align 8",
+        f"  %shares = mul i64 %threads, {CHUNKS_PER_THREAD}",
+        "  %share = udiv i64 %units, %shares",
+        "  %tiny = icmp eq i64 %share, 0",
+        "  %size = select i1 %tiny, i64 1, i64 %share",
+        "  store atomic i64 %size, ptr @chunk monotonic, align 8",
+        "  store atomic i64 0, ptr @done monotonic, align 8",
         "  store atomic i64 %high, ptr @ticket release, align 8",
         "  store atomic i32 %g32, ptr @gen seq_cst, align 4",
         "  %sleeping = load atomic i32, ptr @sleepers seq_cst, align 4",

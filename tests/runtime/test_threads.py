@@ -19,13 +19,9 @@ from tcompiler.program import Buffer, Program, Step, TensorSpec
 from tcompiler.runtime import CompiledModel
 from tests.runtime.conftest import host_target, object_from_ir
 
-UNITS = 37
-
-# acc[u] += 1 for every unit u in [lo, hi): a unit run twice or never shows in the counts
-COUNT_UNITS = f"""
-@count.units = constant i64 {UNITS}
-
-define void @count(ptr noalias %acc, i64 %lo, i64 %hi) {{
+UNITS, WIDE = 37, 61
+COUNTER = """
+define void @{name}(ptr noalias %acc, i64 %lo, i64 %hi) {{
 entry:
   %empty = icmp uge i64 %lo, %hi
   br i1 %empty, label %exit, label %loop
@@ -41,42 +37,52 @@ loop:
 exit:
   ret void
 }}
+"""
 
+# acc[u] += 1 for every unit u in [lo, hi) of two parallel kernels with different unit counts
+# (a unit run twice or never shows in the counts; so does a claim of one step's units that
+# runs the next step's task), plus acc = 0 and o = acc
+COUNT_UNITS = "\n".join([
+    f"@count.units = constant i64 {UNITS}", COUNTER.format(name="count"),
+    f"@count_wide.units = constant i64 {WIDE}", COUNTER.format(name="count_wide"), f"""
 define void @zero(ptr noalias %acc) {{
-  call void @llvm.memset.p0.i64(ptr %acc, i8 0, i64 {4 * UNITS}, i1 false)
+  call void @llvm.memset.p0.i64(ptr %acc, i8 0, i64 {4 * WIDE}, i1 false)
   ret void
 }}
 
 define void @copy(ptr noalias %acc, ptr noalias %o) {{
-  call void @llvm.memcpy.p0.p0.i64(ptr %o, ptr %acc, i64 {4 * UNITS}, i1 false)
+  call void @llvm.memcpy.p0.p0.i64(ptr %o, ptr %acc, i64 {4 * WIDE}, i1 false)
   ret void
 }}
 
 declare void @llvm.memset.p0.i64(ptr, i8, i64, i1)
 declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)
-"""
+"""])
 
 
 def counting_program(steps: int) -> Program:
-    """acc = 0, then `steps` calls of the parallel kernel `count` on it, then o = acc."""
+    """acc = 0, then `steps` times: count (units [0, 37)) and count_wide ([0, 61)) on acc;
+    then o = acc."""
+    names = ("count", "count_wide", "zero", "copy")
     return Program(
-        inputs=[], outputs=[TensorSpec("o", (UNITS,), "float32")],
-        objects={"count": object_from_ir(COUNT_UNITS)},
-        kernels={"count": "count", "zero": "count", "copy": "count"},
-        steps=[Step("zero", (1,)), *[Step("count", (1,)) for _ in range(steps)],
+        inputs=[], outputs=[TensorSpec("o", (WIDE,), "float32")],
+        objects={"count": object_from_ir(COUNT_UNITS)}, kernels={n: "count" for n in names},
+        steps=[Step("zero", (1,)),
+               *[Step(k, (1,)) for _ in range(steps) for k in ("count", "count_wide")],
                Step("copy", (1, 0))],
-        buffers=[Buffer(0, "output", 4 * UNITS, index=0), Buffer(1, "arena", 4 * UNITS)],
-        arena_bytes=4 * UNITS, weights=b"", target=host_target())
+        buffers=[Buffer(0, "output", 4 * WIDE, index=0), Buffer(1, "arena", 4 * WIDE)],
+        arena_bytes=4 * WIDE, weights=b"", target=host_target())
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3, 8])
 def test_every_unit_runs_once_per_step(threads: int) -> None:
-    model = CompiledModel(counting_program(steps=50), threads=threads)
-    for run in range(40):
+    model = CompiledModel(counting_program(steps=100), threads=threads)
+    want = np.where(np.arange(WIDE) < UNITS, 200.0, 100.0).astype(np.float32)
+    for run in range(100):
         if run % 10 == 9:
             time.sleep(0.01)  # long enough for the workers to fall asleep on their futex
         (counts,) = model()
-        np.testing.assert_array_equal(counts, np.full(UNITS, 50.0, np.float32))
+        np.testing.assert_array_equal(counts, want)
 
 
 def conv_net(seed: int = 0) -> onnx.ModelProto:
