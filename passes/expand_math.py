@@ -332,7 +332,7 @@ def expand(op: Operation, operand: SSAValue, rewriter: PatternRewriter) -> None:
         return
     b = Builder(operand.type)
     result = EXPANSIONS[type(op)](b, operand)
-    rewriter.replace_matched_op(b.ops, [result])
+    rewriter.replace(op, b.ops, [result])
 
 
 class ExpandExp(RewritePattern):
