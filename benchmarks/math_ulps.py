@@ -97,8 +97,9 @@ def ulp_errors(x: np.ndarray, got: np.ndarray, exact: np.ndarray) -> dict[str, A
         error = np.abs(got[finite].astype(np.float64) - exact[finite]) / spacing
     normal = np.abs(rounded[finite]) >= np.finfo(np.float32).tiny
     special = ~finite | (rounded == 0)
-    same = (got[special] == rounded[special]) | (np.isnan(got[special]) & np.isnan(rounded[special]))
-    same &= (np.signbit(got[special]) == np.signbit(rounded[special])) | np.isnan(rounded[special])
+    want, have = rounded[special], got[special]
+    same = (have == want) & (np.signbit(have) == np.signbit(want))
+    same |= np.isnan(have) & np.isnan(want)
     worst = int(np.argmax(np.where(normal, error, -1)))
     return {"max": float(error[normal].max()), "mean": float(error[normal].mean()),
             "worst_input": float(x[finite][worst]),
@@ -133,7 +134,7 @@ def speed_kernels(n: int, repeats: int) -> dict[str, Any]:
         row = {}
         for label, expand in (("expand", True), ("libm", False)):
             run = compile_unary(fn, n, expand)
-            row[f"{label}_ms"] = best_seconds(lambda run=run: run(x), repeats) * 1e3
+            row[f"{label}_ms"] = best_seconds(lambda run=run, x=x: run(x), repeats) * 1e3
         row["speedup"] = row["libm_ms"] / row["expand_ms"]
         found[fn] = row
     return found
@@ -168,7 +169,8 @@ def speed_models(repeats: int) -> dict[str, Any]:
             program, _ = compile_model(onnx_model(op, shape), CompileOptions(expand_math=expand))
             model = CompiledModel(program)
             outputs.append(model.run([x])[0])
-            row[f"{label}_ms"] = best_seconds(lambda model=model: model.run([x]), repeats) * 1e3
+            row[f"{label}_ms"] = best_seconds(lambda model=model, x=x: model.run([x]),
+                                              repeats) * 1e3
         row["speedup"] = row["libm_ms"] / row["expand_ms"]
         row["max_abs_diff"] = float(np.abs(outputs[0] - outputs[1]).max())
         found[op] = row
@@ -176,7 +178,7 @@ def speed_models(repeats: int) -> dict[str, Any]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--speed-n", type=int, default=1 << 20)
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args()

@@ -158,43 +158,7 @@ def cmpf(op: arith.CmpfOp, env: LowerEnv) -> Lowered:
 
 
 def select(op: arith.SelectOp, env: LowerEnv) -> Lowered:
-    if isinstance(op.cond.type, VectorType):
-        return vector_select(op)
     return single(llvm.SelectOp(op.cond, op.lhs, op.rhs))
-
-
-def vector_select(op: arith.SelectOp) -> Lowered:
-    """xDSL's `llvm.select` takes an i1 condition only, so a vector condition blends through
-    integers: m = sext(cond); (lhs & m) | (rhs & ~m) (LLVM folds it back into a select)."""
-    t = llvm_type(op.result.type)
-    assert isinstance(t, VectorType)
-    element = t.element_type
-    bits = element.bitwidth if isinstance(element, AnyFloat) else width(element)
-    ops: list[Operation] = []
-    mask = op.cond
-    if bits != 1:
-        sext = llvm.SExtOp(op.cond, VectorType(IntegerType(bits), t.get_shape()))
-        ops, mask = [sext], sext.res
-    int_type = mask.type
-    ones = llvm.ConstantOp(DenseIntOrFPElementsAttr.from_list(int_type, [-1] * t.get_shape()[0]),
-                           int_type)
-    inverse = llvm.XOrOp(mask, ones.result)
-    ops += [ones, inverse]
-    sides = []
-    for side in (op.lhs, op.rhs):
-        if side.type != int_type:
-            cast = llvm.BitcastOp(side, int_type)
-            ops.append(cast)
-            side = cast.result
-        sides.append(side)
-    picked_lhs = llvm.AndOp(sides[0], mask)
-    picked_rhs = llvm.AndOp(sides[1], inverse.res)
-    blend = llvm.OrOp(picked_lhs.res, picked_rhs.res)
-    ops += [picked_lhs, picked_rhs, blend]
-    if int_type == t:
-        return ops, blend.res
-    back = llvm.BitcastOp(blend.res, t)
-    return [*ops, back], back.result
 
 
 def negf(op: arith.NegfOp, env: LowerEnv) -> Lowered:

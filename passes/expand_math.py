@@ -2,9 +2,11 @@
 
 Input: anything; each of those ops on `f32` or a 1-D `vector<Nxf32>` is replaced where it
 stands, other types (f64, ...) are left to `convert-math-to-llvm`. The expansions have no
-calls and no branches (special cases are `arith.select`s on integer compares of the bit
-pattern, never `arith.cmpf`), so LLVM's loop vectorizer can vectorize a loop around them,
-which it cannot do around the `llvm.exp` intrinsic or a libm call. Horner steps and the
+calls and no branches, so LLVM's loop vectorizer can vectorize a loop around them, which it
+cannot do around the `llvm.exp` intrinsic or a libm call. Special cases are decided on the
+integer bit pattern: on scalars `arith.cmpi` + `arith.select`; on vectors (xDSL's arith.cmpi
+and arith.select take i1 only) masks (a - b) >> 31 and and/or blends, which LLVM turns back
+into vector compares and selects. Horner steps and the
 range reductions are `math.fma` (an intrinsic call carries no fastmath flags), so the
 `reassoc` flag `convert-arith-to-llvm` gives float ops cannot undo a reduction.
 
@@ -41,19 +43,24 @@ Before:
       func.return %e : f32
     }
 
-After (abridged):
+After (abridged; `tcc-opt -p expand-math` prints all 50 ops):
 
     func.func @k(%x: f32) -> f32 {
       %0 = arith.constant -1.040000e+02 : f32
       %1 = arith.maximumf %x, %0 : f32
-      ...
+      %2 = arith.constant 8.900000e+01 : f32
+      %c = arith.minimumf %1, %2 : f32
       %k = math.fma %c, %log2e, %magic : f32
       %n = arith.subf %k, %magic : f32
-      %r = math.fma %n, %minus_ln2_hi, %c : f32
-      ...
+      %r0 = math.fma %n, %minus_ln2_hi, %c : f32
+      %r = math.fma %n, %minus_ln2_lo, %r0 : f32
+      ...                                       // 7 fmas: the polynomial p(r)
       %kb = arith.bitcast %k : f32 to i32
-      %ni = arith.subi %kb, %magic_bits : i32
+      %ni = arith.subi %kb, %magic_bits : i32      // n as an integer
+      ...                                       // p * 2^(n/2) * 2^(n - n/2)
+      %y = arith.mulf %scaled, %s : f32
       ...
+      %nan = arith.cmpi slt, %inf_bits, %abs_bits : i32
       %e = arith.select %nan, %x, %y : f32
       func.return %e : f32
     }
@@ -75,9 +82,7 @@ from xdsl.dialects.builtin import (
     ModuleOp,
     VectorType,
     f32,
-    i1,
     i32,
-    i64,
 )
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.passes import ModulePass
@@ -179,14 +184,30 @@ class Builder:
     def float(self, x: SSAValue) -> SSAValue:
         return self.add(arith.BitcastOp(x, self.ft))
 
-    def cmpi(self, predicate: str, a: SSAValue, b: SSAValue) -> SSAValue:
-        numbers = {"eq": 0, "slt": 2, "sgt": 4, "ugt": 8}
-        return self.add(arith.CmpiOp.build(
-            operands=[a, b], result_types=[self.like(i1)],
-            properties={"predicate": IntegerAttr(numbers[predicate], i64)}))
+    def below(self, a: SSAValue, b: SSAValue) -> SSAValue:
+        """The condition a < b, for i32 a and b in [0, 2^31) (bit patterns of |x|, or x as a
+        signed int against 0). Scalars: an i1 from `arith.cmpi`. Vectors: an i32 mask, all
+        ones where true, as (a - b) >> 31 (xDSL's arith.cmpi and arith.select take i1 only)."""
+        if self.lanes is None:
+            return self.add(arith.CmpiOp(a, b, "slt"))
+        return self.binary(arith.ShRSIOp, self.binary(arith.SubiOp, a, b), self.i(31))
+
+    def negative(self, ix: SSAValue) -> SSAValue:
+        """The condition ix < 0 (the sign bit of an f32 bit pattern)."""
+        if self.lanes is None:
+            return self.add(arith.CmpiOp(ix, self.i(0), "slt"))
+        return self.binary(arith.ShRSIOp, ix, self.i(31))
 
     def select(self, cond: SSAValue, a: SSAValue, b: SSAValue) -> SSAValue:
-        return self.add(arith.SelectOp(cond, a, b))
+        """cond ? a : b; vectors blend through the mask: (a & m) | (b & ~m)."""
+        if self.lanes is None:
+            return self.add(arith.SelectOp(cond, a, b))
+        floats = a.type == self.ft
+        a, b = (self.bits(a), self.bits(b)) if floats else (a, b)
+        inverse = self.binary(arith.XOrIOp, cond, self.i(-1))
+        picked = self.binary(arith.OrIOp, self.binary(arith.AndIOp, a, cond),
+                             self.binary(arith.AndIOp, b, inverse))
+        return self.float(picked) if floats else picked
 
     def binary(self, kind: Callable[[SSAValue, SSAValue], Operation], a: SSAValue,
                b: SSAValue) -> SSAValue:
@@ -210,7 +231,7 @@ def scale(b: Builder, p: SSAValue, n: SSAValue) -> SSAValue:
 def keep_nan(b: Builder, x: SSAValue, result: SSAValue) -> SSAValue:
     """`x` where it is NaN, else `result`."""
     magnitude = b.binary(arith.AndIOp, b.bits(x), b.i(ABS_MASK))
-    return b.select(b.cmpi("sgt", magnitude, b.i(INF_BITS)), x, result)
+    return b.select(b.below(b.i(INF_BITS), magnitude), x, result)
 
 
 def exp_poly(b: Builder, r: SSAValue) -> SSAValue:
@@ -239,7 +260,7 @@ def exp2(b: Builder, x: SSAValue) -> SSAValue:
 def log1p_parts(b: Builder, x: SSAValue) -> tuple[SSAValue, SSAValue, SSAValue]:
     """(k, f, y) with x = 2^k (1 + f), log(1 + f) = f + y; k as f32. x > 0 finite here."""
     magnitude = b.binary(arith.AndIOp, b.bits(x), b.i(ABS_MASK))
-    tiny = b.cmpi("slt", magnitude, b.i(0x00800000))
+    tiny = b.below(magnitude, b.i(0x00800000))
     scaled = b.select(tiny, b.binary(arith.MulfOp, x, b.f(8388608.0)), x)  # 2^23
     offset = b.binary(arith.SubiOp, b.bits(scaled), b.i(SQRT_HALF_BITS))
     k = b.binary(arith.ShRSIOp, offset, b.i(23))
@@ -250,17 +271,17 @@ def log1p_parts(b: Builder, x: SSAValue) -> tuple[SSAValue, SSAValue, SSAValue]:
     z = b.binary(arith.MulfOp, f, f)
     y = b.binary(arith.MulfOp, b.binary(arith.MulfOp, f, z), b.horner(f, LOG_P))
     y = b.fma(z, b.f(-0.5), y)
-    kf = b.add(arith.SIToFPOp(k, b.ft))
+    kf = b.add(arith.SIToFPOp.build(operands=[k], result_types=[b.ft]))  # f32 or a vector
     return kf, f, y
 
 
 def log_specials(b: Builder, x: SSAValue, result: SSAValue) -> SSAValue:
-    """NaN for NaN and x < 0, -inf for +-0, inf for inf, else `result`."""
+    """x for inf and NaN, NaN for x < 0 (-inf too), -inf for +-0, else `result`."""
     ix = b.bits(x)
-    result = b.select(b.cmpi("ugt", ix, b.i(INF_BITS)), b.f(float("nan")), result)
-    zero = b.cmpi("eq", b.binary(arith.AndIOp, ix, b.i(ABS_MASK)), b.i(0))
-    result = b.select(zero, b.f(float("-inf")), result)
-    return b.select(b.cmpi("eq", ix, b.i(INF_BITS)), x, result)
+    magnitude = b.binary(arith.AndIOp, ix, b.i(ABS_MASK))
+    result = b.select(b.below(b.i(INF_BITS - 1), magnitude), x, result)
+    result = b.select(b.negative(ix), b.f(float("nan")), result)
+    return b.select(b.below(magnitude, b.i(1)), b.f(float("-inf")), result)
 
 
 def log(b: Builder, x: SSAValue) -> SSAValue:
@@ -293,7 +314,7 @@ def tanh_magnitude(b: Builder, a: SSAValue, abs_bits: SSAValue) -> SSAValue:
     one = b.f(1.0)
     quotient = b.binary(arith.DivfOp, b.f(2.0), b.binary(arith.AddfOp, e, one))
     large = b.binary(arith.SubfOp, one, quotient)
-    return b.select(b.cmpi("slt", abs_bits, b.i(TANH_SMALL_BITS)), small, large)
+    return b.select(b.below(abs_bits, b.i(TANH_SMALL_BITS)), small, large)
 
 
 def tanh(b: Builder, x: SSAValue) -> SSAValue:
@@ -304,7 +325,7 @@ def erf_magnitude(b: Builder, a: SSAValue, abs_bits: SSAValue) -> SSAValue:
     small = b.fma(a, b.horner(b.binary(arith.MulfOp, a, a), ERF_R), a)
     t = b.binary(arith.MinimumfOp, a, b.f(4.0))
     large = b.binary(arith.SubfOp, b.f(1.0), exp(b, b.horner(t, ERF_Q)))
-    return b.select(b.cmpi("slt", abs_bits, b.i(ONE_BITS)), small, large)
+    return b.select(b.below(abs_bits, b.i(ONE_BITS)), small, large)
 
 
 def erf(b: Builder, x: SSAValue) -> SSAValue:

@@ -14,8 +14,8 @@ dialect, by running the per-dialect conversions in order:
                              returns, cf branches
 
 Each conversion's input contract is what the previous ones leave, so each can be run (and
-tested) alone in this order; `lower-to-llvm{noalias=false}` is
-`expand-math,convert-scf-to-cf,...,convert-func-to-llvm{noalias=false}`. Input: `func.func`s on static,
+tested) alone in this order; `lower-to-llvm{noalias=false}` is `expand-math,convert-scf-to-cf,
+...,convert-func-to-llvm{noalias=false}`. Input: `func.func`s on static,
 identity-layout memrefs (no results), bodies of `scf.for` (index bounds, iter_args),
 `scf.if`, `arith`, `math`, `memref.load/store/alloca`, 1-D `vector` ops, `func.call`,
 `func.return`. Output: only `llvm.func`s, ready for `xdsl.backend.llvm.convert_module`:
