@@ -1,9 +1,10 @@
 """`expand-math`: f32 `math.exp/exp2/log/log2/tanh/erf` to branch-free `arith` + `math.fma`.
 
-Input: anything; each of those ops on `f32` or a 1-D `vector<Nxf32>` is replaced where it
-stands, other types (f64, ...) are left to `convert-math-to-llvm`. The expansions have no
-calls and no branches, so LLVM's loop vectorizer can vectorize a loop around them, which it
-cannot do around the `llvm.exp` intrinsic or a libm call. Special cases are decided on the
+Input: loop-level IR, possibly partly lowered already (`contracts.LOOPS_TO_LLVM`; it is the
+first conversion `lower-to-llvm` runs). Each of those ops on `f32` or a 1-D `vector<Nxf32>`
+is replaced where it stands; other types (f64, ...) are left to `convert-math-to-llvm`. The
+expansions have no calls and no branches, so LLVM's loop vectorizer can vectorize a loop
+around them, which it cannot do around the `llvm.exp` intrinsic or a libm call. Special cases are decided on the
 integer bit pattern: on scalars `arith.cmpi` + `arith.select`; on vectors (xDSL's arith.cmpi
 and arith.select take i1 only) masks (a - b) >> 31 and and/or blends, which LLVM turns back
 into vector compares and selects. Horner steps and the
@@ -71,6 +72,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from xdsl.context import Context
 from xdsl.dialects import arith, math
@@ -93,6 +95,8 @@ from xdsl.pattern_rewriter import (
     RewritePattern,
     op_type_rewrite_pattern,
 )
+
+from tcompiler import contracts
 
 NAME = "expand-math"
 
@@ -398,7 +402,10 @@ class ExpandMathPass(ModulePass):
 
     name = NAME
 
+    input_contract: ClassVar[contracts.Contract] = contracts.LOOPS_TO_LLVM
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        contracts.require(op, self.name, self.input_contract)
         patterns = GreedyRewritePatternApplier([
             ExpandExp(), ExpandExp2(), ExpandLog(), ExpandLog2(), ExpandTanh(), ExpandErf()])
         PatternRewriteWalker(patterns, apply_recursively=False).rewrite_module(op)
