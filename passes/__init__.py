@@ -31,6 +31,7 @@ _PASS_TABLE: dict[str, tuple[str, str]] = {
     "onnx-canonicalize": ("onnx_canonicalize", "OnnxCanonicalizePass"),
     "fold-batchnorm": ("fold_batchnorm", "FoldBatchnormPass"),
     "lower-to-llvm": ("lower_to_llvm", "LowerToLLVMPass"),
+    "expand-math": ("expand_math", "ExpandMathPass"),
     "convert-memref-to-llvm": ("convert_memref_to_llvm", "ConvertMemrefToLLVMPass"),
     "convert-arith-to-llvm": ("convert_arith_to_llvm", "ConvertArithToLLVMPass"),
     "convert-math-to-llvm": ("convert_math_to_llvm", "ConvertMathToLLVMPass"),

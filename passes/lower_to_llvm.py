@@ -1,6 +1,9 @@
 """`lower-to-llvm`: loop-level kernels (func/scf/arith/math/memref/vector) to the `llvm`
 dialect, by running the per-dialect conversions in order:
 
+    expand-math              f32 exp/exp2/log/log2/tanh/erf -> branch-free arith and
+                             math.fma, so loops around them vectorize (`expand-math=false`
+                             keeps the intrinsics and libm calls)
     convert-scf-to-cf        scf.for/scf.if -> cf branches (xDSL's pass)
     convert-memref-to-llvm   memref and vector loads/stores -> GEP + llvm.load/store;
                              memref -> !llvm.ptr (shapes are read before types change)
@@ -11,8 +14,8 @@ dialect, by running the per-dialect conversions in order:
                              returns, cf branches
 
 Each conversion's input contract is what the previous ones leave, so each can be run (and
-tested) alone in this order; `lower-to-llvm{noalias=false}` is
-`convert-scf-to-cf,...,convert-func-to-llvm{noalias=false}`. Input: `func.func`s on static,
+tested) alone in this order; `lower-to-llvm{noalias=false}` is `expand-math,convert-scf-to-cf,
+...,convert-func-to-llvm{noalias=false}`. Input: `func.func`s on static,
 identity-layout memrefs (no results), bodies of `scf.for` (index bounds, iter_args),
 `scf.if`, `arith`, `math`, `memref.load/store/alloca`, 1-D `vector` ops, `func.call`,
 `func.return`. Output: only `llvm.func`s, ready for `xdsl.backend.llvm.convert_module`:
@@ -57,6 +60,7 @@ from tcompiler.passes.convert_math_to_llvm import RULES as MATH_RULES
 from tcompiler.passes.convert_math_to_llvm import ConvertMathToLLVMPass
 from tcompiler.passes.convert_memref_to_llvm import ConvertMemrefToLLVMPass
 from tcompiler.passes.convert_vector_to_llvm import ConvertVectorToLLVMPass
+from tcompiler.passes.expand_math import ExpandMathPass
 
 
 @dataclass(frozen=True)
@@ -68,13 +72,17 @@ class LowerToLLVMPass(ModulePass):
     noalias: bool = True
     """Mark pointer arguments `noalias` (kernel buffers never overlap)."""
 
+    expand_math: bool = True
+    """Expand f32 exp/log/tanh/erf inline (`expand-math`) instead of intrinsics and libm."""
+
     input_contract: ClassVar[contracts.Contract] = contracts.contract(
         "loops lowering to llvm, arith and math ops with a rule",
         contracts.LOOPS_TO_LLVM.dialects - {"arith", "math"},
         contracts.LOOPS_TO_LLVM.ops | {op.name for op in (*ARITH_RULES, *MATH_RULES)})
 
     def conversions(self) -> tuple[ModulePass, ...]:
-        return (ConvertScfToCf(), ConvertMemrefToLLVMPass(), ConvertArithToLLVMPass(),
+        expand = (ExpandMathPass(),) if self.expand_math else ()
+        return (*expand, ConvertScfToCf(), ConvertMemrefToLLVMPass(), ConvertArithToLLVMPass(),
                 ConvertMathToLLVMPass(), ConvertVectorToLLVMPass(),
                 ConvertFuncToLLVMPass(noalias=self.noalias))
 

@@ -79,6 +79,7 @@ class CompileOptions:
     cost_model: str | None = None  # a model file for `costmodel` (None: the shipped model)
     tuning_db: str | None = None  # measured best schedules win (`costmodel`)
     conv_algorithm: str = "auto"  # auto | direct | im2col | im2win | winograd, where valid
+    expand_math: bool = True  # f32 exp/log/tanh/erf inline and vectorizable (else libm)
 
     def __post_init__(self) -> None:
         for stage, _ in self.passes:
@@ -278,7 +279,8 @@ def compile_model(model: Any, options: CompileOptions = CompileOptions(),
                         "target_opset": options.target_opset,
                         "input_shapes": {k: list(v) for k, v in options.input_shapes},
                         "schedules": options.schedules,
-                        "conv_algorithm": options.conv_algorithm},
+                        "conv_algorithm": options.conv_algorithm,
+                        "expand_math": options.expand_math},
             "memory_plan": plan, "schedules": schedules, "passes": {"graph": GRAPH_PIPELINE,
                                             "extra": extra_passes_record(options),
                                             "plugins": list(options.plugins.load)}}
@@ -390,7 +392,7 @@ def codegen_fingerprint() -> str:
     root = Path(__file__).parent
     files = sorted([*(root / "codegen").rglob("*.py"), *(root / "passes").glob("lower_*.py"),
                     *(root / "passes").glob("convert_*_to_llvm.py"),
-                    root / "dialects" / "kernel.py"])
+                    root / "passes" / "expand_math.py", root / "dialects" / "kernel.py"])
     h = hashlib.sha256()
     for path in files:
         h.update(path.name.encode())
@@ -400,12 +402,14 @@ def codegen_fingerprint() -> str:
 
 def kernel_cache_key(text: str, target: Any, options: CompileOptions) -> str:
     """The object cache key of one kernel's module text (`tcompiler.codegen.cache_key`): the
-    lowering is the compiler version, the lowering code and the extra kernel-scope passes."""
+    lowering is the compiler version, the lowering code, the kernel-scope built-in pipelines
+    and the extra kernel-scope passes."""
     from tcompiler.codegen import cache_key
 
     kernel_stages = {s.name for s in STAGES if s.scope == "kernel"}
     extra = [r for r in extra_passes_record(options) if r["stage"] in kernel_stages]
-    lowering = json.dumps([tcompiler.__version__, codegen_fingerprint(), extra])
+    builtin = [s.builtin_pipeline(options) for s in STAGES if s.scope == "kernel"]
+    lowering = json.dumps([tcompiler.__version__, codegen_fingerprint(), extra, *builtin])
     return cache_key(text, target, options.opt_level, lowering)
 
 

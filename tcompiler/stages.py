@@ -12,7 +12,7 @@ takes its names). A leaf module, so the CLI can list the stages without importin
               conv-to-winograd,dedup-kernels
     schedule  plan-memory{method=... time_limit=...}     module   contracts.KERNELS
     loops     lower-kernels-to-loops                     kernel   contracts.LOOPS
-    llvm      lower-to-llvm                              kernel   contracts.LLVM
+    llvm      lower-to-llvm{expand-math=...}             kernel   contracts.LLVM
 
 The scope says where `compile_model` runs a stage: `module` stages on the model's module,
 `kernel` stages on one module per distinct kernel (cached, in parallel). Kernel stages come
@@ -53,6 +53,11 @@ def plan_memory_pipeline(options: CompileOptions) -> str:
             f"time_limit={float(options.plan_time_limit)}}}")
 
 
+def llvm_pipeline(options: CompileOptions) -> str:
+    """`lower-to-llvm`; `--no-expand-math` keeps math ops as intrinsics and libm calls."""
+    return "lower-to-llvm" if options.expand_math else "lower-to-llvm{expand-math=false}"
+
+
 @dataclass(frozen=True)
 class Stage:
     name: str
@@ -69,6 +74,6 @@ STAGES: tuple[Stage, ...] = (
     Stage("kernels", kernels_pipeline, "module"),
     Stage("schedule", plan_memory_pipeline, "module"),
     Stage("loops", "lower-kernels-to-loops", "kernel"),
-    Stage("llvm", "lower-to-llvm", "kernel"),
+    Stage("llvm", llvm_pipeline, "kernel"),
 )
 STAGE_NAMES = tuple(s.name for s in STAGES)

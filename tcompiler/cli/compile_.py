@@ -42,6 +42,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     c.add_argument("--conv-algorithm", default="auto",
                    help="auto (the schedule source chooses per conv) | direct | im2col | im2win "
                    "| winograd: use that convolution algorithm for every conv it is valid for")
+    c.add_argument("--no-expand-math", action="store_true",
+                   help="keep f32 exp/log/tanh/erf as LLVM intrinsics and libm calls (scalar) "
+                   "instead of the inline, vectorizable expansions of expand-math")
     c.add_argument("--passes", action="append", default=[], metavar="STAGE:PIPELINE",
                    help="extra passes after a stage, e.g. 'graph:my-pass,loops:other{x=2}' "
                    "(a pass without STAGE: runs after the previous one's stage; repeatable)")
@@ -112,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         passes=tuple(p for text in args.passes for p in parse_stage_passes(text)),
         plugins=getattr(args, "plugins", None) or PluginSettings(),
         schedules=args.schedules, cost_model=args.cost_model, tuning_db=args.tuning_db,
-        conv_algorithm=args.conv_algorithm)
+        conv_algorithm=args.conv_algorithm, expand_math=not args.no_expand_math)
     if args.emit:
         comp = compile_to_stage(args.model, args.emit, options)
         sys.stdout.write(module_text(comp.module))

@@ -20,10 +20,10 @@ def parse(text: str) -> ModuleOp:
     return module
 
 
-def lowered(text: str) -> ModuleOp:
+def lowered(text: str, expand_math: bool = True) -> ModuleOp:
     """Loop-level IR text -> the llvm-dialect module the backend takes (`lower-to-llvm`)."""
     module = parse(text)
-    LowerToLLVMPass().apply(make_context(), module)
+    LowerToLLVMPass(expand_math=expand_math).apply(make_context(), module)
     module.verify()
     return module
 
