@@ -248,6 +248,7 @@ def output_site(case: Any, module: Any, output: str) -> str:
     from xdsl.dialects import func
 
     from tcompiler import ir_names
+    from tcompiler.memplan.graph import buffer_arguments
 
     if case.model is not None:
         graph = onnx.ModelProto.FromString(case.model).graph
@@ -261,8 +262,8 @@ def output_site(case: Any, module: Any, output: str) -> str:
             return ""
         arg = main.body.block.args[len(main.body.block.args) - len(texts) + texts.index(output)]
         for call in main.body.walk():
-            if isinstance(call, func.CallOp) and call.arguments and call.arguments[-1] is arg:
-                return re.sub(r"(_\d+|_alias)+$", "", call.callee.string_value())
+            if isinstance(call, func.CallOp) and buffer_arguments(call)[-1:] == [arg]:
+                return re.sub(r"(_\d+|_alias\d*)+$", "", call.callee.string_value())
     return ""
 
 

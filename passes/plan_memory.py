@@ -162,10 +162,16 @@ def _extent(value: SSAValue) -> tuple[object, int, int]:
 
 def mark_aliasing_calls(main: func.FuncOp) -> None:
     """Calls whose arguments share bytes (in-place reuse) go to a `tcc.may_alias` copy of
-    their kernel, which `lower-to-llvm` does not mark `noalias`."""
+    their kernel, which `lower-to-llvm` does not mark `noalias`. Where two arguments are the
+    very same bytes (same start, size and type: an elementwise kernel run in place), the copy
+    reads the earlier one through the later one's argument: LLVM then sees one pointer,
+    loaded and stored at the same index, and vectorizes the loop, where two pointers that may
+    overlap send it to the scalar loop at run time (its overlap check fails). One copy per
+    kernel and pattern of identical arguments (`_alias`, `_alias2`, ...)."""
     module = main.parent_op()
     assert isinstance(module, ModuleOp)
     symbols = {f.sym_name.data: f for f in module.body.block.ops if isinstance(f, func.FuncOp)}
+    copies: dict[tuple[str, tuple[tuple[int, int], ...]], str] = {}
     for call in [o for o in main.body.block.ops if isinstance(o, func.CallOp)]:
         extents = [_extent(a) for a in call.arguments]
         overlap = any(a[0] == b[0] and a[1] < b[2] and b[1] < a[2]
@@ -173,11 +179,20 @@ def mark_aliasing_calls(main: func.FuncOp) -> None:
         if not overlap:
             continue
         name = call.callee.string_value()
-        alias_name = f"{name}_alias"
-        if alias_name not in symbols:
+        same = tuple((i, j) for j in range(len(extents)) for i in range(j)
+                     if extents[i] == extents[j]
+                     and call.arguments[i].type == call.arguments[j].type)
+        alias_name = copies.get((name, same))
+        if alias_name is None:
+            count = sum(1 for key in copies if key[0] == name)
+            alias_name = f"{name}_alias{count + 1 if count else ''}"
+            copies[(name, same)] = alias_name
             clone = symbols[name].clone()
             clone.sym_name = StringAttr(alias_name)
             clone.attributes[ir_names.MAY_ALIAS] = UnitAttr()
+            args = clone.body.blocks.first.args  # type: ignore[union-attr]
+            for i, j in same:
+                args[i].replace_all_uses_with(args[j])
             module.body.block.insert_op_after(clone, symbols[name])
             symbols[alias_name] = clone
         call.callee = SymbolRefAttr(alias_name)

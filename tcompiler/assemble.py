@@ -14,6 +14,7 @@ from xdsl.ir import Attribute, BlockArgument, SSAValue
 from tcompiler import ir_names
 from tcompiler.dialects import kernel
 from tcompiler.dialects.onnx import dtype_of
+from tcompiler.memplan.graph import buffer_arguments
 from tcompiler.memplan.lifetimes import base_of, nbytes
 from tcompiler.program import Buffer, Step, TensorSpec
 from tcompiler.weights import WeightStore
@@ -87,7 +88,8 @@ def assemble(module: ModuleOp, weights: WeightStore, num_inputs: int
             raise AssertionError(f"unexpected buffer owner {owner}")
         return new_id
 
-    steps = [Step(op.callee.string_value(), tuple(buffer_id(a) for a in op.arguments))
+    # a lowered parallel kernel's unit range is the runtime's to choose, not a buffer
+    steps = [Step(op.callee.string_value(), tuple(buffer_id(a) for a in buffer_arguments(op)))
              for op in main.body.block.ops if isinstance(op, func.CallOp)]
     arena_attr = main.attributes.get(ir_names.ARENA_SIZE)
     arena = arena_attr.value.data if isinstance(arena_attr, IntegerAttr) else 0

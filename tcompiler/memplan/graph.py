@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ArrayAttr, IntegerAttr
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, MemRefType
 from xdsl.ir import BlockArgument, Operation, SSAValue
 
 from tcompiler import ir_names
@@ -98,7 +98,7 @@ class KernelGraph:
 
         ops: list[Op] = []
         for call in (o for o in main.body.block.ops if isinstance(o, func.CallOp)):
-            operands = list(call.arguments)
+            operands = buffer_arguments(call)
             ids = [tensor_of(v) for v in operands]
             out = ids[-1]
             reads = tuple(dict.fromkeys(i for i in ids[:-1] if i is not None))
@@ -261,7 +261,8 @@ def _output_args(main: func.FuncOp, args: list[BlockArgument]) -> list[BlockArgu
         return args[len(args) - len(names.data):]  # type: ignore[attr-defined]
     written = set()
     for call in (o for o in main.body.block.ops if isinstance(o, func.CallOp)):
-        base = base_of(call.arguments[-1])
+        buffers = buffer_arguments(call)
+        base = base_of(buffers[-1]) if buffers else None
         if isinstance(base, BlockArgument):
             written.add(base)
     return [a for a in args if a in written]
@@ -314,3 +315,9 @@ def _inplace_inputs(kop: Operation | None, operands: list[SSAValue], ids: list[i
         if all(p in allowed for p in positions):
             found.append(t)
     return tuple(found)
+
+
+def buffer_arguments(call: func.CallOp) -> list[SSAValue]:
+    """The buffers a kernel call passes, its output last: after `lower-kernels-to-loops` a
+    parallel kernel's call also passes its unit range (index constants), which are not."""
+    return [a for a in call.arguments if isinstance(a.type, MemRefType)]
