@@ -60,24 +60,6 @@ def benchmark_model(name: str):  # -> onnx.ModelProto
     return zoo_models.BENCHMARK_MODELS[name]()
 
 
-def feeds_for(model) -> dict[str, np.ndarray]:  # model: onnx.ModelProto
-    """Seeded inputs for every graph input (float: standard normal; int: zeros)."""
-    from onnx import helper
-
-    rng = np.random.default_rng(0)
-    initializers = {i.name for i in model.graph.initializer}
-    feeds = {}
-    for value in model.graph.input:
-        if value.name in initializers:
-            continue
-        tensor = value.type.tensor_type
-        shape = [d.dim_value or 1 for d in tensor.shape.dim]
-        dtype = helper.tensor_dtype_to_np_dtype(tensor.elem_type)
-        feeds[value.name] = (rng.standard_normal(shape).astype(dtype)
-                             if np.issubdtype(dtype, np.floating) else np.zeros(shape, dtype))
-    return feeds
-
-
 def ort_session(data: bytes, threads: int):
     import onnxruntime as ort
 
@@ -93,6 +75,7 @@ def bench_model(name: str, runs: int, thread_counts: list[int], max_seconds: flo
                 schedules: str = "costmodel", tuning_db: str | None = None,
                 rss: bool = False) -> dict:
     from tcompiler.artifact import write_artifact
+    from tcompiler.fuzz.oracles import onnx_feeds
     from tcompiler.pipeline import CompileOptions, compile_model
     from tcompiler.runtime import CompiledModel
 
@@ -103,7 +86,7 @@ def bench_model(name: str, runs: int, thread_counts: list[int], max_seconds: flo
         program, report = compile_model(data, CompileOptions(
             cache_dir=cache, jobs=2, schedules=schedules, tuning_db=tuning_db))
         compile_seconds = time.perf_counter() - t0
-    feeds = feeds_for(model)
+    feeds = onnx_feeds(data)  # seeded per input name: floats standard normal, ints 0..2
     result: dict = {
         "model": name,
         "compile_seconds": round(compile_seconds, 2),
