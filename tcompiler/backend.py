@@ -125,8 +125,8 @@ class TcompilerBackend(Backend):
         return TcompilerRep(model, _options(kwargs))
 
     @classmethod
-    def run_model(cls, model: onnx.ModelProto | str | os.PathLike[str], inputs: Any, device: str = "CPU",
-                  **kwargs: Any) -> tuple[np.ndarray, ...]:
+    def run_model(cls, model: onnx.ModelProto | str | os.PathLike[str], inputs: Any,
+                  device: str = "CPU", **kwargs: Any) -> tuple[np.ndarray, ...]:
         return cls.prepare(model, device, **kwargs).run(inputs)
 
     @classmethod
@@ -247,7 +247,8 @@ def _check_declared(name: str, array: np.ndarray, dtype: np.dtype,
         return
     declared = dtype.name + ("[...]" if dims == ("...",) else f"[{','.join(map(str, dims))}]")
     given = f"{array.dtype.name}[{','.join(map(str, array.shape))}]"
-    what = "must be " + dtype.name if array.dtype != dtype else "has a shape the model does not allow"
+    what = (f"must be {dtype.name}" if array.dtype != dtype
+            else "has a shape the model does not allow")
     raise ValueError(f"input '{name}' {what}: the model declares {declared}, got {given}")
 
 

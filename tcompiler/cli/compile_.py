@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         compile_model,
         compile_to_stage,
         default_cache_dir,
-        module_text,
+        stage_text,
     )
     from tcompiler.plugins import PluginSettings
     from tcompiler.progress import ProgressBar
@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         conv_algorithm=args.conv_algorithm, expand_math=not args.no_expand_math)
     if args.emit:
         comp = compile_to_stage(args.model, args.emit, options)
-        sys.stdout.write(module_text(comp.module))
+        sys.stdout.write(stage_text(comp))
         return 0
     output = Path(args.output) if args.output else Path(args.model).with_suffix(".tcc")
     bar = ProgressBar()
