@@ -163,7 +163,7 @@ def _check_support(model: onnx.ModelProto) -> None:
     from tcompiler.frontend.support import unsupported_constructs
 
     loaded = load_model(model)
-    problems = unsupported_constructs(loaded.proto)
+    problems = unsupported_constructs(loaded.proto, [t.name for t in loaded.payloads.tensors])
     if problems:
         raise UnsupportedModelError(problems, model=loaded.name)
 
