@@ -85,6 +85,7 @@ def thread_count(threads: int | None) -> int:
 
 
 RUNNER_OBJECT = "tcc_runner"
+TIMED_ENTRY = "tcc_run_timed"
 
 
 def runner_ir(program: Program) -> str:
@@ -344,7 +345,7 @@ class NativeRunner:
             library.address("tcc_run"))
         self._run_timed = ctypes.CFUNCTYPE(
             None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)(
-            library.address("tcc_run_timed")) if "tcc_run_timed" in library.symbols else None
+            library.address(TIMED_ENTRY)) if TIMED_ENTRY in library.symbols else None
         self._worker = ctypes.CFUNCTYPE(None, ctypes.c_int64)(library.address("tcc_worker"))
         self._shutdown = ctypes.CFUNCTYPE(None)(library.address("tcc_shutdown"))
         self._stop = ctypes.c_int32.from_address(library.address("tcc_stop"))
