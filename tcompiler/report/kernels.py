@@ -3,7 +3,6 @@ artifact's manifest as `meta["kernels"]` and `meta["buffer_names"]`).
 
     kernel_metadata(kernel_functions) -> {kernel: {"op", "shapes", "fused", "flops", "bytes"}}
     fused_ops(op) -> ["conv", "bias", "residual", "relu"]   what one kernel computes
-    producers(steps) -> {buffer id: the kernel of the first step writing it}
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from xdsl.irdl import OptOperandDef
 from tcompiler.costmodel.facts import facts
 from tcompiler.costmodel.kernel import flops, kernel_op_of
 from tcompiler.dialects import kernel
-from tcompiler.program import Step
 
 EPILOGUE_OPERANDS = {"B": "bias", "C": "bias", "R": "residual"}
 """Optional operands that mean an op fused into the kernel, by operand name."""
@@ -55,11 +53,3 @@ def kernel_metadata(kernels: Sequence[func.FuncOp]) -> dict[str, Any]:
             "fused": fused_ops(op), "flops": flops(op), "bytes": f.bytes}
     return found
 
-
-def producers(steps: Sequence[Step]) -> dict[int, str]:
-    """Buffer id -> the kernel of the first step that writes it (a step writes its last arg)."""
-    found: dict[int, str] = {}
-    for step in steps:
-        if step.args:
-            found.setdefault(step.args[-1], step.kernel)
-    return found
