@@ -33,7 +33,7 @@ def fused_ops(op: kernel.KernelOp) -> list[str]:
     found = [op.name.removeprefix("kernel.")]
     for name, definition in type(op).get_irdl_definition().operands:
         if isinstance(definition, OptOperandDef) and isinstance(getattr(op, name), SSAValue):
-            found.append(EPILOGUE_OPERANDS.get(name, name))
+            found.append(EPILOGUE_OPERANDS.get(name, name.lower()))
     activation = op.properties.get("activation")
     if isinstance(activation, StringAttr) and activation.data != "none":
         found.append(activation.data)
@@ -46,10 +46,20 @@ def kernel_metadata(kernels: Sequence[func.FuncOp]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for fn in kernels:
         op = kernel_op_of(fn)
-        f = facts(op)
         found[fn.sym_name.data] = {
-            "op": op.name.removeprefix("kernel."),
-            "shapes": {name: list(s) for name, s in f.shapes.items() if s is not None},
-            "fused": fused_ops(op), "flops": flops(op), "bytes": f.bytes}
+            "op": op.name.removeprefix("kernel."), "shapes": operand_shapes(op),
+            "fused": fused_ops(op), "flops": flops(op), "bytes": facts(op).bytes}
+    return found
+
+
+def operand_shapes(op: kernel.KernelOp) -> dict[str, list[int]]:
+    """Operand name -> shape; a variadic operand's values numbered (inputs0, inputs1...)."""
+    found: dict[str, list[int]] = {}
+    for name, _ in type(op).get_irdl_definition().operands:
+        value = getattr(op, name)
+        values = [value] if isinstance(value, SSAValue) else list(value or ())
+        for n, v in enumerate(values):
+            key = name if isinstance(value, SSAValue) else f"{name}{n}"
+            found[key] = list(v.type.get_shape())  # type: ignore[attr-defined]
     return found
 
