@@ -44,6 +44,7 @@ def test_kernels_and_buffers_are_described(options: CompileOptions) -> None:
     assert gemm["flops"] == 2 * 4 * 8 * 16 and gemm["bytes"] == 4 * (64 + 128 + 8 + 32)
     (mapped,) = [d for d in details.values() if d["op"] == "map"]
     assert mapped["fused"] == ["mulf", "addf"]
+    assert mapped["shapes"] == {"inputs0": [4, 8], "Y": [4, 8]}  # y * y + y reads y alone
     names = program.meta["buffer_names"]
     assert len(names) == len(program.buffers)
     assert names[0] == "x" and "z" in names and {"w", "b"} <= set(names) and "y" in names
