@@ -367,19 +367,20 @@ class NativeRunner:
 
     def run(self, pointers: Sequence[int]) -> None:
         """One inference: `pointers` are the input then output data addresses."""
-        if self._pid != os.getpid():  # forked: the threads did not come along
-            self._start()
-        self._io[:len(pointers)] = pointers
+        self._bind(pointers)
         self._run(self._io, *self._bases)
 
     def run_timed(self, pointers: Sequence[int], stamps: int) -> None:
         """`run`, writing a CLOCK_MONOTONIC nanosecond stamp before the first step and after
         each to the int64 array at address `stamps` (steps + 1 long)."""
         assert self._run_timed is not None, "a runner without tcc_run_timed"
-        if self._pid != os.getpid():
+        self._bind(pointers)
+        self._run_timed(self._io, *self._bases, stamps)
+
+    def _bind(self, pointers: Sequence[int]) -> None:
+        if self._pid != os.getpid():  # forked: the threads did not come along
             self._start()
         self._io[:len(pointers)] = pointers
-        self._run_timed(self._io, *self._bases, stamps)
 
     def close(self) -> None:
         if self._threads and self._pid == os.getpid():
