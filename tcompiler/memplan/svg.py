@@ -63,9 +63,10 @@ def colour(n: int, loaded: bool = False) -> str:
     return f"hsl({(n * 47) % 360},58%,{76 if loaded else 64}%)"
 
 
-def draw(rects: Sequence[Rect], steps: int, top: int, title: str, marker: int | None = None
-         ) -> str:
-    """The SVG text; `top` is the address axis' extent, `marker` a dashed line (a budget)."""
+def draw(rects: Sequence[Rect], steps: int, top: int, title: str, marker: int | None = None,
+         memory: str = "arena") -> str:
+    """The SVG text; `top` is the address axis' extent (of `memory`), `marker` a dashed line
+    (a budget)."""
     steps, top = max(steps, 1), max(top, 1)
     sx, sy = PLOT_W / steps, PLOT_H / top
     bottom = TOP + PLOT_H
@@ -77,7 +78,7 @@ def draw(rects: Sequence[Rect], steps: int, top: int, title: str, marker: int | 
              f'{html.escape(title)}</text>',
              f'<rect x="{LEFT}" y="{TOP}" width="{PLOT_W}" height="{PLOT_H}" fill="#fafafa" '
              'stroke="#888"/>']
-    parts += _axes(steps, top, sx, sy, bottom)
+    parts += _axes(steps, top, sx, sy, bottom, memory)
     for n, r in enumerate(rects):
         x, y = LEFT + sx * r.first, bottom - sy * (r.offset + r.size)
         w, h = max(sx * (r.last + 1 - r.first), MIN_PX), max(sy * r.size, MIN_PX)
@@ -101,7 +102,8 @@ def draw(rects: Sequence[Rect], steps: int, top: int, title: str, marker: int | 
     return "\n".join(parts)
 
 
-def _axes(steps: int, top: int, sx: float, sy: float, bottom: float) -> list[str]:
+def _axes(steps: int, top: int, sx: float, sy: float, bottom: float, memory: str
+          ) -> list[str]:
     parts = []
     for s in ticks(steps - 1, 16):
         x = LEFT + sx * (s + 0.5)
@@ -116,7 +118,7 @@ def _axes(steps: int, top: int, sx: float, sy: float, bottom: float) -> list[str
     parts.append(f'<text x="{LEFT + PLOT_W / 2}" y="{bottom + 40}" text-anchor="middle">'
                  f'step (kernel call), 0..{steps - 1}</text>')
     parts.append(f'<text x="14" y="{TOP + PLOT_H / 2}" text-anchor="middle" '
-                 f'transform="rotate(-90 14 {TOP + PLOT_H / 2})">address in the arena '
+                 f'transform="rotate(-90 14 {TOP + PLOT_H / 2})">address in the {memory} '
                  f'(0..{byte_text(top)})</text>')
     return parts
 
@@ -170,7 +172,8 @@ def scratchpad_svg(graph: KernelGraph, plan: ScratchpadPlan, title: str = "") ->
                   s.offset, graph.tensors[s.tensor].nbytes, s.loaded) for s in plan.segments]
     return draw(rects, len(plan.order), plan.budget,
                 title or f"{plan.method}: budget {plan.budget} bytes, "
-                         f"{plan.offchip_bytes} non-compulsory off-chip bytes", plan.budget)
+                         f"{plan.offchip_bytes} non-compulsory off-chip bytes", plan.budget,
+                "scratchpad")
 
 
 def program_svg(program: Any, title: str = "") -> str:
