@@ -15,12 +15,15 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tcompiler.program import Program
 from tcompiler.report.machine import peak
+
+if TYPE_CHECKING:
+    from tcompiler.pipeline import CompileReport
 
 MEASURED_RUNS = 5
 
@@ -49,9 +52,9 @@ def step_rows(program: Program) -> list[dict[str, Any]]:
              "writes": name(s.args[-1]) if s.args else ""} for s in program.steps]
 
 
-def report_data(report: Any, program: Program, artifact: Path,
+def report_data(report: CompileReport, program: Program, artifact: Path,
                 measured: bool = True) -> dict[str, Any]:
-    """`report` (a `CompileReport`) as JSON, with the artifact, the steps, the measured kernel
+    """`report` as JSON, with the artifact, the steps, the measured kernel
     times (unless not `measured`) and the machine's peak."""
     data = report.to_json()
     data["artifact"] = {"path": str(artifact), "bytes": artifact.stat().st_size}
@@ -62,7 +65,7 @@ def report_data(report: Any, program: Program, artifact: Path,
     return data
 
 
-def write_report(path: str | os.PathLike[str], report: Any, program: Program,
+def write_report(path: str | os.PathLike[str], report: CompileReport, program: Program,
                  artifact: Path) -> None:
     """The report at `path`: an HTML page if it ends in .html or .htm, else JSON."""
     from tcompiler.artifact import atomic_output
