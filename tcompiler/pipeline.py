@@ -37,7 +37,7 @@ from xdsl.passes import ModulePass
 
 import tcompiler
 from tcompiler import contracts, ir_names
-from tcompiler.assemble import assemble, graph_function, kernel_functions
+from tcompiler.assemble import assemble, buffer_names, graph_function, kernel_functions
 from tcompiler.context import make_context, module_text, parse_module
 from tcompiler.contracts import PassPreconditionError
 from tcompiler.errors import CompileError, OptionError, TcError, first_line
@@ -50,6 +50,7 @@ from tcompiler.plugins import (
     pipeline_record,
 )
 from tcompiler.program import Program
+from tcompiler.report.kernels import kernel_metadata
 from tcompiler.reproducer import write_reproducer
 from tcompiler.runtime.native import RUNNER_OBJECT, runner_object
 from tcompiler.stages import GRAPH_PIPELINE, STAGE_NAMES, STAGES, Stage
@@ -283,9 +284,12 @@ def compile_model(model: Any, options: CompileOptions = CompileOptions(),
     comp.report.cache_hits = hits
     plan = plan_metadata(main, arena)
     schedules = schedule_metadata(kernels)
+    details = kernel_metadata(kernels)
+    names = buffer_names(comp.module, comp.num_inputs)
     comp.report.info.update({"memory_plan": plan, "weights_bytes": len(blob),
                              "model": comp.model_name, "opset": comp.opset,
-                             "schedules": schedules})
+                             "schedules": schedules, "kernel_details": details,
+                             "buffer_names": names})
     meta = {"model": {"name": comp.model_name, "sha256": comp.model_sha256, "opset": comp.opset},
             "compiler": {"name": "tcompiler", "version": tcompiler.__version__},
             "options": {"memory_plan": options.memory_plan, "opt_level": options.opt_level,
@@ -295,7 +299,8 @@ def compile_model(model: Any, options: CompileOptions = CompileOptions(),
                         "schedules": options.schedules,
                         "conv_algorithm": options.conv_algorithm,
                         "expand_math": options.expand_math},
-            "memory_plan": plan, "schedules": schedules, "passes": {"graph": GRAPH_PIPELINE,
+            "memory_plan": plan, "schedules": schedules, "kernels": details,
+            "buffer_names": names, "passes": {"graph": GRAPH_PIPELINE,
                                             "extra": extra_passes_record(options),
                                             "plugins": list(options.plugins.load)}}
     program = Program(

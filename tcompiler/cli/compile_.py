@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -19,8 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     c.add_argument("-o", "--output", help="artifact path (default: MODEL with .tcc suffix)")
     c.add_argument("--emit", choices=STAGE_NAMES,
                    help="print the IR after this stage instead of writing an artifact")
-    c.add_argument("--report", help="write a compile report here: HTML with a picture of the "
-                   "memory plan if the name ends in .html, else JSON")
+    c.add_argument("--report", help="write a compile report here (with kernel times measured "
+                   "on zero inputs): a page if the name ends in .html, else JSON")
     c.add_argument("--input-shape", action="append", default=[], metavar="NAME=DIMS",
                    help="fix a symbolic input shape, e.g. data=1x3x224x224 (repeatable)")
     c.add_argument("--memory-plan", default="ilp",
@@ -132,14 +131,9 @@ def run(args: argparse.Namespace) -> int:
         bar.close()
     seconds = time.perf_counter() - start
     if args.report:
-        data = report.to_json()
-        data["artifact"] = {"path": str(output), "bytes": output.stat().st_size}
-        if args.report.lower().endswith((".html", ".htm")):
-            from tcompiler.memplan.svg import program_svg, report_html
+        from tcompiler.report import write_report
 
-            Path(args.report).write_text(report_html(data, program_svg(program)))
-        else:
-            Path(args.report).write_text(json.dumps(data, indent=2) + "\n")
+        write_report(args.report, report, program, output)
     plan = report.info["memory_plan"]
     print(f"{output}: {report.kernels} kernels ({report.kernel_calls} calls, "
           f"{report.cache_hits} cached), arena {plan['arena_bytes'] / 1024:.0f} KiB, "
