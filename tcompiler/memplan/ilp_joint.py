@@ -45,11 +45,12 @@ MAX_SEGMENTS = 3
 
 
 def traffic_bound(graph: KernelGraph, budget: int) -> int:
-    """A lower bound on non-compulsory bytes over every order: at op k, its own tensors and
-    every tensor that must wait across k (created or first loaded by an ancestor, read by a
-    descendant) cannot all be resident if they exceed the budget; each waiting tensor left
-    out costs a retrieval (and a spill, for an intermediate). Fractional cover, cheapest
-    bytes first; the largest over k."""
+    """A lower bound on non-compulsory bytes over every order. At op k, its own tensors and
+    the tensors that must wait across k (created or first loaded by an ancestor, read by a
+    descendant) cannot all be resident if they exceed the budget: the waiting tensors left
+    out must each be retrieved (and spilled first, if intermediates). Each such op needs the
+    cheapest cover of its excess; ops whose waiting sets are disjoint pay for different
+    tensors, so their covers add up (picked greedily, dearest first)."""
     anc, desc = graph.ancestors, graph.descendants
     waiting: list[list[int]] = [[] for _ in graph.ops]
     for t, users in enumerate(graph.users):
@@ -57,14 +58,30 @@ def traffic_bound(graph: KernelGraph, budget: int) -> int:
         before = set().union(*(anc[u] for u in users))
         for k in (after & before) - set(users):
             waiting[k].append(t)
-    best = 0
+    needs = []
     for k, ts in enumerate(waiting):
         excess = op_footprint(graph, k) + sum(graph.tensors[t].nbytes for t in ts) - budget
-        if excess <= 0:
-            continue
-        cheap = sum(graph.tensors[t].nbytes for t in ts if graph.tensors[t].kind != "arena")
-        best = max(best, excess if excess <= cheap else cheap + 2 * (excess - cheap))
-    return best
+        if excess > 0:
+            needs.append((_cheapest_cover(graph, ts, excess), frozenset(ts)))
+    total, taken = 0, set()
+    for cost, ts in sorted(needs, key=lambda n: -n[0]):
+        if not ts & taken:
+            total += cost
+            taken |= ts
+    return total
+
+
+def _cheapest_cover(graph: KernelGraph, ts: list[int], excess: int) -> int:
+    """The least spill + retrieval bytes of tensors among `ts` whose sizes reach `excess`:
+    exact over subsets of up to 12 tensors, else the fractional relaxation."""
+    sizes = [graph.tensors[t].nbytes for t in ts]
+    costs = [s * (2 if graph.tensors[t].kind == "arena" else 1) for t, s in zip(ts, sizes)]
+    if len(ts) <= 12:
+        return min(sum(c for i, c in enumerate(costs) if mask >> i & 1)
+                   for mask in range(1 << len(ts))
+                   if sum(s for i, s in enumerate(sizes) if mask >> i & 1) >= excess)
+    cheap = sum(s for s, c in zip(sizes, costs) if c == s)
+    return excess if excess <= cheap else cheap + 2 * (excess - cheap)
 
 
 @dataclass
