@@ -59,6 +59,7 @@ class ScratchpadReport:
     best: ScratchpadPlan
     plans: list[ScratchpadPlan]
     budgets: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0  # baselines, fixed-order ILP and joint ILP together
 
     def to_json(self, graph: KernelGraph | None = None) -> dict[str, Any]:
         """The summaries; with the graph also the chosen plan: its order and every spill and
@@ -149,7 +150,7 @@ def plan_scratchpad(graph: KernelGraph, budget: int, limits: Limits = Limits(),
     # one problem, one bound: every plan's gap is measured against the joint ILP's bound
     plans = [replace(p, bound=min(joint.bound, p.offchip_bytes),
                      optimal=p.offchip_bytes <= joint.bound) for p in (fixed, *baselines)]
-    return ScratchpadReport(budget, joint, [joint, *plans])
+    return ScratchpadReport(budget, joint, [joint, *plans], seconds=time.perf_counter() - start)
 
 
 def _fixed_order(graph: KernelGraph, budget: int, orders: dict[str, tuple[int, ...]],

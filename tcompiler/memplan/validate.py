@@ -98,14 +98,15 @@ def validate_scratchpad(graph: KernelGraph, plan: ScratchpadPlan) -> list[str]:
         for b in range(a + 1, len(segs)):
             x, y = segs[a], segs[b]
             sx, sy = graph.tensors[x.tensor].nbytes, graph.tensors[y.tensor].nbytes
-            if x.first <= y.last and y.first <= x.last and (
-                    x.tensor == y.tensor or (x.offset < y.offset + sy and y.offset < x.offset + sx)):
+            apart = x.offset >= y.offset + sy or y.offset >= x.offset + sx
+            if x.first <= y.last and y.first <= x.last and (x.tensor == y.tensor or not apart):
                 problems.append(f"segments of tensors {x.tensor} and {y.tensor} overlap")
     traffic = 0
     for t, tensor in enumerate(graph.tensors):
         mine = by_tensor.get(t, [])
         if not graph.users[t]:
-            problems += [f"tensor {t} ({tensor.name}) is used by no op but resident"] if mine else []
+            if mine:
+                problems.append(f"tensor {t} ({tensor.name}) is used by no op but resident")
             continue
         problems += _residency_problems(graph, t, mine, where)
         traffic += _traffic(graph, t, mine)

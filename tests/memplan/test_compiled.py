@@ -25,7 +25,7 @@ def ort_run(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> list[np.nda
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
     sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
-    return sess.run(None, feeds)
+    return [np.asarray(out) for out in sess.run(None, feeds)]
 
 
 def residual_cnn(blocks: int = 2, channels: int = 16, size: int = 16, seed: int = 0

@@ -88,6 +88,12 @@ def test_joint_equals_brute_force_optimum(seed: int) -> None:
         assert all(p.offchip_bytes >= best for p in report.plans)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(16, 64))
+def test_joint_equals_brute_force_sweep(seed: int) -> None:
+    test_joint_equals_brute_force_optimum(seed)
+
+
 def test_reordering_beats_the_fixed_order_ilp() -> None:
     """A case (found by the brute-force sweep) where no candidate order reaches the optimum:
     only moving ops and replacement together does."""
@@ -104,13 +110,13 @@ def test_divide_and_conquer_improves_and_stays_valid() -> None:
     graph = random_dag(7, ops=40, fan_in=3, inplace=False)
     budgets, whole = scratchpad_budgets(graph, LIMITS)
     hint = simulate(graph, program_order(graph), budgets["M_R"], "belady")
-    limits = Limits(time_limit=4.0, workers=2, window=10)
+    limits = Limits(time_limit=2.0, workers=2, window=10)
     plan = solve_scratchpad_divided(graph, budgets["M_R"], hint, limits)
     assert plan.method == "ilp-divided" and len(plan.info["passes"]) >= 1
     assert plan.offchip_bytes < hint.offchip_bytes
     assert not validate_scratchpad(graph, plan)
     report = plan_scratchpad(graph, budgets["M_R"],
-                             Limits(time_limit=4.0, workers=2, window=10, whole_graph_ops=20),
+                             Limits(time_limit=2.0, workers=2, window=10, whole_graph_ops=20),
                              whole)
     assert report.best.method == "ilp-divided"
     assert all(report.best.offchip_bytes <= p.offchip_bytes for p in report.plans)
