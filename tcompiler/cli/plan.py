@@ -82,7 +82,7 @@ def load_graph(model: str, level: str, input_shapes: list[str],  # type: ignore[
 
 
 def run(args: argparse.Namespace) -> int:
-    from tcompiler.memplan import svg, svg_scratchpad
+    from tcompiler.memplan import svg
     from tcompiler.memplan.planner import plan_arena, plan_scratchpad, scratchpad_budgets
     from tcompiler.memplan.plans import Limits
     from tcompiler.memplan.validate import validate_arena, validate_scratchpad
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
                               f"bytes (the largest operator's tensors)")
         report = plan_scratchpad(graph, budget, limits, whole)
         problems = [p for plan in report.plans for p in validate_scratchpad(graph, plan)]
-        picture = svg_scratchpad.scratchpad_traffic_svg(
+        picture = svg.scratchpad_svg(
             graph, report.best, f"{name}: {report.best.method}, budget {budget} B, "
             f"{report.best.bytes} off-chip B")
         data = {"model": name, **report.to_json(graph), "budgets": budgets}

@@ -7,6 +7,8 @@ Each rectangle is labelled with its tensor (the ONNX tensor's name where the com
 and the kernel that produces it: a tooltip (`<title>`), the name inside when it fits, and a
 legend of the largest buffers beside the plot. Both axes have ticks (steps; bytes in KiB or
 MiB); a buffer too small to see at the plot's scale is still drawn `MIN_PX` wide and high.
+A scratchpad plan also shows its budget (a dashed line), its retrieved copies (dashed) and
+every spill and reload (red and blue triangles).
 """
 
 from __future__ import annotations
@@ -18,7 +20,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from tcompiler.memplan.graph import KernelGraph
-from tcompiler.memplan.plans import ArenaPlan, ScratchpadPlan
+from tcompiler.memplan.plans import ArenaPlan, ScratchpadPlan, transfers
+
+
+@dataclass(frozen=True)
+class Move:
+    """A scratchpad plan's transfer: a spill (after `step`) or a reload (at `step`)."""
+
+    kind: str  # "spill" or "reload"
+    label: str
+    step: int
+    offset: int
+    size: int
+
+
+SPILL, RELOAD = "#c62828", "#1565c0"
 
 
 @dataclass(frozen=True)
@@ -64,9 +80,10 @@ def colour(n: int, loaded: bool = False) -> str:
 
 
 def draw(rects: Sequence[Rect], steps: int, top: int, title: str, marker: int | None = None,
-         memory: str = "arena") -> str:
+         memory: str = "arena", moves: Sequence[Move] = ()) -> str:
     """The SVG text; `top` is the address axis' extent (of `memory`), `marker` a dashed line
-    (a budget)."""
+    (a budget), `moves` triangles: a spill red and pointing down at the end of the residency
+    it empties, a reload blue and pointing up at the start of the one it fills."""
     steps, top = max(steps, 1), max(top, 1)
     sx, sy = PLOT_W / steps, PLOT_H / top
     bottom = TOP + PLOT_H
@@ -93,6 +110,16 @@ def draw(rects: Sequence[Rect], steps: int, top: int, title: str, marker: int | 
             parts.append(f'<text x="{x + 3:.2f}" y="{y + h / 2 + 4:.2f}" fill="#111">'
                          f'{html.escape(r.label)}</text>')
         parts.append("</g>")
+    for m in moves:
+        mid = bottom - sy * (m.offset + m.size / 2)
+        at = LEFT + sx * (m.step + 1 if m.kind == "spill" else m.step)
+        d = 6 if m.kind == "spill" else -6
+        when = "after" if m.kind == "spill" else "at"
+        parts.append(f'<path class="{m.kind}" d="M{at - 5:.2f},{mid - d:.2f} '
+                     f'L{at + 5:.2f},{mid - d:.2f} L{at:.2f},{mid + d:.2f} Z" '
+                     f'fill="{SPILL if m.kind == "spill" else RELOAD}"><title>{m.kind} '
+                     f'{html.escape(m.label)} ({byte_text(m.size)}) {when} step {m.step}'
+                     '</title></path>')
     if marker is not None:
         y = bottom - sy * marker
         parts.append(f'<line x1="{LEFT}" y1="{y:.2f}" x2="{LEFT + PLOT_W}" y2="{y:.2f}" '
@@ -167,13 +194,20 @@ def arena_svg(graph: KernelGraph, plan: ArenaPlan, title: str = "") -> str:
 
 
 def scratchpad_svg(graph: KernelGraph, plan: ScratchpadPlan, title: str = "") -> str:
+    """Every residency segment (retrieved ones dashed), the budget, and every spill and
+    reload (`transfers`) as a triangle; the title counts them."""
     made = _producers(graph, plan.order)
     rects = [Rect(_label(graph.tensors[s.tensor].name), made.get(s.tensor, ""), s.first, s.last,
                   s.offset, graph.tensors[s.tensor].nbytes, s.loaded) for s in plan.segments]
+    moves = [Move(m.kind, _label(graph.tensors[m.tensor].name), m.step, m.offset,
+                  graph.tensors[m.tensor].nbytes) for m in transfers(graph, plan.segments)]
+    counts = ", ".join(f"{sum(m.kind == kind for m in moves)} {kind}s "
+                       f"({byte_text(sum(m.size for m in moves if m.kind == kind))})"
+                       for kind in ("spill", "reload"))
     return draw(rects, len(plan.order), plan.budget,
-                title or f"{plan.method}: budget {plan.budget} bytes, "
-                         f"{plan.offchip_bytes} non-compulsory off-chip bytes", plan.budget,
-                "scratchpad")
+                title or f"{plan.method}: budget {byte_text(plan.budget)}, "
+                         f"{plan.offchip_bytes} non-compulsory off-chip bytes; {counts}",
+                plan.budget, "scratchpad", moves)
 
 
 def program_svg(program: Any, title: str = "") -> str:

@@ -16,7 +16,7 @@ from tcompiler.memplan.ilp_scratchpad import solve_scratchpad
 from tcompiler.memplan.planner import plan_scratchpad, scratchpad_budgets
 from tcompiler.memplan.plans import Limits, Segment, transfers
 from tcompiler.memplan.replacement import simulate
-from tcompiler.memplan.svg_scratchpad import scratchpad_traffic_svg
+from tcompiler.memplan.svg import scratchpad_svg
 from tcompiler.memplan.validate import validate_scratchpad
 
 from . import brute_force
@@ -46,9 +46,9 @@ def test_budgets_and_one_spill_by_hand() -> None:
         ("spill", 1), ("reload", 1)]
     plan_json = report.to_json(graph)["plan"]
     assert [m["name"] for m in plan_json["transfers"]] == ["a", "a"]
-    picture = scratchpad_traffic_svg(graph, report.best)
-    assert picture.count("<path") == 2 and "spill a (1024 B) after step 1" in picture
-    assert "reload a (1024 B) at step 3" in picture
+    picture = scratchpad_svg(graph, report.best)
+    assert picture.count("<path") == 2 and "spill a (1 KiB) after step 1" in picture
+    assert "reload a (1 KiB) at step 3" in picture
     at_mp = plan_scratchpad(graph, budgets["M_P"], LIMITS)
     assert at_mp.best.offchip_bytes == 0 and at_mp.best.optimal
     for plan in report.plans + at_mp.plans:
