@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import ml_dtypes  # noqa: F401 - registers the numpy dtype "bfloat16"
 import numpy as np
 from xdsl.dialects.builtin import (
     DenseArrayBase,
@@ -31,10 +32,16 @@ from xdsl.dialects.builtin import (
     FloatAttr,
     IntegerAttr,
     IntegerType,
+    Signedness,
     StringAttr,
     TensorType,
+    bf16,
+    f16,
     f32,
+    f64,
     i1,
+    i8,
+    i16,
     i32,
     i64,
 )
@@ -104,8 +111,15 @@ def slice_range(dim: int, start: int, end: int, step: int) -> range:
     return range(min(max(start, 0), dim - 1), min(max(end, -1), dim - 1), step)
 
 
-ELEMENT_TYPES: dict[str, Attribute] = {"float32": f32, "int64": i64, "int32": i32, "bool": i1}
-"""numpy dtype name -> the tensor element type it is in this dialect (the only four allowed)."""
+ELEMENT_TYPES: dict[str, Attribute] = {
+    "float32": f32, "int64": i64, "int32": i32, "bool": i1,
+    "float64": f64, "float16": f16, "bfloat16": bf16, "int8": i8, "int16": i16,
+    **{f"uint{w}": IntegerType(w, Signedness.UNSIGNED) for w in (8, 16, 32, 64)},
+}
+"""numpy dtype name -> the tensor element type it is in this dialect: the one table of the
+element types tcc compiles (the frontend's ONNX codes and the runtime's dtypes derive from it).
+Unsigned integers are `ui8`...`ui64` (signless `i8`... are signed); float16 and bfloat16 are
+storage types that kernels compute on in f32 (`tcompiler.kernels.maps`)."""
 
 
 def dtype_of(element_type: Attribute) -> np.dtype:
@@ -117,7 +131,7 @@ def dtype_of(element_type: Attribute) -> np.dtype:
 
 
 def dense_attr(array: np.ndarray) -> DenseIntOrFPElementsAttr:
-    """`array` (float32, int64, int32 or bool) as a dense elements attribute."""
+    """`array` (of an `ELEMENT_TYPES` dtype) as a dense elements attribute."""
     element_type = ELEMENT_TYPES[array.dtype.name]
     ty = TensorType(element_type, array.shape)
     flat = array.astype(np.int64) if array.dtype == np.bool_ else array
@@ -1281,6 +1295,8 @@ def _check_same_size(op: Operation, source: SSAValue, result: SSAValue) -> None:
         )
 
 
+from tcompiler.dialects.onnx_types import TYPE_OPS  # noqa: E402 - needs the helpers above
+
 ONNX_OPS: dict[str, type[IRDLOperation]] = {
     op.name.removeprefix("onnx."): op
     for op in (
@@ -1290,6 +1306,7 @@ ONNX_OPS: dict[str, type[IRDLOperation]] = {
         *NN_OPS,
         *ELEMENTWISE_OPS,
         *DATA_MOVEMENT_OPS,
+        *TYPE_OPS,
     )
 }
 """ONNX op_type -> op class, for the importer."""

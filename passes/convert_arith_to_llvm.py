@@ -44,6 +44,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+import ml_dtypes
+import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import arith, llvm
 from xdsl.dialects.builtin import (
@@ -134,6 +136,9 @@ def constant(op: arith.ConstantOp, env: LowerEnv) -> Lowered:
         return single(llvm.ConstantOp(IntegerAttr(1 if (t.width.data == 1 and v) else v, t), t))
     if isinstance(value, FloatAttr) and isinstance(t, AnyFloat):
         return single(llvm.ConstantOp(FloatAttr(value.value.data, t), t))
+    if isinstance(value, FloatAttr) and isinstance(t, IntegerType):  # bfloat16, as its bits
+        bits = int(np.array(value.value.data, ml_dtypes.bfloat16).view(np.int16))
+        return single(llvm.ConstantOp(IntegerAttr(bits, t), t))
     if isinstance(value, DenseIntOrFPElementsAttr) and isinstance(t, VectorType):
         return single(llvm.ConstantOp(value, t))
     raise contracts.PassPreconditionError(NAME, f"unsupported constant {value} : {t}")
@@ -220,6 +225,8 @@ def int_resize(op: Operation, env: LowerEnv) -> Lowered:
 
 
 def float_cast(op: Operation, env: LowerEnv) -> Lowered:
+    if isinstance(op, arith.BitcastOp) and op.operands[0].type == llvm_type(op.results[0].type):
+        return [], op.operands[0]  # ui8 <-> i8, bf16 <-> i16: one LLVM type
     kind = {arith.ExtFOp: llvm.FPExtOp, arith.TruncFOp: llvm.FPTruncOp,
             arith.SIToFPOp: llvm.SIToFPOp, arith.BitcastOp: llvm.BitcastOp}
     return single(kind[type(op)](op.operands[0], llvm_type(op.results[0].type)))

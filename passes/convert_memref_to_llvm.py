@@ -66,15 +66,14 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from tcompiler import contracts
-from tcompiler.codegen.llvm_rules import retype
+from tcompiler.codegen.llvm_rules import llvm_type, retype
 
 NAME = "convert-memref-to-llvm"
 VECTOR_ALIGNMENT = 4
 
 
 def element_type(t: MemRefType) -> Attribute:
-    elem = t.element_type
-    return i64 if isinstance(elem, IndexType) else elem
+    return llvm_type(t.element_type)
 
 
 def is_static_identity(t: MemRefType) -> bool:

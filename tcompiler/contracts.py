@@ -68,14 +68,17 @@ _FUNC = _ops("func", "func call return")
 ONNX = contract("onnx", ["onnx"], _MODULE | _FUNC)
 """The `onnx` and `graph` stages: the onnx dialect on tensors inside func.func."""
 
-KERNELS = contract("kernels", ["kernel", "arith", "math"], _MODULE | _FUNC)
+_FREM = frozenset({"llvm.frem"})
+"""The float remainder (C fmod): arith has none in xDSL, so map bodies use LLVM's."""
+
+KERNELS = contract("kernels", ["kernel", "arith", "math"], _MODULE | _FUNC | _FREM)
 """The `kernels` and `schedule` stages: kernel ops on memrefs, one function per kernel
-(arith and math appear only as the scalar bodies of `kernel.map`)."""
+(arith and math, and `_FREM`, appear only as the scalar bodies of `kernel.map`)."""
 
 _MEMREF_ACCESS = _ops("memref", "load store alloca") | _ops("vector", "load store")
 _BRANCHES = _ops("cf", "br cond_br")
 
-LOOPS = contract("loops", ["scf", "arith", "math"], _MODULE | _FUNC | _MEMREF_ACCESS | _ops(
+LOOPS = contract("loops", ["scf", "arith", "math"], _MODULE | _FUNC | _MEMREF_ACCESS | _FREM | _ops(
     "vector", "broadcast fma shuffle insert reduction"))
 """The `loops` stage: scf loops of scalar and 1-D vector arithmetic on memref arguments (the
 vector ops are those `lower-to-llvm` lowers)."""

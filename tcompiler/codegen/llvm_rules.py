@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from xdsl.dialects import func, llvm
 from xdsl.dialects.builtin import (
+    BFloat16Type,
     Float16Type,
     Float32Type,
     Float64Type,
@@ -31,7 +32,9 @@ from xdsl.dialects.builtin import (
     IndexType,
     IntegerType,
     ModuleOp,
+    Signedness,
     VectorType,
+    i16,
     i64,
 )
 from xdsl.dialects.utils import FastMathFlag
@@ -96,8 +99,15 @@ def retype(module: ModuleOp, convert: Callable[[Attribute], Attribute]) -> None:
 
 
 def llvm_type(t: Attribute) -> Attribute:
-    """Scalar type after lowering: index is i64, everything else is unchanged."""
-    return i64 if isinstance(t, IndexType) else t
+    """Scalar type after lowering: index is i64, unsigned integers are signless (the ops
+    chosen before lowering carry the signedness), bfloat16 is its bits (i16: no LLVM type
+    in xDSL's translator; `kernels/element_types.py` converts bfloat16 by integer ops),
+    everything else is unchanged."""
+    if isinstance(t, IndexType):
+        return i64
+    if isinstance(t, IntegerType) and t.signedness.data != Signedness.SIGNLESS:
+        return IntegerType(t.width.data)
+    return i16 if isinstance(t, BFloat16Type) else t
 
 
 def suffix(t: Attribute) -> str:

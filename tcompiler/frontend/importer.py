@@ -39,6 +39,7 @@ from tcompiler.errors import ModelError, UnsupportedModelError
 from tcompiler.frontend.convert import attribute, constant_array, tensor_array, tensor_type
 from tcompiler.frontend.fold import SMALL
 from tcompiler.frontend.load import one_line
+from tcompiler.frontend.op_types import element_type_problems
 from tcompiler.frontend.shapes import graph_inputs, require_static, value_types
 from tcompiler.frontend.support import SUPPORTED_DTYPES, node_label
 from tcompiler.program import TensorSpec
@@ -75,6 +76,8 @@ def check_importable(proto: onnx.ModelProto, opset: int, name: str, label: str) 
             if ty is not None and ty.tensor_type.elem_type not in SUPPORTED_DTYPES:
                 kind = onnx.TensorProto.DataType.Name(ty.tensor_type.elem_type).lower()
                 unknown[f"element type {kind}"].append(f"{output} (node {node_label(node, index)})")
+    for problem, nodes in element_type_problems(proto, types).items():
+        unknown[problem] += nodes
     if unknown:
         problems = [f"{what}: nodes {', '.join(nodes)}" for what, nodes in unknown.items()]
         raise UnsupportedModelError(problems, name)

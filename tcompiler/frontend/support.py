@@ -7,7 +7,7 @@
   real exports that build masks and shapes with ops tcc has no kernel for (Mod, ScatterND,
   CumSum, ...) compile (`unfolded_ops` reports the ones left after folding); a non-default
   domain;
-- a tensor element type other than float32/int64/int32/bool (float16, float64, ... included);
+- a tensor element type outside the dialect's `ELEMENT_TYPES` (strings, float8, int4, ...);
 - sequence, map, optional or sparse values;
 - training: Dropout whose `training_mode` input is a constant true (unless its ratio is a
   constant 0). (BatchNormalization in training mode and MaxPool Indices are supported.)
@@ -19,18 +19,20 @@ from collections import defaultdict
 from collections.abc import Collection
 
 import onnx
-from onnx import TensorProto, numpy_helper
+from onnx import TensorProto, helper, numpy_helper
 
-from tcompiler.dialects.onnx import ONNX_OPS
+from tcompiler.dialects.onnx import ELEMENT_TYPES, ONNX_OPS
 from tcompiler.frontend.load import DEFAULT_DOMAINS, default_opset
 
 SUPPORTED_DTYPES: dict[int, str] = {
-    TensorProto.FLOAT: "float32",
-    TensorProto.INT64: "int64",
-    TensorProto.INT32: "int32",
-    TensorProto.BOOL: "bool",
+    code: name for code, name in (
+        (code, helper.tensor_dtype_to_np_dtype(code).name)
+        for code in TensorProto.DataType.values()
+        if code not in (TensorProto.UNDEFINED, TensorProto.STRING))
+    if name in ELEMENT_TYPES
 }
-"""ONNX element type -> numpy dtype name, for every element type tcc accepts."""
+"""ONNX element type -> numpy dtype name, for every element type tcc accepts (those of the
+dialect's `ELEMENT_TYPES`)."""
 
 SHAPE_OPS = frozenset({"Shape", "Size"})
 """Ops that read only the shape of their input, never its data."""
@@ -139,7 +141,7 @@ def _check_dtype(elem_type: int, name: str, bad: dict[str, list[str]]) -> None:
     if elem_type in SUPPORTED_DTYPES or elem_type == TensorProto.UNDEFINED:
         return
     dtype = TensorProto.DataType.Name(elem_type).lower()
-    bad[f"element type {dtype} (tcc supports float32, int64, int32, bool)"].append(name)
+    bad[f"element type {dtype} (tcc supports {', '.join(SUPPORTED_DTYPES.values())})"].append(name)
 
 
 def _training_problems(graph: onnx.GraphProto) -> list[str]:

@@ -22,14 +22,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import ml_dtypes
 import numpy as np
 from xdsl.dialects.builtin import (
+    BFloat16Type,
     Float16Type,
     Float32Type,
     Float64Type,
     IndexType,
     IntegerType,
     MemRefType,
+    Signedness,
     TensorType,
     VectorType,
 )
@@ -47,7 +50,8 @@ class InterpretError(TcError):
     a function that is not there."""
 
 
-_FLOATS = {Float16Type: np.float16, Float32Type: np.float32, Float64Type: np.float64}
+_FLOATS = {Float16Type: np.float16, Float32Type: np.float32, Float64Type: np.float64,
+           BFloat16Type: ml_dtypes.bfloat16}
 
 
 def numpy_dtype(ty: Attribute) -> np.dtype[Any]:
@@ -59,7 +63,8 @@ def numpy_dtype(ty: Attribute) -> np.dtype[Any]:
         if width == 1:
             return np.dtype(np.bool_)
         if width in (8, 16, 32, 64):
-            return np.dtype(f"int{width}")
+            unsigned = ty.signedness.data == Signedness.UNSIGNED
+            return np.dtype(f"{'u' if unsigned else ''}int{width}")
     for kind, dtype in _FLOATS.items():
         if isinstance(ty, kind):
             return np.dtype(dtype)

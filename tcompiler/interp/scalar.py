@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from xdsl.dialects import arith, math
+from xdsl.dialects import arith, llvm, math
 from xdsl.dialects.builtin import (
     DenseIntOrFPElementsAttr,
     FloatAttr,
@@ -89,6 +89,23 @@ def _trunc_div(a: Any, b: Any) -> Any:
 
 def _trunc_rem(a: Any, b: Any) -> Any:
     return a - _trunc_div(a, b) * b
+
+
+def _as_unsigned(fn: Fn) -> Rule:
+    """A rule applying `fn` to the operands read as unsigned integers of their width (the
+    unsigned ops take signless operands too), the result in the operands' own dtype."""
+
+    def rule(op: Operation, arrays: bool) -> Fn:
+        dtype = numpy_dtype(element_type(op.operands[0].type))
+        unsigned = np.dtype(f"uint{dtype.itemsize * 8}")
+
+        def apply(*values: Any) -> Any:
+            args = [np.asarray(v, dtype=dtype).view(unsigned) for v in values]
+            return np.asarray(fn(*args)).astype(unsigned).view(dtype)[()]
+
+        return apply
+
+    return rule
 
 
 def _ceil_div(a: Any, b: Any) -> Any:
@@ -196,6 +213,14 @@ def _fptosi(op: arith.FPToSIOp, arrays: bool) -> Fn:
     return lambda v: np.asarray(v).astype(dtype)[()]
 
 
+def _from_unsigned(op: arith.UIToFPOp | arith.ExtUIOp, arrays: bool) -> Fn:
+    """uitofp, extui: the operand read as unsigned (it may be signless), then converted."""
+    source = numpy_dtype(element_type(op.input.type))
+    unsigned = np.dtype(f"uint{source.itemsize * 8}")
+    dtype = numpy_dtype(_result_type(op))
+    return lambda v: np.asarray(v, dtype=source).view(unsigned).astype(dtype)[()]
+
+
 def _extsi(op: arith.ExtSIOp, arrays: bool) -> Fn:
     source = element_type(op.input.type)
     convert = _convert_to(op, arrays)
@@ -265,11 +290,16 @@ ARITH_RULES: dict[type[Operation], Rule] = {
     arith.AndIOp: _fixed(operator.and_), arith.OrIOp: _fixed(operator.or_),
     arith.XOrIOp: _fixed(operator.xor), arith.ShLIOp: _fixed(operator.lshift),
     arith.ShRSIOp: _fixed(operator.rshift),
+    arith.DivUIOp: _as_unsigned(operator.floordiv), arith.RemUIOp: _as_unsigned(operator.mod),
+    arith.MaxUIOp: _as_unsigned(np.maximum), arith.MinUIOp: _as_unsigned(np.minimum),
+    arith.ShRUIOp: _as_unsigned(operator.rshift),
+    llvm.FRemOp: _fixed(np.fmod),
+    arith.UIToFPOp: _from_unsigned, arith.FPToUIOp: _fptosi,
     arith.CmpiOp: _cmpi, arith.CmpfOp: _cmpf,
     arith.SelectOp: _pick(_select_scalar, _select_array),
     arith.IndexCastOp: _index_cast,
     arith.SIToFPOp: _convert_to, arith.FPToSIOp: _fptosi, arith.ExtFOp: _convert_to,
-    arith.TruncFOp: _convert_to, arith.ExtUIOp: _convert_to,
+    arith.TruncFOp: _convert_to, arith.ExtUIOp: _from_unsigned,
     arith.ExtSIOp: _extsi, arith.TruncIOp: _trunci, arith.BitcastOp: _bitcast,
 }
 """arith op -> rule."""

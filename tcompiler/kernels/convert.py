@@ -199,9 +199,9 @@ class GraphConverter:
         return self.insert(kernel.ViewOp(memref, ty)).results[0]
 
     def weight(self, array: np.ndarray, name: str) -> SSAValue:
-        """A new weight holding `array` (floats as f32; int64, int32 and bool as they are),
-        stored under `name` or a fresh variant of it."""
-        dtype = np.dtype(np.float32) if array.dtype.kind == "f" else array.dtype
+        """A new weight holding `array` (of an `ELEMENT_TYPES` dtype, kept), stored under
+        `name` or a fresh variant of it."""
+        dtype = array.dtype
         element = ELEMENT_TYPES.get(dtype.name)
         if element is None:
             raise UnsupportedModelError([f"constant {name!r} of element type {dtype.name}"])

@@ -27,11 +27,14 @@ class Node:
 
     Kinds (operands of one element type unless stated; see `maps.build_map`):
     - `const`: `value` (no children), of `type` (f32 when None);
-    - arithmetic, on f32 or integers: add sub mul div (integers: truncating, x/0 = 0) max min
-      neg abs; f32 only: pow sqrt exp log tanh erf sigmoid;
-    - comparisons eq lt le gt ge, and isnan (f32), yield i1; and or xor not on i1;
+    - arithmetic, on floats or integers: add sub mul div (integers: truncating, x/0 = 0) max min
+      neg abs, rem (C fmod / %: the sign of the dividend) mod (Python %: the sign of the
+      divisor); floats only: pow sqrt exp log tanh erf sigmoid floor ceil round (half to even);
+    - comparisons eq lt le gt ge, and isnan (floats), yield i1; and or xor not: logical on
+      i1, bitwise on integers; shl shr (integers; an amount outside [0, bits) shifts all out);
     - select(cond: i1, a, b);
-    - cast to `type` (any of f32, i64, i32, i1; float -> int truncates, x -> i1 is x != 0).
+    - cast to `type` (any element type; ONNX Cast semantics, `element_types.convert`).
+    Unsigned integer types (`ui8`...) get unsigned division, comparison, min/max and shifts.
     `type` None means: the type of the first child (of the second for select).
     """
 

@@ -102,8 +102,8 @@ def batchnorm(c: GraphConverter, op: onnx.BatchNormalizationOp) -> None:
         scale = gamma / np.sqrt(var + eps)
         shift = beta - mean * scale
         name = node_name(op)
-        s = Leaf(c.weight(scale.reshape(channel_shape), f"{name}.scale"))
-        t = Leaf(c.weight(shift.reshape(channel_shape), f"{name}.shift"))
+        s = Leaf(c.weight(scale.reshape(channel_shape).astype(np.float32), f"{name}.scale"))
+        t = Leaf(c.weight(shift.reshape(channel_shape).astype(np.float32), f"{name}.shift"))
         c.define_map(op.Y, Node("add", (Node("mul", (c.expr(op.X), s)), t)))
         return
     gamma, beta, mean, var = (Leaf(c.view(c.memref(v), MemRefType(f32, channel_shape)))

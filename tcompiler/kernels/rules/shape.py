@@ -5,15 +5,16 @@ Split, Expand, Tile, Pad; Shape and Range become constants."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 from xdsl.dialects.builtin import (
+    AnyFloat,
     FloatAttr,
     IntegerAttr,
     IntegerType,
     MemRefType,
     TensorType,
-    f32,
     i64,
 )
 from xdsl.ir import Attribute, Operation, SSAValue
@@ -106,7 +107,7 @@ def required_constant(c: GraphConverter, op: Operation, value: SSAValue | None, 
 def _fill_attr(element: Attribute, value: float | int | bool) -> Attribute:
     if isinstance(element, IntegerType):
         return IntegerAttr(int(value), element)
-    return FloatAttr(float(value), f32)
+    return FloatAttr(float(value), cast(AnyFloat, element))
 
 
 def ranked_view(c: GraphConverter, value: SSAValue, rank: int) -> SSAValue:

@@ -1,0 +1,176 @@
+"""Scalars of every element type in a `kernel.map` body: storage vs compute types, constants,
+and ONNX Cast between any two element types (what `maps.build_map` emits around the tree).
+
+- Storage floats: float16 and bfloat16 are loaded and widened to f32 (`widen`), computed on
+  in f32, and rounded back to nearest-even once per map when stored (`narrow`), as
+  onnxruntime's CPU provider and numpy do for most ops on them. A `cast` node to one of them
+  rounds right there (the value stays an f32 holding a float16/bfloat16 number).
+  float16 rounds with LLVM's `fptrunc` (F16C / AVX512-FP16 on x86; exact, denormals kept);
+  bfloat16 rounds with integer ops on the f32 bits (LLVM has no portable bfloat16), and
+  from f64 through round-to-odd f32, so there is no double rounding.
+- Unsigned integers (`ui8`...`ui64`) stay unsigned in the body (arith takes them; only
+  `arith.constant` does not, so their constants are signless ones bitcast). Ops pick the
+  unsigned form from the type (`is_unsigned`): divui, cmpi ult, maxui, extui, uitofp, ...
+- Cast (ONNX semantics): float -> int truncates toward zero (saturating, NaN -> 0), x -> bool
+  is x != 0 (NaN is true), bool -> x is 0/1, int -> int wraps (sign- or zero-extends by the
+  source's signedness), float -> float rounds to nearest even.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+import ml_dtypes
+import numpy as np
+from xdsl.dialects import arith, math
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    FloatAttr,
+    IntegerAttr,
+    IntegerType,
+    Signedness,
+    bf16,
+    f16,
+    f32,
+    f64,
+    i1,
+    i16,
+    i32,
+)
+from xdsl.ir import Attribute, Block, Operation, SSAValue
+
+STORAGE_FLOATS = (f16, bf16)
+"""Element types stored narrow and computed on in f32."""
+
+
+def compute_type(ty: Attribute) -> Attribute:
+    """The type a map body computes values of element type `ty` in."""
+    return f32 if ty in STORAGE_FLOATS else ty
+
+
+def is_unsigned(ty: Attribute) -> bool:
+    return isinstance(ty, IntegerType) and ty.signedness.data == Signedness.UNSIGNED
+
+
+def _add(block: Block, op: Operation) -> SSAValue:
+    block.add_op(op)
+    return op.results[0]
+
+
+def constant(block: Block, value: float | int, ty: Attribute) -> SSAValue:
+    """`value` as a scalar of element type `ty`, in its compute type (a float16/bfloat16
+    constant is the f32 of the rounded value)."""
+    if isinstance(ty, IntegerType):
+        v = int(value)
+        if ty.width.data == 1:
+            v = 1 if v else 0
+        signless = IntegerType(ty.width.data)
+        c = _add(block, arith.ConstantOp(IntegerAttr(v, signless, truncate_bits=True)))
+        return _add(block, arith.BitcastOp(c, ty)) if is_unsigned(ty) else c
+    if ty == f16:
+        value = float(np.float16(value))
+    elif ty == bf16:
+        value = float(ml_dtypes.bfloat16(value))
+    return _add(block, arith.ConstantOp(FloatAttr(float(value), cast(AnyFloat, compute_type(ty)))))
+
+
+def widen(block: Block, value: SSAValue) -> SSAValue:
+    """A loaded scalar in its compute type (float16/bfloat16 -> f32, exact)."""
+    if value.type == f16:
+        return _add(block, arith.ExtFOp(value, f32))
+    if value.type == bf16:
+        bits = _add(block, arith.ExtUIOp(_add(block, arith.BitcastOp(value, i16)), i32))
+        shifted = _add(block, arith.ShLIOp(bits, constant(block, 16, i32)))
+        return _add(block, arith.BitcastOp(shifted, f32))
+    return value
+
+
+def narrow(block: Block, value: SSAValue, ty: Attribute) -> SSAValue:
+    """A computed scalar (already rounded to `ty`'s precision) as element type `ty`."""
+    if ty == f16 and value.type != f16:
+        return _add(block, arith.TruncFOp(value, f16))
+    if ty == bf16 and value.type != bf16:
+        return _add(block, arith.BitcastOp(_bf16_bits(block, value), bf16))
+    return value
+
+
+def _bf16_bits(block: Block, value: SSAValue) -> SSAValue:
+    """The bfloat16 bits (i16) of an f32 or f64 `value`, rounded to nearest even; NaN stays a
+    (quiet) NaN. f64 goes through f32 rounded to odd, which makes the two roundings one."""
+    x = _f32_round_to_odd(block, value) if value.type == f64 else value
+    bits = _add(block, arith.BitcastOp(x, i32))
+    high = _add(block, arith.ShRUIOp(bits, constant(block, 16, i32)))
+    lsb = _add(block, arith.AndIOp(high, constant(block, 1, i32)))
+    bias = _add(block, arith.AddiOp(lsb, constant(block, 0x7FFF, i32)))
+    rounded = _add(block, arith.ShRUIOp(_add(block, arith.AddiOp(bits, bias)),
+                                         constant(block, 16, i32)))
+    quiet = _add(block, arith.OrIOp(high, constant(block, 0x40, i32)))
+    nan = _add(block, arith.CmpfOp(x, x, "uno"))
+    chosen = _add(block, arith.SelectOp(nan, quiet, rounded))
+    return _add(block, arith.TruncIOp(chosen, i16))
+
+
+def _f32_round_to_odd(block: Block, value: SSAValue) -> SSAValue:
+    """f64 -> f32 rounded toward zero, with the last bit set when inexact (round to odd)."""
+    nearest = _add(block, arith.TruncFOp(value, f32))
+    back = _add(block, arith.ExtFOp(nearest, f64))
+    back_abs, value_abs = _add(block, math.AbsFOp(back)), _add(block, math.AbsFOp(value))
+    magnitude = _add(block, arith.CmpfOp(back_abs, value_abs, "ogt"))
+    bits = _add(block, arith.BitcastOp(nearest, i32))
+    one = constant(block, 1, i32)
+    toward_zero = _add(block, arith.SelectOp(magnitude, _add(block, arith.SubiOp(bits, one)),
+                                             bits))
+    inexact = _add(block, arith.CmpfOp(back, value, "one"))
+    sticky = _add(block, arith.ExtUIOp(inexact, i32))
+    return _add(block, arith.BitcastOp(_add(block, arith.OrIOp(toward_zero, sticky)), f32))
+
+
+def _round_to(block: Block, value: SSAValue, ty: Attribute) -> SSAValue:
+    """A float `value` (f32 or f64) rounded to float `ty`, in `ty`'s compute type."""
+    if ty == f16:
+        return widen(block, _add(block, arith.TruncFOp(value, f16)))
+    if ty == bf16:
+        return widen(block, _add(block, arith.BitcastOp(_bf16_bits(block, value), bf16)))
+    if value.type == ty:
+        return value
+    if value.type == f64:
+        return _add(block, arith.TruncFOp(value, cast(AnyFloat, ty)))
+    return _add(block, arith.ExtFOp(value, cast(AnyFloat, ty)))
+
+
+def convert(block: Block, value: SSAValue, to: Attribute) -> SSAValue:
+    """`value` (in its compute type) cast to element type `to` (ONNX Cast), in `to`'s
+    compute type."""
+    src, target = value.type, compute_type(to)
+    if src == target and to not in STORAGE_FLOATS:
+        return value
+    if to == i1:  # x != 0 (NaN is true, as numpy's astype(bool))
+        if isinstance(src, IntegerType):
+            return _add(block, arith.CmpiOp(value, constant(block, 0, src), "ne"))
+        return _add(block, arith.CmpfOp(value, constant(block, 0.0, src), "une"))
+    if src == i1:  # false/true -> 0/1
+        return _add(block, arith.SelectOp(value, constant(block, 1, to), constant(block, 0, to)))
+    if isinstance(src, IntegerType) and isinstance(target, IntegerType):
+        return _resize_int(block, value, target)
+    if isinstance(src, IntegerType):
+        kind = arith.UIToFPOp if is_unsigned(src) else arith.SIToFPOp
+        wide = f64 if target == f64 else f32
+        return _round_to(block, _add(block, kind(value, wide)), to)
+    if isinstance(target, IntegerType):
+        kind = arith.FPToUIOp if is_unsigned(target) else arith.FPToSIOp
+        return _add(block, kind(value, target))
+    return _round_to(block, value, to)
+
+
+def _resize_int(block: Block, value: SSAValue, to: IntegerType) -> SSAValue:
+    """Two's complement: narrower keeps the low bits, wider extends by the source's sign."""
+    src = value.type
+    assert isinstance(src, IntegerType)
+    if src.width.data > to.width.data:
+        return _add(block, arith.TruncIOp(value, to))
+    if src.width.data < to.width.data:
+        kind = arith.ExtUIOp if is_unsigned(src) else arith.ExtSIOp
+        return _add(block, kind(value, to))
+    return _add(block, arith.BitcastOp(value, to))
+
+
