@@ -100,7 +100,7 @@ def _store(op: memref.StoreOp, arrays: bool) -> Fn:
 
 def garbage(dtype: np.dtype[Any], count: int) -> np.ndarray:
     """A fresh flat array of `count` elements that are visibly uninitialized."""
-    if dtype.kind == "f":
+    if dtype.kind == "f" or dtype.kind == "V":  # V: ml_dtypes' bfloat16
         return np.full(count, np.nan, dtype=dtype)
     if dtype.kind == "b":
         return np.ones(count, dtype=dtype)

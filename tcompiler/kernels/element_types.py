@@ -74,6 +74,18 @@ def constant(block: Block, value: float | int, ty: Attribute) -> SSAValue:
     return _add(block, arith.ConstantOp(FloatAttr(float(value), cast(AnyFloat, compute_type(ty)))))
 
 
+def stored_constant(attr: IntegerAttr | FloatAttr) -> list[Operation]:
+    """Ops making the constant `attr` as a value of its own (storage) type; the last one
+    yields it (`arith.constant` takes no unsigned type: a signless one, bitcast)."""
+    ty = attr.type
+    if not is_unsigned(ty):
+        return [arith.ConstantOp(attr)]
+    assert isinstance(ty, IntegerType) and isinstance(attr, IntegerAttr)
+    signless = arith.ConstantOp(IntegerAttr(attr.value.data, IntegerType(ty.width.data),
+                                            truncate_bits=True))
+    return [signless, arith.BitcastOp(signless.result, ty)]
+
+
 def widen(block: Block, value: SSAValue) -> SSAValue:
     """A loaded scalar in its compute type (float16/bfloat16 -> f32, exact)."""
     if value.type == f16:

@@ -24,9 +24,8 @@ with one to "native".
 
 The selection: every op of the case's graph is in `SELECTED_OPS` (the op types of
 `tcompiler.dialects.onnx.ONNX_OPS`), and every input and output
-is a tensor (or a sequence/optional of tensors) of float32, int64, int32 or bool, the element
-types tcc accepts (int64 carries shapes and axes, int32 ConstantOfShape values, bool Dropout
-masks and flags). Cases of other element types (int8, uint16, float16, ...) are left out.
+is a tensor (or a sequence/optional of tensors) of an element type tcc accepts
+(`SUPPORTED_DTYPES`). Cases of other element types (strings, float8, int4, ...) are left out.
 `_expanded` variants (an op's function body inlined) are kept only when every op of the body
 is selected too (so `test_clip_default_inbounds_expanded`, a lone Identity, is in; Softmax's
 expansion into ReduceMax/Exp/ReduceSum/Div is out).
@@ -48,11 +47,11 @@ from onnx import TensorProto, numpy_helper
 from onnx.backend.test.case.test_case import TestCase
 
 from tcompiler.dialects.onnx import ONNX_OPS
+from tcompiler.frontend.support import SUPPORTED_DTYPES
 
 SELECTED_OPS = frozenset(ONNX_OPS)
 """Every op type the `onnx` dialect has (so an op is selected as soon as it lands there)."""
-ELEMENT_TYPES = frozenset({TensorProto.FLOAT, TensorProto.INT64, TensorProto.INT32,
-                           TensorProto.BOOL})
+ELEMENT_TYPES = frozenset(SUPPORTED_DTYPES)
 EXPECTED_FAILURES = Path(__file__).with_name("expected_failures.txt")
 TEST_CLASS = "OnnxBackendNodeModelTest"  # the unittest class BackendTest puts node cases in
 DEVICE_SUFFIX = "_cpu"

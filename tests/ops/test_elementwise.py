@@ -270,17 +270,6 @@ def test_castlike(opts: CompileOptions) -> None:
     check(model, {"x": x, "t": t}, opts, rtol=0, atol=0)
 
 
-def test_float16_is_declined() -> None:
-    import tcompiler.backend as backend
-
-    x = rand(2, 3)
-    model = make([helper.make_node("Cast", ["x"], ["h"], to=TensorProto.FLOAT16),
-                  helper.make_node("Cast", ["h"], ["y"], to=TensorProto.FLOAT)],
-                 {"x": x}, {"y": np.float32})
-    with pytest.raises(NotImplementedError, match="float16"):
-        backend.prepare(model).run([x])
-
-
 # ----------------------------------------------------------------------------- fusion
 
 

@@ -19,6 +19,7 @@ from xdsl.ir import SSAValue
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
 from tcompiler.costmodel.schedules import LoopSchedule
 from tcompiler.dialects.kernel import RemapOp, int_values, shape
+from tcompiler.kernels.element_types import stored_constant
 
 
 @dataclass
@@ -58,7 +59,8 @@ def emit_remap(b: LoopBuilder, op: RemapOp, sched: LoopSchedule) -> None:
         flags = [d.outside for d in dims if d.outside is not None]
         if flags:
             assert op.fill is not None
-            fill = b.insert(arith.ConstantOp(op.fill)).results[0]  # type: ignore[arg-type]
+            for fill_op in stored_constant(op.fill):  # type: ignore[arg-type]
+                fill = b.insert(fill_op).results[0]
             outside = flags[0]
             for flag in flags[1:]:
                 outside = b.insert(arith.OrIOp(outside, flag)).results[0]
@@ -82,7 +84,8 @@ def _emit_fill(b: LoopBuilder, op: RemapOp, y: tuple[int, ...]) -> None:
 
     def level(b: LoopBuilder, d: int, ivs: list[Idx]) -> None:
         if d == len(y):
-            fill = b.insert(arith.ConstantOp(op.fill)).results[0]  # type: ignore[arg-type]
+            for fill_op in stored_constant(op.fill):  # type: ignore[arg-type]
+                fill = b.insert(fill_op).results[0]
             b.store(fill, op.Y, ivs)
             return
         b.loop(0, y[d], lambda b2, i: level(b2, d + 1, [*ivs, i]))
