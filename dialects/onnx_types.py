@@ -10,6 +10,7 @@ Semantics (as the newest opset onnx knows; older versions are the same on what t
 - BitwiseAnd/Or/Xor/Not on integers; Xor on bool.
 - IsInf: `detect_positive`, `detect_negative` (default 1 each); result bool.
 - Round (half to even), Floor, Ceil: floats, the result has the input's type.
+- BitCast (opset 26): the bits of each element as type `to` of the same width (bool is a byte).
 """
 
 from __future__ import annotations
@@ -113,6 +114,15 @@ class CeilOp(_UnaryBase):
     name = "onnx.Ceil"
 
 
-TYPE_OPS = (ModOp, BitShiftOp, BitwiseAndOp, BitwiseOrOp, BitwiseXorOp, BitwiseNotOp, XorOp,
-            IsInfOp, RoundOp, FloorOp, CeilOp)
+@irdl_op_definition
+class BitCastOp(IRDLOperation):
+    name = "onnx.BitCast"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    to = prop_def(_INT)
+    traits = traits_def(Pure())
+
+
+TYPE_OPS = (BitCastOp, ModOp, BitShiftOp, BitwiseAndOp, BitwiseOrOp, BitwiseXorOp,
+            BitwiseNotOp, XorOp, IsInfOp, RoundOp, FloorOp, CeilOp)
 """The ops of this module, for `onnx.ONNX_OPS`."""

@@ -25,7 +25,7 @@ ANY_TYPE_OPS = frozenset({
     "HardSigmoid", "HardSwish", "Gelu", "IsNaN", "PRelu", "Clip", "Pow", "Equal", "Greater",
     "GreaterOrEqual", "Less", "LessOrEqual", "And", "Or", "Where", "Cast", "CastLike",
     "Mod", "BitShift", "BitwiseAnd", "BitwiseOr", "BitwiseXor", "BitwiseNot", "Xor", "IsInf",
-    "Round", "Floor", "Ceil",
+    "Round", "Floor", "Ceil", "BitCast",
     # data movement
     "Identity", "Dropout", "Constant", "ConstantOfShape", "Shape", "Reshape", "Flatten",
     "Squeeze", "Unsqueeze", "Transpose", "Concat", "Split", "Slice", "Expand", "Tile", "Pad",

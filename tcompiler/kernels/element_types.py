@@ -174,6 +174,18 @@ def convert(block: Block, value: SSAValue, to: Attribute) -> SSAValue:
     return _round_to(block, value, to)
 
 
+def bitcast(block: Block, value: SSAValue, src: Attribute, to: Attribute) -> SSAValue:
+    """`value` (element type `src`, in its compute type) with its bits read as `to`, of the
+    same width (bool is the byte 0 or 1), in `to`'s compute type."""
+    raw = narrow(block, value, src)
+    if src == i1:
+        assert isinstance(to, IntegerType)
+        return _add(block, arith.ExtUIOp(raw, to))
+    if to == i1:
+        return _add(block, arith.CmpiOp(raw, constant(block, 0, src), "ne"))
+    return widen(block, _add(block, arith.BitcastOp(raw, to)))
+
+
 def _resize_int(block: Block, value: SSAValue, to: IntegerType) -> SSAValue:
     """Two's complement: narrower keeps the low bits, wider extends by the source's sign."""
     src = value.type

@@ -16,7 +16,14 @@ from xdsl.dialects.builtin import IntegerType, MemRefType
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from tcompiler.dialects import kernel
-from tcompiler.kernels.element_types import constant, convert, is_unsigned, narrow, widen
+from tcompiler.kernels.element_types import (
+    bitcast,
+    constant,
+    convert,
+    is_unsigned,
+    narrow,
+    widen,
+)
 from tcompiler.kernels.expr import Expr, Leaf, Node, leaves, type_of
 
 
@@ -93,6 +100,8 @@ def _emit_node(block: Block, e: Node, args: list[SSAValue]) -> SSAValue:
     kind = e.kind
     if kind == "cast":
         return convert(block, args[0], type_of(e))
+    if kind == "bitcast":
+        return bitcast(block, args[0], type_of(e.children[0]), type_of(e))
     if kind == "select":
         return _add(block, arith.SelectOp(args[0], args[1], args[2]))
     if kind in _PREDICATES:

@@ -399,3 +399,18 @@ def test_other_ops_on_new_types_are_declined_by_node() -> None:
               {"x": np.ones(3, np.float32)})
     with pytest.raises(NotImplementedError, match="element type float8e4m3fn"):
         backend.prepare(f8)
+
+
+@pytest.mark.parametrize(("src", "dst"), [
+    (np.int8, np.uint8), (np.bool_, np.uint8), (np.uint8, np.bool_), (np.uint16, np.int16),
+    (np.float16, np.int16), (BF16, np.uint16), (np.uint32, np.float32), (np.int32, np.uint32),
+    (np.float64, np.int64), (np.int64, np.float64), (np.uint64, np.float64),
+])
+def test_bit_cast(src: Any, dst: Any, opts: CompileOptions) -> None:
+    """The bits unchanged (NaNs aside: a float16/bfloat16 NaN may come back quieted)."""
+    x = edges(src)
+    if is_float(src):
+        x = x[~np.isnan(x.astype(np.float64))]
+    model = make([helper.make_node("BitCast", ["x"], ["y"], to=code(dst))], {"x": x}, opset=26)
+    want = x != 0 if np.dtype(dst) == np.bool_ else x.view(dst)
+    check(model, {"x": x}, opts, want)

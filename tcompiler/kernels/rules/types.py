@@ -2,20 +2,27 @@
 
 The node kinds carry the semantics (`expr.py`): Mod is `mod` (the divisor's sign) or, with
 `fmod=1`, `rem` (the dividend's sign); BitShift is `shl`/`shr`; the bitwise ops are
-`and`/`or`/`xor`/`not` on integers; IsInf compares with the infinities it detects.
+`and`/`or`/`xor`/`not` on integers; IsInf compares with the infinities it detects; BitCast
+is `bitcast`.
 """
 
 from __future__ import annotations
 
 import math
 
-from xdsl.dialects.builtin import i1
+from xdsl.dialects.builtin import TensorType, i1
 
 from tcompiler.dialects import onnx_types as ops
 from tcompiler.dialects.onnx import attr_int, attr_str
 from tcompiler.kernels.convert import GraphConverter
 from tcompiler.kernels.expr import Expr, Node, const, type_of
 from tcompiler.kernels.rules.elementwise import _binary, _unary
+
+
+def bit_cast(c: GraphConverter, op: ops.BitCastOp) -> None:
+    ty = op.output.type
+    assert isinstance(ty, TensorType)
+    c.define_map(op.output, Node("bitcast", (c.expr(op.input),), type=ty.element_type))
 
 
 def mod(c: GraphConverter, op: ops.ModOp) -> None:
@@ -42,6 +49,7 @@ def is_inf(c: GraphConverter, op: ops.IsInfOp) -> None:
 
 
 RULES = {
+    ops.BitCastOp: bit_cast,
     ops.ModOp: mod,
     ops.BitShiftOp: bit_shift,
     ops.BitwiseAndOp: _binary("and"),
