@@ -17,6 +17,7 @@ from tcompiler.dialects.onnx import attr_int, attr_ints, node_name, shape_of
 from tcompiler.errors import UnsupportedModelError
 from tcompiler.kernels.attrs import normalize_axis
 from tcompiler.kernels.convert import GraphConverter
+from tcompiler.kernels.rules.widen import WIDE, narrowed, wide_result, widened
 from tcompiler.kernels.values import constant_of
 
 KINDS: dict[type[Operation], str] = {
@@ -44,18 +45,25 @@ def reduce_axes(c: GraphConverter, op: onnx._ReduceBase) -> list[int] | None:
 
 
 def reduce(c: GraphConverter, op: onnx._ReduceBase) -> None:
+    """Narrow types (float16, int8, ...) reduce in their wide type (`widen.py`)."""
     kind = KINDS[type(op)]
     ty = op.data.type
     assert isinstance(ty, TensorType)
-    if kind == "mean" and ty.element_type != f32:
+    narrow = ty.element_type in WIDE
+    if kind == "mean" and WIDE.get(ty.element_type, ty.element_type) != f32:
         raise UnsupportedModelError([
             f"{op.name} ({node_name(op)}): ReduceMean on {ty.element_type} (tcc: float32 only)"])
     axes = reduce_axes(c, op)
     if axes is None:
         c.alias(op.reduced, op.data)
         return
-    c.define_kernel(op.reduced, kernel.ReduceOp, [c.memref(op.data)],
-                    {"kind": StringAttr(kind), "axes": ints(axes)})
+    props = {"kind": StringAttr(kind), "axes": ints(axes)}
+    if not narrow:
+        c.define_kernel(op.reduced, kernel.ReduceOp, [c.memref(op.data)], props)
+        return
+    source, result = widened(c, op.data), wide_result(c, op.reduced)
+    c.insert(kernel.ReduceOp.build(operands=[source, result], properties=props))
+    narrowed(c, op.reduced, result)
 
 
 RULES = {cls: reduce for cls in KINDS}
