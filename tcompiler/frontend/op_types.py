@@ -2,10 +2,11 @@
 
 Every element type of the dialect (`ELEMENT_TYPES`) is accepted by the ops whose kernels
 are elementwise maps (`kernels/maps.py` computes every type, see `element_types.py`) or move
-data without computing on it (`ANY_TYPE_OPS`); the reductions also take the narrow types
-they compute on through a wider one (`WIDENED_OPS`); every other op (convolutions, matmuls,
-pooling, normalizations, resize, ...) keeps to `CORE_TYPES`, the types its kernels were
-written for, and a node of it on another type is declined with its name.
+data without computing on it (`ANY_TYPE_OPS`); the reductions and softmaxes also take the
+narrow types they compute on through a wider one (`WIDENED_OPS`); every other op
+(convolutions, matmuls, pooling, normalizations, resize, ...) keeps to `CORE_TYPES`, the
+types its kernels were written for, and a node of it on another type is declined with its
+name.
 """
 
 from __future__ import annotations
@@ -35,10 +36,13 @@ ANY_TYPE_OPS = frozenset({
 
 
 NARROW_TYPES = frozenset({"float16", "bfloat16", "int8", "int16", "uint8", "uint16", "uint32"})
-"""Types the reductions compute on through a wider one (`kernels/rules/widen.py`)."""
+"""Types kernels compute on through a wider one (`kernels/rules/widen.py`)."""
 
-WIDENED_OPS = frozenset({"ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin"})
-"""Ops that take `NARROW_TYPES` too (ReduceMean: the float ones)."""
+WIDENED_OPS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin"), NARROW_TYPES),
+    **dict.fromkeys(("Softmax", "LogSoftmax"), frozenset({"float16", "bfloat16"})),
+}
+"""Ops that take some `NARROW_TYPES` too (ReduceMean: the float ones)."""
 
 
 def element_type_problems(proto: onnx.ModelProto, types: dict[str, onnx.TypeProto]
@@ -49,7 +53,7 @@ def element_type_problems(proto: onnx.ModelProto, types: dict[str, onnx.TypeProt
     for index, node in enumerate(proto.graph.node):
         if node.op_type in ANY_TYPE_OPS:
             continue
-        allowed = CORE_TYPES | NARROW_TYPES if node.op_type in WIDENED_OPS else CORE_TYPES
+        allowed = CORE_TYPES | WIDENED_OPS.get(node.op_type, frozenset())
         names = [n for n in (*node.input, *node.output) if n in types]
         dtypes = {SUPPORTED_DTYPES.get(types[n].tensor_type.elem_type) for n in names}
         for dtype in sorted(d for d in dtypes if d is not None and d not in allowed):

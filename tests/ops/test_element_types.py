@@ -438,3 +438,21 @@ def test_reductions_through_a_wider_type(op: str, dtype: Any, opts: CompileOptio
         bits = np.dtype(dtype).itemsize * 8
         want = (want % (1 << bits)).astype(np.dtype(f"uint{bits}")).view(dtype)
     check(model, {"x": x}, opts, want.astype(dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float16, BF16])
+@pytest.mark.parametrize("op", ["Softmax", "LogSoftmax"])
+def test_softmax_in_f32(op: str, dtype: Any, opts: CompileOptions) -> None:
+    """Computed in f32, rounded once to the storage type."""
+    x = np.linspace(-4, 4, 24).reshape(2, 3, 4).astype(dtype)
+    model = make([helper.make_node(op, ["x"], ["y"], axis=1)], {"x": x})
+    program, _ = compile_model(model, opts)
+    (got,) = CompiledModel(program).run({"x": x})
+    wide = x.astype(np.float64)
+    shifted = wide - wide.max(axis=1, keepdims=True)
+    log = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    want = (log if op == "LogSoftmax" else np.exp(log)).astype(np.float32).astype(dtype)
+    assert got.dtype == want.dtype
+    ulp = 2.0**-10 if dtype == np.float16 else 2.0**-7
+    np.testing.assert_allclose(got.astype(np.float64), want.astype(np.float64), rtol=ulp,
+                               atol=ulp)

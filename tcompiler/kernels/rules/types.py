@@ -3,26 +3,45 @@
 The node kinds carry the semantics (`expr.py`): Mod is `mod` (the divisor's sign) or, with
 `fmod=1`, `rem` (the dividend's sign); BitShift is `shl`/`shr`; the bitwise ops are
 `and`/`or`/`xor`/`not` on integers; IsInf compares with the infinities it detects; BitCast
-is `bitcast`.
+is `bitcast`. Softmax and LogSoftmax on float16/bfloat16 run in f32 between two casts.
 """
 
 from __future__ import annotations
 
 import math
 
-from xdsl.dialects.builtin import TensorType, i1
+from xdsl.dialects.builtin import IntegerAttr, TensorType, UnitAttr, bf16, f16, i1, i64
+from xdsl.ir import Attribute
 
+from tcompiler.dialects import kernel, onnx
 from tcompiler.dialects import onnx_types as ops
-from tcompiler.dialects.onnx import attr_int, attr_str
+from tcompiler.dialects.onnx import attr_int, attr_str, shape_of
+from tcompiler.kernels.attrs import normalize_axis
 from tcompiler.kernels.convert import GraphConverter
 from tcompiler.kernels.expr import Expr, Node, const, type_of
+from tcompiler.kernels.rules import nn
 from tcompiler.kernels.rules.elementwise import _binary, _unary
+from tcompiler.kernels.rules.widen import element_type, narrowed, wide_result, widened
 
 
 def bit_cast(c: GraphConverter, op: ops.BitCastOp) -> None:
     ty = op.output.type
     assert isinstance(ty, TensorType)
     c.define_map(op.output, Node("bitcast", (c.expr(op.input),), type=ty.element_type))
+
+
+def softmax(c: GraphConverter, op: onnx.SoftmaxOp | onnx.LogSoftmaxOp) -> None:
+    """Softmax and LogSoftmax (`nn.softmax`), on float16/bfloat16 in f32 (`widen.py`)."""
+    if element_type(op.input) not in (f16, bf16):
+        nn.softmax(c, op)
+        return
+    axis = normalize_axis(attr_int(op, "axis", -1), len(shape_of(op.input)))
+    props: dict[str, Attribute] = {"axis": IntegerAttr(axis, i64)}
+    if isinstance(op, onnx.LogSoftmaxOp):
+        props["log"] = UnitAttr()
+    source, result = widened(c, op.input), wide_result(c, op.output)
+    c.insert(kernel.SoftmaxOp.build(operands=[source, result], properties=props))
+    narrowed(c, op.output, result)
 
 
 def mod(c: GraphConverter, op: ops.ModOp) -> None:
@@ -49,6 +68,8 @@ def is_inf(c: GraphConverter, op: ops.IsInfOp) -> None:
 
 
 RULES = {
+    onnx.SoftmaxOp: softmax,  # in place of nn.softmax, which it calls for other types
+    onnx.LogSoftmaxOp: softmax,
     ops.BitCastOp: bit_cast,
     ops.ModOp: mod,
     ops.BitShiftOp: bit_shift,
