@@ -15,8 +15,6 @@ import json
 import sys
 from pathlib import Path
 
-from tcompiler.errors import OptionError
-
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("tune", help="measure kernel schedules into a tuning database")
@@ -37,19 +35,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from tcompiler.cli.compile_ import parse_input_shape
-    from tcompiler.cli.values import parse_duration
+    from tcompiler.cli.compile_ import parse_input_shapes
+    from tcompiler.cli.paths import input_file, output_file
+    from tcompiler.cli.values import parse_duration, plural
     from tcompiler.costmodel.tune import TuneOptions, tune
     from tcompiler.pipeline import CompileOptions
 
-    if not Path(args.model).is_file():
-        raise OptionError(f"{args.model}: no such file")
+    model = input_file(args.model)
+    output_file(args.db, "--db", refuse=(model,))
+    if args.json:
+        output_file(args.json, "--json", refuse=(model, args.db))
     options = TuneOptions(trials=args.trials,
                           seconds=parse_duration(args.time) if args.time else None,
                           strategy=args.strategy, jobs=args.jobs, cluster=args.cluster,
                           seed=args.seed, model=args.model, end_to_end=not args.no_end_to_end)
     compile_options = CompileOptions(
-        input_shapes=tuple(parse_input_shape(s) for s in args.input_shape),
+        input_shapes=parse_input_shapes(args.input_shape),
         plugins=args.plugins)
     tty = sys.stderr.isatty()
 
@@ -63,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=1) + "\n")
     measured = summary["measured_speedup"]
-    print(f"{summary['trials']} measurements in {summary['seconds']:.0f}s over "
-          f"{len(summary['kernels'])} kernels; "
+    print(f"{plural(summary['trials'], 'measurement')} in {summary['seconds']:.0f}s over "
+          f"{plural(len(summary['kernels']), 'kernel')}; "
           f"predicted speedup x{summary['predicted_speedup']:.2f}"
           + (f", measured x{measured:.2f}" if measured else "") + f"; db: {args.db}")
     return 0
