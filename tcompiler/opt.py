@@ -24,17 +24,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
 
+from tcompiler.artifact import atomic_output
+from tcompiler.cli.paths import input_file, output_dir, output_file
 from tcompiler.context import make_context, module_text, parse_module
 from tcompiler.contracts import PassPreconditionError
 from tcompiler.errors import TcError, first_line
 from tcompiler.interp import cli as interpret_cli
 from tcompiler.plugins import PluginSettings, Registry, absolute_spec, discover, pass_spec_text
 from tcompiler.reproducer import write_reproducer
+from tcompiler.runtime.npz import read_npz
 from tcompiler.weights import WeightStore, weights_of
 
 SPLIT_MARKER = "// -----"
@@ -181,17 +183,37 @@ class Session:
         return f"; reproducer: {repro.path} (run: {repro.command})"
 
 
+DESCRIPTION = """\
+Parse MLIR text (any stage of tcc's IR, or any IR the registered dialects know), run a
+textual pass pipeline on it, verify the IR after every pass and print the result, as mlir-opt
+and xdsl-opt do. Passes come from tcc, xDSL and every installed plug-in (`tcc passes` lists
+them). A pass that raises or breaks the IR is named, with a reproducer file."""
+
+EXAMPLES = """\
+examples:
+  tcc compile model.onnx --emit=kernels -o kernels.mlir      # IR of a stage, to start from
+  tcc-opt kernels.mlir -p "plan-memory{method=greedy},lower-kernels-to-loops"
+  tcc-opt in.mlir -p my-pass --load-plugin my_plugin.py:UNIVERSE --print-ir-after-all
+  tcc-opt in.mlir -p "cse,canonicalize" --time-passes -o out.mlir
+  tcc-opt cases.mlir --split-input-file --verify-diagnostics
+  tcc-opt model.mlir --interpret --inputs in.npz --weights w.npz
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tcc-opt", description=(__doc__ or "").splitlines()[0])
+    parser = argparse.ArgumentParser(prog="tcc-opt", description=DESCRIPTION, epilog=EXAMPLES,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("input", nargs="?", default="-", help="MLIR file ('-' for stdin)")
     parser.add_argument("-p", "--passes", default="",
                         help="pass pipeline, e.g. 'a,b{opt=1 other=2,3}' (`tcc passes` lists them)")
-    parser.add_argument("-o", "--output", default="-")
-    parser.add_argument("--weights", help=".npz file with the weights the IR names "
-                        "(default: an empty store, which passes may add to)")
+    parser.add_argument("-o", "--output", default="-", metavar="FILE",
+                        help="write the resulting IR here, atomically (default: stdout)")
+    parser.add_argument("--weights", metavar="NPZ", help=".npz file with the weights the IR "
+                        "names (default: an empty store, which passes may add to)")
     parser.add_argument("--no-weights", action="store_true",
                         help="run passes without a WeightStore (as xdsl-opt does)")
-    parser.add_argument("--print-op-generic", action="store_true")
+    parser.add_argument("--print-op-generic", action="store_true",
+                        help="print every op in MLIR's generic form (\"op.name\"(...) <{...}>)")
     parser.add_argument("--print-ir-after-all", action="store_true",
                         help="print the IR after every pass to stderr")
     parser.add_argument("--dump-ir-dir", metavar="DIR",
@@ -220,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = PluginSettings(
             load=tuple(absolute_spec(s) for s in args.load_plugin),
             autoload=not (args.no_plugins or os.environ.get(NO_PLUGINS_ENV) == "1"))
+        _check_paths(args)
         session = Session(args, discover(settings), settings, _weights(args.weights))
         session.registry.pipeline(args.passes)  # a bad pipeline fails before any parsing
         text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text()
@@ -238,7 +261,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.output == "-":
             sys.stdout.write(text)
         else:
-            Path(args.output).write_text(text)
+            with atomic_output(args.output) as f:
+                f.write(text.encode())
         return 0
     except (TcError, ParseError, DiagnosticException, OSError) as err:
         if args.debug:
@@ -252,11 +276,24 @@ def _diagnostic(err: Exception) -> str:
     return f"{text}\n" if text.startswith("error") else f"error: {text}\n"
 
 
+def _check_paths(args: argparse.Namespace) -> None:
+    """Every path argument, before any work (`tcompiler.cli.paths`)."""
+    inputs = [input_file(args.input)] if args.input != "-" else []
+    for flag, value in (("--weights", args.weights), ("--inputs", args.inputs)):
+        if value:
+            inputs.append(input_file(value, flag))
+    for flag, value in (("-o", None if args.output == "-" else args.output),
+                        ("--outputs", args.outputs)):
+        if value:
+            output_file(value, flag, refuse=inputs)
+    if args.dump_ir_dir:
+        output_dir(args.dump_ir_dir, "--dump-ir-dir")
+
+
 def _weights(path: str | None) -> WeightStore | None:
     if not path:
         return None
-    with np.load(path) as data:
-        return WeightStore({k: data[k] for k in data.files})
+    return WeightStore(read_npz(path))
 
 
 if __name__ == "__main__":

@@ -20,13 +20,15 @@ from tcompiler.runtime.loader import load
 from tcompiler.runtime.model import CompiledModel
 
 NPY_MAGIC = b"\x93NUMPY"
-SAVEZ_HINT = "write one with numpy.savez(path, input_name=array, ...)"
+SAVEZ_HINT = "write one with numpy.savez(path, name=array, ...)"
 
 
 def read_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     name = os.fspath(path)
-    if not os.path.isfile(name):
+    if not os.path.exists(name):
         raise InputError(f"{name}: no such file")
+    if os.path.isdir(name):
+        raise InputError(f"{name}: is a folder, not an .npz file")
     if not zipfile.is_zipfile(name):
         with open(name, "rb") as f:
             lone = f.read(len(NPY_MAGIC)) == NPY_MAGIC
