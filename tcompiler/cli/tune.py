@@ -26,7 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="costmodel (default) | random | exhaustive")
     p.add_argument("--jobs", type=int, default=1, help="measurement worker processes")
     p.add_argument("--cluster", metavar="ADDRESS", help="a Dask scheduler to measure on")
-    p.add_argument("--model", metavar="FILE", help="cost model file (default: shipped)")
+    p.add_argument("--model", dest="cost_model", metavar="FILE",
+                   help="cost model file (default: shipped)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", metavar="FILE", help="write the summary here")
     p.add_argument("--no-end-to-end", action="store_true",
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     options = TuneOptions(trials=args.trials,
                           seconds=parse_duration(args.time) if args.time else None,
                           strategy=args.strategy, jobs=args.jobs, cluster=args.cluster,
-                          seed=args.seed, model=args.model, end_to_end=not args.no_end_to_end)
+                          seed=args.seed, model=args.cost_model, end_to_end=not args.no_end_to_end)
     compile_options = CompileOptions(
         input_shapes=parse_input_shapes(args.input_shape),
         plugins=args.plugins)

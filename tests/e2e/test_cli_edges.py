@@ -118,6 +118,7 @@ BAD_PATHS = [
     (["fuzz", "--time", "1s", "--out", "/proc/campaign"], "cannot create files in /proc"),
     (["fuzz", "--time", "1s", "--out", "camp", "--json", "nodir/f.json"], "--json"),
     (["conformance", "--write", "afile"], "not a folder"),
+    (["info", "a.tcc", "--load-plugin", "missing.py:UNIVERSE"], "--load-plugin missing.py"),
 ]
 
 
@@ -231,6 +232,15 @@ def test_emit_to_a_file_run_summary_and_info(here: Path, tmp_path: Path,
     info = capsys.readouterr().out
     assert "fixed input shapes: x=2x4" in info and "passes after graph: cse (xdsl" in info
     assert "1 kernel, 1 step, " in info
+
+
+def test_tune_takes_the_model_and_its_cost_model_apart(here: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The positional model and --model (the cost model) are two arguments."""
+    db = str(tmp_path / "t.jsonl")
+    assert cli.main(["tune", "sym.onnx", "--input-shape", "x=2x4", "--db", db, "--trials", "1",
+                     "--no-end-to-end"]) == 0
+    assert " over 1 kernel; " in capsys.readouterr().out
 
 
 def descendants(pid: int) -> list[int]:
