@@ -1,7 +1,7 @@
 """`tcc`: the command line, one module per subcommand.
 
     tcc compile model.onnx -o model.tcc [--emit=STAGE] [--report report.json]
-    tcc run model.tcc --inputs in.npz --outputs out.npz
+    tcc run model.tcc --inputs in.npz [--outputs out.npz]
     tcc info model.tcc
     tcc passes [NAME]
     tcc new-pass NAME --dir DIR

@@ -1,6 +1,6 @@
 """The one checked place for the paths a command reads and writes, checked before any work.
 
-    model = input_file(args.model, "model")                  # exists, a file, readable
+    model = input_file(args.model)                          # exists, a file, readable
     out = output_file(args.output, "-o", refuse=(model,))   # writable, not an input
     folder = output_dir(args.dir, "--dir")                  # a folder that can be made here
 
