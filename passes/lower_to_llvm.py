@@ -15,7 +15,8 @@ dialect, by running the per-dialect conversions in order:
 
 Each conversion's input contract is what the previous ones leave, so each can be run (and
 tested) alone in this order; `lower-to-llvm{noalias=false}` is `expand-math,convert-scf-to-cf,
-...,convert-func-to-llvm{noalias=false}`. Input: `func.func`s on static,
+...,convert-func-to-llvm{noalias=false}`. The graph function (`tcc.graph`), if any, is
+dropped (`graph_functions`). Input: `func.func`s on static,
 identity-layout memrefs (no results), bodies of `scf.for` (index bounds, iter_args),
 `scf.if`, `arith`, `math`, `memref.load/store/alloca`, 1-D `vector` ops, `func.call`,
 `func.return`. Output: only `llvm.func`s, ready for `xdsl.backend.llvm.convert_module`:
@@ -49,10 +50,12 @@ from typing import ClassVar
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.transforms.convert_scf_to_cf import ConvertScfToCf
 
 from tcompiler import contracts
+from tcompiler.ir_names import GRAPH
 from tcompiler.passes.convert_arith_to_llvm import RULES as ARITH_RULES
 from tcompiler.passes.convert_arith_to_llvm import ConvertArithToLLVMPass
 from tcompiler.passes.convert_func_to_llvm import ConvertFuncToLLVMPass
@@ -80,6 +83,9 @@ class LowerToLLVMPass(ModulePass):
         contracts.LOOPS_TO_LLVM.dialects - {"arith", "math"},
         contracts.LOOPS_TO_LLVM.ops | {op.name for op in (*ARITH_RULES, *MATH_RULES)})
 
+    graph_contract: ClassVar[contracts.Contract] = contracts.GRAPH_AT_STAGE["loops"]
+    """A graph function, if the module has one, is at the loops stage (it is dropped)."""
+
     def conversions(self) -> tuple[ModulePass, ...]:
         expand = (ExpandMathPass(),) if self.expand_math else ()
         return (*expand, ConvertScfToCf(), ConvertMemrefToLLVMPass(), ConvertArithToLLVMPass(),
@@ -87,6 +93,16 @@ class LowerToLLVMPass(ModulePass):
                 ConvertFuncToLLVMPass(noalias=self.noalias))
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        contracts.require(op, self.name, self.input_contract)
+        contracts.require(op, self.name, self.input_contract, self.graph_contract)
+        for graph in graph_functions(op):
+            graph.detach()
+            graph.erase(safe_erase=False)
         for conversion in self.conversions():
             conversion.apply(ctx, op)
+
+
+def graph_functions(module: ModuleOp) -> list[Operation]:
+    """The graph functions (`tcc.graph`): not code below the schedule stage, they call the
+    kernels in order (`contracts.GRAPH_AT_STAGE`); a call to an `llvm.func` from a `func.func`
+    would not verify, so lowering drops them (the Program's steps are that order)."""
+    return [op for op in module.body.block.ops if GRAPH in op.attributes]

@@ -2,7 +2,8 @@
 
 `@main` at the schedule stage is a straight list of `func.call`s on buffers: arguments
 (inputs, then outputs), `kernel.weight`s, `kernel.buffer`s with arena offsets, and views of
-those. Each distinct base becomes one `Buffer`; views share their base's buffer id.
+those. Each distinct base becomes one `Buffer`; views share their base's buffer id
+(numbered in the order the calls first pass them). `buffer_names` names those buffers.
 """
 
 from __future__ import annotations
@@ -94,3 +95,26 @@ def assemble(module: ModuleOp, weights: WeightStore, num_inputs: int
     arena_attr = main.attributes.get(ir_names.ARENA_SIZE)
     arena = arena_attr.value.data if isinstance(arena_attr, IntegerAttr) else 0
     return inputs, outputs, steps, buffers, arena, blob
+
+
+def buffer_names(module: ModuleOp, num_inputs: int) -> list[str]:
+    """The name of each buffer of `assemble`, by id: the ONNX name of an input or output, a
+    weight's name, the ONNX tensor an arena buffer was made for (its name hint, sanitized as
+    the importer does), else "buffer<id>"."""
+    main = graph_function(module)
+    args = list(main.body.block.args)
+    in_names = _names(main, ir_names.INPUT_NAMES, num_inputs, "input_")
+    out_names = _names(main, ir_names.OUTPUT_NAMES, len(args) - num_inputs, "output_")
+    calls = [op for op in main.body.block.ops if isinstance(op, func.CallOp)]
+    bases = dict.fromkeys(base_of(a) for op in calls for a in buffer_arguments(op))
+    names: list[str] = []
+    for base in bases:
+        owner = base.owner
+        if isinstance(base, BlockArgument):
+            names.append(in_names[base.index] if base.index < num_inputs
+                         else out_names[base.index - num_inputs])
+        elif isinstance(owner, kernel.WeightOp):
+            names.append(owner.weight_name.data)
+        else:
+            names.append(base.name_hint or f"buffer{len(names)}")
+    return names

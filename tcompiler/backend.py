@@ -19,6 +19,7 @@ hyper-parameter, or one whose outputs do not depend on its inputs.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -69,10 +70,16 @@ class TcompilerRep(BackendRep):
 
     def _bind(self, inputs: Any) -> dict[str, np.ndarray]:
         if isinstance(inputs, dict):
-            return {n: np.asarray(inputs[n]) for n in self.input_names if n in inputs}
-        if isinstance(inputs, np.ndarray):
-            inputs = [inputs]
-        return {n: np.asarray(a) for n, a in zip(self.input_names, inputs)}
+            arrays = {n: np.asarray(inputs[n]) for n in self.input_names if n in inputs}
+        else:
+            if isinstance(inputs, np.ndarray):
+                inputs = [inputs]
+            arrays = {n: np.asarray(a) for n, a in zip(self.input_names, inputs)}
+        declared = _declared_types(self.model)
+        for name, array in arrays.items():
+            if name in declared:
+                _check_declared(name, array, *declared[name])
+        return arrays
 
     def _compile(self, arrays: dict[str, np.ndarray], baked: dict[str, np.ndarray]) -> Any:
         from tcompiler.pipeline import CompileOptions, compile_model
@@ -101,9 +108,14 @@ class TcompilerBackend(Backend):
         return device.upper().split(":")[0] == "CPU"
 
     @classmethod
-    def prepare(cls, model: onnx.ModelProto, device: str = "CPU", **kwargs: Any) -> TcompilerRep:
+    def prepare(cls, model: onnx.ModelProto | str | os.PathLike[str], device: str = "CPU",
+                **kwargs: Any) -> TcompilerRep:
+        """`model` is a ModelProto or the path of an .onnx file (as onnxruntime's backend
+        accepts)."""
         if not cls.supports_device(device):
             raise NotImplementedError(f"tcc compiles for the CPU only, not {device!r}")
+        if isinstance(model, (str, os.PathLike)):
+            model = _load_path(model)
         try:
             _check_support(model)
         except UnsupportedModelError as err:
@@ -113,8 +125,8 @@ class TcompilerBackend(Backend):
         return TcompilerRep(model, _options(kwargs))
 
     @classmethod
-    def run_model(cls, model: onnx.ModelProto, inputs: Any, device: str = "CPU",
-                  **kwargs: Any) -> tuple[np.ndarray, ...]:
+    def run_model(cls, model: onnx.ModelProto | str | os.PathLike[str], inputs: Any,
+                  device: str = "CPU", **kwargs: Any) -> tuple[np.ndarray, ...]:
         return cls.prepare(model, device, **kwargs).run(inputs)
 
     @classmethod
@@ -151,7 +163,7 @@ def _check_support(model: onnx.ModelProto) -> None:
     from tcompiler.frontend.support import unsupported_constructs
 
     loaded = load_model(model)
-    problems = unsupported_constructs(loaded.proto)
+    problems = unsupported_constructs(loaded.proto, [t.name for t in loaded.payloads.tensors])
     if problems:
         raise UnsupportedModelError(problems, model=loaded.name)
 
@@ -194,6 +206,50 @@ def parameter_inputs(model: onnx.ModelProto) -> set[str]:
         if node is not None and node.op_type not in SHAPE_ONLY:
             pending.extend(node.input)
     return parameters
+
+
+def _load_path(path: str | os.PathLike[str]) -> onnx.ModelProto:
+    try:
+        return onnx.load(os.fspath(path))
+    except FileNotFoundError as err:
+        raise ValueError(f"{os.fspath(path)}: no such file") from err
+    except Exception as err:  # protobuf's DecodeError, OSError, ValidationError
+        raise ValueError(f"{os.fspath(path)}: not an ONNX model ({err})") from None
+
+
+def _declared_types(model: onnx.ModelProto) -> dict[str, tuple[np.dtype, tuple[int | str, ...]]]:
+    """Graph input -> (element type, dims: an int, or the symbol's name / '?' when not fixed),
+    for the inputs that declare a tensor type."""
+    types: dict[str, tuple[np.dtype, tuple[int | str, ...]]] = {}
+    for value in model.graph.input:
+        tensor = value.type.tensor_type
+        if not value.type.HasField("tensor_type") or not tensor.elem_type:
+            continue
+        try:
+            dtype = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(tensor.elem_type))
+        except (KeyError, ValueError, TypeError):
+            continue
+        dims: tuple[int | str, ...] = ()
+        if tensor.HasField("shape"):
+            dims = tuple(d.dim_value if d.HasField("dim_value") else d.dim_param or "?"
+                         for d in tensor.shape.dim)
+        types[value.name] = (dtype, dims if tensor.HasField("shape") else ("...",))
+    return types
+
+
+def _check_declared(name: str, array: np.ndarray, dtype: np.dtype,
+                    dims: tuple[int | str, ...]) -> None:
+    """ValueError naming the input when `array` does not fit its declared type: tcc never
+    re-specializes a model for another element type or a fixed dim's other size."""
+    fits_shape = dims == ("...",) or (len(dims) == array.ndim and all(
+        not isinstance(d, int) or d == n for d, n in zip(dims, array.shape)))
+    if array.dtype == dtype and fits_shape:
+        return
+    declared = dtype.name + ("[...]" if dims == ("...",) else f"[{','.join(map(str, dims))}]")
+    given = f"{array.dtype.name}[{','.join(map(str, array.shape))}]"
+    what = (f"must be {dtype.name}" if array.dtype != dtype
+            else "has a shape the model does not allow")
+    raise ValueError(f"input '{name}' {what}: the model declares {declared}, got {given}")
 
 
 def _declared_shapes(model: onnx.ModelProto) -> dict[str, tuple[int, ...]]:

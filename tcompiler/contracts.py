@@ -106,6 +106,34 @@ STAGES: dict[str, Contract] = {
 }
 
 
+GRAPH_AT_STAGE: dict[str, Contract] = {"loops": KERNELS, "llvm": KERNELS}
+"""Below the schedule stage the graph function (`tcc.graph`) is not lowered: it stays at the
+kernels contract, calling the kernels in order (`tcc compile --emit=loops|llvm` prints it)."""
+
+
+def stage_violations(module: Operation, stage: str) -> Iterator[Operation]:
+    """Ops of `module` outside `stage`'s contract: the graph function is held to
+    `GRAPH_AT_STAGE` where the stage names one, every other op to `STAGES[stage]`."""
+    yield from violations(module, STAGES[stage], GRAPH_AT_STAGE.get(stage))
+
+
+def violations(module: Operation, contract: Contract, graph: Contract | None = None
+               ) -> Iterator[Operation]:
+    """Ops of `module` outside `contract`, the graph function's held to `graph` if given."""
+    from xdsl.dialects.builtin import ModuleOp
+
+    from tcompiler.ir_names import GRAPH
+
+    if graph is None or not isinstance(module, ModuleOp):
+        yield from contract.violations(module)
+        return
+    for op in module.body.block.ops:
+        rule = graph if GRAPH in op.attributes else contract
+        if not rule.allows(op):
+            yield op
+        yield from rule.violations(op)
+
+
 def describe(op: Operation) -> str:
     """`op`'s name and, where it has one, the function it sits in."""
     parent = op.parent_op()
@@ -115,9 +143,11 @@ def describe(op: Operation) -> str:
     return f"'{op.name}'{where}"
 
 
-def require(root: Operation, pass_name: str, allowed: Contract) -> None:
-    """Raise `PassPreconditionError` if `root` holds an op outside `allowed`."""
-    for op in allowed.violations(root):
+def require(root: Operation, pass_name: str, allowed: Contract,
+            graph: Contract | None = None) -> None:
+    """Raise `PassPreconditionError` if `root` holds an op outside `allowed` (its graph
+    function: outside `graph`, when given)."""
+    for op in violations(root, allowed, graph):
         raise PassPreconditionError(
             pass_name, f"op {describe(op)} is outside its input contract ({allowed.name})")
 

@@ -35,7 +35,7 @@ from xdsl.passes import ModulePass
 
 import tcompiler
 from tcompiler import contracts, ir_names
-from tcompiler.assemble import assemble, graph_function, kernel_functions
+from tcompiler.assemble import assemble, buffer_names, graph_function, kernel_functions
 from tcompiler.context import make_context, module_text, parse_module
 from tcompiler.contracts import PassPreconditionError
 from tcompiler.errors import CompileError, OptionError, TcError, first_line
@@ -48,6 +48,7 @@ from tcompiler.plugins import (
     pipeline_record,
 )
 from tcompiler.program import Program
+from tcompiler.report.kernels import kernel_metadata
 from tcompiler.reproducer import write_reproducer
 from tcompiler.runtime.native import RUNNER_OBJECT, runner_object
 from tcompiler.stages import GRAPH_PIPELINE, STAGE_NAMES, STAGES, Stage
@@ -134,6 +135,9 @@ class Compilation:
     model_sha256: str
     opset: int
     report: CompileReport
+    graph: func.FuncOp | None = None
+    """At the llvm stage, the graph function the lowering dropped (as the loops stage left it:
+    the kernels' call order, with their unit ranges)."""
 
 
 # --- running stages ---------------------------------------------------------------------------
@@ -193,7 +197,7 @@ def _run_pass(p: ModulePass, module: ModuleOp, ctx: TccContext, stage: str,
 
 def check_stage_contract(module: ModuleOp, stage: Stage, done: list[ModulePass]) -> None:
     contract = contracts.STAGES[stage.name]
-    for op in contract.violations(module):
+    for op in contracts.stage_violations(module, stage.name):
         after = f" after pass '{done[-1].name}'" if done else ""
         raise CompileError(f"stage {stage.name}: op {contracts.describe(op)} is outside the "
                            f"{stage.name} stage contract ({contract.name}){after}")
@@ -218,26 +222,37 @@ def start(model: Any, options: CompileOptions) -> Compilation:
 
 def compile_to_stage(model: Any, stage: str, options: CompileOptions = CompileOptions()
                      ) -> Compilation:
-    """Run the stages up to and including `stage` on the whole module."""
+    """Run the stages up to and including `stage` on the whole module. Below the schedule
+    stage the graph function stays as it is (`contracts.GRAPH_AT_STAGE`), the call order of the
+    lowered kernels: `lower-kernels-to-loops` gives its calls their unit ranges; at the llvm
+    stage it is set aside in `Compilation.graph` (`stage_text` prints it)."""
     if stage not in STAGE_NAMES:
         raise OptionError(f"unknown stage {stage!r} (choose from {', '.join(STAGE_NAMES)})")
     comp = start(model, options)
     wanted = STAGES[1:STAGE_NAMES.index(stage) + 1]
     run_stages(comp.module, comp.ctx, [s for s in wanted if s.scope == "module"], options,
                comp.report)
-    kernel_stages = [s for s in wanted if s.scope == "kernel"]
-    if kernel_stages:
-        _strip_graph(comp.module)
-        run_stages(comp.module, comp.ctx, kernel_stages, options, comp.report)
+    for kernel_stage in (s for s in wanted if s.scope == "kernel"):
+        if kernel_stage.name == "llvm":
+            graphs = [op for op in comp.module.body.block.ops
+                      if isinstance(op, func.FuncOp) and ir_names.GRAPH in op.attributes]
+            comp.graph = graphs[0] if graphs else None
+            for graph in graphs:
+                graph.detach()
+        run_stages(comp.module, comp.ctx, [kernel_stage], options, comp.report)
     return comp
 
 
-def _strip_graph(module: ModuleOp) -> None:
-    """Below the schedule stage only kernels are code: the graph becomes the Program's steps."""
-    for op in list(module.body.block.ops):
-        if isinstance(op, func.FuncOp) and ir_names.GRAPH in op.attributes:
-            op.detach()
-            op.erase(safe_erase=False)
+def stage_text(comp: Compilation) -> str:
+    """What `tcc compile --emit` prints: the module; at the llvm stage, the graph function
+    first, as a comment (the kernels' call order; the runner calls them in it)."""
+    text = module_text(comp.module)
+    if comp.graph is None:
+        return text
+    graph = "\n".join(f"// {line}" if line else "//"
+                      for line in str(comp.graph).splitlines())
+    return (f"// The graph function (the llvm stage lowers only kernels): the order the runner\n"
+            f"// calls them in, with their unit ranges.\n{graph}\n{text}")
 
 
 # --- the whole compile ------------------------------------------------------------------------
@@ -268,9 +283,12 @@ def compile_model(model: Any, options: CompileOptions = CompileOptions(),
     comp.report.cache_hits = hits
     plan = plan_metadata(main, arena)
     schedules = schedule_metadata(kernels)
+    details = kernel_metadata(kernels)
+    names = buffer_names(comp.module, comp.num_inputs)
     comp.report.info.update({"memory_plan": plan, "weights_bytes": len(blob),
                              "model": comp.model_name, "opset": comp.opset,
-                             "schedules": schedules})
+                             "schedules": schedules, "kernel_details": details,
+                             "buffer_names": names})
     meta = {"model": {"name": comp.model_name, "sha256": comp.model_sha256, "opset": comp.opset},
             "compiler": {"name": "tcompiler", "version": tcompiler.__version__},
             "options": {"memory_plan": options.memory_plan, "opt_level": options.opt_level,
@@ -280,7 +298,8 @@ def compile_model(model: Any, options: CompileOptions = CompileOptions(),
                         "schedules": options.schedules,
                         "conv_algorithm": options.conv_algorithm,
                         "expand_math": options.expand_math},
-            "memory_plan": plan, "schedules": schedules, "passes": {"graph": GRAPH_PIPELINE,
+            "memory_plan": plan, "schedules": schedules, "kernels": details,
+            "buffer_names": names, "passes": {"graph": GRAPH_PIPELINE,
                                             "extra": extra_passes_record(options),
                                             "plugins": list(options.plugins.load)}}
     program = Program(

@@ -189,3 +189,38 @@ def test_values_a_hyper_parameter_is_computed_from_are_baked_in() -> None:
     model = _model(nodes, [_f32("x", [2, 3]), helper.make_tensor_value_info("n", TensorProto.INT64, [1])],
                    [_f32("z", None)])
     assert backend.parameter_inputs(model) & {"x", "n"} == {"n"}
+
+
+def test_inputs_must_fit_the_declared_types(cache: str) -> None:
+    """A float64 array or another size of a fixed dim is an input error naming the input
+    (never a re-specialization that fails somewhere inside the compiler)."""
+    rep = backend.prepare(relu_add_model(), cache_dir=cache)
+    a = np.zeros((2, 3), np.float32)
+    with pytest.raises(ValueError, match=r"^input 'a' must be float32: the model declares "
+                       r"float32\[2,3\], got float64\[2,3\]$"):
+        rep.run([a.astype(np.float64), a])
+    with pytest.raises(ValueError, match=r"^input 'b' has a shape the model does not allow: "
+                       r"the model declares float32\[2,3\], got float32\[4,3\]$"):
+        rep.run({"a": a, "b": np.zeros((4, 3), np.float32)})
+    assert rep.specializations == 0
+    symbolic = _model([helper.make_node("Relu", ["x"], ["y"])], [_f32("x", ["N", 3])],
+                      [_f32("y", ["N", 3])])
+    rep = backend.prepare(symbolic, cache_dir=cache)
+    assert rep.run([np.ones((5, 3), np.float32)])[0].shape == (5, 3)
+    with pytest.raises(ValueError, match=r"declares float32\[N,3\], got float32\[5,4\]$"):
+        rep.run([np.ones((5, 4), np.float32)])
+
+
+def test_prepare_takes_a_path(cache: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "relu_add.onnx"
+    onnx.save(relu_add_model(), path)
+    a = np.ones((2, 3), np.float32)
+    (y,) = backend.prepare(str(path), cache_dir=cache).run([a, a])
+    np.testing.assert_array_equal(y, 2 * a)
+    (y,) = backend.run_model(path, [a, -a], cache_dir=cache)
+    np.testing.assert_array_equal(y, 0 * a)
+    with pytest.raises(ValueError, match="no such file"):
+        backend.prepare(tmp_path / "missing.onnx")
+    (tmp_path / "junk.onnx").write_bytes(b"not a model")
+    with pytest.raises(ValueError, match="not an ONNX model"):
+        backend.prepare(tmp_path / "junk.onnx")

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
-from pathlib import Path
 
 from tcompiler.errors import OptionError, ShapeError
 from tcompiler.stages import STAGE_NAMES
@@ -20,8 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    "with --emit, the file the IR goes to (default: stdout)")
     c.add_argument("--emit", choices=STAGE_NAMES,
                    help="print the IR after this stage instead of writing an artifact")
-    c.add_argument("--report", help="write a compile report here: HTML with a picture of the "
-                   "memory plan if the name ends in .html, else JSON")
+    c.add_argument("--report", help="write a compile report here (with kernel times measured "
+                   "on zero inputs): a page if the name ends in .html, else JSON")
     c.add_argument("--input-shape", action="append", default=[], metavar="NAME=DIMS",
                    help="fix a symbolic input shape, e.g. data=1x3x224x224 (repeatable)")
     c.add_argument("--memory-plan", default="ilp",
@@ -108,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     from tcompiler.cli.environment import kernel_cache_dir
     from tcompiler.cli.paths import input_file, output_file
     from tcompiler.cli.values import plural
-    from tcompiler.pipeline import CompileOptions, compile_model, compile_to_stage, module_text
+    from tcompiler.pipeline import CompileOptions, compile_model, compile_to_stage, stage_text
     from tcompiler.plugins import PluginSettings
     from tcompiler.progress import ProgressBar
 
@@ -128,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
         schedules=args.schedules, cost_model=args.cost_model, tuning_db=args.tuning_db,
         conv_algorithm=args.conv_algorithm, expand_math=not args.no_expand_math)
     if args.emit:
-        text = module_text(compile_to_stage(args.model, args.emit, options).module)
+        text = stage_text(compile_to_stage(args.model, args.emit, options))
         if output is None:
             sys.stdout.write(text)
             return 0
@@ -148,14 +146,9 @@ def run(args: argparse.Namespace) -> int:
         bar.close()
     seconds = time.perf_counter() - start
     if args.report:
-        data = report.to_json()
-        data["artifact"] = {"path": str(output), "bytes": output.stat().st_size}
-        if args.report.lower().endswith((".html", ".htm")):
-            from tcompiler.memplan.svg import program_svg, report_html
+        from tcompiler.report import write_report
 
-            Path(args.report).write_text(report_html(data, program_svg(program)))
-        else:
-            Path(args.report).write_text(json.dumps(data, indent=2) + "\n")
+        write_report(args.report, report, program, output)
     plan = report.info["memory_plan"]
     print(f"{output}: {plural(report.kernels, 'kernel')} "
           f"({plural(report.kernel_calls, 'call')}, {report.cache_hits} cached), "

@@ -4,10 +4,15 @@
     tcc plan model.onnx --budget M_R            scratchpad mode at a COSMA budget (M_R|M_H|M_P)
     tcc plan model.onnx --scratchpad 4MiB       scratchpad mode at a given size
     tcc plan model.onnx --json --svg plan.svg   one JSON object; a picture of the ILP plan
+    tcc plan model.onnx --level graph --element-bytes 1 --budget M_R   COSMA's setting
 
 JSON: {"model", "mode": "arena" | "scratchpad", "budget_bytes": int | null, "plans": [{"method",
 "bytes", "bound", "gap", "seconds", "optimal"}, ...]}, the ILP first; `bytes` is the arena size
-(arena mode) or the non-compulsory off-chip bytes (scratchpad mode).
+(arena mode) or the non-compulsory off-chip bytes (scratchpad mode). Scratchpad mode: the
+joint ILP (order, addresses and replacement together) first, then the fixed-order ILP and
+COSMA's four baselines; "budgets": {"M_R", "M_H", "M_P", "peak_bound"}; "plan": the joint
+plan's "order" and "transfers" [{"kind": "spill" | "reload", "step", "tensor", "name",
+"bytes"}]. The scratchpad picture marks every spill and reload.
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--svg", metavar="FILE", help="draw the ILP plan (time x address) here")
     p.add_argument("--level", choices=("kernels", "graph"), default="kernels",
                    help="plan the fused kernel calls (default) or the unfused operator graph")
+    p.add_argument("--element-bytes", type=int, default=0, metavar="N",
+                   help="size every tensor at N bytes per element (COSMA's setting: 1, 8-bit "
+                   "tensors; default: the element type's width)")
     p.add_argument("--time-limit", type=float, default=10.0, metavar="SECONDS",
                    help="solver time limit (default 10)")
     p.add_argument("--seed", type=int, default=0, help="solver random seed")
@@ -55,7 +63,7 @@ def parse_size(text: str) -> int:
 
 
 def load_graph(model: str, level: str, input_shapes: list[str],  # type: ignore[no-untyped-def]
-               conv_algorithm: str = "auto"):
+               conv_algorithm: str = "auto", element_bytes: int = 0):
     from xdsl.dialects import func
 
     from tcompiler.assemble import graph_function
@@ -67,9 +75,10 @@ def load_graph(model: str, level: str, input_shapes: list[str],  # type: ignore[
                              conv_algorithm=conv_algorithm)
     comp = compile_to_stage(model, level, options)
     if level == "kernels":
-        return KernelGraph.from_main(graph_function(comp.module))[0], comp.model_name
+        return (KernelGraph.from_main(graph_function(comp.module), element_bytes)[0],
+                comp.model_name)
     main = next(op for op in comp.module.body.block.ops if isinstance(op, func.FuncOp))
-    return KernelGraph.from_graph_stage(main), comp.model_name
+    return KernelGraph.from_graph_stage(main, element_bytes), comp.model_name
 
 
 def run(args: argparse.Namespace) -> int:
@@ -84,8 +93,11 @@ def run(args: argparse.Namespace) -> int:
         output_file(args.svg, "--svg", refuse=(model,))
     if args.time_limit <= 0:
         raise OptionError(f"--time-limit must be > 0, got {args.time_limit}")
+    if args.element_bytes < 0:
+        raise OptionError(f"--element-bytes must be >= 0, got {args.element_bytes}")
     limits = Limits(time_limit=args.time_limit, seed=args.seed, workers=args.workers)
-    graph, name = load_graph(args.model, args.level, args.input_shape, args.conv_algorithm)
+    graph, name = load_graph(args.model, args.level, args.input_shape, args.conv_algorithm,
+                             args.element_bytes)
     budgets: dict[str, int] = {}
     if args.scratchpad or args.budget:
         budgets, whole = scratchpad_budgets(graph, limits)
@@ -95,9 +107,10 @@ def run(args: argparse.Namespace) -> int:
                               f"bytes (the largest operator's tensors)")
         report = plan_scratchpad(graph, budget, limits, whole)
         problems = [p for plan in report.plans for p in validate_scratchpad(graph, plan)]
-        picture = svg.scratchpad_svg(graph, report.best, f"{name}: {report.best.method}, "
-                                     f"budget {budget} B, {report.best.bytes} off-chip B")
-        data = {"model": name, **report.to_json()}
+        picture = svg.scratchpad_svg(
+            graph, report.best, f"{name}: {report.best.method}, budget {budget} B, "
+            f"{report.best.bytes} off-chip B")
+        data = {"model": name, **report.to_json(graph), "budgets": budgets}
     else:
         arena = plan_arena(graph, limits)
         problems = [p for plan in arena.plans for p in validate_arena(graph, plan)]

@@ -19,25 +19,43 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    "output's dtype, shape and first values)")
     r.add_argument("--threads", type=int, metavar="N",
                    help="threads to run on (default: TCC_NUM_THREADS, else every usable core)")
+    r.add_argument("--profile", metavar="TRACE.json",
+                   help="also time every kernel over --runs runs: write a Chrome trace "
+                   "(Perfetto, chrome://tracing) here and print the slowest kernels")
+    r.add_argument("--runs", type=int, default=10, metavar="N",
+                   help="runs to profile (default 10)")
 
 
 def run(args: argparse.Namespace) -> int:
     from tcompiler.cli.paths import input_file, output_file
     from tcompiler.cli.values import plural
+    from tcompiler.errors import OptionError
     from tcompiler.runtime import load
-    from tcompiler.runtime.npz import read_inputs, write_npz
+    from tcompiler.runtime.npz import model_inputs, write_npz
 
     artifact = input_file(args.artifact)
     inputs = input_file(args.inputs, "--inputs")
-    destination = output_file(args.outputs, "--outputs", refuse=(artifact, inputs)) \
-        if args.outputs else None
+    taken = [artifact, inputs]
+    destination = trace = None
+    if args.outputs:
+        destination = output_file(args.outputs, "--outputs", refuse=taken)
+        taken.append(destination)
+    if args.profile:
+        trace = output_file(args.profile, "--profile", refuse=taken)
+    if args.profile and args.runs < 1:  # before any work, as the paths
+        raise OptionError(f"runs must be an integer >= 1, got {args.runs}")
     model = load(artifact, threads=args.threads)
-    arrays = read_inputs(model, inputs)
+    arrays = model_inputs(model, inputs)
     start = time.perf_counter()
     outputs = model.run_dict(arrays)
     seconds = time.perf_counter() - start
     if destination is not None:
         write_npz(destination, outputs)
+    if trace is not None:  # the profile's table starts with its own summary line
+        profile = model.profile(arrays, runs=args.runs)
+        profile.write_trace(trace)
+        print(profile.table())
+        return 0
     shapes = ", ".join(f"{name} {value.dtype}[{'x'.join(map(str, value.shape))}]"
                        for name, value in outputs.items())
     print(f"{artifact}: {plural(len(outputs), 'output')} ({shapes}) in {seconds * 1e3:.2f} ms"

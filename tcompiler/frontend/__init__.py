@@ -69,7 +69,8 @@ def import_model(
     if not MIN_OPSET <= target_opset <= newest:
         raise OptionError(f"target opset {target_opset} is outside {MIN_OPSET}..{newest}")
     loaded = load_model(model)
-    problems = unsupported_constructs(loaded.proto)
+    weights = {t.name: t for t in loaded.payloads.tensors}
+    problems = unsupported_constructs(loaded.proto, weights)
     if problems:
         raise UnsupportedModelError(problems, model=loaded.name)
     proto = onnx.ModelProto()
@@ -80,7 +81,7 @@ def import_model(
                        weights=(t.name for t in loaded.payloads.tensors))
     proto = infer_shapes(proto, loaded.label)
     for _ in range(MAX_FOLD_ROUNDS):
-        proto, changed = fold_constants(proto, value_types(proto), opset)
+        proto, changed = fold_constants(proto, value_types(proto), opset, weights)
         if not changed:
             break
         proto = infer_shapes(proto, loaded.label)

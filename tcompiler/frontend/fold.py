@@ -1,49 +1,65 @@
 """Constant propagation on the ONNX graph, so that shape computations become constants.
 
 Exported models often compute Reshape targets at run time (`Shape -> Gather -> Unsqueeze ->
-Concat -> Reshape`), which leaves shape inference with unknown dims and uses ops tcc has no
-kernel for. `fold_constants(proto, types)` evaluates, with `onnx.reference` (as fixed in
-`reference.py`), every node of
-`FOLDABLE` whose inputs are small known constants (initializers and Constant nodes of at most
-`SMALL` elements) and whose outputs are small, and replaces it by Constant nodes. `Shape` and
-`Size` fold from static inferred shapes alone. Large tensors (weights) are never computed
-here; `onnx-canonicalize` folds them later, in the store. Returns the new model and whether
-anything changed; callers alternate it with shape inference until nothing changes.
+Concat -> Reshape`), which leaves shape inference with unknown dims, and build masks and index
+tables from constants with ops tcc has no kernel for (Mod, ScatterND, CumSum, Trilu in ViT and
+Swin exports). `fold_constants(proto, types, opset, weights)` evaluates, with `onnx.reference`
+(as fixed in `reference.py`), and replaces by Constant nodes:
+
+- every node of `FOLDABLE` whose inputs are small known constants (initializers and Constant
+  nodes of at most `SMALL` elements) and whose outputs are small; `Shape` and `Size` fold from
+  static inferred shapes alone. Large tensors of ops tcc compiles are not computed here;
+  `onnx-canonicalize` folds them later, in the store;
+- at any size, every node on constants (`weights`: the large initializers too) that tcc could
+  not compile otherwise: its op is not in the dialect, or an input's element type is one tcc
+  does not support (`support.foldable_op` says which ops may be computed).
+
+Returns the new model and whether anything changed; callers alternate it with shape
+inference until nothing changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
+from tcompiler.dialects.onnx import ONNX_OPS
 from tcompiler.frontend.convert import constant_array, tensor_array
 from tcompiler.frontend.reference import reference_evaluator
 from tcompiler.frontend.shapes import static_dims
-from tcompiler.frontend.support import FOLDABLE_OPS, SUPPORTED_DTYPES
+from tcompiler.frontend.support import SUPPORTED_DTYPES, foldable_op
 from tcompiler.weights import SMALL
 
-FOLDABLE = FOLDABLE_OPS | {
-    "Unsqueeze", "Concat", "Reshape", "Flatten", "Transpose", "Add", "Mul", "ConstantOfShape",
-    "Identity",
-    # elementwise ops (issue 4) that shape computations use
-    "Cast", "Sub", "Div", "Equal", "Where", "Neg", "Abs", "Min", "Max",
-}
+FOLDABLE = frozenset({
+    "Shape", "Size", "Gather", "Squeeze", "Slice", "Floor", "Ceil", "Range", "Expand",
+    "ReduceProd", "Unsqueeze", "Concat", "Reshape", "Flatten", "Transpose", "Add", "Mul",
+    "ConstantOfShape", "Identity", "Cast", "Sub", "Div", "Equal", "Where", "Neg", "Abs", "Min",
+    "Max",
+})
+"""Ops tcc compiles that shape computations use: folded when their values are small."""
 
 
 def fold_constants(
-    proto: onnx.ModelProto, types: dict[str, onnx.TypeProto], opset: int
+    proto: onnx.ModelProto, types: dict[str, onnx.TypeProto], opset: int,
+    weights: Mapping[str, onnx.TensorProto] | None = None,
 ) -> tuple[onnx.ModelProto, bool]:
     graph = proto.graph
+    large = {**(weights or {}), **{i.name: i for i in graph.initializer if _size(i.dims) > SMALL}}
     known = {
         init.name: tensor_array(init) for init in graph.initializer if _size(init.dims) <= SMALL
     }
     nodes: list[onnx.NodeProto] = []
     changed = False
     for node in graph.node:
-        values = _evaluate(node, known, types, opset)
+        if _must_fold(node, types) and foldable_op(node):  # large constants allowed
+            known.update((n, tensor_array(large[n])) for n in node.input
+                         if n in large and n not in known)
+            values = _evaluate(node, known, types, opset, limit=None)
+        else:
+            values = _evaluate(node, known, types, opset)
         if values is None:
             nodes.append(node)
             continue
@@ -74,20 +90,36 @@ def _drop_dead_constants(nodes: list[onnx.NodeProto], outputs: set[str]) -> list
     return kept[::-1]
 
 
+def _must_fold(node: onnx.NodeProto, types: dict[str, onnx.TypeProto]) -> bool:
+    """tcc cannot compile `node`: its op is not in the dialect or an input's element type is
+    not supported. It compiles only if it folds, at any size."""
+    if node.op_type == "Constant":
+        return False
+    if node.op_type not in ONNX_OPS:
+        return True
+    return any(n in types and types[n].tensor_type.elem_type not in SUPPORTED_DTYPES
+               for n in node.input if n)
+
+
 def _evaluate(
-    node: onnx.NodeProto, known: dict[str, np.ndarray], types: dict[str, onnx.TypeProto], opset: int
+    node: onnx.NodeProto, known: dict[str, np.ndarray], types: dict[str, onnx.TypeProto],
+    opset: int, limit: int | None = SMALL,
 ) -> list[np.ndarray] | None:
+    """`node`'s outputs if its inputs are `known` and the outputs have at most `limit`
+    elements (any size: None)."""
     if node.op_type == "Constant":
         value = constant_array(node)
         return [value] if value is not None and value.size <= SMALL else None
-    if node.op_type not in FOLDABLE or node.domain not in ("", "ai.onnx"):
+    if limit is not None and (node.op_type not in FOLDABLE
+                              or node.domain not in ("", "ai.onnx")):
         return None
     if node.op_type in ("Shape", "Size"):
         return _shape_or_size(node, types)
     inputs = [name for name in node.input if name]
     if not inputs or any(name not in known for name in inputs):
         return None
-    if node.op_type == "ConstantOfShape" and _size(known[node.input[0]].tolist()) > SMALL:
+    if (limit is not None and node.op_type == "ConstantOfShape"
+            and _size(known[node.input[0]].tolist()) > limit):
         return None
     try:
         evaluator = reference_evaluator(node, opsets={"": opset})
@@ -95,7 +127,7 @@ def _evaluate(
     except Exception:  # noqa: BLE001 - anything the reference cannot do simply stays unfolded
         return None
     values = [np.asarray(r) for r in results]
-    return values if all(v.size <= SMALL for v in values) else None
+    return values if limit is None or all(v.size <= limit for v in values) else None
 
 
 def _shape_or_size(

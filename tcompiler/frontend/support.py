@@ -1,10 +1,12 @@
 """What tcc cannot compile, found up front and reported all at once.
 
 `unsupported_constructs(proto)` returns one line per problem (empty when the model is fine):
-- an op type outside `ONNX_OPS` (with the opset and the nodes using it), except the
-  shape-computation ops in `FOLDABLE_OPS` that do not depend on input data: those are allowed
-  if constant folding removes them (`fold.py`; `unfolded_ops` reports the ones left after
-  folding); a non-default domain;
+- an op type outside `ONNX_OPS` (with the opset and the nodes using it), except on constants:
+  a node whose inputs are all constants (initializers, Constant nodes, shapes, and what is
+  computed from them; `constant_only`) is folded at import (`fold.py`) whatever its op, so
+  real exports that build masks and shapes with ops tcc has no kernel for (Mod, ScatterND,
+  CumSum, ...) compile (`unfolded_ops` reports the ones left after folding); a non-default
+  domain;
 - a tensor element type other than float32/int64/int32/bool (float16, float64, ... included);
 - sequence, map, optional or sparse values;
 - training: Dropout whose `training_mode` input is a constant true (unless its ratio is a
@@ -14,6 +16,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 
 import onnx
 from onnx import TensorProto, numpy_helper
@@ -29,36 +32,39 @@ SUPPORTED_DTYPES: dict[int, str] = {
 }
 """ONNX element type -> numpy dtype name, for every element type tcc accepts."""
 
-FOLDABLE_OPS = frozenset({
-    "Shape", "Size", "Gather", "Squeeze", "Slice", "Floor", "Ceil",
-    "Range", "Expand", "ReduceProd",
-})
-"""Op types tcc accepts only when they compute constants (shapes) that fold away."""
-
 SHAPE_OPS = frozenset({"Shape", "Size"})
 """Ops that read only the shape of their input, never its data."""
 
 MAX_LISTED = 8
 
 
-def unsupported_constructs(proto: onnx.ModelProto) -> list[str]:
+NONDETERMINISTIC = frozenset({
+    "RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Multinomial",
+    "Bernoulli",
+})
+"""Ops whose every run differs: never computed at compile time."""
+
+
+def unsupported_constructs(proto: onnx.ModelProto, weights: Collection[str] = ()) -> list[str]:
+    """One line per construct tcc cannot compile. `weights`: initializers moved out of `proto`
+    (graph inputs for now, `payloads.py`) that are constants all the same."""
     graph = proto.graph
     opset = default_opset(proto)
-    problems = _op_problems(graph, opset)
+    problems = _op_problems(graph, opset, set(weights))
     problems += _type_problems(graph)
     problems += _training_problems(graph)
     return problems
 
 
 def unfolded_ops(proto: onnx.ModelProto, opset: int) -> list[str]:
-    """Problems for ops that are left after folding and tcc has no op for (FOLDABLE_OPS)."""
+    """Problems for ops tcc has no op for that are left after folding."""
     users: dict[str, list[str]] = defaultdict(list)
     for index, node in enumerate(proto.graph.node):
         if node.op_type not in ONNX_OPS:
             users[node.op_type].append(node_label(node, index))
     return [
         f"{op} (opset {opset}): nodes {_names(nodes)} (supported only when it computes "
-        "constants, e.g. shapes, and these do not fold)"
+        "constants, and onnx.reference could not compute these)"
         for op, nodes in users.items()
     ]
 
@@ -68,13 +74,22 @@ def node_label(node: onnx.NodeProto, index: int) -> str:
     return node.name or f"{node.op_type}_{index}"
 
 
-def _op_problems(graph: onnx.GraphProto, opset: int) -> list[str]:
+def foldable_op(node: onnx.NodeProto) -> bool:
+    """Whether constant folding may compute `node` (given constant inputs) with
+    `onnx.reference`: a default-domain op that is deterministic and has no subgraph (whose
+    body could read values from outside)."""
+    return (node.domain in DEFAULT_DOMAINS and node.op_type not in NONDETERMINISTIC
+            and not any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS)
+                        for a in node.attribute))
+
+
+def _op_problems(graph: onnx.GraphProto, opset: int, weights: set[str]) -> list[str]:
     users: dict[str, list[str]] = defaultdict(list)
     foreign: dict[str, list[str]] = defaultdict(list)
-    dynamic = _data_dependent(graph)
+    dynamic = _data_dependent(graph, weights)
     for index, node in enumerate(graph.node):
         reads_data = node.op_type not in SHAPE_OPS and dynamic.intersection(node.input)
-        foldable = node.op_type in FOLDABLE_OPS and not reads_data
+        foldable = foldable_op(node) and not reads_data
         if node.domain not in DEFAULT_DOMAINS:
             foreign[f"{node.domain}.{node.op_type}"].append(node_label(node, index))
         elif node.op_type not in ONNX_OPS and not foldable:
@@ -87,9 +102,9 @@ def _op_problems(graph: onnx.GraphProto, opset: int) -> list[str]:
     return lines
 
 
-def _data_dependent(graph: onnx.GraphProto) -> set[str]:
+def _data_dependent(graph: onnx.GraphProto, weights: set[str]) -> set[str]:
     """Values computed from input data (not just from input shapes): they never fold."""
-    weights = {init.name for init in graph.initializer}
+    weights = weights | {init.name for init in graph.initializer}
     dynamic = {value.name for value in graph.input if value.name not in weights}
     for node in graph.node:
         if node.op_type not in SHAPE_OPS and dynamic.intersection(node.input):

@@ -127,6 +127,7 @@ class GraphConverter:
         dest = self._slots.pop(value, None)
         if dest is None:
             dest = self.buffer(memref_of(value.type))
+            dest.name_hint = value.name_hint  # the ONNX tensor's name, for plans and reports
         self._storage[value] = dest
         self.insert(build(dest))
         return dest

@@ -1,6 +1,7 @@
 """Divide and conquer for graphs too large to solve whole (COSMA §IV, for NAS networks).
 
     solve_divided(graph, hint, limits) -> ArenaPlan
+    solve_scratchpad_divided(graph, budget, hint, limits) -> ScratchpadPlan
 
 The hint's order is cut into windows of about `limits.window` ops, each cut placed where the
 fewest bytes are live across it (a single tensor crossing is an articulation point of the
@@ -8,6 +9,11 @@ DAG: the pieces before and after only meet through it). Each op may then move on
 its window, which keeps the model small; offsets stay global, so the pieces are stitched by
 construction (a tensor crossing a cut has one offset on both sides). A second pass shifts the
 cuts by half a window, hinted with the first pass's result, so ops near a cut can move too.
+
+Scratchpad mode cuts the same way but solves the windows one after another, each a small
+joint model: its ops move within the window, the tensors they touch get new segments, and
+everything else stays as the incumbent plan has it. A window whose tensors cost nothing in
+the incumbent is skipped (it has nothing to gain).
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ from collections.abc import Sequence
 
 from tcompiler.memplan.graph import KernelGraph
 from tcompiler.memplan.ilp_arena import solve_arena
-from tcompiler.memplan.plans import ArenaPlan, Limits
+from tcompiler.memplan.ilp_joint import solve_joint, traffic_bound
+from tcompiler.memplan.ilp_scratchpad import traffic
+from tcompiler.memplan.plans import ArenaPlan, Limits, ScratchpadPlan
+from tcompiler.memplan.replacement import ALL_KINDS
 
 
 def crossing_bytes(graph: KernelGraph, order: Sequence[int], kinds: Sequence[str] = ("arena",)
@@ -79,3 +88,34 @@ def solve_divided(graph: KernelGraph, hint: ArenaPlan, limits: Limits, inplace: 
                      time.perf_counter() - start, plan.optimal, plan.inplace,
                      {**plan.info, "passes": passes, "hint": hint.method,
                       "hint_bytes": hint.arena_bytes})
+
+
+def solve_scratchpad_divided(graph: KernelGraph, budget: int, hint: ScratchpadPlan,
+                             limits: Limits) -> ScratchpadPlan:
+    start = time.perf_counter()
+    bound = traffic_bound(graph, budget)
+    plan = hint
+    passes = []
+    for shift in (0, max(1, limits.window // 2)):
+        if plan.offchip_bytes <= bound:
+            break
+        bounds = [0, *cuts(graph, plan.order, limits.window, shift, ALL_KINDS), len(plan.order)]
+        needy = [(lo, hi) for lo, hi in zip(bounds, bounds[1:]) if _costs(graph, plan, lo, hi)]
+        share = Limits(limits.time_limit / (2 * max(1, len(needy))), limits.seed, limits.workers)
+        for lo, hi in needy:
+            if _costs(graph, plan, lo, hi):
+                windows = {plan.order[p]: (lo, hi - 1) for p in range(lo, hi)}
+                plan = solve_joint(graph, budget, plan, share, windows, "ilp-divided",
+                                   bound=bound)
+        passes.append({"windows": len(bounds) - 1, "solved": len(needy),
+                       "bytes": plan.offchip_bytes})
+    bound = min(bound, plan.offchip_bytes)
+    return ScratchpadPlan("ilp-divided", plan.order, budget, plan.segments, plan.offchip_bytes,
+                          bound, time.perf_counter() - start, plan.offchip_bytes <= bound,
+                          {"passes": passes, "hint": hint.method, "hint_bytes": hint.offchip_bytes})
+
+
+def _costs(graph: KernelGraph, plan: ScratchpadPlan, lo: int, hi: int) -> bool:
+    """Some tensor an op at positions lo..hi-1 touches moves off-chip in `plan`."""
+    touched = {t for p in range(lo, hi) for t in graph.ops[plan.order[p]].touches}
+    return traffic(graph, [s for s in plan.segments if s.tensor in touched]) > 0

@@ -69,8 +69,10 @@ class KernelGraph:
         return KernelGraph(ts, os_, derive_deps(os_))
 
     @staticmethod
-    def from_main(main: func.FuncOp) -> tuple[KernelGraph, list[kernel.BufferOp | None]]:
-        """The graph of `@main`, and for each tensor its `kernel.buffer` (None for arguments)."""
+    def from_main(main: func.FuncOp, element_bytes: int = 0
+                  ) -> tuple[KernelGraph, list[kernel.BufferOp | None]]:
+        """The graph of `@main`, and for each tensor its `kernel.buffer` (None for arguments);
+        `element_bytes` > 0 sizes every tensor at that many bytes per element."""
         callees = _callee_ops(main)
         index: dict[SSAValue, int] = {}
         tensors: list[Tensor] = []
@@ -87,12 +89,13 @@ class KernelGraph:
                 index[base] = len(tensors)
                 if isinstance(base, BlockArgument):
                     kind = "output" if base in outputs else "input"
-                    tensors.append(Tensor(f"arg{base.index}", align_up(nbytes(base)), kind))
+                    tensors.append(Tensor(f"arg{base.index}",
+                                          align_up(nbytes(base, element_bytes)), kind))
                     owners.append(None)
                 else:
                     assert isinstance(owner, kernel.BufferOp), f"unexpected storage {owner}"
                     tensors.append(Tensor(f"%{base.name_hint or len(tensors)}",
-                                          align_up(nbytes(base)), "arena"))
+                                          align_up(nbytes(base, element_bytes)), "arena"))
                     owners.append(owner)
             return index[base]
 
@@ -112,10 +115,11 @@ class KernelGraph:
         return KernelGraph(tuple(tensors), tuple(ops), derive_deps(ops)), owners
 
     @staticmethod
-    def from_graph_stage(main: func.FuncOp) -> KernelGraph:
+    def from_graph_stage(main: func.FuncOp, element_bytes: int = 0) -> KernelGraph:
         """The operator graph of the `graph` stage (onnx dialect, one op per ONNX node after
         folding): COSMA's setting, before kernel fusion. Initializers and constants are
-        weights; block arguments are inputs; returned values are outputs; no in-place."""
+        weights; block arguments are inputs; returned values are outputs; no in-place.
+        `element_bytes` > 0 sizes every tensor at that many bytes per element."""
         index: dict[SSAValue, int] = {}
         tensors: list[Tensor] = []
         returned: set[SSAValue] = set()
@@ -128,10 +132,8 @@ class KernelGraph:
                 index[value] = len(tensors)
                 kind = "input" if isinstance(value, BlockArgument) else (
                     "output" if value in returned else "arena")
-                count = value.type.element_count()  # type: ignore[attr-defined]
-                width = max(1, value.type.element_type.bitwidth // 8)  # type: ignore[attr-defined]
                 tensors.append(Tensor(f"%{value.name_hint or len(tensors)}",
-                                      align_up(count * width), kind))
+                                      align_up(nbytes(value, element_bytes)), kind))
             return index[value]
 
         ops: list[Op] = []

@@ -2,7 +2,8 @@
 
     solve_scratchpad(graph, order, budget, hint, limits) -> ScratchpadPlan
 
-On a fixed order (COSMA "FS"; the planner tries several orders, among them the arena ILP's),
+On a fixed order (COSMA "FS"; the planner tries several orders, among them the arena ILP's,
+then hands the best result to the joint model of `ilp_joint` as its hint),
 each tensor has events: its producer's step (graph inputs have none: their first load is
 compulsory) and its readers' steps. A *segment* (a, b) keeps the tensor resident at one address
 from event a to event b; between two segments it lives only in host memory. Variables:

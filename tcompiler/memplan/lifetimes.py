@@ -14,7 +14,9 @@ def base_of(value: SSAValue) -> SSAValue:
     return value
 
 
-def nbytes(value: SSAValue) -> int:
+def nbytes(value: SSAValue, element_bytes: int = 0) -> int:
+    """The value's bytes; `element_bytes` > 0 replaces its element type's width (COSMA's
+    setting plans 8-bit tensors: 1 byte per element)."""
     ty = value.type
-    width = ty.element_type.bitwidth  # type: ignore[attr-defined]
-    return ty.element_count() * max(1, width // 8)  # type: ignore[attr-defined]
+    width = element_bytes or max(1, ty.element_type.bitwidth // 8)  # type: ignore[attr-defined]
+    return ty.element_count() * width  # type: ignore[attr-defined]

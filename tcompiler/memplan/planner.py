@@ -2,7 +2,8 @@
 
     arena = plan_arena(graph, limits)               # ArenaReport: .best, .plans (ILP first)
     budgets = scratchpad_budgets(graph, limits)     # {"M_R": .., "M_H": .., "M_P": ..}
-    spm = plan_scratchpad(graph, budget, limits)    # ScratchpadReport
+    spm = plan_scratchpad(graph, budget, limits)    # ScratchpadReport: joint ILP, fixed-order
+                                                    # ILP, COSMA's four baselines
 
 Arena mode plans the intermediates (`kernel.buffer`s) of one arena, with in-place reuse.
 Scratchpad mode follows COSMA: every non-weight tensor (graph inputs and outputs too) lives in
@@ -10,7 +11,9 @@ a scratchpad of `budget` bytes while used; no in-place reuse (an op's inputs and
 all resident). Budgets per model: `M_R` the largest footprint of one op (the smallest budget
 that can work), `M_P` the smallest arena over all orders that holds the whole run without
 off-chip traffic (as the arena ILP finds it; `peak_bound` is the order-free live-set bound
-under it), `M_H = (M_R + M_P) / 2`, each 64-byte aligned.
+under it), `M_H = (M_R + M_P) / 2`, each 64-byte aligned. The scratchpad plan of choice is the
+joint ILP's (`ilp_joint`: order, addresses and replacement in one model), hinted with the best
+of the baselines and the fixed-order ILP.
 """
 
 from __future__ import annotations
@@ -27,12 +30,13 @@ from tcompiler.memplan.baselines import (
     order_free_bound,
     program_order,
 )
-from tcompiler.memplan.divide import solve_divided
+from tcompiler.memplan.divide import solve_divided, solve_scratchpad_divided
 from tcompiler.memplan.graph import KernelGraph
 from tcompiler.memplan.ilp_arena import solve_arena
+from tcompiler.memplan.ilp_joint import solve_joint
 from tcompiler.memplan.ilp_scratchpad import solve_scratchpad
-from tcompiler.memplan.plans import ArenaPlan, Limits, ScratchpadPlan
-from tcompiler.memplan.replacement import ALL_KINDS, op_footprint, simulate
+from tcompiler.memplan.plans import ArenaPlan, Limits, ScratchpadPlan, transfers
+from tcompiler.memplan.replacement import ALL_KINDS, from_arena, op_footprint, simulate
 from tcompiler.weights import align_up
 
 METHODS = ("ilp", "greedy", "naive")
@@ -55,10 +59,20 @@ class ScratchpadReport:
     best: ScratchpadPlan
     plans: list[ScratchpadPlan]
     budgets: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0  # baselines, fixed-order ILP and joint ILP together
 
-    def to_json(self) -> dict[str, Any]:
-        return {"mode": "scratchpad", "budget_bytes": self.budget,
-                "plans": [p.summary() for p in self.plans]}
+    def to_json(self, graph: KernelGraph | None = None) -> dict[str, Any]:
+        """The summaries; with the graph also the chosen plan: its order and every spill and
+        reload (step, tensor, bytes)."""
+        data: dict[str, Any] = {"mode": "scratchpad", "budget_bytes": self.budget,
+                                "plans": [p.summary() for p in self.plans]}
+        if graph is not None:
+            data["plan"] = {"method": self.best.method, "order": list(self.best.order),
+                            "transfers": [{"kind": m.kind, "step": m.step, "tensor": m.tensor,
+                                           "name": graph.tensors[m.tensor].name,
+                                           "bytes": m.nbytes}
+                                          for m in transfers(graph, self.best.segments)]}
+        return data
 
 
 def plan_arena(graph: KernelGraph, limits: Limits = Limits(), method: str = "ilp",
@@ -100,7 +114,10 @@ def scratchpad_budgets(graph: KernelGraph, limits: Limits = Limits()
 
 def plan_scratchpad(graph: KernelGraph, budget: int, limits: Limits = Limits(),
                     min_peak: ArenaPlan | None = None) -> ScratchpadReport:
-    """The four COSMA baselines and the ILP (on each candidate order, the best kept)."""
+    """COSMA's four baselines; the fixed-order ILP (COSMA FS) on each candidate order (a
+    quarter of the time); then the joint ILP (order, addresses and replacement together),
+    hinted with the best plan so far, so never worse than any of them. Above
+    `limits.whole_graph_ops` ops the joint ILP divides and conquers."""
     start = time.perf_counter()
     orders = {"program": program_order(graph), "memory-aware": memory_aware_order(graph, ALL_KINDS)}
     baselines: list[ScratchpadPlan] = []
@@ -112,18 +129,36 @@ def plan_scratchpad(graph: KernelGraph, budget: int, limits: Limits = Limits(),
             if name not in by_order or plan.offchip_bytes < by_order[name].offchip_bytes:
                 by_order[name] = plan
     if min_peak is None:
-        whole = solve_arena(graph, arena_baseline(graph, orders["memory-aware"], "memory-aware",
-                                                  ALL_KINDS),
-                            Limits(limits.time_limit / 4, limits.seed, limits.workers),
-                            inplace=False, kinds=ALL_KINDS)
-        min_peak = whole
+        min_peak = solve_arena(graph, arena_baseline(graph, orders["memory-aware"],
+                                                     "memory-aware", ALL_KINDS),
+                               Limits(limits.time_limit / 4, limits.seed, limits.workers),
+                               inplace=False, kinds=ALL_KINDS)
     if tuple(min_peak.order) not in {tuple(o) for o in orders.values()}:
         orders["ilp-arena"] = tuple(min_peak.order)
-        best_sim = min((simulate(graph, min_peak.order, budget, p, f"ilp-arena+{p}")
-                        for p in ("belady", "greedy")), key=lambda p: p.offchip_bytes)
-        by_order["ilp-arena"] = best_sim
+        by_order["ilp-arena"] = from_arena(graph, min_peak, budget) or min(
+            (simulate(graph, min_peak.order, budget, p, f"ilp-arena+{p}")
+             for p in ("belady", "greedy")), key=lambda p: p.offchip_bytes)
+    fixed = _fixed_order(graph, budget, orders, by_order,
+                         Limits(limits.time_limit / 4, limits.seed, limits.workers))
+    hint = min([fixed, *by_order.values()], key=lambda p: p.offchip_bytes)
+    rest = Limits(max(0.1, limits.time_limit - (time.perf_counter() - start)), limits.seed,
+                  limits.workers, limits.window, limits.whole_graph_ops)
+    if len(graph.ops) > limits.whole_graph_ops:
+        joint = solve_scratchpad_divided(graph, budget, hint, rest)
+    else:
+        joint = solve_joint(graph, budget, hint, rest)
+    # one problem, one bound: every plan's gap is measured against the joint ILP's bound
+    plans = [replace(p, bound=min(joint.bound, p.offchip_bytes),
+                     optimal=p.offchip_bytes <= joint.bound) for p in (fixed, *baselines)]
+    return ScratchpadReport(budget, joint, [joint, *plans], seconds=time.perf_counter() - start)
+
+
+def _fixed_order(graph: KernelGraph, budget: int, orders: dict[str, tuple[int, ...]],
+                 by_order: dict[str, ScratchpadPlan], limits: Limits) -> ScratchpadPlan:
+    """The fixed-order ILP on each order (best hint first), the best kept."""
+    start = time.perf_counter()
     candidates = sorted(orders, key=lambda n: by_order[n].offchip_bytes)
-    share = Limits(max(0.1, limits.time_limit / len(candidates)), limits.seed, limits.workers)
+    share = Limits(max(0.05, limits.time_limit / len(candidates)), limits.seed, limits.workers)
     results = []
     for name in candidates:
         plan = solve_scratchpad(graph, orders[name], budget, by_order[name], share)
@@ -131,9 +166,8 @@ def plan_scratchpad(graph: KernelGraph, budget: int, limits: Limits = Limits(),
         if plan.offchip_bytes == 0:
             break
     plan, name = min(results, key=lambda r: r[0].offchip_bytes)
-    best = ScratchpadPlan("ilp", plan.order, budget, plan.segments, plan.offchip_bytes,
-                          min(plan.bound, plan.offchip_bytes) if plan.offchip_bytes == 0 else 0,
-                          time.perf_counter() - start, plan.offchip_bytes == 0,
+    return ScratchpadPlan("ilp-fixed-order", plan.order, budget, plan.segments,
+                          plan.offchip_bytes, 0, time.perf_counter() - start,
+                          plan.offchip_bytes == 0,
                           {**plan.info, "order": name,
                            "per_order": {n: p.offchip_bytes for p, n in results}})
-    return ScratchpadReport(budget, best, [best, *baselines])

@@ -7,8 +7,12 @@ objective, the gap between them, the seconds it took and whether it is proven op
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tcompiler.memplan.graph import KernelGraph
 
 
 @dataclass(frozen=True)
@@ -93,3 +97,32 @@ class ScratchpadPlan:
         return {"method": self.method, "bytes": self.offchip_bytes, "bound": self.bound,
                 "gap": round(self.gap, 6), "seconds": round(self.seconds, 3),
                 "optimal": self.optimal}
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One off-chip move of a plan: a `spill` after step `step` (an intermediate's only copy
+    goes to host memory) or a `reload` at `step` (retrieved to `offset`)."""
+
+    kind: str
+    tensor: int
+    step: int
+    nbytes: int
+    offset: int
+
+
+def transfers(graph: KernelGraph, segments: Sequence[Segment]) -> list[Transfer]:
+    """The non-compulsory moves the segments imply, by step: every retrieval but a graph
+    input's first load, and one spill (at the end of its first residency) for an
+    intermediate retrieved at all. Outputs are stored anyway and inputs are on the host."""
+    by_tensor: dict[int, list[Segment]] = {}
+    for s in sorted(segments, key=lambda s: (s.tensor, s.first)):
+        by_tensor.setdefault(s.tensor, []).append(s)
+    moves = []
+    for t, mine in by_tensor.items():
+        tensor = graph.tensors[t]
+        later = mine[1:] if graph.producers[t] is None else [s for s in mine if s.loaded]
+        if later and tensor.kind == "arena":
+            moves.append(Transfer("spill", t, mine[0].last, tensor.nbytes, mine[0].offset))
+        moves.extend(Transfer("reload", t, s.first, tensor.nbytes, s.offset) for s in later)
+    return sorted(moves, key=lambda m: (m.step, m.kind != "spill", m.tensor))

@@ -2,6 +2,7 @@
 greedy replacement when it does not fit the budget. Pure functions.
 
     simulate(graph, order, budget, policy="belady" | "greedy") -> ScratchpadPlan
+    from_arena(graph, arena_plan, budget) -> ScratchpadPlan | None
 
 Tracked tensors: every tensor of the graph (intermediates, graph inputs and outputs; weights
 are not tensors here). Every op needs all of its tensors resident while it runs.
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 
 from tcompiler.memplan.graph import KernelGraph
 from tcompiler.memplan.greedy import Live, greedy_by_size
-from tcompiler.memplan.plans import ScratchpadPlan, Segment
+from tcompiler.memplan.plans import ArenaPlan, ScratchpadPlan, Segment
 
 ALL_KINDS = ("arena", "input", "output")
 
@@ -45,6 +46,19 @@ def arena_fit(graph: KernelGraph, order: Sequence[int], budget: int, method: str
     inputs = {t for t in ids if graph.producers[t] is None}
     segments = tuple(Segment(t, o, *ranges[t], t in inputs) for t, o in zip(ids, plan.offsets))
     return ScratchpadPlan(method, tuple(order), budget, segments, 0, 0, optimal=True)
+
+
+def from_arena(graph: KernelGraph, plan: ArenaPlan, budget: int, method: str = "ilp-arena"
+               ) -> ScratchpadPlan | None:
+    """An arena plan over every tracked tensor (no in-place) as a scratchpad plan without
+    traffic, if its arena fits in `budget`: the order that reaches M_P, at M_P."""
+    ranges = graph.live_ranges(plan.order)
+    ids = graph.arena_tensors(ALL_KINDS)
+    if plan.arena_bytes > budget or plan.inplace or any(t not in plan.offsets for t in ids):
+        return None
+    segments = tuple(Segment(t, plan.offsets[t], *ranges[t], graph.producers[t] is None)
+                     for t in ids)
+    return ScratchpadPlan(method, plan.order, budget, segments, 0, 0, optimal=True)
 
 
 def simulate(graph: KernelGraph, order: Sequence[int], budget: int, policy: str = "belady",

@@ -7,16 +7,19 @@ offset, 64-byte aligned, inside the arena; two tensors alive at one step never s
 except an in-place takeover: input i and output j of op k, same offset and size, k the last
 op touching i and the first touching j.
 
-Scratchpad plans: segments lie inside the budget; segments alive at one step never share a
-byte; every op's tensors are resident (a segment of theirs covers the op's step); a tensor's
-first segment starts at its producer (outputs are created in place, never loaded) and every
-later one is a retrieval; the reported off-chip bytes equal the traffic the segments imply.
+Scratchpad plans (with spills and reloads): segments lie inside the budget and the steps;
+at no step do the resident bytes exceed the budget; segments alive at one step never share a
+byte, and one tensor is never resident twice at once; every op's tensors are resident (a
+segment of theirs covers the op's step); a tensor's first segment starts at its producer
+(created in the scratchpad, never loaded), a graph input's first segment is its load, every
+later segment is a retrieval (after a spill); the off-chip bytes are counted here from the
+segments (retrievals, one spill per retrieved intermediate) and must equal the plan's claim.
 """
 
 from __future__ import annotations
 
 from tcompiler.memplan.graph import KernelGraph
-from tcompiler.memplan.plans import ArenaPlan, ScratchpadPlan
+from tcompiler.memplan.plans import ArenaPlan, ScratchpadPlan, Segment
 
 ALIGN = 64
 
@@ -77,40 +80,66 @@ def validate_scratchpad(graph: KernelGraph, plan: ScratchpadPlan) -> list[str]:
         return problems
     where = {k: p for p, k in enumerate(plan.order)}
     segs = sorted(plan.segments, key=lambda s: (s.tensor, s.first))
-    by_tensor: dict[int, list] = {}
+    by_tensor: dict[int, list[Segment]] = {}
+    load = [0] * len(plan.order)
     for s in segs:
         by_tensor.setdefault(s.tensor, []).append(s)
         size = graph.tensors[s.tensor].nbytes
-        if s.offset < 0 or s.offset % ALIGN or s.offset + size > plan.budget or s.first > s.last:
+        if s.offset < 0 or s.offset % ALIGN or s.offset + size > plan.budget or s.first > s.last \
+                or s.first < 0 or s.last >= len(plan.order):
             problems.append(f"segment of tensor {s.tensor} at {s.offset} (+{size}) steps "
                             f"{s.first}..{s.last} is outside the budget {plan.budget}")
+            continue
+        for p in range(s.first, s.last + 1):
+            load[p] += size
+    problems += [f"step {p}: {b} resident bytes exceed the budget {plan.budget}"
+                 for p, b in enumerate(load) if b > plan.budget]
     for a in range(len(segs)):
         for b in range(a + 1, len(segs)):
             x, y = segs[a], segs[b]
             sx, sy = graph.tensors[x.tensor].nbytes, graph.tensors[y.tensor].nbytes
-            if x.first <= y.last and y.first <= x.last and x.offset < y.offset + sy \
-                    and y.offset < x.offset + sx:
+            apart = x.offset >= y.offset + sy or y.offset >= x.offset + sx
+            if x.first <= y.last and y.first <= x.last and (x.tensor == y.tensor or not apart):
                 problems.append(f"segments of tensors {x.tensor} and {y.tensor} overlap")
     traffic = 0
     for t, tensor in enumerate(graph.tensors):
-        if tensor.kind == "weight" or not graph.users[t]:
-            continue
         mine = by_tensor.get(t, [])
-        for k in graph.users[t]:
-            if not any(s.first <= where[k] <= s.last for s in mine):
-                problems.append(f"op {k} ({graph.ops[k].name}) runs at step {where[k]} "
-                                f"without tensor {t} ({tensor.name}) resident")
-        p = graph.producers[t]
-        for n, s in enumerate(mine):
-            if n == 0 and p is not None and (s.loaded or s.first != where[p]):
-                problems.append(f"tensor {t} is not created at its producer's step")
-            if n > 0 and not s.loaded:
-                problems.append(f"tensor {t}: a later segment must be a retrieval")
-        reloads = sum(1 for s in mine if s.loaded) - (1 if p is None and mine else 0)
-        if reloads > 0:
-            spill = tensor.nbytes if tensor.kind == "arena" else 0
-            traffic += spill + reloads * tensor.nbytes
+        if not graph.users[t]:
+            if mine:
+                problems.append(f"tensor {t} ({tensor.name}) is used by no op but resident")
+            continue
+        problems += _residency_problems(graph, t, mine, where)
+        traffic += _traffic(graph, t, mine)
     if traffic != plan.offchip_bytes:
         problems.append(f"plan reports {plan.offchip_bytes} off-chip bytes, "
                         f"segments imply {traffic}")
     return problems
+
+
+def _residency_problems(graph: KernelGraph, t: int, mine: list[Segment], where: dict[int, int]
+                        ) -> list[str]:
+    """Every op touching t runs while t is resident; t is created at its producer's step (a
+    graph input first arrives by a load); every later residency is a retrieval."""
+    name = graph.tensors[t].name
+    problems = [f"op {k} ({graph.ops[k].name}) runs at step {where[k]} without tensor {t} "
+                f"({name}) resident" for k in graph.users[t]
+                if not any(s.first <= where[k] <= s.last for s in mine)]
+    p = graph.producers[t]
+    if mine and p is not None and (mine[0].loaded or mine[0].first != where[p]):
+        problems.append(f"tensor {t} ({name}) is not created at its producer's step")
+    if mine and p is None and not mine[0].loaded:
+        problems.append(f"graph input {t} ({name}) is resident without being loaded")
+    problems += [f"tensor {t} ({name}): a later residency at step {s.first} must be a retrieval"
+                 for s in mine[1:] if not s.loaded]
+    return problems
+
+
+def _traffic(graph: KernelGraph, t: int, mine: list[Segment]) -> int:
+    """Non-compulsory bytes of t: each retrieval (a graph input's first load is compulsory),
+    plus one spill for an intermediate retrieved at all (inputs live on the host, outputs are
+    stored anyway)."""
+    tensor = graph.tensors[t]
+    reloads = sum(1 for s in mine if s.loaded) - (1 if graph.producers[t] is None and mine else 0)
+    if reloads <= 0:
+        return 0
+    return reloads * tensor.nbytes + (tensor.nbytes if tensor.kind == "arena" else 0)

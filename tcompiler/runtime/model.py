@@ -7,8 +7,9 @@ addresses built in (`tcompiler.runtime.native`): an inference is one ctypes call
 input and output pointers. `threads` (default: `TCC_NUM_THREADS`, else every core the process
 may run on) threads split the parallel kernels; results do not depend on it.
 
-Calls: `model(*arrays, **named)`, `model.run(list | dict)` -> list of outputs, and
-`model.run_dict(...)` -> {output name: array}. Inputs are validated, never cast (see
+Calls: `model(*arrays, **named)`, `model.run(list | dict)` -> list of outputs,
+`model.run_dict(...)` -> {output name: array}, and `model.profile(inputs, runs=N)` -> the
+per-kernel times of N runs (`tcompiler.runtime.profile`). Inputs are validated, never cast (see
 `tcompiler.runtime.inputs`); inputs need no alignment. Outputs are fresh, 64-byte-aligned
 arrays each call: the caller may keep them.
 
@@ -33,10 +34,17 @@ from tcompiler.artifact import program_problem
 from tcompiler.codegen.elf import defined_symbols
 from tcompiler.codegen.jit import load_objects
 from tcompiler.codegen.target import Target
-from tcompiler.errors import ArtifactError, TcError
+from tcompiler.errors import ArtifactError, OptionError, TcError
 from tcompiler.program import ALIGNMENT, Program, TensorSpec
 from tcompiler.runtime.inputs import bind_inputs
-from tcompiler.runtime.native import RUNNER_OBJECT, NativeRunner, runner_object, thread_count
+from tcompiler.runtime.native import (
+    RUNNER_OBJECT,
+    TIMED_ENTRY,
+    NativeRunner,
+    runner_object,
+    thread_count,
+)
+from tcompiler.runtime.profile import Profile, step_infos
 
 
 def aligned_empty(shape: Sequence[int], dtype: npt.DTypeLike) -> np.ndarray:
@@ -84,6 +92,16 @@ class _OutputPool:
         return True
 
 
+def _has_timed_runner(objects: Mapping[str, bytes], name: str) -> bool:
+    if RUNNER_OBJECT not in objects:
+        return False
+    try:
+        return TIMED_ENTRY in defined_symbols(objects[RUNNER_OBJECT])
+    except (ValueError, IndexError) as err:
+        raise ArtifactError(f"{name}: cannot load kernels: not a loadable object file "
+                            f"'{RUNNER_OBJECT}' ({err})") from None
+
+
 class CompiledModel:
     def __init__(self, program: Program, name: str = "model", threads: int | None = None):
         problem = program_problem(program)
@@ -104,7 +122,8 @@ class CompiledModel:
                 raise ArtifactError(f"{name}: kernel '{kernel}' is not defined by object "
                                     f"'{obj}'")
         objects = dict(program.objects)
-        if RUNNER_OBJECT not in objects:  # a program built by hand: its runner, compiled here
+        if not _has_timed_runner(objects, name):
+            # built by hand, or compiled before runners had a timed entry: compiled here
             objects[RUNNER_OBJECT] = runner_object(program, Target.host())
         try:
             library = load_objects(objects[n] for n in sorted(objects))
@@ -120,6 +139,7 @@ class CompiledModel:
         weakref.finalize(self, self._runner.close)
         # the weights live on in the aligned copy, the code in the JIT: keep neither twice
         self._program = dataclasses.replace(program, weights=b"", objects={})
+        self._steps = step_infos(program)
 
     @property
     def inputs(self) -> list[TensorSpec]:
@@ -145,6 +165,26 @@ class CompiledModel:
     def run_dict(self, inputs: Sequence[Any] | Mapping[str, Any]) -> dict[str, np.ndarray]:
         outputs = self.run(inputs)
         return {spec.name: out for spec, out in zip(self._program.outputs, outputs)}
+
+    def profile(self, inputs: Sequence[Any] | Mapping[str, Any], runs: int = 10,
+                warmup: int = 1) -> Profile:
+        """Time every step of `runs` runs on `inputs` (after `warmup` untimed runs), on this
+        model's threads as an ordinary run uses them."""
+        if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
+            raise OptionError(f"runs must be an integer >= 1, got {runs!r}")
+        if isinstance(inputs, Mapping):
+            arrays = bind_inputs(self._program.inputs, (), inputs)
+        else:
+            arrays = bind_inputs(self._program.inputs, inputs, {})
+        for _ in range(warmup):
+            self._execute(arrays)
+        stamps = np.zeros((runs, len(self._program.steps) + 1), np.int64)
+        with self._lock:
+            outputs = self._outputs.take()
+            pointers = [array.ctypes.data for array in (*arrays, *outputs)]
+            for run in range(runs):
+                self._runner.run_timed(pointers, stamps[run].ctypes.data)
+        return Profile(self._steps, stamps, self.threads, self._name)
 
     def _execute(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
         with self._lock:

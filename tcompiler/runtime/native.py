@@ -3,6 +3,9 @@
 `runner_ir(program)` writes an LLVM module that calls the program's kernels by symbol:
 
     void tcc_run(void **io, void *arena, void *weights)  // io: input then output pointers
+    void tcc_run_timed(void **io, void *arena, void *weights, int64 *stamps)
+                                // the same steps; stamps[0] before the first, stamps[i + 1]
+                                // after step i: CLOCK_MONOTONIC nanoseconds
     void tcc_worker(int64 t)    // thread t's loop (t = 1 .. T-1); returns after tcc_shutdown()
     void tcc_shutdown(void)
     int64 tcc_threads           // T, set by the loader before the first run (default 1)
@@ -11,7 +14,11 @@ The compiler builds it into the artifact's object `tcc_runner` (`runner_object`)
 links it with the kernel objects in one MCJIT engine and compiles nothing; a program without
 it (built by hand) gets it compiled at load time.
 
-`tcc_run` calls the kernels in step order. A parallel kernel (its object exports
+`tcc_run` calls the kernels in step order. `tcc_run_timed` is written by the same code, so
+the two cannot drift; it reads `clock_gettime(CLOCK_MONOTONIC)` between steps (through the
+vDSO: some 20 ns a reading, nanoseconds with no calibration, unlike the cycle counter whose
+rate would have to be measured). A parallel step's stamp is taken after its join, so it times
+the step on the whole pool, as `tcc_run` runs it. A parallel kernel (its object exports
 `<kernel>.units = P`, see `LoopBuilder.parallel`) runs as chunks of P / (2T) units that the
 threads claim: `tcc_run` publishes the step (a `void step(lo, hi)` wrapper) under a new
 generation, claims chunks itself, then waits until every unit is done. A claim is a
@@ -50,6 +57,7 @@ from tcompiler.program import Program
 SPIN_ITERATIONS = 1 << 14  # x `pause`: about a millisecond of spinning before a futex sleep
 CHUNKS_PER_THREAD = 2  # a step's units are claimed in chunks of units / (this x threads)
 SYS_FUTEX, FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE = 202, 128, 129
+CLOCK_MONOTONIC = 1
 
 
 MAX_THREADS = 1024
@@ -77,6 +85,7 @@ def thread_count(threads: int | None) -> int:
 
 
 RUNNER_OBJECT = "tcc_runner"
+TIMED_ENTRY = "tcc_run_timed"
 
 
 def runner_ir(program: Program) -> str:
@@ -111,9 +120,7 @@ def runner_ir(program: Program) -> str:
         lines.append(f'declare void @"{kernel}"({", ".join(["ptr"] * arity + ranged)})')
         if kernel in parallel:
             lines.append(f'@"{units_symbol(kernel)}" = external constant i64')
-    run = ["define void @tcc_run(ptr %ios, ptr %arena, ptr %weights) {",
-           "  store ptr %arena, ptr @arena", "  store ptr %weights, ptr @weights",
-           f"  call void @llvm.memcpy.p0.p0.i64(ptr @io, ptr %ios, i64 {8 * n_io}, i1 false)"]
+    calls: list[list[str]] = []  # per step, the lines of the entry that run it
     for index, step in enumerate(program.steps):
         body, args = [], []
         for position, buf in enumerate(buffers[a] for a in step.args):
@@ -132,11 +139,47 @@ def runner_ir(program: Program) -> str:
         lines += [f"define internal void @step{index}(i64 %lo, i64 %hi) {{", *body,
                   f'  call void @"{step.kernel}"({", ".join(args)})', "  ret void", "}", ""]
         if step.kernel in parallel:
-            run += [f'  %u{index} = load i64, ptr @"{units_symbol(step.kernel)}"',
-                    f"  call void @parallel(ptr @step{index}, i64 %u{index})"]
+            calls.append([f'  %u{index} = load i64, ptr @"{units_symbol(step.kernel)}"',
+                          f"  call void @parallel(ptr @step{index}, i64 %u{index})"])
         else:
-            run.append(f"  call void @step{index}(i64 0, i64 1)")
-    return "\n".join([*lines, *run, "  ret void", "}", "", *_pool_ir()]) + "\n"
+            calls.append([f"  call void @step{index}(i64 0, i64 1)"])
+    return "\n".join([*lines, *_entry(calls, n_io, timed=False), *_entry(calls, n_io, timed=True),
+                      *_stamp_ir(), *_pool_ir()]) + "\n"
+
+
+def _entry(calls: list[list[str]], n_io: int, timed: bool) -> list[str]:
+    """`tcc_run`, or with `timed` `tcc_run_timed`: a stamp before the steps and after each."""
+    head = ("define void @tcc_run_timed(ptr %ios, ptr %arena, ptr %weights, ptr %stamps) {"
+            if timed else "define void @tcc_run(ptr %ios, ptr %arena, ptr %weights) {")
+    body = [head, "  store ptr %arena, ptr @arena", "  store ptr %weights, ptr @weights",
+            f"  call void @llvm.memcpy.p0.p0.i64(ptr @io, ptr %ios, i64 {8 * n_io}, i1 false)"]
+    if timed:
+        body.append("  call void @stamp(ptr %stamps, i64 0)")
+    for index, lines in enumerate(calls):
+        body += lines
+        if timed:
+            body.append(f"  call void @stamp(ptr %stamps, i64 {index + 1})")
+    return [*body, "  ret void", "}", ""]
+
+
+def _stamp_ir() -> list[str]:
+    """stamp(stamps, i): stamps[i] = CLOCK_MONOTONIC in nanoseconds."""
+    return [
+        "declare i32 @clock_gettime(i32, ptr)",
+        "define internal void @stamp(ptr %stamps, i64 %i) {",
+        "  %ts = alloca { i64, i64 }, align 8",
+        f"  %r = call i32 @clock_gettime(i32 {CLOCK_MONOTONIC}, ptr %ts)",
+        "  %s = load i64, ptr %ts",
+        "  %nsp = getelementptr inbounds { i64, i64 }, ptr %ts, i32 0, i32 1",
+        "  %ns = load i64, ptr %nsp",
+        "  %s_ns = mul i64 %s, 1000000000",
+        "  %t = add i64 %s_ns, %ns",
+        "  %slot = getelementptr inbounds i64, ptr %stamps, i64 %i",
+        "  store i64 %t, ptr %slot",
+        "  ret void",
+        "}",
+        "",
+    ]
 
 
 def runner_object(program: Program, target: Target) -> bytes:
@@ -300,6 +343,9 @@ class NativeRunner:
         self._library = library  # the code the threads run: alive as long as this runner
         self._run = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)(
             library.address("tcc_run"))
+        self._run_timed = ctypes.CFUNCTYPE(
+            None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)(
+            library.address(TIMED_ENTRY)) if TIMED_ENTRY in library.symbols else None
         self._worker = ctypes.CFUNCTYPE(None, ctypes.c_int64)(library.address("tcc_worker"))
         self._shutdown = ctypes.CFUNCTYPE(None)(library.address("tcc_shutdown"))
         self._stop = ctypes.c_int32.from_address(library.address("tcc_stop"))
@@ -321,10 +367,20 @@ class NativeRunner:
 
     def run(self, pointers: Sequence[int]) -> None:
         """One inference: `pointers` are the input then output data addresses."""
+        self._bind(pointers)
+        self._run(self._io, *self._bases)
+
+    def run_timed(self, pointers: Sequence[int], stamps: int) -> None:
+        """`run`, writing a CLOCK_MONOTONIC nanosecond stamp before the first step and after
+        each to the int64 array at address `stamps` (steps + 1 long)."""
+        assert self._run_timed is not None, "a runner without tcc_run_timed"
+        self._bind(pointers)
+        self._run_timed(self._io, *self._bases, stamps)
+
+    def _bind(self, pointers: Sequence[int]) -> None:
         if self._pid != os.getpid():  # forked: the threads did not come along
             self._start()
         self._io[:len(pointers)] = pointers
-        self._run(self._io, *self._bases)
 
     def close(self) -> None:
         if self._threads and self._pid == os.getpid():

@@ -1,9 +1,10 @@
 """`run_npz`: run an artifact on inputs from an .npz file, write outputs to an .npz file.
 
-Inputs are read by name (`read_inputs`); a missing or extra name raises `InputError`, as does
+Inputs are read by name (`model_inputs`); a missing or extra name raises `InputError`, as does
 an inputs file that is not an .npz of plain arrays (a lone .npy, an ONNX model, pickled object
 arrays). Outputs are written under their output names, atomically (`write_npz`: nothing is left
-at the path if anything fails). This is the body of `tcc run`.
+at the path if anything fails). This is the body of `tcc run` (whose `--profile` is
+`CompiledModel.profile`).
 """
 
 from __future__ import annotations
@@ -46,16 +47,17 @@ def read_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
         raise InputError(f"{name}: not a readable .npz file ({err})") from None
 
 
-def read_inputs(model: CompiledModel, path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """The arrays of the .npz at `path`, which must be named exactly as `model`'s inputs."""
-    arrays = read_npz(path)
+def model_inputs(model: CompiledModel, inputs_npz: str | os.PathLike[str]
+                 ) -> dict[str, np.ndarray]:
+    """The arrays of `inputs_npz`, exactly the model's inputs by name."""
+    arrays = read_npz(inputs_npz)
     names = [spec.name for spec in model.inputs]
     missing = [n for n in names if n not in arrays]
     if missing:
-        raise InputError(f"{os.fspath(path)}: missing input(s): {', '.join(missing)}")
+        raise InputError(f"{os.fspath(inputs_npz)}: missing input(s): {', '.join(missing)}")
     extra = sorted(n for n in arrays if n not in names)
     if extra:
-        raise InputError(f"{os.fspath(path)}: unknown input(s): {', '.join(extra)} "
+        raise InputError(f"{os.fspath(inputs_npz)}: unknown input(s): {', '.join(extra)} "
                          f"(model inputs: {', '.join(names)})")
     return arrays
 
@@ -71,7 +73,8 @@ def run_npz(artifact_path: str | os.PathLike[str], inputs_npz: str | os.PathLike
     """Run the artifact on the named arrays of `inputs_npz` on `threads` threads (default: see
     `load`); write the outputs to `outputs_npz` (if given) and return them."""
     model = load(artifact_path, threads=threads)
-    outputs = model.run_dict(read_inputs(model, inputs_npz))
+    outputs = model.run_dict(model_inputs(model, inputs_npz))
     if outputs_npz is not None:
         write_npz(outputs_npz, outputs)
     return outputs
+

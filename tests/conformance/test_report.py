@@ -22,4 +22,6 @@ def test_run_cases_tells_native_folded_and_failed(tmp_path: Path) -> None:
     outcomes = report.run_cases(cases, recorder)
     assert outcomes[NATIVE] == "native" and outcomes[FOLDED] == "folded"
     assert outcomes[DECLINED].startswith("NotImplementedError: ")
-    assert report.counts(outcomes.values()) == "   2/3    (1 folded)"
+    assert report.counts(outcomes) == "   2/3    (1 folded)     0 declined as expected, 1 UNEXPECTED"
+    assert report.counts(outcomes, {DECLINED}) == "   2/3    (1 folded)     1 declined as expected"
+    assert report.counts({NATIVE: "native"}) == "   1/1    (0 folded)"

@@ -126,6 +126,6 @@ def test_plan_counts_the_rewrite_buffers(model: Path, cache_dir: str, tmp_path: 
     assert arena("im2win", "--svg", str(tmp_path / "plan.svg")) >= 4 * 48 * 10 * 22 + r1 > direct
     assert arena("im2col") >= 4 * 144 * 10 * 20 + r1
     svg = (tmp_path / "plan.svg").read_text()
-    assert "win: steps" in svg and "bytes [" in svg
+    assert "win (written by " in svg and "bytes [" in svg
     assert_one_line_error(tcc("plan", str(model), "--conv-algorithm", "bogus", cache=cache_dir,
                               cwd=tmp_path), 1, "bogus")

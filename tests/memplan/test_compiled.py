@@ -25,7 +25,7 @@ def ort_run(model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> list[np.nda
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
     sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
-    return sess.run(None, feeds)
+    return [np.asarray(out) for out in sess.run(None, feeds)]
 
 
 def residual_cnn(blocks: int = 2, channels: int = 16, size: int = 16, seed: int = 0
@@ -128,12 +128,20 @@ def test_tcc_plan_json_shape(example: Path) -> None:
 
 @pytest.mark.parametrize("flags", [["--budget", "M_R"], ["--budget", "M_P"], ["--scratchpad", "1MiB"]])
 def test_tcc_plan_scratchpad(example: Path, flags: list[str]) -> None:
-    proc = tcc("plan", str(example), "--json", "--time-limit", "2", *flags, cwd=example.parent)
+    proc = tcc("plan", str(example), "--json", "--time-limit", "2", "--svg", "spm.svg", *flags,
+               cwd=example.parent)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["mode"] == "scratchpad" and data["budget_bytes"] > 0
-    assert len(data["plans"]) == 5 and data["plans"][0]["method"] == "ilp"
+    assert [p["method"] for p in data["plans"]][:2] == ["ilp", "ilp-fixed-order"]
+    assert len(data["plans"]) == 6
     assert all(data["plans"][0]["bytes"] <= p["bytes"] for p in data["plans"])
+    assert set(data["budgets"]) == {"M_R", "M_H", "M_P", "peak_bound"}
+    moves = data["plan"]["transfers"]
+    assert sum(m["bytes"] for m in moves) == data["plans"][0]["bytes"]
+    assert sorted(data["plan"]["order"]) == list(range(len(data["plan"]["order"])))
+    picture = (example.parent / "spm.svg").read_text()
+    assert picture.startswith("<svg") and picture.count("<path") == len(moves)
     if flags[1] == "M_P":
         assert data["plans"][0]["bytes"] == 0
 

@@ -1,0 +1,82 @@
+"""Fold before judging: a node on constants folds at import whatever its op (and at any size),
+so the masks and index tables real exports build with ops tcc has no kernel for (Mod,
+ScatterND, CumSum, Trilu, ...) never block a compile; the same ops on run-time data are still
+reported up front, all at once."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+import tcompiler.backend as backend
+from tcompiler.errors import UnsupportedModelError
+from tcompiler.frontend import import_model
+
+RNG = np.random.default_rng(3)
+
+
+def _model(nodes: list[onnx.NodeProto], initializers: dict[str, np.ndarray],
+           shape: list[int]) -> onnx.ModelProto:
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape)],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, shape)],
+        initializer=[numpy_helper.from_array(v, n) for n, v in initializers.items()])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def _swin_style_mask(n: int) -> onnx.ModelProto:
+    """y = x + mask, the mask built from constants as Swin exports do: window ids by Mod,
+    a cumulative count (CumSum), a causal triangle (Trilu), and updates put in by ScatterND;
+    `big` (n x n) is a large initializer, moved out of the proto while the model is checked."""
+    idx = np.arange(n, dtype=np.int64)
+    nodes = [
+        helper.make_node("Mod", ["idx", "four"], ["win"]),                   # int64 [n]
+        helper.make_node("CumSum", ["big", "axis0"], ["cum"]),               # float [n, n]
+        helper.make_node("Trilu", ["cum"], ["tri"], upper=0),
+        helper.make_node("ScatterND", ["tri", "where", "updates"], ["scattered"]),
+        helper.make_node("Cast", ["win"], ["winf"], to=TensorProto.FLOAT),
+        helper.make_node("Add", ["scattered", "winf"], ["mask"]),
+        helper.make_node("Add", ["x", "mask"], ["y"]),
+    ]
+    inits = {"idx": idx, "four": np.array(4, np.int64), "axis0": np.array(0, np.int64),
+             "big": RNG.standard_normal((n, n)).astype(np.float32),
+             "where": np.array([[0, n - 1], [n - 1, 0]], np.int64),
+             "updates": np.array([-100.0, 100.0], np.float32)}
+    return _model(nodes, inits, [n, n])
+
+
+@pytest.mark.parametrize("n", [5, 40])  # small constants, then ones larger than SMALL
+def test_unsupported_ops_on_constants_fold_and_match_onnxruntime(n: int) -> None:
+    model = _swin_style_mask(n)
+    x = RNG.standard_normal((n, n)).astype(np.float32)
+    (want,) = ort.InferenceSession(model.SerializeToString(),
+                                   providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    (got,) = backend.run_model(model, [x])
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    imported = import_model(model)
+    ops = {op.name for op in imported.module.walk()}
+    assert not any(name.split(".")[-1].lower() in ("mod", "cumsum", "trilu", "scatternd")
+                   for name in ops)
+
+
+def test_the_same_ops_on_data_are_reported_all_at_once() -> None:
+    nodes = [helper.make_node("CumSum", ["x", "axis0"], ["c"], name="cumsum_x"),
+             helper.make_node("Mod", ["c", "c"], ["m"], name="mod_x", fmod=1),
+             helper.make_node("Trilu", ["big"], ["t"], name="trilu_const"),
+             helper.make_node("Add", ["m", "t"], ["y"])]
+    model = _model(nodes, {"axis0": np.array(0, np.int64),
+                           "big": np.ones((30, 30), np.float32)}, [30, 30])
+    with pytest.raises(UnsupportedModelError) as err:
+        import_model(model)
+    assert err.value.problems == ["CumSum (opset 17): nodes cumsum_x",
+                                  "Mod (opset 17): nodes mod_x"]  # Trilu on a constant folds
+
+
+def test_random_ops_are_never_folded() -> None:
+    nodes = [helper.make_node("RandomUniform", [], ["r"], name="rand", shape=[2, 2]),
+             helper.make_node("Add", ["x", "r"], ["y"])]
+    with pytest.raises(UnsupportedModelError, match="RandomUniform"):
+        import_model(_model(nodes, {}, [2, 2]))
