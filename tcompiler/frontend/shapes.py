@@ -65,13 +65,15 @@ def apply_input_shapes(
     weights: Iterable[str] = (),
 ) -> None:
     """Set input dims from `overrides` (in place), then require every input to be static."""
+    weights = {init.name for init in proto.graph.initializer} | set(weights)
     inputs = {value.name: value for value in graph_inputs(proto, weights)}
     for name, dims in overrides.items():
         value = inputs.get(name)
         if value is None:
+            what = "a weight (an initializer), not an input" if name in weights else "no input"
             known = ", ".join(inputs) or "none"
             raise ShapeError(
-                f"{label}: --input-shape names '{name}', but the model's inputs are {known}"
+                f"{label}: --input-shape names '{name}', {what}; the model's inputs are {known}"
             )
         _override(value, tuple(dims), label)
     for value in inputs.values():

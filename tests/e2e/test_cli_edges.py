@@ -135,7 +135,8 @@ BAD_INPUTS = [
     (["info", "m.onnx"], "not a tcc artifact"),
     (["compile", "ext/m.onnx"], "ext/m.data, which is missing"),
     (["compile", "sym.onnx"], "--input-shape x=1x4 "),
-    (["compile", "m.onnx", "--input-shape", "c1_w=16x3x3x3"], "the model's inputs are x\n"),
+    (["compile", "m.onnx", "--input-shape", "c1_w=16x3x3x3"],
+     "'c1_w', a weight (an initializer), not an input; the model's inputs are x\n"),
     (["compile", "m.onnx", "--input-shape", "x=1x3x32x32", "--input-shape", "x=1x3x32x32"],
      "more than once"),
     (["new-pass", "canonicalize", "--dir", "np"], "already a pass"),
@@ -241,6 +242,25 @@ def test_tune_takes_the_model_and_its_cost_model_apart(here: Path, tmp_path: Pat
     assert cli.main(["tune", "sym.onnx", "--input-shape", "x=2x4", "--db", db, "--trials", "1",
                      "--no-end-to-end"]) == 0
     assert " over 1 kernel; " in capsys.readouterr().out
+
+
+def interrupt(*args: object, **kwargs: object) -> None:
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("argv,where", [
+    (["compile", "m.onnx", "-o", "new.tcc"], "tcompiler.artifact._add_member"),  # mid-write
+    (["run", "a.tcc", "--inputs", "i.npz", "--outputs", "o.npz"],
+     "tcompiler.runtime.model.CompiledModel.run_dict"),
+    (["compile", "m.onnx", "--emit=graph", "-o", "g.mlir"], "tcompiler.pipeline.stage_text"),
+    (["plan", "m.onnx", "--svg", "p.svg"], "tcompiler.memplan.planner.plan_arena"),
+], ids=["compile", "run", "emit", "plan"])
+def test_ctrl_c_in_process(here: Path, capsys: pytest.CaptureFixture[str],
+                           monkeypatch: pytest.MonkeyPatch, argv: list[str], where: str) -> None:
+    """Ctrl-C anywhere: `tcc: interrupted`, exit 130, nothing written (`here` checks)."""
+    monkeypatch.setattr(where, interrupt)
+    assert cli.main(argv) == 130
+    assert capsys.readouterr().err == "tcc: interrupted\n"
 
 
 def descendants(pid: int) -> list[int]:

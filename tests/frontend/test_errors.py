@@ -93,7 +93,7 @@ def test_symbolic_input_needs_input_shape(model) -> None:
 
 
 @pytest.mark.parametrize("override,message", [
-    ({"q": (1, 3, 8, 8)}, "--input-shape names 'q', but the model's inputs are x"),
+    ({"q": (1, 3, 8, 8)}, "--input-shape names 'q', no input; the model's inputs are x"),
     ({"x": (1, 3, 8)}, "has rank 3, but the input has rank 4"),
     ({"x": (1, 0, 8, 8)}, "dims must be positive ints"),
 ])
