@@ -28,8 +28,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
 
-from tcompiler.artifact import atomic_output
-from tcompiler.cli.paths import input_file, output_dir, output_file
+from tcompiler.cli.paths import input_file, output_dir, output_file, write_text
 from tcompiler.context import make_context, module_text, parse_module
 from tcompiler.contracts import PassPreconditionError
 from tcompiler.errors import TcError, first_line
@@ -261,8 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.output == "-":
             sys.stdout.write(text)
         else:
-            with atomic_output(args.output) as f:
-                f.write(text.encode())
+            write_text(args.output, text)
         return 0
     except (TcError, ParseError, DiagnosticException, OSError) as err:
         if args.debug:

@@ -102,9 +102,9 @@ def parse_stage_passes(text: str) -> tuple[tuple[str, str], ...]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tcompiler.artifact import atomic_output, write_artifact
+    from tcompiler.artifact import write_artifact
     from tcompiler.cli.environment import kernel_cache_dir
-    from tcompiler.cli.paths import input_file, output_file
+    from tcompiler.cli.paths import input_file, output_file, write_text
     from tcompiler.cli.values import plural
     from tcompiler.pipeline import CompileOptions, compile_model, compile_to_stage, stage_text
     from tcompiler.plugins import PluginSettings
@@ -130,8 +130,7 @@ def run(args: argparse.Namespace) -> int:
         if output is None:
             sys.stdout.write(text)
             return 0
-        with atomic_output(output) as f:
-            f.write(text.encode())
+        write_text(output, text)
         print(f"{output}: the IR after stage {args.emit}")
         return 0
     assert output is not None

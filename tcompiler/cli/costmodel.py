@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from tcompiler.cli.paths import input_file, output_file
+from tcompiler.cli.paths import input_file, output_file, write_text
 from tcompiler.cli.values import plural
 
 
@@ -72,6 +72,6 @@ def run(args: argparse.Namespace) -> int:
     metrics = evaluate(CostModel.load(args.model), records)
     text = json.dumps(metrics, indent=1)
     if args.json:
-        Path(args.json).write_text(text + "\n")
+        write_text(args.json, text + "\n")
     print(text, file=sys.stdout)
     return 0

@@ -76,7 +76,7 @@ def package_folder(cls: type) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.replay:
         return replay(args)
-    from tcompiler.cli.paths import output_dir, output_file
+    from tcompiler.cli.paths import output_dir, output_file, write_text
     from tcompiler.cli.values import parse_duration, plural
     from tcompiler.fuzz.campaign import Campaign, CampaignConfig
     from tcompiler.fuzz.worker import ExecConfig
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
                              pass_seconds=args.pass_timeout))
     summary = Campaign(config, Status(), warn).run()
     if args.json:
-        Path(args.json).write_text(json.dumps(summary, indent=1) + "\n")
+        write_text(args.json, json.dumps(summary, indent=1) + "\n")
     bugs = summary["bugs"]
     print(f"{plural(summary['execs'], 'execution')} in {summary['seconds']:.0f}s "
           f"({summary['valid_rate']:.0%} valid), coverage {summary['coverage']['points']}/"

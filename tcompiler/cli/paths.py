@@ -3,6 +3,7 @@
     model = input_file(args.model)                          # exists, a file, readable
     out = output_file(args.output, "-o", refuse=(model,))   # writable, not an input
     folder = output_dir(args.dir, "--dir")                  # a folder that can be made here
+    write_text(out, text)                                   # atomically
 
 Each raises a one-line `OptionError` naming the flag and the path. Writability is probed by
 creating (and removing) a temporary file where the output will go, since permission bits say
@@ -67,6 +68,14 @@ def output_dir(text: str, flag: str = "") -> Path:
         raise OptionError(f"{where}: {existing} is not a folder")
     _probe(existing, where)
     return path
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write `text` to `path` atomically (all of it or, after any failure or Ctrl-C, nothing)."""
+    from tcompiler.artifact import atomic_output
+
+    with atomic_output(path) as f:
+        f.write(text.encode())
 
 
 def _where(flag: str, text: str) -> str:

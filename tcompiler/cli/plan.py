@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from pathlib import Path
 
 from tcompiler.errors import OptionError
 
@@ -82,7 +81,7 @@ def load_graph(model: str, level: str, input_shapes: list[str],  # type: ignore[
 
 
 def run(args: argparse.Namespace) -> int:
-    from tcompiler.cli.paths import input_file, output_file
+    from tcompiler.cli.paths import input_file, output_file, write_text
     from tcompiler.memplan import svg
     from tcompiler.memplan.planner import plan_arena, plan_scratchpad, scratchpad_budgets
     from tcompiler.memplan.plans import Limits
@@ -121,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     if problems:
         raise AssertionError(f"invalid plan: {problems[:3]}")
     if args.svg:
-        Path(args.svg).write_text(picture + "\n")
+        write_text(args.svg, picture + "\n")
     if args.json:
         print(json.dumps(data))
         return 0

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import html
 import json
-from pathlib import Path
 from typing import Any
 
 
@@ -58,14 +57,14 @@ def kernel_rows(model: str, args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tcompiler.cli.paths import input_file, output_file
+    from tcompiler.cli.paths import input_file, output_file, write_text
 
     model = input_file(args.model)
     if args.html:
         output_file(args.html, "--html", refuse=(model,))
     rows = kernel_rows(args.model, args)
     if args.html:
-        Path(args.html).write_text(page(args.model, rows))
+        write_text(args.html, page(args.model, rows))
     if args.json:
         print(json.dumps({"model": args.model, "kernels": rows}, indent=1))
         return 0

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -37,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def run(args: argparse.Namespace) -> int:
     from tcompiler.cli.compile_ import parse_input_shapes
-    from tcompiler.cli.paths import input_file, output_file
+    from tcompiler.cli.paths import input_file, output_file, write_text
     from tcompiler.cli.values import parse_duration, plural
     from tcompiler.costmodel.tune import TuneOptions, tune
     from tcompiler.pipeline import CompileOptions
@@ -63,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if tty:
         sys.stderr.write("\n")
     if args.json:
-        Path(args.json).write_text(json.dumps(summary, indent=1) + "\n")
+        write_text(args.json, json.dumps(summary, indent=1) + "\n")
     measured = summary["measured_speedup"]
     print(f"{plural(summary['trials'], 'measurement')} in {summary['seconds']:.0f}s over "
           f"{plural(len(summary['kernels']), 'kernel')}; "
