@@ -19,6 +19,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     c.add_argument("-o", "--output", help="artifact path (default: MODEL with .tcc suffix)")
     c.add_argument("--emit", choices=STAGE_NAMES,
                    help="print the IR after this stage instead of writing an artifact")
+    c.add_argument("--weights-out", metavar="FILE.npz",
+                   help="with --emit: also write the weights the IR names, for tcc-opt --weights")
     c.add_argument("--report", help="write a compile report here: HTML with a picture of the "
                    "memory plan if the name ends in .html, else JSON")
     c.add_argument("--input-shape", action="append", default=[], metavar="NAME=DIMS",
@@ -105,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not Path(args.model).is_file():
         raise OptionError(f"{args.model}: no such file")
+    if args.weights_out and not args.emit:
+        raise OptionError("--weights-out goes with --emit=STAGE (an artifact holds its weights)")
     no_cache = args.no_cache or os.environ.get("TCC_NO_CACHE") == "1"
     options = CompileOptions(
         input_shapes=tuple(parse_input_shape(s) for s in args.input_shape),
@@ -119,6 +123,10 @@ def run(args: argparse.Namespace) -> int:
     if args.emit:
         comp = compile_to_stage(args.model, args.emit, options)
         sys.stdout.write(module_text(comp.module))
+        if args.weights_out:
+            from tcompiler.weights_npz import referenced, write_npz
+
+            write_npz(Path(args.weights_out), comp.weights, referenced(comp.module))
         return 0
     output = Path(args.output) if args.output else Path(args.model).with_suffix(".tcc")
     bar = ProgressBar()
