@@ -3,7 +3,7 @@ xdsl-opt conventions).
 
     tcc-opt in.mlir -p "onnx-canonicalize,plan-memory{method=naive}"
     tcc-opt in.mlir -p fold-transposes --load-plugin tcc_plugin_demo:UNIVERSE
-    tcc-opt cases.mlir --split-input-file --verify-diagnostics
+    tcc-opt cases.mlir --split-input-file --verify-diagnostics   (`// expected-error {{...}}`)
     tcc-opt model.mlir --interpret --inputs in.npz --outputs out.npz   (tcompiler.interp.cli)
 
 Passes come from the plug-in registry (`tcompiler.plugins`): xDSL's, tcc's, every installed
@@ -12,6 +12,11 @@ plug-in and every `--load-plugin`. The module is verified after parsing and afte
 given is written to a reproducer file with a `// RUN:` line. Instrumentation
 (`--print-ir-after-all`, `--dump-ir-dir`, `--time-passes`) is a pass-pipeline callback. The
 output is always re-printed from the parsed IR, never an echo of the input.
+
+Passes see an empty `WeightStore` unless `--weights w.npz` gives the model's (`tcc compile
+--emit=STAGE --weights-out w.npz` writes it); a pass that looks up a weight the store lacks is
+reported as a one-line warning. `--verify-diagnostics` checks errors and warnings against the
+input's `expected-*` annotations (`tcompiler.diagnostics`).
 """
 
 from __future__ import annotations
@@ -20,30 +25,48 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO
 
 from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
 
 from tcompiler.cli.paths import input_file, output_dir, output_file, write_text
-from tcompiler.context import make_context, module_text, parse_module
+from tcompiler.context import make_context, module_text
 from tcompiler.contracts import PassPreconditionError
+from tcompiler.diagnostics import Diagnostic, LocatingParser, check, failing_line
 from tcompiler.errors import TcError, first_line
 from tcompiler.interp import cli as interpret_cli
 from tcompiler.plugins import PluginSettings, Registry, absolute_spec, discover, pass_spec_text
 from tcompiler.reproducer import write_reproducer
 from tcompiler.runtime.npz import read_npz
 from tcompiler.weights import WeightStore, weights_of
+from tcompiler.weights_npz import weight_name
 
 SPLIT_MARKER = "// -----"
 NO_PLUGINS_ENV = "TCC_NO_PLUGINS"
 
 
 class PassFailed(TcError):
-    """A pass raised, or left IR that does not verify; the message names it and a reproducer."""
+    """A pass raised, or left IR that does not verify; the message names it and a reproducer.
+    `line` is the input line of the op that does not verify, when there is one."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class InvalidInput(TcError):
+    """The input IR does not verify; `line` is the input line of the op that does not."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 @dataclass
@@ -51,9 +74,14 @@ class Instruments:
     """Pass-pipeline callback: verification, IR printing and dumping, timing.
 
     It also remembers which pass is running and the IR that pass was given, so a failure can
-    name the pass and write a reproducer.
+    name the pass and write a reproducer, and after each pass it reports the weights the pass
+    looked up and did not find (`WeightStore.missed`) through `warn`.
     """
 
+    warn: Callable[[Diagnostic], None]
+    weights: WeightStore | None = None
+    lines: dict[Operation, int] = field(default_factory=dict)
+    """The input line of every op parsed from the input."""
     verify: bool = True
     print_after_all: IO[str] | None = None
     dump_dir: Path | None = None
@@ -81,13 +109,27 @@ class Instruments:
             try:
                 module.verify()
             except VerifyException as err:
-                raise PassFailed(f"pass '{prev.name}' produced invalid IR: "
-                                 f"{first_line(err)}") from err
+                raise PassFailed(f"pass '{prev.name}' produced invalid IR: {first_line(err)}",
+                                 failing_line(module, self.lines)) from err
+        if self.weights is not None and self.weights.missed:
+            self._missed(prev, module, sorted(self.weights.missed))
+            self.weights.missed.clear()
         if self.print_after_all is not None:
             self.print_after_all.write(f"// -----// IR Dump After {prev.name} //----- //\n")
             self.print_after_all.write(module_text(module, self.generic))
         if self.dump_dir is not None:
             self._dump(prev.name, module)
+
+    def _missed(self, prev: ModulePass, module: ModuleOp, names: list[str]) -> None:
+        shown = ", ".join(repr(n) for n in names[:3]) + (", ..." if len(names) > 3 else "")
+        plural = "s" if len(names) > 1 else ""
+        naming = next((op for op in module.walk() if op in self.lines
+                       and weight_name(op) in names), None)
+        self.warn(Diagnostic(
+            "warning", f"pass '{prev.name}' looked up {len(names)} weight{plural} it was not "
+            f"given ({shown}) and may have left the ops using them unchanged; give the model's "
+            "weights with --weights FILE.npz (written by tcc compile MODEL --emit=onnx "
+            "--weights-out FILE.npz)", self.lines.get(naming) if naming else None))
 
     def _dump(self, what: str, module: ModuleOp) -> None:
         assert self.dump_dir is not None
@@ -135,17 +177,24 @@ class Session:
     timings: list[tuple[str, float]] = field(default_factory=list)
     dump_offset: int = 0
 
-    def run_chunk(self, text: str, line_offset: int, name: str) -> str:
+    def run_chunk(self, text: str, line_offset: int, name: str,
+                  warnings: list[Diagnostic] | None = None) -> str:
+        """The chunk's output; its warnings go to `warnings`, or to stderr if that is None."""
         weights = self.weights
         if weights is None and not self.args.no_weights:
             weights = WeightStore()  # fresh per chunk, so passes that add weights can
         ctx = make_context(weights)
         self.registry.register_dialects(ctx)
         # blank lines keep the reported line numbers those of the whole file
-        module = parse_module("\n" * line_offset + text, ctx, name)
-        module.verify()
+        parser = LocatingParser(ctx, "\n" * line_offset + text, name)
+        module = parser.parse_module()
+        try:
+            module.verify()
+        except VerifyException as err:
+            raise InvalidInput(first_line(err), failing_line(module, parser.lines)) from err
         instruments = Instruments(
-            verify=not self.args.no_verify,
+            warn=_print_warning if warnings is None else warnings.append, weights=weights,
+            lines=parser.lines, verify=not self.args.no_verify,
             print_after_all=sys.stderr if self.args.print_ir_after_all else None,
             dump_dir=Path(self.args.dump_ir_dir) if self.args.dump_ir_dir else None,
             generic=self.args.print_op_generic, dumped=self.dump_offset)
@@ -155,7 +204,8 @@ class Session:
         except PassPreconditionError as err:  # the input is outside the pass's contract
             raise PassFailed(first_line(err)) from err
         except PassFailed as err:
-            raise PassFailed(f"{err}{self._reproducer(instruments, weights_of(ctx))}") from err
+            raise PassFailed(f"{err}{self._reproducer(instruments, weights_of(ctx))}",
+                             err.line) from err
         except TcError:
             raise
         except Exception as err:  # a bug in a pass (often a plug-in's): name it, reproduce it
@@ -225,7 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--split-input-file", action="store_true",
                         help=f"process each '{SPLIT_MARKER}'-separated chunk on its own")
     parser.add_argument("--verify-diagnostics", action="store_true",
-                        help="print parse, verification and pass errors to stdout and exit 0")
+                        help="check errors and warnings against the input's "
+                        "'// expected-error {{...}}' annotations (as mlir-opt); exit 1 and print "
+                        "one line per mismatch if they differ")
     parser.add_argument("--load-plugin", action="append", default=[], metavar="MODULE:OBJECT",
                         help="load an xdsl.universe.Universe (module:object or file.py:object)")
     parser.add_argument("--no-plugins", action="store_true",
@@ -246,14 +298,18 @@ def main(argv: list[str] | None = None) -> int:
         session.registry.pipeline(args.passes)  # a bad pipeline fails before any parsing
         text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text()
         name = "<stdin>" if args.input == "-" else args.input
-        outputs = []
+        outputs, mismatches = [], []
         for chunk, offset in split_chunks(text, args.split_input_file):
-            try:
+            if not args.verify_diagnostics:
                 outputs.append(session.run_chunk(chunk, offset, name))
-            except (ParseError, DiagnosticException, PassFailed) as err:
-                if not args.verify_diagnostics:
-                    raise
-                outputs.append(_diagnostic(err))
+                continue
+            output, wrong = check(partial(session.run_chunk, chunk, offset, name), chunk,
+                                  offset + 1, name)
+            outputs.append(output)
+            mismatches += wrong
+        if mismatches:
+            sys.stderr.write("".join(f"{line}\n" for line in mismatches))
+            return 1
         if args.time_passes:
             sys.stderr.write(timing_report(session.timings))
         text = f"{SPLIT_MARKER}\n".join(outputs)
@@ -269,9 +325,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _diagnostic(err: Exception) -> str:
-    text = str(err).rstrip()
-    return f"{text}\n" if text.startswith("error") else f"error: {text}\n"
+def _print_warning(diagnostic: Diagnostic) -> None:
+    print(f"tcc-opt: warning: {diagnostic.message}", file=sys.stderr)
 
 
 def _check_paths(args: argparse.Namespace) -> None:

@@ -18,6 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    "with --emit, the file the IR goes to (default: stdout)")
     c.add_argument("--emit", choices=STAGE_NAMES,
                    help="print the IR after this stage instead of writing an artifact")
+    c.add_argument("--weights-out", metavar="FILE.npz",
+                   help="with --emit: also write the weights the IR names, for tcc-opt --weights")
     c.add_argument("--report", help="write a compile report here (with kernel times measured "
                    "on zero inputs): a page if the name ends in .html, else JSON")
     c.add_argument("--input-shape", action="append", default=[], metavar="NAME=DIMS",
@@ -115,6 +117,10 @@ def run(args: argparse.Namespace) -> int:
     output = output_file(target, "-o", refuse=(model,)) if target else None
     if args.report:
         output_file(args.report, "--report", refuse=(model, output or model))
+    if args.weights_out and not args.emit:
+        raise OptionError("--weights-out goes with --emit=STAGE (an artifact holds its weights)")
+    weights_out = (output_file(args.weights_out, "--weights-out", refuse=(model, output or model))
+                   if args.weights_out else None)
     options = CompileOptions(
         input_shapes=parse_input_shapes(args.input_shape),
         target_opset=args.target_opset, memory_plan=args.memory_plan, opt_level=args.opt_level,
@@ -126,7 +132,13 @@ def run(args: argparse.Namespace) -> int:
         schedules=args.schedules, cost_model=args.cost_model, tuning_db=args.tuning_db,
         conv_algorithm=args.conv_algorithm, expand_math=not args.no_expand_math)
     if args.emit:
-        text = stage_text(compile_to_stage(args.model, args.emit, options))
+        comp = compile_to_stage(args.model, args.emit, options)
+        if weights_out is not None:
+            from tcompiler.weights_npz import referenced, write_npz
+
+            names = referenced(comp.module) + (referenced(comp.graph) if comp.graph else [])
+            write_npz(weights_out, comp.weights, list(dict.fromkeys(names)))
+        text = stage_text(comp)
         if output is None:
             sys.stdout.write(text)
             return 0
