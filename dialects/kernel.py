@@ -514,9 +514,10 @@ DATA_MOVEMENT_KERNELS = (RemapOp, GatherOp, GatherElementsOp, GatherNDOp)
 
 # ---- nn and reduction kernels (issue 4)
 # - reduce: Y = kind-reduction of X over `axes` (normalized, ascending); kind sum, mean, max,
-#   min; Y has X's rank with 1 at the axes (keepdims) or the axes dropped. Element type f32,
-#   or i64/i32/i1 for sum/max/min (i1: max is `or`, min is `and`). An empty reduction gives
-#   0 (sum, mean: as onnxruntime), -inf/+inf (max/min; for ints the type's min/max).
+#   min, prod; Y has X's rank with 1 at the axes (keepdims) or the axes dropped. Element type f32,
+#   or i64/i32/i1 for sum/max/min/prod (i1: max is `or`, min and prod are `and`). An empty
+#   reduction gives 0 (sum, mean: as onnxruntime), 1 (prod), -inf/+inf (max/min; for ints the
+#   type's min/max).
 # - matmul: ONNX MatMul (numpy matmul): A [..., M, K] or [K], B [..., K, N] or [K], batch dims
 #   broadcast; Y has the numpy result shape. f32.
 # - conv_transpose: Y = conv_transpose(X, W) + B; X [N, C_in, s...], W [C_in, C_out/group, k...];
@@ -538,7 +539,7 @@ def _check_axes(name: str, axes: list[int], rank: int) -> None:
         raise VerifyException(f"{name}: axes {axes} must be distinct, ascending, in 0..{rank - 1}")
 
 
-REDUCE_KINDS = ("sum", "mean", "max", "min")
+REDUCE_KINDS = ("sum", "mean", "max", "min", "prod")
 
 
 @irdl_op_definition
@@ -870,9 +871,11 @@ class NormalizeOp(KernelOp):
                 raise VerifyException(f"kernel.normalize: {s} does not broadcast to {x}")
 
 
+from tcompiler.dialects.kernel_index import INDEX_KERNELS  # noqa: E402 - it imports KernelOp
+
 KERNEL_OPS = (ConvOp, GemmOp, PoolOp, MapOp, SoftmaxOp, LRNOp, TransposeOp, ConcatOp, CopyOp,
               ReduceOp, MatMulOp, ConvTransposeOp, NormalizeOp,
-              *DATA_MOVEMENT_KERNELS, *CONV_TRANSFORMS)
+              *DATA_MOVEMENT_KERNELS, *CONV_TRANSFORMS, *INDEX_KERNELS)
 
 Kernel = Dialect(
     "kernel",
