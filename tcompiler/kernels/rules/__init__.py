@@ -11,7 +11,17 @@ from __future__ import annotations
 from xdsl.ir import Operation
 
 from tcompiler.kernels.convert import Rule
-from tcompiler.kernels.rules import elementwise, gather, index, math, nn, reduce, resize, shape
+from tcompiler.kernels.rules import (
+    einsum,
+    elementwise,
+    gather,
+    index,
+    math,
+    nn,
+    reduce,
+    resize,
+    shape,
+)
 
 RULES: dict[type[Operation], Rule] = {
     **shape.RULES,
@@ -20,5 +30,5 @@ RULES: dict[type[Operation], Rule] = {
     **nn.RULES,
     **reduce.RULES,
     **elementwise.RULES,
-    **math.RULES, **index.RULES,
+    **math.RULES, **index.RULES, **einsum.RULES,
 }
