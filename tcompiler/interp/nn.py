@@ -108,6 +108,13 @@ def avg_pool(x: np.ndarray, out: Sequence[int], kernel: Sequence[int], strides: 
     return total / count
 
 
+def sum_pool(x: np.ndarray, out: Sequence[int], kernel: Sequence[int], strides: Sequence[int],
+             pads: Sequence[int], dilations: Sequence[int]) -> np.ndarray:
+    """Sum over the real taps of each window."""
+    return windows(x, out, kernel, strides, pads, dilations, x.dtype.type(0)).sum(
+        axis=_tap_axes(len(kernel)), dtype=x.dtype)
+
+
 def argmax_pool(x: np.ndarray, out: Sequence[int], kernel: Sequence[int],
                 strides: Sequence[int], pads: Sequence[int], dilations: Sequence[int],
                 column_major: bool) -> np.ndarray:

@@ -18,6 +18,7 @@ from tcompiler.kernels.rules import (
     index,
     math,
     nn,
+    norms,
     reduce,
     resize,
     shape,
@@ -30,5 +31,5 @@ RULES: dict[type[Operation], Rule] = {
     **nn.RULES,
     **reduce.RULES,
     **elementwise.RULES,
-    **math.RULES, **index.RULES, **einsum.RULES,
+    **math.RULES, **index.RULES, **einsum.RULES, **norms.RULES,
 }
