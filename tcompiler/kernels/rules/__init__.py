@@ -21,6 +21,7 @@ from tcompiler.kernels.rules import (
     norms,
     reduce,
     resize,
+    rotary,
     shape,
 )
 
@@ -31,5 +32,5 @@ RULES: dict[type[Operation], Rule] = {
     **nn.RULES,
     **reduce.RULES,
     **elementwise.RULES,
-    **math.RULES, **index.RULES, **einsum.RULES, **norms.RULES,
+    **math.RULES, **index.RULES, **einsum.RULES, **norms.RULES, **rotary.RULES,
 }
