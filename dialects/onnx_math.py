@@ -301,10 +301,10 @@ class GroupNormalizationOp(IRDLOperation):
         if groups < 1 or channels % groups:
             raise VerifyException(f"onnx.GroupNormalization: {channels} channels do not split "
                                   f"into {groups} groups")
-        for what in ("scale", "bias"):
-            if shape_of(getattr(self, what)) not in ((channels,), (groups,)):
+        for what in ("scale", "bias"):  # opset 18's per-group [G] fails onnx's checker
+            if shape_of(getattr(self, what)) != (channels,):
                 raise VerifyException(f"onnx.GroupNormalization: {what} must have shape "
-                                      f"({channels},) (or ({groups},) before opset 21)")
+                                      f"({channels},)")
 
 
 @irdl_op_definition

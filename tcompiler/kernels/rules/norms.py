@@ -4,8 +4,8 @@ that also have an ONNX function body; each matches that body's results).
 - RMSNormalization: one `kernel.normalize` of part `rms` over the dims from `axis` on,
   Y = X / sqrt(mean(X^2) + epsilon) * scale.
 - GroupNormalization: one `kernel.normalize` over X viewed as [N, G, C/G, spatial] (axes 2
-  and 3), scale and bias viewed as [G, C/G, 1] (opset 21: per channel) or [G, 1, 1] (opset
-  18: per group), written through the same view of Y.
+  and 3), the per-channel scale and bias viewed as [G, C/G, 1], written through the same
+  view of Y. (Opset 18's per-group scale is rejected by onnx's checker: never seen here.)
 - LpPool: a map |x|^p, a `kernel.pool` of kind `sum` (padding adds nothing), a map s^(1/p).
 """
 
@@ -48,9 +48,7 @@ def group_normalization(c: GraphConverter, op: om.GroupNormalizationOp) -> None:
     x = c.view(c.memref(op.X), grouped)
 
     def param(value: SSAValue) -> SSAValue:
-        channels = shape_of(value)[0]
-        split = (groups, per_group, 1) if channels == dims[1] else (groups, 1, 1)
-        return c.view(c.memref(value), MemRefType(element, split))
+        return c.view(c.memref(value), MemRefType(element, (groups, per_group, 1)))
 
     scale, bias = param(op.scale), param(op.bias)
     props = {"axes": kernel.ints([2, 3]),
