@@ -28,7 +28,8 @@ class Node:
     Kinds (operands of one element type unless stated; see `maps.build_map`):
     - `const`: `value` (no children), of `type` (f32 when None);
     - arithmetic, on f32 or integers: add sub mul div (integers: truncating, x/0 = 0) max min
-      neg abs; f32 only: pow sqrt exp log tanh erf sigmoid;
+      neg abs; f32 only: pow sqrt exp log tanh erf sigmoid sin cos tan asin acos atan sinh
+      cosh asinh acosh atanh;
     - comparisons eq lt le gt ge, and isnan (f32), yield i1; and or xor not on i1;
     - select(cond: i1, a, b);
     - cast to `type` (any of f32, i64, i32, i1; float -> int truncates, x -> i1 is x != 0).
