@@ -292,7 +292,8 @@ def lp_normalization(c: GraphConverter, op: om.LpNormalizationOp) -> None:
     norm: Expr = Leaf(_reduce_into(c, powered, "sum", [axis]))
     if p == 2:
         norm = _n("sqrt", norm)
-    c.define_map(op.output, _n("div", x, norm))
+    zero = const(0, type_of(x))  # a zero norm gives 0, as onnxruntime and the reference do
+    c.define_map(op.output, _n("select", _n("eq", norm, zero), zero, _n("div", x, norm)))
 
 
 def scan(c: GraphConverter, op: om.CumSumOp | om.CumProdOp) -> None:
