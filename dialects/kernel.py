@@ -28,8 +28,8 @@ Semantics (all shapes are known, so output shapes are in the types):
   `pads` = begins then ends, B (shape [C_out]) and R (shape of Y) optional; act is none,
   relu, or clip: min(max(v, `clip_min`), `clip_max`) (ReLU6 is clip 0, 6).
 - gemm: Y = act(alpha * op(A) op(B) + beta * C), C broadcast to Y (numpy rules), optional.
-- pool: `kind` "max" or "avg" over windows of X; padding is never read (max ignores it,
-  avg divides by the count of real elements, or with `count_include_pad` by the count of
+- pool: `kind` "max", "avg" or "sum" over windows of X; padding is never read (max ignores
+  it, avg divides by the count of real elements, or with `count_include_pad` by the count of
   elements inside the padded extent).
 - map: Y[i] = body(X0[bcast(i)], X1[bcast(i)], ...): each input is broadcast to Y's shape by
   numpy rules; the body takes one scalar per input, of that input's element type (f32, i64,
@@ -268,9 +268,9 @@ class PoolOp(KernelOp):
     assembly_format = "$kind $X `->` $Y attr-dict `:` type($X) `->` type($Y)"
 
     def verify_(self) -> None:
-        if self.kind.data not in ("max", "avg", "argmax"):
+        if self.kind.data not in ("max", "avg", "sum", "argmax"):
             raise VerifyException(
-                f"kernel.pool: kind must be max, avg or argmax, got {self.kind.data!r}")
+                f"kernel.pool: kind must be max, avg, sum or argmax, got {self.kind.data!r}")
         if (self.kind.data == "argmax") != (_memref(self.Y, "Y").element_type == i64):
             raise VerifyException("kernel.pool: Y must be i64 exactly for kind argmax")
         spatial = len(shape(self.X)) - 2
@@ -514,17 +514,19 @@ DATA_MOVEMENT_KERNELS = (RemapOp, GatherOp, GatherElementsOp, GatherNDOp)
 
 # ---- nn and reduction kernels (issue 4)
 # - reduce: Y = kind-reduction of X over `axes` (normalized, ascending); kind sum, mean, max,
-#   min; Y has X's rank with 1 at the axes (keepdims) or the axes dropped. Element type f32,
-#   or i64/i32/i1 for sum/max/min (i1: max is `or`, min is `and`). An empty reduction gives
-#   0 (sum, mean: as onnxruntime), -inf/+inf (max/min; for ints the type's min/max).
+#   min, prod; Y has X's rank with 1 at the axes (keepdims) or the axes dropped. Element type f32,
+#   or i64/i32/i1 for sum/max/min/prod (i1: max is `or`, min and prod are `and`). An empty
+#   reduction gives 0 (sum, mean: as onnxruntime), 1 (prod), -inf/+inf (max/min; for ints the
+#   type's min/max).
 # - matmul: ONNX MatMul (numpy matmul): A [..., M, K] or [K], B [..., K, N] or [K], batch dims
 #   broadcast; Y has the numpy result shape. f32.
 # - conv_transpose: Y = conv_transpose(X, W) + B; X [N, C_in, s...], W [C_in, C_out/group, k...];
 #   an input position i feeds outputs i*stride - pad_begin + k*dilation (`pads` begins, ends).
 # - normalize: mean and (population) variance of X over `axes`; `part` says what Y holds:
 #   "normalize": Y = (X - mean) / sqrt(var + epsilon) * Scale + Bias (Scale, Bias optional,
-#   numpy-broadcast to X); "mean", "var", "inv_std_dev": the statistic, shaped like a reduce
-#   result (keepdims or axes dropped).
+#   numpy-broadcast to X); "rms": the same with mean 0 (var the mean square: RMSNormalization);
+#   "mean", "var", "inv_std_dev": the statistic, shaped like a reduce result (keepdims or
+#   axes dropped).
 
 
 def _reduced_shape_ok(x: tuple[int, ...], y: tuple[int, ...], axes: list[int]) -> bool:
@@ -538,7 +540,7 @@ def _check_axes(name: str, axes: list[int], rank: int) -> None:
         raise VerifyException(f"{name}: axes {axes} must be distinct, ascending, in 0..{rank - 1}")
 
 
-REDUCE_KINDS = ("sum", "mean", "max", "min")
+REDUCE_KINDS = ("sum", "mean", "max", "min", "prod")
 
 
 @irdl_op_definition
@@ -834,7 +836,7 @@ CONV_TRANSFORMS = (Im2ColOp, Im2WinOp, Im2WinNhwcOp, WindowGemmOp, ToNchwOp, Win
 """The kernels the convolution-algorithm passes (conv-to-im2col, ...) introduce."""
 
 
-NORMALIZE_PARTS = ("normalize", "mean", "var", "inv_std_dev")
+NORMALIZE_PARTS = ("normalize", "rms", "mean", "var", "inv_std_dev")
 
 
 @irdl_op_definition
@@ -858,9 +860,10 @@ class NormalizeOp(KernelOp):
         _check_axes("kernel.normalize", axes, len(x))
         if self.part.data not in NORMALIZE_PARTS:
             raise VerifyException(f"kernel.normalize: part must be one of {NORMALIZE_PARTS}")
-        if self.part.data == "normalize" and y != x:
+        whole = self.part.data in ("normalize", "rms")
+        if whole and y != x:
             raise VerifyException(f"kernel.normalize: Y {y} must have the shape of X {x}")
-        if self.part.data != "normalize" and not _reduced_shape_ok(x, y, axes):
+        if not whole and not _reduced_shape_ok(x, y, axes):
             raise VerifyException(f"kernel.normalize: Y {y} is not X {x} reduced over axes {axes}")
         for value in (self.Scale, self.Bias):
             if value is None:
@@ -870,9 +873,11 @@ class NormalizeOp(KernelOp):
                 raise VerifyException(f"kernel.normalize: {s} does not broadcast to {x}")
 
 
+from tcompiler.dialects.kernel_index import INDEX_KERNELS  # noqa: E402 - it imports KernelOp
+
 KERNEL_OPS = (ConvOp, GemmOp, PoolOp, MapOp, SoftmaxOp, LRNOp, TransposeOp, ConcatOp, CopyOp,
               ReduceOp, MatMulOp, ConvTransposeOp, NormalizeOp,
-              *DATA_MOVEMENT_KERNELS, *CONV_TRANSFORMS)
+              *DATA_MOVEMENT_KERNELS, *CONV_TRANSFORMS, *INDEX_KERNELS)
 
 Kernel = Dialect(
     "kernel",

@@ -1295,7 +1295,9 @@ def _check_same_size(op: Operation, source: SSAValue, result: SSAValue) -> None:
         )
 
 
-from tcompiler.dialects.onnx_types import TYPE_OPS  # noqa: E402 - needs the helpers above
+from tcompiler.dialects.onnx_index import INDEX_OPS  # noqa: E402 - they import the helpers above
+from tcompiler.dialects.onnx_math import MATH_OPS  # noqa: E402
+from tcompiler.dialects.onnx_types import TYPE_OPS  # noqa: E402
 
 ONNX_OPS: dict[str, type[IRDLOperation]] = {
     op.name.removeprefix("onnx."): op
@@ -1306,7 +1308,7 @@ ONNX_OPS: dict[str, type[IRDLOperation]] = {
         *NN_OPS,
         *ELEMENTWISE_OPS,
         *DATA_MOVEMENT_OPS,
-        *TYPE_OPS,
+        *MATH_OPS, *INDEX_OPS, *TYPE_OPS,
     )
 }
 """ONNX op_type -> op class, for the importer."""

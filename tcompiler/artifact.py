@@ -32,7 +32,7 @@ from typing import IO, Any
 import numpy as np
 
 import tcompiler
-from tcompiler.errors import ArtifactError
+from tcompiler.errors import ArtifactError, OptionError
 from tcompiler.program import ALIGNMENT, Buffer, Program, Step, TensorSpec
 
 FORMAT = "tcompiler-artifact"
@@ -58,8 +58,11 @@ def sha256(data: bytes) -> str:
 
 @contextmanager
 def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
-    """Yield a binary file that replaces `path` only if the `with` body completes."""
+    """Yield a binary file that replaces `path` only if the `with` body completes. A `path`
+    that is a folder or a special file (/dev/null) is never replaced: `OptionError`."""
     dest = Path(path)
+    if dest.exists() and not dest.is_file():
+        raise OptionError(f"{os.fspath(path)}: not a regular file; will not replace it")
     fd, tmp = tempfile.mkstemp(dir=dest.parent or ".", prefix=f".{dest.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o644)

@@ -180,10 +180,12 @@ PARAMETER_INPUTS: dict[str, tuple[int, ...]] = {
     "Range": (0, 1, 2), "ReduceMax": (1,), "ReduceMean": (1,), "ReduceMin": (1,),
     "ReduceProd": (1,), "ReduceSum": (1,), "Reshape": (1,), "Resize": (1, 2, 3),
     "Slice": (1, 2, 3, 4), "Split": (1,), "Squeeze": (1,), "Tile": (1,), "Unsqueeze": (1,),
+    "ReduceL1": (1,), "ReduceL2": (1,), "ReduceLogSum": (1,), "ReduceLogSumExp": (1,),
+    "ReduceSumSquare": (1,), "CumSum": (1,), "CumProd": (1,), "TopK": (1,), "OneHot": (1,),
 }
 """op type -> positions of its inputs that are hyper-parameters, not data (a shape, axes,
 pads, repeats, split sizes, a Dropout ratio or training flag, Resize roi/scales/sizes, Range
-bounds, a Pad value): tcc needs them constant."""
+bounds, a Pad value, a CumSum axis, TopK's K, OneHot's depth): tcc needs them constant."""
 
 SHAPE_ONLY = frozenset({"Shape", "Size"})
 """Ops that read only the shape of their input: what computes a hyper-parameter from them does

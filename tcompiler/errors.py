@@ -26,7 +26,8 @@ class UnsupportedModelError(TcError):
     def __init__(self, problems: list[str], model: str = "model"):
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{model}: {len(problems)} unsupported construct(s):\n{lines}")
+        count = f"{len(problems)} unsupported construct{'' if len(problems) == 1 else 's'}"
+        super().__init__(f"{model}: {count}:\n{lines}")
 
 
 class ShapeError(TcError):

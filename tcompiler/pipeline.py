@@ -22,11 +22,9 @@ import functools
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +53,7 @@ from tcompiler.reproducer import write_reproducer
 from tcompiler.runtime.native import RUNNER_OBJECT, runner_object
 from tcompiler.stages import GRAPH_PIPELINE, STAGE_NAMES, STAGES, Stage
 from tcompiler.weights import TccContext, WeightStore, weights_of
+from tcompiler.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -379,8 +378,9 @@ def compile_kernels(texts: list[str], names: list[str], target: Any, options: Co
         notify("codegen", len(objects), total)
 
     if options.jobs > 1 and len(misses) > 4:
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=options.jobs, mp_context=context) as pool:
+        # workers ignore Ctrl-C and are killed on the way out, so an interrupt ends the
+        # compile at once, with no worker tracebacks
+        with WorkerPool(jobs=options.jobs, ignore_sigint=True) as pool:
             futures = [(name, key, pool.submit(compile_kernel, text, target.to_json(), options))
                        for name, text, key in misses]
             for name, key, future in futures:

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
 from xdsl.context import Context
 from xdsl.ir import Dialect
@@ -42,6 +42,7 @@ from xdsl.passes import ModulePass, PassPipeline, PassPipelineCallbackType, get_
 from xdsl.universe import Universe
 from xdsl.utils.arg_spec import ArgSpec, parse_pipeline
 from xdsl.utils.exceptions import ArgSpecParseError
+from xdsl.utils.hints import isa
 
 from tcompiler.errors import PipelineError, TcError, first_line
 
@@ -138,7 +139,7 @@ class Registry:
     def make_pass(self, spec: ArgSpec) -> ModulePass:
         cls = self.pass_class(spec.name)
         try:
-            return cls.from_spec(spec)
+            return cls.from_spec(_ints_as_floats(spec, cls))
         except (ValueError, TypeError) as err:
             options = ", ".join(option_text(o) for o in pass_options(cls))
             raise PipelineError(f"pass '{spec.name}': bad options {_options_text(spec)}: {err} "
@@ -336,6 +337,24 @@ def _spec_error(err: ArgSpecParseError) -> str:
     where = lines[1].rsplit(":", 1)[-1] if len(lines) > 1 else "?"
     what = lines[-1].strip().removesuffix(" here") if lines else "parse error"
     return f"{what[:1].lower()}{what[1:]} at column {where}"
+
+
+def _ints_as_floats(spec: ArgSpec, cls: type[ModulePass]) -> ArgSpec:
+    """`spec` with the integers given to float options as floats: xDSL types `time-limit=1`
+    as an int and its float option would reject it, where mlir-opt takes `1` for a float."""
+    hints = get_type_hints(cls)
+    parameters = {}
+    for key, values in spec.normalize_parameter_names().parameters.items():
+        hint = hints.get(key)
+        if hint is not None and _takes(hint, 1.0) and not _takes(hint, 1):
+            values = tuple(float(v) if type(v) is int else v for v in values)
+        parameters[key] = values
+    return ArgSpec(spec.name, parameters)
+
+
+def _takes(hint: Any, value: float) -> bool:
+    """Whether an option typed `hint` accepts `value` alone or as a one-element list."""
+    return isa(value, hint) or isa((value,), hint)
 
 
 def _options_text(spec: ArgSpec) -> str:

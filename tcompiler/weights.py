@@ -10,6 +10,10 @@ artifact.
 store with the context: the clone sees every weight, and the weights a pass adds to the clone
 stay out of the original. Arrays are shared, never copied: passes add weights, they do not
 write into them.
+
+A lookup (`name in store`, `store[name]`) of a name the store does not hold is remembered in
+`missed`: a pass that wanted a weight and did not get it (tcc-opt without `--weights`) is then
+reported by tcc-opt instead of silently changing nothing.
 """
 
 from __future__ import annotations
@@ -34,11 +38,18 @@ def align_up(n: int, alignment: int = ALIGNMENT) -> int:
 @dataclass
 class WeightStore:
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    missed: set[str] = field(default_factory=set, compare=False)
+    """Names looked up that the store does not hold (see the module docstring)."""
 
     def __contains__(self, name: str) -> bool:
-        return name in self.arrays
+        if name in self.arrays:
+            return True
+        self.missed.add(name)
+        return False
 
     def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self.arrays:
+            self.missed.add(name)
         return self.arrays[name]
 
     def add(self, name: str, value: np.ndarray) -> str:

@@ -1,4 +1,10 @@
-"""Shared fixtures: one kernel object cache per test session (or $TCC_CACHE_DIR, as CI sets)."""
+"""Shared fixtures: one kernel object cache per test session (or $TCC_CACHE_DIR, as CI sets).
+
+The suite does not depend on what else is installed: every `tcc` and `tcc-opt` it runs (in
+process or as a subprocess) has installed plug-ins off (`TCC_NO_PLUGINS=1`), and in-process
+compiles that name extra passes use `PluginSettings(autoload=False)`. Only the tests of
+discovery itself turn it back on, for the fake installs they make (`tests/plugins/conftest.py`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,10 @@ from pathlib import Path
 import pytest
 
 from tcompiler.pipeline import CompileOptions
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ["TCC_NO_PLUGINS"] = "1"
 
 
 @pytest.fixture(scope="session")

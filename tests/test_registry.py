@@ -45,13 +45,13 @@ def test_builtins_come_through_the_plugin_entry_point_group() -> None:
 
     from xdsl.universe import Universe
 
-    from tcompiler.plugins import discover
+    from tcompiler.plugins import PluginSettings, discover
 
     for group in ("tcompiler.plugins", "xdsl.universe"):
         (ep,) = [ep for ep in entry_points(group=group) if ep.name == "tcompiler"]
         assert ep.load() is TCC_UNIVERSE
     assert set(PASSES) <= set(Universe.get_multiverse().all_passes)  # what xdsl-opt sees
-    registry = discover()
+    registry = discover(PluginSettings(autoload=False))
     assert registry.passes["plan-memory"].owner.plugin == "tcompiler"
     assert registry.passes["cse"].owner.plugin == "xdsl"
 

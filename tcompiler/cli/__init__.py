@@ -1,7 +1,7 @@
 """`tcc`: the command line, one module per subcommand.
 
     tcc compile model.onnx -o model.tcc [--emit=STAGE] [--report report.json]
-    tcc run model.tcc --inputs in.npz --outputs out.npz
+    tcc run model.tcc --inputs in.npz [--outputs out.npz]
     tcc info model.tcc
     tcc passes [NAME]
     tcc new-pass NAME --dir DIR
@@ -10,17 +10,16 @@
 
 Each subcommand module defines `add_parser(subparsers)` and `run(args) -> int`; `COMMANDS` lists
 them. Errors print one line (`tcc: error: ...`) and exit non-zero (2 for unsupported models);
-`--debug` shows the traceback instead. Environment variables are read here only:
-TCC_CACHE_DIR (kernel object cache; default ~/.cache/tcompiler/kernels), TCC_NO_CACHE=1,
-TCC_NO_PLUGINS=1 (as --no-plugins). `--load-plugin` and `--no-plugins` go before or after the
-subcommand; `args.plugins` is the resulting `PluginSettings`.
+`--debug` shows the traceback instead. Paths are checked before any work in one place
+(`tcompiler.cli.paths`), environment variables are read in one place
+(`tcompiler.cli.environment`). `--debug`, `--load-plugin` and `--no-plugins` go before or
+after the subcommand; `args.plugins` is the resulting `PluginSettings`.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 
 from tcompiler.errors import TcError
@@ -37,7 +36,9 @@ def _module(name: str):  # type: ignore[no-untyped-def]
                                    else f"tcompiler.cli.{module}")
 
 
-def _add_plugin_arguments(parser: argparse.ArgumentParser, default: object) -> None:
+def _add_shared_arguments(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument("--debug", action="store_true", default=default,
+                        help="show tracebacks on errors")
     parser.add_argument("--load-plugin", action="append", default=default, metavar="MOD:OBJ",
                         help="load an xdsl.universe.Universe: module:object or file.py:object")
     parser.add_argument("--no-plugins", action="store_true", default=default,
@@ -45,30 +46,39 @@ def _add_plugin_arguments(parser: argparse.ArgumentParser, default: object) -> N
 
 
 def plugin_settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from tcompiler.cli.environment import plugins_disabled
+    from tcompiler.cli.paths import input_file
     from tcompiler.plugins import PluginSettings, absolute_spec
 
-    no_plugins = getattr(args, "no_plugins", False) or os.environ.get("TCC_NO_PLUGINS") == "1"
+    no_plugins = getattr(args, "no_plugins", False) or plugins_disabled()
+    for spec in getattr(args, "load_plugin", []):
+        target = spec.rpartition(":")[0]
+        if target.endswith(".py"):
+            input_file(target, "--load-plugin")
     return PluginSettings(load=tuple(absolute_spec(s) for s in getattr(args, "load_plugin", [])),
                           autoload=not no_plugins)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import tcompiler
+
     parser = argparse.ArgumentParser(prog="tcc", description="tcompiler: ONNX to native CPU code")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    _add_plugin_arguments(parser, default=None)
+    parser.add_argument("--version", action="version", version=f"tcc {tcompiler.__version__}")
+    _add_shared_arguments(parser, default=None)
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
         _module(name).add_parser(sub)
     for subparser in sub.choices.values():  # the same flags after the subcommand
-        _add_plugin_arguments(subparser, default=argparse.SUPPRESS)
+        _add_shared_arguments(subparser, default=argparse.SUPPRESS)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.load_plugin = args.load_plugin or []
-    args.plugins = plugin_settings(args)
+    args.debug = bool(args.debug)
     try:
+        args.plugins = plugin_settings(args)
         return _module(args.command).run(args)
     except TcError as err:
         if args.debug:

@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
 from tcompiler.errors import OptionError, ShapeError
 from tcompiler.stages import STAGE_NAMES
@@ -15,9 +14,12 @@ from tcompiler.stages import STAGE_NAMES
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     c = sub.add_parser("compile", help="compile an ONNX model into a .tcc artifact")
     c.add_argument("model", help="the .onnx file")
-    c.add_argument("-o", "--output", help="artifact path (default: MODEL with .tcc suffix)")
+    c.add_argument("-o", "--output", help="artifact path (default: MODEL with .tcc suffix); "
+                   "with --emit, the file the IR goes to (default: stdout)")
     c.add_argument("--emit", choices=STAGE_NAMES,
                    help="print the IR after this stage instead of writing an artifact")
+    c.add_argument("--weights-out", metavar="FILE.npz",
+                   help="with --emit: also write the weights the IR names, for tcc-opt --weights")
     c.add_argument("--report", help="write a compile report here (with kernel times measured "
                    "on zero inputs): a page if the name ends in .html, else JSON")
     c.add_argument("--input-shape", action="append", default=[], metavar="NAME=DIMS",
@@ -61,6 +63,17 @@ def parse_input_shape(text: str) -> tuple[str, tuple[int, ...]]:
     return name, shape
 
 
+def parse_input_shapes(texts: list[str]) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """Every --input-shape, each input named at most once."""
+    shapes = [parse_input_shape(text) for text in texts]
+    names = [name for name, _ in shapes]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ShapeError(f"--input-shape gives input {', '.join(map(repr, twice))} more than "
+                         "once; give each input one shape")
+    return tuple(shapes)
+
+
 def parse_stage_passes(text: str) -> tuple[tuple[str, str], ...]:
     """'graph:a,b{x=1,2},loops:c' -> (('graph', 'a,b{x=1,2}'), ('loops', 'c')).
 
@@ -92,24 +105,27 @@ def parse_stage_passes(text: str) -> tuple[tuple[str, str], ...]:
 
 def run(args: argparse.Namespace) -> int:
     from tcompiler.artifact import write_artifact
-    from tcompiler.pipeline import (
-        CompileOptions,
-        compile_model,
-        compile_to_stage,
-        default_cache_dir,
-        stage_text,
-    )
+    from tcompiler.cli.environment import kernel_cache_dir
+    from tcompiler.cli.paths import input_file, output_file, write_text
+    from tcompiler.cli.values import plural
+    from tcompiler.pipeline import CompileOptions, compile_model, compile_to_stage, stage_text
     from tcompiler.plugins import PluginSettings
     from tcompiler.progress import ProgressBar
 
-    if not Path(args.model).is_file():
-        raise OptionError(f"{args.model}: no such file")
-    no_cache = args.no_cache or os.environ.get("TCC_NO_CACHE") == "1"
+    model = input_file(args.model)
+    target = args.output or (None if args.emit else str(model.with_suffix(".tcc")))
+    output = output_file(target, "-o", refuse=(model,)) if target else None
+    if args.report:
+        output_file(args.report, "--report", refuse=(model, output or model))
+    if args.weights_out and not args.emit:
+        raise OptionError("--weights-out goes with --emit=STAGE (an artifact holds its weights)")
+    weights_out = (output_file(args.weights_out, "--weights-out", refuse=(model, output or model))
+                   if args.weights_out else None)
     options = CompileOptions(
-        input_shapes=tuple(parse_input_shape(s) for s in args.input_shape),
+        input_shapes=parse_input_shapes(args.input_shape),
         target_opset=args.target_opset, memory_plan=args.memory_plan, opt_level=args.opt_level,
         plan_time_limit=args.plan_time_limit,
-        cache_dir=None if no_cache else os.environ.get("TCC_CACHE_DIR") or default_cache_dir(),
+        cache_dir=None if args.emit else kernel_cache_dir(args.no_cache),
         jobs=args.jobs,
         passes=tuple(p for text in args.passes for p in parse_stage_passes(text)),
         plugins=getattr(args, "plugins", None) or PluginSettings(),
@@ -117,9 +133,19 @@ def run(args: argparse.Namespace) -> int:
         conv_algorithm=args.conv_algorithm, expand_math=not args.no_expand_math)
     if args.emit:
         comp = compile_to_stage(args.model, args.emit, options)
-        sys.stdout.write(stage_text(comp))
+        if weights_out is not None:
+            from tcompiler.weights_npz import referenced, write_npz
+
+            names = referenced(comp.module) + (referenced(comp.graph) if comp.graph else [])
+            write_npz(weights_out, comp.weights, list(dict.fromkeys(names)))
+        text = stage_text(comp)
+        if output is None:
+            sys.stdout.write(text)
+            return 0
+        write_text(output, text)
+        print(f"{output}: the IR after stage {args.emit}")
         return 0
-    output = Path(args.output) if args.output else Path(args.model).with_suffix(".tcc")
+    assert output is not None
     bar = ProgressBar()
     start = time.perf_counter()
     try:
@@ -135,9 +161,8 @@ def run(args: argparse.Namespace) -> int:
 
         write_report(args.report, report, program, output)
     plan = report.info["memory_plan"]
-    print(f"{output}: {report.kernels} kernels ({report.kernel_calls} calls, "
-          f"{report.cache_hits} cached), arena {plan['arena_bytes'] / 1024:.0f} KiB, "
+    print(f"{output}: {plural(report.kernels, 'kernel')} "
+          f"({plural(report.kernel_calls, 'call')}, {report.cache_hits} cached), "
+          f"arena {plan['arena_bytes'] / 1024:.0f} KiB, "
           f"weights {report.info['weights_bytes'] / 1024:.0f} KiB, compiled in {seconds:.1f}s")
     return 0
-
-

@@ -24,10 +24,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
+    from tcompiler.cli.paths import output_dir
     from tcompiler.errors import OptionError
 
     if not REPORT.exists():
         raise OptionError(f"tcc conformance needs a source checkout ({REPORT} is missing)")
+    if args.write:
+        output_dir(args.write, "--write")
     namespace = runpy.run_path(str(REPORT), run_name="tcc_conformance")
     saved = sys.argv
     sys.argv = ["tcc conformance"]

@@ -16,7 +16,8 @@ import json
 import sys
 from pathlib import Path
 
-from tcompiler.errors import OptionError
+from tcompiler.cli.paths import input_file, output_file, write_text
+from tcompiler.cli.values import plural
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,15 +41,18 @@ def _records(paths: list[str]):  # type: ignore[no-untyped-def]
 
     records = []
     for path in paths:
-        if not Path(path).is_file():
-            raise OptionError(f"--db {path}: no such file")
-        records.extend(TuningDB(path).read())
+        records.extend(TuningDB(input_file(path, "--db")).read())
     return records
 
 
 def run(args: argparse.Namespace) -> int:
     from tcompiler.costmodel.model import CostModel, train
 
+    written = args.output if args.verb == "train" else args.json
+    if written:
+        output_file(written, "-o" if args.verb == "train" else "--json", refuse=args.db)
+    if getattr(args, "model", None):
+        input_file(args.model, "--model")
     records = _records(args.db)
     if args.verb == "train":
         if args.this_cpu:
@@ -60,14 +64,14 @@ def run(args: argparse.Namespace) -> int:
         model = train(records, seed=args.seed, trees=args.trees)
         model.meta["databases"] = [Path(p).name for p in args.db]
         model.save(args.output)
-        print(f"trained on {model.meta['records']} records of {model.meta['kernels']} kernels "
-              f"-> {args.output}")
+        print(f"trained on {plural(model.meta['records'], 'record')} of "
+              f"{plural(model.meta['kernels'], 'kernel')} -> {args.output}")
         return 0
     from tcompiler.costmodel.evaluate import evaluate
 
     metrics = evaluate(CostModel.load(args.model), records)
     text = json.dumps(metrics, indent=1)
     if args.json:
-        Path(args.json).write_text(text + "\n")
+        write_text(args.json, text + "\n")
     print(text, file=sys.stdout)
     return 0

@@ -76,7 +76,8 @@ def package_folder(cls: type) -> str:
 def run(args: argparse.Namespace) -> int:
     if args.replay:
         return replay(args)
-    from tcompiler.cli.values import parse_duration
+    from tcompiler.cli.paths import output_dir, output_file, write_text
+    from tcompiler.cli.values import parse_duration, plural
     from tcompiler.fuzz.campaign import Campaign, CampaignConfig
     from tcompiler.fuzz.worker import ExecConfig
 
@@ -88,9 +89,9 @@ def run(args: argparse.Namespace) -> int:
     corpus = Path(args.corpus) if args.corpus else None
     if corpus is not None and not corpus.is_dir():
         raise OptionError(f"--corpus {args.corpus}: no such folder")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise OptionError(f"--out {args.out}: exists and is not a folder")
+    out = output_dir(args.out, "--out")
+    if args.json:
+        output_file(args.json, "--json")
     focus, folders = focus_passes(args.passes, args.plugins)
     config = CampaignConfig(
         seconds=seconds, out=out, seed=args.seed, jobs=args.jobs, cluster=args.cluster,
@@ -101,11 +102,11 @@ def run(args: argparse.Namespace) -> int:
                              pass_seconds=args.pass_timeout))
     summary = Campaign(config, Status(), warn).run()
     if args.json:
-        Path(args.json).write_text(json.dumps(summary, indent=1) + "\n")
+        write_text(args.json, json.dumps(summary, indent=1) + "\n")
     bugs = summary["bugs"]
-    print(f"{summary['execs']} executions in {summary['seconds']:.0f}s "
+    print(f"{plural(summary['execs'], 'execution')} in {summary['seconds']:.0f}s "
           f"({summary['valid_rate']:.0%} valid), coverage {summary['coverage']['points']}/"
-          f"{summary['coverage']['total']} lines, {len(bugs)} bug(s); report: "
+          f"{summary['coverage']['total']} lines, {plural(len(bugs), 'bug')}; report: "
           f"{out / 'report.html'}")
     for bug in bugs:
         print(f"  {bug['kind']:<22} {bug['signature']}  ->  {out / bug['reproducer']}")

@@ -8,7 +8,6 @@ generated, installed or not. See docs/writing-a-pass.md.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from tcompiler.errors import OptionError
 
@@ -21,11 +20,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
+    from tcompiler.cli.paths import output_dir
+    from tcompiler.plugins import discover
     from tcompiler.scaffold import NAME, names, render
 
     if not NAME.match(args.name):
         raise OptionError(f"pass name {args.name!r}: use kebab-case, e.g. fold-relu")
-    root = Path(args.dir)
+    registry = discover(args.plugins)
+    if args.name in registry.passes:
+        raise OptionError(f"pass name {args.name!r} is already a pass "
+                          f"(from {registry.passes[args.name].owner}); choose another name")
+    root = output_dir(args.dir, "--dir")
     if root.exists() and any(root.iterdir()):
         raise OptionError(f"{root}: directory exists and is not empty")
     for relative, text in render(args.name).items():

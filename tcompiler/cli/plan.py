@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from pathlib import Path
 
 from tcompiler.errors import OptionError
 
@@ -67,11 +66,11 @@ def load_graph(model: str, level: str, input_shapes: list[str],  # type: ignore[
     from xdsl.dialects import func
 
     from tcompiler.assemble import graph_function
-    from tcompiler.cli.compile_ import parse_input_shape
+    from tcompiler.cli.compile_ import parse_input_shapes
     from tcompiler.memplan.graph import KernelGraph
     from tcompiler.pipeline import CompileOptions, compile_to_stage
 
-    options = CompileOptions(input_shapes=tuple(parse_input_shape(s) for s in input_shapes),
+    options = CompileOptions(input_shapes=parse_input_shapes(input_shapes),
                              conv_algorithm=conv_algorithm)
     comp = compile_to_stage(model, level, options)
     if level == "kernels":
@@ -82,13 +81,15 @@ def load_graph(model: str, level: str, input_shapes: list[str],  # type: ignore[
 
 
 def run(args: argparse.Namespace) -> int:
+    from tcompiler.cli.paths import input_file, output_file, write_text
     from tcompiler.memplan import svg
     from tcompiler.memplan.planner import plan_arena, plan_scratchpad, scratchpad_budgets
     from tcompiler.memplan.plans import Limits
     from tcompiler.memplan.validate import validate_arena, validate_scratchpad
 
-    if not Path(args.model).is_file():
-        raise OptionError(f"{args.model}: no such file")
+    model = input_file(args.model)
+    if args.svg:
+        output_file(args.svg, "--svg", refuse=(model,))
     if args.time_limit <= 0:
         raise OptionError(f"--time-limit must be > 0, got {args.time_limit}")
     if args.element_bytes < 0:
@@ -119,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     if problems:
         raise AssertionError(f"invalid plan: {problems[:3]}")
     if args.svg:
-        Path(args.svg).write_text(picture + "\n")
+        write_text(args.svg, picture + "\n")
     if args.json:
         print(json.dumps(data))
         return 0

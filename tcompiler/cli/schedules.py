@@ -11,10 +11,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
-from pathlib import Path
 from typing import Any
-
-from tcompiler.errors import OptionError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -32,14 +29,14 @@ def knob_text(knobs: dict[str, Any]) -> str:
 
 
 def kernel_rows(model: str, args: argparse.Namespace) -> list[dict[str, Any]]:
-    from tcompiler.cli.compile_ import parse_input_shape
+    from tcompiler.cli.compile_ import parse_input_shapes
     from tcompiler.codegen.target import Target
     from tcompiler.costmodel.model import CostModel
     from tcompiler.costmodel.select import costmodel_chooser
     from tcompiler.costmodel.tune import kernel_tasks
     from tcompiler.pipeline import CompileOptions
 
-    options = CompileOptions(input_shapes=tuple(parse_input_shape(s) for s in args.input_shape),
+    options = CompileOptions(input_shapes=parse_input_shapes(args.input_shape),
                              plugins=args.plugins)
     target = Target.host()
     cost_model = CostModel.load(args.cost_model)
@@ -60,11 +57,14 @@ def kernel_rows(model: str, args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not Path(args.model).is_file():
-        raise OptionError(f"{args.model}: no such file")
+    from tcompiler.cli.paths import input_file, output_file, write_text
+
+    model = input_file(args.model)
+    if args.html:
+        output_file(args.html, "--html", refuse=(model,))
     rows = kernel_rows(args.model, args)
     if args.html:
-        Path(args.html).write_text(page(args.model, rows))
+        write_text(args.html, page(args.model, rows))
     if args.json:
         print(json.dumps({"model": args.model, "kernels": rows}, indent=1))
         return 0

@@ -13,9 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
-
-from tcompiler.errors import OptionError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -28,7 +25,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="costmodel (default) | random | exhaustive")
     p.add_argument("--jobs", type=int, default=1, help="measurement worker processes")
     p.add_argument("--cluster", metavar="ADDRESS", help="a Dask scheduler to measure on")
-    p.add_argument("--model", metavar="FILE", help="cost model file (default: shipped)")
+    p.add_argument("--model", dest="cost_model", metavar="FILE",
+                   help="cost model file (default: shipped)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", metavar="FILE", help="write the summary here")
     p.add_argument("--no-end-to-end", action="store_true",
@@ -37,19 +35,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from tcompiler.cli.compile_ import parse_input_shape
-    from tcompiler.cli.values import parse_duration
+    from tcompiler.cli.compile_ import parse_input_shapes
+    from tcompiler.cli.paths import input_file, output_file, write_text
+    from tcompiler.cli.values import parse_duration, plural
     from tcompiler.costmodel.tune import TuneOptions, tune
     from tcompiler.pipeline import CompileOptions
 
-    if not Path(args.model).is_file():
-        raise OptionError(f"{args.model}: no such file")
+    model = input_file(args.model)
+    output_file(args.db, "--db", refuse=(model,))
+    if args.json:
+        output_file(args.json, "--json", refuse=(model, args.db))
     options = TuneOptions(trials=args.trials,
                           seconds=parse_duration(args.time) if args.time else None,
                           strategy=args.strategy, jobs=args.jobs, cluster=args.cluster,
-                          seed=args.seed, model=args.model, end_to_end=not args.no_end_to_end)
+                          seed=args.seed, model=args.cost_model, end_to_end=not args.no_end_to_end)
     compile_options = CompileOptions(
-        input_shapes=tuple(parse_input_shape(s) for s in args.input_shape),
+        input_shapes=parse_input_shapes(args.input_shape),
         plugins=args.plugins)
     tty = sys.stderr.isatty()
 
@@ -61,10 +62,10 @@ def run(args: argparse.Namespace) -> int:
     if tty:
         sys.stderr.write("\n")
     if args.json:
-        Path(args.json).write_text(json.dumps(summary, indent=1) + "\n")
+        write_text(args.json, json.dumps(summary, indent=1) + "\n")
     measured = summary["measured_speedup"]
-    print(f"{summary['trials']} measurements in {summary['seconds']:.0f}s over "
-          f"{len(summary['kernels'])} kernels; "
+    print(f"{plural(summary['trials'], 'measurement')} in {summary['seconds']:.0f}s over "
+          f"{plural(len(summary['kernels']), 'kernel')}; "
           f"predicted speedup x{summary['predicted_speedup']:.2f}"
           + (f", measured x{measured:.2f}" if measured else "") + f"; db: {args.db}")
     return 0

@@ -15,3 +15,8 @@ def parse_duration(text: str, flag: str = "--time") -> float:
     if not match or match.group(2) not in _DURATION_UNITS or float(match.group(1)) <= 0:
         raise OptionError(f"{flag} {text!r}: expected a duration such as 300, 300s, 10m or 1h")
     return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """'1 kernel', '2 kernels' (`nouns` for an irregular plural: plural(n, "bug", "bugs"))."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"

@@ -77,7 +77,8 @@ def import_model(
     proto.CopyFrom(upgrade_opset(loaded, target_opset))
     opset = default_opset(proto)
     drop_weight_inputs(proto)
-    apply_input_shapes(proto, dict(input_shapes or {}), loaded.label)
+    apply_input_shapes(proto, dict(input_shapes or {}), loaded.label,
+                       weights=(t.name for t in loaded.payloads.tensors))
     proto = infer_shapes(proto, loaded.label)
     for _ in range(MAX_FOLD_ROUNDS):
         proto, changed = fold_constants(proto, value_types(proto), opset, weights)

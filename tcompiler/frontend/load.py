@@ -92,10 +92,18 @@ def _parse(data: bytes, label: str) -> onnx.ModelProto:
 
 
 def _load_external_data(proto: onnx.ModelProto, path: Path, label: str) -> None:
+    helper = onnx.external_data_helper
+    for tensor in proto.graph.initializer:
+        if not helper.uses_external_data(tensor):
+            continue
+        data = path.parent / helper.ExternalDataInfo(tensor).location
+        if not data.is_file():
+            raise ModelError(f"{label}: weight '{tensor.name}' is stored in {data}, which is "
+                             "missing (the model's external data file must stay beside it)")
     try:
-        onnx.external_data_helper.load_external_data_for_model(proto, str(path.parent))
-    except OSError as err:
-        raise ModelError(f"{label}: cannot read external weight data ({err})") from None
+        helper.load_external_data_for_model(proto, str(path.parent))
+    except (OSError, onnx.checker.ValidationError, ValueError) as err:
+        raise ModelError(f"{label}: cannot read external weight data ({one_line(err)})") from None
 
 
 def one_line(err: BaseException) -> str:

@@ -2,9 +2,10 @@
 
 - `graph_inputs(proto)`: the real inputs (initializer-backed inputs of old IR-v3 models are
   weights, not inputs).
-- `apply_input_shapes(proto, overrides, label)`: set the dims of named inputs (`--input-shape`);
-  an unknown name, a wrong rank or a non-positive dim is a `ShapeError`; so is an input left
-  with a symbolic or unknown dim.
+- `apply_input_shapes(proto, overrides, label, weights)`: set the dims of named inputs
+  (`--input-shape`); an unknown name (a weight is no input: `weights` names those whose
+  initializers are set aside, `payloads.py`), a wrong rank or a non-positive dim is a
+  `ShapeError`; so is an input left with a symbolic or unknown dim (the hint has its rank).
 - `infer_shapes(proto, label)`: `onnx.shape_inference` in strict mode with data propagation;
   its failures are `ModelError`s.
 - `value_types(proto)`: name -> TypeProto of every value that has one.
@@ -23,9 +24,11 @@ from tcompiler.frontend.load import one_line
 from tcompiler.frontend.support import node_label
 
 
-def graph_inputs(proto: onnx.ModelProto) -> list[onnx.ValueInfoProto]:
-    weights = {init.name for init in proto.graph.initializer}
-    return [value for value in proto.graph.input if value.name not in weights]
+def graph_inputs(proto: onnx.ModelProto, weights: Iterable[str] = ()
+                 ) -> list[onnx.ValueInfoProto]:
+    """The graph inputs that are not initializers (nor in `weights`)."""
+    excluded = {init.name for init in proto.graph.initializer} | set(weights)
+    return [value for value in proto.graph.input if value.name not in excluded]
 
 
 def static_dims(info: onnx.TypeProto) -> tuple[int, ...] | None:
@@ -48,24 +51,36 @@ def _dims_text(info: onnx.TypeProto) -> str:
     return "x".join(parts) or "scalar"
 
 
+def _hint(info: onnx.TypeProto) -> str:
+    """An --input-shape value of the input's rank: its known dims, 1 for the others."""
+    tensor = info.tensor_type
+    if not tensor.HasField("shape"):
+        return "D1xD2x..."
+    return "x".join(str(d.dim_value) if d.HasField("dim_value") else "1"
+                    for d in tensor.shape.dim)
+
+
 def apply_input_shapes(
-    proto: onnx.ModelProto, overrides: dict[str, tuple[int, ...]], label: str
+    proto: onnx.ModelProto, overrides: dict[str, tuple[int, ...]], label: str,
+    weights: Iterable[str] = (),
 ) -> None:
     """Set input dims from `overrides` (in place), then require every input to be static."""
-    inputs = {value.name: value for value in graph_inputs(proto)}
+    weights = {init.name for init in proto.graph.initializer} | set(weights)
+    inputs = {value.name: value for value in graph_inputs(proto, weights)}
     for name, dims in overrides.items():
         value = inputs.get(name)
         if value is None:
+            what = "a weight (an initializer), not an input" if name in weights else "no input"
             known = ", ".join(inputs) or "none"
             raise ShapeError(
-                f"{label}: --input-shape names '{name}', but the model's inputs are {known}"
+                f"{label}: --input-shape names '{name}', {what}; the model's inputs are {known}"
             )
         _override(value, tuple(dims), label)
     for value in inputs.values():
         if static_dims(value.type) is None:
             raise ShapeError(
                 f"{label}: input '{value.name}' has shape {_dims_text(value.type)}; give a static "
-                f"shape with --input-shape {value.name}=1x3x224x224 (your dims)"
+                f"shape with --input-shape {value.name}={_hint(value.type)} (your dims)"
             )
 
 

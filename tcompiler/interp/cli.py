@@ -22,6 +22,7 @@ from tcompiler import ir_names
 from tcompiler.interp.core import element_type, numpy_dtype
 from tcompiler.interp.onnx import DEFAULT_OPSET
 from tcompiler.interp.run import entry_function, interpret, names_of
+from tcompiler.runtime.npz import read_npz, write_npz
 
 SHOWN = 8  # values printed per output
 
@@ -43,8 +44,7 @@ def report(module: ModuleOp, args: argparse.Namespace, weights: Mapping[str, np.
     """Interpret `module` as `args` say; the text tcc-opt prints."""
     fn = entry_function(module, args.entry)
     if args.inputs:
-        with np.load(args.inputs) as data:
-            inputs = {k: data[k] for k in data.files}
+        inputs = read_npz(args.inputs)
         source = args.inputs
     else:
         inputs = random_inputs(module, args.entry, args.seed)
@@ -52,7 +52,7 @@ def report(module: ModuleOp, args: argparse.Namespace, weights: Mapping[str, np.
     outputs = interpret(module, inputs, weights, entry=args.entry, opset=args.opset)
     header = f"// interpreted @{fn.sym_name.data} (inputs: {source})\n"
     if args.outputs:
-        np.savez(args.outputs, **outputs)  # pyright: ignore[reportArgumentType]
+        write_npz(args.outputs, outputs)
         return header + f"// wrote {len(outputs)} output(s) to {Path(args.outputs)}\n"
     return header + "".join(describe(name, value) for name, value in outputs.items())
 

@@ -36,6 +36,7 @@ from tcompiler.interp.core import (
     rule_functions,
     shape_of,
 )
+from tcompiler.interp.index import INDEX_RULES
 from tcompiler.interp.memref import garbage
 from tcompiler.interp.scalar import ARITH_RULES, MATH_RULES
 from tcompiler.kernels import conv_math
@@ -174,6 +175,8 @@ def _pool(op: kernel.PoolOp, v: Operands) -> np.ndarray:
         return nn.max_pool(x, *geometry)
     if op.kind.data == "avg":
         return nn.avg_pool(x, *geometry, bool(op.count_include_pad.value.data))
+    if op.kind.data == "sum":
+        return nn.sum_pool(x, *geometry)
     column_major = op.storage_order is not None and op.storage_order.value.data == 1
     return nn.argmax_pool(x, *geometry, column_major)
 
@@ -200,6 +203,8 @@ def _matmul(op: kernel.MatMulOp, v: Operands) -> np.ndarray:
 def _normalize(op: kernel.NormalizeOp, v: Operands) -> np.ndarray:
     x, axes, part = v(op.X), tuple(int_values(op.axes)), op.part.data
     mean, var = nn.moments(x, axes)
+    if part == "rms":  # the mean square about 0
+        mean, var = np.zeros_like(mean), np.mean(x * x, axis=axes, keepdims=True, dtype=x.dtype)
     f32 = x.dtype.type
     inv = f32(1) / np.sqrt(var + f32(op.epsilon.value.data))
     stat = {"mean": mean, "var": var, "inv_std_dev": inv}.get(part)
@@ -339,6 +344,7 @@ KERNEL_RULES: dict[type[Operation], KernelRule] = {
     kernel.WindowGemmOp: _window_gemm, kernel.ToNchwOp: _to_nchw,
     kernel.WinogradInputOp: _winograd_input,
     kernel.WinogradOutputOp: _winograd_output,
+    **INDEX_RULES,
 }
 """kernel op -> rule: Y's value from the operands."""
 

@@ -108,6 +108,13 @@ def avg_pool(x: np.ndarray, out: Sequence[int], kernel: Sequence[int], strides: 
     return total / count
 
 
+def sum_pool(x: np.ndarray, out: Sequence[int], kernel: Sequence[int], strides: Sequence[int],
+             pads: Sequence[int], dilations: Sequence[int]) -> np.ndarray:
+    """Sum over the real taps of each window."""
+    return windows(x, out, kernel, strides, pads, dilations, x.dtype.type(0)).sum(
+        axis=_tap_axes(len(kernel)), dtype=x.dtype)
+
+
 def argmax_pool(x: np.ndarray, out: Sequence[int], kernel: Sequence[int],
                 strides: Sequence[int], pads: Sequence[int], dilations: Sequence[int],
                 column_major: bool) -> np.ndarray:
@@ -154,12 +161,15 @@ def lrn(x: np.ndarray, size: int, alpha: float, beta: float, bias: float) -> np.
 
 
 def reduce(x: np.ndarray, kind: str, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
-    """sum / mean / max / min over `axes`; an empty reduction gives the identity (mean: 0,
-    as onnxruntime; ONNX leaves it undefined, onnx.reference gives NaN); integer sums wrap;
-    on i1 sum is xor, max is or, min is and."""
+    """sum / mean / max / min / prod over `axes`; an empty reduction gives the identity (mean:
+    0, as onnxruntime; ONNX leaves it undefined, onnx.reference gives NaN); integer sums and
+    products wrap; on i1 sum is xor, max is or, min and prod are and."""
     if x.dtype == np.bool_:
-        ufunc = {"sum": np.logical_xor, "max": np.logical_or, "min": np.logical_and}[kind]
+        ufunc = {"sum": np.logical_xor, "max": np.logical_or, "min": np.logical_and,
+                 "prod": np.logical_and}[kind]
         return ufunc.reduce(x, axis=axes, keepdims=keepdims)
+    if kind == "prod":
+        return np.prod(x, axis=axes, keepdims=keepdims, dtype=x.dtype)
     if kind in ("sum", "mean"):
         total = np.sum(x, axis=axes, keepdims=keepdims, dtype=x.dtype)
         count = math.prod(x.shape[a] for a in axes)

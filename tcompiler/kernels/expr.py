@@ -29,7 +29,8 @@ class Node:
     - `const`: `value` (no children), of `type` (f32 when None);
     - arithmetic, on floats or integers: add sub mul div (integers: truncating, x/0 = 0) max min
       neg abs, rem (C fmod / %: the sign of the dividend) mod (Python %: the sign of the
-      divisor); floats only: pow sqrt exp log tanh erf sigmoid floor ceil round (half to even);
+      divisor); floats only: pow sqrt exp log tanh erf sigmoid floor ceil round (half to even)
+      sin cos tan asin acos atan sinh cosh asinh acosh atanh;
     - comparisons eq lt le gt ge, and isnan (floats), yield i1; and or xor not: logical on
       i1, bitwise on integers; shl shr (integers; an amount outside [0, bits) shifts all out);
     - select(cond: i1, a, b);

@@ -82,7 +82,10 @@ _INT_BINARY: dict[str, Callable[[SSAValue, SSAValue], Operation]] = {
 }
 _FLOAT_UNARY: dict[str, Callable[[SSAValue], Operation]] = {
     "sqrt": math.SqrtOp, "exp": math.ExpOp, "log": math.LogOp, "tanh": math.TanhOp,
-    "erf": math.ErfOp, "abs": math.AbsFOp, "neg": arith.NegfOp,
+    "erf": math.ErfOp, "abs": math.AbsFOp, "neg": arith.NegfOp, "sin": math.SinOp,
+    "cos": math.CosOp, "tan": math.TanOp, "asin": math.AsinOp, "acos": math.AcosOp,
+    "atan": math.AtanOp, "sinh": math.SinhOp, "cosh": math.CoshOp, "asinh": math.AsinhOp,
+    "acosh": math.AcoshOp, "atanh": math.AtanhOp,
 }
 _PREDICATES = {  # kind -> (float predicate, integer predicate)
     "eq": ("oeq", "eq"), "lt": ("olt", "slt"), "le": ("ole", "sle"), "gt": ("ogt", "sgt"),

@@ -7,10 +7,14 @@ placeholders are filled with `string.Template`:
     $pass_name   fold-relu          the pass name (kebab-case, as in pipelines)
     $module      fold_relu          the pass's module (one pass per file)
     $cls         FoldReluPass       the pass class
+    $pattern     FoldReluPattern    its rewrite pattern (the placeholder to edit)
     $package     tcc_fold_relu      the import package
     $dist        tcc-fold-relu      the distribution name (pip install / uninstall)
 
 The generated pass is a small but real rewrite, `Relu(Relu(x)) -> Relu(x)`, meant to be edited.
+Its test runs the pass's own pattern on the `Before:` example of the pass's docstring and checks
+the result is the `After:` example, so editing the pattern means editing that example, not the
+test.
 '''
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 def names(pass_name: str) -> dict[str, str]:
     module = pass_name.replace("-", "_")
-    return {"pass_name": pass_name, "module": module,
-            "cls": "".join(part.capitalize() for part in pass_name.split("-")) + "Pass",
+    camel = "".join(part.capitalize() for part in pass_name.split("-"))
+    return {"pass_name": pass_name, "module": module, "cls": f"{camel}Pass",
+            "pattern": f"{camel}Pattern",
             "package": f"tcc_{module}", "dist": f"tcc-{pass_name}"}
 
 
@@ -105,19 +110,24 @@ PASS = '''\
 """$pass_name: replace Relu(Relu(x)) by Relu(x) (Relu is idempotent).
 
 This is the template `tcc new-pass` writes: a pattern that matches by type annotation and
-returns early when it does not apply, then the pass. Edit both; keep this docstring's
-before/after example up to date (`tcc passes $pass_name` prints it).
+returns early when it does not apply, then the pass. Edit both, and this docstring's example
+with them: `tcc passes $pass_name` prints it, and tests/test_$module.py runs `$pattern` on
+Before and checks it gives After (so keep each a complete function, indented four spaces).
 
 Before:
 
-    %a = "onnx.Relu"(%x) : (tensor<4xf32>) -> tensor<4xf32>
-    %b = "onnx.Relu"(%a) : (tensor<4xf32>) -> tensor<4xf32>
-    func.return %b : tensor<4xf32>
+    func.func @example(%x: tensor<4xf32>) -> tensor<4xf32> {
+      %a = "onnx.Relu"(%x) : (tensor<4xf32>) -> tensor<4xf32>
+      %b = "onnx.Relu"(%a) : (tensor<4xf32>) -> tensor<4xf32>
+      func.return %b : tensor<4xf32>
+    }
 
 After:
 
-    %a = "onnx.Relu"(%x) : (tensor<4xf32>) -> tensor<4xf32>
-    func.return %a : tensor<4xf32>
+    func.func @example(%x: tensor<4xf32>) -> tensor<4xf32> {
+      %a = "onnx.Relu"(%x) : (tensor<4xf32>) -> tensor<4xf32>
+      func.return %a : tensor<4xf32>
+    }
 """
 
 from __future__ import annotations
@@ -137,7 +147,9 @@ from xdsl.pattern_rewriter import (
 from tcompiler.dialects.onnx import ReluOp
 
 
-class RemoveReluOfRelu(RewritePattern):
+class $pattern(RewritePattern):
+    """Relu(Relu(x)) -> Relu(x). Edit this: match your op, return early when it does not apply."""
+
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: ReluOp, rewriter: PatternRewriter) -> None:
         inner = op.X.owner
@@ -156,7 +168,7 @@ class $cls(ModulePass):
     name = "$pass_name"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        PatternRewriteWalker(RemoveReluOfRelu()).rewrite_module(op)
+        PatternRewriteWalker($pattern()).rewrite_module(op)
 '''
 
 FILECHECK = '''\
@@ -184,7 +196,7 @@ builtin.module {
 '''
 
 TEST = '''\
-"""Tests for $pass_name: the pass through the API, its registration, and every
+"""Tests for $pass_name: its pattern on its docstring's example, its registration, and every
 `tests/filecheck/*.mlir` file's `// RUN:` lines (with tcc-opt and filecheck from this venv)."""
 
 from __future__ import annotations
@@ -195,36 +207,50 @@ import sys
 from pathlib import Path
 
 import pytest
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.parser import Parser
+from xdsl.pattern_rewriter import PatternRewriteWalker
 
 from $package import UNIVERSE
-from $package.$module import $cls
+from $package.$module import $cls, $pattern
 from tcompiler.context import make_context
 
 ROOT = Path(__file__).parents[1]
 FILECHECK = sorted((ROOT / "tests" / "filecheck").glob("*.mlir"))
 
-IR = """
-func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
-  %a = "onnx.Relu"(%x) : (tensor<4xf32>) -> tensor<4xf32>
-  %b = "onnx.Relu"(%a) : (tensor<4xf32>) -> tensor<4xf32>
-  func.return %b : tensor<4xf32>
-}
-"""
+
+def example(section: str) -> ModuleOp:
+    \"\"\"The IR under `Before:` or `After:` in the pass's module docstring, parsed.\"\"\"
+    doc = sys.modules[$cls.__module__].__doc__ or ""
+    assert f"\\n{section}:\\n" in doc, f"the pass's docstring has no {section}: example"
+    lines = []
+    for line in doc.split(f"\\n{section}:\\n", 1)[1].splitlines()[1:]:
+        if line.strip() and not line.startswith("    "):
+            break
+        lines.append(line[4:])
+    return Parser(make_context(), "\\n".join(lines)).parse_module()
 
 
 def test_registered_under_its_own_name() -> None:
     assert UNIVERSE.all_passes["$pass_name"]() is $cls
     assert $cls.name == "$pass_name"
-    assert "Before:" in (sys.modules[$cls.__module__].__doc__ or "")
 
 
-def test_rewrites_and_verifies() -> None:
-    ctx = make_context()
-    module = Parser(ctx, IR).parse_module()
-    $cls().apply(ctx, module)
+def test_pattern_turns_before_into_after() -> None:
+    module = example("Before")
+    PatternRewriteWalker($pattern()).rewrite_module(module)
     module.verify()
-    assert str(module).count("onnx.Relu") == 1
+    assert str(module) == str(example("After"))
+
+
+def test_pass_is_done_after_one_run() -> None:
+    \"\"\"The pass gives After too, and finds nothing more to do in it.\"\"\"
+    ctx = make_context()
+    for source in ("Before", "After"):
+        module = example(source)
+        $cls().apply(ctx, module)
+        module.verify()
+        assert str(module) == str(example("After")), source
 
 
 def run_lines(path: Path) -> list[str]:
@@ -243,6 +269,7 @@ def test_filecheck(path: Path) -> None:
                               capture_output=True, text=True, check=False)
         assert proc.returncode == 0, f"{command}\\n{proc.stdout}\\n{proc.stderr}"
 '''
+
 
 FILES = {
     "pyproject.toml": PYPROJECT,

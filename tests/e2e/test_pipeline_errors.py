@@ -17,6 +17,9 @@ ROOT = Path(__file__).parents[2]
 sys.path.insert(0, str(ROOT / "examples"))
 import make_model  # noqa: E402
 
+HERMETIC = PluginSettings(autoload=False)
+"""Only xDSL's and tcc's passes (and --load-plugin's), whatever else is installed."""
+
 BREAKER = """
 from dataclasses import dataclass
 
@@ -76,7 +79,7 @@ def test_broken_ir_names_the_pass_and_gives_a_reproducer(tmp_path: Path) -> None
     (tmp_path / "breaker.py").write_text(BREAKER)
     options = pipeline.CompileOptions(
         passes=(("graph", "break-return"),),
-        plugins=PluginSettings(load=(f"{tmp_path / 'breaker.py'}:U",)))
+        plugins=PluginSettings(load=(f"{tmp_path / 'breaker.py'}:U",), autoload=False))
     with pytest.raises(CompileError) as info:
         pipeline.compile_to_stage(model, "graph", options)
     message = str(info.value)
@@ -107,7 +110,7 @@ def test_a_kernel_that_breaks_is_reproduced_from_its_kernel_text(tmp_path: Path)
     (tmp_path / "breaker.py").write_text(BREAKER)
     plugin = f"{tmp_path / 'breaker.py'}:U"
     options = pipeline.CompileOptions(memory_plan="greedy", passes=(("loops", "drop-return"),),
-                                      plugins=PluginSettings(load=(plugin,)))
+                                      plugins=PluginSettings(load=(plugin,), autoload=False))
     with pytest.raises(CompileError) as info:
         pipeline.compile_model(model, options)
     message = str(info.value)
@@ -133,7 +136,7 @@ def test_stage_contract_is_checked_after_the_stage(tmp_path: Path, whole_module:
     (tmp_path / "breaker.py").write_text(BREAKER)
     options = pipeline.CompileOptions(
         memory_plan="greedy", passes=(("loops", "add-llvm-constant"),),
-        plugins=PluginSettings(load=(f"{tmp_path / 'breaker.py'}:U",)))
+        plugins=PluginSettings(load=(f"{tmp_path / 'breaker.py'}:U",), autoload=False))
     with pytest.raises(CompileError) as info:
         if whole_module:
             pipeline.compile_to_stage(model, "loops", options)
@@ -147,7 +150,8 @@ def test_stage_contract_is_checked_after_the_stage(tmp_path: Path, whole_module:
 def test_precondition_failure_is_one_line(tmp_path: Path) -> None:
     model = tmp_path / "m.onnx"
     make_model.main(["make_model", str(model)])
-    options = pipeline.CompileOptions(passes=(("kernels", "fold-batchnorm"),))
+    options = pipeline.CompileOptions(passes=(("kernels", "fold-batchnorm"),),
+                                      plugins=HERMETIC)
     with pytest.raises(CompileError) as info:
         pipeline.compile_to_stage(model, "kernels", options)
     assert str(info.value).startswith("stage kernels: pass 'fold-batchnorm' precondition "
@@ -158,14 +162,14 @@ def test_precondition_failure_is_one_line(tmp_path: Path) -> None:
 def test_kernel_cache_key_covers_the_lowering_code(monkeypatch: pytest.MonkeyPatch) -> None:
     from tcompiler.codegen import Target
 
-    options = pipeline.CompileOptions()
+    options = pipeline.CompileOptions(plugins=HERMETIC)
     key = pipeline.kernel_cache_key("kernel", Target.host(), options)
     assert pipeline.kernel_cache_key("kernel", Target.host(), options) == key
     assert pipeline.kernel_cache_key("kernel", Target.host(),
-                                     pipeline.CompileOptions(opt_level=2)) != key
+                                     pipeline.CompileOptions(opt_level=2, plugins=HERMETIC)) != key
     assert pipeline.kernel_cache_key("kernel", Target.host(), pipeline.CompileOptions(
-        passes=(("loops", "cse"),))) != key
+        passes=(("loops", "cse"),), plugins=HERMETIC)) != key
     assert pipeline.kernel_cache_key("kernel", Target.host(), pipeline.CompileOptions(
-        passes=(("graph", "cse"),))) == key  # module-scope passes are in the kernel text
+        passes=(("graph", "cse"),), plugins=HERMETIC)) == key  # module-scope passes are in the kernel text
     monkeypatch.setattr(pipeline, "codegen_fingerprint", lambda: "another lowering")
     assert pipeline.kernel_cache_key("kernel", Target.host(), options) != key

@@ -89,11 +89,11 @@ def test_symbolic_input_needs_input_shape(model) -> None:
     with pytest.raises(ShapeError) as err:
         import_model(m)
     assert "input 'x' has shape Nx3x8x8" in one_line(err)
-    assert "--input-shape x=1x3x224x224" in one_line(err)
+    assert "--input-shape x=1x3x8x8" in one_line(err)  # the hint has the input's rank
 
 
 @pytest.mark.parametrize("override,message", [
-    ({"q": (1, 3, 8, 8)}, "--input-shape names 'q', but the model's inputs are x"),
+    ({"q": (1, 3, 8, 8)}, "--input-shape names 'q', no input; the model's inputs are x"),
     ({"x": (1, 3, 8)}, "has rank 3, but the input has rank 4"),
     ({"x": (1, 0, 8, 8)}, "dims must be positive ints"),
 ])

@@ -59,7 +59,7 @@ def gemm_model(extra: int = 4) -> bytes:
 def executor() -> Iterator[Executor]:
     """An executor that sees the planted plug-in, with 2 s pass budgets and no random oracles
     (tests force the native and differential oracles where they need them)."""
-    config = ExecConfig(plugins=PluginSettings(load=(PLANTED,)), pass_seconds=2.0,
+    config = ExecConfig(plugins=PluginSettings(load=(PLANTED,), autoload=False), pass_seconds=2.0,
                         native_rate=0.0, differential_rate=0.0)
     with Executor(config) as ex:
         yield ex

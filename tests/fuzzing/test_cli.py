@@ -122,8 +122,7 @@ def test_an_out_folder_that_cannot_be_made_is_a_clear_error(
     blocker.write_text("not a folder")
     assert main(["fuzz", "--time", "5s", "--out", str(blocker / "campaign")]) == 1
     error = capsys.readouterr().err.strip()
-    assert error.startswith(f"tcc: error: --out {blocker / 'campaign'}: cannot create the "
-                            "campaign folder") and "\n" not in error
+    assert error == f"tcc: error: --out {blocker / 'campaign'}: {blocker} is not a folder"
 
 
 def test_coverage_refused_on_python_311(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,

@@ -242,6 +242,26 @@ def gathers(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
     return model(nodes, {"x": x}, ["g", "ge", "gn"], weights), {"x": x}
 
 
+def index_kernels(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x = np.round(rand(rng, 3, 5) * 2)  # ties for arg_reduce and topk
+    weights = {"axis": np.array(1, np.int64), "k": np.array([2], np.int64),
+               "ie": np.array([[1, -1, 0, 2, 1]], np.int64), "ie_u": rand(rng, 1, 5),
+               "nd": np.array([[2], [0]], np.int64), "u": rand(rng, 2, 5)}
+    nodes = [node("ArgMax", ["x"], ["am"], axis=1, select_last_index=1),
+             node("CumSum", ["x", "axis"], ["cs"], exclusive=1),
+             node("TopK", ["x", "k"], ["tv", "ti"], largest=0),
+             node("ScatterElements", ["x", "ie", "ie_u"], ["se"], reduction="add"),
+             node("ScatterND", ["x", "nd", "u"], ["sn"], reduction="max")]
+    return model(nodes, {"x": x}, ["am", "cs", "tv", "ti", "se", "sn"], weights), {"x": x}
+
+
+def prod_and_sum_pool(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    x = rand(rng, 1, 2, 5, 6)
+    nodes = [node("ReduceProd", ["x"], ["rp"], axes=[1, 3], keepdims=0),
+             node("LpPool", ["x"], ["lp"], kernel_shape=[2, 3], pads=[1, 0, 0, 1], p=2)]
+    return model(nodes, {"x": x}, ["rp", "lp"]), {"x": x}
+
+
 CASES: dict[str, tuple[Case, set[str]]] = {
     "conv": (conv, {"conv"}), "conv_grouped_dilated": (conv_grouped_dilated, {"conv"}),
     "conv_1d": (conv_1d, {"conv"}), "conv_residual_relu": (conv_residual_relu, {"conv"}),
@@ -256,6 +276,9 @@ CASES: dict[str, tuple[Case, set[str]]] = {
     "normalizations": (normalizations, {"normalize"}), "elementwise": (elementwise, {"map"}),
     "integer_map": (integer_map, {"map"}), "remaps": (remaps, {"remap"}),
     "gathers": (gathers, {"gather", "gather_elements", "gather_nd"}),
+    "prod_and_sum_pool": (prod_and_sum_pool, {"reduce", "pool", "map"}),
+    "index_kernels": (index_kernels, {"arg_reduce", "scan", "topk", "scatter_elements",
+                                      "scatter_nd"}),
     "conv_im2col": (conv_wide, {"im2col", "conv"}), "conv_im2win": (conv_wide, {"im2win", "conv"}),
     "conv_im2win_nhwc": (conv_narrow, {"im2win_nhwc", "window_gemm", "to_nchw"}),
     "conv_winograd": (conv_narrow, {"winograd_input", "matmul", "winograd_output"}),
@@ -345,3 +368,16 @@ def test_remap_fill() -> None:
     }"""
     y = run_ir(text, [x, table, np.zeros((2, 3), np.float32)])["arg2"]
     assert y.tolist() == [[9, 9, 9], [3, 5, 9]]
+
+
+def test_rms_normalize() -> None:
+    rng = np.random.default_rng(2)
+    x, scale = rand(rng, 2, 3, 4), rand(rng, 4)
+    text = """func.func @k(%x: memref<2x3x4xf32>, %s: memref<4xf32>, %y: memref<2x3x4xf32>) {
+      kernel.normalize "rms" %x scale %s -> %y {axes = array<i64: 1, 2>, epsilon = 0.01 : f32}
+        : memref<2x3x4xf32> scale memref<4xf32> -> memref<2x3x4xf32>
+      func.return
+    }"""
+    y = run_ir(text, [x, scale, np.zeros((2, 3, 4), np.float32)])["arg2"]
+    expected = x / np.sqrt(np.mean(x * x, axis=(1, 2), keepdims=True) + 0.01) * scale
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6)

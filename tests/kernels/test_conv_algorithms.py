@@ -31,6 +31,7 @@ from tcompiler.costmodel.space import space
 from tcompiler.dialects import kernel
 from tcompiler.kernels.conv_math import output_hw
 from tcompiler.pipeline import CompileOptions, compile_model, compile_to_stage
+from tcompiler.plugins import PluginSettings
 from tcompiler.runtime import CompiledModel
 
 ALGORITHMS = ("direct", "im2col", "im2win", "winograd")
@@ -491,7 +492,7 @@ def test_rewrites_compose(first: str, second: str, kinds: set[str],
              "conv-to-im2col,conv-to-im2win,conv-to-winograd")
     program, report = compile_model(model, CompileOptions(
         cache_dir=options.cache_dir, jobs=options.jobs, schedules="heuristic",
-        conv_algorithm=first, passes=(("kernels", again),)))
+        conv_algorithm=first, passes=(("kernels", again),), plugins=PluginSettings(autoload=False)))
     (got,) = CompiledModel(program).run(feeds)
     assert_matches(got, ort_run(model, feeds), f"{first} then {second}")
     names = list(report.info["schedules"])

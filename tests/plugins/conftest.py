@@ -35,8 +35,11 @@ def fake_install(site: Path, dist: str, entry_points: dict[str, str],
 def run(tool: str, *args: str, path: tuple[Path, ...] | list[Path] = (),
         cwd: Path | None = None, env: dict[str, str] | None = None
         ) -> subprocess.CompletedProcess[str]:
-    """Run `tcc` or `tcc-opt` from this venv with `path` prepended to PYTHONPATH."""
-    full = {k: v for k, v in os.environ.items() if k != "TCC_NO_PLUGINS"}
+    """Run `tcc` or `tcc-opt` from this venv with `path` prepended to PYTHONPATH.
+
+    Installed plug-ins are discovered only when `path` (fake installs) is given; other runs keep
+    the suite's `TCC_NO_PLUGINS=1` and see only xDSL, tcc and their `--load-plugin`s."""
+    full = {k: v for k, v in os.environ.items() if not (path and k == "TCC_NO_PLUGINS")}
     full.update(env or {})
     full["PATH"] = str(BIN) + os.pathsep + full.get("PATH", "")
     full["PYTHONPATH"] = os.pathsep.join([str(p) for p in path] + [full.get("PYTHONPATH", "")])

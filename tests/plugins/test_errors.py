@@ -4,13 +4,19 @@ pass (with a suggestion), a malformed pipeline string (with the column), bad opt
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import onnx
 import pytest
 
 from tcompiler.errors import PipelineError
+from tcompiler.passes.plan_memory import PlanMemoryPass
 from tcompiler.plugins import PluginError, PluginSettings, builtin_registry, discover
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "examples"))
+import two_op_model  # noqa: E402
 
 KERNEL_IR = Path(__file__).parents[1] / "filecheck" / "passes" / "plan_memory.mlir"
 
@@ -150,6 +156,47 @@ def test_bad_options(tools: SimpleNamespace) -> None:
     assert "pass 'plan-memory': bad options {size=3}" in line and "method: str" in line
     line = one_line_error(tools.run("tcc-opt", str(KERNEL_IR), "-p", "plan-memory{method=3}"))
     assert "pass 'plan-memory': bad options" in line
+
+
+SCALE_PLUGIN = """
+from dataclasses import dataclass
+from xdsl.passes import ModulePass
+from xdsl.universe import Universe
+
+
+@dataclass(frozen=True)
+class ScalePass(ModulePass):
+    \"\"\"Does nothing with its float option. Before: anything. After: the same.\"\"\"
+
+    name = "scale"
+    factor: float = 0.5
+
+    def apply(self, ctx, op):
+        assert type(self.factor) is float, self.factor
+
+
+U = Universe(all_passes={"scale": lambda: ScalePass})
+"""
+
+
+def test_float_options_take_integers(tmp_path: Path, tools: SimpleNamespace) -> None:
+    """`time-limit=1` sets a float option to 1.0 (as mlir-opt does): in a registry pipeline,
+    in tcc-opt, and in `tcc compile --passes`; other types stay strict."""
+    (p,) = builtin_registry().pipeline("plan-memory{time-limit=1}").passes
+    assert isinstance(p, PlanMemoryPass) and type(p.time_limit) is float and p.time_limit == 1
+    with pytest.raises(PipelineError, match="bad options"):
+        builtin_registry().pipeline("plan-memory{seed=1.5}")
+    with pytest.raises(PipelineError, match="bad options"):
+        builtin_registry().pipeline("plan-memory{time-limit=true}")
+    proc = tools.run("tcc-opt", str(KERNEL_IR), "-p", "plan-memory{method=naive time-limit=1}")
+    assert proc.returncode == 0, proc.stderr
+
+    (tmp_path / "scale.py").write_text(SCALE_PLUGIN)
+    model = tmp_path / "m.onnx"
+    onnx.save(two_op_model.build(), model)
+    proc = tools.run("tcc", "compile", str(model), "--emit=graph", "--passes",
+                     "graph:scale{factor=2}", "--load-plugin", f"{tmp_path}/scale.py:U")
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_compile_passes_errors(tmp_path: Path, tools: SimpleNamespace) -> None:

@@ -54,7 +54,7 @@ def test_unreadable_inputs(artifact: Path, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         run_npz(artifact, tmp_path / "absent.npz", tmp_path / "out.npz")
     (tmp_path / "bad.npz").write_bytes(b"garbage")
-    with pytest.raises(InputError, match="not a readable .npz"):
+    with pytest.raises(InputError, match="not an .npz file"):
         run_npz(artifact, tmp_path / "bad.npz", tmp_path / "out.npz")
 
 

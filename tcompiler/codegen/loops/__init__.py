@@ -27,6 +27,7 @@ from tcompiler.codegen.loops.elementwise import emit_concat, emit_copy, emit_map
 from tcompiler.codegen.loops.gather import emit_gather, emit_gather_elements, emit_gather_nd
 from tcompiler.codegen.loops.gemm import emit_gemm
 from tcompiler.codegen.loops.im2 import emit_im2col, emit_im2win, emit_im2win_nhwc
+from tcompiler.codegen.loops.index import INDEX_EMITTERS
 from tcompiler.codegen.loops.lrn import emit_lrn
 from tcompiler.codegen.loops.matmul import emit_matmul
 from tcompiler.codegen.loops.norm import emit_normalize
@@ -64,6 +65,7 @@ EMITTERS: dict[type[Operation], Callable[[LoopBuilder, Any, Any], None]] = {
     kernel.ToNchwOp: emit_to_nchw,
     kernel.WinogradInputOp: emit_winograd_input,
     kernel.WinogradOutputOp: emit_winograd_output,
+    **INDEX_EMITTERS,
 }
 
 

@@ -5,6 +5,7 @@ iter_args accumulator (contiguous when the axes are trailing: LayerNorm, Instanc
 
     mean = sum(X) / count;  var = sum((X - mean)^2) / count     (two-pass, population)
     normalize:    Y = (X - mean) * (1 / sqrt(var + eps)) * Scale[bcast] + Bias[bcast]
+    rms:          the same with mean = 0, one pass (RMSNormalization)
     mean / var:   Y[proj] = mean / var
     inv_std_dev:  Y[proj] = 1 / sqrt(var + eps)
 
@@ -41,9 +42,12 @@ def emit_normalize(b: LoopBuilder, op: NormalizeOp, sched: LoopSchedule) -> None
                 ivs[d] = i
             return ivs
 
-        total = b.reduce_nest(ranges, b.f32(0.0), lambda b, inner, acc: b.fadd(
-            acc, b.load(op.X, full(inner))))
-        mean = b.fop(arith.DivfOp, total, b.f32(count))
+        if part == "rms":
+            mean = b.f32(0.0)
+        else:
+            total = b.reduce_nest(ranges, b.f32(0.0), lambda b, inner, acc: b.fadd(
+                acc, b.load(op.X, full(inner))))
+            mean = b.fop(arith.DivfOp, total, b.f32(count))
 
         def square(b: LoopBuilder, inner: list[Idx], acc: SSAValue) -> SSAValue:
             diff = b.fop(arith.SubfOp, b.load(op.X, full(inner)), mean)

@@ -1,10 +1,10 @@
-"""Loops for kernel.pool (max / avg), N-d, strided, dilated, padded; Y's shape is given.
+"""Loops for kernel.pool (max / avg / sum), N-d, strided, dilated, padded; Y's shape is given.
 
     for n, c, o_0 .. o_{s-1}:                 (output row-major)
       per dim d: start = o_d*stride - pad_begin; window taps k in [lo_d, hi_d), the taps whose
                  input position start + k*dilation lies inside X (ceildivsi/floordivsi)
       acc = reduce over the taps (scf.for iter_args): maxnumf, or addf
-      max: Y = acc (initial value: the lowest finite f32, as onnxruntime)
+      max: Y = acc (initial value: the lowest finite f32, as onnxruntime); sum: Y = acc
       avg: Y = acc / count, count = prod_d (hi_d - lo_d) (count_include_pad = 0), or with
            count_include_pad = 1 the taps inside the padded extent [-pad_begin, in + pad_end):
            prod_d min(K_d, floordiv(in + pad_end - 1 - start, dilation) + 1). Taps that ceil_mode
@@ -60,7 +60,7 @@ def emit_pool(b: LoopBuilder, op: PoolOp, sched: LoopSchedule) -> None:
             b.store(argmax(b, n, c, starts, ranges), op.Y, ivs)
             return
         acc = b.reduce_nest(ranges, b.f32(LOWEST_F32 if is_max else 0.0), tap)
-        if not is_max:
+        if op.kind.data == "avg":
             acc = b.fop(arith.DivfOp, acc, b.to_f32(count(b, starts, ranges)))
         b.store(acc, op.Y, ivs)
 

@@ -1,4 +1,4 @@
-"""Loops for kernel.reduce: sum / mean / max / min of X over `axes`, f32 or i64/i32/i1.
+"""Loops for kernel.reduce: sum / mean / max / min / prod of X over `axes`, f32 or i64/i32/i1.
 
 X's dims split into `outer` (all but the trailing run of reduced dims) and that trailing run
 `inner`. The innermost work is always contiguous:
@@ -7,7 +7,7 @@ X's dims split into `outer` (all but the trailing run of reduced dims) and that 
 - otherwise Y starts at the identity, and for every outer index (row-major over X)
   acc = Y[proj] combined with the inner accumulation is stored back, so the innermost loop
   runs over the last, kept dim of X and Y together (vectorizable); mean divides at the end.
-Identities: 0 (sum, mean: an empty mean is 0, as onnxruntime gives), -inf / +inf (max /
+Identities: 0 (sum, mean: an empty mean is 0, as onnxruntime gives), 1 (prod), -inf / +inf (max /
 min; integers: the type's min / max; i1: false / true, max is `or` and min is `and`).
 f32 max/min propagate NaN (maximumf/minimumf) as numpy.
 """
@@ -25,21 +25,23 @@ from tcompiler.costmodel.schedules import LoopSchedule
 from tcompiler.dialects.kernel import ReduceOp, int_values, shape
 
 _FLOAT_COMBINE = {"sum": arith.AddfOp, "mean": arith.AddfOp, "max": arith.MaximumfOp,
-                  "min": arith.MinimumfOp}
-_INT_COMBINE = {"sum": arith.AddiOp, "max": arith.MaxSIOp, "min": arith.MinSIOp}
-_BOOL_COMBINE = {"sum": arith.XOrIOp, "max": arith.OrIOp, "min": arith.AndIOp}
+                  "min": arith.MinimumfOp, "prod": arith.MulfOp}
+_INT_COMBINE = {"sum": arith.AddiOp, "max": arith.MaxSIOp, "min": arith.MinSIOp,
+                "prod": arith.MuliOp}
+_BOOL_COMBINE = {"sum": arith.XOrIOp, "max": arith.OrIOp, "min": arith.AndIOp,
+                 "prod": arith.AndIOp}
 
 
 def identity(b: LoopBuilder, kind: str, ty: Attribute) -> SSAValue:
     """The neutral value of `kind` in element type `ty`."""
     if isinstance(ty, Float32Type):
-        return b.f32({"max": -math.inf, "min": math.inf}.get(kind, 0.0))
+        return b.f32({"max": -math.inf, "min": math.inf, "prod": 1.0}.get(kind, 0.0))
     assert isinstance(ty, IntegerType)
     bits = ty.width.data
     if bits == 1:
-        value = 1 if kind == "min" else 0
+        value = 1 if kind in ("min", "prod") else 0
     else:
-        value = {"max": -(1 << (bits - 1)), "min": (1 << (bits - 1)) - 1}.get(kind, 0)
+        value = {"max": -(1 << (bits - 1)), "min": (1 << (bits - 1)) - 1, "prod": 1}.get(kind, 0)
     return b.insert(arith.ConstantOp(IntegerAttr(value, ty))).results[0]
 
 

@@ -11,7 +11,20 @@ from __future__ import annotations
 from xdsl.ir import Operation
 
 from tcompiler.kernels.convert import Rule
-from tcompiler.kernels.rules import elementwise, gather, nn, reduce, resize, shape, types
+from tcompiler.kernels.rules import (
+    einsum,
+    elementwise,
+    gather,
+    index,
+    math,
+    nn,
+    norms,
+    reduce,
+    resize,
+    rotary,
+    shape,
+    types,
+)
 
 RULES: dict[type[Operation], Rule] = {
     **shape.RULES,
@@ -20,5 +33,6 @@ RULES: dict[type[Operation], Rule] = {
     **nn.RULES,
     **reduce.RULES,
     **elementwise.RULES,
+    **math.RULES, **index.RULES, **einsum.RULES, **norms.RULES, **rotary.RULES,
     **types.RULES,
 }

@@ -1,66 +1,66 @@
 builtin.module {
   func.func @main(%0: memref<2x8x32xf32>, %1: memref<2x8x32xf32>) attributes {tcc.input_names = ["x"], tcc.output_names = ["layernormalization_129"], tcc.graph} {
     %2 = kernel.weight "w_1" : memref<32x96xf32>
-    %3 = kernel.buffer : memref<2x8x96xf32>
-    func.call @matmul_0(%0, %2, %3) : (memref<2x8x32xf32>, memref<32x96xf32>, memref<2x8x96xf32>) -> ()
-    %4 = kernel.weight "Split_8.index" : memref<42xi64>
-    %5 = kernel.weight "Split_8.index_1" : memref<42xi64>
-    %6 = kernel.weight "Split_8.index_2" : memref<42xi64>
-    %7 = kernel.buffer : memref<2x8x32xf32>
-    func.call @remap_0(%3, %4, %7) : (memref<2x8x96xf32>, memref<42xi64>, memref<2x8x32xf32>) -> ()
-    %8 = kernel.view %7 : memref<2x8x32xf32> to memref<2x8x4x8xf32>
-    %9 = kernel.buffer : memref<2x8x32xf32>
-    func.call @remap_0(%3, %5, %9) : (memref<2x8x96xf32>, memref<42xi64>, memref<2x8x32xf32>) -> ()
-    %10 = kernel.view %9 : memref<2x8x32xf32> to memref<2x8x4x8xf32>
-    %11 = kernel.buffer : memref<2x8x32xf32>
-    func.call @remap_0(%3, %6, %11) : (memref<2x8x96xf32>, memref<42xi64>, memref<2x8x32xf32>) -> ()
-    %12 = kernel.view %11 : memref<2x8x32xf32> to memref<2x8x4x8xf32>
-    %13 = kernel.buffer : memref<2x4x8x8xf32>
-    func.call @transpose_0(%10, %13) : (memref<2x8x4x8xf32>, memref<2x4x8x8xf32>) -> ()
-    %14 = kernel.buffer : memref<2x4x8x8xf32>
-    func.call @transpose_0(%8, %14) : (memref<2x8x4x8xf32>, memref<2x4x8x8xf32>) -> ()
-    %15 = kernel.buffer : memref<2x4x8x8xf32>
-    func.call @transpose_1(%13, %15) : (memref<2x4x8x8xf32>, memref<2x4x8x8xf32>) -> ()
-    %16 = kernel.buffer : memref<2x4x8x8xf32>
-    func.call @matmul_1(%14, %15, %16) : (memref<2x4x8x8xf32>, memref<2x4x8x8xf32>, memref<2x4x8x8xf32>) -> ()
-    %17 = kernel.buffer : memref<2x4x8x8xf32>
-    func.call @map_0(%16, %17) : (memref<2x4x8x8xf32>, memref<2x4x8x8xf32>) -> ()
-    %18 = kernel.buffer : memref<2x4x8x8xf32>
-    func.call @softmax_0(%17, %18) : (memref<2x4x8x8xf32>, memref<2x4x8x8xf32>) -> ()
-    %19 = kernel.buffer : memref<2x4x8x8xf32>
-    func.call @transpose_0(%12, %19) : (memref<2x8x4x8xf32>, memref<2x4x8x8xf32>) -> ()
-    %20 = kernel.buffer : memref<2x4x8x8xf32>
-    func.call @matmul_1(%18, %19, %20) : (memref<2x4x8x8xf32>, memref<2x4x8x8xf32>, memref<2x4x8x8xf32>) -> ()
-    %21 = kernel.buffer : memref<2x8x4x8xf32>
-    func.call @transpose_2(%20, %21) : (memref<2x4x8x8xf32>, memref<2x8x4x8xf32>) -> ()
-    %22 = kernel.view %21 : memref<2x8x4x8xf32> to memref<2x8x32xf32>
-    %23 = kernel.weight "w_88" : memref<32x32xf32>
-    %24 = kernel.buffer : memref<2x8x32xf32>
-    func.call @matmul_2(%22, %23, %24) : (memref<2x8x32xf32>, memref<32x32xf32>, memref<2x8x32xf32>) -> ()
-    %25 = kernel.weight "w" : memref<32xf32>
-    %26 = kernel.weight "w_2" : memref<32xf32>
-    %27 = kernel.weight "w_3" : memref<32xf32>
-    %28 = kernel.buffer : memref<2x8x32xf32>
-    func.call @map_1(%0, %24, %25, %28) : (memref<2x8x32xf32>, memref<2x8x32xf32>, memref<32xf32>, memref<2x8x32xf32>) -> ()
-    %29 = kernel.buffer : memref<2x8x32xf32>
-    func.call @normalize_normalize_0(%28, %26, %27, %29) : (memref<2x8x32xf32>, memref<32xf32>, memref<32xf32>, memref<2x8x32xf32>) -> ()
-    %30 = kernel.weight "w_100" : memref<32x128xf32>
-    %31 = kernel.buffer : memref<2x8x128xf32>
-    func.call @matmul_3(%29, %30, %31) : (memref<2x8x32xf32>, memref<32x128xf32>, memref<2x8x128xf32>) -> ()
-    %32 = kernel.weight "w_103" : memref<128xf32>
-    %33 = kernel.buffer : memref<2x8x128xf32>
-    func.call @map_2(%31, %32, %33) : (memref<2x8x128xf32>, memref<128xf32>, memref<2x8x128xf32>) -> ()
-    %34 = kernel.buffer : memref<2x8x128xf32>
-    func.call @map_3(%33, %34) : (memref<2x8x128xf32>, memref<2x8x128xf32>) -> ()
-    %35 = kernel.weight "w_119" : memref<128x32xf32>
-    %36 = kernel.buffer : memref<2x8x32xf32>
-    func.call @matmul_4(%34, %35, %36) : (memref<2x8x128xf32>, memref<128x32xf32>, memref<2x8x32xf32>) -> ()
-    %37 = kernel.weight "w_4" : memref<32xf32>
-    %38 = kernel.weight "w_5" : memref<32xf32>
-    %39 = kernel.weight "w_6" : memref<32xf32>
-    %40 = kernel.buffer : memref<2x8x32xf32>
-    func.call @map_1(%29, %36, %37, %40) : (memref<2x8x32xf32>, memref<2x8x32xf32>, memref<32xf32>, memref<2x8x32xf32>) -> ()
-    func.call @normalize_normalize_0(%40, %38, %39, %1) : (memref<2x8x32xf32>, memref<32xf32>, memref<32xf32>, memref<2x8x32xf32>) -> ()
+    %matmul = kernel.buffer : memref<2x8x96xf32>
+    func.call @matmul_0(%0, %2, %matmul) : (memref<2x8x32xf32>, memref<32x96xf32>, memref<2x8x96xf32>) -> ()
+    %3 = kernel.weight "Split_8.index" : memref<42xi64>
+    %4 = kernel.weight "Split_8.index_1" : memref<42xi64>
+    %5 = kernel.weight "Split_8.index_2" : memref<42xi64>
+    %split = kernel.buffer : memref<2x8x32xf32>
+    func.call @remap_0(%matmul, %3, %split) : (memref<2x8x96xf32>, memref<42xi64>, memref<2x8x32xf32>) -> ()
+    %6 = kernel.view %split : memref<2x8x32xf32> to memref<2x8x4x8xf32>
+    %split_1 = kernel.buffer : memref<2x8x32xf32>
+    func.call @remap_0(%matmul, %4, %split_1) : (memref<2x8x96xf32>, memref<42xi64>, memref<2x8x32xf32>) -> ()
+    %7 = kernel.view %split_1 : memref<2x8x32xf32> to memref<2x8x4x8xf32>
+    %split_2 = kernel.buffer : memref<2x8x32xf32>
+    func.call @remap_0(%matmul, %5, %split_2) : (memref<2x8x96xf32>, memref<42xi64>, memref<2x8x32xf32>) -> ()
+    %8 = kernel.view %split_2 : memref<2x8x32xf32> to memref<2x8x4x8xf32>
+    %transpose = kernel.buffer : memref<2x4x8x8xf32>
+    func.call @transpose_0(%7, %transpose) : (memref<2x8x4x8xf32>, memref<2x4x8x8xf32>) -> ()
+    %transpose_1 = kernel.buffer : memref<2x4x8x8xf32>
+    func.call @transpose_0(%6, %transpose_1) : (memref<2x8x4x8xf32>, memref<2x4x8x8xf32>) -> ()
+    %transpose_2 = kernel.buffer : memref<2x4x8x8xf32>
+    func.call @transpose_1(%transpose, %transpose_2) : (memref<2x4x8x8xf32>, memref<2x4x8x8xf32>) -> ()
+    %matmul_1 = kernel.buffer : memref<2x4x8x8xf32>
+    func.call @matmul_1(%transpose_1, %transpose_2, %matmul_1) : (memref<2x4x8x8xf32>, memref<2x4x8x8xf32>, memref<2x4x8x8xf32>) -> ()
+    %div = kernel.buffer : memref<2x4x8x8xf32>
+    func.call @map_0(%matmul_1, %div) : (memref<2x4x8x8xf32>, memref<2x4x8x8xf32>) -> ()
+    %softmax = kernel.buffer : memref<2x4x8x8xf32>
+    func.call @softmax_0(%div, %softmax) : (memref<2x4x8x8xf32>, memref<2x4x8x8xf32>) -> ()
+    %transpose_3 = kernel.buffer : memref<2x4x8x8xf32>
+    func.call @transpose_0(%8, %transpose_3) : (memref<2x8x4x8xf32>, memref<2x4x8x8xf32>) -> ()
+    %matmul_2 = kernel.buffer : memref<2x4x8x8xf32>
+    func.call @matmul_1(%softmax, %transpose_3, %matmul_2) : (memref<2x4x8x8xf32>, memref<2x4x8x8xf32>, memref<2x4x8x8xf32>) -> ()
+    %transpose_4 = kernel.buffer : memref<2x8x4x8xf32>
+    func.call @transpose_2(%matmul_2, %transpose_4) : (memref<2x4x8x8xf32>, memref<2x8x4x8xf32>) -> ()
+    %9 = kernel.view %transpose_4 : memref<2x8x4x8xf32> to memref<2x8x32xf32>
+    %10 = kernel.weight "w_88" : memref<32x32xf32>
+    %matmul_3 = kernel.buffer : memref<2x8x32xf32>
+    func.call @matmul_2(%9, %10, %matmul_3) : (memref<2x8x32xf32>, memref<32x32xf32>, memref<2x8x32xf32>) -> ()
+    %11 = kernel.weight "w" : memref<32xf32>
+    %12 = kernel.weight "w_2" : memref<32xf32>
+    %13 = kernel.weight "w_3" : memref<32xf32>
+    %add = kernel.buffer : memref<2x8x32xf32>
+    func.call @map_1(%0, %matmul_3, %11, %add) : (memref<2x8x32xf32>, memref<2x8x32xf32>, memref<32xf32>, memref<2x8x32xf32>) -> ()
+    %layernormalization = kernel.buffer : memref<2x8x32xf32>
+    func.call @normalize_normalize_0(%add, %12, %13, %layernormalization) : (memref<2x8x32xf32>, memref<32xf32>, memref<32xf32>, memref<2x8x32xf32>) -> ()
+    %14 = kernel.weight "w_100" : memref<32x128xf32>
+    %matmul_4 = kernel.buffer : memref<2x8x128xf32>
+    func.call @matmul_3(%layernormalization, %14, %matmul_4) : (memref<2x8x32xf32>, memref<32x128xf32>, memref<2x8x128xf32>) -> ()
+    %15 = kernel.weight "w_103" : memref<128xf32>
+    %add_1 = kernel.buffer : memref<2x8x128xf32>
+    func.call @map_2(%matmul_4, %15, %add_1) : (memref<2x8x128xf32>, memref<128xf32>, memref<2x8x128xf32>) -> ()
+    %mul = kernel.buffer : memref<2x8x128xf32>
+    func.call @map_3(%add_1, %mul) : (memref<2x8x128xf32>, memref<2x8x128xf32>) -> ()
+    %16 = kernel.weight "w_119" : memref<128x32xf32>
+    %matmul_5 = kernel.buffer : memref<2x8x32xf32>
+    func.call @matmul_4(%mul, %16, %matmul_5) : (memref<2x8x128xf32>, memref<128x32xf32>, memref<2x8x32xf32>) -> ()
+    %17 = kernel.weight "w_4" : memref<32xf32>
+    %18 = kernel.weight "w_5" : memref<32xf32>
+    %19 = kernel.weight "w_6" : memref<32xf32>
+    %add_2 = kernel.buffer : memref<2x8x32xf32>
+    func.call @map_1(%layernormalization, %matmul_5, %17, %add_2) : (memref<2x8x32xf32>, memref<2x8x32xf32>, memref<32xf32>, memref<2x8x32xf32>) -> ()
+    func.call @normalize_normalize_0(%add_2, %18, %19, %1) : (memref<2x8x32xf32>, memref<32xf32>, memref<32xf32>, memref<2x8x32xf32>) -> ()
     func.return
   }
   func.func @matmul_0(%0: memref<2x8x32xf32>, %1: memref<32x96xf32>, %2: memref<2x8x96xf32>) attributes {tcc.kernel} {

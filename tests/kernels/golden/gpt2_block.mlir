@@ -1,80 +1,80 @@
 builtin.module {
   func.func @main(%0: memref<1x8xi64>, %1: memref<1x8x50xf32>) attributes {tcc.input_names = ["ids"], tcc.output_names = ["matmul_146"], tcc.graph} {
     %2 = kernel.weight "w_1" : memref<50x32xf32>
-    %3 = kernel.buffer : memref<1x8x32xf32>
-    func.call @gather_0(%2, %0, %3) : (memref<50x32xf32>, memref<1x8xi64>, memref<1x8x32xf32>) -> ()
-    %4 = kernel.weight "w_4" : memref<8x32xf32>
-    %5 = kernel.buffer : memref<1x8x32xf32>
-    func.call @map_0(%3, %4, %5) : (memref<1x8x32xf32>, memref<8x32xf32>, memref<1x8x32xf32>) -> ()
-    %6 = kernel.weight "w" : memref<32xf32>
-    %7 = kernel.weight "w_2" : memref<32xf32>
-    %8 = kernel.buffer : memref<1x8x32xf32>
-    func.call @normalize_normalize_0(%5, %6, %7, %8) : (memref<1x8x32xf32>, memref<32xf32>, memref<32xf32>, memref<1x8x32xf32>) -> ()
-    %9 = kernel.weight "w_12" : memref<32x96xf32>
-    %10 = kernel.buffer : memref<1x8x96xf32>
-    func.call @matmul_0(%8, %9, %10) : (memref<1x8x32xf32>, memref<32x96xf32>, memref<1x8x96xf32>) -> ()
-    %11 = kernel.weight "Split_19.index" : memref<41xi64>
-    %12 = kernel.weight "Split_19.index_1" : memref<41xi64>
-    %13 = kernel.weight "Split_19.index_2" : memref<41xi64>
-    %14 = kernel.buffer : memref<1x8x32xf32>
-    func.call @remap_0(%10, %11, %14) : (memref<1x8x96xf32>, memref<41xi64>, memref<1x8x32xf32>) -> ()
-    %15 = kernel.view %14 : memref<1x8x32xf32> to memref<1x8x4x8xf32>
-    %16 = kernel.buffer : memref<1x8x32xf32>
-    func.call @remap_0(%10, %12, %16) : (memref<1x8x96xf32>, memref<41xi64>, memref<1x8x32xf32>) -> ()
-    %17 = kernel.view %16 : memref<1x8x32xf32> to memref<1x8x4x8xf32>
-    %18 = kernel.buffer : memref<1x8x32xf32>
-    func.call @remap_0(%10, %13, %18) : (memref<1x8x96xf32>, memref<41xi64>, memref<1x8x32xf32>) -> ()
-    %19 = kernel.view %18 : memref<1x8x32xf32> to memref<1x8x4x8xf32>
-    %20 = kernel.buffer : memref<1x4x8x8xf32>
-    func.call @transpose_0(%17, %20) : (memref<1x8x4x8xf32>, memref<1x4x8x8xf32>) -> ()
-    %21 = kernel.buffer : memref<1x4x8x8xf32>
-    func.call @transpose_0(%15, %21) : (memref<1x8x4x8xf32>, memref<1x4x8x8xf32>) -> ()
-    %22 = kernel.buffer : memref<1x4x8x8xf32>
-    func.call @transpose_1(%20, %22) : (memref<1x4x8x8xf32>, memref<1x4x8x8xf32>) -> ()
-    %23 = kernel.buffer : memref<1x4x8x8xf32>
-    func.call @matmul_1(%21, %22, %23) : (memref<1x4x8x8xf32>, memref<1x4x8x8xf32>, memref<1x4x8x8xf32>) -> ()
-    %24 = kernel.weight "w_3" : memref<1x1x8x8xi1>
-    %25 = kernel.buffer : memref<1x4x8x8xf32>
-    func.call @map_1(%24, %23, %25) : (memref<1x1x8x8xi1>, memref<1x4x8x8xf32>, memref<1x4x8x8xf32>) -> ()
-    %26 = kernel.buffer : memref<1x4x8x8xf32>
-    func.call @softmax_0(%25, %26) : (memref<1x4x8x8xf32>, memref<1x4x8x8xf32>) -> ()
-    %27 = kernel.buffer : memref<1x4x8x8xf32>
-    func.call @transpose_0(%19, %27) : (memref<1x8x4x8xf32>, memref<1x4x8x8xf32>) -> ()
-    %28 = kernel.buffer : memref<1x4x8x8xf32>
-    func.call @matmul_1(%26, %27, %28) : (memref<1x4x8x8xf32>, memref<1x4x8x8xf32>, memref<1x4x8x8xf32>) -> ()
-    %29 = kernel.buffer : memref<1x8x4x8xf32>
-    func.call @transpose_2(%28, %29) : (memref<1x4x8x8xf32>, memref<1x8x4x8xf32>) -> ()
-    %30 = kernel.view %29 : memref<1x8x4x8xf32> to memref<1x8x32xf32>
-    %31 = kernel.weight "w_102" : memref<32x32xf32>
-    %32 = kernel.buffer : memref<1x8x32xf32>
-    func.call @matmul_2(%30, %31, %32) : (memref<1x8x32xf32>, memref<32x32xf32>, memref<1x8x32xf32>) -> ()
-    %33 = kernel.weight "w_5" : memref<32xf32>
-    %34 = kernel.buffer : memref<1x8x32xf32>
-    func.call @map_2(%5, %32, %33, %34) : (memref<1x8x32xf32>, memref<1x8x32xf32>, memref<32xf32>, memref<1x8x32xf32>) -> ()
-    %35 = kernel.weight "w_6" : memref<32xf32>
-    %36 = kernel.weight "w_7" : memref<32xf32>
-    %37 = kernel.buffer : memref<1x8x32xf32>
-    func.call @normalize_normalize_0(%34, %35, %36, %37) : (memref<1x8x32xf32>, memref<32xf32>, memref<32xf32>, memref<1x8x32xf32>) -> ()
-    %38 = kernel.weight "w_114" : memref<32x128xf32>
-    %39 = kernel.buffer : memref<1x8x128xf32>
-    func.call @matmul_3(%37, %38, %39) : (memref<1x8x32xf32>, memref<32x128xf32>, memref<1x8x128xf32>) -> ()
-    %40 = kernel.weight "w_117" : memref<128xf32>
-    %41 = kernel.buffer : memref<1x8x128xf32>
-    func.call @map_3(%39, %40, %41) : (memref<1x8x128xf32>, memref<128xf32>, memref<1x8x128xf32>) -> ()
-    %42 = kernel.buffer : memref<1x8x128xf32>
-    func.call @map_4(%41, %42) : (memref<1x8x128xf32>, memref<1x8x128xf32>) -> ()
-    %43 = kernel.weight "w_133" : memref<128x32xf32>
-    %44 = kernel.buffer : memref<1x8x32xf32>
-    func.call @matmul_4(%42, %43, %44) : (memref<1x8x128xf32>, memref<128x32xf32>, memref<1x8x32xf32>) -> ()
-    %45 = kernel.weight "w_8" : memref<32xf32>
-    %46 = kernel.weight "w_9" : memref<32xf32>
-    %47 = kernel.weight "w_10" : memref<32xf32>
-    %48 = kernel.buffer : memref<1x8x32xf32>
-    func.call @map_2(%34, %44, %45, %48) : (memref<1x8x32xf32>, memref<1x8x32xf32>, memref<32xf32>, memref<1x8x32xf32>) -> ()
-    %49 = kernel.buffer : memref<1x8x32xf32>
-    func.call @normalize_normalize_0(%48, %46, %47, %49) : (memref<1x8x32xf32>, memref<32xf32>, memref<32xf32>, memref<1x8x32xf32>) -> ()
-    %50 = kernel.weight "w_145" : memref<32x50xf32>
-    func.call @matmul_5(%49, %50, %1) : (memref<1x8x32xf32>, memref<32x50xf32>, memref<1x8x50xf32>) -> ()
+    %gather = kernel.buffer : memref<1x8x32xf32>
+    func.call @gather_0(%2, %0, %gather) : (memref<50x32xf32>, memref<1x8xi64>, memref<1x8x32xf32>) -> ()
+    %3 = kernel.weight "w_4" : memref<8x32xf32>
+    %add = kernel.buffer : memref<1x8x32xf32>
+    func.call @map_0(%gather, %3, %add) : (memref<1x8x32xf32>, memref<8x32xf32>, memref<1x8x32xf32>) -> ()
+    %4 = kernel.weight "w" : memref<32xf32>
+    %5 = kernel.weight "w_2" : memref<32xf32>
+    %layernormalization = kernel.buffer : memref<1x8x32xf32>
+    func.call @normalize_normalize_0(%add, %4, %5, %layernormalization) : (memref<1x8x32xf32>, memref<32xf32>, memref<32xf32>, memref<1x8x32xf32>) -> ()
+    %6 = kernel.weight "w_12" : memref<32x96xf32>
+    %matmul = kernel.buffer : memref<1x8x96xf32>
+    func.call @matmul_0(%layernormalization, %6, %matmul) : (memref<1x8x32xf32>, memref<32x96xf32>, memref<1x8x96xf32>) -> ()
+    %7 = kernel.weight "Split_19.index" : memref<41xi64>
+    %8 = kernel.weight "Split_19.index_1" : memref<41xi64>
+    %9 = kernel.weight "Split_19.index_2" : memref<41xi64>
+    %split = kernel.buffer : memref<1x8x32xf32>
+    func.call @remap_0(%matmul, %7, %split) : (memref<1x8x96xf32>, memref<41xi64>, memref<1x8x32xf32>) -> ()
+    %10 = kernel.view %split : memref<1x8x32xf32> to memref<1x8x4x8xf32>
+    %split_1 = kernel.buffer : memref<1x8x32xf32>
+    func.call @remap_0(%matmul, %8, %split_1) : (memref<1x8x96xf32>, memref<41xi64>, memref<1x8x32xf32>) -> ()
+    %11 = kernel.view %split_1 : memref<1x8x32xf32> to memref<1x8x4x8xf32>
+    %split_2 = kernel.buffer : memref<1x8x32xf32>
+    func.call @remap_0(%matmul, %9, %split_2) : (memref<1x8x96xf32>, memref<41xi64>, memref<1x8x32xf32>) -> ()
+    %12 = kernel.view %split_2 : memref<1x8x32xf32> to memref<1x8x4x8xf32>
+    %transpose = kernel.buffer : memref<1x4x8x8xf32>
+    func.call @transpose_0(%11, %transpose) : (memref<1x8x4x8xf32>, memref<1x4x8x8xf32>) -> ()
+    %transpose_1 = kernel.buffer : memref<1x4x8x8xf32>
+    func.call @transpose_0(%10, %transpose_1) : (memref<1x8x4x8xf32>, memref<1x4x8x8xf32>) -> ()
+    %transpose_2 = kernel.buffer : memref<1x4x8x8xf32>
+    func.call @transpose_1(%transpose, %transpose_2) : (memref<1x4x8x8xf32>, memref<1x4x8x8xf32>) -> ()
+    %matmul_1 = kernel.buffer : memref<1x4x8x8xf32>
+    func.call @matmul_1(%transpose_1, %transpose_2, %matmul_1) : (memref<1x4x8x8xf32>, memref<1x4x8x8xf32>, memref<1x4x8x8xf32>) -> ()
+    %13 = kernel.weight "w_3" : memref<1x1x8x8xi1>
+    %where = kernel.buffer : memref<1x4x8x8xf32>
+    func.call @map_1(%13, %matmul_1, %where) : (memref<1x1x8x8xi1>, memref<1x4x8x8xf32>, memref<1x4x8x8xf32>) -> ()
+    %softmax = kernel.buffer : memref<1x4x8x8xf32>
+    func.call @softmax_0(%where, %softmax) : (memref<1x4x8x8xf32>, memref<1x4x8x8xf32>) -> ()
+    %transpose_3 = kernel.buffer : memref<1x4x8x8xf32>
+    func.call @transpose_0(%12, %transpose_3) : (memref<1x8x4x8xf32>, memref<1x4x8x8xf32>) -> ()
+    %matmul_2 = kernel.buffer : memref<1x4x8x8xf32>
+    func.call @matmul_1(%softmax, %transpose_3, %matmul_2) : (memref<1x4x8x8xf32>, memref<1x4x8x8xf32>, memref<1x4x8x8xf32>) -> ()
+    %transpose_4 = kernel.buffer : memref<1x8x4x8xf32>
+    func.call @transpose_2(%matmul_2, %transpose_4) : (memref<1x4x8x8xf32>, memref<1x8x4x8xf32>) -> ()
+    %14 = kernel.view %transpose_4 : memref<1x8x4x8xf32> to memref<1x8x32xf32>
+    %15 = kernel.weight "w_102" : memref<32x32xf32>
+    %matmul_3 = kernel.buffer : memref<1x8x32xf32>
+    func.call @matmul_2(%14, %15, %matmul_3) : (memref<1x8x32xf32>, memref<32x32xf32>, memref<1x8x32xf32>) -> ()
+    %16 = kernel.weight "w_5" : memref<32xf32>
+    %add_1 = kernel.buffer : memref<1x8x32xf32>
+    func.call @map_2(%add, %matmul_3, %16, %add_1) : (memref<1x8x32xf32>, memref<1x8x32xf32>, memref<32xf32>, memref<1x8x32xf32>) -> ()
+    %17 = kernel.weight "w_6" : memref<32xf32>
+    %18 = kernel.weight "w_7" : memref<32xf32>
+    %layernormalization_1 = kernel.buffer : memref<1x8x32xf32>
+    func.call @normalize_normalize_0(%add_1, %17, %18, %layernormalization_1) : (memref<1x8x32xf32>, memref<32xf32>, memref<32xf32>, memref<1x8x32xf32>) -> ()
+    %19 = kernel.weight "w_114" : memref<32x128xf32>
+    %matmul_4 = kernel.buffer : memref<1x8x128xf32>
+    func.call @matmul_3(%layernormalization_1, %19, %matmul_4) : (memref<1x8x32xf32>, memref<32x128xf32>, memref<1x8x128xf32>) -> ()
+    %20 = kernel.weight "w_117" : memref<128xf32>
+    %add_2 = kernel.buffer : memref<1x8x128xf32>
+    func.call @map_3(%matmul_4, %20, %add_2) : (memref<1x8x128xf32>, memref<128xf32>, memref<1x8x128xf32>) -> ()
+    %mul = kernel.buffer : memref<1x8x128xf32>
+    func.call @map_4(%add_2, %mul) : (memref<1x8x128xf32>, memref<1x8x128xf32>) -> ()
+    %21 = kernel.weight "w_133" : memref<128x32xf32>
+    %matmul_5 = kernel.buffer : memref<1x8x32xf32>
+    func.call @matmul_4(%mul, %21, %matmul_5) : (memref<1x8x128xf32>, memref<128x32xf32>, memref<1x8x32xf32>) -> ()
+    %22 = kernel.weight "w_8" : memref<32xf32>
+    %23 = kernel.weight "w_9" : memref<32xf32>
+    %24 = kernel.weight "w_10" : memref<32xf32>
+    %add_3 = kernel.buffer : memref<1x8x32xf32>
+    func.call @map_2(%add_1, %matmul_5, %22, %add_3) : (memref<1x8x32xf32>, memref<1x8x32xf32>, memref<32xf32>, memref<1x8x32xf32>) -> ()
+    %layernormalization_2 = kernel.buffer : memref<1x8x32xf32>
+    func.call @normalize_normalize_0(%add_3, %23, %24, %layernormalization_2) : (memref<1x8x32xf32>, memref<32xf32>, memref<32xf32>, memref<1x8x32xf32>) -> ()
+    %25 = kernel.weight "w_145" : memref<32x50xf32>
+    func.call @matmul_5(%layernormalization_2, %25, %1) : (memref<1x8x32xf32>, memref<32x50xf32>, memref<1x8x50xf32>) -> ()
     func.return
   }
   func.func @gather_0(%0: memref<50x32xf32>, %1: memref<1x8xi64>, %2: memref<1x8x32xf32>) attributes {tcc.kernel} {

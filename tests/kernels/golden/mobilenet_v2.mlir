@@ -2,50 +2,50 @@ builtin.module {
   func.func @main(%0: memref<1x3x32x32xf32>, %1: memref<1x10xf32>) attributes {tcc.input_names = ["x"], tcc.output_names = ["gemm_79"], tcc.graph} {
     %2 = kernel.weight "w_1" : memref<16x3x3x3xf32>
     %3 = kernel.weight "w" : memref<16xf32>
-    %4 = kernel.buffer : memref<1x16x16x16xf32>
-    func.call @conv_0(%0, %2, %3, %4) : (memref<1x3x32x32xf32>, memref<16x3x3x3xf32>, memref<16xf32>, memref<1x16x16x16xf32>) -> ()
-    %5 = kernel.weight "w_9" : memref<64x16x1x1xf32>
-    %6 = kernel.weight "w_2" : memref<64xf32>
-    %7 = kernel.buffer : memref<1x64x16x16xf32>
-    func.call @conv_1(%4, %5, %6, %7) : (memref<1x16x16x16xf32>, memref<64x16x1x1xf32>, memref<64xf32>, memref<1x64x16x16xf32>) -> ()
-    %8 = kernel.weight "w_17" : memref<64x1x3x3xf32>
-    %9 = kernel.weight "w_3" : memref<64xf32>
-    %10 = kernel.buffer : memref<1x64x16x16xf32>
-    func.call @conv_2(%7, %8, %9, %10) : (memref<1x64x16x16xf32>, memref<64x1x3x3xf32>, memref<64xf32>, memref<1x64x16x16xf32>) -> ()
-    %11 = kernel.weight "w_25" : memref<16x64x1x1xf32>
-    %12 = kernel.weight "w_4" : memref<16xf32>
-    %13 = kernel.buffer : memref<1x16x16x16xf32>
-    func.call @conv_3(%10, %11, %12, %4, %13) : (memref<1x64x16x16xf32>, memref<16x64x1x1xf32>, memref<16xf32>, memref<1x16x16x16xf32>, memref<1x16x16x16xf32>) -> ()
-    %14 = kernel.weight "w_31" : memref<64x16x1x1xf32>
-    %15 = kernel.weight "w_5" : memref<64xf32>
-    %16 = kernel.buffer : memref<1x64x16x16xf32>
-    func.call @conv_1(%13, %14, %15, %16) : (memref<1x16x16x16xf32>, memref<64x16x1x1xf32>, memref<64xf32>, memref<1x64x16x16xf32>) -> ()
-    %17 = kernel.weight "w_39" : memref<64x1x3x3xf32>
-    %18 = kernel.weight "w_6" : memref<64xf32>
-    %19 = kernel.buffer : memref<1x64x8x8xf32>
-    func.call @conv_4(%16, %17, %18, %19) : (memref<1x64x16x16xf32>, memref<64x1x3x3xf32>, memref<64xf32>, memref<1x64x8x8xf32>) -> ()
-    %20 = kernel.weight "w_47" : memref<24x64x1x1xf32>
-    %21 = kernel.weight "w_7" : memref<24xf32>
-    %22 = kernel.buffer : memref<1x24x8x8xf32>
-    func.call @conv_5(%19, %20, %21, %22) : (memref<1x64x8x8xf32>, memref<24x64x1x1xf32>, memref<24xf32>, memref<1x24x8x8xf32>) -> ()
-    %23 = kernel.weight "w_51" : memref<96x24x1x1xf32>
-    %24 = kernel.weight "w_52" : memref<96xf32>
-    %25 = kernel.buffer : memref<1x96x8x8xf32>
-    func.call @conv_6(%22, %23, %24, %25) : (memref<1x24x8x8xf32>, memref<96x24x1x1xf32>, memref<96xf32>, memref<1x96x8x8xf32>) -> ()
-    %26 = kernel.weight "w_59" : memref<96x1x3x3xf32>
-    %27 = kernel.weight "w_60" : memref<96xf32>
-    %28 = kernel.buffer : memref<1x96x8x8xf32>
-    func.call @conv_7(%25, %26, %27, %28) : (memref<1x96x8x8xf32>, memref<96x1x3x3xf32>, memref<96xf32>, memref<1x96x8x8xf32>) -> ()
-    %29 = kernel.weight "w_67" : memref<24x96x1x1xf32>
-    %30 = kernel.weight "w_8" : memref<24xf32>
-    %31 = kernel.buffer : memref<1x24x8x8xf32>
-    func.call @conv_8(%28, %29, %30, %22, %31) : (memref<1x96x8x8xf32>, memref<24x96x1x1xf32>, memref<24xf32>, memref<1x24x8x8xf32>, memref<1x24x8x8xf32>) -> ()
-    %32 = kernel.buffer : memref<1x24x1x1xf32>
-    func.call @globalpool_0(%31, %32) : (memref<1x24x8x8xf32>, memref<1x24x1x1xf32>) -> ()
-    %33 = kernel.view %32 : memref<1x24x1x1xf32> to memref<1x24xf32>
-    %34 = kernel.weight "w_77" : memref<10x24xf32>
-    %35 = kernel.weight "w_10" : memref<10xf32>
-    func.call @gemm_0(%33, %34, %35, %1) : (memref<1x24xf32>, memref<10x24xf32>, memref<10xf32>, memref<1x10xf32>) -> ()
+    %clip = kernel.buffer : memref<1x16x16x16xf32>
+    func.call @conv_0(%0, %2, %3, %clip) : (memref<1x3x32x32xf32>, memref<16x3x3x3xf32>, memref<16xf32>, memref<1x16x16x16xf32>) -> ()
+    %4 = kernel.weight "w_9" : memref<64x16x1x1xf32>
+    %5 = kernel.weight "w_2" : memref<64xf32>
+    %clip_1 = kernel.buffer : memref<1x64x16x16xf32>
+    func.call @conv_1(%clip, %4, %5, %clip_1) : (memref<1x16x16x16xf32>, memref<64x16x1x1xf32>, memref<64xf32>, memref<1x64x16x16xf32>) -> ()
+    %6 = kernel.weight "w_17" : memref<64x1x3x3xf32>
+    %7 = kernel.weight "w_3" : memref<64xf32>
+    %clip_2 = kernel.buffer : memref<1x64x16x16xf32>
+    func.call @conv_2(%clip_1, %6, %7, %clip_2) : (memref<1x64x16x16xf32>, memref<64x1x3x3xf32>, memref<64xf32>, memref<1x64x16x16xf32>) -> ()
+    %8 = kernel.weight "w_25" : memref<16x64x1x1xf32>
+    %9 = kernel.weight "w_4" : memref<16xf32>
+    %add = kernel.buffer : memref<1x16x16x16xf32>
+    func.call @conv_3(%clip_2, %8, %9, %clip, %add) : (memref<1x64x16x16xf32>, memref<16x64x1x1xf32>, memref<16xf32>, memref<1x16x16x16xf32>, memref<1x16x16x16xf32>) -> ()
+    %10 = kernel.weight "w_31" : memref<64x16x1x1xf32>
+    %11 = kernel.weight "w_5" : memref<64xf32>
+    %clip_3 = kernel.buffer : memref<1x64x16x16xf32>
+    func.call @conv_1(%add, %10, %11, %clip_3) : (memref<1x16x16x16xf32>, memref<64x16x1x1xf32>, memref<64xf32>, memref<1x64x16x16xf32>) -> ()
+    %12 = kernel.weight "w_39" : memref<64x1x3x3xf32>
+    %13 = kernel.weight "w_6" : memref<64xf32>
+    %clip_4 = kernel.buffer : memref<1x64x8x8xf32>
+    func.call @conv_4(%clip_3, %12, %13, %clip_4) : (memref<1x64x16x16xf32>, memref<64x1x3x3xf32>, memref<64xf32>, memref<1x64x8x8xf32>) -> ()
+    %14 = kernel.weight "w_47" : memref<24x64x1x1xf32>
+    %15 = kernel.weight "w_7" : memref<24xf32>
+    %conv = kernel.buffer : memref<1x24x8x8xf32>
+    func.call @conv_5(%clip_4, %14, %15, %conv) : (memref<1x64x8x8xf32>, memref<24x64x1x1xf32>, memref<24xf32>, memref<1x24x8x8xf32>) -> ()
+    %16 = kernel.weight "w_51" : memref<96x24x1x1xf32>
+    %17 = kernel.weight "w_52" : memref<96xf32>
+    %clip_5 = kernel.buffer : memref<1x96x8x8xf32>
+    func.call @conv_6(%conv, %16, %17, %clip_5) : (memref<1x24x8x8xf32>, memref<96x24x1x1xf32>, memref<96xf32>, memref<1x96x8x8xf32>) -> ()
+    %18 = kernel.weight "w_59" : memref<96x1x3x3xf32>
+    %19 = kernel.weight "w_60" : memref<96xf32>
+    %clip_6 = kernel.buffer : memref<1x96x8x8xf32>
+    func.call @conv_7(%clip_5, %18, %19, %clip_6) : (memref<1x96x8x8xf32>, memref<96x1x3x3xf32>, memref<96xf32>, memref<1x96x8x8xf32>) -> ()
+    %20 = kernel.weight "w_67" : memref<24x96x1x1xf32>
+    %21 = kernel.weight "w_8" : memref<24xf32>
+    %add_1 = kernel.buffer : memref<1x24x8x8xf32>
+    func.call @conv_8(%clip_6, %20, %21, %conv, %add_1) : (memref<1x96x8x8xf32>, memref<24x96x1x1xf32>, memref<24xf32>, memref<1x24x8x8xf32>, memref<1x24x8x8xf32>) -> ()
+    %globalaveragepool = kernel.buffer : memref<1x24x1x1xf32>
+    func.call @globalpool_0(%add_1, %globalaveragepool) : (memref<1x24x8x8xf32>, memref<1x24x1x1xf32>) -> ()
+    %22 = kernel.view %globalaveragepool : memref<1x24x1x1xf32> to memref<1x24xf32>
+    %23 = kernel.weight "w_77" : memref<10x24xf32>
+    %24 = kernel.weight "w_10" : memref<10xf32>
+    func.call @gemm_0(%22, %23, %24, %1) : (memref<1x24xf32>, memref<10x24xf32>, memref<10xf32>, memref<1x10xf32>) -> ()
     func.return
   }
   func.func @conv_0(%0: memref<1x3x32x32xf32>, %1: memref<16x3x3x3xf32>, %2: memref<16xf32>, %3: memref<1x16x16x16xf32>) attributes {tcc.kernel} {

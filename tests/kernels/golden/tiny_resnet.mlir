@@ -2,23 +2,23 @@ builtin.module {
   func.func @main(%0: memref<1x3x32x32xf32>, %1: memref<1x10xf32>, %2: memref<1x10xf32>) attributes {tcc.input_names = ["x"], tcc.output_names = ["probs", "logits"], tcc.graph} {
     %3 = kernel.weight "c1_w_bn" : memref<16x3x3x3xf32>
     %4 = kernel.weight "bias" : memref<16xf32>
-    %5 = kernel.buffer : memref<1x16x32x32xf32>
-    func.call @conv_0(%0, %3, %4, %5) : (memref<1x3x32x32xf32>, memref<16x3x3x3xf32>, memref<16xf32>, memref<1x16x32x32xf32>) -> ()
-    %6 = kernel.buffer : memref<1x16x16x16xf32>
-    func.call @maxpool_0(%5, %6) : (memref<1x16x32x32xf32>, memref<1x16x16x16xf32>) -> ()
-    %7 = kernel.weight "c2_w_bn" : memref<16x16x3x3xf32>
-    %8 = kernel.weight "bias_1" : memref<16xf32>
-    %9 = kernel.buffer : memref<1x16x16x16xf32>
-    func.call @conv_1(%6, %7, %8, %9) : (memref<1x16x16x16xf32>, memref<16x16x3x3xf32>, memref<16xf32>, memref<1x16x16x16xf32>) -> ()
-    %10 = kernel.weight "c3_w" : memref<16x16x3x3xf32>
-    %11 = kernel.buffer : memref<1x16x16x16xf32>
-    func.call @conv_2(%9, %10, %6, %11) : (memref<1x16x16x16xf32>, memref<16x16x3x3xf32>, memref<1x16x16x16xf32>, memref<1x16x16x16xf32>) -> ()
-    %12 = kernel.buffer : memref<1x16x1x1xf32>
-    func.call @globalpool_0(%11, %12) : (memref<1x16x16x16xf32>, memref<1x16x1x1xf32>) -> ()
-    %13 = kernel.view %12 : memref<1x16x1x1xf32> to memref<1x16xf32>
-    %14 = kernel.weight "fc_w" : memref<10x16xf32>
-    %15 = kernel.weight "fc_b" : memref<10xf32>
-    func.call @gemm_0(%13, %14, %15, %2) : (memref<1x16xf32>, memref<10x16xf32>, memref<10xf32>, memref<1x10xf32>) -> ()
+    %r1 = kernel.buffer : memref<1x16x32x32xf32>
+    func.call @conv_0(%0, %3, %4, %r1) : (memref<1x3x32x32xf32>, memref<16x3x3x3xf32>, memref<16xf32>, memref<1x16x32x32xf32>) -> ()
+    %p1 = kernel.buffer : memref<1x16x16x16xf32>
+    func.call @maxpool_0(%r1, %p1) : (memref<1x16x32x32xf32>, memref<1x16x16x16xf32>) -> ()
+    %5 = kernel.weight "c2_w_bn" : memref<16x16x3x3xf32>
+    %6 = kernel.weight "bias_1" : memref<16xf32>
+    %r2 = kernel.buffer : memref<1x16x16x16xf32>
+    func.call @conv_1(%p1, %5, %6, %r2) : (memref<1x16x16x16xf32>, memref<16x16x3x3xf32>, memref<16xf32>, memref<1x16x16x16xf32>) -> ()
+    %7 = kernel.weight "c3_w" : memref<16x16x3x3xf32>
+    %r3 = kernel.buffer : memref<1x16x16x16xf32>
+    func.call @conv_2(%r2, %7, %p1, %r3) : (memref<1x16x16x16xf32>, memref<16x16x3x3xf32>, memref<1x16x16x16xf32>, memref<1x16x16x16xf32>) -> ()
+    %g = kernel.buffer : memref<1x16x1x1xf32>
+    func.call @globalpool_0(%r3, %g) : (memref<1x16x16x16xf32>, memref<1x16x1x1xf32>) -> ()
+    %8 = kernel.view %g : memref<1x16x1x1xf32> to memref<1x16xf32>
+    %9 = kernel.weight "fc_w" : memref<10x16xf32>
+    %10 = kernel.weight "fc_b" : memref<10xf32>
+    func.call @gemm_0(%8, %9, %10, %2) : (memref<1x16xf32>, memref<10x16xf32>, memref<10xf32>, memref<1x10xf32>) -> ()
     func.call @softmax_0(%2, %1) : (memref<1x10xf32>, memref<1x10xf32>) -> ()
     func.return
   }
