@@ -28,6 +28,9 @@ ANY_TYPE_OPS = frozenset({
     "GreaterOrEqual", "Less", "LessOrEqual", "And", "Or", "Where", "Cast", "CastLike",
     "Mod", "BitShift", "BitwiseAnd", "BitwiseOr", "BitwiseXor", "BitwiseNot", "Xor", "IsInf",
     "Round", "Floor", "Ceil", "BitCast",
+    "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh",
+    "Softplus", "Softsign", "Elu", "Selu", "Celu", "Mish", "ThresholdedRelu", "Shrink", "Sign",
+    "Swish",
     # data movement
     "Identity", "Dropout", "Constant", "ConstantOfShape", "Shape", "Reshape", "Flatten",
     "Squeeze", "Unsqueeze", "Transpose", "Concat", "Split", "Slice", "Expand", "Tile", "Pad",

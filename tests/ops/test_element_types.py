@@ -416,13 +416,12 @@ def test_bit_cast(src: Any, dst: Any, opts: CompileOptions) -> None:
     check(model, {"x": x}, opts, want)
 
 
-@pytest.mark.parametrize("dtype", [np.float16, BF16, np.int8, np.int16, np.uint8, np.uint16,
-                                   np.uint32])
-@pytest.mark.parametrize("op", ["ReduceSum", "ReduceMax", "ReduceMin", "ReduceMean"])
+@pytest.mark.parametrize(("op", "dtype"), [
+    (op, dtype) for dtype in [np.float16, BF16, np.int8, np.int16, np.uint8, np.uint16, np.uint32]
+    for op in ["ReduceSum", "ReduceMax", "ReduceMin", "ReduceMean"]
+    if op != "ReduceMean" or is_float(dtype)])  # ReduceMean on integers: declined
 def test_reductions_through_a_wider_type(op: str, dtype: Any, opts: CompileOptions) -> None:
     """Sums wrap as the narrow integer type would; float16/bfloat16 sum in f32, rounded once."""
-    if op == "ReduceMean" and not is_float(dtype):
-        pytest.skip("ReduceMean on integers: not in tcc (declined)")
     x = np.resize(ordinary(dtype, 24, seed=4), (2, 3, 4))
     if not is_float(dtype):
         x[0, 0, :2] = np.iinfo(dtype).max  # sums overflow
@@ -456,3 +455,22 @@ def test_softmax_in_f32(op: str, dtype: Any, opts: CompileOptions) -> None:
     ulp = 2.0**-10 if dtype == np.float16 else 2.0**-7
     np.testing.assert_allclose(got.astype(np.float64), want.astype(np.float64), rtol=ulp,
                                atol=ulp)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, BF16, np.float64])
+@pytest.mark.parametrize("op", ["Sin", "Atanh", "Elu", "Celu", "Softplus", "Swish", "Sign"])
+def test_math_maps_on_other_floats(op: str, dtype: Any, opts: CompileOptions) -> None:
+    """The math family's maps: float16/bfloat16 in f32 rounded once, float64 in float64."""
+    x = np.linspace(-0.9, 0.9, 16).astype(dtype)
+    opset = 24 if op == "Swish" else 22
+    model = make([helper.make_node(op, ["x"], ["y"])], {"x": x}, opset=opset)
+    program, _ = compile_model(model, opts)
+    (got,) = CompiledModel(program).run({"x": x})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = ReferenceEvaluator(make([helper.make_node(op, ["x"], ["y"])],
+                                       {"x": x.astype(np.float64)}, opset=opset)
+                                  ).run(None, {"x": x.astype(np.float64)})[0]
+    assert got.dtype == x.dtype
+    rtol = {np.dtype(np.float16): 2.0**-10, BF16: 2.0**-7}.get(np.dtype(dtype), 1e-12)
+    np.testing.assert_allclose(got.astype(np.float64), want, rtol=rtol, atol=rtol)
