@@ -159,11 +159,13 @@ class TcompilerBackend(Backend):
 
 def _check_support(model: onnx.ModelProto) -> None:
     """Every construct tcc cannot compile, all at once, before anything is compiled."""
+    from tcompiler.frontend.functions import inline_functions
     from tcompiler.frontend.load import load_model
     from tcompiler.frontend.support import unsupported_constructs
 
     loaded = load_model(model)
-    problems = unsupported_constructs(loaded.proto, [t.name for t in loaded.payloads.tensors])
+    proto = inline_functions(loaded.proto)
+    problems = unsupported_constructs(proto, [t.name for t in loaded.payloads.tensors])
     if problems:
         raise UnsupportedModelError(problems, model=loaded.name)
 
@@ -191,10 +193,15 @@ not need their input's values."""
 
 
 def parameter_inputs(model: onnx.ModelProto) -> set[str]:
-    """Values that are hyper-parameters (`PARAMETER_INPUTS`) or that one is computed from,
-    through any op but `SHAPE_ONLY`: the graph inputs among them are baked in."""
-    producers = {out: node for node in model.graph.node for out in node.output}
-    pending = [name for node in model.graph.node
+    """Values that are hyper-parameters (`PARAMETER_INPUTS`) or whose values one is computed
+    from (not through `SHAPE_ONLY` ops, nor CastLike's target), in the graph with function ops
+    expanded (`frontend/functions.py`): the graph inputs among them are baked in."""
+    from tcompiler.frontend.functions import inline_functions
+    from tcompiler.frontend.support import values_read
+
+    graph = inline_functions(model).graph  # a function op's parameters are its body's
+    producers = {out: node for node in graph.node for out in node.output}
+    pending = [name for node in graph.node
                for i, name in enumerate(node.input) if i in PARAMETER_INPUTS.get(node.op_type, ())]
     parameters: set[str] = set()
     while pending:
@@ -203,8 +210,8 @@ def parameter_inputs(model: onnx.ModelProto) -> set[str]:
             continue
         parameters.add(name)
         node = producers.get(name)
-        if node is not None and node.op_type not in SHAPE_ONLY:
-            pending.extend(node.input)
+        if node is not None:
+            pending.extend(values_read(node))
     return parameters
 
 

@@ -1,0 +1,240 @@
+"""Expanding ONNX function ops into their bodies, as onnxruntime does for ops without a kernel.
+
+Many ONNX ops are defined by a function body in their schema (RMSNormalization, the Reduce
+family, the losses, Attention, Celu, ...), static or built for the node's input types
+(context-dependent). `inline_functions(proto)` replaces every node whose op tcc has no dialect
+op for (not in `ONNX_OPS`) and whose schema at the model's opset has a body by that body:
+
+- the body of the schema version the model's opset selects, with the node's attributes
+  substituted (`ref_attr_name`; attributes the node leaves out take the schema's default);
+- nested function ops of the body (not in `ONNX_OPS` either) expanded in turn;
+- every value the body defines renamed to a fresh name `<node>/<value>`, and every expanded
+  node named `<node>/<op>_<i>` (`<node>`: the original node's name, or `<op_type>_<index>`),
+  so errors about the body name the node it came from.
+
+The expansion itself is onnx's C++ inliner (`onnx.inliner`, schema functions included), run on
+a one-node model per node so that each body is renamed apart. A node whose body cannot be built
+(a context-dependent body without input types, ...) is left as it is, to be reported as an
+unsupported op. An op that gets a dialect op in `ONNX_OPS` is no longer expanded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Protocol, cast
+
+import onnx
+import onnx.inliner
+from onnx import helper
+
+from tcompiler.dialects.onnx import ONNX_OPS
+from tcompiler.frontend.load import DEFAULT_DOMAINS, default_opset
+from tcompiler.frontend.shapes import value_types
+from tcompiler.frontend.support import node_label
+
+PRIVATE = "tcc.function"
+"""The domain bodies are declared in while they are expanded (as model-local functions)."""
+
+MAX_DEPTH = 8
+"""How deep function bodies may nest (a body using a function op using one, ...)."""
+
+
+def inline_functions(proto: onnx.ModelProto) -> onnx.ModelProto:
+    """`proto` with every function op tcc has no op for expanded (`proto` itself when none)."""
+    opset = default_opset(proto)
+    graph = proto.graph
+    if not any(is_function_op(node, opset) for node in graph.node):
+        return proto
+    types = value_types(_inferred(proto))
+    used = _names(graph)
+    nodes: list[onnx.NodeProto] = []
+    for index, node in enumerate(graph.node):
+        expands = is_function_op(node, opset)
+        body = _body(node, types, proto.opset_import, opset) if expands else None
+        if body is None:
+            nodes.append(node)
+            continue
+        nodes += _renamed(body, node, node_label(node, index), used)
+    expanded = onnx.ModelProto()
+    expanded.CopyFrom(proto)
+    expanded.graph.ClearField("node")
+    expanded.graph.node.extend(nodes)
+    return expanded
+
+
+def is_function_op(node: onnx.NodeProto, opset: int) -> bool:
+    """A default-domain op tcc has no op for whose schema at `opset` has a function body."""
+    if node.domain not in DEFAULT_DOMAINS or node.op_type in ONNX_OPS:
+        return False
+    schema = _schema(node.op_type, opset)
+    return schema is not None and (schema.has_function or schema.has_context_dependent_function)
+
+
+class _FunctionSchema(Protocol):
+    """The function members of `onnx.defs.OpSchema` that onnx's type stubs leave out."""
+
+    attributes: dict[str, onnx.defs.OpSchema.Attribute]
+    has_function: bool
+    has_context_dependent_function: bool
+    function_opset_versions: list[int]
+    context_dependent_function_opset_versions: list[int]
+
+    def get_function_with_opset_version(self, opset: int) -> bytes: ...
+
+    def get_context_dependent_function_with_opset_version(
+        self, opset: int, node: bytes, input_types: list[bytes]) -> bytes: ...
+
+
+def _schema(op_type: str, opset: int) -> _FunctionSchema | None:
+    try:
+        return cast(_FunctionSchema, onnx.defs.get_schema(op_type, opset, ""))
+    except onnx.defs.SchemaError:
+        return None
+
+
+def _inferred(proto: onnx.ModelProto) -> onnx.ModelProto:
+    """`proto` with the types shape inference finds (context-dependent bodies need them)."""
+    try:
+        return onnx.shape_inference.infer_shapes(proto)
+    except (onnx.shape_inference.InferenceError, RuntimeError, ValueError):
+        return proto
+
+
+def _body(node: onnx.NodeProto, types: dict[str, onnx.TypeProto],
+          opset_import: Iterable[onnx.OperatorSetIdProto],
+          opset: int) -> list[onnx.NodeProto] | None:
+    """The nodes `node` expands to (function ops of the body expanded too), or None."""
+    inputs = [_value_info(name, types.get(name)) for name in dict.fromkeys(node.input) if name]
+    outputs = [_value_info(name, types.get(name)) for name in node.output if name]
+    model = helper.make_model(helper.make_graph([node], "node", inputs, outputs),
+                              opset_imports=[*opset_import, helper.make_opsetid(PRIVATE, 1)])
+    for _ in range(MAX_DEPTH):
+        calls = [i for i, n in enumerate(model.graph.node) if is_function_op(n, opset)]
+        if not calls:
+            return list(model.graph.node)
+        model = _inferred(model)  # the inliner needs every type to convert a body's opset
+        types = value_types(model) | types
+        for i in calls:
+            call = _with_defaults(model.graph.node[i], opset)
+            function = _function(call, opset, types, f"f{i}")
+            if function is None:
+                return None
+            model.functions.append(function)
+            call.domain, call.op_type = PRIVATE, function.name
+            model.graph.node[i].CopyFrom(call)
+        try:
+            model = onnx.inliner.inline_local_functions(model, convert_version=True)
+        except Exception:  # noqa: BLE001 - the inliner raises bare C++ errors; keep the node
+            return None
+    return None
+
+
+def _function(node: onnx.NodeProto, opset: int, types: dict[str, onnx.TypeProto],
+              name: str) -> onnx.FunctionProto | None:
+    """The body of `node`'s op at `opset` for its attributes and input types, as a function
+    `PRIVATE.<name>` (None when the body needs an input type nobody knows)."""
+    schema = _schema(node.op_type, opset)
+    assert schema is not None
+    static = [v for v in schema.function_opset_versions if v <= opset]
+    dependent = [v for v in schema.context_dependent_function_opset_versions if v <= opset]
+    if static:
+        data = schema.get_function_with_opset_version(max(static))
+    elif dependent:
+        if any(name and name not in types for name in node.input):
+            return None
+        input_types = [types[n] if n else onnx.TypeProto() for n in node.input]
+        data = schema.get_context_dependent_function_with_opset_version(
+            max(dependent), node.SerializeToString(), [t.SerializeToString() for t in input_types])
+    else:
+        return None
+    function = onnx.FunctionProto.FromString(data)
+    function.domain, function.name = PRIVATE, name
+    return function
+
+
+def _value_info(name: str, ty: onnx.TypeProto | None) -> onnx.ValueInfoProto:
+    info = onnx.ValueInfoProto(name=name)
+    if ty is not None:
+        info.type.CopyFrom(ty)
+    return info
+
+
+def _with_defaults(node: onnx.NodeProto, opset: int) -> onnx.NodeProto:
+    """`node` with every attribute it leaves out that its schema gives a default value (a body
+    refers to them by `ref_attr_name` whether the node sets them or not)."""
+    schema = _schema(node.op_type, opset)
+    assert schema is not None
+    present = {a.name for a in node.attribute}
+    filled = onnx.NodeProto()
+    filled.CopyFrom(node)
+    for name, attr in schema.attributes.items():
+        default = attr.default_value
+        if name not in present and default.type != onnx.AttributeProto.UNDEFINED:
+            filled.attribute.append(default)
+            filled.attribute[-1].name = name
+    return filled
+
+
+def _names(graph: onnx.GraphProto) -> set[str]:
+    """Every value name of `graph` (inputs, initializers, node outputs, nested graphs too)."""
+    names = {v.name for v in (*graph.input, *graph.output)}
+    names |= {init.name for init in graph.initializer}
+    for node in graph.node:
+        names.update(node.output)
+        for attr in node.attribute:
+            for sub in _subgraphs(attr):
+                names |= _names(sub)
+    return names
+
+
+def _subgraphs(attr: onnx.AttributeProto) -> list[onnx.GraphProto]:
+    if attr.type == onnx.AttributeProto.GRAPH:
+        return [attr.g]
+    return list(attr.graphs) if attr.type == onnx.AttributeProto.GRAPHS else []
+
+
+def _renamed(body: list[onnx.NodeProto], node: onnx.NodeProto, label: str,
+             used: set[str]) -> list[onnx.NodeProto]:
+    """`body` with the values it defines (not `node`'s outputs) renamed `<label>/<name>`, made
+    unique against `used` (which grows), and its nodes named `<label>/<op>_<i>`."""
+    keep = set(node.input) | set(node.output)
+    fresh: dict[str, str] = {}
+
+    def rename(name: str) -> str:
+        if not name or name in keep:
+            return name
+        if name not in fresh:
+            candidate, count = f"{label}/{name}", 1
+            while candidate in used:
+                candidate, count = f"{label}/{name}_{count}", count + 1
+            used.add(candidate)
+            fresh[name] = candidate
+        return fresh[name]
+
+    renamed: list[onnx.NodeProto] = []
+    for index, body_node in enumerate(body):
+        copy = _rename_node(body_node, rename)
+        copy.name = f"{label}/{body_node.op_type}_{index}"
+        renamed.append(copy)
+    return renamed
+
+
+def _rename_node(node: onnx.NodeProto, rename: Callable[[str], str]) -> onnx.NodeProto:
+    copy = onnx.NodeProto()
+    copy.CopyFrom(node)
+    copy.input[:] = [rename(n) for n in node.input]
+    copy.output[:] = [rename(n) for n in node.output]
+    for attr in copy.attribute:
+        for sub in _subgraphs(attr):
+            _rename_graph(sub, rename)
+    return copy
+
+
+def _rename_graph(graph: onnx.GraphProto, rename: Callable[[str], str]) -> None:
+    """Rename every value of a nested graph in place (inner names, and outer names it reads)."""
+    for value in (*graph.input, *graph.output, *graph.value_info):
+        value.name = rename(value.name)
+    for init in graph.initializer:
+        init.name = rename(init.name)
+    for index, inner in enumerate(graph.node):
+        graph.node[index].CopyFrom(_rename_node(inner, rename))
