@@ -7,6 +7,9 @@ op for (not in `ONNX_OPS`) and whose schema at the model's opset has a body by t
 
 - the body of the schema version the model's opset selects, with the node's attributes
   substituted (`ref_attr_name`; attributes the node leaves out take the schema's default);
+  bodies written for an older opset are converted to the model's (onnx's version converter);
+  when a body exists only for a later opset (Shrink-9's and Elu-6's use opset 18's ops, which
+  cannot be converted down), the model is first upgraded to that opset;
 - nested function ops of the body (not in `ONNX_OPS` either) expanded in turn;
 - every value the body defines renamed to a fresh name `<node>/<value>`, and every expanded
   node named `<node>/<op>_<i>` (`<node>`: the original node's name, or `<op_type>_<index>`),
@@ -25,6 +28,7 @@ from typing import Protocol, cast
 
 import onnx
 import onnx.inliner
+import onnx.version_converter
 from onnx import helper
 
 from tcompiler.dialects.onnx import ONNX_OPS
@@ -42,9 +46,14 @@ MAX_DEPTH = 8
 def inline_functions(proto: onnx.ModelProto) -> onnx.ModelProto:
     """`proto` with every function op tcc has no op for expanded (`proto` itself when none)."""
     opset = default_opset(proto)
-    graph = proto.graph
-    if not any(is_function_op(node, opset) for node in graph.node):
+    calls = [node for node in proto.graph.node if is_function_op(node, opset)]
+    if not calls:
         return proto
+    newest = max(_body_opset(node, opset) for node in calls)
+    if newest > opset:
+        proto = _upgraded(proto, newest)
+        opset = default_opset(proto)
+    graph = proto.graph
     types = value_types(_inferred(proto))
     used = _names(graph)
     nodes: list[onnx.NodeProto] = []
@@ -135,16 +144,16 @@ def _function(node: onnx.NodeProto, opset: int, types: dict[str, onnx.TypeProto]
     `PRIVATE.<name>` (None when the body needs an input type nobody knows)."""
     schema = _schema(node.op_type, opset)
     assert schema is not None
-    static = [v for v in schema.function_opset_versions if v <= opset]
-    dependent = [v for v in schema.context_dependent_function_opset_versions if v <= opset]
-    if static:
-        data = schema.get_function_with_opset_version(max(static))
-    elif dependent:
+    static = _body_version(schema.function_opset_versions, opset)
+    dependent = _body_version(schema.context_dependent_function_opset_versions, opset)
+    if static is not None:
+        data = schema.get_function_with_opset_version(static)
+    elif dependent is not None:
         if any(name and name not in types for name in node.input):
             return None
         input_types = [types[n] if n else onnx.TypeProto() for n in node.input]
         data = schema.get_context_dependent_function_with_opset_version(
-            max(dependent), node.SerializeToString(), [t.SerializeToString() for t in input_types])
+            dependent, node.SerializeToString(), [t.SerializeToString() for t in input_types])
     else:
         return None
     function = onnx.FunctionProto.FromString(data)
@@ -157,6 +166,31 @@ def _value_info(name: str, ty: onnx.TypeProto | None) -> onnx.ValueInfoProto:
     if ty is not None:
         info.type.CopyFrom(ty)
     return info
+
+
+def _body_opset(node: onnx.NodeProto, opset: int) -> int:
+    """The opset `node`'s body needs: `opset`, or a later one when the body is written only with
+    a later opset's ops."""
+    schema = _schema(node.op_type, opset)
+    assert schema is not None
+    versions = [*schema.function_opset_versions, *schema.context_dependent_function_opset_versions]
+    return max(opset, _body_version(versions, opset) or opset)
+
+
+def _upgraded(proto: onnx.ModelProto, opset: int) -> onnx.ModelProto:
+    """`proto` converted to `opset` (as it is when the version converter cannot)."""
+    try:
+        return onnx.version_converter.convert_version(proto, opset)
+    except Exception:  # noqa: BLE001 - the converter raises bare C++ errors
+        return proto
+
+
+def _body_version(versions: list[int], opset: int) -> int | None:
+    """The opset of the body to use at `opset`: the newest not after it, else the oldest (a
+    schema may define its body only with ops of a later opset, as Shrink-9's with opset 18's;
+    the inliner converts the body to the model's opset)."""
+    older = [v for v in versions if v <= opset]
+    return max(older) if older else min(versions, default=None)
 
 
 def _with_defaults(node: onnx.NodeProto, opset: int) -> onnx.NodeProto:
