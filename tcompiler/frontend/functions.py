@@ -3,7 +3,8 @@
 Many ONNX ops are defined by a function body in their schema (RMSNormalization, the Reduce
 family, the losses, Attention, Celu, ...), static or built for the node's input types
 (context-dependent). `inline_functions(proto)` replaces every node whose op tcc has no dialect
-op for (not in `ONNX_OPS`) and whose schema at the model's opset has a body by that body:
+op for (not in `ONNX_OPS`) and whose schema at the model's opset has a body by that body (ops
+of ONNX's other domains too, such as ai.onnx.preview's FlexAttention):
 
 - the body of the schema version the model's opset selects, with the node's attributes
   substituted (`ref_attr_name`; attributes the node leaves out take the schema's default);
@@ -23,7 +24,7 @@ unsupported op. An op that gets a dialect op in `ONNX_OPS` is no longer expanded
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol, cast
 
 import onnx
@@ -45,21 +46,21 @@ MAX_DEPTH = 8
 
 def inline_functions(proto: onnx.ModelProto) -> onnx.ModelProto:
     """`proto` with every function op tcc has no op for expanded (`proto` itself when none)."""
-    opset = default_opset(proto)
-    calls = [node for node in proto.graph.node if is_function_op(node, opset)]
+    opsets = opset_versions(proto)
+    calls = [node for node in proto.graph.node if is_function_op(node, opsets)]
     if not calls:
         return proto
-    newest = max(_body_opset(node, opset) for node in calls)
-    if newest > opset:
+    newest = max(_body_opset(node, opsets) for node in calls)
+    if newest > opsets[""]:
         proto = _upgraded(proto, newest)
-        opset = default_opset(proto)
+        opsets = opset_versions(proto)
     graph = proto.graph
     types = value_types(_inferred(proto))
     used = _names(graph)
     nodes: list[onnx.NodeProto] = []
     for index, node in enumerate(graph.node):
-        expands = is_function_op(node, opset)
-        body = _body(node, types, proto.opset_import, opset) if expands else None
+        expands = is_function_op(node, opsets)
+        body = _body(node, types, proto.opset_import, opsets) if expands else None
         if body is None:
             nodes.append(node)
             continue
@@ -71,11 +72,18 @@ def inline_functions(proto: onnx.ModelProto) -> onnx.ModelProto:
     return expanded
 
 
-def is_function_op(node: onnx.NodeProto, opset: int) -> bool:
-    """A default-domain op tcc has no op for whose schema at `opset` has a function body."""
-    if node.domain not in DEFAULT_DOMAINS or node.op_type in ONNX_OPS:
+def opset_versions(proto: onnx.ModelProto) -> dict[str, int]:
+    """domain -> the model's opset version of it ("" for the default domain)."""
+    versions = {o.domain: o.version for o in proto.opset_import if o.domain not in DEFAULT_DOMAINS}
+    return versions | {"": default_opset(proto)}
+
+
+def is_function_op(node: onnx.NodeProto, opsets: Mapping[str, int]) -> bool:
+    """An op of ONNX (any of its domains: ai.onnx.preview's FlexAttention too) that tcc has no
+    op for, whose schema at the model's opset (`opsets`: domain -> version) has a body."""
+    if node.domain in DEFAULT_DOMAINS and node.op_type in ONNX_OPS:
         return False
-    schema = _schema(node.op_type, opset)
+    schema = _schema(node, opsets)
     return schema is not None and (schema.has_function or schema.has_context_dependent_function)
 
 
@@ -94,11 +102,18 @@ class _FunctionSchema(Protocol):
         self, opset: int, node: bytes, input_types: list[bytes]) -> bytes: ...
 
 
-def _schema(op_type: str, opset: int) -> _FunctionSchema | None:
+def _schema(node: onnx.NodeProto, opsets: Mapping[str, int]) -> _FunctionSchema | None:
+    domain = "" if node.domain in DEFAULT_DOMAINS else node.domain
+    if domain not in opsets:
+        return None
     try:
-        return cast(_FunctionSchema, onnx.defs.get_schema(op_type, opset, ""))
+        return cast(_FunctionSchema, onnx.defs.get_schema(node.op_type, opsets[domain], domain))
     except onnx.defs.SchemaError:
         return None
+
+
+def _opset(node: onnx.NodeProto, opsets: Mapping[str, int]) -> int:
+    return opsets["" if node.domain in DEFAULT_DOMAINS else node.domain]
 
 
 def _inferred(proto: onnx.ModelProto) -> onnx.ModelProto:
@@ -111,21 +126,21 @@ def _inferred(proto: onnx.ModelProto) -> onnx.ModelProto:
 
 def _body(node: onnx.NodeProto, types: dict[str, onnx.TypeProto],
           opset_import: Iterable[onnx.OperatorSetIdProto],
-          opset: int) -> list[onnx.NodeProto] | None:
+          opsets: Mapping[str, int]) -> list[onnx.NodeProto] | None:
     """The nodes `node` expands to (function ops of the body expanded too), or None."""
     inputs = [_value_info(name, types.get(name)) for name in dict.fromkeys(node.input) if name]
     outputs = [_value_info(name, types.get(name)) for name in node.output if name]
     model = helper.make_model(helper.make_graph([node], "node", inputs, outputs),
                               opset_imports=[*opset_import, helper.make_opsetid(PRIVATE, 1)])
     for _ in range(MAX_DEPTH):
-        calls = [i for i, n in enumerate(model.graph.node) if is_function_op(n, opset)]
+        calls = [i for i, n in enumerate(model.graph.node) if is_function_op(n, opsets)]
         if not calls:
             return list(model.graph.node)
         model = _inferred(model)  # the inliner needs every type to convert a body's opset
         types = value_types(model) | types
         for i in calls:
-            call = _with_defaults(model.graph.node[i], opset)
-            function = _function(call, opset, types, f"f{i}")
+            call = _with_defaults(model.graph.node[i], opsets)
+            function = _function(call, opsets, types, f"f{i}")
             if function is None:
                 return None
             model.functions.append(function)
@@ -138,12 +153,13 @@ def _body(node: onnx.NodeProto, types: dict[str, onnx.TypeProto],
     return None
 
 
-def _function(node: onnx.NodeProto, opset: int, types: dict[str, onnx.TypeProto],
-              name: str) -> onnx.FunctionProto | None:
-    """The body of `node`'s op at `opset` for its attributes and input types, as a function
-    `PRIVATE.<name>` (None when the body needs an input type nobody knows)."""
-    schema = _schema(node.op_type, opset)
+def _function(node: onnx.NodeProto, opsets: Mapping[str, int],
+              types: dict[str, onnx.TypeProto], name: str) -> onnx.FunctionProto | None:
+    """The body of `node`'s op at the model's opset for its attributes and input types, as a
+    function `PRIVATE.<name>` (None when the body needs an input type nobody knows)."""
+    schema = _schema(node, opsets)
     assert schema is not None
+    opset = _opset(node, opsets)
     static = _body_version(schema.function_opset_versions, opset)
     dependent = _body_version(schema.context_dependent_function_opset_versions, opset)
     if static is not None:
@@ -168,11 +184,14 @@ def _value_info(name: str, ty: onnx.TypeProto | None) -> onnx.ValueInfoProto:
     return info
 
 
-def _body_opset(node: onnx.NodeProto, opset: int) -> int:
-    """The opset `node`'s body needs: `opset`, or a later one when the body is written only with
-    a later opset's ops."""
-    schema = _schema(node.op_type, opset)
+def _body_opset(node: onnx.NodeProto, opsets: Mapping[str, int]) -> int:
+    """The default-domain opset `node`'s body needs: the model's, or a later one when the body
+    is written only with a later opset's ops."""
+    schema = _schema(node, opsets)
     assert schema is not None
+    opset = opsets[""]
+    if node.domain not in DEFAULT_DOMAINS:
+        return opset
     versions = [*schema.function_opset_versions, *schema.context_dependent_function_opset_versions]
     return max(opset, _body_version(versions, opset) or opset)
 
@@ -193,10 +212,10 @@ def _body_version(versions: list[int], opset: int) -> int | None:
     return max(older) if older else min(versions, default=None)
 
 
-def _with_defaults(node: onnx.NodeProto, opset: int) -> onnx.NodeProto:
+def _with_defaults(node: onnx.NodeProto, opsets: Mapping[str, int]) -> onnx.NodeProto:
     """`node` with every attribute it leaves out that its schema gives a default value (a body
     refers to them by `ref_attr_name` whether the node sets them or not)."""
-    schema = _schema(node.op_type, opset)
+    schema = _schema(node, opsets)
     assert schema is not None
     present = {a.name for a in node.attribute}
     filled = onnx.NodeProto()

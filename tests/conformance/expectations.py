@@ -30,7 +30,7 @@ HEADER = """\
 def regenerate(outcomes: Mapping[str, str],
                expected: Mapping[str, str]) -> tuple[list[str], dict[str, str]]:
     """(lines of the new expectations file, {case: failure} of the failures not listed)."""
-    lines = HEADER.splitlines()
+    lines = [str(line) for line in HEADER.splitlines()]
     refused: dict[str, str] = {}
     for name, outcome in sorted(outcomes.items()):
         if outcome in ("native", "folded"):
