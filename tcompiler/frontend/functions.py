@@ -24,7 +24,7 @@ unsupported op. An op that gets a dialect op in `ONNX_OPS` is no longer expanded
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Protocol, cast
 
 import onnx
@@ -45,31 +45,64 @@ MAX_DEPTH = 8
 
 
 def inline_functions(proto: onnx.ModelProto) -> onnx.ModelProto:
-    """`proto` with every function op tcc has no op for expanded (`proto` itself when none)."""
+    """`proto` with every function op tcc has no op for expanded, in its graph and in the
+    graphs nested in it (If branches, Loop and Scan bodies); `proto` itself when there is none."""
     opsets = opset_versions(proto)
-    calls = [node for node in proto.graph.node if is_function_op(node, opsets)]
+    calls = list(_calls(proto.graph, opsets))
     if not calls:
         return proto
     newest = max(_body_opset(node, opsets) for node in calls)
     if newest > opsets[""]:
         proto = _upgraded(proto, newest)
         opsets = opset_versions(proto)
-    graph = proto.graph
-    types = value_types(_inferred(proto))
-    used = _names(graph)
-    nodes: list[onnx.NodeProto] = []
-    for index, node in enumerate(graph.node):
-        expands = is_function_op(node, opsets)
-        body = _body(node, types, proto.opset_import, opsets) if expands else None
-        if body is None:
-            nodes.append(node)
-            continue
-        nodes += _renamed(body, node, node_label(node, index), used)
+    types = _types(_inferred(proto).graph) | value_types(proto)
     expanded = onnx.ModelProto()
     expanded.CopyFrom(proto)
-    expanded.graph.ClearField("node")
-    expanded.graph.node.extend(nodes)
+    _expand(expanded.graph, types, list(proto.opset_import), opsets, _names(proto.graph))
     return expanded
+
+
+def _calls(graph: onnx.GraphProto, opsets: Mapping[str, int]) -> Iterator[onnx.NodeProto]:
+    """The function ops to expand in `graph` and in the graphs nested in it."""
+    for node in graph.node:
+        if is_function_op(node, opsets):
+            yield node
+        for attr in node.attribute:
+            for sub in _subgraphs(attr):
+                yield from _calls(sub, opsets)
+
+
+def _expand(graph: onnx.GraphProto, types: dict[str, onnx.TypeProto],
+            opset_import: list[onnx.OperatorSetIdProto], opsets: Mapping[str, int],
+            used: set[str]) -> None:
+    """Expand the function ops of `graph` and of the graphs nested in it, in place."""
+    nodes: list[onnx.NodeProto] = []
+    for index, node in enumerate(graph.node):
+        for attr in node.attribute:
+            for sub in _subgraphs(attr):
+                _expand(sub, types, opset_import, opsets, used)
+        expands = is_function_op(node, opsets)
+        body = _body(node, types, opset_import, opsets) if expands else None
+        nodes += [_copy(node)] if body is None else _renamed(body, node, node_label(node, index),
+                                                             used)
+    graph.ClearField("node")
+    graph.node.extend(nodes)
+
+
+def _copy(node: onnx.NodeProto) -> onnx.NodeProto:
+    copy = onnx.NodeProto()
+    copy.CopyFrom(node)
+    return copy
+
+
+def _types(graph: onnx.GraphProto) -> dict[str, onnx.TypeProto]:
+    """name -> type of every value of `graph` and of the graphs nested in it that has one."""
+    types = {v.name: v.type for v in (*graph.value_info, *graph.input, *graph.output)}
+    for node in graph.node:
+        for attr in node.attribute:
+            for sub in _subgraphs(attr):
+                types |= _types(sub)
+    return types
 
 
 def opset_versions(proto: onnx.ModelProto) -> dict[str, int]:
@@ -273,8 +306,7 @@ def _renamed(body: list[onnx.NodeProto], node: onnx.NodeProto, label: str,
 
 
 def _rename_node(node: onnx.NodeProto, rename: Callable[[str], str]) -> onnx.NodeProto:
-    copy = onnx.NodeProto()
-    copy.CopyFrom(node)
+    copy = _copy(node)
     copy.input[:] = [rename(n) for n in node.input]
     copy.output[:] = [rename(n) for n in node.output]
     for attr in copy.attribute:

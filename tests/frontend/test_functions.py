@@ -9,6 +9,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
+from onnx.reference import ReferenceEvaluator
 
 import tcompiler.backend as backend
 from tcompiler.errors import UnsupportedModelError
@@ -148,3 +149,28 @@ def _dialect_ops() -> frozenset[str]:
     from tcompiler.dialects.onnx import ONNX_OPS
 
     return frozenset(ONNX_OPS)
+
+
+def test_function_ops_in_nested_graphs_are_expanded() -> None:
+    """A Celu inside an If branch expands as one at top level does; the branch reads the
+    outer `x`, and the expanded model computes what the original does."""
+    def branch(name: str, alpha: float) -> onnx.GraphProto:
+        return helper.make_graph(
+            [helper.make_node("Celu", ["x"], [f"{name}_y"], name=f"{name}_celu", alpha=alpha)],
+            name, [], [helper.make_tensor_value_info(f"{name}_y", TensorProto.FLOAT, [4])])
+
+    nodes = [helper.make_node("ReduceSum", ["x"], ["s"], keepdims=0),
+             helper.make_node("Less", ["s", "zero"], ["negative"]),
+             helper.make_node("If", ["negative"], ["y"], name="pick",
+                              then_branch=branch("then", 0.5), else_branch=branch("else", 3.0))]
+    model = _model(nodes, {"x": (TensorProto.FLOAT, [4])}, {"y": (TensorProto.FLOAT, [4])}, 17,
+                   {"zero": np.array(0.0, np.float32)})
+    expanded = inline_functions(model)
+    onnx.checker.check_model(expanded, full_check=True)
+    branches = [a.g for a in expanded.graph.node[-1].attribute]
+    assert all("Celu" not in {n.op_type for n in g.node} for g in branches) == (
+        "Celu" not in _dialect_ops())
+    for x in (np.array([-2, -1, 0.5, 1], np.float32), np.array([2, -1, 0.5, 1], np.float32)):
+        want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+        got = ReferenceEvaluator(expanded).run(None, {"x": x})[0]
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
