@@ -80,7 +80,8 @@ def test_node_case(name: str, node_tests: type[unittest.TestCase], cache_dir: st
     try:
         node_cases.run_case(node_tests, name, cache_dir=cache_dir)
     except NotImplementedError as err:
-        pytest.xfail(f"{reason} ({str(err).splitlines()[-1].strip().removeprefix('- ')})")
+        message = expectations.decline_reason(f"{expectations.DECLINED}{str(err).splitlines()[-1]}")
+        pytest.xfail(reason if message == reason else f"{reason} ({message})")
     except Exception as err:  # noqa: BLE001 - any other failure breaks the expectation
         pytest.fail(f"{name} is listed as declined ({reason}) but failed otherwise: "
                     f"{type(err).__name__}: {err}")
