@@ -16,10 +16,14 @@ of ONNX's other domains too, such as ai.onnx.preview's FlexAttention):
   node named `<node>/<op>_<i>` (`<node>`: the original node's name, or `<op_type>_<index>`),
   so errors about the body name the node it came from.
 
-The expansion itself is onnx's C++ inliner (`onnx.inliner`, schema functions included), run on
-a one-node model per node so that each body is renamed apart. A node whose body cannot be built
-(a context-dependent body without input types, ...) is left as it is, to be reported as an
-unsupported op. An op that gets a dialect op in `ONNX_OPS` is no longer expanded.
+Each body is taken from the schema (built for the node and its input types when it is
+context-dependent) and declared as a model-local function of a one-node model, which onnx's
+C++ inliner (`onnx.inliner.inline_local_functions`) expands: it substitutes attributes and
+converts opsets; one node at a time, so that each body is renamed apart. (The inliner's own
+schema-function mode drops attributes the node leaves out, and fails on a context-dependent
+body when an optional input is left out, as in most Attention nodes.) A node whose body cannot
+be built (a context-dependent body without input types, ...) is left as it is, to be reported
+as an unsupported op. An op that gets a dialect op in `ONNX_OPS` is no longer expanded.
 """
 
 from __future__ import annotations
