@@ -171,6 +171,6 @@ def test_function_ops_in_nested_graphs_are_expanded() -> None:
     assert all("Celu" not in {n.op_type for n in g.node} for g in branches) == (
         "Celu" not in _dialect_ops())
     for x in (np.array([-2, -1, 0.5, 1], np.float32), np.array([2, -1, 0.5, 1], np.float32)):
-        want = ReferenceEvaluator(model).run(None, {"x": x})[0]
-        got = ReferenceEvaluator(expanded).run(None, {"x": x})[0]
+        (want,) = ReferenceEvaluator(model).run(None, {"x": x})
+        (got,) = ReferenceEvaluator(expanded).run(None, {"x": x})
         np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
