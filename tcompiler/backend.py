@@ -33,12 +33,15 @@ from tcompiler.program import Program
 
 
 class TcompilerRep(BackendRep):
-    def __init__(self, model: onnx.ModelProto, options: dict[str, Any]):
+    def __init__(self, model: onnx.ModelProto, options: dict[str, Any],
+                 checked: onnx.ModelProto | None = None):
+        """`checked`: `model` as `prepare` checked it (function ops expanded, large weights
+        left out), to find its hyper-parameters without copying the weights again."""
         self.model = model
         self.options = options
         initializers = {i.name for i in model.graph.initializer}
         self.input_names = [i.name for i in model.graph.input if i.name not in initializers]
-        self.parameters = parameter_inputs(model)
+        self.parameters = parameter_inputs(model if checked is None else checked)
         self._compiled: dict[bytes, Any] = {}
         self._programs: list[Program] = []
 
@@ -117,12 +120,12 @@ class TcompilerBackend(Backend):
         if isinstance(model, (str, os.PathLike)):
             model = _load_path(model)
         try:
-            _check_support(model)
+            checked = _check_support(model)
         except UnsupportedModelError as err:
             raise NotImplementedError(str(err)) from err
         except TcError as err:
             raise ValueError(str(err)) from err
-        return TcompilerRep(model, _options(kwargs))
+        return TcompilerRep(model, _options(kwargs), checked)
 
     @classmethod
     def run_model(cls, model: onnx.ModelProto | str | os.PathLike[str], inputs: Any,
@@ -157,15 +160,19 @@ class TcompilerBackend(Backend):
         return cls.run_model(model, runtime, device, **kwargs)
 
 
-def _check_support(model: onnx.ModelProto) -> None:
-    """Every construct tcc cannot compile, all at once, before anything is compiled."""
+def _check_support(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Every construct tcc cannot compile, all at once, before anything is compiled; else the
+    model as checked (function ops expanded, without its large weights)."""
+    from tcompiler.frontend.functions import inline_functions
     from tcompiler.frontend.load import load_model
     from tcompiler.frontend.support import unsupported_constructs
 
     loaded = load_model(model)
-    problems = unsupported_constructs(loaded.proto, [t.name for t in loaded.payloads.tensors])
+    proto = inline_functions(loaded.proto)
+    problems = unsupported_constructs(proto, [t.name for t in loaded.payloads.tensors])
     if problems:
         raise UnsupportedModelError(problems, model=loaded.name)
+    return proto
 
 
 def reads_inputs(program: Program) -> bool:
@@ -193,10 +200,15 @@ not need their input's values."""
 
 
 def parameter_inputs(model: onnx.ModelProto) -> set[str]:
-    """Values that are hyper-parameters (`PARAMETER_INPUTS`) or that one is computed from,
-    through any op but `SHAPE_ONLY`: the graph inputs among them are baked in."""
-    producers = {out: node for node in model.graph.node for out in node.output}
-    pending = [name for node in model.graph.node
+    """Values that are hyper-parameters (`PARAMETER_INPUTS`) or whose values one is computed
+    from (not through `SHAPE_ONLY` ops, nor CastLike's target), in the graph with function ops
+    expanded (`frontend/functions.py`): the graph inputs among them are baked in."""
+    from tcompiler.frontend.functions import inline_functions
+    from tcompiler.frontend.support import values_read
+
+    graph = inline_functions(model).graph  # a function op's parameters are its body's
+    producers = {out: node for node in graph.node for out in node.output}
+    pending = [name for node in graph.node
                for i, name in enumerate(node.input) if i in PARAMETER_INPUTS.get(node.op_type, ())]
     parameters: set[str] = set()
     while pending:
@@ -205,8 +217,8 @@ def parameter_inputs(model: onnx.ModelProto) -> set[str]:
             continue
         parameters.add(name)
         node = producers.get(name)
-        if node is not None and node.op_type not in SHAPE_ONLY:
-            pending.extend(node.input)
+        if node is not None:
+            pending.extend(values_read(node))
     return parameters
 
 

@@ -6,7 +6,9 @@
 
 Steps, each failing with a one-line `TcError`:
 1. load + `onnx.checker` (`ModelError`: missing file, not a protobuf, invalid model);
-2. every unsupported construct at once (`UnsupportedModelError`, exit code 2; `support.py`);
+2. function ops tcc has no op for expanded into their ONNX function bodies (`functions.py`),
+   then every unsupported construct of the expanded graph at once (`UnsupportedModelError`,
+   exit code 2; `support.py`);
 3. opset upgrade to `target_opset` with `onnx.version_converter` when older (`ModelError`);
    after it each op has one semantics: Softmax single-axis, Unsqueeze/Dropout take axes/ratio
    as operands, Reshape has `allowzero`, BatchNormalization has no training outputs;
@@ -19,7 +21,7 @@ This package and `tcompiler.backend` are the only modules of tcc that import `on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import onnx
@@ -27,6 +29,7 @@ from xdsl.dialects.builtin import ModuleOp
 
 from tcompiler.errors import OptionError, UnsupportedModelError
 from tcompiler.frontend.fold import fold_constants
+from tcompiler.frontend.functions import inline_functions
 from tcompiler.frontend.importer import build_module, check_importable
 from tcompiler.frontend.load import default_opset, load_model, upgrade_opset
 from tcompiler.frontend.payloads import restore_payloads
@@ -69,6 +72,7 @@ def import_model(
     if not MIN_OPSET <= target_opset <= newest:
         raise OptionError(f"target opset {target_opset} is outside {MIN_OPSET}..{newest}")
     loaded = load_model(model)
+    loaded = replace(loaded, proto=inline_functions(loaded.proto))
     weights = {t.name: t for t in loaded.payloads.tensors}
     problems = unsupported_constructs(loaded.proto, weights)
     if problems:

@@ -6,10 +6,12 @@ tables from constants with ops tcc has no kernel for (Mod, ScatterND, CumSum, Tr
 Swin exports). `fold_constants(proto, types, opset, weights)` evaluates, with `onnx.reference`
 (as fixed in `reference.py`), and replaces by Constant nodes:
 
-- every node of `FOLDABLE` whose inputs are small known constants (initializers and Constant
-  nodes of at most `SMALL` elements) and whose outputs are small; `Shape` and `Size` fold from
-  static inferred shapes alone. Large tensors of ops tcc compiles are not computed here;
-  `onnx-canonicalize` folds them later, in the store;
+- every node whose inputs are small known constants (initializers and Constant nodes of at most
+  `SMALL` elements) and whose outputs are small, whatever its op (shape computations use
+  Equal, Not, And, Where, Mod, ... as much as Gather and Concat: the bodies of function ops such
+  as Attention choose their shapes so); `Shape` and `Size` fold from static inferred shapes
+  alone. Large tensors of ops tcc compiles are not computed here; `onnx-canonicalize` folds
+  them later, in the store;
 - at any size, every node on constants (`weights`: the large initializers too) that tcc could
   not compile otherwise: its op is not in the dialect, or an input's element type is one tcc
   does not support (`support.foldable_op` says which ops may be computed).
@@ -30,16 +32,8 @@ from tcompiler.dialects.onnx import ONNX_OPS
 from tcompiler.frontend.convert import constant_array, tensor_array
 from tcompiler.frontend.reference import reference_evaluator
 from tcompiler.frontend.shapes import static_dims
-from tcompiler.frontend.support import SUPPORTED_DTYPES, foldable_op
+from tcompiler.frontend.support import SUPPORTED_DTYPES, TYPE_ONLY_INPUTS, foldable_op
 from tcompiler.weights import SMALL
-
-FOLDABLE = frozenset({
-    "Shape", "Size", "Gather", "Squeeze", "Slice", "Floor", "Ceil", "Range", "Expand",
-    "ReduceProd", "Unsqueeze", "Concat", "Reshape", "Flatten", "Transpose", "Add", "Mul",
-    "ConstantOfShape", "Identity", "Cast", "Sub", "Div", "Equal", "Where", "Neg", "Abs", "Min",
-    "Max",
-})
-"""Ops tcc compiles that shape computations use: folded when their values are small."""
 
 
 def fold_constants(
@@ -54,7 +48,7 @@ def fold_constants(
     nodes: list[onnx.NodeProto] = []
     changed = False
     for node in graph.node:
-        if _must_fold(node, types) and foldable_op(node):  # large constants allowed
+        if _must_fold(node, types):  # large constants allowed
             known.update((n, tensor_array(large[n])) for n in node.input
                          if n in large and n not in known)
             values = _evaluate(node, known, types, opset, limit=None)
@@ -110,11 +104,11 @@ def _evaluate(
     if node.op_type == "Constant":
         value = constant_array(node)
         return [value] if value is not None and value.size <= SMALL else None
-    if limit is not None and (node.op_type not in FOLDABLE
-                              or node.domain not in ("", "ai.onnx")):
+    if not foldable_op(node):
         return None
     if node.op_type in ("Shape", "Size"):
         return _shape_or_size(node, types)
+    known = known | _type_stand_ins(node, types)
     inputs = [name for name in node.input if name]
     if not inputs or any(name not in known for name in inputs):
         return None
@@ -128,6 +122,22 @@ def _evaluate(
         return None
     values = [np.asarray(r) for r in results]
     return values if limit is None or all(v.size <= limit for v in values) else None
+
+
+def _type_stand_ins(
+    node: onnx.NodeProto, types: dict[str, onnx.TypeProto]
+) -> dict[str, np.ndarray]:
+    """An empty array of the right element type for each input `node` reads only the type of
+    (`CastLike`'s target), when its type is known: those need no value to fold."""
+    position = TYPE_ONLY_INPUTS.get(node.op_type)
+    if position is None or position >= len(node.input) or node.input[position] not in types:
+        return {}
+    elem_type = types[node.input[position]].tensor_type.elem_type
+    try:
+        dtype = helper.tensor_dtype_to_np_dtype(elem_type)
+    except (KeyError, ValueError):
+        return {}
+    return {node.input[position]: np.zeros(0, dtype)}
 
 
 def _shape_or_size(

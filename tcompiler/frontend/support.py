@@ -37,6 +37,9 @@ dialect's `ELEMENT_TYPES`)."""
 SHAPE_OPS = frozenset({"Shape", "Size"})
 """Ops that read only the shape of their input, never its data."""
 
+TYPE_ONLY_INPUTS = {"CastLike": 1}
+"""op type -> position of an input it reads only the element type of."""
+
 MAX_LISTED = 8
 
 
@@ -90,8 +93,7 @@ def _op_problems(graph: onnx.GraphProto, opset: int, weights: set[str]) -> list[
     foreign: dict[str, list[str]] = defaultdict(list)
     dynamic = _data_dependent(graph, weights)
     for index, node in enumerate(graph.node):
-        reads_data = node.op_type not in SHAPE_OPS and dynamic.intersection(node.input)
-        foldable = foldable_op(node) and not reads_data
+        foldable = foldable_op(node) and not dynamic.intersection(values_read(node))
         if node.domain not in DEFAULT_DOMAINS:
             foreign[f"{node.domain}.{node.op_type}"].append(node_label(node, index))
         elif node.op_type not in ONNX_OPS and not foldable:
@@ -109,9 +111,17 @@ def _data_dependent(graph: onnx.GraphProto, weights: set[str]) -> set[str]:
     weights = weights | {init.name for init in graph.initializer}
     dynamic = {value.name for value in graph.input if value.name not in weights}
     for node in graph.node:
-        if node.op_type not in SHAPE_OPS and dynamic.intersection(node.input):
+        if dynamic.intersection(values_read(node)):
             dynamic.update(node.output)
     return dynamic
+
+
+def values_read(node: onnx.NodeProto) -> list[str]:
+    """The inputs whose values `node` reads (not only their shape or element type)."""
+    if node.op_type in SHAPE_OPS:
+        return []
+    skipped = TYPE_ONLY_INPUTS.get(node.op_type)
+    return [name for i, name in enumerate(node.input) if name and i != skipped]
 
 
 def _type_problems(graph: onnx.GraphProto) -> list[str]:

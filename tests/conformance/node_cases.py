@@ -1,6 +1,6 @@
-"""ONNX's own backend node tests, selected for the ops tcc supports, run through BackendTest.
+"""ONNX's own backend node tests, the whole suite, run through BackendTest.
 
-    cases = selected_cases()                       # name -> onnx TestCase (model + data sets)
+    cases = suite_cases()                          # name -> onnx TestCase (model + data sets)
     tests = backend_tests(cases, __name__)         # the unittest class BackendTest builds
     run_case(tests, "test_relu", cache_dir=...)    # raises on failure, like the unittest would
     recorder = Recorder()                          # tcompiler.backend, keeping its reps
@@ -22,13 +22,8 @@ nothing from its run-time inputs (`TcompilerRep.folded`: no kernel call takes an
 case may be folded only when it has no data input (`data_inputs`): the tests hold every case
 with one to "native".
 
-The selection: every op of the case's graph is in `SELECTED_OPS` (the op types of
-`tcompiler.dialects.onnx.ONNX_OPS`), and every input and output
-is a tensor (or a sequence/optional of tensors) of an element type tcc accepts
-(`SUPPORTED_DTYPES`). Cases of other element types (strings, float8, int4, ...) are left out.
-`_expanded` variants (an op's function body inlined) are kept only when every op of the body
-is selected too (so `test_clip_default_inbounds_expanded`, a lone Identity, is in; Softmax's
-expansion into ReduceMax/Exp/ReduceSum/Div is out).
+The suite: every case of the installed onnx that has a model (1,884 in onnx 1.23), whatever
+its ops and element types; `expected_failures.txt` lists the ones tcc declines, with why.
 """
 
 from __future__ import annotations
@@ -46,12 +41,6 @@ import onnx
 from onnx import TensorProto, numpy_helper
 from onnx.backend.test.case.test_case import TestCase
 
-from tcompiler.dialects.onnx import ONNX_OPS
-from tcompiler.frontend.support import SUPPORTED_DTYPES
-
-SELECTED_OPS = frozenset(ONNX_OPS)
-"""Every op type the `onnx` dialect has (so an op is selected as soon as it lands there)."""
-ELEMENT_TYPES = frozenset(SUPPORTED_DTYPES)
 EXPECTED_FAILURES = Path(__file__).with_name("expected_failures.txt")
 TEST_CLASS = "OnnxBackendNodeModelTest"  # the unittest class BackendTest puts node cases in
 DEVICE_SUFFIX = "_cpu"
@@ -72,28 +61,9 @@ def ops_of(case: TestCase) -> set[str]:
     return {node.op_type for node in case.model.graph.node}
 
 
-def _element_types(ty: onnx.TypeProto) -> set[int | None]:
-    kind = ty.WhichOneof("value")
-    if kind == "tensor_type":
-        return {ty.tensor_type.elem_type}
-    if kind == "sequence_type":
-        return _element_types(ty.sequence_type.elem_type)
-    if kind == "optional_type":
-        return _element_types(ty.optional_type.elem_type)
-    return {None}  # maps, sparse tensors: never selected
-
-
-def is_selected(case: TestCase) -> bool:
-    if case.model is None or not ops_of(case) <= SELECTED_OPS:
-        return False
-    graph = case.model.graph
-    types = set().union(*(_element_types(v.type) for v in (*graph.input, *graph.output)))
-    return types <= ELEMENT_TYPES
-
-
-def selected_cases() -> dict[str, TestCase]:
-    """name -> case, for every selected case, sorted by name."""
-    return {c.name: c for c in sorted(all_cases(), key=lambda c: c.name) if is_selected(c)}
+def suite_cases() -> dict[str, TestCase]:
+    """name -> case, for every case with a model, sorted by name."""
+    return {c.name: c for c in sorted(all_cases(), key=lambda c: c.name) if c.model is not None}
 
 
 class Recorder:

@@ -1,15 +1,19 @@
-"""Conformance summary: passed/total overall, per suite and per op.
+"""Conformance summary: passed/total overall, per suite, per op family and per op.
 
     python tests/conformance/report.py                   # node cases + the model suites
     python tests/conformance/report.py --suites node     # only some suites
+    python tests/conformance/report.py --suites node --regenerate
+                                                         # rewrite expected_failures.txt
+                                                         # from this run (expectations.py)
     python tests/conformance/report.py --all             # also the slow light models
     python tests/conformance/report.py --write DIR       # also write the node cases
                                                          # (generate-data layout)
     tcc conformance [same options]                       # the same, from a source checkout
 
 Runs the same cases as test_node_conformance.py and test_model_suites.py, through
-BackendTest over tcompiler.backend, with a temporary kernel cache. A case counts for every op
-of its graph. A passing case is "native" when its compiled program computes from its run-time
+BackendTest over tcompiler.backend, with a temporary kernel cache (or `--cache-dir DIR`, kept
+between runs: a warm cache makes a run several times faster). A node case counts for its
+op family (families.py: issue 14's families, by the op it tests) and for every op of its graph. A passing case is "native" when its compiled program computes from its run-time
 inputs, "folded" when the program computes nothing from them (its outputs were constants at
 compile time: node_cases.py, "Native or folded"); the counts say how many of each. Exit status
 0 when the failures are exactly the listed ones.
@@ -28,6 +32,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import expectations  # noqa: E402
+import families  # noqa: E402
 import model_suites  # noqa: E402
 import node_cases  # noqa: E402
 
@@ -95,12 +101,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--suites", default=",".join(ALL_SUITES),
                         help=f"comma-separated, from {', '.join(ALL_SUITES)}")
     parser.add_argument("--all", action="store_true", help="include the slow light models")
-    parser.add_argument("--write", metavar="DIR", help="write the selected node cases to DIR")
+    parser.add_argument("--write", metavar="DIR", help="write the node cases to DIR")
+    parser.add_argument("--cache-dir", metavar="DIR",
+                        help="kernel cache to use and keep (default: a temporary one)")
+    parser.add_argument("--regenerate", action="store_true",
+                        help="rewrite expected_failures.txt from this run of the node suite")
     args = parser.parse_args(argv)
     suites = [s for s in args.suites.split(",") if s]
     unknown = set(suites) - set(ALL_SUITES)
     if unknown:
         parser.error(f"unknown suites {sorted(unknown)}; known: {', '.join(ALL_SUITES)}")
+    if args.regenerate and "node" not in suites:
+        parser.error("--regenerate needs the node suite")
     import onnx
 
     # onnx's own test generators overflow on purpose (casts to small types, log(0)): their
@@ -112,9 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     ops: dict[str, set[str]] = {}
     runs: dict[str, dict[str, Callable[[], None]]] = {}
     recorder = node_cases.Recorder()
-    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as models:
+    with tempfile.TemporaryDirectory() as temporary, tempfile.TemporaryDirectory() as models:
+        cache = args.cache_dir or temporary
         if "node" in suites:
-            cases = node_cases.selected_cases()
+            cases = node_cases.suite_cases()
             if args.write:
                 node_cases.write_cases(args.write, cases.values())
             tests = node_cases.backend_tests(cases, __name__, recorder)
@@ -144,13 +157,22 @@ def main(argv: list[str] | None = None) -> int:
             bar.close()
     every = {k: v for o in outcomes.values() for k, v in o.items()}
     passed = [v for v in every.values() if v in ("native", "folded")]
-    print(f"onnx {onnx.__version__}, {len(node_cases.SELECTED_OPS)} ops: {len(passed)}/{len(every)} "
+    print(f"onnx {onnx.__version__}: {len(passed)}/{len(every)} "
           f"passed, {passed.count('folded')} of them folded ({time.perf_counter() - t0:.1f} s)")
     print("(folded: the compiled program computes nothing from its run-time inputs; declined as "
           "expected: a construct tcc does not support yet, listed with its reason in "
           "tests/conformance/expected_failures*.txt)")
     for suite, results in outcomes.items():
         print(f"  {suite:<20} {counts(results, expected)}")
+    if "node" in outcomes:
+        node = node_cases.suite_cases()
+        per_family: dict[str, dict[str, str]] = defaultdict(dict)
+        for key, outcome in outcomes["node"].items():
+            per_family[families.family_of(key, node)][key] = outcome
+        print("node cases per op family (issue 14's; by the op a case tests):")
+        for family in (*families.FAMILIES, families.OTHER):
+            if family in per_family:
+                print(f"  {family:<28} {counts(per_family[family], expected)}")
     per_op: dict[str, dict[str, str]] = defaultdict(dict)
     for key, outcome in every.items():
         for op in ops[key]:
@@ -171,7 +193,20 @@ def main(argv: list[str] | None = None) -> int:
     fixed = sorted(k for k in expected if k in every and k not in all_failures)
     for key in fixed:
         print(f"  {key} passes but is listed as an expected failure")
+    if args.regenerate:
+        return _regenerate(outcomes["node"])
     return 0 if set(all_failures) == {k for k in expected if k in every} else 1
+
+
+def _regenerate(outcomes: dict[str, str]) -> int:
+    """Rewrite expected_failures.txt from `outcomes`; 1 if some failure cannot be listed."""
+    lines, refused = expectations.regenerate(outcomes, node_cases.read_expected())
+    node_cases.EXPECTED_FAILURES.write_text("\n".join(lines) + "\n")
+    print(f"wrote {node_cases.EXPECTED_FAILURES} ({len(lines) - len(expectations.HEADER.splitlines())}"
+          " cases)")
+    for key, why in refused.items():
+        print(f"  NOT LISTED (a wrong result or a crash, to fix): {key} {why}")
+    return 1 if refused else 0
 
 
 if __name__ == "__main__":

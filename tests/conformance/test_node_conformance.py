@@ -1,18 +1,20 @@
-"""ONNX backend node tests over `tcompiler.backend` (see node_cases.py for the selection).
+"""ONNX's whole backend node suite over `tcompiler.backend` (node_cases.py).
 
-Each selected case runs as `onnx.backend.test.BackendTest` defines it: `prepare`, `run` on
-every data set, outputs compared for shape, dtype and closeness (the case's rtol/atol). The
-backend compiles each case; kernel objects are cached in one directory for the session.
+Each case runs as `onnx.backend.test.BackendTest` defines it: `prepare`, `run` on every data
+set, outputs compared for shape, dtype and closeness (the case's rtol/atol). The backend
+compiles each case; kernel objects are cached in the session's cache (`$TCC_CACHE_DIR` when
+set: a warm cache makes the whole suite a few minutes of CPU, a cold one much more).
 
 A passing case must run natively (its compiled program computes from its run-time inputs)
 unless it has no data input (node_cases.py, "Native or folded"): the backend must not fold a
 case into a constant that the kernels were meant to compute.
 
-`expected_failures.txt` lists every selected case that does not pass, with the reason. It is
-kept true both ways: an unlisted case that fails fails; a listed case that passes fails
-(remove its line); a listed case must fail by being declined (`NotImplementedError`), not by
-a wrong answer or a crash, except a `differs:` case (ONNX's expected output departs from the
-spec and onnxruntime; tcc must match onnxruntime on it).
+`expected_failures.txt` lists every case that does not pass, with the reason. It is kept true
+both ways: an unlisted case that fails fails; a listed case that passes fails (remove its
+line); a listed case must fail by being declined (`NotImplementedError`), not by a wrong answer
+or a crash, except a `differs:` case (ONNX's expected output departs from the spec and
+onnxruntime; tcc must match onnxruntime on it). `report.py --suites node --regenerate`
+rewrites the file from a run (expectations.py).
 """
 
 from __future__ import annotations
@@ -24,12 +26,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import expectations  # noqa: E402
 import node_cases  # noqa: E402
 
-SELECTED = node_cases.selected_cases()
-UNCOVERED_OPS: frozenset[str] = frozenset({"Einsum"})
-"""Selected ops the installed onnx has no float32/int64/int32/bool node case for (Einsum's are
-all float64; tests/ops/test_index_ops.py covers it)."""
+CASES = node_cases.suite_cases()
 EXPECTED = node_cases.read_expected()
 
 
@@ -40,18 +40,7 @@ def recorder() -> node_cases.Recorder:
 
 @pytest.fixture(scope="session")
 def node_tests(recorder: node_cases.Recorder) -> type[unittest.TestCase]:
-    return node_cases.backend_tests(SELECTED, __name__, recorder)
-
-
-@pytest.fixture(scope="session")
-def kernel_cache(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(tmp_path_factory.mktemp("conformance_kernels"))
-
-
-DIFFERS = "differs:"
-"""A reason starting so marks a case whose expected output (computed by onnx's Python
-reference) departs from the spec text and onnxruntime, which tcc follows: the case must fail
-on its values, and tcc must match onnxruntime on the case's own inputs."""
+    return node_cases.backend_tests(CASES, __name__, recorder)
 
 
 def matches_onnxruntime(name: str, cache_dir: str) -> None:
@@ -60,7 +49,7 @@ def matches_onnxruntime(name: str, cache_dir: str) -> None:
 
     from tcompiler import backend
 
-    case = SELECTED[name]
+    case = CASES[name]
     assert case.model is not None and case.data_sets
     session = ort.InferenceSession(case.model.SerializeToString(),
                                    providers=["CPUExecutionProvider"])
@@ -72,47 +61,38 @@ def matches_onnxruntime(name: str, cache_dir: str) -> None:
             np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", list(SELECTED))
-def test_node_case(name: str, node_tests: type[unittest.TestCase], kernel_cache: str,
+@pytest.mark.parametrize("name", list(CASES))
+def test_node_case(name: str, node_tests: type[unittest.TestCase], cache_dir: str,
                    recorder: node_cases.Recorder) -> None:
     reason = EXPECTED.get(name)
     if reason is None:
-        outcome = recorder.run(lambda: node_cases.run_case(node_tests, name, cache_dir=kernel_cache))
-        model = SELECTED[name].model
+        outcome = recorder.run(lambda: node_cases.run_case(node_tests, name, cache_dir=cache_dir))
+        model = CASES[name].model
         assert model is not None
         assert outcome == node_cases.expected_outcome(model), \
             f"{name} ran {outcome}; data inputs: {node_cases.data_inputs(model)}"
         return
-    if reason.startswith(DIFFERS):
-        matches_onnxruntime(name, kernel_cache)
+    if reason.startswith(expectations.DIFFERS):
+        matches_onnxruntime(name, cache_dir)
         with pytest.raises(AssertionError):
-            node_cases.run_case(node_tests, name, cache_dir=kernel_cache)
+            node_cases.run_case(node_tests, name, cache_dir=cache_dir)
         pytest.xfail(reason)
     try:
-        node_cases.run_case(node_tests, name, cache_dir=kernel_cache)
+        node_cases.run_case(node_tests, name, cache_dir=cache_dir)
     except NotImplementedError as err:
-        pytest.xfail(f"{reason} ({str(err).splitlines()[-1].strip().removeprefix('- ')})")
+        message = expectations.decline_reason(f"{expectations.DECLINED}{str(err).splitlines()[-1]}")
+        pytest.xfail(reason if message == reason else f"{reason} ({message})")
     except Exception as err:  # noqa: BLE001 - any other failure breaks the expectation
         pytest.fail(f"{name} is listed as declined ({reason}) but failed otherwise: "
                     f"{type(err).__name__}: {err}")
     pytest.fail(f"{name} passes now: remove it from {node_cases.EXPECTED_FAILURES.name}")
 
 
-def test_expectations_name_selected_cases() -> None:
-    stale = sorted(set(EXPECTED) - set(SELECTED))
-    assert not stale, f"{node_cases.EXPECTED_FAILURES.name} lists unselected cases: {stale}"
+def test_expectations_name_suite_cases() -> None:
+    stale = sorted(set(EXPECTED) - set(CASES))
+    assert not stale, f"{node_cases.EXPECTED_FAILURES.name} lists cases onnx does not have: {stale}"
 
 
-def test_selection_covers_every_op() -> None:
-    """SELECTED_OPS is the dialect's op set; every op of it has cases (Identity alone is
-    also reached through expansions), and nothing outside it is selected."""
-    from tcompiler.dialects.onnx import ONNX_OPS
-
-    assert node_cases.SELECTED_OPS == frozenset(ONNX_OPS)
-    covered = set().union(*(node_cases.ops_of(c) for c in SELECTED.values()))
-    assert covered <= node_cases.SELECTED_OPS
-    assert not node_cases.SELECTED_OPS - covered - UNCOVERED_OPS, \
-        sorted(node_cases.SELECTED_OPS - covered)
-    assert not any(n.endswith("_expanded") and node_cases.ops_of(c) - node_cases.SELECTED_OPS
-                   for n, c in SELECTED.items())
-    assert "test_add_uint8" in SELECTED and "test_cast_FLOAT_to_FLOAT8E4M3FN" not in SELECTED
+def test_the_suite_is_whole() -> None:
+    """Every case with a model, whatever its ops and element types (1,884 in onnx 1.23)."""
+    assert {"test_add_uint8", "test_cast_FLOAT_to_FLOAT16", "test_attention_3d"} <= set(CASES)

@@ -55,7 +55,7 @@ def test_unsupported_ops_on_constants_fold_and_match_onnxruntime(n: int) -> None
     (want,) = ort.InferenceSession(model.SerializeToString(),
                                    providers=["CPUExecutionProvider"]).run(None, {"x": x})
     (got,) = backend.run_model(model, [x])
-    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(got, np.asarray(want), rtol=1e-5, atol=1e-5)
     imported = import_model(model)
     ops = {op.name for op in imported.module.walk()}
     assert not any(name.split(".")[-1].lower() in ("cumsum", "trilu", "scatternd")
@@ -80,3 +80,34 @@ def test_random_ops_are_never_folded() -> None:
              helper.make_node("Add", ["x", "r"], ["y"])]
     with pytest.raises(UnsupportedModelError, match="RandomUniform"):
         import_model(_model(nodes, {}, [2, 2]))
+
+
+def test_shape_computations_fold_whatever_their_ops() -> None:
+    """Function bodies (Attention's) choose shapes with Equal, Not, And, Where on shapes, and
+    take pad values with CastLike to a run-time input's type: all of it folds, so the Expand
+    has a static shape and the Pad a constant value."""
+    nodes = [
+        helper.make_node("Shape", ["x"], ["cols"], start=1, end=2),                # [3]
+        helper.make_node("Equal", ["cols", "three"], ["is3"]),
+        helper.make_node("Not", ["is3"], ["not3"]),
+        helper.make_node("And", ["is3", "yes"], ["both"]),
+        helper.make_node("Or", ["both", "not3"], ["cond"]),
+        helper.make_node("Where", ["cond", "four", "one"], ["rows"]),               # [4]
+        helper.make_node("Concat", ["rows", "cols"], ["shape"], axis=0),
+        helper.make_node("Expand", ["x", "shape"], ["wide"]),                       # [4, 3]
+        helper.make_node("CastLike", ["minus_two", "x"], ["fill"]),
+        helper.make_node("Pad", ["wide", "pads", "fill"], ["y"]),
+    ]
+    ints = {"three": [3], "four": [4], "one": [1], "minus_two": [-2], "pads": [0, 1, 0, 1]}
+    inits: dict[str, np.ndarray] = {n: np.array(v, np.int64) for n, v in ints.items()}
+    inits["yes"] = np.array([True])
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 5])],
+        initializer=[numpy_helper.from_array(v, n) for n, v in inits.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    x = RNG.standard_normal((1, 3)).astype(np.float32)
+    (want,) = ort.InferenceSession(model.SerializeToString(),
+                                   providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    (got,) = backend.run_model(model, [x])
+    np.testing.assert_allclose(got, np.asarray(want), rtol=1e-6)
