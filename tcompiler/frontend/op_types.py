@@ -42,10 +42,14 @@ NARROW_TYPES = frozenset({"float16", "bfloat16", "int8", "int16", "uint8", "uint
 """Types kernels compute on through a wider one (`kernels/rules/widen.py`)."""
 
 WIDENED_OPS: dict[str, frozenset[str]] = {
-    **dict.fromkeys(("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin"), NARROW_TYPES),
-    **dict.fromkeys(("Softmax", "LogSoftmax"), frozenset({"float16", "bfloat16"})),
+    **dict.fromkeys(("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin"),
+                    NARROW_TYPES | {"float64"}),
+    **dict.fromkeys(("ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum",
+                     "ReduceLogSumExp", "ReduceProd", "CumSum", "CumProd"), frozenset({"float64"})),
+    **dict.fromkeys(("Softmax", "LogSoftmax", "MatMul"), frozenset({"float16", "bfloat16"})),
 }
-"""Ops that take some `NARROW_TYPES` too (ReduceMean: the float ones)."""
+"""Ops that take some other types too: `NARROW_TYPES` through a wider one (ReduceMean: the
+float ones), float64 where the kernel (`kernel.reduce`, `kernel.scan`) computes in it."""
 
 
 def element_type_problems(proto: onnx.ModelProto, types: dict[str, onnx.TypeProto]

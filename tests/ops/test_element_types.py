@@ -474,3 +474,36 @@ def test_math_maps_on_other_floats(op: str, dtype: Any, opts: CompileOptions) ->
     assert got.dtype == x.dtype
     rtol = {np.dtype(np.float16): 2.0**-10, BF16: 2.0**-7}.get(np.dtype(dtype), 1e-12)
     np.testing.assert_allclose(got.astype(np.float64), want, rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, BF16])
+@pytest.mark.parametrize(("a_shape", "b_shape"), [((5, 7), (7, 3)), ((2, 5, 7), (7, 4))])
+def test_matmul_in_f32(a_shape: tuple[int, ...], b_shape: tuple[int, ...], dtype: Any,
+                       opts: CompileOptions) -> None:
+    """f32 products and sums (exact here: small halves), rounded once to the storage type."""
+    a = np.resize(ordinary(dtype, 70, seed=5), a_shape)
+    b = np.resize(ordinary(dtype, 28, seed=6), b_shape)
+    model = make([helper.make_node("MatMul", ["a", "b"], ["y"])], {"a": a, "b": b})
+    want = np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(dtype)
+    check(model, {"a": a, "b": b}, opts, want)
+
+
+@pytest.mark.parametrize("op", ["ReduceSum", "ReduceMean", "ReduceMax", "ReduceProd",
+                                "ReduceLogSumExp", "ReduceL2", "CumSum"])
+def test_float64_reductions_and_scans(op: str, opts: CompileOptions) -> None:
+    """Computed in float64: 1 + 1e-12 terms survive (float32 would lose them)."""
+    x = (1 + np.linspace(-1, 1, 24) * 1e-12).reshape(2, 3, 4)
+    if op == "CumSum":
+        axis = helper.make_tensor("axis", TensorProto.INT64, [], [1])
+        nodes = [helper.make_node("Constant", [], ["axis"], value=axis),
+                 helper.make_node(op, ["x", "axis"], ["y"])]
+    else:
+        axes = helper.make_tensor("axes", TensorProto.INT64, [1], [1])
+        nodes = [helper.make_node("Constant", [], ["axes"], value=axes),
+                 helper.make_node(op, ["x", "axes"], ["y"])]
+    model = make(nodes, {"x": x}, opset=18)
+    program, _ = compile_model(model, opts)
+    (got,) = CompiledModel(program).run({"x": x})
+    want = reference(model, {"x": x})
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, want, rtol=1e-15, atol=0)

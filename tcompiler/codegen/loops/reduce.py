@@ -1,4 +1,5 @@
-"""Loops for kernel.reduce: sum / mean / max / min / prod of X over `axes`, f32 or i64/i32/i1.
+"""Loops for kernel.reduce: sum / mean / max / min / prod of X over `axes`, f32, f64 or
+i64/i32/i1.
 
 X's dims split into `outer` (all but the trailing run of reduced dims) and that trailing run
 `inner`. The innermost work is always contiguous:
@@ -17,7 +18,7 @@ from __future__ import annotations
 import math
 
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import Float32Type, IntegerAttr, IntegerType
+from xdsl.dialects.builtin import Float32Type, Float64Type, IntegerAttr, IntegerType
 from xdsl.ir import Attribute, SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
@@ -34,8 +35,8 @@ _BOOL_COMBINE = {"sum": arith.XOrIOp, "max": arith.OrIOp, "min": arith.AndIOp,
 
 def identity(b: LoopBuilder, kind: str, ty: Attribute) -> SSAValue:
     """The neutral value of `kind` in element type `ty`."""
-    if isinstance(ty, Float32Type):
-        return b.f32({"max": -math.inf, "min": math.inf, "prod": 1.0}.get(kind, 0.0))
+    if isinstance(ty, Float32Type | Float64Type):
+        return b.constants.get({"max": -math.inf, "min": math.inf, "prod": 1.0}.get(kind, 0.0), ty)
     assert isinstance(ty, IntegerType)
     bits = ty.width.data
     if bits == 1:
@@ -46,7 +47,7 @@ def identity(b: LoopBuilder, kind: str, ty: Attribute) -> SSAValue:
 
 
 def combiner(kind: str, ty: Attribute) -> type:
-    if isinstance(ty, Float32Type):
+    if isinstance(ty, Float32Type | Float64Type):
         return _FLOAT_COMBINE[kind]
     assert isinstance(ty, IntegerType)
     return (_BOOL_COMBINE if ty.width.data == 1 else _INT_COMBINE)[kind]
@@ -75,7 +76,7 @@ def emit_reduce(b: LoopBuilder, op: ReduceOp, sched: LoopSchedule) -> None:
     def finish(b: LoopBuilder, value: SSAValue) -> SSAValue:
         if kind != "mean" or count == 0:  # the mean of nothing is 0, as in onnxruntime
             return value
-        return b.fop(arith.DivfOp, value, b.f32(float(count)))
+        return b.fop(arith.DivfOp, value, b.constants.get(float(count), value.type))
 
     def row(b: LoopBuilder, ivs: list[Idx]) -> None:
         at = reduced_index([*ivs, *([0] * trailing)], axes, keep)

@@ -8,7 +8,7 @@ type (keepdims or not) is the one shape inference gave; `kernel.reduce` accepts 
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import StringAttr, TensorType, f32
+from xdsl.dialects.builtin import StringAttr, TensorType, f32, f64
 from xdsl.ir import Operation
 
 from tcompiler.dialects import kernel, onnx
@@ -50,7 +50,7 @@ def reduce(c: GraphConverter, op: onnx._ReduceBase) -> None:
     ty = op.data.type
     assert isinstance(ty, TensorType)
     narrow = ty.element_type in WIDE
-    if kind == "mean" and WIDE.get(ty.element_type, ty.element_type) != f32:
+    if kind == "mean" and WIDE.get(ty.element_type, ty.element_type) not in (f32, f64):
         raise UnsupportedModelError([
             f"{op.name} ({node_name(op)}): ReduceMean on {ty.element_type} (tcc: float32 only)"])
     axes = reduce_axes(c, op)

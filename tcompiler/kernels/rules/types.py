@@ -3,14 +3,24 @@
 The node kinds carry the semantics (`expr.py`): Mod is `mod` (the divisor's sign) or, with
 `fmod=1`, `rem` (the dividend's sign); BitShift is `shl`/`shr`; the bitwise ops are
 `and`/`or`/`xor`/`not` on integers; IsInf compares with the infinities it detects; BitCast
-is `bitcast`. Softmax and LogSoftmax on float16/bfloat16 run in f32 between two casts.
+is `bitcast`. Softmax, LogSoftmax and MatMul on float16/bfloat16 run in f32 between casts.
 """
 
 from __future__ import annotations
 
 import math
 
-from xdsl.dialects.builtin import IntegerAttr, TensorType, UnitAttr, bf16, f16, i1, i64
+from xdsl.dialects.builtin import (
+    FloatAttr,
+    IntegerAttr,
+    TensorType,
+    UnitAttr,
+    bf16,
+    f16,
+    f32,
+    i1,
+    i64,
+)
 from xdsl.ir import Attribute
 
 from tcompiler.dialects import kernel, onnx
@@ -44,6 +54,23 @@ def softmax(c: GraphConverter, op: onnx.SoftmaxOp | onnx.LogSoftmaxOp) -> None:
     narrowed(c, op.output, result)
 
 
+def matmul(c: GraphConverter, op: onnx.MatMulOp) -> None:
+    """MatMul (`nn.matmul`), on float16/bfloat16 in f32 (`widen.py`): f32 products and sums,
+    rounded once."""
+    if element_type(op.A) not in (f16, bf16):
+        nn.matmul(c, op)
+        return
+    a, b, result = widened(c, op.A), widened(c, op.B), wide_result(c, op.Y)
+    if len(shape_of(op.A)) == 2 and len(shape_of(op.B)) == 2:
+        props: dict[str, Attribute] = {
+            "trans_a": IntegerAttr(0, i64), "trans_b": IntegerAttr(0, i64),
+            "alpha": FloatAttr(1.0, f32), "beta": FloatAttr(1.0, f32)}
+        c.insert(kernel.GemmOp.build(operands=[a, b, [], result], properties=props))
+    else:
+        c.insert(kernel.MatMulOp.build(operands=[a, b, result]))
+    narrowed(c, op.Y, result)
+
+
 def mod(c: GraphConverter, op: ops.ModOp) -> None:
     kind = "rem" if attr_int(op, "fmod", 0) else "mod"
     c.define_map(op.C, Node(kind, (c.expr(op.A), c.expr(op.B))))
@@ -70,6 +97,7 @@ def is_inf(c: GraphConverter, op: ops.IsInfOp) -> None:
 RULES = {
     onnx.SoftmaxOp: softmax,  # in place of nn.softmax, which it calls for other types
     onnx.LogSoftmaxOp: softmax,
+    onnx.MatMulOp: matmul,
     ops.BitCastOp: bit_cast,
     ops.ModOp: mod,
     ops.BitShiftOp: bit_shift,
