@@ -115,11 +115,14 @@ ELEMENT_TYPES: dict[str, Attribute] = {
     "float32": f32, "int64": i64, "int32": i32, "bool": i1,
     "float64": f64, "float16": f16, "bfloat16": bf16, "int8": i8, "int16": i16,
     **{f"uint{w}": IntegerType(w, Signedness.UNSIGNED) for w in (8, 16, 32, 64)},
+    "int4": IntegerType(4), "uint4": IntegerType(4, Signedness.UNSIGNED),
+    "int2": IntegerType(2), "uint2": IntegerType(2, Signedness.UNSIGNED),
 }
 """numpy dtype name -> the tensor element type it is in this dialect: the one table of the
 element types tcc compiles (the frontend's ONNX codes and the runtime's dtypes derive from it).
 Unsigned integers are `ui8`...`ui64` (signless `i8`... are signed); float16 and bfloat16 are
-storage types that kernels compute on in f32 (`tcompiler.kernels.maps`)."""
+storage types that kernels compute on in f32, the 4- and 2-bit integers storage types (one
+byte each, as numpy holds them) computed on in 8 bits (`tcompiler.kernels.element_types`)."""
 
 
 def dtype_of(element_type: Attribute) -> np.dtype:

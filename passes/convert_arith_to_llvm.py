@@ -220,6 +220,8 @@ def index_cast(op: Operation, env: LowerEnv) -> Lowered:
 
 
 def int_resize(op: Operation, env: LowerEnv) -> Lowered:
+    if op.operands[0].type == llvm_type(op.results[0].type):
+        return [], op.operands[0]  # a 4- or 2-bit integer and its byte: one LLVM type
     kind = {arith.ExtSIOp: llvm.SExtOp, arith.ExtUIOp: llvm.ZExtOp, arith.TruncIOp: llvm.TruncOp}
     return single(kind[type(op)](op.operands[0], llvm_type(op.results[0].type)))
 

@@ -100,11 +100,14 @@ def retype(module: ModuleOp, convert: Callable[[Attribute], Attribute]) -> None:
 
 def llvm_type(t: Attribute) -> Attribute:
     """Scalar type after lowering: index is i64, unsigned integers are signless (the ops
-    chosen before lowering carry the signedness), bfloat16 is its bits (i16: no LLVM type
+    chosen before lowering carry the signedness), 4- and 2-bit integers are bytes (the
+    kernels keep their values in the low bits), bfloat16 is its bits (i16: no LLVM type
     in xDSL's translator; `kernels/element_types.py` converts bfloat16 by integer ops),
     everything else is unchanged."""
     if isinstance(t, IndexType):
         return i64
+    if isinstance(t, IntegerType) and 1 < t.width.data < 8:  # int4, int2: one byte each
+        return IntegerType(8)
     if isinstance(t, IntegerType) and t.signedness.data != Signedness.SIGNLESS:
         return IntegerType(t.width.data)
     return i16 if isinstance(t, BFloat16Type) else t

@@ -62,7 +62,7 @@ def numpy_dtype(ty: Attribute) -> np.dtype[Any]:
         width = ty.width.data
         if width == 1:
             return np.dtype(np.bool_)
-        if width in (8, 16, 32, 64):
+        if width in (2, 4, 8, 16, 32, 64):  # 2 and 4: ml_dtypes' int2/int4, a byte each
             unsigned = ty.signedness.data == Signedness.UNSIGNED
             return np.dtype(f"{'u' if unsigned else ''}int{width}")
     for kind, dtype in _FLOATS.items():

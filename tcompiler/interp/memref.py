@@ -100,8 +100,10 @@ def _store(op: memref.StoreOp, arrays: bool) -> Fn:
 
 def garbage(dtype: np.dtype[Any], count: int) -> np.ndarray:
     """A fresh flat array of `count` elements that are visibly uninitialized."""
-    if dtype.kind == "f" or dtype.kind == "V":  # V: ml_dtypes' bfloat16
+    if dtype.kind == "f" or dtype.name == "bfloat16":
         return np.full(count, np.nan, dtype=dtype)
+    if dtype.kind == "V":  # ml_dtypes' int4, uint4, int2, uint2
+        return np.zeros(count, dtype=dtype)
     if dtype.kind == "b":
         return np.ones(count, dtype=dtype)
     return np.full(count, np.iinfo(dtype).min, dtype=dtype)

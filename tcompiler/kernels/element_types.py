@@ -34,6 +34,7 @@ from xdsl.dialects.builtin import (
     f32,
     f64,
     i1,
+    i8,
     i16,
     i32,
 )
@@ -45,11 +46,21 @@ STORAGE_FLOATS = (f16, bf16)
 
 def compute_type(ty: Attribute) -> Attribute:
     """The type a map body computes values of element type `ty` in."""
-    return f32 if ty in STORAGE_FLOATS else ty
+    if ty in STORAGE_FLOATS:
+        return f32
+    if is_sub_byte(ty):
+        return IntegerType(8, ty.signedness.data)  # type: ignore[attr-defined]
+    return ty
 
 
 def is_unsigned(ty: Attribute) -> bool:
     return isinstance(ty, IntegerType) and ty.signedness.data == Signedness.UNSIGNED
+
+
+def is_sub_byte(ty: Attribute) -> bool:
+    """int4, uint4, int2, uint2: one byte each in memory (the value in its low bits, as
+    numpy's ml_dtypes holds them), computed on in 8 bits."""
+    return isinstance(ty, IntegerType) and 1 < ty.width.data < 8
 
 
 def _add(block: Block, op: Operation) -> SSAValue:
@@ -64,6 +75,12 @@ def constant(block: Block, value: float | int, ty: Attribute) -> SSAValue:
         v = int(value)
         if ty.width.data == 1:
             v = 1 if v else 0
+        if is_sub_byte(ty):
+            bits = ty.width.data
+            v &= (1 << bits) - 1
+            v = v - (1 << bits) if not is_unsigned(ty) and v >= 1 << (bits - 1) else v
+            ty = compute_type(ty)
+            assert isinstance(ty, IntegerType)
         signless = IntegerType(ty.width.data)
         c = _add(block, arith.ConstantOp(IntegerAttr(v, signless, truncate_bits=True)))
         return _add(block, arith.BitcastOp(c, ty)) if is_unsigned(ty) else c
@@ -94,7 +111,22 @@ def widen(block: Block, value: SSAValue) -> SSAValue:
         bits = _add(block, arith.ExtUIOp(_add(block, arith.BitcastOp(value, i16)), i32))
         shifted = _add(block, arith.ShLIOp(bits, constant(block, 16, i32)))
         return _add(block, arith.BitcastOp(shifted, f32))
+    if is_sub_byte(value.type):
+        wide = compute_type(value.type)
+        assert isinstance(wide, IntegerType)
+        return _wrap(block, _add(block, arith.ExtUIOp(value, wide)), value.type)
     return value
+
+
+def _wrap(block: Block, value: SSAValue, ty: Attribute) -> SSAValue:
+    """An 8-bit `value` reduced to the `ty.width` low bits, sign-extended for a signed `ty`
+    (the value a 4- or 2-bit integer holds, in 8 bits)."""
+    assert isinstance(ty, IntegerType)
+    spare = constant(block, 8 - ty.width.data, i8)
+    raw = _add(block, arith.BitcastOp(value, i8)) if value.type != i8 else value
+    up = _add(block, arith.ShLIOp(raw, spare))
+    down = _add(block, (arith.ShRUIOp if is_unsigned(ty) else arith.ShRSIOp)(up, spare))
+    return _add(block, arith.BitcastOp(down, value.type)) if value.type != i8 else down
 
 
 def narrow(block: Block, value: SSAValue, ty: Attribute) -> SSAValue:
@@ -103,6 +135,11 @@ def narrow(block: Block, value: SSAValue, ty: Attribute) -> SSAValue:
         return _add(block, arith.TruncFOp(value, f16))
     if ty == bf16 and value.type != bf16:
         return _add(block, arith.BitcastOp(_bf16_bits(block, value), bf16))
+    if is_sub_byte(ty) and value.type != ty:  # the low bits, as ml_dtypes stores them
+        assert isinstance(ty, IntegerType)
+        low = _add(block, arith.AndIOp(value, constant(block, (1 << ty.width.data) - 1,
+                                                       value.type)))
+        return _add(block, arith.TruncIOp(low, ty))
     return value
 
 
@@ -154,7 +191,7 @@ def convert(block: Block, value: SSAValue, to: Attribute) -> SSAValue:
     """`value` (in its compute type) cast to element type `to` (ONNX Cast), in `to`'s
     compute type."""
     src, target = value.type, compute_type(to)
-    if src == target and to not in STORAGE_FLOATS:
+    if src == target and to not in STORAGE_FLOATS and not is_sub_byte(to):
         return value
     if to == i1:  # x != 0 (NaN is true, as numpy's astype(bool))
         if isinstance(src, IntegerType):
@@ -163,11 +200,15 @@ def convert(block: Block, value: SSAValue, to: Attribute) -> SSAValue:
     if src == i1:  # false/true -> 0/1
         return _add(block, arith.SelectOp(value, constant(block, 1, to), constant(block, 0, to)))
     if isinstance(src, IntegerType) and isinstance(target, IntegerType):
-        return _resize_int(block, value, target)
+        resized = _resize_int(block, value, target)
+        return _wrap(block, resized, to) if is_sub_byte(to) else resized
     if isinstance(src, IntegerType):
         kind = arith.UIToFPOp if is_unsigned(src) else arith.SIToFPOp
         wide = f64 if target == f64 else f32
         return _round_to(block, _add(block, kind(value, wide)), to)
+    if is_sub_byte(to):  # wraps, as ml_dtypes does: through a 32-bit integer
+        whole = _add(block, arith.FPToSIOp(value, i32))
+        return _wrap(block, _add(block, arith.TruncIOp(whole, target)), to)  # type: ignore[arg-type]
     if isinstance(target, IntegerType):
         kind = arith.FPToUIOp if is_unsigned(target) else arith.FPToSIOp
         return _add(block, kind(value, target))
@@ -195,6 +236,6 @@ def _resize_int(block: Block, value: SSAValue, to: IntegerType) -> SSAValue:
     if src.width.data < to.width.data:
         kind = arith.ExtUIOp if is_unsigned(src) else arith.ExtSIOp
         return _add(block, kind(value, to))
-    return _add(block, arith.BitcastOp(value, to))
+    return value if src == to else _add(block, arith.BitcastOp(value, to))
 
 

@@ -507,3 +507,45 @@ def test_float64_reductions_and_scans(op: str, opts: CompileOptions) -> None:
     want = reference(model, {"x": x})
     assert got.dtype == np.float64
     np.testing.assert_allclose(got, want, rtol=1e-15, atol=0)
+
+
+SUB_BYTE = {"int4": (4, True), "uint4": (4, False), "int2": (2, True), "uint2": (2, False)}
+
+
+def _wrapped(values: np.ndarray, name: str) -> np.ndarray:
+    """Integers wrapped into the 4- or 2-bit type `name` (two's complement, as ml_dtypes)."""
+    bits, signed = SUB_BYTE[name]
+    low = np.asarray(values, np.int64) & ((1 << bits) - 1)
+    return (low - ((low >> (bits - 1)) << bits) if signed else low).astype(name)
+
+
+@pytest.mark.parametrize("name", list(SUB_BYTE))
+@pytest.mark.parametrize("src", [np.float32, np.float16, np.int8, np.uint16, np.int64])
+def test_cast_to_sub_byte_integers_wraps(name: str, src: Any, opts: CompileOptions) -> None:
+    """Cast to int4/uint4/int2/uint2: truncated toward zero, then the low bits (ml_dtypes)."""
+    x = (np.arange(-9, 16) + (0.75 if is_float(src) else 0)).astype(np.float64)
+    if np.dtype(src).kind == "u":
+        x = np.abs(x)
+    x = x.astype(src)
+    model = make([helper.make_node("Cast", ["x"], ["y"], to=code(name))], {"x": x}, opset=25)
+    check(model, {"x": x}, opts, _wrapped(np.trunc(x.astype(np.float64)), name))
+
+
+@pytest.mark.parametrize("name", list(SUB_BYTE))
+@pytest.mark.parametrize("dst", [np.float32, BF16, np.int8, np.uint8, np.int64, np.bool_])
+def test_cast_from_sub_byte_integers(name: str, dst: Any, opts: CompileOptions) -> None:
+    x = _wrapped(np.arange(-8, 16), name)
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=[0]),  # data movement too
+             helper.make_node("Cast", ["t"], ["y"], to=code(dst))]
+    model = make(nodes, {"x": x}, opset=25)
+    check(model, {"x": x}, opts, x.astype(np.int64).astype(dst))
+
+
+@pytest.mark.parametrize("stage", ["kernels", "loops"])
+def test_interpreter_agrees_on_sub_byte_integers(stage: str) -> None:
+    x = np.arange(-9, 16).astype(np.float32) + 0.5
+    nodes = [helper.make_node("Cast", ["x"], ["q"], to=TensorProto.INT4),
+             helper.make_node("Cast", ["q"], ["y"], to=TensorProto.FLOAT)]
+    model = make(nodes, {"x": x}, opset=25)
+    outputs = interp.run(model, {"x": x}, stage=stage)
+    same(np.asarray(outputs["y"]), _wrapped(np.trunc(x), "int4").astype(np.float32))
