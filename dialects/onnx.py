@@ -36,6 +36,11 @@ from xdsl.dialects.builtin import (
     StringAttr,
     TensorType,
     bf16,
+    f4E2M1FN,
+    f8E4M3FN,
+    f8E4M3FNUZ,
+    f8E5M2,
+    f8E5M2FNUZ,
     f16,
     f32,
     f64,
@@ -117,12 +122,15 @@ ELEMENT_TYPES: dict[str, Attribute] = {
     **{f"uint{w}": IntegerType(w, Signedness.UNSIGNED) for w in (8, 16, 32, 64)},
     "int4": IntegerType(4), "uint4": IntegerType(4, Signedness.UNSIGNED),
     "int2": IntegerType(2), "uint2": IntegerType(2, Signedness.UNSIGNED),
+    "float8_e4m3fn": f8E4M3FN, "float8_e4m3fnuz": f8E4M3FNUZ, "float8_e5m2": f8E5M2,
+    "float8_e5m2fnuz": f8E5M2FNUZ, "float4_e2m1fn": f4E2M1FN,
 }
 """numpy dtype name -> the tensor element type it is in this dialect: the one table of the
 element types tcc compiles (the frontend's ONNX codes and the runtime's dtypes derive from it).
 Unsigned integers are `ui8`...`ui64` (signless `i8`... are signed); float16 and bfloat16 are
-storage types that kernels compute on in f32, the 4- and 2-bit integers storage types (one
-byte each, as numpy holds them) computed on in 8 bits (`tcompiler.kernels.element_types`)."""
+storage types that kernels compute on in f32, and so are float8 and float4 (a byte each); the
+4- and 2-bit integers are storage types too (a byte each, as numpy holds them) computed on in
+8 bits (`tcompiler.kernels.element_types`)."""
 
 
 def dtype_of(element_type: Attribute) -> np.dtype:

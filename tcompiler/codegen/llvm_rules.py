@@ -42,6 +42,8 @@ from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.utils.exceptions import DiagnosticException
 
+from tcompiler.kernels.small_floats import small_float
+
 Lowered = tuple[list[Operation], SSAValue | None]
 Rule = Callable[..., Lowered]
 DEFAULT_FASTMATH = (FastMathFlag.ALLOW_CONTRACT, FastMathFlag.REASSOC)
@@ -100,13 +102,15 @@ def retype(module: ModuleOp, convert: Callable[[Attribute], Attribute]) -> None:
 
 def llvm_type(t: Attribute) -> Attribute:
     """Scalar type after lowering: index is i64, unsigned integers are signless (the ops
-    chosen before lowering carry the signedness), 4- and 2-bit integers are bytes (the
-    kernels keep their values in the low bits), bfloat16 is its bits (i16: no LLVM type
-    in xDSL's translator; `kernels/element_types.py` converts bfloat16 by integer ops),
-    everything else is unchanged."""
+    chosen before lowering carry the signedness), 4- and 2-bit integers, float8 and float4
+    are bytes (the kernels keep their values or codes in the low bits), bfloat16 is its
+    bits (i16: no LLVM type in xDSL's translator; `kernels/element_types.py` converts these
+    by integer ops), everything else is unchanged."""
     if isinstance(t, IndexType):
         return i64
     if isinstance(t, IntegerType) and 1 < t.width.data < 8:  # int4, int2: one byte each
+        return IntegerType(8)
+    if small_float(t) is not None:  # float8, float4: one byte each, their code
         return IntegerType(8)
     if isinstance(t, IntegerType) and t.signedness.data != Signedness.SIGNLESS:
         return IntegerType(t.width.data)

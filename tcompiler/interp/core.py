@@ -26,6 +26,11 @@ import ml_dtypes
 import numpy as np
 from xdsl.dialects.builtin import (
     BFloat16Type,
+    Float4E2M1FNType,
+    Float8E4M3FNType,
+    Float8E4M3FNUZType,
+    Float8E5M2FNUZType,
+    Float8E5M2Type,
     Float16Type,
     Float32Type,
     Float64Type,
@@ -51,7 +56,10 @@ class InterpretError(TcError):
 
 
 _FLOATS = {Float16Type: np.float16, Float32Type: np.float32, Float64Type: np.float64,
-           BFloat16Type: ml_dtypes.bfloat16}
+           BFloat16Type: ml_dtypes.bfloat16, Float8E4M3FNType: ml_dtypes.float8_e4m3fn,
+           Float8E4M3FNUZType: ml_dtypes.float8_e4m3fnuz, Float8E5M2Type: ml_dtypes.float8_e5m2,
+           Float8E5M2FNUZType: ml_dtypes.float8_e5m2fnuz,
+           Float4E2M1FNType: ml_dtypes.float4_e2m1fn}
 
 
 def numpy_dtype(ty: Attribute) -> np.dtype[Any]:

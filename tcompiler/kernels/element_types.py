@@ -1,7 +1,8 @@
 """Scalars of every element type in a `kernel.map` body: storage vs compute types, constants,
 and ONNX Cast between any two element types (what `maps.build_map` emits around the tree).
 
-- Storage floats: float16 and bfloat16 are loaded and widened to f32 (`widen`), computed on
+- Storage floats: float16, bfloat16, float8 and float4 (`small_floats.py`) are loaded and
+  widened to f32 (`widen`), computed on
   in f32, and rounded back to nearest-even once per map when stored (`narrow`), as
   onnxruntime's CPU provider and numpy do for most ops on them. A `cast` node to one of them
   rounds right there (the value stays an f32 holding a float16/bfloat16 number).
@@ -40,13 +41,17 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 
+from tcompiler.dialects.onnx import dtype_of
+from tcompiler.kernels import small_floats
+from tcompiler.kernels.small_floats import small_float
+
 STORAGE_FLOATS = (f16, bf16)
 """Element types stored narrow and computed on in f32."""
 
 
 def compute_type(ty: Attribute) -> Attribute:
     """The type a map body computes values of element type `ty` in."""
-    if ty in STORAGE_FLOATS:
+    if ty in STORAGE_FLOATS or small_float(ty) is not None:
         return f32
     if is_sub_byte(ty):
         return IntegerType(8, ty.signedness.data)  # type: ignore[attr-defined]
@@ -88,6 +93,8 @@ def constant(block: Block, value: float | int, ty: Attribute) -> SSAValue:
         value = float(np.float16(value))
     elif ty == bf16:
         value = float(ml_dtypes.bfloat16(value))
+    elif small_float(ty) is not None:
+        value = float(np.array(value, np.float32).astype(dtype_of(ty)).astype(np.float32))
     return _add(block, arith.ConstantOp(FloatAttr(float(value), cast(AnyFloat, compute_type(ty)))))
 
 
@@ -111,6 +118,10 @@ def widen(block: Block, value: SSAValue) -> SSAValue:
         bits = _add(block, arith.ExtUIOp(_add(block, arith.BitcastOp(value, i16)), i32))
         shifted = _add(block, arith.ShLIOp(bits, constant(block, 16, i32)))
         return _add(block, arith.BitcastOp(shifted, f32))
+    fmt = small_float(value.type)
+    if fmt is not None:
+        raw = _add(block, arith.BitcastOp(value, IntegerType(fmt.bits)))
+        return small_floats.decode(block, _add(block, arith.ExtUIOp(raw, i32)), fmt)
     if is_sub_byte(value.type):
         wide = compute_type(value.type)
         assert isinstance(wide, IntegerType)
@@ -135,6 +146,11 @@ def narrow(block: Block, value: SSAValue, ty: Attribute) -> SSAValue:
         return _add(block, arith.TruncFOp(value, f16))
     if ty == bf16 and value.type != bf16:
         return _add(block, arith.BitcastOp(_bf16_bits(block, value), bf16))
+    fmt = small_float(ty)
+    if fmt is not None and value.type != ty:
+        code = small_floats.encode(block, value, fmt, saturate=False)  # already rounded
+        raw = _add(block, arith.TruncIOp(code, IntegerType(fmt.bits)))
+        return _add(block, arith.BitcastOp(raw, ty))
     if is_sub_byte(ty) and value.type != ty:  # the low bits, as ml_dtypes stores them
         assert isinstance(ty, IntegerType)
         low = _add(block, arith.AndIOp(value, constant(block, (1 << ty.width.data) - 1,
@@ -174,8 +190,14 @@ def _f32_round_to_odd(block: Block, value: SSAValue) -> SSAValue:
     return _add(block, arith.BitcastOp(_add(block, arith.OrIOp(toward_zero, sticky)), f32))
 
 
-def _round_to(block: Block, value: SSAValue, ty: Attribute) -> SSAValue:
-    """A float `value` (f32 or f64) rounded to float `ty`, in `ty`'s compute type."""
+def _round_to(block: Block, value: SSAValue, ty: Attribute, saturate: bool = True
+              ) -> SSAValue:
+    """A float `value` (f32 or f64) rounded to float `ty`, in `ty`'s compute type (`saturate`:
+    see `small_floats`)."""
+    fmt = small_float(ty)
+    if fmt is not None:
+        x = _f32_round_to_odd(block, value) if value.type == f64 else value
+        return small_floats.decode(block, small_floats.encode(block, x, fmt, saturate), fmt)
     if ty == f16:
         return widen(block, _add(block, arith.TruncFOp(value, f16)))
     if ty == bf16:
@@ -187,11 +209,11 @@ def _round_to(block: Block, value: SSAValue, ty: Attribute) -> SSAValue:
     return _add(block, arith.ExtFOp(value, cast(AnyFloat, ty)))
 
 
-def convert(block: Block, value: SSAValue, to: Attribute) -> SSAValue:
-    """`value` (in its compute type) cast to element type `to` (ONNX Cast), in `to`'s
-    compute type."""
+def convert(block: Block, value: SSAValue, to: Attribute, saturate: bool = True) -> SSAValue:
+    """`value` (in its compute type) cast to element type `to` (ONNX Cast; `saturate` for
+    float8 targets), in `to`'s compute type."""
     src, target = value.type, compute_type(to)
-    if src == target and to not in STORAGE_FLOATS and not is_sub_byte(to):
+    if src == target and target == to and not is_sub_byte(to):
         return value
     if to == i1:  # x != 0 (NaN is true, as numpy's astype(bool))
         if isinstance(src, IntegerType):
@@ -205,14 +227,14 @@ def convert(block: Block, value: SSAValue, to: Attribute) -> SSAValue:
     if isinstance(src, IntegerType):
         kind = arith.UIToFPOp if is_unsigned(src) else arith.SIToFPOp
         wide = f64 if target == f64 else f32
-        return _round_to(block, _add(block, kind(value, wide)), to)
+        return _round_to(block, _add(block, kind(value, wide)), to, saturate)
     if is_sub_byte(to):  # wraps, as ml_dtypes does: through a 32-bit integer
         whole = _add(block, arith.FPToSIOp(value, i32))
         return _wrap(block, _add(block, arith.TruncIOp(whole, target)), to)  # type: ignore[arg-type]
     if isinstance(target, IntegerType):
         kind = arith.FPToUIOp if is_unsigned(target) else arith.FPToSIOp
         return _add(block, kind(value, target))
-    return _round_to(block, value, to)
+    return _round_to(block, value, to, saturate)
 
 
 def bitcast(block: Block, value: SSAValue, src: Attribute, to: Attribute) -> SSAValue:

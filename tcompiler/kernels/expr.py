@@ -34,7 +34,8 @@ class Node:
     - comparisons eq lt le gt ge, and isnan (floats), yield i1; and or xor not: logical on
       i1, bitwise on integers; shl shr (integers; an amount outside [0, bits) shifts all out);
     - select(cond: i1, a, b);
-    - cast to `type` (any element type; ONNX Cast semantics, `element_types.convert`);
+    - cast to `type` (any element type; ONNX Cast semantics, `element_types.convert`;
+      float8 targets saturate), cast_nosat (float8 overflow gives infinity or NaN);
       bitcast to `type` (of the same width; bool is a byte).
     Unsigned integer types (`ui8`...) get unsigned division, comparison, min/max and shifts.
     `type` None means: the type of the first child (of the second for select).

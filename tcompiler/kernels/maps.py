@@ -101,8 +101,8 @@ _UNSIGNED_BINARY: dict[str, Callable[[SSAValue, SSAValue], Operation]] = {
 
 def _emit_node(block: Block, e: Node, args: list[SSAValue]) -> SSAValue:
     kind = e.kind
-    if kind == "cast":
-        return convert(block, args[0], type_of(e))
+    if kind in ("cast", "cast_nosat"):
+        return convert(block, args[0], type_of(e), saturate=kind == "cast")
     if kind == "bitcast":
         return bitcast(block, args[0], type_of(e.children[0]), type_of(e))
     if kind == "select":

@@ -389,16 +389,17 @@ def test_interpreter_agrees(stage: str) -> None:
 
 def test_other_ops_on_new_types_are_declined_by_node() -> None:
     """Kernels written for float32 (Conv here) decline float16 with the node's name (when
-    the model is imported, types inferred); float8 is declined as an element type up front."""
+    the model is imported, types inferred); float8e8m0 is declined as an element type up
+    front."""
     x = np.ones((1, 1, 3, 3), np.float16)
     w = np.ones((1, 1, 1, 1), np.float16)
     model = make([helper.make_node("Conv", ["x", "w"], ["y"], name="conv16")], {"x": x, "w": w})
     with pytest.raises(NotImplementedError, match=r"Conv on float16 .*: nodes conv16"):
         backend.run_model(model, [x, w])
-    f8 = make([helper.make_node("Cast", ["x"], ["y"], to=TensorProto.FLOAT8E4M3FN)],
-              {"x": np.ones(3, np.float32)})
-    with pytest.raises(NotImplementedError, match="element type float8e4m3fn"):
-        backend.prepare(f8)
+    e8m0 = make([helper.make_node("Cast", ["x"], ["y"], to=TensorProto.FLOAT8E8M0)],
+                {"x": np.ones(3, np.float32)}, opset=25)
+    with pytest.raises(NotImplementedError, match="element type float8e8m0"):
+        backend.prepare(e8m0)
 
 
 @pytest.mark.parametrize(("src", "dst"), [
@@ -549,3 +550,50 @@ def test_interpreter_agrees_on_sub_byte_integers(stage: str) -> None:
     model = make(nodes, {"x": x}, opset=25)
     outputs = interp.run(model, {"x": x}, stage=stage)
     same(np.asarray(outputs["y"]), _wrapped(np.trunc(x), "int4").astype(np.float32))
+
+
+SMALL_FLOATS = [ml_dtypes.float8_e4m3fn, ml_dtypes.float8_e4m3fnuz, ml_dtypes.float8_e5m2,
+                ml_dtypes.float8_e5m2fnuz, ml_dtypes.float4_e2m1fn]
+
+
+def _small_float_probes() -> np.ndarray:
+    """Specials, ties around each format's largest value and smallest subnormal, random."""
+    rng = np.random.default_rng(7)
+    special = [0, -0.0, np.nan, np.inf, -np.inf, 448, 464, 470, 480, 500, 1e6, -1e6, 240, 248,
+               57344, 61440, 65536, 6, 6.5, 7, 2**-9, 2**-10, 3 * 2**-11, 2**-16, 2**-17,
+               3 * 2**-18, 1e-30, 0.25, 0.75, -1.25]
+    return np.concatenate([np.array(special, np.float32),
+                           rng.standard_normal(100).astype(np.float32) * 10,
+                           (rng.standard_normal(100) * 1e-3).astype(np.float32)])
+
+
+@pytest.mark.parametrize("dst", SMALL_FLOATS)
+@pytest.mark.parametrize("src", [np.float32, np.float16, np.float64])
+@pytest.mark.parametrize("saturate", [1, 0])
+def test_cast_to_float8_and_float4(saturate: int, src: Any, dst: Any,
+                                   opts: CompileOptions) -> None:
+    """Round to nearest even; saturate=1: overflow and infinities give the largest finite
+    value; saturate=0: infinity (e5m2) or NaN; float4 always saturates (ml_dtypes)."""
+    with np.errstate(over="ignore"):
+        x = _small_float_probes().astype(src)
+    model = make([helper.make_node("Cast", ["x"], ["y"], to=code(dst), saturate=saturate)],
+                 {"x": x}, opset=25)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = ReferenceEvaluator(model).run(None, {"x": x})[0]
+    got = check(model, {"x": x}, opts, want)
+    finite = ~np.isnan(want.astype(np.float64))
+    np.testing.assert_array_equal(np.signbit(got.astype(np.float64))[finite],
+                                  np.signbit(want.astype(np.float64))[finite])
+
+
+@pytest.mark.parametrize("src", SMALL_FLOATS)
+@pytest.mark.parametrize("dst", [np.float32, np.float16, BF16, np.float64, np.int8])
+def test_cast_every_float8_and_float4_code(src: Any, dst: Any, opts: CompileOptions) -> None:
+    """Every code of the format decodes exactly (NaN and infinity included)."""
+    count = 16 if src == ml_dtypes.float4_e2m1fn else 256
+    x = np.arange(count, dtype=np.uint8).view(src)
+    if np.dtype(dst).kind == "i":
+        x = x[np.abs(np.nan_to_num(x.astype(np.float64), nan=1e9, posinf=1e9)) < 100]
+    model = make([helper.make_node("Cast", ["x"], ["y"], to=code(dst))], {"x": x}, opset=25)
+    check(model, {"x": x}, opts, x.astype(np.float64).astype(dst))

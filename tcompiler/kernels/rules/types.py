@@ -29,9 +29,10 @@ from tcompiler.dialects.onnx import attr_int, attr_str, shape_of
 from tcompiler.kernels.attrs import normalize_axis
 from tcompiler.kernels.convert import GraphConverter
 from tcompiler.kernels.expr import Expr, Node, const, type_of
-from tcompiler.kernels.rules import nn
+from tcompiler.kernels.rules import elementwise, nn
 from tcompiler.kernels.rules.elementwise import _binary, _unary
 from tcompiler.kernels.rules.widen import element_type, narrowed, wide_result, widened
+from tcompiler.kernels.small_floats import small_float
 
 
 def bit_cast(c: GraphConverter, op: ops.BitCastOp) -> None:
@@ -71,6 +72,16 @@ def matmul(c: GraphConverter, op: onnx.MatMulOp) -> None:
     narrowed(c, op.Y, result)
 
 
+def cast(c: GraphConverter, op: onnx.CastOp | onnx.CastLikeOp) -> None:
+    """Cast and CastLike (`elementwise.cast`); `saturate=0` to a float8 type overflows to
+    infinity or NaN instead of the largest finite value."""
+    to = element_type(op.output)
+    if attr_int(op, "saturate", 1) or small_float(to) is None or element_type(op.input) == to:
+        elementwise.cast(c, op)
+        return
+    c.define_map(op.output, Node("cast_nosat", (c.expr(op.input),), type=to))
+
+
 def mod(c: GraphConverter, op: ops.ModOp) -> None:
     kind = "rem" if attr_int(op, "fmod", 0) else "mod"
     c.define_map(op.C, Node(kind, (c.expr(op.A), c.expr(op.B))))
@@ -98,6 +109,8 @@ RULES = {
     onnx.SoftmaxOp: softmax,  # in place of nn.softmax, which it calls for other types
     onnx.LogSoftmaxOp: softmax,
     onnx.MatMulOp: matmul,
+    onnx.CastOp: cast,
+    onnx.CastLikeOp: cast,
     ops.BitCastOp: bit_cast,
     ops.ModOp: mod,
     ops.BitShiftOp: bit_shift,
