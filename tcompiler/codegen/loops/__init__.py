@@ -23,6 +23,7 @@ from xdsl.rewriter import Rewriter
 from tcompiler.codegen.loops.builder import LoopBuilder
 from tcompiler.codegen.loops.conv import emit_conv
 from tcompiler.codegen.loops.conv_transpose import emit_conv_transpose
+from tcompiler.codegen.loops.detect import DETECT_EMITTERS
 from tcompiler.codegen.loops.elementwise import emit_concat, emit_copy, emit_map, emit_transpose
 from tcompiler.codegen.loops.gather import emit_gather, emit_gather_elements, emit_gather_nd
 from tcompiler.codegen.loops.gemm import emit_gemm
@@ -65,7 +66,7 @@ EMITTERS: dict[type[Operation], Callable[[LoopBuilder, Any, Any], None]] = {
     kernel.ToNchwOp: emit_to_nchw,
     kernel.WinogradInputOp: emit_winograd_input,
     kernel.WinogradOutputOp: emit_winograd_output,
-    **INDEX_EMITTERS,
+    **INDEX_EMITTERS, **DETECT_EMITTERS,
 }
 
 
