@@ -96,7 +96,14 @@ def non_max_suppression(c: GraphConverter, op: od.NonMaxSuppressionOp) -> None:
         properties=props))
 
 
+def _float32(op: od.RoiAlignOp | od.GridSampleOp, value: SSAValue) -> None:
+    if _element(value) != f32:
+        raise UnsupportedModelError([f"{op.name.removeprefix('onnx.')} on {_element(value)} "
+                                     f"(node {node_name(op)}): tcc samples float32 only"])
+
+
 def roi_align(c: GraphConverter, op: od.RoiAlignOp) -> None:
+    _float32(op, op.X)
     props = {
         "mode": StringAttr(attr_str(op, "mode", "avg")),
         "half_pixel": IntegerAttr(int(attr_str(op, "coordinate_transformation_mode",
@@ -108,6 +115,7 @@ def roi_align(c: GraphConverter, op: od.RoiAlignOp) -> None:
 
 
 def grid_sample(c: GraphConverter, op: od.GridSampleOp) -> None:
+    _float32(op, op.X)
     props = {
         "mode": StringAttr(od.GRID_MODES[attr_str(op, "mode", "linear")]),
         "padding": StringAttr(attr_str(op, "padding_mode", "zeros")),
