@@ -45,7 +45,6 @@ from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.irdl import IRDLOperation
 
 from tcompiler.dialects import onnx as onnx_dialect
-from tcompiler.dialects.onnx_detect import dynamic_axis
 from tcompiler.dialects.onnx import (
     ONNX_OPS,
     attr_float,
@@ -57,6 +56,7 @@ from tcompiler.dialects.onnx import (
     node_name,
     shape_of,
 )
+from tcompiler.dialects.onnx_detect import dynamic_axis
 from tcompiler.frontend.reference import reference_evaluator
 from tcompiler.interp import nn
 from tcompiler.interp.core import InterpretError, rule_functions
