@@ -1281,9 +1281,9 @@ def _check_same_size(op: Operation, source: SSAValue, result: SSAValue) -> None:
         )
 
 
-from tcompiler.dialects.onnx_index import INDEX_OPS  # noqa: E402 - they import the helpers above
+from tcompiler.dialects.onnx_detect import DETECT_OPS  # noqa: E402 - they import the helpers above
+from tcompiler.dialects.onnx_index import INDEX_OPS  # noqa: E402
 from tcompiler.dialects.onnx_math import MATH_OPS  # noqa: E402
-from tcompiler.dialects.onnx_detect import DETECT_OPS  # noqa: E402
 
 ONNX_OPS: dict[str, type[IRDLOperation]] = {
     op.name.removeprefix("onnx."): op

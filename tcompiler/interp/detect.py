@@ -87,8 +87,9 @@ def _reference(node_op: str, inputs: list[np.ndarray], out_shape: tuple[int, ...
         [helper.make_tensor_value_info(n, types[a.dtype], a.shape) for n, a in zip(names, inputs)],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, out_shape)])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 22)])
-    result = ReferenceEvaluator(model).run(None, dict(zip(names, inputs)))[0]
-    return np.asarray(result, np.float32)
+    results = ReferenceEvaluator(model).run(None, dict(zip(names, inputs)))
+    assert isinstance(results, list)
+    return np.asarray(results[0], np.float32)
 
 
 def _grid_sample(op: GridSampleOp, v: Operands) -> np.ndarray:
