@@ -189,10 +189,12 @@ PARAMETER_INPUTS: dict[str, tuple[int, ...]] = {
     "Slice": (1, 2, 3, 4), "Split": (1,), "Squeeze": (1,), "Tile": (1,), "Unsqueeze": (1,),
     "ReduceL1": (1,), "ReduceL2": (1,), "ReduceLogSum": (1,), "ReduceLogSumExp": (1,),
     "ReduceSumSquare": (1,), "CumSum": (1,), "CumProd": (1,), "TopK": (1,), "OneHot": (1,),
+    "NonMaxSuppression": (2, 3, 4), "AffineGrid": (1,),
 }
 """op type -> positions of its inputs that are hyper-parameters, not data (a shape, axes,
 pads, repeats, split sizes, a Dropout ratio or training flag, Resize roi/scales/sizes, Range
-bounds, a Pad value, a CumSum axis, TopK's K, OneHot's depth): tcc needs them constant."""
+bounds, a Pad value, a CumSum axis, TopK's K, OneHot's depth, NonMaxSuppression's limit and
+thresholds, AffineGrid's size): tcc needs them constant."""
 
 SHAPE_ONLY = frozenset({"Shape", "Size"})
 """Ops that read only the shape of their input: what computes a hyper-parameter from them does

@@ -13,7 +13,8 @@ Steps, each failing with a one-line `TcError`:
    after it each op has one semantics: Softmax single-axis, Unsqueeze/Dropout take axes/ratio
    as operands, Reshape has `allowzero`, BatchNormalization has no training outputs;
 4. `input_shapes` overrides, shape inference and constant folding of shape computations until
-   every value is static (`ShapeError` otherwise; `shapes.py`, `fold.py`);
+   every value is static (`ShapeError` otherwise; `shapes.py`, `fold.py`); outputs whose
+   size depends on input data get their upper bound (`dynamic.py`);
 5. import into IR (`importer.py`), verified op by op.
 
 This package and `tcompiler.backend` are the only modules of tcc that import `onnx`.
@@ -28,6 +29,7 @@ import onnx
 from xdsl.dialects.builtin import ModuleOp
 
 from tcompiler.errors import OptionError, UnsupportedModelError
+from tcompiler.frontend.dynamic import bound_dynamic_outputs
 from tcompiler.frontend.fold import fold_constants
 from tcompiler.frontend.functions import inline_functions
 from tcompiler.frontend.importer import build_module, check_importable
@@ -89,6 +91,7 @@ def import_model(
         if not changed:
             break
         proto = infer_shapes(proto, loaded.label)
+    bound_dynamic_outputs(proto)
     leftover = unfolded_ops(proto, opset)
     if leftover:
         raise UnsupportedModelError(leftover, model=loaded.name)

@@ -11,6 +11,10 @@
 - sequence, map, optional or sparse values;
 - training: Dropout whose `training_mode` input is a constant true (unless its ratio is a
   constant 0). (BatchNormalization in training mode and MaxPool Indices are supported.)
+- a value whose size depends on input data (an output of `DATA_DEPENDENT` ops on run-time
+  data) that anything but the model's outputs reads, or that is returned twice: tcc computes
+  such a value into its upper bound with a run-time length, which only the caller sees
+  (`frontend/dynamic.py`).
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ TYPE_ONLY_INPUTS = {"CastLike": 1}
 MAX_LISTED = 8
 
 
+DATA_DEPENDENT = frozenset({"NonZero", "Compress", "NonMaxSuppression"})
+"""Ops in `ONNX_OPS` whose output size depends on their input data."""
+
 NONDETERMINISTIC = frozenset({
     "RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Multinomial",
     "Bernoulli",
@@ -56,6 +63,7 @@ def unsupported_constructs(proto: onnx.ModelProto, weights: Collection[str] = ()
     problems = _op_problems(graph, opset, set(weights))
     problems += _type_problems(graph)
     problems += _training_problems(graph)
+    problems += _dynamic_size_problems(graph, _data_dependent(graph, set(weights)))
     return problems
 
 
@@ -120,6 +128,28 @@ def values_read(node: onnx.NodeProto) -> list[str]:
         return []
     skipped = TYPE_ONLY_INPUTS.get(node.op_type)
     return [name for i, name in enumerate(node.input) if name and i != skipped]
+
+
+def _dynamic_size_problems(graph: onnx.GraphProto, dynamic: set[str]) -> list[str]:
+    readers: dict[str, list[str]] = defaultdict(list)
+    for index, node in enumerate(graph.node):
+        for name in node.input:
+            readers[name].append(node_label(node, index))
+    returned = [value.name for value in graph.output]
+    lines: list[str] = []
+    for index, node in enumerate(graph.node):
+        if node.op_type not in DATA_DEPENDENT or not dynamic.intersection(node.input):
+            continue
+        for out in (o for o in node.output if o):
+            if readers[out]:
+                lines.append(f"{node.op_type} output '{out}' (node {node_label(node, index)}) "
+                             f"has a size known only at run time and feeds nodes "
+                             f"{_names(readers[out])}: tcc supports such values only as "
+                             "model outputs")
+            elif returned.count(out) > 1:
+                lines.append(f"{node.op_type} output '{out}' (node {node_label(node, index)}) "
+                             "has a size known only at run time and is returned twice")
+    return lines
 
 
 def _type_problems(graph: onnx.GraphProto) -> list[str]:
