@@ -37,9 +37,10 @@ FOLDABLE = frozenset({
     "Shape", "Size", "Gather", "Squeeze", "Slice", "Floor", "Ceil", "Range", "Expand",
     "ReduceProd", "Unsqueeze", "Concat", "Reshape", "Flatten", "Transpose", "Add", "Mul",
     "ConstantOfShape", "Identity", "Cast", "Sub", "Div", "Equal", "Where", "Neg", "Abs", "Min",
-    "Max",
+    "Max", "Relu",
 })
-"""Ops tcc compiles that shape computations use: folded when their values are small."""
+"""Ops tcc compiles that shape computations (and Loop trip counts: Range's function body) use:
+folded when their values are small."""
 
 
 def fold_constants(
