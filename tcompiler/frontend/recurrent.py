@@ -149,6 +149,11 @@ class _Direction:
     steps: int
     batch: int
     activations: list[Activation]
+    r_t: str = ""  # R^T [hidden, gates]
+    r_zr: str = ""  # GRU without linear_before_reset: the z and r columns of R^T, and the h ones
+    r_h: str = ""
+    rb_h: str | None = None  # GRU with linear_before_reset: Rb's h part, added after the MatMul
+    peepholes: list[str] | None = None  # LSTM: P split into i, o, f
 
     def compute(self, x: str, inputs: dict[str, str], initial: dict[str, str],
                 lengths: str | None, reverse: bool) -> tuple[str, str, str | None]:
@@ -156,8 +161,10 @@ class _Direction:
         gates = GATES[cell.kind] * hidden
         w_t = w.op("Transpose", w.index(inputs["W"], self.index), perm=[1, 0])
         self.r_t = w.op("Transpose", w.index(inputs["R"], self.index), perm=[1, 0])
+        if cell.kind == "GRU" and not cell.linear_before_reset:
+            self.r_zr = w.slice(self.r_t, 0, 2 * hidden, 1)
+            self.r_h = w.slice(self.r_t, 2 * hidden, 3 * hidden, 1)
         projected = w.op("MatMul", x, w_t)  # [seq, batch, gates]: every step's input at once
-        self.rb_h: str | None = None
         if "B" in inputs:
             bias = w.index(inputs["B"], self.index)
             wb, rb = w.slice(bias, 0, gates, 0), w.slice(bias, gates, 2 * gates, 0)
@@ -169,7 +176,6 @@ class _Direction:
         zeros = w.const(np.zeros((self.batch, hidden), np.float32), "zeros")
         h = w.index(initial["initial_h"], self.index) if "initial_h" in initial else zeros
         c = w.index(initial["initial_c"], self.index) if "initial_c" in initial else zeros
-        self.peepholes = None
         if "P" in inputs:
             p = w.index(inputs["P"], self.index)
             self.peepholes = [w.slice(p, k * hidden, (k + 1) * hidden, 0) for k in range(3)]
@@ -212,8 +218,8 @@ class _Direction:
         last = w.op("Sub", length, w.scalar(1, np.int64))
         return w.op("Where", w.op("Less", s, length), w.op("Sub", last, s), s)
 
-    def _gate(self, gates: str, k: int) -> str:
-        return self.w.slice(gates, k * self.cell.hidden, (k + 1) * self.cell.hidden, 1)
+    def _gates(self, gates: str, count: int) -> list[str]:
+        return self.w.split(gates, count, self.cell.hidden, 1)
 
     def _clip(self, x: str) -> str:
         if self.cell.clip is None:
@@ -225,8 +231,7 @@ class _Direction:
         """The new (H, C) from the step's input projection [batch, gates] and the state."""
         w, kind = self.w, self.cell.kind
         if kind == "GRU" and not self.cell.linear_before_reset:  # z and r only: h comes later
-            r_t = w.slice(self.r_t, 0, 2 * self.cell.hidden, 1)
-            return self._gru(projected, w.op("MatMul", h, r_t), h), c
+            return self._gru(projected, w.op("MatMul", h, self.r_zr), h), c
         recurrent = w.op("MatMul", h, self.r_t)
         if kind == "RNN":
             return self.activations[0](w, self._clip(w.op("Add", projected, recurrent))), c
@@ -237,7 +242,7 @@ class _Direction:
     def _lstm(self, gates: str, c: str) -> tuple[str, str]:
         w = self.w
         f, g, h = self.activations
-        i_pre, o_pre, f_pre, c_pre = (self._gate(gates, k) for k in range(4))
+        i_pre, o_pre, f_pre, c_pre = self._gates(gates, 4)
         p = self.peepholes
         if p is not None:
             i_pre = w.op("Add", i_pre, w.op("Mul", p[0], c))
@@ -254,16 +259,16 @@ class _Direction:
     def _gru(self, projected: str, recurrent: str, h: str) -> str:
         w = self.w
         f, g = self.activations
-        z = f(w, self._clip(w.op("Add", self._gate(projected, 0), self._gate(recurrent, 0))))
-        r = f(w, self._clip(w.op("Add", self._gate(projected, 1), self._gate(recurrent, 1))))
-        if self.cell.linear_before_reset:
-            hr = self._gate(recurrent, 2)
-            hr = w.op("Add", hr, self.rb_h) if self.rb_h is not None else hr
-            candidate = w.op("Add", self._gate(projected, 2), w.op("Mul", r, hr))
+        x_z, x_r, x_h = self._gates(projected, 3)
+        lbr = self.cell.linear_before_reset
+        h_z, h_r, *h_h = self._gates(recurrent, 3 if lbr else 2)
+        z = f(w, self._clip(w.op("Add", x_z, h_z)))
+        r = f(w, self._clip(w.op("Add", x_r, h_r)))
+        if lbr:
+            hr = w.op("Add", h_h[0], self.rb_h) if self.rb_h is not None else h_h[0]
+            candidate = w.op("Add", x_h, w.op("Mul", r, hr))
         else:
-            r_h = w.slice(self.r_t, 2 * self.cell.hidden, 3 * self.cell.hidden, 1)
-            candidate = w.op("Add", self._gate(projected, 2),
-                             w.op("MatMul", w.op("Mul", r, h), r_h))
+            candidate = w.op("Add", x_h, w.op("MatMul", w.op("Mul", r, h), self.r_h))
         new = g(w, self._clip(candidate))
         keep = w.op("Sub", w.scalar(1.0), z)
         return w.op("Add", w.op("Mul", keep, new), w.op("Mul", z, h))

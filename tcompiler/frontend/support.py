@@ -26,7 +26,7 @@ from onnx import TensorProto, numpy_helper
 
 from tcompiler.dialects.onnx import ONNX_OPS
 from tcompiler.frontend.load import DEFAULT_DOMAINS, default_opset
-from tcompiler.frontend.writer import subgraphs
+from tcompiler.frontend.writer import node_reads, subgraphs
 
 SUPPORTED_DTYPES: dict[int, str] = {
     TensorProto.FLOAT: "float32",
@@ -140,18 +140,9 @@ def _data_dependent(graph: onnx.GraphProto, weights: set[str],
     for node in graph.node:
         if node.op_type not in SHAPE_OPS and dynamic.intersection(node.input):
             dynamic.update(node.output)
-        elif any(dynamic.intersection(_reads(sub)) for sub in subgraphs(node)):
+        elif dynamic.intersection(node_reads(node)):  # a subgraph reads dynamic values
             dynamic.update(node.output)
     return dynamic
-
-
-def _reads(graph: onnx.GraphProto) -> set[str]:
-    """Every value name the nodes of `graph` and its subgraphs read."""
-    names = {name for node in graph.node for name in node.input}
-    for node in graph.node:
-        for sub in subgraphs(node):
-            names |= _reads(sub)
-    return names
 
 
 def _type_problems(graph: onnx.GraphProto) -> list[str]:

@@ -36,6 +36,15 @@ def all_names(graph: onnx.GraphProto) -> set[str]:
     return names
 
 
+def node_reads(node: onnx.NodeProto) -> set[str]:
+    """The values `node` reads: its inputs and what its subgraphs read (outer scope included)."""
+    names = set(node.input)
+    for sub in subgraphs(node):
+        for inner in sub.node:
+            names |= node_reads(inner)
+    return names
+
+
 def subgraphs(node: onnx.NodeProto) -> list[onnx.GraphProto]:
     """The graphs among `node`'s attributes (If branches, Loop and Scan bodies)."""
     graphs: list[onnx.GraphProto] = []
@@ -56,6 +65,8 @@ class GraphWriter:
     taken: set[str]
     prefix: str
     nodes: list[onnx.NodeProto] = field(default_factory=list[onnx.NodeProto])
+    _constants: dict[tuple[str, tuple[int, ...], bytes], str] = field(
+        default_factory=dict[tuple[str, tuple[int, ...], bytes], str])
 
     def fresh(self, hint: str) -> str:
         """A name no value of the model has, made of the prefix and `hint`."""
@@ -78,9 +89,13 @@ class GraphWriter:
         return out
 
     def const(self, value: np.ndarray, hint: str = "const") -> str:
-        out = self.fresh(hint)
-        self.node("Constant", [], [out], value=numpy_helper.from_array(value, out))
-        return out
+        """A Constant node of `value` (one per distinct value: unrolled steps share them)."""
+        key = (value.dtype.str, value.shape, value.tobytes())
+        if key not in self._constants:
+            out = self.fresh(hint)
+            self.node("Constant", [], [out], value=numpy_helper.from_array(value, out))
+            self._constants[key] = out
+        return self._constants[key]
 
     def ints(self, *values: int) -> str:
         """A 1-d int64 constant (axes, starts, shapes)."""
@@ -95,6 +110,12 @@ class GraphWriter:
 
     def slice(self, data: str, start: int, end: int, axis: int) -> str:
         return self.op("Slice", data, self.ints(start), self.ints(end), self.ints(axis))
+
+    def split(self, data: str, parts: int, size: int, axis: int) -> list[str]:
+        """`data` cut into `parts` pieces of `size` along `axis`."""
+        outs = [self.fresh("split") for _ in range(parts)]
+        self.node("Split", [data, self.ints(*[size] * parts)], outs, axis=axis)
+        return outs
 
     def stack(self, parts: list[str], axis: int) -> str:
         """`parts` (same shapes) stacked along a new `axis`."""
