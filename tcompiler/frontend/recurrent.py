@@ -112,15 +112,15 @@ def expand_recurrent(node: onnx.NodeProto, w: GraphWriter, facts: Facts) -> str 
                          activations[d * count:(d + 1) * count])
         results.append(run.compute(x, inputs, initial, lengths, reverse))
     outputs = list(node.output) + [""] * (3 - len(node.output))
-    ys = [w.op("Unsqueeze", y, w.ints(1)) for y, _, _ in results]
-    y = ys[0] if len(ys) == 1 else w.op("Concat", *ys, axis=1)
+    y = w.stack([y for y, _, _ in results], 1)  # [seq, directions, batch, hidden]
     _emit(w, outputs[0], w.op("Transpose", y, perm=[2, 0, 1, 3]) if layout else y)
-    for index, part in ((1, 1), (2, 2)):
-        if not outputs[index]:
+    finals = {outputs[1]: [h for _, h, _ in results],
+              outputs[2]: [c for _, _, c in results if c is not None]}
+    for output, states in finals.items():
+        if not output:
             continue
-        finals = [w.op("Unsqueeze", r[part], w.ints(0)) for r in results if r[part]]
-        final = finals[0] if len(finals) == 1 else w.op("Concat", *finals, axis=0)
-        _emit(w, outputs[index], w.op("Transpose", final, perm=state_perm) if layout else final)
+        final = w.stack(states, 0)  # [directions, batch, hidden]
+        _emit(w, output, w.op("Transpose", final, perm=state_perm) if layout else final)
     return None
 
 

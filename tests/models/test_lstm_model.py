@@ -56,6 +56,6 @@ def test_lstm_tagger_matches_onnxruntime(options: CompileOptions) -> None:
     program, _ = compile_model(model, options)
     ours = CompiledModel(program).run(feeds)
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    for got, want in zip(ours, session.run(None, feeds), strict=True):
+    for got, want in zip(ours, [np.asarray(a) for a in session.run(None, feeds)], strict=True):
         assert got.shape == want.shape
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)

@@ -4,6 +4,8 @@ compared with onnxruntime; and the constructs tcc declines, each with its reason
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -24,7 +26,7 @@ def opts(cache_dir: str) -> CompileOptions:
     return CompileOptions(cache_dir=cache_dir, memory_plan="greedy")
 
 
-def value(name: str, elem: int, shape: list[int]) -> onnx.ValueInfoProto:
+def value(name: str, elem: int, shape: Sequence[int | str]) -> onnx.ValueInfoProto:
     return helper.make_tensor_value_info(name, elem, shape)
 
 
@@ -45,7 +47,7 @@ def check(proto: onnx.ModelProto, feeds: dict[str, np.ndarray], opts: CompileOpt
     program, _ = compile_model(proto, opts)
     got = CompiledModel(program).run(feeds)
     session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
-    for g, w in zip(got, session.run(None, feeds), strict=True):
+    for g, w in zip(got, [np.asarray(a) for a in session.run(None, feeds)], strict=True):
         assert g.shape == w.shape
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
 
