@@ -64,7 +64,7 @@ def expand_if(node: onnx.NodeProto, w: GraphWriter, facts: Facts) -> str | None:
     if None in then_types or then_types != else_types:
         return ("the condition is known only at run time and the branches' outputs differ in "
                 "shape or type (or have no static shape)")
-    flag = w.op("Reshape", cond, w.ints())
+    flag = cond if facts.dims(cond) == () else w.op("Reshape", cond, w.ints())
     then_outs = w.inline(then_graph, {}, "then.")
     else_outs = w.inline(else_graph, {}, "else.")
     for out, yes, no in zip(node.output, then_outs, else_outs, strict=True):
@@ -89,7 +89,9 @@ def expand_loop(node: onnx.NodeProto, w: GraphWriter, facts: Facts) -> str | Non
         return "scan outputs whose length depends on a condition computed at run time"
     if scans and trips == 0:
         return "scan outputs of zero iterations (empty tensors)"
-    running = w.op("Reshape", cond, w.ints()) if cond else w.scalar(True, np.bool_)
+    running = w.scalar(True, np.bool_)
+    if cond:
+        running = cond if facts.dims(cond) == () else w.op("Reshape", cond, w.ints())
     stacked: list[list[str]] = [[] for _ in range(scans)]
     for k in range(trips):
         inputs = [v.name for v in body.input]

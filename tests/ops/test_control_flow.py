@@ -203,3 +203,43 @@ def test_unsupported_op_in_a_subgraph_is_reported_up_front() -> None:
     proto = model([node], [value("x", F, [3, 3]), value("c", B, [])], ["y"])
     with pytest.raises(UnsupportedModelError, match="Det"):
         import_model(proto)
+
+
+def test_loop_of_zero_iterations(opts: CompileOptions) -> None:
+    body = loop_body(helper.make_node("Identity", ["c_in"], ["c_out"]), scan=False)
+    check(loop_model(0, body, scan=False), {**x_feed(), "a0": np.ones((2, 3), np.float32)}, opts)
+
+
+def test_nested_loops(opts: CompileOptions) -> None:
+    """An inner Loop whose trip count is the outer iteration number (a constant once the outer
+    loop is unrolled), reading the outer body's carried value: acc2 += x * acc per inner step."""
+    inner = helper.make_graph([
+        helper.make_node("Identity", ["c2_in"], ["c2_out"]),
+        helper.make_node("Mul", ["x", "acc"], ["x_acc"]),
+        helper.make_node("Add", ["acc2", "x_acc"], ["acc2_out"])],
+        "inner", [value("j", I64, []), value("c2_in", B, []), value("acc2", F, [2, 3])],
+        [value("c2_out", B, []), value("acc2_out", F, [2, 3])])
+    outer = helper.make_graph([
+        helper.make_node("Identity", ["c_in"], ["c_out"]),
+        helper.make_node("Loop", ["i", "", "acc"], ["acc_out"], body=inner)],
+        "outer", [value("i", I64, []), value("c_in", B, []), value("acc", F, [2, 3])],
+        [value("c_out", B, []), value("acc_out", F, [2, 3])])
+    proto = loop_model(4, outer, scan=False)
+    check(proto, {**x_feed(), "a0": np.full((2, 3), 0.5, np.float32)}, opts)
+
+
+def test_scan_with_two_sequences(opts: CompileOptions) -> None:
+    """Two scan inputs on different axes and directions, two scan outputs, no state."""
+    body = helper.make_graph([
+        helper.make_node("Mul", ["a", "b"], ["ab"]),
+        helper.make_node("Sub", ["a", "b"], ["d"])],
+        "body", [value("a", F, [3]), value("b", F, [3])], [value("ab", F, [3]),
+                                                             value("d", F, [3])])
+    node = helper.make_node("Scan", ["xa", "xb"], ["ys", "zs"], body=body, num_scan_inputs=2,
+                            scan_input_axes=[0, 1], scan_input_directions=[0, 1],
+                            scan_output_axes=[1, 0])
+    proto = model([node], [value("xa", F, [4, 3]), value("xb", F, [3, 4])], ["ys", "zs"])
+    rng = np.random.default_rng(2)
+    feeds = {"xa": rng.standard_normal((4, 3)).astype(np.float32),
+             "xb": rng.standard_normal((3, 4)).astype(np.float32)}
+    check(proto, feeds, opts)
