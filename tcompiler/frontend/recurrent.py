@@ -3,12 +3,13 @@ them (all attributes: direction, activations with alpha/beta, clip, layout, LSTM
 input_forget and peepholes, GRU's linear_before_reset; inputs sequence_lens, initial_h,
 initial_c).
 
-Per direction: the input projection of every time step is one MatMul up front,
-`X[seq, batch, input] @ W^T + (Wb + Rb)`; then the time loop, unrolled over the static
-sequence length (at most `MAX_STEPS`): the recurrent MatMul `H @ R^T`, the gates as Slices of
-the sum, their activations and the state update, elementwise ops that tcc fuses into a few
-kernels per step. With `sequence_lens`, a step past a batch entry's length keeps its state
-(a `Where` on `t < length`) and outputs zeros; the reverse direction reads each batch entry's
+Per direction: the input projection of every time step is one Gemm up front,
+`X[seq * batch, input] @ W^T + (Wb + Rb)`; then the time loop, unrolled over the static
+sequence length (at most `MAX_STEPS`): the recurrent Gemm `H @ R^T + projection[t]`, the gates
+a Split of it, their activations and the state update, elementwise ops that tcc fuses into a
+few kernels per step (GRU: its h gate's own Gemm, before or after the reset gate multiplies).
+With `sequence_lens`, a step past a batch entry's length keeps its state (a `Where` on
+`t < length`) and outputs zeros; the reverse direction reads each batch entry's
 sequence backwards from its own last element (a `GatherElements` over the time axis, applied
 again to its outputs), as onnxruntime's ReverseSequence does.
 
@@ -109,7 +110,7 @@ def expand_recurrent(node: onnx.NodeProto, w: GraphWriter, facts: Facts) -> str 
     results: list[tuple[str, str, str | None]] = []
     for d in range(directions):
         reverse = direction == "reverse" or d == 1
-        run = _Direction(w, cell, d, steps, x_dims[0] if layout else x_dims[1],
+        run = _Direction(w, cell, d, directions, steps, x_dims[0] if layout else x_dims[1],
                          activations[d * count:(d + 1) * count])
         results.append(run.compute(x, inputs, initial, lengths, reverse))
     outputs = list(node.output) + [""] * (3 - len(node.output))
@@ -142,44 +143,46 @@ class _Cell:
 @dataclass
 class _Direction:
     """One direction of the recurrence: writes its nodes, returns (Y [seq, batch, hidden],
-    final H, final C or None)."""
+    final H, final C or None). Products with W and R are Gemms with transB (no transposes),
+    the step's input projection the recurrent Gemm's C."""
 
     w: GraphWriter
     cell: _Cell
     index: int
+    directions: int
     steps: int
     batch: int
     activations: list[Activation]
-    r_t: str = ""  # R^T [hidden, gates]
-    r_zr: str = ""  # GRU without linear_before_reset: the z and r columns of R^T, and the h ones
+    r: str = ""  # R of this direction [gates, hidden]
+    r_zr: str = ""  # GRU without linear_before_reset: the z and r rows of R, and the h ones
     r_h: str = ""
-    rb_h: str | None = None  # GRU with linear_before_reset: Rb's h part, added after the MatMul
+    rb: str | None = None  # GRU with linear_before_reset: Rb, the recurrent Gemm's C
     peepholes: list[str] | None = None  # LSTM: P split into i, o, f
 
     def compute(self, x: str, inputs: dict[str, str], initial: dict[str, str],
                 lengths: str | None, reverse: bool) -> tuple[str, str, str | None]:
         w, cell, hidden = self.w, self.cell, self.cell.hidden
         gates = GATES[cell.kind] * hidden
-        w_t = w.op("Transpose", w.index(inputs["W"], self.index), perm=[1, 0])
-        self.r_t = w.op("Transpose", w.index(inputs["R"], self.index), perm=[1, 0])
+        self.r = self._own(inputs["R"])
         if cell.kind == "GRU" and not cell.linear_before_reset:
-            self.r_zr = w.slice(self.r_t, 0, 2 * hidden, 1)
-            self.r_h = w.slice(self.r_t, 2 * hidden, 3 * hidden, 1)
-        projected = w.op("MatMul", x, w_t)  # [seq, batch, gates]: every step's input at once
+            self.r_zr = w.slice(self.r, 0, 2 * hidden, 0)
+            self.r_h = w.slice(self.r, 2 * hidden, 3 * hidden, 0)
+        bias: list[str] = []
         if "B" in inputs:
-            bias = w.index(inputs["B"], self.index)
-            wb, rb = w.slice(bias, 0, gates, 0), w.slice(bias, gates, 2 * gates, 0)
+            both = self._own(inputs["B"])
+            wb, rb = w.slice(both, 0, gates, 0), w.slice(both, gates, 2 * gates, 0)
             if cell.kind == "GRU" and cell.linear_before_reset:
-                self.rb_h = w.slice(rb, 2 * hidden, 3 * hidden, 0)
-                keep = np.array([1.0] * 2 * hidden + [0.0] * hidden, np.float32)
-                rb = w.op("Mul", rb, w.const(keep, "mask"))
-            projected = w.op("Add", projected, w.op("Add", wb, rb))
+                self.rb, bias = rb, [wb]  # Rb_h is added to H @ R_h^T before r multiplies it
+            else:
+                bias = [w.op("Add", wb, rb)]
+        rows = w.op("Reshape", x, w.ints(self.steps * self.batch, -1))
+        projected = w.op("Gemm", rows, self._own(inputs["W"]), *bias, transB=1)
+        projected = w.op("Reshape", projected, w.ints(self.steps, self.batch, gates))
         zeros = w.const(np.zeros((self.batch, hidden), np.float32), "zeros")
-        h = w.index(initial["initial_h"], self.index) if "initial_h" in initial else zeros
-        c = w.index(initial["initial_c"], self.index) if "initial_c" in initial else zeros
+        h = self._own(initial["initial_h"]) if "initial_h" in initial else zeros
+        c = self._own(initial["initial_c"]) if "initial_c" in initial else zeros
         if "P" in inputs:
-            p = w.index(inputs["P"], self.index)
-            self.peepholes = [w.slice(p, k * hidden, (k + 1) * hidden, 0) for k in range(3)]
+            self.peepholes = w.split(self._own(inputs["P"]), 3, hidden, 0)
         order = list(range(self.steps))
         backwards = None
         if reverse and lengths is not None:
@@ -211,6 +214,12 @@ class _Direction:
             c = w.op("Where", started, c, zeros)
         return y, h, c if cell.kind == "LSTM" else None
 
+    def _own(self, per_direction: str) -> str:
+        """This direction's part of a [directions, ...] tensor (a view for one direction)."""
+        if self.directions == 1:
+            return self.w.op("Squeeze", per_direction, self.w.ints(0))
+        return self.w.index(per_direction, self.index)
+
     def _backwards(self, lengths: str) -> str:
         """[seq, batch] time indices: step s reads lengths[b] - 1 - s while s < lengths[b]."""
         w = self.w
@@ -231,14 +240,12 @@ class _Direction:
     def _step(self, projected: str, h: str, c: str) -> tuple[str, str]:
         """The new (H, C) from the step's input projection [batch, gates] and the state."""
         w, kind = self.w, self.cell.kind
-        if kind == "GRU" and not self.cell.linear_before_reset:  # z and r only: h comes later
-            return self._gru(projected, w.op("MatMul", h, self.r_zr), h), c
-        recurrent = w.op("MatMul", h, self.r_t)
         if kind == "RNN":
-            return self.activations[0](w, self._clip(w.op("Add", projected, recurrent))), c
+            pre = w.op("Gemm", h, self.r, projected, transB=1)
+            return self.activations[0](w, self._clip(pre)), c
         if kind == "GRU":
-            return self._gru(projected, recurrent, h), c
-        return self._lstm(w.op("Add", projected, recurrent), c)
+            return self._gru(projected, h), c
+        return self._lstm(w.op("Gemm", h, self.r, projected, transB=1), c)
 
     def _lstm(self, gates: str, c: str) -> tuple[str, str]:
         w = self.w
@@ -257,19 +264,21 @@ class _Direction:
         o = f(w, self._clip(o_pre))
         return w.op("Mul", o, h(w, new_c)), new_c
 
-    def _gru(self, projected: str, recurrent: str, h: str) -> str:
+    def _gru(self, projected: str, h: str) -> str:
         w = self.w
         f, g = self.activations
         x_z, x_r, x_h = self._gates(projected, 3)
-        lbr = self.cell.linear_before_reset
-        h_z, h_r, *h_h = self._gates(recurrent, 3 if lbr else 2)
+        if self.cell.linear_before_reset:
+            bias = [self.rb] if self.rb is not None else []
+            h_z, h_r, h_h = self._gates(w.op("Gemm", h, self.r, *bias, transB=1), 3)
+        else:
+            h_z, h_r = self._gates(w.op("Gemm", h, self.r_zr, transB=1), 2)
         z = f(w, self._clip(w.op("Add", x_z, h_z)))
         r = f(w, self._clip(w.op("Add", x_r, h_r)))
-        if lbr:
-            hr = w.op("Add", h_h[0], self.rb_h) if self.rb_h is not None else h_h[0]
-            candidate = w.op("Add", x_h, w.op("Mul", r, hr))
-        else:
-            candidate = w.op("Add", x_h, w.op("MatMul", w.op("Mul", r, h), self.r_h))
+        if self.cell.linear_before_reset:
+            candidate = w.op("Add", x_h, w.op("Mul", r, h_h))
+        else:  # x_h + (r * H) @ R_h^T
+            candidate = w.op("Gemm", w.op("Mul", r, h), self.r_h, x_h, transB=1)
         new = g(w, self._clip(candidate))
         keep = w.op("Sub", w.scalar(1.0), z)
         return w.op("Add", w.op("Mul", keep, new), w.op("Mul", z, h))

@@ -148,10 +148,10 @@ def test_older_opsets(kind: str, opset: int, opts: CompileOptions) -> None:
 
 
 def test_unrolled_into_one_input_projection() -> None:
-    """The input projection of all steps is one MatMul; only the recurrent one is per step."""
+    """The input projection of all steps is one Gemm; only the recurrent one is per step."""
     model, _ = recurrent_model("LSTM", {}, {"B"})
     text = str(import_model(model).module)
-    assert text.count("onnx.MatMul") == 1 + SEQ
+    assert text.count("onnx.Gemm") == 1 + SEQ
     assert "onnx.LSTM" not in text
 
 
