@@ -118,11 +118,11 @@ def expand_scan(node: onnx.NodeProto, w: GraphWriter, facts: Facts) -> str | Non
     in_axes = list(attrs["scan_input_axes"].ints) if "scan_input_axes" in attrs else [0] * scans
     in_dirs = (list(attrs["scan_input_directions"].ints) if "scan_input_directions" in attrs
                else [0] * scans)
-    dims = [facts.dims(x) for x in xs]
-    if any(d is None for d in dims):
+    dims = [d for d in map(facts.dims, xs) if d is not None]
+    if len(dims) < len(xs):
         return "a scan input has no static shape"
-    axes = [a + len(d) if a < 0 else a for a, d in zip(in_axes, dims, strict=True) if d]
-    length = dims[0][axes[0]] if dims[0] else 0
+    axes = [a + len(d) if a < 0 else a for a, d in zip(in_axes, dims, strict=True)]
+    length = dims[0][axes[0]]
     if length == 0 or length > MAX_UNROLL:
         return f"a sequence of {length} elements (tcc unrolls 1 to {MAX_UNROLL})"
     outs_count = len(body.output) - len(states)
@@ -139,11 +139,9 @@ def expand_scan(node: onnx.NodeProto, w: GraphWriter, facts: Facts) -> str | Non
         states = outs[:len(states)]
         for parts, out in zip(stacked, outs[len(states):], strict=True):
             parts.append(out)
-    results = list(states)
-    for parts, body_out, axis, rev in zip(stacked, body.output[len(states):], out_axes, out_dirs,
-                                          strict=True):
-        rank = len(body_out.type.tensor_type.shape.dim) + 1
-        results.append(w.stack(parts[::-1] if rev else parts, axis + rank if axis < 0 else axis))
+    results = list(states)  # a negative axis counts from the end, in Unsqueeze and Concat too
+    for parts, axis, rev in zip(stacked, out_axes, out_dirs, strict=True):
+        results.append(w.stack(parts[::-1] if rev else parts, axis))
     _bind_outputs(w, node.output, results)
     return None
 
