@@ -31,7 +31,7 @@ from tcompiler.frontend.convert import constant_array, tensor_array
 from tcompiler.frontend.reference import reference_evaluator
 from tcompiler.frontend.shapes import static_dims
 from tcompiler.frontend.support import SUPPORTED_DTYPES, foldable_op
-from tcompiler.frontend.writer import node_reads
+from tcompiler.frontend.writer import subgraph_reads
 from tcompiler.weights import SMALL
 
 FOLDABLE = frozenset({
@@ -87,7 +87,8 @@ def _drop_dead_constants(nodes: list[onnx.NodeProto], outputs: set[str]) -> list
     for node in reversed(nodes):
         if node.op_type == "Constant" and not live.intersection(node.output):
             continue
-        live.update(node_reads(node))  # subgraphs read outer values too
+        live.update(node.input)
+        live.update(subgraph_reads(node))  # outer values a subgraph reads
         kept.append(node)
     return kept[::-1]
 

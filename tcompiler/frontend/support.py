@@ -26,7 +26,7 @@ from onnx import TensorProto, numpy_helper
 
 from tcompiler.dialects.onnx import ONNX_OPS
 from tcompiler.frontend.load import DEFAULT_DOMAINS, default_opset
-from tcompiler.frontend.writer import node_reads, subgraphs
+from tcompiler.frontend.writer import subgraph_reads, subgraphs
 
 SUPPORTED_DTYPES: dict[int, str] = {
     TensorProto.FLOAT: "float32",
@@ -140,7 +140,7 @@ def _data_dependent(graph: onnx.GraphProto, weights: set[str],
     for node in graph.node:
         if node.op_type not in SHAPE_OPS and dynamic.intersection(node.input):
             dynamic.update(node.output)
-        elif dynamic.intersection(node_reads(node)):  # a subgraph reads dynamic values
+        elif dynamic.intersection(subgraph_reads(node)):
             dynamic.update(node.output)
     return dynamic
 

@@ -36,12 +36,12 @@ def all_names(graph: onnx.GraphProto) -> set[str]:
     return names
 
 
-def node_reads(node: onnx.NodeProto) -> set[str]:
-    """The values `node` reads: its inputs and what its subgraphs read (outer scope included)."""
-    names = set(node.input)
+def subgraph_reads(node: onnx.NodeProto) -> set[str]:
+    """The values the nodes of `node`'s subgraphs read (outer-scope values among them)."""
+    names: set[str] = set()
     for sub in subgraphs(node):
         for inner in sub.node:
-            names |= node_reads(inner)
+            names |= set(inner.input) | subgraph_reads(inner)
     return names
 
 
