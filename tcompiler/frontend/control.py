@@ -87,7 +87,7 @@ def expand_loop(node: onnx.NodeProto, w: GraphWriter, facts: Facts) -> str | Non
     always = static_cond and _stays_true(body)
     if scans and not always:
         return "scan outputs whose length depends on a condition computed at run time"
-    if scans and trips == 0:
+    if scans and trips <= 0:
         return "scan outputs of zero iterations (empty tensors)"
     running = w.scalar(True, np.bool_)
     if cond:
