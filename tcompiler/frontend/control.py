@@ -7,7 +7,8 @@ cannot (the node then stays and is reported unsupported, with that reason):
 - If with a constant condition: the taken branch, inlined (common in exports). With a run-time
   condition: both branches inlined and each output a `Where(cond, then, else)`; this needs the
   branches' outputs to have the same static shape and type. Both branches are computed, so a
-  branch must be safe to compute when not taken (ONNX ops have no side effects).
+  branch must be safe to compute when not taken: ONNX ops have no side effects, but a gather
+  at indices computed at run time could read out of bounds (`INDEXING_OPS`: declined).
 - Loop with a constant trip count of at most `MAX_UNROLL` iterations: the body inlined once
   per iteration, the iteration number a constant. When the loop condition is not known to stay
   true (the initial condition or the body's condition output is computed), every carried value
@@ -31,7 +32,7 @@ import onnx
 from onnx import numpy_helper
 
 from tcompiler.frontend.shapes import static_dims
-from tcompiler.frontend.writer import GraphWriter, graph_attr
+from tcompiler.frontend.writer import GraphWriter, graph_attr, subgraphs
 
 MAX_UNROLL = 64
 """The most iterations a Loop or Scan is unrolled to."""
@@ -64,6 +65,9 @@ def expand_if(node: onnx.NodeProto, w: GraphWriter, facts: Facts) -> str | None:
     if None in then_types or then_types != else_types:
         return ("the condition is known only at run time and the branches' outputs differ in "
                 "shape or type (or have no static shape)")
+    if not (_safe_to_compute(then_graph, facts) and _safe_to_compute(else_graph, facts)):
+        return ("the condition is known only at run time and a branch gathers at indices "
+                "computed at run time (computing the branch not taken could read out of bounds)")
     flag = cond if facts.dims(cond) == () else w.op("Reshape", cond, w.ints())
     then_outs = w.inline(then_graph, {}, "then.")
     else_outs = w.inline(else_graph, {}, "else.")
@@ -156,6 +160,23 @@ def _bind_outputs(w: GraphWriter, outputs: Iterable[str], values: list[str]) -> 
 def _tensor_type(ty: onnx.TypeProto) -> tuple[int, tuple[int, ...]] | None:
     dims = static_dims(ty) if ty.HasField("tensor_type") else None
     return None if dims is None else (ty.tensor_type.elem_type, dims)
+
+
+INDEXING_OPS = frozenset({"Gather", "GatherElements", "GatherND"})
+"""Ops whose indices are data: out of range, they read outside their input."""
+
+
+def _safe_to_compute(graph: onnx.GraphProto, facts: Facts) -> bool:
+    """Whether `graph` (an If branch) can be computed even when not taken: every gather in it
+    (and in its subgraphs) reads at constant indices."""
+    constants = {n.output[0] for n in graph.node if n.op_type == "Constant"}
+    constants |= {i.name for i in graph.initializer} | set(facts.constants)
+    for node in graph.node:
+        if node.op_type in INDEXING_OPS and node.input[1] not in constants:
+            return False
+        if not all(_safe_to_compute(sub, facts) for sub in subgraphs(node)):
+            return False
+    return True
 
 
 def _true(value: np.ndarray) -> bool:

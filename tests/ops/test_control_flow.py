@@ -243,3 +243,16 @@ def test_scan_with_two_sequences(opts: CompileOptions) -> None:
     feeds = {"xa": rng.standard_normal((4, 3)).astype(np.float32),
              "xb": rng.standard_normal((3, 4)).astype(np.float32)}
     check(proto, feeds, opts)
+
+
+def test_if_runtime_condition_with_a_data_dependent_gather_declines() -> None:
+    """Computing the branch not taken must be safe: a gather at run-time indices is not."""
+    then_graph = helper.make_graph([helper.make_node("Gather", ["x", "i"], ["t"])], "t", [],
+                                   [value("t", F, [3])])
+    else_graph = helper.make_graph([helper.make_node("ReduceSum", ["x", "zero"], ["e"],
+                                                     keepdims=0)], "e", [], [value("e", F, [3])])
+    node = helper.make_node("If", ["c"], ["y"], then_branch=then_graph, else_branch=else_graph)
+    proto = model([node], [value("x", F, [2, 3]), value("c", B, []), value("i", I64, [])],
+                  [value("y", F, [3])], {"zero": np.array([0], np.int64)})
+    with pytest.raises(UnsupportedModelError, match="If .*out of bounds"):
+        import_model(proto)
