@@ -13,7 +13,8 @@ cannot (the node then stays and is reported unsupported, with that reason):
   per iteration, the iteration number a constant. When the loop condition is not known to stay
   true (the initial condition or the body's condition output is computed), every carried value
   is a `Where(still_running, new, old)` and the running flag an `And` of the conditions; scan
-  outputs then have a length known only at run time, which tcc declines.
+  outputs then have a length known only at run time, which tcc declines, and the iterations
+  after the end are computed too (declined for bodies with run-time gathers, as for If).
 - Scan (opset 9 and later) over a static sequence of at most `MAX_UNROLL` elements: the body
   inlined per element, each scan input element a `Gather` at its index along its axis (from
   the end for reverse directions), each scan output the body's outputs stacked along its axis.
@@ -91,6 +92,10 @@ def expand_loop(node: onnx.NodeProto, w: GraphWriter, facts: Facts) -> str | Non
     always = static_cond and _stays_true(body)
     if scans and not always:
         return "scan outputs whose length depends on a condition computed at run time"
+    if not always and not _safe_to_compute(body, facts):
+        return ("the condition is computed at run time and the body gathers at indices computed "
+                "at run time (computing the iterations after the loop ends could read out of "
+                "bounds)")
     if scans and trips <= 0:
         return "scan outputs of zero iterations (empty tensors)"
     running = w.scalar(True, np.bool_)
@@ -167,8 +172,8 @@ INDEXING_OPS = frozenset({"Gather", "GatherElements", "GatherND"})
 
 
 def _safe_to_compute(graph: onnx.GraphProto, facts: Facts) -> bool:
-    """Whether `graph` (an If branch) can be computed even when not taken: every gather in it
-    (and in its subgraphs) reads at constant indices."""
+    """Whether `graph` (an If branch, a Loop body) can be computed when it should not be: every
+    gather in it (and in its subgraphs) reads at constant indices."""
     constants = {n.output[0] for n in graph.node if n.op_type == "Constant"}
     constants |= {i.name for i in graph.initializer} | set(facts.constants)
     for node in graph.node:

@@ -144,6 +144,14 @@ def test_loop_declines() -> None:
     stop = helper.make_node("Not", ["c_in"], ["c_out"])
     with pytest.raises(UnsupportedModelError, match="Loop .*length depends on a condition"):
         import_model(loop_model(3, loop_body(stop)))
+    gathering = loop_body(stop, scan=False)  # acc + x[i] * i: i past the end is out of range
+    gathering.node[2].op_type = "Gather"
+    gathering.node[2].input[:] = ["x", "i"]
+    gathering.node[3].input[1] = "xi"
+    gathering.node.insert(3, helper.make_node("Mul", ["xi_row", "fi"], ["xi"]))
+    gathering.node[2].output[0] = "xi_row"
+    with pytest.raises(UnsupportedModelError, match="Loop .*out of bounds"):
+        import_model(loop_model(3, gathering, scan=False))
 
 
 def test_loop_with_a_nested_if(opts: CompileOptions) -> None:
