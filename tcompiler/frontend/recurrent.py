@@ -114,21 +114,18 @@ def expand_recurrent(node: onnx.NodeProto, w: GraphWriter, facts: Facts) -> str 
                          activations[d * count:(d + 1) * count])
         results.append(run.compute(x, inputs, initial, lengths, reverse))
     outputs = list(node.output) + [""] * (3 - len(node.output))
-    y = w.stack([y for y, _, _ in results], 1)  # [seq, directions, batch, hidden]
-    _emit(w, outputs[0], w.op("Transpose", y, perm=[2, 0, 1, 3]) if layout else y)
-    finals = {outputs[1]: [h for _, h, _ in results],
-              outputs[2]: [c for _, _, c in results if c is not None]}
-    for output, states in finals.items():
-        if not output:
-            continue
-        final = w.stack(states, 0)  # [directions, batch, hidden]
-        _emit(w, output, w.op("Transpose", final, perm=state_perm) if layout else final)
+    if outputs[0]:
+        y = w.stack([y for y, _, _ in results], 1)  # [seq, directions, batch, hidden]
+        w.node("Identity", [w.op("Transpose", y, perm=[2, 0, 1, 3]) if layout else y],
+               [outputs[0]])
+    finals = ((outputs[1], [h for _, h, _ in results]),
+              (outputs[2], [c for _, _, c in results if c is not None]))
+    for output, states in finals:
+        if output:
+            final = w.stack(states, 0)  # [directions, batch, hidden]
+            w.node("Identity", [w.op("Transpose", final, perm=state_perm) if layout else final],
+                   [output])
     return None
-
-
-def _emit(w: GraphWriter, output: str, value: str) -> None:
-    if output:
-        w.node("Identity", [value], [output])
 
 
 @dataclass(frozen=True)
