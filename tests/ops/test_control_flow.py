@@ -264,3 +264,23 @@ def test_if_runtime_condition_with_a_data_dependent_gather_declines() -> None:
                   [value("y", F, [3])], {"zero": np.array([0], np.int64)})
     with pytest.raises(UnsupportedModelError, match="If .*out of bounds"):
         import_model(proto)
+
+
+def scan_sum_model() -> onnx.ModelProto:
+    body = helper.make_graph([helper.make_node("Add", ["s", "e"], ["s_out"]),
+                              helper.make_node("Identity", ["s_out"], ["y"])], "body",
+                             [value("s", F, [2]), value("e", F, [2])],
+                             [value("s_out", F, [2]), value("y", F, [2])])
+    node = helper.make_node("Scan", ["s0", "xs"], ["s", "ys"], body=body, num_scan_inputs=1)
+    return model([node], [value("s0", F, [2]), value("xs", F, [3, 2])], ["s", "ys"])
+
+
+@pytest.mark.parametrize("opset", [9, 11, 13, 16, 19, 21, 23, 25])
+def test_every_opset_imports(opset: int) -> None:
+    """If, Loop and Scan from their oldest opsets tcc reads (upgraded to 17 when older) to
+    the newest: all rewritten away."""
+    body = loop_body(helper.make_node("Identity", ["c_in"], ["c_out"]))
+    for proto in (if_model(None), loop_model(3, body), scan_sum_model()):
+        proto.opset_import[0].version = opset
+        text = str(import_model(proto).module)
+        assert not any(f"onnx.{op}" in text for op in ("If", "Loop", "Scan"))
