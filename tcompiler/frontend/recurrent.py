@@ -9,9 +9,10 @@ sequence length (at most `MAX_STEPS`): the recurrent Gemm `H @ R^T + projection[
 a Split of it, their activations and the state update, elementwise ops that tcc fuses into a
 few kernels per step (GRU: its h gate's own Gemm, before or after the reset gate multiplies).
 With `sequence_lens`, a step past a batch entry's length keeps its state (a `Where` on
-`t < length`) and outputs zeros; the reverse direction reads each batch entry's
-sequence backwards from its own last element (a `GatherElements` over the time axis, applied
-again to its outputs), as onnxruntime's ReverseSequence does.
+`t < length`) and outputs zeros (constant lengths that are all the sequence's: no masks);
+the reverse direction reads each batch entry's sequence backwards from its own last element
+(a `GatherElements` over the time axis, applied again to its outputs), as onnxruntime's
+ReverseSequence does.
 
 Activation alpha/beta values are consumed in order by the activations that take them (Affine,
 LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu), with onnxruntime's defaults.
@@ -104,7 +105,8 @@ def expand_recurrent(node: onnx.NodeProto, w: GraphWriter, facts: Facts) -> str 
     initial = {k: w.op("Transpose", inputs[k], perm=state_perm) if layout else inputs[k]
                for k in ("initial_h", "initial_c") if k in inputs}
     lengths = None
-    if "sequence_lens" in inputs:
+    known = facts.constants.get(inputs.get("sequence_lens", ""))
+    if "sequence_lens" in inputs and not (known is not None and (known == steps).all()):
         lengths = w.op("Cast", inputs["sequence_lens"], to=onnx.TensorProto.INT64)
     count = len(DEFAULT_ACTIVATIONS[kind])
     results: list[tuple[str, str, str | None]] = []

@@ -159,3 +159,14 @@ def test_long_sequence_declines() -> None:
     model, _ = recurrent_model("RNN", {}, set(), steps=10_000)
     with pytest.raises(UnsupportedModelError, match="RNN .*10000 steps"):
         import_model(model)
+
+
+def test_full_constant_lengths_need_no_masks(opts: CompileOptions) -> None:
+    """sequence_lens that are constants equal to the sequence length change nothing."""
+    model, feeds = recurrent_model("GRU", {"direction": "bidirectional"}, {"B", "sequence_lens"})
+    lengths = np.full(BATCH, SEQ, np.int32)
+    model.graph.initializer.append(onnx.numpy_helper.from_array(lengths, "sequence_lens"))
+    model.graph.input.remove(next(i for i in model.graph.input if i.name == "sequence_lens"))
+    del feeds["sequence_lens"]
+    assert "onnx.Where" not in str(import_model(model).module)
+    check(model, feeds, opts)
