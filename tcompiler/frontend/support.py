@@ -9,7 +9,8 @@
   domain;
 - If, Loop, Scan, LSTM, GRU and RNN (`STRUCTURED_OPS`) are supported, each as far as its
   rewrite at import allows (`control.py`, `recurrent.py`; `unfolded_ops` reports the rest with
-  the reason); the ops of their subgraphs are checked as the graph's own;
+  the reason), but a Loop whose trip count is computed from input data never is; the ops of
+  their subgraphs are checked as the graph's own;
 - a tensor element type other than float32/int64/int32/bool (float16, float64, ... included);
 - sequence, map, optional or sparse values;
 - training: Dropout whose `training_mode` input is a constant true (unless its ratio is a
@@ -123,6 +124,9 @@ def _unsupported_nodes(graph: onnx.GraphProto, dynamic: set[str],
             foreign[f"{node.domain}.{node.op_type}"].append(node_label(node, index))
         elif not (node.op_type in ONNX_OPS or node.op_type in STRUCTURED_OPS or foldable):
             users[node.op_type].append(node_label(node, index))
+        elif node.op_type == "Loop" and (not node.input[0] or node.input[0] in dynamic):
+            users["Loop whose trip count is input data (or absent)"].append(
+                node_label(node, index))  # unrolling needs a constant
         for sub in subgraphs(node):
             # a Loop's iteration number is a constant once the loop is unrolled
             inputs = sub.input[1:] if node.op_type == "Loop" else sub.input

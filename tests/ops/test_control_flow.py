@@ -284,3 +284,14 @@ def test_every_opset_imports(opset: int) -> None:
         proto.opset_import[0].version = opset
         text = str(import_model(proto).module)
         assert not any(f"onnx.{op}" in text for op in ("If", "Loop", "Scan"))
+
+
+def test_a_data_trip_count_is_reported_up_front() -> None:
+    body = loop_body(helper.make_node("Identity", ["c_in"], ["c_out"]), scan=False)
+    node = helper.make_node("Loop", ["m", "", "a0"], ["acc"], body=body, name="by_data")
+    proto = model([node], [value("x", F, [2, 3]), value("a0", F, [2, 3]),
+                           value("m", I64, [])], [value("acc", F, [2, 3])])
+    with pytest.raises(UnsupportedModelError) as err:
+        import_model(proto)
+    assert err.value.problems == [
+        "Loop whose trip count is input data (or absent) (opset 17): nodes by_data"]
