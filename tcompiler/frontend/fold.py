@@ -38,6 +38,7 @@ from tcompiler.frontend.support import (
     TYPE_ONLY_INPUTS,
     foldable_op,
 )
+from tcompiler.frontend.writer import subgraph_reads
 from tcompiler.weights import SMALL
 
 
@@ -85,6 +86,7 @@ def _drop_dead_constants(nodes: list[onnx.NodeProto], outputs: set[str]) -> list
         if node.op_type == "Constant" and not live.intersection(node.output):
             continue
         live.update(node.input)
+        live.update(subgraph_reads(node))  # outer values a subgraph reads
         kept.append(node)
     return kept[::-1]
 

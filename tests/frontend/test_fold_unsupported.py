@@ -110,3 +110,31 @@ def test_shape_computations_fold_whatever_their_ops() -> None:
                                    providers=["CPUExecutionProvider"]).run(None, {"x": x})
     (got,) = backend.run_model(model, [x])
     np.testing.assert_allclose(got, np.asarray(want), rtol=1e-6)
+
+
+def test_ops_on_the_shape_of_data_fold() -> None:
+    """Shape reads no data: a Mod on a data input's shape folds (as attention exports do)."""
+    nodes = [helper.make_node("Shape", ["x"], ["s"]),
+             helper.make_node("Mod", ["s", "three"], ["m"], name="mod_shape"),
+             helper.make_node("Cast", ["m"], ["mf"], to=TensorProto.FLOAT),
+             helper.make_node("Add", ["x", "mf"], ["y"])]
+    model = _model(nodes, {"three": np.array(3, np.int64)}, [4, 2])
+    assert not backend.prepare(model).folded  # accepted up front
+    imported = import_model(model)
+    assert "onnx.Mod" not in str(imported.module)
+
+
+def test_a_constant_read_only_inside_a_subgraph_survives_folding() -> None:
+    """Folding drops constants nothing reads; a Scan body's read of an outer one counts."""
+    body = helper.make_graph(
+        [helper.make_node("Unsqueeze", ["e", "axis"], ["row"]),
+         helper.make_node("Squeeze", ["row", "axis"], ["out"])], "body",
+        [helper.make_tensor_value_info("e", TensorProto.FLOAT, [4])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [4])])
+    nodes = [helper.make_node("Constant", [], ["zero"],
+                              value=numpy_helper.from_array(np.array([0], np.int64))),
+             helper.make_node("Identity", ["zero"], ["axis"]),  # folds: dead constants go
+             helper.make_node("Scan", ["x"], ["y"], body=body, num_scan_inputs=1)]
+    x = RNG.standard_normal((4, 4)).astype(np.float32)
+    (got,) = backend.run_model(_model(nodes, {}, [4, 4]), [x])
+    np.testing.assert_array_equal(got, x)
