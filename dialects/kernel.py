@@ -873,11 +873,12 @@ class NormalizeOp(KernelOp):
                 raise VerifyException(f"kernel.normalize: {s} does not broadcast to {x}")
 
 
-from tcompiler.dialects.kernel_index import INDEX_KERNELS  # noqa: E402 - it imports KernelOp
+from tcompiler.dialects.kernel_detect import DETECT_KERNELS  # noqa: E402 - they import KernelOp
+from tcompiler.dialects.kernel_index import INDEX_KERNELS  # noqa: E402
 
 KERNEL_OPS = (ConvOp, GemmOp, PoolOp, MapOp, SoftmaxOp, LRNOp, TransposeOp, ConcatOp, CopyOp,
               ReduceOp, MatMulOp, ConvTransposeOp, NormalizeOp,
-              *DATA_MOVEMENT_KERNELS, *CONV_TRANSFORMS, *INDEX_KERNELS)
+              *DATA_MOVEMENT_KERNELS, *CONV_TRANSFORMS, *INDEX_KERNELS, *DETECT_KERNELS)
 
 Kernel = Dialect(
     "kernel",

@@ -1306,7 +1306,8 @@ def _check_same_size(op: Operation, source: SSAValue, result: SSAValue) -> None:
         )
 
 
-from tcompiler.dialects.onnx_index import INDEX_OPS  # noqa: E402 - they import the helpers above
+from tcompiler.dialects.onnx_detect import DETECT_OPS  # noqa: E402 - they import the helpers above
+from tcompiler.dialects.onnx_index import INDEX_OPS  # noqa: E402
 from tcompiler.dialects.onnx_math import MATH_OPS  # noqa: E402
 from tcompiler.dialects.onnx_types import TYPE_OPS  # noqa: E402
 
@@ -1320,6 +1321,7 @@ ONNX_OPS: dict[str, type[IRDLOperation]] = {
         *ELEMENTWISE_OPS,
         *DATA_MOVEMENT_OPS,
         *MATH_OPS, *INDEX_OPS, *TYPE_OPS,
+        *DETECT_OPS,
     )
 }
 """ONNX op_type -> op class, for the importer."""

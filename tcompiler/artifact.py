@@ -33,7 +33,7 @@ import numpy as np
 
 import tcompiler
 from tcompiler.errors import ArtifactError, OptionError
-from tcompiler.program import ALIGNMENT, Buffer, Program, Step, TensorSpec
+from tcompiler.program import ALIGNMENT, Buffer, Program, Step, TensorSpec, lengths
 
 FORMAT = "tcompiler-artifact"
 FORMAT_VERSION = 1
@@ -130,6 +130,8 @@ def _spec_problem(spec: TensorSpec) -> str | None:
         return f"tensor '{spec.name}' has unknown dtype '{spec.dtype}'"
     if any(d < 0 for d in spec.shape):
         return f"tensor '{spec.name}' has a negative dimension {list(spec.shape)}"
+    if spec.dynamic_axis is not None and not 0 <= spec.dynamic_axis < len(spec.shape):
+        return f"tensor '{spec.name}' has dynamic axis {spec.dynamic_axis} outside its rank"
     return None
 
 
@@ -163,6 +165,9 @@ def program_problem(program: Program) -> str | None:
         problem = _spec_problem(spec)
         if problem is not None:
             return problem
+    for spec in (program.outputs[i] for i in lengths(program.outputs).values()):
+        if spec.shape != (1,) or spec.dtype != "int64" or spec.dynamic_axis is not None:
+            return f"length output '{spec.name}' is not an int64 [1] tensor"
     if program.arena_bytes < 0:
         return f"arena_bytes {program.arena_bytes} is negative"
     bad_names = [n for n in program.objects if not _OBJECT_NAME.fullmatch(n)]

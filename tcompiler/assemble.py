@@ -45,6 +45,13 @@ def _names(main: func.FuncOp, key: str, count: int, prefix: str) -> list[str]:
     return [f"{prefix}{i}" for i in range(count)]
 
 
+def _dynamic_axes(main: func.FuncOp) -> list[int]:
+    attr = main.attributes.get(ir_names.DYNAMIC_AXES)
+    if not isinstance(attr, ArrayAttr):
+        return []
+    return [a.value.data for a in attr.data if isinstance(a, IntegerAttr)]
+
+
 def assemble(module: ModuleOp, weights: WeightStore, num_inputs: int
              ) -> tuple[list[TensorSpec], list[TensorSpec], list[Step], list[Buffer], int, bytes]:
     """(inputs, outputs, steps, buffers, arena_bytes, weights_blob) of a planned module."""
@@ -55,8 +62,10 @@ def assemble(module: ModuleOp, weights: WeightStore, num_inputs: int
     out_names = _names(main, ir_names.OUTPUT_NAMES, len(out_args), "output_")
     inputs = [TensorSpec(n, tuple(a.type.get_shape()), dtype_name(a.type))  # type: ignore[attr-defined]
               for n, a in zip(in_names, in_args)]
-    outputs = [TensorSpec(n, tuple(a.type.get_shape()), dtype_name(a.type))  # type: ignore[attr-defined]
-               for n, a in zip(out_names, out_args)]
+    axes = _dynamic_axes(main)
+    outputs = [TensorSpec(n, tuple(a.type.get_shape()), dtype_name(a.type),  # type: ignore[attr-defined]
+                          axes[i] if i < len(axes) and axes[i] >= 0 else None)
+               for i, (n, a) in enumerate(zip(out_names, out_args))]
 
     weight_names = [op.weight_name.data for op in main.body.block.ops
                     if isinstance(op, kernel.WeightOp)]

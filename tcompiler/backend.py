@@ -169,7 +169,8 @@ def _check_support(model: onnx.ModelProto) -> onnx.ModelProto:
 
     loaded = load_model(model)
     proto = inline_functions(loaded.proto)
-    problems = unsupported_constructs(proto, [t.name for t in loaded.payloads.tensors])
+    constants = [t.name for t in loaded.payloads.tensors] + sorted(parameter_inputs(proto))
+    problems = unsupported_constructs(proto, constants)  # parameters are baked in
     if problems:
         raise UnsupportedModelError(problems, model=loaded.name)
     return proto
@@ -183,16 +184,19 @@ def reads_inputs(program: Program) -> bool:
 
 
 PARAMETER_INPUTS: dict[str, tuple[int, ...]] = {
-    "ConstantOfShape": (0,), "Dropout": (1, 2), "Expand": (1,), "Pad": (1, 2, 3),
+    "ConstantOfShape": (0,), "Dropout": (1, 2), "Expand": (1,), "Loop": (0, 1), "Pad": (1, 2, 3),
     "Range": (0, 1, 2), "ReduceMax": (1,), "ReduceMean": (1,), "ReduceMin": (1,),
     "ReduceProd": (1,), "ReduceSum": (1,), "Reshape": (1,), "Resize": (1, 2, 3),
     "Slice": (1, 2, 3, 4), "Split": (1,), "Squeeze": (1,), "Tile": (1,), "Unsqueeze": (1,),
     "ReduceL1": (1,), "ReduceL2": (1,), "ReduceLogSum": (1,), "ReduceLogSumExp": (1,),
     "ReduceSumSquare": (1,), "CumSum": (1,), "CumProd": (1,), "TopK": (1,), "OneHot": (1,),
+    "NonMaxSuppression": (2, 3, 4), "AffineGrid": (1,),
 }
 """op type -> positions of its inputs that are hyper-parameters, not data (a shape, axes,
 pads, repeats, split sizes, a Dropout ratio or training flag, Resize roi/scales/sizes, Range
-bounds, a Pad value, a CumSum axis, TopK's K, OneHot's depth): tcc needs them constant."""
+bounds, a Pad value, a CumSum axis, TopK's K, OneHot's depth, NonMaxSuppression's limit and
+thresholds, AffineGrid's size, a Loop's trip count and initial condition): tcc needs them
+constant."""
 
 SHAPE_ONLY = frozenset({"Shape", "Size"})
 """Ops that read only the shape of their input: what computes a hyper-parameter from them does

@@ -3,7 +3,10 @@
 On `@main` (the graph function):
     GRAPH          unit: this function is the graph (calls kernels in order)
     INPUT_NAMES    the ONNX names of the graph inputs, in argument order
-    OUTPUT_NAMES   the ONNX names of the graph outputs, in argument order
+    OUTPUT_NAMES   the ONNX names of the graph outputs, in argument order (from the kernels
+                   stage on, then `<name>:length` for each length output, `program.py`)
+    DYNAMIC_AXES   i64 per model output: the axis whose extent is known only at run time, or
+                   -1; only when some output has one (`program.py`)
     ARENA_SIZE ... the memory plan as `plan-memory` left it (PLAN_ATTRS)
 On calls in `@main`:
     INPLACE        the argument positions whose bytes the call's output takes over (the
@@ -24,6 +27,7 @@ PARALLEL = "tcc.parallel"
 INPLACE = "tcc.inplace"
 INPUT_NAMES = "tcc.input_names"
 OUTPUT_NAMES = "tcc.output_names"
+DYNAMIC_AXES = "tcc.dynamic_axes"
 
 ARENA_SIZE = "tcc.arena_size"
 ARENA_LOWER_BOUND = "tcc.arena_lower_bound"

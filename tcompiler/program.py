@@ -11,6 +11,12 @@ Buffers are addressed by id. Kinds:
   (`arena_bytes` long, 64-byte aligned).
 Each step calls its kernel symbol with one pointer per arg buffer id, in order
 (`void kernel(float* a0, float* a1, ...)`). Steps run in list order.
+
+Outputs whose size depends on input data (NonZero, Compress, NonMaxSuppression results):
+such an output's spec has a `dynamic_axis`; its `shape` is the upper bound, and the kernels
+write the extent along that axis at run time to an int64 [1] length output. The length
+outputs come last in `outputs`, one per dynamic output in their order (`lengths` pairs
+them up); the runtime returns the model's outputs only, each dynamic one cut to its length.
 """
 
 from __future__ import annotations
@@ -29,14 +35,31 @@ class TensorSpec:
     name: str
     shape: tuple[int, ...]
     dtype: str  # numpy dtype name, e.g. "float32"
+    dynamic_axis: int | None = None  # the axis whose extent is known at run time (module doc)
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "shape": list(self.shape), "dtype": self.dtype}
+        data: dict[str, Any] = {"name": self.name, "shape": list(self.shape), "dtype": self.dtype}
+        if self.dynamic_axis is not None:
+            data["dynamic_axis"] = self.dynamic_axis
+        return data
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> TensorSpec:
+        axis = data.get("dynamic_axis")
         return TensorSpec(str(data["name"]), tuple(int(d) for d in data["shape"]),
-                          str(data["dtype"]))
+                          str(data["dtype"]), None if axis is None else int(axis))
+
+
+def lengths(outputs: list[TensorSpec]) -> dict[int, int]:
+    """Position of each dynamic output in `outputs` -> the position of its length output."""
+    dynamic = [i for i, spec in enumerate(outputs) if spec.dynamic_axis is not None]
+    first = len(outputs) - len(dynamic)
+    return {i: first + n for n, i in enumerate(dynamic)}
+
+
+def model_outputs(outputs: list[TensorSpec]) -> list[TensorSpec]:
+    """`outputs` without the length outputs: the model's own."""
+    return outputs[:len(outputs) - len(lengths(outputs))]
 
 
 @dataclass(frozen=True)

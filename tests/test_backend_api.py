@@ -49,12 +49,12 @@ def test_prepare_for_cuda_is_not_implemented() -> None:
 
 
 def test_unsupported_op_is_not_implemented_and_named() -> None:
-    model = _model([helper.make_node("Atan", ["a"], ["y"], name="the_atan")],
-                   [_f32("a", [4])], [_f32("y", [4])])
-    with pytest.raises(NotImplementedError, match="Atan.*the_atan"):
+    model = _model([helper.make_node("Det", ["a"], ["y"], name="the_det")],
+                   [_f32("a", [2, 3, 3])], [_f32("y", [2])])
+    with pytest.raises(NotImplementedError, match="Det.*the_det"):
         backend.prepare(model)
-    with pytest.raises(NotImplementedError, match="Atan"):
-        backend.run_node(helper.make_node("Atan", ["a"], ["y"]), [np.zeros(4, np.float32)])
+    with pytest.raises(NotImplementedError, match="Det"):
+        backend.run_node(helper.make_node("Det", ["a"], ["y"]), [np.zeros((2, 3, 3), np.float32)])
 
 
 def test_run_by_list_and_by_dict(cache: str) -> None:

@@ -12,8 +12,10 @@ Steps, each failing with a one-line `TcError`:
 3. opset upgrade to `target_opset` with `onnx.version_converter` when older (`ModelError`);
    after it each op has one semantics: Softmax single-axis, Unsqueeze/Dropout take axes/ratio
    as operands, Reshape has `allowzero`, BatchNormalization has no training outputs;
-4. `input_shapes` overrides, shape inference and constant folding of shape computations until
-   every value is static (`ShapeError` otherwise; `shapes.py`, `fold.py`);
+4. `input_shapes` overrides, shape inference, constant folding of shape computations and the
+   rewriting of control flow and recurrent ops (`expand.py`) until every value is static
+   (`ShapeError` otherwise; `shapes.py`, `fold.py`); outputs whose size depends on input
+   data get their upper bound (`dynamic.py`);
 5. import into IR (`importer.py`), verified op by op.
 
 This package and `tcompiler.backend` are the only modules of tcc that import `onnx`.
@@ -28,6 +30,8 @@ import onnx
 from xdsl.dialects.builtin import ModuleOp
 
 from tcompiler.errors import OptionError, UnsupportedModelError
+from tcompiler.frontend.dynamic import bound_dynamic_outputs
+from tcompiler.frontend.expand import expand_structured
 from tcompiler.frontend.fold import fold_constants
 from tcompiler.frontend.functions import inline_functions
 from tcompiler.frontend.importer import build_module, check_importable
@@ -84,12 +88,15 @@ def import_model(
     apply_input_shapes(proto, dict(input_shapes or {}), loaded.label,
                        weights=(t.name for t in loaded.payloads.tensors))
     proto = infer_shapes(proto, loaded.label)
+    declined: dict[str, str] = {}
     for _ in range(MAX_FOLD_ROUNDS):
-        proto, changed = fold_constants(proto, value_types(proto), opset, weights)
-        if not changed:
+        proto, folded = fold_constants(proto, value_types(proto), opset, weights)
+        proto, expanded, declined = expand_structured(proto, value_types(proto))
+        if not (folded or expanded):
             break
         proto = infer_shapes(proto, loaded.label)
-    leftover = unfolded_ops(proto, opset)
+    bound_dynamic_outputs(proto)
+    leftover = unfolded_ops(proto, opset, declined)
     if leftover:
         raise UnsupportedModelError(leftover, model=loaded.name)
     check_importable(proto, opset, loaded.name, loaded.label)

@@ -32,7 +32,13 @@ from tcompiler.dialects.onnx import ONNX_OPS
 from tcompiler.frontend.convert import constant_array, tensor_array
 from tcompiler.frontend.reference import reference_evaluator
 from tcompiler.frontend.shapes import static_dims
-from tcompiler.frontend.support import SUPPORTED_DTYPES, TYPE_ONLY_INPUTS, foldable_op
+from tcompiler.frontend.support import (
+    DATA_DEPENDENT,
+    SUPPORTED_DTYPES,
+    TYPE_ONLY_INPUTS,
+    foldable_op,
+)
+from tcompiler.frontend.writer import subgraph_reads
 from tcompiler.weights import SMALL
 
 
@@ -80,16 +86,18 @@ def _drop_dead_constants(nodes: list[onnx.NodeProto], outputs: set[str]) -> list
         if node.op_type == "Constant" and not live.intersection(node.output):
             continue
         live.update(node.input)
+        live.update(subgraph_reads(node))  # outer values a subgraph reads
         kept.append(node)
     return kept[::-1]
 
 
 def _must_fold(node: onnx.NodeProto, types: dict[str, onnx.TypeProto]) -> bool:
     """tcc cannot compile `node`: its op is not in the dialect or an input's element type is
-    not supported. It compiles only if it folds, at any size."""
+    not supported (or compiles it only as a model output: its output size depends on its
+    input data). It compiles only if it folds, at any size."""
     if node.op_type == "Constant":
         return False
-    if node.op_type not in ONNX_OPS:
+    if node.op_type not in ONNX_OPS or node.op_type in DATA_DEPENDENT:
         return True
     return any(n in types and types[n].tensor_type.elem_type not in SUPPORTED_DTYPES
                for n in node.input if n)

@@ -7,22 +7,31 @@
   real exports that build masks and shapes with ops tcc has no kernel for (Mod, ScatterND,
   CumSum, ...) compile (`unfolded_ops` reports the ones left after folding); a non-default
   domain;
-- a tensor element type outside the dialect's `ELEMENT_TYPES` (strings, float8, int4, ...);
+- If, Loop, Scan, LSTM, GRU and RNN (`STRUCTURED_OPS`) are supported, each as far as its
+  rewrite at import allows (`control.py`, `recurrent.py`; `unfolded_ops` reports the rest with
+  the reason), but a Loop whose trip count is computed from input data never is; the ops of
+  their subgraphs are checked as the graph's own;
+- a tensor element type outside the dialect's `ELEMENT_TYPES` (strings, float8e8m0, complex);
 - sequence, map, optional or sparse values;
 - training: Dropout whose `training_mode` input is a constant true (unless its ratio is a
   constant 0). (BatchNormalization in training mode and MaxPool Indices are supported.)
+- a value whose size depends on input data (an output of `DATA_DEPENDENT` ops on run-time
+  data) that anything but the model's outputs reads, or that is returned twice: tcc computes
+  such a value into its upper bound with a run-time length, which only the caller sees
+  (`frontend/dynamic.py`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from tcompiler.dialects.onnx import ELEMENT_TYPES, ONNX_OPS
 from tcompiler.frontend.load import DEFAULT_DOMAINS, default_opset
+from tcompiler.frontend.writer import subgraph_reads, subgraphs
 
 SUPPORTED_DTYPES: dict[int, str] = {
     code: name for code, name in (
@@ -43,6 +52,12 @@ TYPE_ONLY_INPUTS = {"CastLike": 1}
 MAX_LISTED = 8
 
 
+DATA_DEPENDENT = frozenset({"NonZero", "Compress", "NonMaxSuppression"})
+"""Ops in `ONNX_OPS` whose output size depends on their input data."""
+
+STRUCTURED_OPS = frozenset({"If", "Loop", "Scan", "LSTM", "GRU", "RNN"})
+"""Ops rewritten at import into the ops the dialect has (`expand.py`)."""
+
 NONDETERMINISTIC = frozenset({
     "RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Multinomial",
     "Bernoulli",
@@ -58,16 +73,27 @@ def unsupported_constructs(proto: onnx.ModelProto, weights: Collection[str] = ()
     problems = _op_problems(graph, opset, set(weights))
     problems += _type_problems(graph)
     problems += _training_problems(graph)
+    problems += _dynamic_size_problems(graph, _data_dependent(graph, set(weights)))
+    if opset < 9:
+        problems += [f"Scan of opset 8 (batched, with sequence_lens; opset 9 on is supported): "
+                     f"node {node_label(n, i)}" for i, n in enumerate(graph.node)
+                     if n.op_type == "Scan"]
     return problems
 
 
-def unfolded_ops(proto: onnx.ModelProto, opset: int) -> list[str]:
-    """Problems for ops tcc has no op for that are left after folding."""
+def unfolded_ops(proto: onnx.ModelProto, opset: int,
+                 declined: Mapping[str, str] | None = None) -> list[str]:
+    """Problems for ops tcc has no op for that are left after folding and rewriting;
+    `declined`: node label -> why its rewrite did not apply."""
     users: dict[str, list[str]] = defaultdict(list)
+    lines: list[str] = []
     for index, node in enumerate(proto.graph.node):
-        if node.op_type not in ONNX_OPS:
-            users[node.op_type].append(node_label(node, index))
-    return [
+        label = node_label(node, index)
+        if declined and label in declined:
+            lines.append(f"{node.op_type} (opset {opset}): node {label}: {declined[label]}")
+        elif node.op_type not in ONNX_OPS:
+            users[node.op_type].append(label)
+    return lines + [
         f"{op} (opset {opset}): nodes {_names(nodes)} (supported only when it computes "
         "constants, and onnx.reference could not compute these)"
         for op, nodes in users.items()
@@ -91,13 +117,7 @@ def foldable_op(node: onnx.NodeProto) -> bool:
 def _op_problems(graph: onnx.GraphProto, opset: int, weights: set[str]) -> list[str]:
     users: dict[str, list[str]] = defaultdict(list)
     foreign: dict[str, list[str]] = defaultdict(list)
-    dynamic = _data_dependent(graph, weights)
-    for index, node in enumerate(graph.node):
-        foldable = foldable_op(node) and not dynamic.intersection(values_read(node))
-        if node.domain not in DEFAULT_DOMAINS:
-            foreign[f"{node.domain}.{node.op_type}"].append(node_label(node, index))
-        elif node.op_type not in ONNX_OPS and not foldable:
-            users[node.op_type].append(node_label(node, index))
+    _unsupported_nodes(graph, _data_dependent(graph, weights), users, foreign)
     lines = [f"{op} (opset {opset}): nodes {_names(nodes)}" for op, nodes in users.items()]
     lines += [
         f"{op} (non-default domain '{op.rsplit('.', 1)[0]}'): nodes {_names(nodes)}"
@@ -106,12 +126,37 @@ def _op_problems(graph: onnx.GraphProto, opset: int, weights: set[str]) -> list[
     return lines
 
 
-def _data_dependent(graph: onnx.GraphProto, weights: set[str]) -> set[str]:
-    """Values computed from input data (not just from input shapes): they never fold."""
+def _unsupported_nodes(graph: onnx.GraphProto, dynamic: set[str],
+                       users: dict[str, list[str]], foreign: dict[str, list[str]]) -> None:
+    """Add the nodes of `graph` and of its subgraphs that tcc cannot compile to `users` (by op)
+    and `foreign` (by domain.op). `dynamic`: the values computed from input data."""
+    for index, node in enumerate(graph.node):
+        foldable = foldable_op(node) and not dynamic.intersection(values_read(node))
+        if node.domain not in DEFAULT_DOMAINS:
+            foreign[f"{node.domain}.{node.op_type}"].append(node_label(node, index))
+        elif not (node.op_type in ONNX_OPS or node.op_type in STRUCTURED_OPS or foldable):
+            users[node.op_type].append(node_label(node, index))
+        elif node.op_type == "Loop" and (not node.input[0] or node.input[0] in dynamic):
+            users["Loop whose trip count is input data (or absent)"].append(
+                node_label(node, index))  # unrolling needs a constant
+        for sub in subgraphs(node):
+            # a Loop's iteration number is a constant once the loop is unrolled
+            inputs = sub.input[1:] if node.op_type == "Loop" else sub.input
+            _unsupported_nodes(sub, _data_dependent(sub, set(), dynamic | {
+                v.name for v in inputs}), users, foreign)
+
+
+def _data_dependent(graph: onnx.GraphProto, weights: set[str],
+                    seeds: set[str] | None = None) -> set[str]:
+    """Values computed from input data (not just from input shapes): they never fold.
+    `seeds`: the dynamic values to start from (default: the inputs that are no weights)."""
     weights = weights | {init.name for init in graph.initializer}
-    dynamic = {value.name for value in graph.input if value.name not in weights}
+    dynamic = set(seeds) if seeds is not None else {
+        value.name for value in graph.input if value.name not in weights}
     for node in graph.node:
         if dynamic.intersection(values_read(node)):
+            dynamic.update(node.output)
+        elif dynamic.intersection(subgraph_reads(node)):
             dynamic.update(node.output)
     return dynamic
 
@@ -124,8 +169,35 @@ def values_read(node: onnx.NodeProto) -> list[str]:
     return [name for i, name in enumerate(node.input) if name and i != skipped]
 
 
+def _dynamic_size_problems(graph: onnx.GraphProto, dynamic: set[str]) -> list[str]:
+    readers: dict[str, list[str]] = defaultdict(list)
+    for index, node in enumerate(graph.node):
+        for name in node.input:
+            readers[name].append(node_label(node, index))
+    returned = [value.name for value in graph.output]
+    lines: list[str] = []
+    for index, node in enumerate(graph.node):
+        if node.op_type not in DATA_DEPENDENT or not dynamic.intersection(node.input):
+            continue
+        for out in (o for o in node.output if o):
+            if readers[out]:
+                lines.append(f"{node.op_type} output '{out}' (node {node_label(node, index)}) "
+                             f"has a size known only at run time and feeds nodes "
+                             f"{_names(readers[out])}: tcc supports such values only as "
+                             "model outputs")
+            elif returned.count(out) > 1:
+                lines.append(f"{node.op_type} output '{out}' (node {node_label(node, index)}) "
+                             "has a size known only at run time and is returned twice")
+    return lines
+
+
 def _type_problems(graph: onnx.GraphProto) -> list[str]:
     bad: dict[str, list[str]] = defaultdict(list)
+    _collect_type_problems(graph, bad)
+    return [f"{what}: {_names(names)}" for what, names in bad.items()]
+
+
+def _collect_type_problems(graph: onnx.GraphProto, bad: dict[str, list[str]]) -> None:
     for info in (*graph.input, *graph.output, *graph.value_info):
         kind = info.type.WhichOneof("value")
         if kind == "tensor_type":
@@ -144,7 +216,8 @@ def _type_problems(graph: onnx.GraphProto) -> list[str]:
                 bad["sparse tensors"].append(f"{node_label(node, index)}.{attr.name}")
             elif node.op_type == "Constant" and attr.name in ("value_string", "value_strings"):
                 bad["string tensors"].append(f"{node_label(node, index)}.{attr.name}")
-    return [f"{what}: {_names(names)}" for what, names in bad.items()]
+        for sub in subgraphs(node):
+            _collect_type_problems(sub, bad)
 
 
 def _check_dtype(elem_type: int, name: str, bad: dict[str, list[str]]) -> None:

@@ -7,7 +7,9 @@ outputs. The opset is the module's (`tcompiler.pipeline.Compilation.opset`; 17 b
 a ReduceMean/Max/Min whose axes are an attribute runs at opset 17 and one whose axes are an
 operand at least at 18, the forms those opsets define. `onnx.Constant` is its value and
 `onnx.initializer` the weight store's tensor (read-only). Results are cast to their IR
-element type and must have their IR shape.
+element type and must have their IR shape (a result whose size depends on the data,
+`onnx_detect.dynamic_axis`, is padded with zeros to its upper bound: the onnx stage has no
+length outputs).
 
 Three ops run in numpy instead (`tcompiler.interp.nn`, as the kernel stage does): MaxPool
 (without Indices) and AveragePool, which onnx.reference computes with Python loops (tens of
@@ -54,6 +56,7 @@ from tcompiler.dialects.onnx import (
     node_name,
     shape_of,
 )
+from tcompiler.dialects.onnx_detect import dynamic_axis
 from tcompiler.frontend.reference import reference_evaluator
 from tcompiler.interp import nn
 from tcompiler.interp.core import InterpretError, rule_functions
@@ -155,6 +158,11 @@ def _typed(op: Operation, result: SSAValue, value: np.ndarray) -> np.ndarray:
     ty = result.type
     assert isinstance(ty, TensorType)
     shape = tuple(ty.get_shape())
+    axis = dynamic_axis(result)
+    if axis is not None and value.shape[axis] <= shape[axis]:  # its upper bound: zeros after
+        pad = [(0, 0)] * len(shape)
+        pad[axis] = (0, shape[axis] - value.shape[axis])
+        value = np.pad(value, pad)
     if value.shape != shape:
         raise InterpretError(f"{node_name(op)} ({op.name}): onnx.reference gives shape "
                              f"{value.shape}, the IR says {shape}")

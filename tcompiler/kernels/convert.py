@@ -8,13 +8,18 @@ a weight (initializers, constants), or a `kernel.buffer` and the one kernel op w
 Elementwise ops become single-op `kernel.map`s whose bodies inline splat constants. A result
 that is returned once is written straight into its output argument.
 
+Outputs whose size depends on input data (`dialects/onnx_detect.dynamic_axis`) get an int64
+[1] length argument each, after the outputs (`length(result)`), named `<name>:length` in
+`tcc.output_names`, with their axes in `tcc.dynamic_axes` (`program.py`).
+
 Order: a kernel whose result has exactly one use is placed where that use asks for its buffer
 (right before its reader, so the buffer lives only from there); any other kernel where its op
 stands. Results nobody reads are not computed. (This is the order the fusing converter used to
 emit, so the fusion passes that follow leave the same kernels in the same order.)
 
 The rules' interface is the public methods below: `memref`, `expr`, `define`, `define_kernel`,
-`define_map`, `alias`, `bind`, `view`, `buffer`, `weight`, `insert`, `needed`, and `weights`.
+`define_map`, `alias`, `bind`, `view`, `buffer`, `weight`, `insert`, `needed`, `length`, and
+`weights`.
 """
 
 from __future__ import annotations
@@ -24,13 +29,23 @@ from typing import Any
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import MemRefType, ModuleOp, TensorType, UnitAttr
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    IntegerAttr,
+    MemRefType,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+    UnitAttr,
+    i64,
+)
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.irdl import IRDLOperation
 
 from tcompiler import ir_names
 from tcompiler.dialects import kernel, onnx
 from tcompiler.dialects.onnx import ELEMENT_TYPES, dense_value, node_name
+from tcompiler.dialects.onnx_detect import dynamic_axis
 from tcompiler.errors import UnsupportedModelError
 from tcompiler.kernels.expr import Expr, Leaf, Node
 from tcompiler.kernels.maps import build_map
@@ -62,6 +77,7 @@ class GraphConverter:
         self._deferred: dict[SSAValue, Build] = {}
         self._uses: dict[SSAValue, int] = {}
         self._slots: dict[SSAValue, SSAValue] = {}
+        self._lengths: dict[SSAValue, SSAValue] = {}
 
     # ------------------------------------------------------------------ driver
 
@@ -70,10 +86,13 @@ class GraphConverter:
         ret = old.last_op
         assert isinstance(ret, func.ReturnOp)
         returned = list(ret.arguments)
+        dynamic = [v for v in returned if dynamic_axis(v) is not None]
         in_types = [memref_of(a.type) for a in old.args]
-        self.block = Block(arg_types=[*in_types, *(memref_of(v.type) for v in returned)])
+        self.block = Block(arg_types=[*in_types, *(memref_of(v.type) for v in returned),
+                                      *(MemRefType(i64, (1,)) for _ in dynamic)])
         self._storage.update(zip(old.args, self.block.args))
-        out_args = self.block.args[len(in_types):]
+        out_args = self.block.args[len(in_types):len(in_types) + len(returned)]
+        self._lengths = dict(zip(dynamic, self.block.args[len(in_types) + len(returned):]))
         for value, slot in zip(returned, out_args):
             if returned.count(value) == 1 and not isinstance(value.owner, _NOT_WRITTEN):
                 self._slots[value] = slot
@@ -88,6 +107,8 @@ class GraphConverter:
                 self.insert(kernel.CopyOp.build(operands=[src, slot]))
         self.block.add_op(func.ReturnOp())
         self._replace_main()
+        if dynamic:
+            self._name_lengths(returned, dynamic)
 
     def _convert(self, op: Operation) -> None:
         rule = self.rules.get(type(op))
@@ -104,6 +125,19 @@ class GraphConverter:
         self.module.body.block.insert_op_before(new_main, self.main)
         self.main.detach()
         self.main.erase(safe_erase=False)
+
+    def _name_lengths(self, returned: list[SSAValue], dynamic: list[SSAValue]) -> None:
+        main = find_main(self.module)
+        assert main is not None
+        names = main.attributes.get(ir_names.OUTPUT_NAMES)
+        assert isinstance(names, ArrayAttr)
+        out_names = [n.data for n in names.data if isinstance(n, StringAttr)]
+        lengths = [out_names[returned.index(v)] + ":length" for v in dynamic]
+        main.attributes[ir_names.OUTPUT_NAMES] = ArrayAttr(
+            [StringAttr(n) for n in [*out_names, *lengths]])
+        axes = [dynamic_axis(v) for v in returned]
+        main.attributes[ir_names.DYNAMIC_AXES] = ArrayAttr(
+            [IntegerAttr(-1 if a is None else a, i64) for a in axes])
 
     # ------------------------------------------------------------------ values
 
@@ -141,6 +175,11 @@ class GraphConverter:
             assert isinstance(ty, TensorType)
             return Node("const", value=splat, type=ty.element_type)
         return Leaf(self.memref(value))
+
+    def length(self, result: SSAValue) -> SSAValue:
+        """The int64 [1] length output of `result`, a model output whose size depends on
+        input data (the frontend admits such values as model outputs only)."""
+        return self._lengths[result]
 
     def needed(self, result: SSAValue) -> bool:
         """Whether anything reads `result` (an op or the return)."""

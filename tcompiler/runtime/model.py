@@ -11,7 +11,9 @@ Calls: `model(*arrays, **named)`, `model.run(list | dict)` -> list of outputs,
 `model.run_dict(...)` -> {output name: array}, and `model.profile(inputs, runs=N)` -> the
 per-kernel times of N runs (`tcompiler.runtime.profile`). Inputs are validated, never cast (see
 `tcompiler.runtime.inputs`); inputs need no alignment. Outputs are fresh, 64-byte-aligned
-arrays each call: the caller may keep them.
+arrays each call: the caller may keep them. An output whose size depends on the input data
+(`program.py`) is its upper-bound array cut to the length the kernels wrote (a view when the
+dynamic axis leads, else a contiguous copy); the length outputs are not returned.
 
 Thread safety: a model may be called from several threads; a lock around the arena runs one
 inference at a time per model (the native call releases the GIL, so other Python work and
@@ -35,7 +37,7 @@ from tcompiler.codegen.elf import defined_symbols
 from tcompiler.codegen.jit import load_objects
 from tcompiler.codegen.target import Target
 from tcompiler.errors import ArtifactError, OptionError, TcError
-from tcompiler.program import ALIGNMENT, Program, TensorSpec
+from tcompiler.program import ALIGNMENT, Program, TensorSpec, lengths, model_outputs
 from tcompiler.runtime.inputs import bind_inputs
 from tcompiler.runtime.native import (
     RUNNER_OBJECT,
@@ -112,6 +114,8 @@ class CompiledModel:
         self._name = name
         self._lock = threading.Lock()
         self._outputs = _OutputPool(program.outputs)
+        self._lengths = lengths(program.outputs)
+        self._model_outputs = model_outputs(program.outputs)
         for kernel, obj in program.kernels.items():
             try:
                 defined = defined_symbols(program.objects[obj])
@@ -147,7 +151,7 @@ class CompiledModel:
 
     @property
     def outputs(self) -> list[TensorSpec]:
-        return list(self._program.outputs)
+        return list(self._model_outputs)
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -164,7 +168,7 @@ class CompiledModel:
 
     def run_dict(self, inputs: Sequence[Any] | Mapping[str, Any]) -> dict[str, np.ndarray]:
         outputs = self.run(inputs)
-        return {spec.name: out for spec, out in zip(self._program.outputs, outputs)}
+        return {spec.name: out for spec, out in zip(self._model_outputs, outputs)}
 
     def profile(self, inputs: Sequence[Any] | Mapping[str, Any], runs: int = 10,
                 warmup: int = 1) -> Profile:
@@ -190,7 +194,18 @@ class CompiledModel:
         with self._lock:
             outputs = self._outputs.take()
             self._runner.run([array.ctypes.data for array in (*inputs, *outputs)])
-        return outputs
+        return [self._cut(i, outputs) for i in range(len(self._model_outputs))]
+
+    def _cut(self, index: int, outputs: list[np.ndarray]) -> np.ndarray:
+        """Output `index` as the model gives it: a dynamic one cut to its run-time length."""
+        array = outputs[index]
+        if index not in self._lengths:
+            return array
+        axis = self._model_outputs[index].dynamic_axis
+        assert axis is not None
+        length = min(max(int(outputs[self._lengths[index]][0]), 0), array.shape[axis])
+        cut = array[(slice(None),) * axis + (slice(0, length),)]
+        return cut if axis == 0 else np.ascontiguousarray(cut)
 
     def __repr__(self) -> str:
         return (f"CompiledModel({self._name!r}, inputs={[s.name for s in self.inputs]}, "

@@ -43,7 +43,8 @@ def _ops(model: onnx.ModelProto) -> set[str]:
 
 @pytest.mark.parametrize("axis", [-1, 1])
 def test_rms_normalization_expands_and_matches_onnxruntime(axis: int) -> None:
-    """RMSNormalization (opset 23) has a context-dependent body: ReduceMean, Sqrt, Div, ..."""
+    """RMSNormalization (opset 23) has a context-dependent body (ReduceMean, Sqrt, Div, ...)
+    and a native dialect op: the op wins, and matches the body's meaning."""
     nodes = [helper.make_node("RMSNormalization", ["x", "scale"], ["y"], name="rms", axis=axis,
                               epsilon=1e-3)]
     scale = RNG.standard_normal((4, 6)[axis:] if axis > 0 else (6,)).astype(np.float32)
@@ -51,6 +52,18 @@ def test_rms_normalization_expands_and_matches_onnxruntime(axis: int) -> None:
                    {"y": (TensorProto.FLOAT, [3, 4, 6])}, 23, {"scale": scale})
     x = RNG.standard_normal((3, 4, 6)).astype(np.float32) * 10
     x[0, 0] = 0.0  # a row of zeros: the epsilon keeps it finite
+    _matches_onnxruntime(model, {"x": x})
+    assert "onnx.RMSNormalization" in _ops(model) and "onnx.ReduceMean" not in _ops(model)
+
+
+@pytest.mark.parametrize("axes", [[0, 2, 3], [1]])
+def test_mean_variance_normalization_expands_and_matches_onnxruntime(axes: list[int]) -> None:
+    """MeanVarianceNormalization has no dialect op: its schema's body (ReduceMean, Sub, Pow,
+    Sqrt, Div, ...) is what compiles."""
+    nodes = [helper.make_node("MeanVarianceNormalization", ["x"], ["y"], name="mvn", axes=axes)]
+    model = _model(nodes, {"x": (TensorProto.FLOAT, [2, 3, 4, 5])},
+                   {"y": (TensorProto.FLOAT, [2, 3, 4, 5])}, 17, {})
+    x = RNG.standard_normal((2, 3, 4, 5)).astype(np.float32) * 3 + 1
     _matches_onnxruntime(model, {"x": x})
     assert "onnx.ReduceMean" in _ops(model)
 
@@ -97,12 +110,14 @@ def test_attributes_left_out_take_their_defaults() -> None:
 
 
 def test_expanded_values_and_nodes_are_named_after_the_node() -> None:
-    nodes = [helper.make_node("Celu", ["x"], ["c"], name="act"),
-             helper.make_node("Celu", ["c"], ["y"])]
-    model = _model(nodes, {"x": (TensorProto.FLOAT, [2])}, {"y": (TensorProto.FLOAT, [2])}, 22)
+    nodes = [helper.make_node("MeanVarianceNormalization", ["x"], ["c"], name="mvn"),
+             helper.make_node("MeanVarianceNormalization", ["c"], ["y"])]
+    model = _model(nodes, {"x": (TensorProto.FLOAT, [2, 3, 2, 2])},
+                   {"y": (TensorProto.FLOAT, [2, 3, 2, 2])}, 22)
     graph = inline_functions(model).graph
     names = [node.name for node in graph.node]
-    assert all(n.startswith(("act/", "Celu_1/")) for n in names) and len(set(names)) == len(names)
+    assert all(n.startswith(("mvn/", "MeanVarianceNormalization_1/")) for n in names)
+    assert len(set(names)) == len(names)
     outputs = [out for node in graph.node for out in node.output]
     assert len(set(outputs)) == len(outputs) and {"c", "y"} <= set(outputs)
     onnx.checker.check_model(inline_functions(model), full_check=True)
@@ -117,21 +132,18 @@ def test_a_function_op_with_a_supported_body_is_not_reported() -> None:
 
 
 def test_an_unsupported_op_of_a_body_is_reported_with_the_node_name() -> None:
-    """AffineGrid's body branches with If on its input's rank: If is reported, named after
-    the AffineGrid node, with the other problems, before any work."""
-    nodes = [helper.make_node("AffineGrid", ["theta", "size"], ["grid"], name="grid_of_theta"),
-             helper.make_node("Mod", ["theta", "theta"], ["m"], name="mod_theta", fmod=1)]
-    model = _model(nodes, {"theta": (TensorProto.FLOAT, [1, 2, 3])},
-                   {"grid": (TensorProto.FLOAT, [1, 4, 5, 2]), "m": (TensorProto.FLOAT, [1, 2, 3])},
-                   20, {"size": np.array([1, 1, 4, 5], np.int64)})
-    if "If" in _dialect_ops() or "Mod" in _dialect_ops():
-        pytest.skip("If or Mod has a dialect op now: pick another unsupported body op")
+    """Bernoulli's body draws with RandomUniformLike (never folded, no kernel): that op is
+    reported, named after the Bernoulli node, with the other problems, before any work."""
+    nodes = [helper.make_node("Bernoulli", ["p"], ["draw"], name="coin"),
+             helper.make_node("Det", ["m"], ["d"], name="det_m")]
+    model = _model(nodes, {"p": (TensorProto.FLOAT, [4]), "m": (TensorProto.FLOAT, [2, 2])},
+                   {"draw": (TensorProto.FLOAT, [4]), "d": (TensorProto.FLOAT, [])}, 20)
     with pytest.raises(UnsupportedModelError) as err:
         import_model(model)
     problems = err.value.problems
     assert len(problems) == 2, problems
-    assert problems[0].startswith("If (opset 20): nodes grid_of_theta/If_")
-    assert problems[1] == "Mod (opset 20): nodes mod_theta"
+    assert problems[0].startswith("RandomUniformLike (opset 20): nodes coin/")
+    assert problems[1] == "Det (opset 20): nodes det_m"
 
 
 def test_ops_the_dialect_has_are_never_expanded() -> None:

@@ -43,6 +43,16 @@ def test_topk(largest, axis, k, options) -> None:
     check(model, {"x": x}, options)
 
 
+@pytest.mark.parametrize("k", [1, 2, 7, 64, 299, 300])
+@pytest.mark.parametrize("largest", [0, 1])
+def test_topk_long_rows_with_ties(k, largest, options) -> None:
+    # heap sizes from a root alone to the whole row; ten values: ties at every heap level
+    x = np.random.default_rng(k).integers(0, 10, (3, 300)).astype(np.float32)
+    model = node_model("TopK", {"x": x}, 11, {"k": np.array([k], np.int64)}, outputs=2,
+                       largest=largest)
+    check(model, {"x": x}, options)
+
+
 def test_topk_integers_values_only(options) -> None:
     x = np.array([[5, 1, 5, 3], [0, -2, 7, 7]], np.int64)
     model = node_model("TopK", {"x": x}, 24, {"k": np.array([2], np.int64)}, outputs=2)

@@ -23,6 +23,7 @@ from xdsl.rewriter import Rewriter
 from tcompiler.codegen.loops.builder import LoopBuilder
 from tcompiler.codegen.loops.conv import emit_conv
 from tcompiler.codegen.loops.conv_transpose import emit_conv_transpose
+from tcompiler.codegen.loops.detect import DETECT_EMITTERS
 from tcompiler.codegen.loops.elementwise import emit_concat, emit_copy, emit_map, emit_transpose
 from tcompiler.codegen.loops.gather import emit_gather, emit_gather_elements, emit_gather_nd
 from tcompiler.codegen.loops.gemm import emit_gemm
@@ -34,6 +35,7 @@ from tcompiler.codegen.loops.norm import emit_normalize
 from tcompiler.codegen.loops.pool import emit_pool
 from tcompiler.codegen.loops.reduce import emit_reduce
 from tcompiler.codegen.loops.remap import emit_remap
+from tcompiler.codegen.loops.sample import SAMPLE_EMITTERS
 from tcompiler.codegen.loops.softmax import emit_softmax
 from tcompiler.codegen.loops.window_gemm import emit_to_nchw, emit_window_gemm
 from tcompiler.codegen.loops.winograd import emit_winograd_input, emit_winograd_output
@@ -65,7 +67,7 @@ EMITTERS: dict[type[Operation], Callable[[LoopBuilder, Any, Any], None]] = {
     kernel.ToNchwOp: emit_to_nchw,
     kernel.WinogradInputOp: emit_winograd_input,
     kernel.WinogradOutputOp: emit_winograd_output,
-    **INDEX_EMITTERS,
+    **INDEX_EMITTERS, **DETECT_EMITTERS, **SAMPLE_EMITTERS,
 }
 
 

@@ -12,6 +12,7 @@ from xdsl.ir import Operation
 
 from tcompiler.kernels.convert import Rule
 from tcompiler.kernels.rules import (
+    detect,
     einsum,
     elementwise,
     gather,
@@ -35,4 +36,5 @@ RULES: dict[type[Operation], Rule] = {
     **elementwise.RULES,
     **math.RULES, **index.RULES, **einsum.RULES, **norms.RULES, **rotary.RULES,
     **types.RULES,
+    **detect.RULES,
 }
