@@ -11,8 +11,8 @@ func.func @k(%x: memref<2x3xf32>, %y: memref<2x3xf32>) {
 // -----
 
 func.func @k(%x: memref<2x3xf32>, %y: memref<2xf32>) {
-  // expected-error@+1 {{kernel.reduce: kind must be one of ('sum', 'mean', 'max', 'min'), got 'prod'}}
-  kernel.reduce "prod" %x -> %y {axes = array<i64: 1>} : memref<2x3xf32> -> memref<2xf32>
+  // expected-error@+1 {{kernel.reduce: kind must be one of ('sum', 'mean', 'max', 'min', 'prod'), got 'median'}}
+  kernel.reduce "median" %x -> %y {axes = array<i64: 1>} : memref<2x3xf32> -> memref<2xf32>
   func.return
 }
 
