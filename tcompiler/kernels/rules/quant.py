@@ -130,15 +130,17 @@ def quantize_linear(c: GraphConverter, op: ops.QuantizeLinearOp) -> None:
 
 
 def dequantize_linear(c: GraphConverter, op: ops.DequantizeLinearOp) -> None:
-    """(f32(x) - f32(zero)) * scale in f32 (f64 for a float64 scale), cast to y's type; the
-    zero point of float8 inputs is 0 by the spec."""
+    """f32(x - zero) * scale in f32 (f64 for a float64 scale), cast to y's type. x - zero is
+    an int32 difference (wrapping for int32 x, as onnxruntime computes it); the zero point of
+    float8 inputs is 0 by the spec."""
     shape, axis, block = shape_of(op.x), _axis(op), attr_int(op, "block_size", 0)
     scale = _param(c, op.x_scale, shape, axis, block)
     ty = f64 if type_of(scale) == f64 else f32
-    dx = _float(c.expr(op.x), ty)
+    dx = c.expr(op.x)
     if op.x_zero_point is not None and integer_range(element_type(op.x)) is not None:
-        dx = Node("sub", (dx, _float(_param(c, op.x_zero_point, shape, axis, block), ty)))
-    y = Node("mul", (dx, _float(scale, ty)))
+        zero = _param(c, op.x_zero_point, shape, axis, block)
+        dx = Node("sub", (_float(dx, i32), _float(zero, i32)))
+    y = Node("mul", (_float(dx, ty), _float(scale, ty)))
     c.define_map(op.y, _float(y, element_type(op.y)))
 
 
@@ -163,7 +165,7 @@ def _span(c: GraphConverter, value: SSAValue, zero: SSAValue | None) -> int:
     z = constant_of(c.weights, zero) if zero is not None else None
     if z is None:
         return hi - lo if zero is not None else max(-lo, hi)
-    return int(max(hi - z.min(), z.max() - lo))
+    return max(hi - int(z.min()), int(z.max()) - lo)
 
 
 def _check_exact(c: GraphConverter, op: ops.IRDLOperation, data: SSAValue,
