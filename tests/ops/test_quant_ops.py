@@ -36,9 +36,9 @@ def model(node: onnx.NodeProto, inputs: dict[str, np.ndarray],
 def check(m: onnx.ModelProto, inputs: dict[str, np.ndarray], opts: CompileOptions) -> None:
     try:
         session = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
-        want = session.run(None, inputs)[0]
+        want = np.asarray(session.run(None, inputs)[0])
     except Exception:  # noqa: BLE001 - types onnxruntime lacks (int2, int16 ...)
-        want = ReferenceEvaluator(m).run(None, inputs)[0]
+        want = np.asarray(ReferenceEvaluator(m).run(None, inputs)[0])
     program, _ = compile_model(m, opts)
     (got,) = CompiledModel(program).run(inputs)
     assert got.dtype == want.dtype and got.shape == want.shape
