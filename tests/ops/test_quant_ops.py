@@ -4,6 +4,8 @@ blocked scales, zero points per channel, and integer products near the largest e
 
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -38,7 +40,7 @@ def check(m: onnx.ModelProto, inputs: dict[str, np.ndarray], opts: CompileOption
         session = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
         want = np.asarray(session.run(None, inputs)[0])
     except Exception:  # noqa: BLE001 - types onnxruntime lacks (int2, int16 ...)
-        want = np.asarray(ReferenceEvaluator(m).run(None, inputs)[0])
+        want = np.asarray(cast(list[np.ndarray], ReferenceEvaluator(m).run(None, inputs))[0])
     program, _ = compile_model(m, opts)
     (got,) = CompiledModel(program).run(inputs)
     assert got.dtype == want.dtype and got.shape == want.shape
