@@ -5,7 +5,8 @@
 Each model is the `onnx` package's light architecture with seeded random weights and its
 logits exposed (`tcompiler.zoo.randomized`), or a test architecture at realistic size
 (`tcompiler.zoo_models.BENCHMARK_MODELS`: the BERT-base layer and GPT-2 small block at sequence
-128, MobileNetV2). Per model: tcc compile seconds (no object cache),
+128, MobileNetV2, a Llama-style block's prefill and decode step with a KV cache, Swin-T's
+first shifted-window block). Per model: tcc compile seconds (no object cache),
 then, for each thread count, tcc and onnxruntime with that many threads run ALTERNATELY on the
 same input after a warm-up, in turns (`timed`), so machine noise hits both alike; we report
 both medians and their ratio (tcc / onnxruntime: below 1 means tcc is faster), the max output

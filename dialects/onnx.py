@@ -1309,6 +1309,7 @@ def _check_same_size(op: Operation, source: SSAValue, result: SSAValue) -> None:
 from tcompiler.dialects.onnx_detect import DETECT_OPS  # noqa: E402 - they import the helpers above
 from tcompiler.dialects.onnx_index import INDEX_OPS  # noqa: E402
 from tcompiler.dialects.onnx_math import MATH_OPS  # noqa: E402
+from tcompiler.dialects.onnx_quant import QUANT_OPS  # noqa: E402
 from tcompiler.dialects.onnx_types import TYPE_OPS  # noqa: E402
 
 ONNX_OPS: dict[str, type[IRDLOperation]] = {
@@ -1322,6 +1323,7 @@ ONNX_OPS: dict[str, type[IRDLOperation]] = {
         *DATA_MOVEMENT_OPS,
         *MATH_OPS, *INDEX_OPS, *TYPE_OPS,
         *DETECT_OPS,
+        *QUANT_OPS,
     )
 }
 """ONNX op_type -> op class, for the importer."""

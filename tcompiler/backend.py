@@ -28,7 +28,7 @@ import onnx
 from onnx import numpy_helper
 from onnx.backend.base import Backend, BackendRep
 
-from tcompiler.errors import TcError, UnsupportedModelError
+from tcompiler.errors import ShapeError, TcError, UnsupportedModelError
 from tcompiler.program import Program
 
 
@@ -95,7 +95,9 @@ class TcompilerRep(BackendRep):
         options = CompileOptions(input_shapes=shapes, **self.options)
         try:
             program, _ = compile_model(model, options)
-        except UnsupportedModelError as err:
+        except (UnsupportedModelError, ShapeError) as err:
+            # the model's shapes cannot be made static (they depend on input data): a construct
+            # tcc does not support, as the backend API says it
             raise NotImplementedError(str(err)) from err
         self._programs.append(program)
         return CompiledModel(program)
@@ -121,7 +123,9 @@ class TcompilerBackend(Backend):
             model = _load_path(model)
         try:
             checked = _check_support(model)
-        except UnsupportedModelError as err:
+        except (UnsupportedModelError, ShapeError) as err:
+            # the model's shapes cannot be made static (they depend on input data): a construct
+            # tcc does not support, as the backend API says it
             raise NotImplementedError(str(err)) from err
         except TcError as err:
             raise ValueError(str(err)) from err

@@ -6,7 +6,8 @@
 
 Steps, each failing with a one-line `TcError`:
 1. load + `onnx.checker` (`ModelError`: missing file, not a protobuf, invalid model);
-2. function ops tcc has no op for expanded into their ONNX function bodies (`functions.py`),
+2. plain Attention nodes written as MatMul/Softmax without copying KV heads (`attention.py`),
+   function ops tcc has no op for expanded into their ONNX function bodies (`functions.py`),
    then every unsupported construct of the expanded graph at once (`UnsupportedModelError`,
    exit code 2; `support.py`);
 3. opset upgrade to `target_opset` with `onnx.version_converter` when older (`ModelError`);
@@ -30,6 +31,7 @@ import onnx
 from xdsl.dialects.builtin import ModuleOp
 
 from tcompiler.errors import OptionError, UnsupportedModelError
+from tcompiler.frontend.attention import rewrite_attention
 from tcompiler.frontend.dynamic import bound_dynamic_outputs
 from tcompiler.frontend.expand import expand_structured
 from tcompiler.frontend.fold import fold_constants
@@ -76,7 +78,7 @@ def import_model(
     if not MIN_OPSET <= target_opset <= newest:
         raise OptionError(f"target opset {target_opset} is outside {MIN_OPSET}..{newest}")
     loaded = load_model(model)
-    loaded = replace(loaded, proto=inline_functions(loaded.proto))
+    loaded = replace(loaded, proto=inline_functions(rewrite_attention(loaded.proto)))
     weights = {t.name: t for t in loaded.payloads.tensors}
     problems = unsupported_constructs(loaded.proto, weights)
     if problems:

@@ -31,6 +31,9 @@ ANY_TYPE_OPS = frozenset({
     "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh",
     "Softplus", "Softsign", "Elu", "Selu", "Celu", "Mish", "ThresholdedRelu", "Shrink", "Sign",
     "Swish",
+    # quantization (rules/quant.py checks its types)
+    "QuantizeLinear", "DequantizeLinear", "MatMulInteger", "ConvInteger", "QLinearMatMul",
+    "QLinearConv",
     # data movement
     "Identity", "Dropout", "Constant", "ConstantOfShape", "Shape", "Reshape", "Flatten",
     "Squeeze", "Unsqueeze", "Transpose", "Concat", "Split", "Slice", "Expand", "Tile", "Pad",

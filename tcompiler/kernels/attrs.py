@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from xdsl.dialects.builtin import IntegerAttr, i64
-from xdsl.ir import Attribute, Operation
+from xdsl.ir import Attribute, Operation, SSAValue
 
 from tcompiler.dialects.kernel import ints
 from tcompiler.dialects.onnx import attr_int, attr_ints, attr_str, node_name, shape_of
@@ -50,8 +50,12 @@ def _window(strides: Sequence[int], dilations: Sequence[int], pads: Sequence[int
     return {"strides": ints(strides), "pads": ints(pads), "dilations": ints(dilations)}
 
 
-def conv_props(op: Operation) -> dict[str, Attribute]:
-    x, w, y = shape_of(op.operands[0]), shape_of(op.operands[1]), shape_of(op.results[0])
+def conv_props(op: Operation, x_value: SSAValue | None = None,
+               w_value: SSAValue | None = None) -> dict[str, Attribute]:
+    """Window and group of a Conv-like `op` (input, weight: its first two operands unless
+    given)."""
+    x = shape_of(x_value or op.operands[0])
+    w, y = shape_of(w_value or op.operands[1]), shape_of(op.results[0])
     n = len(x) - 2
     strides = attr_ints(op, "strides", [1] * n) or [1] * n
     dilations = attr_ints(op, "dilations", [1] * n) or [1] * n

@@ -58,7 +58,10 @@ def matches_onnxruntime(name: str, cache_dir: str) -> None:
         feeds = {i.name: np.asarray(v) for i, v in zip(case.model.graph.input, inputs)}
         for ours, theirs in zip(rep.run(list(feeds.values())), session.run(None, feeds),
                                 strict=True):
-            np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+            # within float32's 1e-5, or one rounding of a narrower float (float16: 1 ulp)
+            eps = float(np.finfo(ours.dtype).eps) if ours.dtype.kind == "f" else 0.0
+            tolerance = max(1e-5, eps)
+            np.testing.assert_allclose(ours, theirs, rtol=tolerance, atol=tolerance)
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -20,6 +20,7 @@ from tcompiler.kernels.rules import (
     math,
     nn,
     norms,
+    quant,
     reduce,
     resize,
     rotary,
@@ -37,4 +38,5 @@ RULES: dict[type[Operation], Rule] = {
     **math.RULES, **index.RULES, **einsum.RULES, **norms.RULES, **rotary.RULES,
     **types.RULES,
     **detect.RULES,
+    **quant.RULES,
 }
