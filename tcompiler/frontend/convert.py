@@ -1,8 +1,9 @@
 """ONNX protobuf pieces -> xDSL attributes and types (the conversions of `dialects/onnx.py`).
 
 INT -> `i64` IntegerAttr, FLOAT -> `f32` FloatAttr, INTS -> `array<i64>`, FLOATS -> `array<f32>`,
-STRING -> StringAttr, TENSOR -> dense elements. Tensor types map float32/int64/int32/bool to
-f32/i64/i32/i1; `support.py` has already rejected every other element type.
+STRING -> StringAttr, TENSOR -> dense elements. Tensor types map to the dialect's
+`ELEMENT_TYPES` (float32 -> f32, uint8 -> ui8, ...); `support.py` has already rejected every
+other element type.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def attribute(attr: AttributeProto) -> Attribute | None:
 
 
 def tensor_array(tensor: onnx.TensorProto) -> np.ndarray:
-    """A TensorProto as a numpy array (float32/int64/int32/bool)."""
+    """A TensorProto as a numpy array (of an `ELEMENT_TYPES` dtype)."""
     return np.asarray(numpy_helper.to_array(tensor))
 
 

@@ -43,6 +43,11 @@ SUPPORTED_DTYPES: dict[int, str] = {
 """ONNX element type -> numpy dtype name, for every element type tcc accepts (those of the
 dialect's `ELEMENT_TYPES`)."""
 
+UNSUPPORTED_DTYPES = ", ".join(
+    TensorProto.DataType.Name(code).lower() for code in TensorProto.DataType.values()
+    if code not in SUPPORTED_DTYPES and code != TensorProto.UNDEFINED)
+"""The element types tcc declines, for messages."""
+
 SHAPE_OPS = frozenset({"Shape", "Size"})
 """Ops that read only the shape of their input, never its data."""
 
@@ -224,7 +229,7 @@ def _check_dtype(elem_type: int, name: str, bad: dict[str, list[str]]) -> None:
     if elem_type in SUPPORTED_DTYPES or elem_type == TensorProto.UNDEFINED:
         return
     dtype = TensorProto.DataType.Name(elem_type).lower()
-    bad[f"element type {dtype} (tcc supports {', '.join(SUPPORTED_DTYPES.values())})"].append(name)
+    bad[f"element type {dtype} (tcc compiles every type but {UNSUPPORTED_DTYPES})"].append(name)
 
 
 def _training_problems(graph: onnx.GraphProto) -> list[str]:

@@ -14,6 +14,8 @@ a*b+c may be one fused rounding there, two here). Specifics:
 - divsi/remsi truncate toward zero, floordivsi/ceildivsi round down/up; integer arrays
   wrap around like the native code, `index` is an unbounded Python int;
 - fptosi truncates toward zero; extsi from i1 gives -1 for true; trunci to i1 keeps bit 0;
+- divui, remui, maxui, minui, shrui, uitofp and extui read their operands as unsigned
+  integers of their width (they may be signless); `llvm.frem` (map bodies' fmod) is np.fmod;
 - erf is evaluated per element with Python's `math.erf` (numpy has none), rounded to f32.
 """
 
@@ -196,7 +198,7 @@ def _cmpf(op: arith.CmpfOp, arrays: bool) -> Fn:
 
 
 def _convert_to(op: Operation, arrays: bool) -> Fn:
-    """A value converted to the result's type by numpy's cast (sitofp, extf, truncf, extui)."""
+    """A value converted to the result's type by numpy's cast (sitofp, extf, truncf)."""
     ty = _result_type(op)
     if isinstance(ty, IndexType):
         return (lambda v: v.astype(np.int64)) if arrays else int

@@ -2,19 +2,22 @@
 and ONNX Cast between any two element types (what `maps.build_map` emits around the tree).
 
 - Storage floats: float16, bfloat16, float8 and float4 (`small_floats.py`) are loaded and
-  widened to f32 (`widen`), computed on
-  in f32, and rounded back to nearest-even once per map when stored (`narrow`), as
-  onnxruntime's CPU provider and numpy do for most ops on them. A `cast` node to one of them
-  rounds right there (the value stays an f32 holding a float16/bfloat16 number).
-  float16 rounds with LLVM's `fptrunc` (F16C / AVX512-FP16 on x86; exact, denormals kept);
-  bfloat16 rounds with integer ops on the f32 bits (LLVM has no portable bfloat16), and
-  from f64 through round-to-odd f32, so there is no double rounding.
+  widened to f32 (`widen`), computed on in f32, and rounded back to nearest even once per map
+  when stored (`narrow`), as onnxruntime's CPU provider and numpy do for most ops on them. A
+  `cast` node to one of them rounds right there (the value stays an f32 holding a number of
+  that type). float16 rounds with LLVM's `fptrunc` (F16C / AVX512-FP16 on x86; exact,
+  denormals kept); bfloat16, float8 and float4 with integer ops on the f32 bits (LLVM has no
+  portable types for them); from f64 through an f32 rounded to odd, so there is no double
+  rounding (ml_dtypes and onnxruntime round float64 -> bfloat16 twice, through float32).
+- 4- and 2-bit integers are a byte each (the value in the low bits, as ml_dtypes holds
+  them), computed on as 8-bit integers (`_wrap` keeps a value in the type's range).
 - Unsigned integers (`ui8`...`ui64`) stay unsigned in the body (arith takes them; only
   `arith.constant` does not, so their constants are signless ones bitcast). Ops pick the
   unsigned form from the type (`is_unsigned`): divui, cmpi ult, maxui, extui, uitofp, ...
-- Cast (ONNX semantics): float -> int truncates toward zero (saturating, NaN -> 0), x -> bool
-  is x != 0 (NaN is true), bool -> x is 0/1, int -> int wraps (sign- or zero-extends by the
-  source's signedness), float -> float rounds to nearest even.
+- Cast (ONNX semantics): float -> int truncates toward zero (saturating, NaN -> 0; to a 4-
+  or 2-bit type it wraps, as ml_dtypes), x -> bool is x != 0 (NaN is true), bool -> x is
+  0/1, int -> int wraps (sign- or zero-extends by the source's signedness), float -> float
+  rounds to nearest even (float8: `saturate`, see `small_floats.py`).
 """
 
 from __future__ import annotations
@@ -46,7 +49,8 @@ from tcompiler.kernels import small_floats
 from tcompiler.kernels.small_floats import small_float
 
 STORAGE_FLOATS = (f16, bf16)
-"""Element types stored narrow and computed on in f32."""
+"""The 16-bit element types stored narrow and computed on in f32 (float8 and float4 too:
+`small_float`)."""
 
 
 def compute_type(ty: Attribute) -> Attribute:
