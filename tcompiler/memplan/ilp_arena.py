@@ -117,11 +117,7 @@ def solve_arena(graph: KernelGraph, hint: ArenaPlan, limits: Limits,
         model.add_hint(b, 1 if hint.inplace.get(i) == k else 0)
     model.add_hint(arena, upper)
 
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, limits.time_limit)
-    solver.parameters.random_seed = limits.seed
-    if limits.workers:
-        solver.parameters.num_workers = limits.workers
+    solver = limits.solver()
     status = solver.solve(model)
     info = {"status": solver.status_name(status), "hint": hint.method,
             "hint_bytes": hint.arena_bytes, "windows": windows is not None,

@@ -171,11 +171,7 @@ def solve_joint(graph: KernelGraph, budget: int, hint: ScratchpadPlan, limits: L
     model.add(objective <= (hint.offchip_bytes - fixed_cost) // UNIT)
     _add_hint(model, graph, hint, hint_pos, pos, mine, variables)
 
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, limits.time_limit)
-    solver.parameters.random_seed = limits.seed
-    if limits.workers:
-        solver.parameters.num_workers = limits.workers
+    solver = limits.solver()
     status = solver.solve(model)
     info = {"status": solver.status_name(status), "hint": hint.method,
             "hint_bytes": hint.offchip_bytes, "free_ops": n if windows is None else len(windows),

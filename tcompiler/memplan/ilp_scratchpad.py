@@ -80,11 +80,7 @@ def solve_scratchpad(graph: KernelGraph, order: Sequence[int], budget: int,
     if hint is not None:
         _add_hint(model, seg, ev, hint)
 
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, limits.time_limit)
-    solver.parameters.random_seed = limits.seed
-    if limits.workers:
-        solver.parameters.num_workers = limits.workers
+    solver = limits.solver()
     status = solver.solve(model)
     info = {"status": solver.status_name(status), "hint": hint.method if hint else None,
             "segments": len(seg)}

@@ -25,6 +25,17 @@ class Limits:
     window: int = 48  # ops per order window when the graph is too big to solve whole
     whole_graph_ops: int = 400  # above this many ops, divide and conquer
 
+    def solver(self) -> Any:
+        """A CP-SAT solver with these limits (at least 50 ms)."""
+        from ortools.sat.python import cp_model
+
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.05, self.time_limit)
+        solver.parameters.random_seed = self.seed
+        if self.workers:
+            solver.parameters.num_workers = self.workers
+        return solver
+
 
 def gap(value: int, bound: int) -> float:
     return 0.0 if value <= 0 else max(0.0, (value - bound) / value)
