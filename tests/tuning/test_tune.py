@@ -22,13 +22,13 @@ from tcompiler.pipeline import CompileOptions, compile_model, compile_to_stage
 from tcompiler.runtime import CompiledModel
 
 
-def small_model(kernel: int = 3) -> onnx.ModelProto:
-    """Conv kxk + Relu, then a fully connected layer: two tunable kernels."""
+def small_model() -> onnx.ModelProto:
+    """Conv 3x3 + Relu, then a fully connected layer: two tunable kernels."""
     rng = np.random.default_rng(0)
     inits = [numpy_helper.from_array(rng.standard_normal(s).astype(np.float32), n) for n, s in
-             (("w", (8, 4, kernel, kernel)), ("b", (8,)), ("fc", (10, 8 * 16 * 16)),
+             (("w", (8, 4, 3, 3)), ("b", (8,)), ("fc", (10, 8 * 16 * 16)),
               ("fb", (10,)))]
-    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[kernel // 2] * 4),
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1] * 4),
              helper.make_node("Relu", ["c"], ["r"]),
              helper.make_node("Flatten", ["r"], ["f"]),
              helper.make_node("Gemm", ["f", "fc", "fb"], ["y"], transB=1)]
@@ -66,8 +66,21 @@ def test_tune_measures_resumes_and_compiles_with_the_db(tmp_path: Path) -> None:
     np.testing.assert_allclose(CompiledModel(program).run([x])[0], want, rtol=1e-4, atol=1e-4)
 
 
+def fc_model() -> onnx.ModelProto:
+    """One fully connected layer: a single tunable kernel with a small space (a conv's has
+    hundreds of schedules)."""
+    rng = np.random.default_rng(0)
+    inits = [numpy_helper.from_array(rng.standard_normal(s).astype(np.float32), n)
+             for n, s in (("fc", (10, 64)), ("fb", (10,)))]
+    graph = helper.make_graph(
+        [helper.make_node("Gemm", ["x", "fc", "fb"], ["y"], transB=1)], "fc",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 10])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
 def test_exhaustive_stops_when_every_space_is_measured(tmp_path: Path) -> None:
-    model = small_model(kernel=1)  # a 1x1 conv: no multi-kernel algorithms, a small space
+    model = fc_model()
     spaces = sum(len(t.space) for t in kernel_tasks(model, CompileOptions()))
     summary = tune(model, str(tmp_path / "db.jsonl"),
                    TuneOptions(trials=10_000, strategy="exhaustive", end_to_end=False,
