@@ -78,8 +78,12 @@ KERNELS = contract("kernels", ["kernel", "arith", "math"], _MODULE | _FUNC | _FR
 _MEMREF_ACCESS = _ops("memref", "load store alloca") | _ops("vector", "load store")
 _BRANCHES = _ops("cf", "br cond_br")
 
-LOOPS = contract("loops", ["scf", "arith", "math"], _MODULE | _FUNC | _MEMREF_ACCESS | _FREM | _ops(
-    "vector", "broadcast fma shuffle insert reduction"))
+_INTRINSICS = _ops("llvm", "call_intrinsic bitcast")
+"""Target instructions neither arith nor vector has (AVX-512 VNNI `vpdpbusd` in the int8
+kernels), called as LLVM intrinsics on bitcast vectors."""
+
+LOOPS = contract("loops", ["scf", "arith", "math"], _MODULE | _FUNC | _MEMREF_ACCESS | _FREM
+                 | _INTRINSICS | _ops("vector", "broadcast fma shuffle insert reduction"))
 """The `loops` stage: scf loops of scalar and 1-D vector arithmetic on memref arguments (the
 vector ops are those `lower-to-llvm` lowers)."""
 

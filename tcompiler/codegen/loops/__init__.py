@@ -4,7 +4,8 @@
 erases it. The emitted IR stays inside `contracts.LOOPS`, the input of `lower-to-llvm`:
 scf.for/if/yield, scalar arith and math, memref.load/store on the function's arguments (no
 allocation), and 1-D vector load/store/broadcast/fma/shuffle/insert in the register-tiled
-conv and matrix-multiply (pointwise conv) microkernels.
+conv and matrix-multiply (pointwise conv) microkernels, and the int8 microkernel's
+`llvm.call_intrinsic` of `vpdpbusd` on `llvm.bitcast` byte vectors (`qgemm.py`).
 One module per op family holds its emitter; `EMITTERS` maps op class to emitter.
 
 Aliasing: map and copy are element-for-element and conv reads R before writing Y at the same
@@ -33,6 +34,7 @@ from tcompiler.codegen.loops.lrn import emit_lrn
 from tcompiler.codegen.loops.matmul import emit_matmul
 from tcompiler.codegen.loops.norm import emit_normalize
 from tcompiler.codegen.loops.pool import emit_pool
+from tcompiler.codegen.loops.qgemm import QUANT_EMITTERS
 from tcompiler.codegen.loops.reduce import emit_reduce
 from tcompiler.codegen.loops.remap import emit_remap
 from tcompiler.codegen.loops.sample import SAMPLE_EMITTERS
@@ -67,7 +69,7 @@ EMITTERS: dict[type[Operation], Callable[[LoopBuilder, Any, Any], None]] = {
     kernel.ToNchwOp: emit_to_nchw,
     kernel.WinogradInputOp: emit_winograd_input,
     kernel.WinogradOutputOp: emit_winograd_output,
-    **INDEX_EMITTERS, **DETECT_EMITTERS, **SAMPLE_EMITTERS,
+    **INDEX_EMITTERS, **DETECT_EMITTERS, **SAMPLE_EMITTERS, **QUANT_EMITTERS,
 }
 
 

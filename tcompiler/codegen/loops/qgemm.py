@@ -1,0 +1,219 @@
+"""Loops for the int8 kernels (`dialects/kernel_quant.py`): the packings and `kernel.qgemm`.
+
+qgemm with `vnni` is a register-tiled microkernel on AVX-512 VNNI's `vpdpbusd` (u8 x s8, four
+bytes per 32-bit lane, summed into int32): per batch index and column panel of NV x 16
+columns (`microkernel.parallel_panels`, the parallel units), for each tile of MR rows
+
+    acc[r][v] = C (a row's value broadcast, or 16 columns of it)
+    for kq in [0, Kq):
+      b[v] = B[bb, kq, 4*(j0 + 16v) : +64] as vector<16xi32>      (16 columns x 4 bytes)
+      for r: acc[r][v] = vpdpbusd(acc[r][v], u8 side, s8 side)    (A[ba, i0+r, 4kq : +4]
+                                                                    broadcast as one i32)
+    Y[b, i0+r, j0+16v : +16] = acc[r][v]
+
+The `unsigned` operand is the intrinsic's u8 side. Columns past the last multiple of 16, and
+every column without `vnni`, are scalar integer dot products. A unit owns its outputs and runs
+all of K, so the result does not depend on the thread count (integer sums are exact anyway).
+The intrinsic is called through `llvm.call_intrinsic` on `llvm.bitcast` byte vectors
+(`contracts.LOOPS` admits those two llvm ops for this kernel).
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects import arith, llvm, vector
+from xdsl.dialects.builtin import IntegerType, Signedness, VectorType, i8, i32
+from xdsl.ir import SSAValue
+
+from tcompiler.codegen.loops.builder import Idx, LoopBuilder, parallel_nest
+from tcompiler.codegen.loops.conv import valid_range
+from tcompiler.codegen.loops.microkernel import Tile, parallel_panels
+from tcompiler.dialects.kernel import int_values, shape
+from tcompiler.dialects.kernel_quant import QGemmOp, QPackIm2ColOp, QPackRowsOp
+from tcompiler.kernels.conv_math import output_hw
+
+LANES = 16
+TILE = (4, 4)
+"""MR x NV of the register tile: 16 accumulators + 4 B vectors + 1 broadcast (of 32)."""
+VPDPBUSD = "llvm.x86.avx512.vpdpbusd.512"
+
+
+# ----------------------------------------------------------------------------- packing
+
+
+def _byte(b: LoopBuilder, value: SSAValue, flip: bool) -> SSAValue:
+    """An 8-bit integer as signless i8, its sign bit flipped when `flip`."""
+    ty = value.type
+    if isinstance(ty, IntegerType) and ty.signedness.data != Signedness.SIGNLESS:
+        value = b.insert(arith.BitcastOp(value, i8)).results[0]
+    if not flip:
+        return value
+    return b.insert(arith.XOrIOp(value, b.constants.get(-128, i8))).results[0]
+
+
+def _signed_byte(value: int) -> int:
+    return value - 256 if value > 127 else value
+
+
+def emit_qpack_rows(b: LoopBuilder, op: QPackRowsOp, sched: object) -> None:
+    x, y = shape(op.X), shape(op.Y)
+    k, flip = x[-1], bool(op.flip.value.data)
+
+    def row(b: LoopBuilder, ivs: list[Idx]) -> None:
+        b.loop(0, k, lambda b, kk: b.store(_byte(b, b.load(op.X, [*ivs, kk]), flip), op.Y,
+                                           [*ivs, kk]))
+        b.loop(k, y[-1], lambda b, kk: b.store(b.constants.get(0, i8), op.Y, [*ivs, kk]))
+
+    parallel_nest(b, [*x[:-1], 1], lambda b, ivs: row(b, ivs[:-1]))
+
+
+def emit_qpack_im2col(b: LoopBuilder, op: QPackIm2ColOp, sched: object) -> None:
+    """Units (n, k): the bytes k % 4 of group k // 4 for every output pixel, copied from one
+    input plane row by row (no bounds checks inside the rows), padding written as `zero`."""
+    x, y = shape(op.X), shape(op.Y)
+    kh_n, kw_n = int_values(op.kernel_shape)
+    (sh, sw), (dh, dw) = int_values(op.strides), int_values(op.dilations)
+    pt, pl = int_values(op.pads)[:2]
+    k_total, k_padded = x[1] * kh_n * kw_n, y[1] * 4
+    out_h, out_w = output_hw(x, [kh_n, kw_n], [sh, sw], int_values(op.pads), [dh, dw])
+    flip = bool(op.flip.value.data)
+
+    def unit(b: LoopBuilder, u: Idx) -> None:
+        n, k = b.floordiv(u, k_padded), b.rem(u, k_padded)
+        q, lane = b.floordiv(k, 4), b.rem(k, 4)
+
+        def fill(b: LoopBuilder, value: SSAValue) -> None:
+            b.nest([out_h, out_w], lambda b, iv: b.store(
+                value, op.Y, [n, q, _pixel_byte(b, iv[0], iv[1], out_w, lane)]))
+
+        def copy(b: LoopBuilder) -> None:
+            c, kh, kw = b.floordiv(k, kh_n * kw_n), b.rem(b.floordiv(k, kw_n), kh_n), b.rem(k, kw_n)
+            zero = b.constants.get(_signed_byte(op.zero.value.data), i8)
+            oh_lo, oh_hi = valid_range(b, kh, out_h, x[2], sh, pt, dh)
+            oh_lo = b.min(oh_lo, out_h)
+            lo, hi = valid_range(b, kw, out_w, x[3], sw, pl, dw)
+            lo = b.min(lo, out_w)
+
+            def zeros(b: LoopBuilder, oh: Idx, start: Idx, stop: Idx) -> None:
+                b.loop(start, stop, lambda b, ow: b.store(zero, op.Y, [n, q, _pixel_byte(
+                    b, oh, ow, out_w, lane)]))
+
+            def row(b: LoopBuilder, oh: Idx) -> None:
+                ih = b.add(b.mul(oh, sh), b.sub(b.mul(kh, dh), pt))
+                zeros(b, oh, 0, lo)
+                b.loop(lo, hi, lambda b, ow: b.store(_byte(b, b.load(op.X, [
+                    n, c, ih, b.add(b.mul(ow, sw), b.sub(b.mul(kw, dw), pl))]), flip),
+                    op.Y, [n, q, _pixel_byte(b, oh, ow, out_w, lane)]))
+                zeros(b, oh, b.max(hi, lo), out_w)
+
+            b.loop(0, oh_lo, lambda b, oh: zeros(b, oh, 0, out_w))
+            b.loop(oh_lo, oh_hi, row)
+            b.loop(b.max(oh_hi, oh_lo), out_h, lambda b, oh: zeros(b, oh, 0, out_w))
+
+        if k_padded == k_total:
+            copy(b)
+            return
+        b.when_less(k, k_total, copy, lambda b: fill(b, b.constants.get(0, i8)))
+
+    b.parallel(x[0] * k_padded, unit)
+
+
+def _pixel_byte(b: LoopBuilder, oh: Idx, ow: Idx, out_w: int, lane: Idx) -> Idx:
+    """The byte of pixel (oh, ow) in lane `lane` of a packed row: 4 * (oh * OW + ow) + lane."""
+    return b.add(b.mul(b.add(b.mul(oh, out_w), ow), 4), lane)
+
+
+# ----------------------------------------------------------------------------- qgemm
+
+
+def _bytes_as(b: LoopBuilder, ref: SSAValue, indices: list[Idx], lanes: int) -> SSAValue:
+    """4 x `lanes` bytes at `indices` as a vector<lanes x i32> (one i32 for lanes = 1)."""
+    raw = b.insert(vector.LoadOp(ref, [b.index(i) for i in indices],
+                                 VectorType(i8, [4 * lanes]))).results[0]
+    ty = i32 if lanes == 1 else VectorType(i32, [lanes])
+    return b.insert(llvm.BitcastOp(raw, ty)).results[0]
+
+
+def emit_qgemm(b: LoopBuilder, op: QGemmOp, sched: object) -> None:
+    batch, m, n = shape(op.Y)
+    a_batch, b_batch = shape(op.A)[0], shape(op.B)[0]
+    kq = shape(op.B)[1]
+    per_row = shape(op.C)[1] == 1
+    n_vec = n - n % LANES if op.vnni.value.data else 0
+
+    def ba(g: Idx) -> Idx:
+        return g if a_batch > 1 else 0
+
+    def bb(g: Idx) -> Idx:
+        return g if b_batch > 1 else 0
+
+    def dot(b: LoopBuilder, g: Idx, i: Idx, j: Idx) -> None:
+        a_unsigned = op.unsigned.data == "a"
+        start = b.load(op.C, [i, 0] if per_row else [0, j])
+
+        def group(b: LoopBuilder, q: Idx, acc: SSAValue) -> SSAValue:
+            for lane in range(4):
+                x = _widen(b, b.load(op.A, [ba(g), i, b.add(b.mul(q, 4), lane)]), a_unsigned)
+                w = _widen(b, b.load(op.B, [bb(g), q, b.add(b.mul(j, 4), lane)]), not a_unsigned)
+                product = b.insert(arith.MuliOp(x, w)).results[0]
+                acc = b.insert(arith.AddiOp(acc, product)).results[0]
+            return acc
+
+        b.store(b.reduce(0, kq, start, group), op.Y, [g, i, j])
+
+    if not n_vec:
+        parallel_nest(b, [batch, m, n], lambda b, iv: dot(b, *iv))
+        return
+
+    def tile(b: LoopBuilder, g: Idx, i0: Idx, rows: int, j0: Idx, vectors: int) -> None:
+        vec = VectorType(i32, [LANES])
+        coords = [(r, v) for r in range(rows) for v in range(vectors)]
+
+        def initial(r: int, v: int) -> SSAValue:
+            if per_row:
+                value = b.load(op.C, [b.add(i0, r), 0])
+                return b.insert(vector.BroadcastOp(value, vec)).results[0]
+            return b.insert(vector.LoadOp(op.C, [b.index(0), b.index(b.add(j0, v * LANES))],
+                                          vec)).results[0]
+
+        def step(inner: LoopBuilder, ivs: list[Idx], accs: list[SSAValue]) -> list[SSAValue]:
+            (q,) = ivs
+            columns = [_bytes_as(inner, op.B, [bb(g), q, inner.mul(inner.add(j0, v * LANES), 4)],
+                                 LANES) for v in range(vectors)]
+            out: list[SSAValue] = []
+            for r in range(rows):
+                word = _bytes_as(inner, op.A, [ba(g), inner.add(i0, r), inner.mul(q, 4)], 1)
+                splat = inner.insert(vector.BroadcastOp(word, vec)).results[0]
+                for v in range(vectors):
+                    u8, s8 = (splat, columns[v]) if op.unsigned.data == "a" else (columns[v], splat)
+                    call = llvm.CallIntrinsicOp(VPDPBUSD, [accs[r * vectors + v], u8, s8], [vec])
+                    out.append(inner.insert(call).results[0])
+            return out
+
+        results = b.reduce_many([(0, kq)], [initial(r, v) for r, v in coords], step)
+        for (r, v), result in zip(coords, results):
+            b.insert(vector.StoreOp(result, op.Y, [b.index(g), b.index(b.add(i0, r)),
+                                                   b.index(b.add(j0, v * LANES))]))
+
+    rows_tile = min(TILE[0], m)
+    m_main = m - m % rows_tile
+
+    def panel(b: LoopBuilder, g: Idx, j0: Idx, vectors: int) -> None:
+        b.loop(0, m_main, lambda b, i0: tile(b, g, i0, rows_tile, j0, vectors), step=rows_tile)
+        if m % rows_tile:
+            tile(b, g, m_main, m % rows_tile, j0, vectors)
+
+    def tail(b: LoopBuilder, g: Idx) -> None:
+        b.nest([(0, m), (n_vec, n)], lambda b, iv: dot(b, g, *iv))
+
+    vectors = min(TILE[1], n_vec // LANES)
+    parallel_panels(b, batch, n_vec, Tile(rows_tile, vectors, LANES), panel,
+                    tail if n_vec < n else None)
+
+
+def _widen(b: LoopBuilder, byte: SSAValue, unsigned: bool) -> SSAValue:
+    kind = arith.ExtUIOp if unsigned else arith.ExtSIOp
+    return b.insert(kind(byte, i32)).results[0]
+
+
+QUANT_EMITTERS = {QPackIm2ColOp: emit_qpack_im2col, QPackRowsOp: emit_qpack_rows,
+                  QGemmOp: emit_qgemm}
