@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib.util
 import json
 import statistics
 import sys
@@ -75,10 +76,12 @@ def resnet56() -> tuple[onnx.ModelProto, list[int]]:
 
 
 def small() -> tuple[onnx.ModelProto, list[int]]:
-    sys.path.insert(0, str(Path(__file__).parent.parent / "tests" / "models"))
-    from test_qdq_model import SHAPE, float_model
-
-    return float_model(), SHAPE
+    path = Path(__file__).parent.parent / "tests" / "models" / "test_qdq_model.py"
+    spec = importlib.util.spec_from_file_location("test_qdq_model", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.float_model(), list(module.SHAPE)
 
 
 MODELS: dict[str, Callable[[], tuple[onnx.ModelProto, list[int]]]] = {
@@ -115,7 +118,8 @@ def medians(ours: Callable[[], object], theirs: Callable[[], object], runs: int
             ) -> tuple[float, float]:
     """Median seconds of `ours` and `theirs`, run alternately after 3 warm-up runs each."""
     for _ in range(3):
-        ours(), theirs()
+        ours()
+        theirs()
     a: list[float] = []
     b: list[float] = []
     for _ in range(runs):
@@ -185,7 +189,7 @@ def bench_kernels(repeats: int) -> list[dict[str, object]]:
         f32_arrays = [a, b, np.zeros((m, n), np.float32)]
         f32_kernel, _ = compiled(matmul_text(m, k, n), f32_arrays)
         kq = -(-k // 4)
-        row = {"m": m, "k": k, "n": n}
+        row: dict[str, object] = {"m": m, "k": k, "n": n}
         for unsigned in ("a", "b"):
             arrays = [rng.integers(-128, 128, (1, m, 4 * kq), dtype=np.int8),
                       rng.integers(-128, 128, (1, kq, 4 * n), dtype=np.int8),
