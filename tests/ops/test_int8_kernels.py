@@ -1,7 +1,8 @@
 """The int8 kernels (`kernels/rules/quant_int8.py`, `codegen/loops/qgemm.py`): QLinearConv,
 QLinearMatMul, ConvInteger and MatMulInteger with constant s8 weights run on `kernel.qgemm`
-and match onnxruntime exactly, with VNNI and with the portable loops, at 1 and 2 threads;
-the kernel interpreter agrees with the native code."""
+and match onnxruntime exactly, with VNNI and with the portable loops, at 1 and 2 threads
+(convs wide enough for the packing's 16-column vectors, with K a multiple of 4 and not, and
+narrower ones); the kernel interpreter agrees."""
 
 from __future__ import annotations
 
@@ -87,9 +88,10 @@ def conv_case(dtype: type, c: int, oc: int, hw: int, k: int, pad: int, stride: i
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int8])
-@pytest.mark.parametrize("shape", [(8, 16, 10, 3, 1, 1), (3, 5, 7, 3, 0, 2),
-                                   (16, 36, 20, 1, 0, 1), (5, 8, 9, 3, 1, 1)],
-                         ids=["3x3", "3x3-stride2", "1x1", "3x3-odd-channels"])
+@pytest.mark.parametrize("shape", [(8, 16, 20, 3, 1, 1), (3, 5, 7, 3, 0, 2),
+                                   (16, 36, 20, 1, 0, 1), (5, 8, 33, 3, 1, 1),
+                                   (4, 4, 10, 3, 1, 1)],
+                         ids=["3x3", "3x3-stride2", "1x1", "3x3-odd-channels", "3x3-narrow"])
 def test_qlinear_conv(dtype: type, shape: tuple[int, int, int, int, int, int],
                       opts: CompileOptions, isa: str) -> None:
     check(*conv_case(dtype, *shape), opts, isa)

@@ -1,4 +1,4 @@
-"""Loops for the int8 kernels (`dialects/kernel_quant.py`): the packings and `kernel.qgemm`.
+"""Loops for `kernel.qgemm` (`dialects/kernel_quant.py`; the packings are `qpack.py`).
 
 qgemm with `vnni` is a register-tiled microkernel on AVX-512 VNNI's `vpdpbusd` (u8 x s8, four
 bytes per 32-bit lane, summed into int32): per batch index and column panel of NV x 16
@@ -21,105 +21,18 @@ The intrinsic is called through `llvm.call_intrinsic` on `llvm.bitcast` byte vec
 from __future__ import annotations
 
 from xdsl.dialects import arith, llvm, vector
-from xdsl.dialects.builtin import IntegerType, Signedness, VectorType, i8, i32
+from xdsl.dialects.builtin import VectorType, i8, i32
 from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder, parallel_nest
-from tcompiler.codegen.loops.conv import valid_range
 from tcompiler.codegen.loops.microkernel import Tile, parallel_panels
-from tcompiler.dialects.kernel import int_values, shape
-from tcompiler.dialects.kernel_quant import QGemmOp, QPackIm2ColOp, QPackRowsOp
-from tcompiler.kernels.conv_math import output_hw
+from tcompiler.dialects.kernel import shape
+from tcompiler.dialects.kernel_quant import QGemmOp
 
 LANES = 16
 TILE = (4, 4)
 """MR x NV of the register tile: 16 accumulators + 4 B vectors + 1 broadcast (of 32)."""
 VPDPBUSD = "llvm.x86.avx512.vpdpbusd.512"
-
-
-# ----------------------------------------------------------------------------- packing
-
-
-def _byte(b: LoopBuilder, value: SSAValue, flip: bool) -> SSAValue:
-    """An 8-bit integer as signless i8, its sign bit flipped when `flip`."""
-    ty = value.type
-    if isinstance(ty, IntegerType) and ty.signedness.data != Signedness.SIGNLESS:
-        value = b.insert(arith.BitcastOp(value, i8)).results[0]
-    if not flip:
-        return value
-    return b.insert(arith.XOrIOp(value, b.constants.get(-128, i8))).results[0]
-
-
-def _signed_byte(value: int) -> int:
-    return value - 256 if value > 127 else value
-
-
-def emit_qpack_rows(b: LoopBuilder, op: QPackRowsOp, sched: object) -> None:
-    x, y = shape(op.X), shape(op.Y)
-    k, flip = x[-1], bool(op.flip.value.data)
-
-    def row(b: LoopBuilder, ivs: list[Idx]) -> None:
-        b.loop(0, k, lambda b, kk: b.store(_byte(b, b.load(op.X, [*ivs, kk]), flip), op.Y,
-                                           [*ivs, kk]))
-        b.loop(k, y[-1], lambda b, kk: b.store(b.constants.get(0, i8), op.Y, [*ivs, kk]))
-
-    parallel_nest(b, [*x[:-1], 1], lambda b, ivs: row(b, ivs[:-1]))
-
-
-def emit_qpack_im2col(b: LoopBuilder, op: QPackIm2ColOp, sched: object) -> None:
-    """Units (n, k): the bytes k % 4 of group k // 4 for every output pixel, copied from one
-    input plane row by row (no bounds checks inside the rows), padding written as `zero`."""
-    x, y = shape(op.X), shape(op.Y)
-    kh_n, kw_n = int_values(op.kernel_shape)
-    (sh, sw), (dh, dw) = int_values(op.strides), int_values(op.dilations)
-    pt, pl = int_values(op.pads)[:2]
-    k_total, k_padded = x[1] * kh_n * kw_n, y[1] * 4
-    out_h, out_w = output_hw(x, [kh_n, kw_n], [sh, sw], int_values(op.pads), [dh, dw])
-    flip = bool(op.flip.value.data)
-
-    def unit(b: LoopBuilder, u: Idx) -> None:
-        n, k = b.floordiv(u, k_padded), b.rem(u, k_padded)
-        q, lane = b.floordiv(k, 4), b.rem(k, 4)
-
-        def fill(b: LoopBuilder, value: SSAValue) -> None:
-            b.nest([out_h, out_w], lambda b, iv: b.store(
-                value, op.Y, [n, q, _pixel_byte(b, iv[0], iv[1], out_w, lane)]))
-
-        def copy(b: LoopBuilder) -> None:
-            c, kh, kw = b.floordiv(k, kh_n * kw_n), b.rem(b.floordiv(k, kw_n), kh_n), b.rem(k, kw_n)
-            zero = b.constants.get(_signed_byte(op.zero.value.data), i8)
-            oh_lo, oh_hi = valid_range(b, kh, out_h, x[2], sh, pt, dh)
-            oh_lo = b.min(oh_lo, out_h)
-            lo, hi = valid_range(b, kw, out_w, x[3], sw, pl, dw)
-            lo = b.min(lo, out_w)
-
-            def zeros(b: LoopBuilder, oh: Idx, start: Idx, stop: Idx) -> None:
-                b.loop(start, stop, lambda b, ow: b.store(zero, op.Y, [n, q, _pixel_byte(
-                    b, oh, ow, out_w, lane)]))
-
-            def row(b: LoopBuilder, oh: Idx) -> None:
-                ih = b.add(b.mul(oh, sh), b.sub(b.mul(kh, dh), pt))
-                zeros(b, oh, 0, lo)
-                b.loop(lo, hi, lambda b, ow: b.store(_byte(b, b.load(op.X, [
-                    n, c, ih, b.add(b.mul(ow, sw), b.sub(b.mul(kw, dw), pl))]), flip),
-                    op.Y, [n, q, _pixel_byte(b, oh, ow, out_w, lane)]))
-                zeros(b, oh, b.max(hi, lo), out_w)
-
-            b.loop(0, oh_lo, lambda b, oh: zeros(b, oh, 0, out_w))
-            b.loop(oh_lo, oh_hi, row)
-            b.loop(b.max(oh_hi, oh_lo), out_h, lambda b, oh: zeros(b, oh, 0, out_w))
-
-        if k_padded == k_total:
-            copy(b)
-            return
-        b.when_less(k, k_total, copy, lambda b: fill(b, b.constants.get(0, i8)))
-
-    b.parallel(x[0] * k_padded, unit)
-
-
-def _pixel_byte(b: LoopBuilder, oh: Idx, ow: Idx, out_w: int, lane: Idx) -> Idx:
-    """The byte of pixel (oh, ow) in lane `lane` of a packed row: 4 * (oh * OW + ow) + lane."""
-    return b.add(b.mul(b.add(b.mul(oh, out_w), ow), 4), lane)
 
 
 # ----------------------------------------------------------------------------- qgemm
@@ -215,5 +128,3 @@ def _widen(b: LoopBuilder, byte: SSAValue, unsigned: bool) -> SSAValue:
     return b.insert(kind(byte, i32)).results[0]
 
 
-QUANT_EMITTERS = {QPackIm2ColOp: emit_qpack_im2col, QPackRowsOp: emit_qpack_rows,
-                  QGemmOp: emit_qgemm}
