@@ -2,10 +2,11 @@
 
 qgemm with `vnni` is a register-tiled microkernel on AVX-512 VNNI's `vpdpbusd` (u8 x s8, four
 bytes per 32-bit lane, summed into int32): per batch index and column panel of NV x 16
-columns (`microkernel.parallel_panels`, the parallel units), for each tile of MR rows
+columns (`microkernel.parallel_panels`, the parallel units), for each block of K_BLOCK
+groups of K and each tile of MR rows
 
-    acc[r][v] = C (a row's value broadcast, or 16 columns of it)
-    for kq in [0, Kq):
+    acc[r][v] = C (a row's value broadcast, or 16 columns of it), or Y after the first K block
+    for kq in the K block:
       b[v] = B[bb, kq, 4*(j0 + 16v) : +64] as vector<16xi32>      (16 columns x 4 bytes)
       for r: acc[r][v] = vpdpbusd(acc[r][v], u8 side, s8 side)    (A[ba, i0+r, 4kq : +4]
                                                                     broadcast as one i32)
@@ -32,6 +33,9 @@ from tcompiler.dialects.kernel_quant import QGemmOp
 LANES = 16
 TILE = (4, 4)
 """MR x NV of the register tile: 16 accumulators + 4 B vectors + 1 broadcast (of 32)."""
+K_BLOCK = 64
+"""Groups of 4 bytes of K per block: a block of a B panel (64 x 4 vectors x 64 bytes = 16 KiB)
+stays in L1 across the row tiles; later blocks start from the sums in Y."""
 VPDPBUSD = "llvm.x86.avx512.vpdpbusd.512"
 
 
@@ -77,11 +81,15 @@ def emit_qgemm(b: LoopBuilder, op: QGemmOp, sched: object) -> None:
         parallel_nest(b, [batch, m, n], lambda b, iv: dot(b, *iv))
         return
 
-    def tile(b: LoopBuilder, g: Idx, i0: Idx, rows: int, j0: Idx, vectors: int) -> None:
+    def tile(b: LoopBuilder, g: Idx, i0: Idx, rows: int, j0: Idx, vectors: int,
+             k_range: tuple[Idx, Idx], first: bool) -> None:
         vec = VectorType(i32, [LANES])
         coords = [(r, v) for r in range(rows) for v in range(vectors)]
 
         def initial(r: int, v: int) -> SSAValue:
+            if not first:  # a later K block: the sums so far
+                return b.insert(vector.LoadOp(op.Y, [b.index(i) for i in (
+                    g, b.add(i0, r), b.add(j0, v * LANES))], vec)).results[0]
             if per_row:
                 value = b.load(op.C, [b.add(i0, r), 0])
                 return b.insert(vector.BroadcastOp(value, vec)).results[0]
@@ -102,7 +110,7 @@ def emit_qgemm(b: LoopBuilder, op: QGemmOp, sched: object) -> None:
                     out.append(inner.insert(call).results[0])
             return out
 
-        results = b.reduce_many([(0, kq)], [initial(r, v) for r, v in coords], step)
+        results = b.reduce_many([k_range], [initial(r, v) for r, v in coords], step)
         for (r, v), result in zip(coords, results):
             b.insert(vector.StoreOp(result, op.Y, [b.index(g), b.index(b.add(i0, r)),
                                                    b.index(b.add(j0, v * LANES))]))
@@ -110,10 +118,17 @@ def emit_qgemm(b: LoopBuilder, op: QGemmOp, sched: object) -> None:
     rows_tile = min(TILE[0], m)
     m_main = m - m % rows_tile
 
-    def panel(b: LoopBuilder, g: Idx, j0: Idx, vectors: int) -> None:
-        b.loop(0, m_main, lambda b, i0: tile(b, g, i0, rows_tile, j0, vectors), step=rows_tile)
+    def k_block(b: LoopBuilder, g: Idx, j0: Idx, vectors: int, k_range: tuple[Idx, Idx],
+                first: bool) -> None:
+        b.loop(0, m_main, lambda b, i0: tile(b, g, i0, rows_tile, j0, vectors, k_range, first),
+               step=rows_tile)
         if m % rows_tile:
-            tile(b, g, m_main, m % rows_tile, j0, vectors)
+            tile(b, g, m_main, m % rows_tile, j0, vectors, k_range, first)
+
+    def panel(b: LoopBuilder, g: Idx, j0: Idx, vectors: int) -> None:
+        k_block(b, g, j0, vectors, (0, min(K_BLOCK, kq)), True)
+        b.loop(K_BLOCK, kq, lambda b, k0: k_block(
+            b, g, j0, vectors, (k0, b.min(b.add(k0, K_BLOCK), kq)), False), step=K_BLOCK)
 
     def tail(b: LoopBuilder, g: Idx) -> None:
         b.nest([(0, m), (n_vec, n)], lambda b, iv: dot(b, g, *iv))
