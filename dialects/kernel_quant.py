@@ -10,12 +10,14 @@ They compute int32 dot products of u8 x s8 bytes four at a time, in the layout A
   window is outside X, 0 for k >= K. flip(v) = v xor 0x80 when `flip` is 1 (s8 -> u8 + 128),
   else v.
 - qpack_rows: Y [..., M, Kq*4] (i8) = flip(X [..., M, K]), each row padded with zeros.
-- qgemm: Y [BY, M, N] (i32) = C + A . B with A [BA, M, Kq*4] (i8), B [BB, Kq, N*4] (i8),
+- qgemm: Y [BY, M, N] = C + A . B with A [BA, M, Kq*4] (i8), B [BB, Kq, N*4] (i8),
   BA and BB 1 or BY (broadcast), C [M, 1] or [1, N] (i32, broadcast):
-  Y[b, m, n] = C[m | n] + sum_k a(A[b, m, k]) * b(B[b, k // 4, 4*n + k % 4])
-  where the `unsigned` operand ("a" or "b") is read as u8 and the other as s8. With `vnni`
-  the loops call `vpdpbusd` (AVX-512 VNNI), else they are portable integer loops. Sums wrap
-  in int32 (as `vpdpbusd`); with 8-bit operands K would need 2^15 terms to reach it.
+  acc[b, m, n] = C[m | n] + sum_k a(A[b, m, k]) * b(B[b, k // 4, 4*n + k % 4])
+  where the `unsigned` operand ("a" or "b") is read as u8 and the other as s8. Y (i32) = acc,
+  or, with a multiplier S (f32, shaped as C), Y (ui8 or i8) = saturate(round_half_even(
+  f32(acc) * S[m | n]) + `zero`): requantized as onnxruntime does. With `vnni` the loops call
+  `vpdpbusd` (AVX-512 VNNI), else they are portable integer loops. Sums wrap in int32 (as
+  `vpdpbusd`); with 8-bit operands K would need 2^15 terms to reach it.
 """
 
 from __future__ import annotations
@@ -26,9 +28,19 @@ from xdsl.dialects.builtin import (
     IntegerType,
     MemRefType,
     StringAttr,
+    f32,
     i32,
 )
-from xdsl.irdl import irdl_op_definition, operand_def, prop_def
+from xdsl.ir import Attribute
+from xdsl.irdl import (
+    AttrSizedOperandSegments,
+    ParsePropInAttrDict,
+    irdl_op_definition,
+    operand_def,
+    opt_operand_def,
+    opt_prop_def,
+    prop_def,
+)
 from xdsl.utils.exceptions import VerifyException
 
 from tcompiler.dialects.kernel import KernelOp, _check_conv_window, _memref, shape
@@ -41,16 +53,16 @@ def groups(k: int) -> int:
     return -(-k // 4)
 
 
-def _element(op: KernelOp, value: object, what: str, expected: IntegerType) -> None:
+def _element(op: KernelOp, value: object, what: str, expected: Attribute) -> None:
     ty = _memref(value, what).element_type  # type: ignore[arg-type]
     if ty != expected:
         raise VerifyException(f"{op.name}: {what} must hold {expected}, got {ty}")
 
 
-def _eight_bit(op: KernelOp, value: object) -> None:
-    ty = _memref(value, "X").element_type  # type: ignore[arg-type]
+def _eight_bit(op: KernelOp, value: object, what: str = "X") -> None:
+    ty = _memref(value, what).element_type  # type: ignore[arg-type]
     if not isinstance(ty, IntegerType) or ty.width.data != 8:
-        raise VerifyException(f"{op.name}: X must hold 8-bit integers, got {ty}")
+        raise VerifyException(f"{op.name}: {what} must hold 8-bit integers, got {ty}")
 
 
 @irdl_op_definition
@@ -104,17 +116,27 @@ class QGemmOp(KernelOp):
     A = operand_def(MemRefType)
     B = operand_def(MemRefType)
     C = operand_def(MemRefType)
+    S = opt_operand_def(MemRefType)
     Y = operand_def(MemRefType)
     unsigned = prop_def(StringAttr)
     vnni = prop_def(IntegerAttr)
+    zero = opt_prop_def(IntegerAttr)
+    irdl_options = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
     assembly_format = (
-        "$A `,` $B `,` $C `->` $Y attr-dict `:` type($A) `,` type($B) `,` type($C) `->` type($Y)")
+        "$A `,` $B `,` $C (`scale` $S^)? `->` $Y attr-dict `:` type($A) `,` type($B) `,` "
+        "type($C) (`scale` type($S)^)? `->` type($Y)")
 
     def verify_(self) -> None:
         a, b, c, y = shape(self.A), shape(self.B), shape(self.C), shape(self.Y)
-        for value, what, ty in ((self.A, "A", I8), (self.B, "B", I8), (self.C, "C", i32),
-                                (self.Y, "Y", i32)):
+        for value, what, ty in ((self.A, "A", I8), (self.B, "B", I8), (self.C, "C", i32)):
             _element(self, value, what, ty)
+        if self.S is None:
+            _element(self, self.Y, "Y", i32)
+        else:
+            _element(self, self.S, "S", f32)
+            _eight_bit(self, self.Y, "Y")
+            if shape(self.S) != c or self.zero is None:
+                raise VerifyException(f"{self.name}: a scale S needs C's shape {c} and a zero")
         if self.unsigned.data not in ("a", "b"):
             raise VerifyException(f"{self.name}: unsigned must be \"a\" or \"b\", got "
                                   f"{self.unsigned.data!r}")

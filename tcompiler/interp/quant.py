@@ -61,8 +61,13 @@ def _qgemm(op: QGemmOp, v: Operands) -> np.ndarray:
     kq, n = b.shape[1], b.shape[2] // 4
     b_matrix = b_values.reshape(b.shape[0], kq, n, 4).transpose(0, 1, 3, 2).reshape(
         b.shape[0], 4 * kq, n)
-    total = v(op.C).astype(np.int64) + a_values @ b_matrix
-    return total.astype(np.int32)  # wraps, as vpdpbusd
+    acc = (v(op.C).astype(np.int64) + a_values @ b_matrix).astype(np.int32)  # wraps
+    if op.S is None:
+        return acc
+    assert op.zero is not None
+    info = np.iinfo(v(op.Y).dtype)
+    scaled = np.rint(acc.astype(np.float32) * v(op.S)) + np.float32(op.zero.value.data)
+    return np.clip(scaled, info.min, info.max)
 
 
 QUANT_RULES: dict[type[Operation], Callable[[Any, Operands], np.ndarray]] = {

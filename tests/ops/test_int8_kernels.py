@@ -47,9 +47,11 @@ def model(node: onnx.NodeProto, x: np.ndarray, constants: dict[str, np.ndarray],
 
 
 def check(m: onnx.ModelProto, x: np.ndarray, opts: CompileOptions, isa: str) -> None:
-    """Exactly onnxruntime's result, on the int8 kernels, at 1 and 2 threads."""
+    """Exactly onnxruntime's result, on the int8 kernels (QLinear*: requantized in their
+    epilogue), at 1 and 2 threads."""
     text = stage_text(compile_to_stage(m, "kernels", opts))
     assert "kernel.qgemm" in text and f"vnni = {int(isa == 'vnni')}" in text
+    assert (" scale " in text) == m.graph.node[0].op_type.startswith("QLinear")
     session = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
     want = np.asarray(session.run(None, {"x": x})[0])
     program, _ = compile_model(m, opts)

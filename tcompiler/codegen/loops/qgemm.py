@@ -12,18 +12,21 @@ groups of K and each tile of MR rows
                                                                     broadcast as one i32)
     Y[b, i0+r, j0+16v : +16] = acc[r][v]
 
-The `unsigned` operand is the intrinsic's u8 side. Columns past the last multiple of 16, and
-every column without `vnni`, are scalar integer dot products. A unit owns its outputs and runs
+With a multiplier S the accumulators are requantized to Y's 8 bits in registers before the
+store (K then runs in one block). The `unsigned` operand is the intrinsic's u8 side. Columns
+past the last multiple of 16, and every column without `vnni`, are scalar integer dot
+products. A unit owns its outputs and runs
 all of K, so the result does not depend on the thread count (integer sums are exact anyway).
-The intrinsic is called through `llvm.call_intrinsic` on `llvm.bitcast` byte vectors
-(`contracts.LOOPS` admits those two llvm ops for this kernel).
+The intrinsic is called through `llvm.call_intrinsic` on `llvm.bitcast` byte vectors, and the
+epilogue converts vectors with `llvm.sitofp`, `llvm.bitcast` and `llvm.trunc`
+(`contracts.LOOPS` admits these llvm ops for what arith and vector lack).
 """
 
 from __future__ import annotations
 
-from xdsl.dialects import arith, llvm, vector
-from xdsl.dialects.builtin import VectorType, i8, i32
-from xdsl.ir import SSAValue
+from xdsl.dialects import arith, llvm, math, vector
+from xdsl.dialects.builtin import Float32Type, IntegerType, Signedness, VectorType, f32, i8, i32
+from xdsl.ir import Attribute, Operation, SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder, parallel_nest
 from tcompiler.codegen.loops.microkernel import Tile, parallel_panels
@@ -75,7 +78,10 @@ def emit_qgemm(b: LoopBuilder, op: QGemmOp, sched: object) -> None:
                 acc = b.insert(arith.AddiOp(acc, product)).results[0]
             return acc
 
-        b.store(b.reduce(0, kq, start, group), op.Y, [g, i, j])
+        total = b.reduce(0, kq, start, group)
+        if op.S is not None:
+            total = _requantize(b, total, b.load(op.S, [i, 0] if per_row else [0, j]), op)
+        b.store(total, op.Y, [g, i, j])
 
     if not n_vec:
         parallel_nest(b, [batch, m, n], lambda b, iv: dot(b, *iv))
@@ -85,6 +91,14 @@ def emit_qgemm(b: LoopBuilder, op: QGemmOp, sched: object) -> None:
              k_range: tuple[Idx, Idx], first: bool) -> None:
         vec = VectorType(i32, [LANES])
         coords = [(r, v) for r in range(rows) for v in range(vectors)]
+
+        def scale(r: int, v: int) -> SSAValue:
+            assert op.S is not None
+            if per_row:
+                value = b.load(op.S, [b.add(i0, r), 0])
+                return b.insert(vector.BroadcastOp(value, VectorType(f32, [LANES]))).results[0]
+            return b.insert(vector.LoadOp(op.S, [b.index(0), b.index(b.add(j0, v * LANES))],
+                                          VectorType(f32, [LANES]))).results[0]
 
         def initial(r: int, v: int) -> SSAValue:
             if not first:  # a later K block: the sums so far
@@ -112,6 +126,8 @@ def emit_qgemm(b: LoopBuilder, op: QGemmOp, sched: object) -> None:
 
         results = b.reduce_many([k_range], [initial(r, v) for r, v in coords], step)
         for (r, v), result in zip(coords, results):
+            if op.S is not None:
+                result = _requantize(b, result, scale(r, v), op)
             b.insert(vector.StoreOp(result, op.Y, [b.index(g), b.index(b.add(i0, r)),
                                                    b.index(b.add(j0, v * LANES))]))
 
@@ -125,10 +141,12 @@ def emit_qgemm(b: LoopBuilder, op: QGemmOp, sched: object) -> None:
         if m % rows_tile:
             tile(b, g, m_main, m % rows_tile, j0, vectors, k_range, first)
 
+    block = kq if op.S is not None else K_BLOCK  # Y holds no partial sums when requantized
+
     def panel(b: LoopBuilder, g: Idx, j0: Idx, vectors: int) -> None:
-        k_block(b, g, j0, vectors, (0, min(K_BLOCK, kq)), True)
-        b.loop(K_BLOCK, kq, lambda b, k0: k_block(
-            b, g, j0, vectors, (k0, b.min(b.add(k0, K_BLOCK), kq)), False), step=K_BLOCK)
+        k_block(b, g, j0, vectors, (0, min(block, kq)), True)
+        b.loop(block, kq, lambda b, k0: k_block(
+            b, g, j0, vectors, (k0, b.min(b.add(k0, block), kq)), False), step=block)
 
     def tail(b: LoopBuilder, g: Idx) -> None:
         b.nest([(0, m), (n_vec, n)], lambda b, iv: dot(b, g, *iv))
@@ -136,6 +154,45 @@ def emit_qgemm(b: LoopBuilder, op: QGemmOp, sched: object) -> None:
     vectors = min(TILE[1], n_vec // LANES)
     parallel_panels(b, batch, n_vec, Tile(rows_tile, vectors, LANES), panel,
                     tail if n_vec < n else None)
+
+
+MAGIC = 12582912.0
+"""1.5 x 2^23: an integral f32 v with |v| < 2^22 plus MAGIC has bits MAGIC_BITS + v."""
+MAGIC_BITS = 0x4B400000
+
+
+def _requantize(b: LoopBuilder, acc: SSAValue, scale: SSAValue, op: QGemmOp) -> SSAValue:
+    """saturate(round_half_even(f32(acc) * scale) + zero) as Y's element type, for a scalar or
+    a vector `acc` (`scale` alike), in onnxruntime's order: clamp to the range less the zero
+    point, round, add it. The rounded float becomes an integer through its bits (+ MAGIC):
+    arith converts no vectors, so vectors take `llvm.sitofp` and `llvm.trunc`."""
+    element = op.Y.type.element_type  # type: ignore[attr-defined]
+    assert isinstance(element, IntegerType) and op.zero is not None
+    zero = op.zero.value.data
+    low = 0 if element.signedness.data == Signedness.UNSIGNED else -128
+    lanes = acc.type.get_shape() if isinstance(acc.type, VectorType) else None
+
+    def like(t: IntegerType | Float32Type) -> Attribute:
+        return t if lanes is None else VectorType(t, lanes)
+
+    def splat(value: float | int, t: IntegerType | Float32Type) -> SSAValue:
+        c = b.constants.get(value, t)
+        if lanes is None:
+            return c
+        return b.insert(vector.BroadcastOp(c, VectorType(t, lanes))).results[0]
+
+    def insert(op: Operation) -> SSAValue:
+        return b.insert(op).results[0]
+
+    x = insert(llvm.SIToFPOp(acc, like(f32)) if lanes else arith.SIToFPOp(acc, f32))
+    x = insert(arith.MulfOp(x, scale))
+    x = insert(arith.MaximumfOp(x, splat(float(low - zero), f32)))
+    x = insert(arith.MinimumfOp(x, splat(float(low + 255 - zero), f32)))
+    x = insert(arith.AddfOp(insert(math.RoundEvenOp(x)), splat(MAGIC, f32)))
+    bits = insert(llvm.BitcastOp(x, like(i32)) if lanes else arith.BitcastOp(x, i32))
+    q = insert(arith.AddiOp(bits, splat(zero - MAGIC_BITS, i32)))
+    byte = insert(llvm.TruncOp(q, like(i8)) if lanes else arith.TruncIOp(q, i8))
+    return byte if element == i8 else insert(arith.BitcastOp(byte, like(element)))
 
 
 def _widen(b: LoopBuilder, byte: SSAValue, unsigned: bool) -> SSAValue:

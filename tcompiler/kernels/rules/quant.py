@@ -6,7 +6,8 @@ repeated along the axis by a `kernel.gather` (index i // block_size).
 
 MatMulInteger, ConvInteger, QLinearMatMul and QLinearConv with constant s8 weights (zero
 point 0) and 8-bit activations with one constant zero point run on the int8 kernels
-(`rules/quant_int8.py`: int32 accumulators, AVX-512 VNNI). The others run on the float32 GEMM
+(`rules/quant_int8.py`: int32 accumulators, AVX-512 VNNI; QLinear* with constant scales
+requantized in the kernel's epilogue, the others by a map). The others run on the float32 GEMM
 and conv kernels (tiled, vectorized), which are exact on integers here: the operands are the
 zero-point-shifted integers (|a - za| <= 255 for 8 bits), every product and partial sum is an
 integer, and the rule checks that no sum can reach 2^24 (where f32 stops holding every
@@ -43,7 +44,12 @@ from tcompiler.kernels.attrs import conv_props, normalize_axis
 from tcompiler.kernels.convert import GraphConverter
 from tcompiler.kernels.expr import Expr, Leaf, Node, const, type_of
 from tcompiler.kernels.maps import build_map
-from tcompiler.kernels.rules.quant_int8 import conv_accumulator, matmul_accumulator
+from tcompiler.kernels.rules.quant_int8 import (
+    conv_accumulator,
+    matmul_accumulator,
+    requantized_conv,
+    requantized_matmul,
+)
 from tcompiler.kernels.rules.widen import element_type
 from tcompiler.kernels.small_floats import small_float
 from tcompiler.kernels.values import constant_of
@@ -257,6 +263,8 @@ def matmul_integer(c: GraphConverter, op: ops.MatMulIntegerOp) -> None:
 
 
 def qlinear_matmul(c: GraphConverter, op: ops.QLinearMatMulOp) -> None:
+    if requantized_matmul(c, op):
+        return
     exact = matmul_accumulator(c, op.a, op.a_zero_point, op.b, op.b_zero_point, op.y)
     acc = exact if exact is not None else _matmul_acc(
         c, op, op.a, op.a_zero_point, op.b, op.b_zero_point, op.y)
@@ -278,6 +286,8 @@ def conv_integer(c: GraphConverter, op: ops.ConvIntegerOp) -> None:
 
 
 def qlinear_conv(c: GraphConverter, op: ops.QLinearConvOp) -> None:
+    if requantized_conv(c, op):
+        return
     y_shape = shape_of(op.y)
     exact = conv_accumulator(c, op, op.x, op.x_zero_point, op.w, op.w_zero_point, op.B, op.y)
     total: Expr
