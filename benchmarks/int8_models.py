@@ -1,7 +1,7 @@
 """QDQ int8 models (onnxruntime's `quantize_static`) compiled by tcc against onnxruntime's int8
 execution, and the int8 matmul kernel against the float one.
 
-    python benchmarks/int8_models.py [--runs 30] [--threads 1 2] [--repeats 20]
+    python benchmarks/int8_models.py [--runs 30] [--threads 1 2] [--repeats 20] [--no-kernels]
 
 Models (random weights, per-channel s8 weights, u8 activations, 4 random calibration inputs):
 - `small`: the ResNet-style block of tests/models/test_qdq_model.py (3x16x16, 8 channels);
@@ -214,13 +214,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--kernels", action=argparse.BooleanOptionalAction, default=True,
+                        help="also time the int8 and f32 matmul kernels (needs kernel.qgemm)")
     args = parser.parse_args(argv)
     cache_dir = os.environ.get("TCC_CACHE_DIR", str(Path.home() / ".cache" / "tcc"))
     sys.path.insert(0, str(Path(__file__).parent))
     models = {name: bench_model(name, args.runs, args.threads, cache_dir)
               for name in args.models}
-    json.dump({"models": models, "kernels_1_thread": bench_kernels(args.repeats)}, sys.stdout,
-              indent=2)
+    kernels = bench_kernels(args.repeats) if args.kernels else []
+    json.dump({"models": models, "kernels_1_thread": kernels}, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0
 
