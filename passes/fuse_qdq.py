@@ -195,7 +195,7 @@ class FuseQdqConv(RewritePattern):
             return None
         constant = ConstantOp.build(properties={"value": dense_attr(quantized.astype(np.int32))},
                                     result_types=[TensorType(i32, values.shape)])
-        rewriter.insert_op(constant, InsertPoint.before(q))
+        rewriter.insert(constant, InsertPoint.before(q))
         return [constant.results[0]]
 
 

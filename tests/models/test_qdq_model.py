@@ -3,8 +3,11 @@ weights, per-channel int8 weights, uint8 activations, a few random calibration i
 compiled by tcc and compared with onnxruntime's int8 execution: the logits (dequantized from
 uint8) agree within one quantization step of the output scale.
 
-tcc computes it as the graph says (DequantizeLinear -> float Conv/MatMul -> QuantizeLinear,
-each Q/DQ a fusable map); recognizing DQ -> Conv -> Q as one integer conv is still to come.
+`fuse-qdq` turns every DequantizeLinear -> Conv/MatMul -> QuantizeLinear into QLinearConv /
+QLinearMatMul, which run on the int8 kernels (`kernel.qgemm`) bit-exactly as onnxruntime's
+(tests/ops/test_int8_kernels.py); no float conv or matmul is left. The Add and the pooling
+stay float between their Q/DQ maps (onnxruntime runs QLinearAdd and its int8 pool there, with
+their own rounding), hence one step of tolerance.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from onnxruntime.quantization import (
     quantize_static,
 )
 
-from tcompiler.pipeline import CompileOptions, compile_model
+from tcompiler.pipeline import CompileOptions, compile_model, compile_to_stage, stage_text
 from tcompiler.runtime import CompiledModel
 
 SHAPE = [1, 3, 16, 16]
@@ -76,7 +79,11 @@ def test_qdq_resnet_block_matches_onnxruntime_int8(tmp_path: Path, cache_dir: st
                     per_channel=True)
     model = onnx.load(quantized)
     assert {n.op_type for n in model.graph.node} >= {"QuantizeLinear", "DequantizeLinear"}
-    program, _ = compile_model(model, CompileOptions(cache_dir=cache_dir))
+    options = CompileOptions(cache_dir=cache_dir)
+    kernels = stage_text(compile_to_stage(model, "kernels", options))
+    assert "kernel.qgemm " in kernels  # the convs and the matmul, none left in float:
+    assert "kernel.conv " not in kernels and "kernel.matmul " not in kernels
+    program, _ = compile_model(model, options)
     session = ort.InferenceSession(str(quantized), providers=["CPUExecutionProvider"])
     logits_scale = next(numpy_helper.to_array(i) for i in model.graph.initializer
                         if i.name == model.graph.node[-1].input[1])
