@@ -1,5 +1,6 @@
 """A QDQ int8 ResNet-style model written by `onnxruntime.quantization.quantize_static` (random
-weights, per-channel int8 weights, uint8 activations, a few random calibration inputs),
+weights; per-channel int8 weights with uint8 activations, or per-tensor ones with int8
+activations; a few random calibration inputs),
 compiled by tcc and compared with onnxruntime's int8 execution: the logits (dequantized from
 uint8) agree within one quantization step of the output scale.
 
@@ -17,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import onnxruntime as ort
+import pytest
 from onnx import TensorProto, helper, numpy_helper
 from onnxruntime.quantization import (
     CalibrationDataReader,
@@ -71,12 +73,15 @@ class RandomInputs(CalibrationDataReader):
         return next(self.inputs, None)
 
 
-def test_qdq_resnet_block_matches_onnxruntime_int8(tmp_path: Path, cache_dir: str) -> None:
+@pytest.mark.parametrize("activations,per_channel", [
+    (QuantType.QUInt8, True), (QuantType.QInt8, False)], ids=["u8-per-channel", "s8-per-tensor"])
+def test_qdq_resnet_block_matches_onnxruntime_int8(activations: QuantType, per_channel: bool,
+                                                   tmp_path: Path, cache_dir: str) -> None:
     source, quantized = tmp_path / "f32.onnx", tmp_path / "qdq.onnx"
     onnx.save(float_model(), source)
     quantize_static(str(source), str(quantized), RandomInputs(), quant_format=QuantFormat.QDQ,
-                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                    per_channel=True)
+                    activation_type=activations, weight_type=QuantType.QInt8,
+                    per_channel=per_channel)
     model = onnx.load(quantized)
     assert {n.op_type for n in model.graph.node} >= {"QuantizeLinear", "DequantizeLinear"}
     options = CompileOptions(cache_dir=cache_dir)
