@@ -92,8 +92,9 @@ def conv_case(dtype: type, c: int, oc: int, hw: int, k: int, pad: int, stride: i
 @pytest.mark.parametrize("dtype", [np.uint8, np.int8])
 @pytest.mark.parametrize("shape", [(8, 16, 20, 3, 1, 1), (3, 5, 7, 3, 0, 2),
                                    (300, 36, 20, 1, 0, 1), (5, 8, 33, 3, 1, 1),
-                                   (4, 4, 10, 3, 1, 1)],
-                         ids=["3x3", "3x3-stride2", "1x1-long-k", "3x3-odd-channels", "3x3-narrow"])
+                                   (4, 4, 10, 3, 1, 1), (4, 4, 17, 3, 1, 1)],
+                         ids=["3x3", "3x3-stride2", "1x1-long-k", "3x3-odd-channels", "3x3-narrow",
+                              "3x3-common-columns-under-16"])
 def test_qlinear_conv(dtype: type, shape: tuple[int, int, int, int, int, int],
                       opts: CompileOptions, isa: str) -> None:
     check(*conv_case(dtype, *shape), opts, isa)

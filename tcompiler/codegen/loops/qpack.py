@@ -4,9 +4,10 @@ qpack_im2col's units are (n, group q): the four bytes k = 4q + j (j = 0..3, the 
 every output pixel, lane j read from input plane c_j at tap (kh_j, kw_j). Per output row oh
 and lane, the columns whose window is inside X form one range, so a row is zeros, a copy,
 zeros (no bounds checks inside the loops; the padding holds `zero`). With stride-1 columns and
-four real lanes, the columns inside all four lanes' ranges are copied 16 at a time: four
-vector<16xi8> loads (one per lane) interleaved by two rounds of `vector.shuffle` into one
-vector<64xi8> store; the other columns go byte by byte.
+four real lanes, in the rows inside all four lanes' windows, the columns inside all their
+ranges are copied 16 at a time (the last 16 overlapping the chunk before when the range is not
+a multiple of 16): four vector<16xi8> loads (one per lane) interleaved by two rounds of
+`vector.shuffle` into one vector<64xi8> store; the other bytes go one by one.
 """
 
 from __future__ import annotations
@@ -104,13 +105,16 @@ def emit_qpack_im2col(b: LoopBuilder, op: QPackIm2ColOp, sched: object) -> None:
         def at(b: LoopBuilder, oh: Idx, ow: Idx, j: int) -> list[Idx]:
             return [n, q, b.add(b.mul(b.add(b.mul(oh, out_w), ow), 4), j)]
 
-        def lane_row(b: LoopBuilder, ln: _Lane, j: int, oh: Idx, start: Idx, stop: Idx
-                     ) -> None:
-            """Columns [start, stop) of lane j in row oh: zeros, a copy, zeros."""
+        def lane_row(b: LoopBuilder, ln: _Lane, j: int, oh: Idx, start: Idx, stop: Idx,
+                     checked: bool = True) -> None:
+            """Columns [start, stop) of lane j in row oh: zeros, a copy, zeros (`checked`:
+            zeros only when oh is outside the lane's rows)."""
             zero = b.constants.get(op.zero.value.data - 256 * (op.zero.value.data > 127), i8)
-            inside = _inside(b, oh, ln.rows)
-            lo = _select(b, inside, b.min(b.max(start, ln.columns[0]), stop), start)
-            hi = _select(b, inside, b.min(stop, ln.columns[1]), start)
+            lo: Idx = b.min(b.max(start, ln.columns[0]), stop)
+            hi: Idx = b.min(stop, ln.columns[1])
+            if checked:
+                inside = _inside(b, oh, ln.rows)
+                lo, hi = _select(b, inside, lo, start), _select(b, inside, hi, start)
             ih = b.add(b.mul(oh, sh), b.sub(b.mul(ln.kh, dh), pt))
             b.loop(start, lo, lambda b, ow: b.store(zero, op.Y, at(b, oh, ow, j)))
             b.loop(lo, hi, lambda b, ow: b.store(_byte(b, b.load(op.X, [
@@ -133,21 +137,37 @@ def emit_qpack_im2col(b: LoopBuilder, op: QPackIm2ColOp, sched: object) -> None:
                 b.when_less(k, k_total, real, padding)
 
         def vectors(b: LoopBuilder) -> None:
+            """Rows inside all four lanes' windows: their common columns in 16-byte chunks
+            (the last one ending at the range's end, overlapping the one before), the rest
+            lane by lane; the other rows lane by lane."""
             lanes = [lane(b, b.add(b.mul(q, 4), j)) for j in range(4)]
             rows = (_max(b, [ln.rows[0] for ln in lanes]), _min(b, [ln.rows[1] for ln in lanes]))
             lo = _max(b, [ln.columns[0] for ln in lanes])
-            span = b.max(b.sub(_min(b, [ln.columns[1] for ln in lanes]), lo), 0)
+            hi = b.max(_min(b, [ln.columns[1] for ln in lanes]), lo)
+            span = b.sub(hi, lo)
             stop = b.add(lo, b.mul(b.floordiv(span, LANES), LANES))
+            wide = _cmp(b, "sge", span, LANES)
+            last = b.sub(hi, LANES)
+            end, last_stop = _select(b, wide, hi, lo), _select(b, wide, b.add(last, 1), last)
 
-            def row(b: LoopBuilder, oh: Idx) -> None:
-                v_stop = _select(b, _inside(b, oh, rows), stop, lo)
+            def interior(b: LoopBuilder, oh: Idx) -> None:
                 for j, ln in enumerate(lanes):
-                    lane_row(b, ln, j, oh, 0, lo)
-                    lane_row(b, ln, j, oh, v_stop, out_w)
-                b.loop(lo, v_stop, lambda b, ow: _interleave(b, op, lanes, n, oh, ow, flip,
-                                                             at(b, oh, ow, 0)), step=LANES)
+                    lane_row(b, ln, j, oh, 0, lo, checked=False)
+                    lane_row(b, ln, j, oh, end, out_w, checked=False)
 
-            b.loop(0, out_h, row)
+                def chunk(b: LoopBuilder, ow: Idx) -> None:
+                    _interleave(b, op, lanes, n, oh, ow, flip, at(b, oh, ow, 0))
+
+                b.loop(lo, stop, chunk, step=LANES)
+                b.loop(last, last_stop, chunk)
+
+            def edge(b: LoopBuilder, oh: Idx) -> None:
+                for j, ln in enumerate(lanes):
+                    lane_row(b, ln, j, oh, 0, out_w)
+
+            b.loop(0, rows[0], edge)
+            b.loop(rows[0], rows[1], interior)
+            b.loop(b.max(rows[1], rows[0]), out_h, edge)
 
         if not vectorized:
             bytewise(b)
