@@ -15,7 +15,8 @@ Kernels (one thread, every parallel unit on the calling thread, `costmodel.measu
 `kernel.qgemm` (u8 x s8 -> i32, both operand layouts) against `kernel.matmul` (f32) on the
 same M, K, N: GOPS (2 ops per multiply-add).
 
-Output: one JSON object on stdout.
+Output: one JSON object on stdout (with the machine's load average: on a shared machine the
+2-thread figures of both runtimes suffer first).
 """
 
 from __future__ import annotations
@@ -222,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     models = {name: bench_model(name, args.runs, args.threads, cache_dir)
               for name in args.models}
     kernels = bench_kernels(args.repeats) if args.kernels else []
-    json.dump({"models": models, "kernels_1_thread": kernels}, sys.stdout, indent=2)
+    json.dump({"load_average_1min_at_end": os.getloadavg()[0], "cpus": os.cpu_count(),
+               "models": models, "kernels_1_thread": kernels}, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0
 
