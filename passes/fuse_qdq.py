@@ -9,8 +9,9 @@ This pass rewrites
     QuantizeLinear(MatMul(DequantizeLinear(a), DequantizeLinear(w)))
         -> QLinearMatMul(a, a_scale, a_zero, w, w_scale, w_zero, y_scale, y_zero)
 
-(a Relu between the op and QuantizeLinear is dropped when y's zero point is its type's lowest
-value, so the quantization clamps at 0 already), which the int8 kernels run
+(a Relu between the op and QuantizeLinear stays as Max(y, y_zero_point), or goes when y's
+zero point is its type's lowest value, so the quantization clamps at 0 already), which the
+int8 kernels run
 (`kernels/rules/quant_int8.py`). As onnxruntime's QDQ fusion does, the int32 bias is taken as
 it is: its dequantization scale is the product x_scale * w_scale by construction (a bias the
 frontend folded to floats is rounded back to those int32 values). It applies
@@ -58,6 +59,7 @@ from tcompiler.dialects.onnx import (
     ConvOp,
     InitializerOp,
     MatMulOp,
+    MaxOp,
     ReluOp,
     attr_int,
     dense_attr,
@@ -122,23 +124,34 @@ def _weight(value: SSAValue, channel_axis: int) -> DequantizeLinearOp | None:
     return dq if axis == channel_axis and channels == shape_of(dq.x)[axis] else None
 
 
-def _quantized_result(q: QuantizeLinearOp, weights: WeightStore | None) -> Operation | None:
-    """The Conv or MatMul whose result q quantizes (through a Relu that q's clamp makes
-    redundant: y's zero point is its type's lowest value), when q is its only user."""
+def _quantized_result(q: QuantizeLinearOp, weights: WeightStore | None
+                      ) -> tuple[Operation, bool] | None:
+    """The Conv or MatMul whose result q quantizes, when q is its only user, and whether a Relu
+    between them must stay (as Max(y, y_zero_point): Q(relu(v)) = max(Q(v), Q(0)) since Q is
+    monotonic) or goes (y's zero point is its type's lowest value: q's clamp does it)."""
     if not _is_byte(q.y) or not _per_tensor(q, q.y_scale, q.y_zero_point):
         return None
-    value = q.x
-    relu = value.owner
-    if isinstance(relu, ReluOp):
+    value, relu = q.x, False
+    if isinstance(value.owner, ReluOp) and value.has_one_use():
         assert q.y_zero_point is not None
         zero = _constant(q.y_zero_point, weights)
-        if zero is None or int(zero.ravel()[0]) != _lowest(q.y) or not value.has_one_use():
-            return None
-        value = relu.X
+        relu = zero is None or int(zero.ravel()[0]) != _lowest(q.y)
+        value = value.owner.X
     source = value.owner
     if not isinstance(source, ConvOp | MatMulOp) or not value.has_one_use():
         return None
-    return source
+    return source, relu
+
+
+def _replace(q: QuantizeLinearOp, fused: Operation, relu: bool,
+             rewriter: PatternRewriter) -> None:
+    """q's result becomes fused's, or Max(fused, q's zero point) for a Relu that stays."""
+    if not relu:
+        rewriter.replace(q, fused)
+        return
+    assert q.y_zero_point is not None
+    clamp = MaxOp.build(operands=[[fused.results[0], q.y_zero_point]], result_types=[q.y.type])
+    rewriter.replace(q, [fused, clamp])
 
 
 def _constant(value: SSAValue, weights: WeightStore | None) -> np.ndarray | None:
@@ -156,7 +169,10 @@ class FuseQdqConv(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, q: QuantizeLinearOp, rewriter: PatternRewriter) -> None:
-        conv = _quantized_result(q, self.weights)
+        found = _quantized_result(q, self.weights)
+        if found is None:
+            return
+        conv, relu = found
         if not isinstance(conv, ConvOp):
             return
         x, w = _activation(conv.X), _weight(conv.W, 0)
@@ -171,7 +187,7 @@ class FuseQdqConv(RewritePattern):
             result_types=[q.y.type],
             properties={k: v for k, v in conv.properties.items() if k in CONV_PROPS},
             attributes=dict(conv.attributes))
-        rewriter.replace(q, fused)
+        _replace(q, fused, relu, rewriter)
 
     def _bias(self, bias: SSAValue | None, x: DequantizeLinearOp, w: DequantizeLinearOp,
               q: QuantizeLinearOp, rewriter: PatternRewriter) -> list[SSAValue] | None:
@@ -205,7 +221,10 @@ class FuseQdqMatMul(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, q: QuantizeLinearOp, rewriter: PatternRewriter) -> None:
-        matmul = _quantized_result(q, self.weights)
+        found = _quantized_result(q, self.weights)
+        if found is None:
+            return
+        matmul, relu = found
         if not isinstance(matmul, MatMulOp) or len(shape_of(matmul.B)) != 2:
             return
         a, w = _activation(matmul.A), _weight(matmul.B, 1)
@@ -215,7 +234,7 @@ class FuseQdqMatMul(RewritePattern):
             operands=[a.x, a.x_scale, a.x_zero_point, w.x, w.x_scale, w.x_zero_point,
                       q.y_scale, q.y_zero_point],
             result_types=[q.y.type], attributes=dict(matmul.attributes))
-        rewriter.replace(q, fused)
+        _replace(q, fused, relu, rewriter)
 
 
 @dataclass(frozen=True)

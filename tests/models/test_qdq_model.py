@@ -73,15 +73,18 @@ class RandomInputs(CalibrationDataReader):
         return next(self.inputs, None)
 
 
-@pytest.mark.parametrize("activations,per_channel", [
-    (QuantType.QUInt8, True), (QuantType.QInt8, False)], ids=["u8-per-channel", "s8-per-tensor"])
+@pytest.mark.parametrize("activations,per_channel,symmetric", [
+    (QuantType.QUInt8, True, False), (QuantType.QInt8, False, False),
+    (QuantType.QInt8, True, True)], ids=["u8-per-channel", "s8-per-tensor", "s8-symmetric"])
 def test_qdq_resnet_block_matches_onnxruntime_int8(activations: QuantType, per_channel: bool,
-                                                   tmp_path: Path, cache_dir: str) -> None:
+                                                   symmetric: bool, tmp_path: Path,
+                                                   cache_dir: str) -> None:
+    """(Symmetric s8 activations keep the Relus, quantized on their own.)"""
     source, quantized = tmp_path / "f32.onnx", tmp_path / "qdq.onnx"
     onnx.save(float_model(), source)
     quantize_static(str(source), str(quantized), RandomInputs(), quant_format=QuantFormat.QDQ,
                     activation_type=activations, weight_type=QuantType.QInt8,
-                    per_channel=per_channel)
+                    per_channel=per_channel, extra_options={"ActivationSymmetric": symmetric})
     model = onnx.load(quantized)
     assert {n.op_type for n in model.graph.node} >= {"QuantizeLinear", "DequantizeLinear"}
     options = CompileOptions(cache_dir=cache_dir)

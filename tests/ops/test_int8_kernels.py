@@ -140,3 +140,36 @@ def test_interpreter_matches_onnxruntime(opts: CompileOptions) -> None:
         want = np.asarray(session.run(None, {"x": x})[0])
         (got,) = run(m, {"x": x}, stage="kernels", options=opts).values()
         np.testing.assert_array_equal(got, want)
+
+
+def test_qdq_conv_with_a_relu_that_stays(opts: CompileOptions) -> None:
+    """DequantizeLinear -> Conv -> Relu -> QuantizeLinear with y's zero point above 0: one
+    QLinearConv on the int8 kernels, then max(y, zero point); within one step of
+    onnxruntime (which may run this Conv in float)."""
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 256, (1, 8, 18, 18), dtype=np.uint8)
+    consts = {"xs": np.array(0.02, np.float32), "xz": np.array(7, np.uint8),
+              "w": rng.integers(-128, 128, (16, 8, 3, 3), dtype=np.int8),
+              "ws": rng.uniform(0.0005, 0.002, 16).astype(np.float32),
+              "wz": np.zeros(16, np.int8), "b": rng.integers(-3000, 3000, 16, dtype=np.int32),
+              "ys": np.array(0.05, np.float32), "yz": np.array(100, np.uint8)}
+    consts["bs"] = consts["xs"] * consts["ws"]
+    nodes = [helper.make_node("DequantizeLinear", ["x", "xs", "xz"], ["xf"]),
+             helper.make_node("DequantizeLinear", ["w", "ws", "wz"], ["wf"], axis=0),
+             helper.make_node("DequantizeLinear", ["b", "bs"], ["bf"], axis=0),
+             helper.make_node("Conv", ["xf", "wf", "bf"], ["c"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c"], ["r"]),
+             helper.make_node("QuantizeLinear", ["r", "ys", "yz"], ["y"])]
+    graph = helper.make_graph(
+        nodes, "g", [helper.make_tensor_value_info("x", onnx.TensorProto.UINT8, x.shape)],
+        [helper.make_empty_tensor_value_info("y")],
+        [numpy_helper.from_array(a, n) for n, a in consts.items()])
+    m = onnx.shape_inference.infer_shapes(
+        helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), strict_mode=True)
+    text = stage_text(compile_to_stage(m, "kernels", opts))
+    assert "kernel.qgemm" in text and "kernel.conv " not in text
+    session = ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+    want = np.asarray(session.run(None, {"x": x})[0]).astype(np.int32)
+    program, _ = compile_model(m, opts)
+    (got,) = CompiledModel(program).run({"x": x})
+    assert got.min() >= 100 and np.abs(got.astype(np.int32) - want).max() <= 1

@@ -65,12 +65,15 @@ builtin.module {
     func.return %y : tensor<3x2xi8>
   }
 
-  // Not fused: a Relu before a Q whose zero point is above 0 (the Relu clamps more than the
-  // Q), a float result with another use, and weights computed at run time.
-  // CHECK-LABEL: func.func @not_fused
+  // A Relu before a Q whose zero point is above its lowest value clamps more than the Q: it
+  // stays as Max(y, y_zero_point). Not fused: a float result with another use, and weights
+  // computed at run time.
+  // CHECK-LABEL: func.func @relu_kept_and_not_fused
+  // CHECK:         %[[Q:.*]] = "onnx.QLinearMatMul"(%a, %as, %az, %w, %ws, %wz, %ys, %yz)
+  // CHECK-NEXT:    %{{.*}} = "onnx.Max"(%[[Q]], %yz) : (tensor<3x2xi8>, tensor<i8>) -> tensor<3x2xi8>
   // CHECK-NOT:     onnx.QLinear
   // CHECK:         func.return
-  func.func @not_fused(%a: tensor<3x4xi8>, %wq: tensor<4x2xi8>) -> (tensor<3x2xi8>, tensor<3x2xi8>, tensor<3x2xf32>, tensor<3x2xi8>) {
+  func.func @relu_kept_and_not_fused(%a: tensor<3x4xi8>, %wq: tensor<4x2xi8>) -> (tensor<3x2xi8>, tensor<3x2xi8>, tensor<3x2xf32>, tensor<3x2xi8>) {
     %as = "onnx.Constant"() <{value = dense<0.5> : tensor<f32>}> : () -> tensor<f32>
     %az = "onnx.Constant"() <{value = dense<-4> : tensor<i8>}> : () -> tensor<i8>
     %w = onnx.initializer "mw" : tensor<4x2xi8>
