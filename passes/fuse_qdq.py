@@ -11,14 +11,16 @@ This pass rewrites
 
 (a Relu between the op and QuantizeLinear stays as Max(y, y_zero_point), or goes when y's
 zero point is its type's lowest value, so the quantization clamps at 0 already), which the
-int8 kernels run
-(`kernels/rules/quant_int8.py`). As onnxruntime's QDQ fusion does, the int32 bias is taken as
+int8 kernels run (`kernels/rules/quant_int8.py`). As onnxruntime's QDQ fusion does, the int32 bias is taken as
 it is: its dequantization scale is the product x_scale * w_scale by construction (a bias the
-frontend folded to floats is rounded back to those int32 values). It applies
-when x (a) and y are 8-bit with one scale and zero point each, w is a weight (`onnx.
-initializer` or `onnx.Constant`) of int8 dequantized per tensor or per output channel (axis 0
-of a conv's weights, axis 1 of a matmul's), no DequantizeLinear is blocked, and the float
-result has no other use. The DequantizeLinear ops left unused are erased.
+frontend folded to floats is rounded back to those int32 values). It applies exactly where
+the int8 kernels then run the op (elsewhere the QDQ ops stay, computed in float: the QLinear
+ops' own float fallback would decline sums that could pass 2^24): x (a) and y are 8-bit with one scale and zero point each, x's a constant; w is a
+constant (`onnx.initializer` or `onnx.Constant`) of int8 with zero points 0, dequantized per
+tensor or per output channel (axis 0 of a conv's weights, axis 1 of a matmul's); a conv is
+2-d with one group and a constant bias; no DequantizeLinear is blocked; the float result has
+no other use. Initializers' values come from the context's `WeightStore` (without one, only
+`onnx.Constant` zero points qualify). The DequantizeLinear ops left unused are erased.
 
 Before:
 
@@ -100,21 +102,28 @@ def _per_tensor(dq: DequantizeLinearOp | QuantizeLinearOp, scale: SSAValue,
             and attr_int(dq, "block_size", 0) == 0)
 
 
-def _activation(value: SSAValue) -> DequantizeLinearOp | None:
-    """The per-tensor DequantizeLinear of 8-bit data that defines `value`, if that is it."""
+def _activation(value: SSAValue, weights: WeightStore | None) -> DequantizeLinearOp | None:
+    """The per-tensor DequantizeLinear of 8-bit data with a constant zero point that defines
+    `value`, if that is it."""
     dq = value.owner
     if not isinstance(dq, DequantizeLinearOp) or not _is_byte(dq.x):
         return None
-    return dq if _per_tensor(dq, dq.x_scale, dq.x_zero_point) else None
+    if not _per_tensor(dq, dq.x_scale, dq.x_zero_point) or dq.x_zero_point is None:
+        return None
+    return dq if _constant(dq.x_zero_point, weights) is not None else None
 
 
-def _weight(value: SSAValue, channel_axis: int) -> DequantizeLinearOp | None:
-    """The DequantizeLinear of a constant int8 weight, per tensor or per channel along
-    `channel_axis`, that defines `value`, if that is it."""
+def _weight(value: SSAValue, channel_axis: int, weights: WeightStore | None
+            ) -> DequantizeLinearOp | None:
+    """The DequantizeLinear of a constant int8 weight with zero points 0, per tensor or per
+    channel along `channel_axis`, that defines `value`, if that is it."""
     dq = value.owner
     if (not isinstance(dq, DequantizeLinearOp) or dq.x_zero_point is None
             or not isinstance(dq.x.owner, InitializerOp | ConstantOp)
             or _element(dq.x) != IntegerType(8) or attr_int(dq, "block_size", 0)):
+        return None
+    zero = _constant(dq.x_zero_point, weights)
+    if zero is None or zero.any():
         return None
     channels = math.prod(shape_of(dq.x_scale))
     if channels == 1:
@@ -175,8 +184,8 @@ class FuseQdqConv(RewritePattern):
         conv, relu = found
         if not isinstance(conv, ConvOp):
             return
-        x, w = _activation(conv.X), _weight(conv.W, 0)
-        if x is None or w is None or len(shape_of(conv.X)) != 4:
+        x, w = _activation(conv.X, self.weights), _weight(conv.W, 0, self.weights)
+        if x is None or w is None or len(shape_of(conv.X)) != 4 or attr_int(conv, "group", 1) != 1:
             return
         bias_operand = self._bias(conv.B, x, w, q, rewriter)
         if bias_operand is None:
@@ -199,7 +208,8 @@ class FuseQdqConv(RewritePattern):
             return []
         owner = bias.owner
         if isinstance(owner, DequantizeLinearOp):
-            return [owner.x] if _element(owner.x) == IntegerType(32) else None
+            constant = isinstance(owner.x.owner, InitializerOp | ConstantOp)
+            return [owner.x] if constant and _element(owner.x) == IntegerType(32) else None
         values = _constant(bias, self.weights)
         scales = [_constant(s, self.weights) for s in (x.x_scale, w.x_scale)]
         if values is None or scales[0] is None or scales[1] is None:
@@ -227,7 +237,7 @@ class FuseQdqMatMul(RewritePattern):
         matmul, relu = found
         if not isinstance(matmul, MatMulOp) or len(shape_of(matmul.B)) != 2:
             return
-        a, w = _activation(matmul.A), _weight(matmul.B, 1)
+        a, w = _activation(matmul.A, self.weights), _weight(matmul.B, 1, self.weights)
         if a is None or w is None or len(shape_of(matmul.A)) < 2:
             return
         fused = QLinearMatMulOp.build(

@@ -93,4 +93,29 @@ builtin.module {
     %y3 = "onnx.QuantizeLinear"(%m3, %ys, %yz) : (tensor<3x2xf32>, tensor<f32>, tensor<i8>) -> tensor<3x2xi8>
     func.return %y, %y2, %m2, %y3 : tensor<3x2xi8>, tensor<3x2xi8>, tensor<3x2xf32>, tensor<3x2xi8>
   }
+
+  // Not fused (the int8 kernels would not run them): a grouped conv, and weights whose zero
+  // points are not all 0.
+  // CHECK-LABEL: func.func @conv_not_fused
+  // CHECK-NOT:     onnx.QLinear
+  // CHECK:         func.return
+  func.func @conv_not_fused(%x: tensor<1x2x4x4xui8>) -> (tensor<1x2x4x4xui8>, tensor<1x2x4x4xui8>) {
+    %xs = "onnx.Constant"() <{value = dense<0.5> : tensor<f32>}> : () -> tensor<f32>
+    %xz = "onnx.Constant"() <{value = dense<3> : tensor<ui8>}> : () -> tensor<ui8>
+    %w = onnx.initializer "w" : tensor<2x1x3x3xi8>
+    %w2 = onnx.initializer "w2" : tensor<2x2x3x3xi8>
+    %ws = "onnx.Constant"() <{value = dense<[0.25, 0.125]> : tensor<2xf32>}> : () -> tensor<2xf32>
+    %wz = "onnx.Constant"() <{value = dense<0> : tensor<2xi8>}> : () -> tensor<2xi8>
+    %wz2 = "onnx.Constant"() <{value = dense<[0, 1]> : tensor<2xi8>}> : () -> tensor<2xi8>
+    %ys = "onnx.Constant"() <{value = dense<2.0> : tensor<f32>}> : () -> tensor<f32>
+    %yz = "onnx.Constant"() <{value = dense<0> : tensor<ui8>}> : () -> tensor<ui8>
+    %xf = "onnx.DequantizeLinear"(%x, %xs, %xz) : (tensor<1x2x4x4xui8>, tensor<f32>, tensor<ui8>) -> tensor<1x2x4x4xf32>
+    %wf = "onnx.DequantizeLinear"(%w, %ws, %wz) <{axis = 0 : i64}> : (tensor<2x1x3x3xi8>, tensor<2xf32>, tensor<2xi8>) -> tensor<2x1x3x3xf32>
+    %c = "onnx.Conv"(%xf, %wf) <{group = 2 : i64, pads = array<i64: 1, 1, 1, 1>}> : (tensor<1x2x4x4xf32>, tensor<2x1x3x3xf32>) -> tensor<1x2x4x4xf32>
+    %y = "onnx.QuantizeLinear"(%c, %ys, %yz) : (tensor<1x2x4x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x4x4xui8>
+    %wf2 = "onnx.DequantizeLinear"(%w2, %ws, %wz2) <{axis = 0 : i64}> : (tensor<2x2x3x3xi8>, tensor<2xf32>, tensor<2xi8>) -> tensor<2x2x3x3xf32>
+    %c2 = "onnx.Conv"(%xf, %wf2) <{pads = array<i64: 1, 1, 1, 1>}> : (tensor<1x2x4x4xf32>, tensor<2x2x3x3xf32>) -> tensor<1x2x4x4xf32>
+    %y2 = "onnx.QuantizeLinear"(%c2, %ys, %yz) : (tensor<1x2x4x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x4x4xui8>
+    func.return %y, %y2 : tensor<1x2x4x4xui8>, tensor<1x2x4x4xui8>
+  }
 }
