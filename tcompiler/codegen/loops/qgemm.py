@@ -42,9 +42,6 @@ stays in L1 across the row tiles; later blocks start from the sums in Y."""
 VPDPBUSD = "llvm.x86.avx512.vpdpbusd.512"
 
 
-# ----------------------------------------------------------------------------- qgemm
-
-
 def _bytes_as(b: LoopBuilder, ref: SSAValue, indices: list[Idx], lanes: int) -> SSAValue:
     """4 x `lanes` bytes at `indices` as a vector<lanes x i32> (one i32 for lanes = 1)."""
     raw = b.insert(vector.LoadOp(ref, [b.index(i) for i in indices],
