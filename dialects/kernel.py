@@ -875,10 +875,12 @@ class NormalizeOp(KernelOp):
 
 from tcompiler.dialects.kernel_detect import DETECT_KERNELS  # noqa: E402 - they import KernelOp
 from tcompiler.dialects.kernel_index import INDEX_KERNELS  # noqa: E402
+from tcompiler.dialects.kernel_quant import QUANT_KERNELS  # noqa: E402
 
 KERNEL_OPS = (ConvOp, GemmOp, PoolOp, MapOp, SoftmaxOp, LRNOp, TransposeOp, ConcatOp, CopyOp,
               ReduceOp, MatMulOp, ConvTransposeOp, NormalizeOp,
-              *DATA_MOVEMENT_KERNELS, *CONV_TRANSFORMS, *INDEX_KERNELS, *DETECT_KERNELS)
+              *DATA_MOVEMENT_KERNELS, *CONV_TRANSFORMS, *INDEX_KERNELS, *DETECT_KERNELS,
+              *QUANT_KERNELS)
 
 Kernel = Dialect(
     "kernel",

@@ -30,6 +30,7 @@ _PASS_TABLE: dict[str, tuple[str, str]] = {
     # name: (module under tcompiler.passes, class)
     "onnx-canonicalize": ("onnx_canonicalize", "OnnxCanonicalizePass"),
     "fold-batchnorm": ("fold_batchnorm", "FoldBatchnormPass"),
+    "fuse-qdq": ("fuse_qdq", "FuseQdqPass"),
     "lower-to-llvm": ("lower_to_llvm", "LowerToLLVMPass"),
     "expand-math": ("expand_math", "ExpandMathPass"),
     "convert-memref-to-llvm": ("convert_memref_to_llvm", "ConvertMemrefToLLVMPass"),

@@ -78,8 +78,12 @@ KERNELS = contract("kernels", ["kernel", "arith", "math"], _MODULE | _FUNC | _FR
 _MEMREF_ACCESS = _ops("memref", "load store alloca") | _ops("vector", "load store")
 _BRANCHES = _ops("cf", "br cond_br")
 
-LOOPS = contract("loops", ["scf", "arith", "math"], _MODULE | _FUNC | _MEMREF_ACCESS | _FREM | _ops(
-    "vector", "broadcast fma shuffle insert reduction"))
+_LLVM_VECTOR = _ops("llvm", "call_intrinsic bitcast sitofp trunc")
+"""What neither arith nor vector has for vectors, used by the int8 kernels: target
+instructions (AVX-512 VNNI `vpdpbusd`) as LLVM intrinsics, bitcasts, int -> float, truncation."""
+
+LOOPS = contract("loops", ["scf", "arith", "math"], _MODULE | _FUNC | _MEMREF_ACCESS | _FREM
+                 | _LLVM_VECTOR | _ops("vector", "broadcast fma shuffle insert reduction"))
 """The `loops` stage: scf loops of scalar and 1-D vector arithmetic on memref arguments (the
 vector ops are those `lower-to-llvm` lowers)."""
 

@@ -4,7 +4,8 @@ takes its names). A leaf module, so the CLI can list the stages without importin
     stage     pipeline (built-in passes)                 scope    contract after it
     onnx      (the frontend: checker, opset upgrade,     module   contracts.ONNX
               shape inference, import)
-    graph     onnx-canonicalize,fold-batchnorm,...       module   contracts.ONNX
+    graph     onnx-canonicalize,fold-batchnorm,fuse-qdq, module   contracts.ONNX
+              onnx-canonicalize
     kernels   convert-onnx-to-kernel,fuse-conv-epilogue, module   contracts.KERNELS
               fuse-elementwise,outline-kernels,
               dedup-kernels,choose-schedules{policy=...},
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from tcompiler.pipeline import CompileOptions
 
-GRAPH_PIPELINE = "onnx-canonicalize,fold-batchnorm,onnx-canonicalize"
+GRAPH_PIPELINE = "onnx-canonicalize,fold-batchnorm,fuse-qdq,onnx-canonicalize"
 CONV_ALGORITHM_PIPELINE = "conv-to-im2col,conv-to-im2win,conv-to-winograd,dedup-kernels"
 """The passes that rewrite the convs whose schedule names a multi-kernel algorithm (and one
 function per distinct kernel again: equal convs give equal transforms)."""

@@ -39,6 +39,10 @@ class Target:
             features=llb.get_host_cpu_features().flatten(),
         )
 
+    def has(self, feature: str) -> bool:
+        """Whether the feature string enables `feature` (e.g. "avx512vnni")."""
+        return f"+{feature}" in self.features.split(",")
+
     def to_json(self) -> dict[str, str]:
         return asdict(self)
 

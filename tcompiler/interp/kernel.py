@@ -39,6 +39,7 @@ from tcompiler.interp.core import (
 from tcompiler.interp.detect import DETECT_RULES
 from tcompiler.interp.index import INDEX_RULES
 from tcompiler.interp.memref import garbage
+from tcompiler.interp.quant import QUANT_RULES
 from tcompiler.interp.scalar import ARITH_RULES, MATH_RULES
 from tcompiler.kernels import conv_math
 
@@ -345,7 +346,7 @@ KERNEL_RULES: dict[type[Operation], KernelRule] = {
     kernel.WindowGemmOp: _window_gemm, kernel.ToNchwOp: _to_nchw,
     kernel.WinogradInputOp: _winograd_input,
     kernel.WinogradOutputOp: _winograd_output,
-    **INDEX_RULES, **DETECT_RULES,
+    **INDEX_RULES, **DETECT_RULES, **QUANT_RULES,
 }
 """kernel op -> rule: Y's value from the operands."""
 

@@ -34,6 +34,7 @@ from tcompiler.interp.core import (
     rule_functions,
     shape_of,
 )
+from tcompiler.interp.llvm_vector import LLVM_VECTOR_RULES
 from tcompiler.interp.memref import offset_fn, out_of_bounds
 
 
@@ -133,8 +134,8 @@ def _reduction(op: vector.ReductionOp, arrays: bool) -> Fn:
 VECTOR_RULES: dict[type[Operation], Rule] = {
     vector.LoadOp: _load, vector.StoreOp: _store, vector.BroadcastOp: _broadcast,
     vector.FMAOp: _fma, vector.ShuffleOp: _shuffle, vector.InsertOp: _insert,
-    vector.ExtractOp: _extract, vector.ReductionOp: _reduction,
+    vector.ExtractOp: _extract, vector.ReductionOp: _reduction, **LLVM_VECTOR_RULES,
 }
-"""vector op -> rule."""
+"""vector op -> rule (and the llvm ops the loops stage admits for vectors)."""
 
 VectorFunctions = rule_functions("VectorFunctions", VECTOR_RULES)

@@ -78,6 +78,28 @@ def conv_narrow(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
                  {"w": rand(rng, 8, 3, 3, 3), "b": rand(rng, 8)}), {"x": x}
 
 
+def qlinear_conv(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    """Int8 conv, rows wide enough for the packing's vectors, K = 45 (not a multiple of 4)."""
+    x = rng.integers(0, 256, (1, 5, 6, 20), dtype=np.uint8)
+    oc = 18
+    weights = {"xs": np.array(0.02, np.float32), "xz": np.array(7, np.uint8),
+               "w": rng.integers(-128, 128, (oc, 5, 3, 3), dtype=np.int8),
+               "ws": rng.uniform(0.001, 0.01, oc).astype(np.float32),
+               "wz": np.zeros(oc, np.int8), "ys": np.array(0.3, np.float32),
+               "yz": np.array(90, np.uint8), "b": rng.integers(-500, 500, oc, dtype=np.int32)}
+    inputs = ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"]
+    return model([node("QLinearConv", inputs, pads=[1, 1, 1, 1])], {"x": x}, ["y"],
+                 weights), {"x": x}
+
+
+def matmul_integer(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
+    """Int8 matmul with s8 activations (packed with their sign bit flipped), N = 20."""
+    a = rng.integers(-128, 128, (3, 37), dtype=np.int8)
+    weights = {"b": rng.integers(-128, 128, (37, 20), dtype=np.int8),
+               "az": np.array(-5, np.int8)}
+    return model([node("MatMulInteger", ["a", "b", "az"])], {"a": a}, ["y"], weights), {"a": a}
+
+
 def conv_transpose(rng: np.random.Generator) -> tuple[onnx.ModelProto, Feeds]:
     x = rand(rng, 1, 4, 4, 5)
     return model([node("ConvTranspose", ["x", "w", "b"], strides=[2, 2], pads=[1, 0, 0, 1],
@@ -305,6 +327,8 @@ CASES: dict[str, tuple[Case, set[str]]] = {
     "conv_im2col": (conv_wide, {"im2col", "conv"}), "conv_im2win": (conv_wide, {"im2win", "conv"}),
     "conv_im2win_nhwc": (conv_narrow, {"im2win_nhwc", "window_gemm", "to_nchw"}),
     "conv_winograd": (conv_narrow, {"winograd_input", "matmul", "winograd_output"}),
+    "qlinear_conv": (qlinear_conv, {"qpack_im2col", "qgemm"}),
+    "matmul_integer": (matmul_integer, {"qpack_rows", "qgemm"}),
 }
 """case -> (model builder, the kernel ops (without `kernel.`) its kernels stage must hold)."""
 CONV_ALGORITHM = {"conv_im2col": "im2col", "conv_im2win": "im2win",

@@ -1,10 +1,14 @@
 """A QDQ int8 ResNet-style model written by `onnxruntime.quantization.quantize_static` (random
-weights, per-channel int8 weights, uint8 activations, a few random calibration inputs),
+weights; per-channel int8 weights with uint8 activations, or per-tensor ones with int8
+activations; a few random calibration inputs),
 compiled by tcc and compared with onnxruntime's int8 execution: the logits (dequantized from
 uint8) agree within one quantization step of the output scale.
 
-tcc computes it as the graph says (DequantizeLinear -> float Conv/MatMul -> QuantizeLinear,
-each Q/DQ a fusable map); recognizing DQ -> Conv -> Q as one integer conv is still to come.
+`fuse-qdq` turns every DequantizeLinear -> Conv/MatMul -> QuantizeLinear into QLinearConv /
+QLinearMatMul, which run on the int8 kernels (`kernel.qgemm`) bit-exactly as onnxruntime's
+(tests/ops/test_int8_kernels.py); no float conv or matmul is left. The Add and the pooling
+stay float between their Q/DQ maps (onnxruntime runs QLinearAdd and its int8 pool there, with
+their own rounding), hence one step of tolerance.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import onnxruntime as ort
+import pytest
 from onnx import TensorProto, helper, numpy_helper
 from onnxruntime.quantization import (
     CalibrationDataReader,
@@ -22,7 +27,7 @@ from onnxruntime.quantization import (
     quantize_static,
 )
 
-from tcompiler.pipeline import CompileOptions, compile_model
+from tcompiler.pipeline import CompileOptions, compile_model, compile_to_stage, stage_text
 from tcompiler.runtime import CompiledModel
 
 SHAPE = [1, 3, 16, 16]
@@ -68,15 +73,25 @@ class RandomInputs(CalibrationDataReader):
         return next(self.inputs, None)
 
 
-def test_qdq_resnet_block_matches_onnxruntime_int8(tmp_path: Path, cache_dir: str) -> None:
+@pytest.mark.parametrize("activations,per_channel,symmetric", [
+    (QuantType.QUInt8, True, False), (QuantType.QInt8, False, False),
+    (QuantType.QInt8, True, True)], ids=["u8-per-channel", "s8-per-tensor", "s8-symmetric"])
+def test_qdq_resnet_block_matches_onnxruntime_int8(activations: QuantType, per_channel: bool,
+                                                   symmetric: bool, tmp_path: Path,
+                                                   cache_dir: str) -> None:
+    """(Symmetric s8 activations keep the Relus, quantized on their own.)"""
     source, quantized = tmp_path / "f32.onnx", tmp_path / "qdq.onnx"
     onnx.save(float_model(), source)
     quantize_static(str(source), str(quantized), RandomInputs(), quant_format=QuantFormat.QDQ,
-                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                    per_channel=True)
+                    activation_type=activations, weight_type=QuantType.QInt8,
+                    per_channel=per_channel, extra_options={"ActivationSymmetric": symmetric})
     model = onnx.load(quantized)
     assert {n.op_type for n in model.graph.node} >= {"QuantizeLinear", "DequantizeLinear"}
-    program, _ = compile_model(model, CompileOptions(cache_dir=cache_dir))
+    options = CompileOptions(cache_dir=cache_dir)
+    kernels = stage_text(compile_to_stage(model, "kernels", options))
+    assert "kernel.qgemm " in kernels  # the convs and the matmul, none left in float:
+    assert "kernel.conv " not in kernels and "kernel.matmul " not in kernels
+    program, _ = compile_model(model, options)
     session = ort.InferenceSession(str(quantized), providers=["CPUExecutionProvider"])
     logits_scale = next(numpy_helper.to_array(i) for i in model.graph.initializer
                         if i.name == model.graph.node[-1].input[1])

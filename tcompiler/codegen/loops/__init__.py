@@ -4,7 +4,9 @@
 erases it. The emitted IR stays inside `contracts.LOOPS`, the input of `lower-to-llvm`:
 scf.for/if/yield, scalar arith and math, memref.load/store on the function's arguments (no
 allocation), and 1-D vector load/store/broadcast/fma/shuffle/insert in the register-tiled
-conv and matrix-multiply (pointwise conv) microkernels.
+conv and matrix-multiply (pointwise conv) microkernels, and the int8 microkernel's
+`llvm.call_intrinsic` of `vpdpbusd` on `llvm.bitcast` byte vectors (`qgemm.py`), whose
+byte packing (`qpack.py`) interleaves 1-D byte vectors with `vector.shuffle`.
 One module per op family holds its emitter; `EMITTERS` maps op class to emitter.
 
 Aliasing: map and copy are element-for-element and conv reads R before writing Y at the same
@@ -33,6 +35,8 @@ from tcompiler.codegen.loops.lrn import emit_lrn
 from tcompiler.codegen.loops.matmul import emit_matmul
 from tcompiler.codegen.loops.norm import emit_normalize
 from tcompiler.codegen.loops.pool import emit_pool
+from tcompiler.codegen.loops.qgemm import emit_qgemm
+from tcompiler.codegen.loops.qpack import emit_qpack_im2col, emit_qpack_rows
 from tcompiler.codegen.loops.reduce import emit_reduce
 from tcompiler.codegen.loops.remap import emit_remap
 from tcompiler.codegen.loops.sample import SAMPLE_EMITTERS
@@ -40,7 +44,7 @@ from tcompiler.codegen.loops.softmax import emit_softmax
 from tcompiler.codegen.loops.window_gemm import emit_to_nchw, emit_window_gemm
 from tcompiler.codegen.loops.winograd import emit_winograd_input, emit_winograd_output
 from tcompiler.costmodel.schedules import schedule_of
-from tcompiler.dialects import kernel
+from tcompiler.dialects import kernel, kernel_quant
 
 EMITTERS: dict[type[Operation], Callable[[LoopBuilder, Any, Any], None]] = {
     kernel.ConvOp: emit_conv,
@@ -67,6 +71,9 @@ EMITTERS: dict[type[Operation], Callable[[LoopBuilder, Any, Any], None]] = {
     kernel.ToNchwOp: emit_to_nchw,
     kernel.WinogradInputOp: emit_winograd_input,
     kernel.WinogradOutputOp: emit_winograd_output,
+    kernel_quant.QPackIm2ColOp: emit_qpack_im2col,
+    kernel_quant.QPackRowsOp: emit_qpack_rows,
+    kernel_quant.QGemmOp: emit_qgemm,
     **INDEX_EMITTERS, **DETECT_EMITTERS, **SAMPLE_EMITTERS,
 }
 

@@ -38,6 +38,7 @@ from xdsl.dialects.builtin import (
     FunctionType,
     IndexType,
     IntegerAttr,
+    IntegerType,
     f32,
     i64,
 )
@@ -64,7 +65,7 @@ class _Constants:
         key = (value, type_)
         if key in self.cache:
             return self.cache[key]
-        if isinstance(type_, IndexType):
+        if isinstance(type_, IndexType | IntegerType):
             op = arith.ConstantOp(IntegerAttr(int(value), type_))
         else:
             op = arith.ConstantOp(FloatAttr(float(value), cast(AnyFloat, type_)))

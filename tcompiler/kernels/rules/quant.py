@@ -4,15 +4,17 @@ QuantizeLinear and DequantizeLinear are one `kernel.map` each (fusable like any 
 per-axis scale or zero point is a view broadcasting along its axis, a blocked one is first
 repeated along the axis by a `kernel.gather` (index i // block_size).
 
-MatMulInteger, ConvInteger, QLinearMatMul and QLinearConv run on the float32 GEMM and conv
-kernels (tiled, vectorized), which are exact on integers here: the operands are the
+MatMulInteger, ConvInteger, QLinearMatMul and QLinearConv with constant s8 weights (zero
+point 0) and 8-bit activations with one constant zero point run on the int8 kernels
+(`rules/quant_int8.py`: int32 accumulators, AVX-512 VNNI; QLinear* with constant scales
+requantized in the kernel's epilogue, the others by a map). The others run on the float32 GEMM
+and conv kernels (tiled, vectorized), which are exact on integers here: the operands are the
 zero-point-shifted integers (|a - za| <= 255 for 8 bits), every product and partial sum is an
 integer, and the rule checks that no sum can reach 2^24 (where f32 stops holding every
 integer) from the types' ranges, or from the weights' values when they are constants; a node
-that could is declined. The f32 accumulator is then cast to int32 (exact), or requantized:
-saturate(round_half_even(acc * a_scale * b_scale / y_scale) + y_zero_point). (An int8 kernel
-with AVX-512 VNNI `vpdpbusd`, u8 x s8 -> i32, would be 4x the f32 FMA rate; see
-`codegen/loops/microkernel.py` for where its inner product would go.)
+that could is declined. Either accumulator is then cast to int32 (exact), or requantized as
+onnxruntime does: saturate(round_half_even(f32(acc) * (a_scale * b_scale / y_scale)) +
+y_zero_point), in f32.
 """
 
 from __future__ import annotations
@@ -42,6 +44,12 @@ from tcompiler.kernels.attrs import conv_props, normalize_axis
 from tcompiler.kernels.convert import GraphConverter
 from tcompiler.kernels.expr import Expr, Leaf, Node, const, type_of
 from tcompiler.kernels.maps import build_map
+from tcompiler.kernels.rules.quant_int8 import (
+    conv_accumulator,
+    matmul_accumulator,
+    requantized_conv,
+    requantized_matmul,
+)
 from tcompiler.kernels.rules.widen import element_type
 from tcompiler.kernels.small_floats import small_float
 from tcompiler.kernels.values import constant_of
@@ -246,31 +254,50 @@ def _requantized(c: GraphConverter, acc: Expr, scales: Sequence[Expr], y_scale: 
 
 
 def matmul_integer(c: GraphConverter, op: ops.MatMulIntegerOp) -> None:
+    exact = matmul_accumulator(c, op.A, op.a_zero_point, op.B, op.b_zero_point, op.Y)
+    if exact is not None:
+        c.bind(op.Y, exact)
+        return
     acc = _matmul_acc(c, op, op.A, op.a_zero_point, op.B, op.b_zero_point, op.Y)
     c.define_map(op.Y, Node("cast", (Leaf(acc),), type=i32))
 
 
 def qlinear_matmul(c: GraphConverter, op: ops.QLinearMatMulOp) -> None:
-    acc = _matmul_acc(c, op, op.a, op.a_zero_point, op.b, op.b_zero_point, op.y)
+    if requantized_matmul(c, op):
+        return
+    exact = matmul_accumulator(c, op.a, op.a_zero_point, op.b, op.b_zero_point, op.y)
+    acc = exact if exact is not None else _matmul_acc(
+        c, op, op.a, op.a_zero_point, op.b, op.b_zero_point, op.y)
     y_shape = shape_of(op.y)
     a_scale = _param(c, op.a_scale, y_shape, max(len(y_shape) - 2, 0))
     b_scale = _param(c, op.b_scale, y_shape, len(y_shape) - 1)
-    c.define_map(op.y, _requantized(c, Leaf(acc), [a_scale, b_scale], c.expr(op.y_scale),
-                                    c.expr(op.y_zero_point), element_type(op.y)))
+    c.define_map(op.y, _requantized(c, _float(Leaf(acc)), [a_scale, b_scale],
+                                    c.expr(op.y_scale), c.expr(op.y_zero_point),
+                                    element_type(op.y)))
 
 
 def conv_integer(c: GraphConverter, op: ops.ConvIntegerOp) -> None:
+    exact = conv_accumulator(c, op, op.x, op.x_zero_point, op.w, op.w_zero_point, None, op.y)
+    if exact is not None:
+        c.bind(op.y, exact)
+        return
     acc = _conv_acc(c, op, op.x, op.x_zero_point, op.w, op.w_zero_point, op.y)
     c.define_map(op.y, Node("cast", (Leaf(acc),), type=i32))
 
 
 def qlinear_conv(c: GraphConverter, op: ops.QLinearConvOp) -> None:
-    acc = _conv_acc(c, op, op.x, op.x_zero_point, op.w, op.w_zero_point, op.y)
+    if requantized_conv(c, op):
+        return
     y_shape = shape_of(op.y)
-    total: Expr = Leaf(acc)
-    if op.B is not None:  # int32 bias, added exactly
-        bias = _param(c, op.B, y_shape, 1)
-        total = _float(Node("add", (Node("cast", (total,), type=i32), bias)))
+    exact = conv_accumulator(c, op, op.x, op.x_zero_point, op.w, op.w_zero_point, op.B, op.y)
+    total: Expr
+    if exact is not None:  # the bias is in the accumulators already
+        total = _float(Leaf(exact))
+    else:
+        total = Leaf(_conv_acc(c, op, op.x, op.x_zero_point, op.w, op.w_zero_point, op.y))
+        if op.B is not None:  # int32 bias, added exactly
+            bias = _param(c, op.B, y_shape, 1)
+            total = _float(Node("add", (Node("cast", (total,), type=i32), bias)))
     w_scale = _param(c, op.w_scale, y_shape, 1)
     c.define_map(op.y, _requantized(c, total, [c.expr(op.x_scale), w_scale],
                                     c.expr(op.y_scale), c.expr(op.y_zero_point),
