@@ -33,6 +33,7 @@ import numpy as np
 
 import tcompiler
 from tcompiler.errors import ArtifactError, OptionError
+from tcompiler.host_cpu import host_arch, missing_features
 from tcompiler.program import ALIGNMENT, Buffer, Program, Step, TensorSpec, lengths
 
 FORMAT = "tcompiler-artifact"
@@ -307,18 +308,11 @@ def _read_archive(archive: zipfile.ZipFile, path: str) -> Program:
 
 def host_problem(target: dict[str, str]) -> str | None:
     """Why code built for `target` cannot run on this machine, or None if it can."""
-    import llvmlite.binding as llb
-
     arch = target.get("triple", "").split("-")[0]
-    host_triple = llb.get_process_triple()
-    if arch and arch != host_triple.split("-")[0]:
-        return f"built for {target['triple']}, this machine is {host_triple}"
-    try:
-        host = llb.get_host_cpu_features()
-    except RuntimeError:
-        return None  # LLVM cannot tell on this platform: trust the triple
-    required = [f[1:] for f in target.get("features", "").split(",") if f.startswith("+")]
-    missing = [f for f in required if not host.get(f, False)]
+    host = host_arch()
+    if arch and arch != host:
+        return f"built for {target['triple']}, this machine is {host}"
+    missing = missing_features(target.get("features", ""))
     if not missing:
         return None
     cpu = target.get("cpu") or "another CPU"

@@ -97,7 +97,7 @@ class _Layout:
     sections: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
     sizes: list[int] = field(default_factory=lambda: [0, 0, 0])
     stubs: dict[str, int] = field(default_factory=dict)  # external name -> offset in code
-    got: dict[str | tuple[int, int], int] = field(default_factory=dict)  # symbol key -> offset in constants
+    got: dict[str | tuple[int, int], int] = field(default_factory=dict)  # key -> offset
 
     def place(self, part: int, size: int, align: int) -> int:
         offset = -(-self.sizes[part] // align) * align

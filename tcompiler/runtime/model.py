@@ -1,10 +1,10 @@
 """`CompiledModel`: a `Program` made callable.
 
-Construction loads the kernel objects in process with MCJIT (no recompilation, no system
-linker), allocates one 64-byte-aligned arena of `arena_bytes`, copies the weights into a
-64-byte-aligned buffer, and compiles the native entry that runs every step with those
-addresses built in (`tcompiler.runtime.native`): an inference is one ctypes call, given the
-input and output pointers. `threads` (default: `TCC_NUM_THREADS`, else every core the process
+Construction links the kernel objects and the artifact's runner (`tcompiler.runtime.native`)
+in process (`tcompiler.codegen.elf_loader`: no recompilation, no system linker, no LLVM),
+allocates one 64-byte-aligned arena of `arena_bytes` and copies the weights into a
+64-byte-aligned buffer: an inference is one ctypes call, given the input and output pointers.
+`threads` (default: `TCC_NUM_THREADS`, else every core the process
 may run on) threads split the parallel kernels; results do not depend on it.
 
 Calls: `model(*arrays, **named)`, `model.run(list | dict)` -> list of outputs,
@@ -35,7 +35,6 @@ import numpy.typing as npt
 from tcompiler.artifact import program_problem
 from tcompiler.codegen.elf import defined_symbols
 from tcompiler.codegen.jit import load_objects
-from tcompiler.codegen.target import Target
 from tcompiler.errors import ArtifactError, OptionError, TcError
 from tcompiler.program import ALIGNMENT, Program, TensorSpec, lengths, model_outputs
 from tcompiler.runtime.inputs import bind_inputs
@@ -128,6 +127,9 @@ class CompiledModel:
         objects = dict(program.objects)
         if not _has_timed_runner(objects, name):
             # built by hand, or compiled before runners had a timed entry: compiled here
+            # (the one case where loading imports LLVM)
+            from tcompiler.codegen.target import Target
+
             objects[RUNNER_OBJECT] = runner_object(program, Target.host())
         try:
             library = load_objects(objects[n] for n in sorted(objects))
