@@ -7,7 +7,8 @@ The objects' allocatable sections (`.text*`, `.rodata*` and constant pools, `.da
 are laid out, each at its alignment, in one anonymous mapping of three page-aligned parts:
 
     code      every executable section, then a 16-byte stub `jmp *addr(%rip); .quad addr`
-              per external function (so a 32-bit PC-relative call reaches libm and libc)
+              per external symbol, which calls (PLT32) go through, so a 32-bit PC-relative
+              call reaches libm and libc wherever they are (as MCJIT's stubs did)
     constants every read-only section, then the GOT: one 8-byte slot per symbol that a
               GOTPCREL relocation names
     data      the writable sections (`.bss` zero-filled)
@@ -290,9 +291,10 @@ class _Linker:
             self._put(part, where, "<q", got + r.addend - here, r, symbol)
             return
         value = self.target(o, r.symbol)
+        if r.type == R_PLT32 and symbol.name in self.layout.stubs:
+            value = self.starts[CODE] + self.layout.stubs[symbol.name]
         if r.type in (R_PC32, R_PLT32):
-            self._put(part, where, "<i", self._reach(value, symbol, r, here) + r.addend - here,
-                      r, symbol)
+            self._put(part, where, "<i", value + r.addend - here, r, symbol)
         elif r.type == R_64:
             self._put(part, where, "<Q", (value + r.addend) % (1 << 64), r, symbol)
         elif r.type == R_PC64:
@@ -306,15 +308,6 @@ class _Linker:
         else:
             raise JitError(f"object {o}: unsupported relocation {_relocation_name(r.type)} "
                            f"against symbol {_symbol_name(self.objects[o], symbol)!r}")
-
-    def _reach(self, value: int, symbol: Symbol, r: Relocation, here: int) -> int:
-        """Where a 32-bit PC-relative reference to `value` should point: an external function
-        out of reach goes through its stub."""
-        if symbol.shndx != SHN_UNDEF or symbol.name in self.defined:
-            return value
-        if _fits(value + r.addend - here, "<i"):
-            return value
-        return self.starts[CODE] + self.layout.stubs[symbol.name]
 
     def _put(self, part: bytearray, where: int, fmt: str, value: int, r: Relocation,
              symbol: Symbol) -> None:
