@@ -111,8 +111,9 @@ def test_links_data_constants_libm_and_other_objects(user: bytes, provider: byte
         out = np.full(16, 9, np.float32)
         run(x.ctypes.data, out.ctypes.data, k)
         helper = 1.0 if k % 2 == 0 else 100.5  # through @ops: twice(x), else helper(x)
-        np.testing.assert_allclose(out[:6], [np.exp(0.5), 2.0 ** k, helper, 41 + call, 7 + call,
-                                             0.5 + np.float32(1 / 3)], rtol=1e-6)
+        want = np.array([np.exp(0.5), 2.0 ** k, helper, 41 + call, 7 + call, 0.5 + 1 / 3],
+                        np.float32)
+        np.testing.assert_allclose(out[:6], want, rtol=1e-6)
         assert not out[6:6 + k].any() and (out[6 + k:] == 9).all()
     assert ctypes.c_int64.from_address(lib.address("counter")).value == 43
     assert lib.symbols == {"run", "counter", "helper"}
