@@ -19,10 +19,8 @@ import functools
 import logging
 from collections.abc import Callable, Iterable
 
-from tcompiler.codegen.elf_loader import Image, JitError, link_objects
+from tcompiler.codegen.elf_loader import Image, link_objects
 from tcompiler.ir_names import units_symbol
-
-__all__ = ["JitError", "JitLibrary", "load_objects"]
 
 log = logging.getLogger(__name__)
 
