@@ -218,6 +218,27 @@ def test_fresh_process_loads_without_llvm_or_xdsl(artifact: Path, tmp_path: Path
         assert_outputs([out["arr_0"], out["arr_1"]], reference(a, b))
 
 
+CLI_RUN = textwrap.dedent("""
+    import sys
+    from tcompiler.cli import main
+
+    assert main(["run", *sys.argv[1:]]) == 0
+    compilers = sorted({m.split(".")[0] for m in sys.modules} & {"llvmlite", "xdsl"})
+    assert not compilers, f"tcc run imported {compilers}"
+""")
+
+
+def test_tcc_run_imports_no_compiler(artifact: Path, tmp_path: Path, sample: Sample,
+                                     reference: Reference) -> None:
+    a, b = sample(5)
+    np.savez(tmp_path / "in.npz", a=a, b=b)
+    subprocess.run([sys.executable, "-c", CLI_RUN, str(artifact), "--inputs",
+                    str(tmp_path / "in.npz"), "--outputs", str(tmp_path / "out.npz")],
+                   check=True, timeout=120)
+    with np.load(tmp_path / "out.npz") as out:
+        assert_outputs([out[name] for name in ("y", "z")], reference(a, b))
+
+
 def test_numpy_scalars_are_zero_dim_inputs() -> None:
     """A numpy scalar stands for its 0-d array (found by `tcc fuzz`: a rank-0 bool input
     drawn as `np.bool_` was refused); a Python scalar is still refused, a wrong dtype too."""
