@@ -64,14 +64,15 @@ class ElfObject:
     sections: list[Section]
     symbols: list[Symbol]
     relocations: dict[int, list[Relocation]]
+    name: str = "object"  # how messages refer to it
 
     @staticmethod
-    def parse(data: bytes) -> ElfObject:
+    def parse(data: bytes, name: str = "object") -> ElfObject:
         """Raises ValueError (naming what is wrong) for anything but an ELF64 LE object."""
         if data[:4] != b"\x7fELF" or data[4:6] != b"\x02\x01":
             raise ValueError("not an ELF64 little-endian object")
         try:
-            return _parse(data)
+            return _parse(data, name)
         except (struct.error, IndexError, UnicodeDecodeError) as err:
             raise ValueError(f"truncated or corrupt ELF object ({err})") from None
 
@@ -81,7 +82,7 @@ class ElfObject:
         return self.data[section.offset:section.offset + section.size]
 
 
-def _parse(data: bytes) -> ElfObject:
+def _parse(data: bytes, name: str) -> ElfObject:
     file_type, machine = struct.unpack_from("<HH", data, 0x10)
     shoff, = struct.unpack_from("<Q", data, 0x28)
     shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
@@ -103,7 +104,7 @@ def _parse(data: bytes) -> ElfObject:
         elif section.type == SHT_REL:
             raise ValueError(f"section {index} ({section.name}) holds REL relocations; "
                              f"only RELA is supported")
-    return ElfObject(data, machine, file_type, sections, symbols, relocations)
+    return ElfObject(data, machine, file_type, sections, symbols, relocations, name)
 
 
 def _symbols(data: bytes, symtab: Section, strtab_at: int) -> list[Symbol]:

@@ -106,13 +106,15 @@ class _Layout:
         return offset
 
 
-def link_objects(blobs: Sequence[bytes]) -> Image:
-    """Lay out, relocate and protect `blobs` (module doc); raises `JitError`."""
-    objects = [_parse(blob, index) for index, blob in enumerate(blobs)]
+def link_objects(blobs: Sequence[bytes], names: Sequence[str] = ()) -> Image:
+    """Lay out, relocate and protect `blobs` (module doc); raises `JitError`, naming an object
+    by its entry in `names` (default: its position)."""
+    objects = [_parse(blob, repr(names[i]) if i < len(names) else str(i))
+               for i, blob in enumerate(blobs)]
     layout = _Layout()
     for o, obj in enumerate(objects):
         for s, section in enumerate(obj.sections):
-            if _loaded(section, o):
+            if _loaded(section, obj):
                 part = _part(section)
                 layout.sections[o, s] = part, layout.place(part, section.size, section.align)
     defined = _definitions(objects, layout)
@@ -153,28 +155,28 @@ def link_objects(blobs: Sequence[bytes]) -> Image:
     return image
 
 
-def _parse(blob: bytes, index: int) -> ElfObject:
+def _parse(blob: bytes, label: str) -> ElfObject:
     try:
-        obj = ElfObject.parse(bytes(blob))
+        obj = ElfObject.parse(bytes(blob), f"object {label}")
     except ValueError as err:
-        raise JitError(f"not a loadable object file (object {index}): {err}") from None
+        raise JitError(f"not a loadable object file (object {label}): {err}") from None
     if obj.file_type != ET_REL or obj.machine != EM_X86_64:
-        raise JitError(f"object {index} is not an x86-64 relocatable object (type "
+        raise JitError(f"{obj.name} is not an x86-64 relocatable object (type "
                        f"{obj.file_type}, machine {obj.machine})")
     return obj
 
 
-def _loaded(section: Section, o: int) -> bool:
+def _loaded(section: Section, obj: ElfObject) -> bool:
     if not section.flags & SHF_ALLOC or section.type == SHT_X86_64_UNWIND:
         return False
     if section.flags & SHF_TLS:
-        raise JitError(f"object {o}: section {section.name} holds thread-local storage, "
+        raise JitError(f"{obj.name}: section {section.name} holds thread-local storage, "
                        f"which the loader does not support")
     if section.type in (SHT_INIT_ARRAY, SHT_FINI_ARRAY, SHT_PREINIT_ARRAY):
-        raise JitError(f"object {o}: section {section.name} needs constructors or "
+        raise JitError(f"{obj.name}: section {section.name} needs constructors or "
                        f"destructors run, which the loader does not do")
     if section.align > PAGE:
-        raise JitError(f"object {o}: section {section.name} wants {section.align}-byte "
+        raise JitError(f"{obj.name}: section {section.name} wants {section.align}-byte "
                        f"alignment, more than a page")
     return True
 
@@ -203,17 +205,17 @@ def _definitions(objects: list[ElfObject], layout: _Layout) -> dict[str, tuple[i
             if not symbol.is_global or not symbol.name or symbol.shndx == SHN_UNDEF:
                 continue
             if symbol.shndx == SHN_COMMON:
-                raise JitError(f"object {o}: common symbol {symbol.name!r} is not supported")
+                raise JitError(f"{obj.name}: common symbol {symbol.name!r} is not supported")
             if symbol.shndx != SHN_ABS and (o, symbol.shndx) not in layout.sections:
-                raise JitError(f"object {o}: symbol {symbol.name!r} is in a section the "
+                raise JitError(f"{obj.name}: symbol {symbol.name!r} is in a section the "
                                f"loader does not load")
             if symbol.name in found:
-                first = objects[found[symbol.name][0]].symbols[found[symbol.name][1]]
+                other, other_index = found[symbol.name]
                 if symbol.bind == STB_WEAK:
                     continue
-                if first.bind != STB_WEAK:
-                    raise JitError(f"symbol {symbol.name!r} is defined by objects "
-                                   f"{found[symbol.name][0]} and {o}")
+                if objects[other].symbols[other_index].bind != STB_WEAK:
+                    raise JitError(f"symbol {symbol.name!r} is defined by both "
+                                   f"{objects[other].name} and {obj.name}")
             found[symbol.name] = o, index
     return found
 
@@ -246,8 +248,8 @@ class _Linker:
         if symbol.shndx == SHN_ABS:
             return symbol.value
         if (o, symbol.shndx) not in self.layout.sections:
-            raise JitError(f"object {o}: symbol {symbol.name!r} is in a section the loader "
-                           f"does not load")
+            raise JitError(f"{self.objects[o].name}: symbol {symbol.name!r} is in a section "
+                           f"the loader does not load")
         part, offset = self.layout.sections[o, symbol.shndx]
         return self.starts[part] + offset + (0 if symbol.type == STT_SECTION else symbol.value)
 
@@ -306,8 +308,9 @@ class _Linker:
         elif r.type == R_GOTOFF64:
             self._put(part, where, "<q", value + r.addend - got, r, symbol)
         else:
-            raise JitError(f"object {o}: unsupported relocation {_relocation_name(r.type)} "
-                           f"against symbol {_symbol_name(self.objects[o], symbol)!r}")
+            obj = self.objects[o]
+            raise JitError(f"{obj.name}: unsupported relocation {_relocation_name(r.type)} "
+                           f"against symbol {_symbol_name(obj, symbol)!r}")
 
     def _put(self, part: bytearray, where: int, fmt: str, value: int, r: Relocation,
              symbol: Symbol) -> None:

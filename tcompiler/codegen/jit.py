@@ -17,7 +17,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from tcompiler.codegen.elf_loader import Image, link_objects
 from tcompiler.ir_names import units_symbol
@@ -65,8 +65,9 @@ def _call_all_units(fn: Callable[..., None], units: int, *pointers: int | None) 
     fn(*pointers, 0, units)
 
 
-def load_objects(objects: Iterable[bytes]) -> JitLibrary:
-    """Relocate and link `objects` into a new, independent `JitLibrary`."""
-    image = link_objects([bytes(o) for o in objects])
+def load_objects(objects: Iterable[bytes], names: Sequence[str] = ()) -> JitLibrary:
+    """Relocate and link `objects` into a new, independent `JitLibrary`; errors name an
+    object by its entry in `names`, else its position."""
+    image = link_objects([bytes(o) for o in objects], names)
     log.debug("loaded %d bytes, %d symbols", image.size, len(image.symbols))
     return JitLibrary(image)

@@ -132,7 +132,7 @@ class CompiledModel:
 
             objects[RUNNER_OBJECT] = runner_object(program, Target.host())
         try:
-            library = load_objects(objects[n] for n in sorted(objects))
+            library = load_objects([objects[n] for n in sorted(objects)], sorted(objects))
         except TcError as err:
             raise ArtifactError(f"{name}: cannot load kernels: {err}") from None
         self._arena = aligned_empty((max(program.arena_bytes, 1),), np.uint8)
