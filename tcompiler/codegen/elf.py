@@ -21,6 +21,7 @@ STB_LOCAL, STB_WEAK = 0, 2
 STT_SECTION = 3
 SHN_UNDEF, SHN_ABS, SHN_COMMON = 0, 0xFFF1, 0xFFF2
 ET_REL, EM_X86_64 = 1, 62
+MAX_NOBITS = 1 << 32  # zero-filled sections larger than this are taken for corruption
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,10 @@ class ElfObject:
             raise ValueError("not an ELF64 little-endian object")
         try:
             return _parse(data, name)
-        except (struct.error, IndexError, UnicodeDecodeError) as err:
+        except (struct.error, IndexError, OverflowError, UnicodeDecodeError) as err:
             raise ValueError(f"truncated or corrupt ELF object ({err})") from None
 
     def section_bytes(self, section: Section) -> bytes:
-        if section.offset + section.size > len(self.data):
-            raise ValueError(f"section {section.name!r} runs past the end of the object")
         return self.data[section.offset:section.offset + section.size]
 
 
@@ -91,6 +90,10 @@ def _parse(data: bytes, name: str) -> ElfObject:
     names_at = headers[shstrndx][4] if shstrndx < shnum else 0
     sections = [Section(_string(data, names_at, h[0]) if names_at else "", h[1], h[2], h[4],
                         h[5], h[6], h[7], max(h[8], 1)) for h in headers]
+    for section in sections:
+        limit = MAX_NOBITS if section.type == SHT_NOBITS else len(data) - section.offset
+        if section.size > limit:
+            raise ValueError(f"section {section.name!r} runs past the end of the object")
     symbols: list[Symbol] = []
     relocations: dict[int, list[Relocation]] = {}
     for index, section in enumerate(sections):
@@ -104,6 +107,12 @@ def _parse(data: bytes, name: str) -> ElfObject:
         elif section.type == SHT_REL:
             raise ValueError(f"section {index} ({section.name}) holds REL relocations; "
                              f"only RELA is supported")
+    for target, entries in relocations.items():
+        size = sections[target].size
+        for r in entries:
+            if r.symbol >= len(symbols) or r.offset + 4 > size:
+                raise ValueError(f"relocation at {r.offset:#x} of section {target} is out of "
+                                 f"bounds")
     return ElfObject(data, machine, file_type, sections, symbols, relocations, name)
 
 

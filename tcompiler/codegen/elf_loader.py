@@ -258,7 +258,12 @@ class _Linker:
         symbol = self.objects[o].symbols[index]
         if symbol.shndx != SHN_UNDEF:
             return self.address_of((o, index))
-        return self.global_address(symbol.name)
+        if index == 0:  # STN_UNDEF: the relocation names no symbol
+            return 0
+        if symbol.is_global and symbol.name:
+            return self.global_address(symbol.name)
+        raise JitError(f"{self.objects[o].name}: a relocation names symbol {index}, which is "
+                       f"undefined and not global")
 
     def global_address(self, name: str) -> int:
         if name in self.defined:
@@ -314,6 +319,9 @@ class _Linker:
 
     def _put(self, part: bytearray, where: int, fmt: str, value: int, r: Relocation,
              symbol: Symbol) -> None:
+        if where + struct.calcsize(fmt) > len(part):
+            raise JitError(f"relocation {_relocation_name(r.type)} against {symbol.name!r} "
+                           f"writes past the end of the image")
         if not _fits(value, fmt):
             raise JitError(f"relocation {_relocation_name(r.type)} against {symbol.name!r} "
                            f"overflows: {value:#x} does not fit {struct.calcsize(fmt) * 8} "

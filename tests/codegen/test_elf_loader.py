@@ -179,3 +179,29 @@ def test_other_machines_are_refused(provider: bytes) -> None:
     with pytest.raises(JitError, match="object 0 is not an x86-64 relocatable object .type 1, "
                                        "machine 183"):
         load_objects([bytes(arm)])
+
+
+def test_relocation_out_of_its_section_is_refused(user: bytes, provider: bytes) -> None:
+    rela = next(s for s in ElfObject.parse(user).sections if s.name == ".rela.text")
+    patched = bytearray(user)
+    struct.pack_into("<Q", patched, rela.offset, 1 << 40)  # the first one's r_offset
+    with pytest.raises(JitError, match="object 0.: relocation at 0x10000000000 of section .* "
+                                       "is out of bounds"):
+        load_objects([bytes(patched), provider])
+
+
+def test_corrupt_bytes_load_or_raise_jit_error(user: bytes, provider: bytes) -> None:
+    """Loading (not running) objects with random bytes changed either works or raises
+    `JitError`: never another exception, never a write outside the image."""
+    rng = np.random.default_rng(0)
+    outcomes = set()
+    for _ in range(400):
+        corrupt = bytearray(user)
+        for at in rng.integers(0, len(corrupt), size=int(rng.choice([1, 4, 16]))):
+            corrupt[at] = int(rng.integers(0, 256))
+        try:
+            load_objects([bytes(corrupt), provider])
+            outcomes.add("loaded")
+        except JitError:
+            outcomes.add("refused")
+    assert outcomes == {"loaded", "refused"}
