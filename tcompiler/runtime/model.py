@@ -57,6 +57,19 @@ def aligned_empty(shape: Sequence[int], dtype: npt.DTypeLike) -> np.ndarray:
     return raw[start:start + nbytes].view(dtype).reshape(shape)
 
 
+def _aligned_weights(weights: bytes | memoryview) -> np.ndarray:
+    """`weights` as a read-only uint8 array at a 64-byte boundary: in place if it is there
+    already (as `read_artifact` reads them), else a copy."""
+    if len(weights) == 0:
+        return aligned_empty((1,), np.uint8)
+    array = np.frombuffer(weights, np.uint8)
+    if array.ctypes.data % ALIGNMENT:
+        array = aligned_empty(array.shape, np.uint8)
+        array[:] = np.frombuffer(weights, np.uint8)
+        array.flags.writeable = False
+    return array
+
+
 class _OutputPool:
     """Output arrays that a run may reuse: a set whose arrays nobody outside the pool refers
     to any more (no variable, no view: numpy views keep the owning buffer referenced) is handed
@@ -136,14 +149,12 @@ class CompiledModel:
         except TcError as err:
             raise ArtifactError(f"{name}: cannot load kernels: {err}") from None
         self._arena = aligned_empty((max(program.arena_bytes, 1),), np.uint8)
-        self._weights = aligned_empty((max(len(program.weights), 1),), np.uint8)
-        self._weights[: len(program.weights)] = np.frombuffer(program.weights, np.uint8)
-        self._weights.flags.writeable = False
+        self._weights = _aligned_weights(program.weights)
         self._runner = NativeRunner(library, len(program.inputs) + len(program.outputs),
                                     self._arena.ctypes.data, self._weights.ctypes.data,
                                     self.threads)
         weakref.finalize(self, self._runner.close)
-        # the weights live on in the aligned copy, the code in the JIT: keep neither twice
+        # the weights live on in `_weights`, the code in the library: keep neither twice
         self._program = dataclasses.replace(program, weights=b"", objects={})
         self._steps = step_infos(program)
 

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 import tcompiler
+from tcompiler.artifact import read_artifact
 from tcompiler.errors import ArtifactError, InputError
-from tcompiler.program import Program, Step
+from tcompiler.program import ALIGNMENT, Program, Step
 from tcompiler.runtime import CompiledModel, load
 
 Sample = Callable[..., tuple[np.ndarray, np.ndarray]]
@@ -73,6 +74,16 @@ def test_garbage_object(program: Program) -> None:
     program.objects["scale"] = b"\x7fELF garbage"
     with pytest.raises(ArtifactError, match="model: cannot load kernels: not a loadable object"):
         CompiledModel(program)
+
+
+def test_weights_are_read_aligned_and_used_in_place(artifact: Path) -> None:
+    """`read_artifact` reads the weights into 64-byte-aligned memory and the model runs on
+    that memory: the weights are never in memory twice."""
+    program = read_artifact(artifact)
+    weights = np.frombuffer(program.weights, np.uint8)
+    assert weights.ctypes.data % ALIGNMENT == 0 and not weights.flags.writeable
+    model = CompiledModel(program)
+    assert model._weights.ctypes.data == weights.ctypes.data  # pyright: ignore[reportPrivateUsage]
 
 
 def test_tcompiler_load(artifact: Path, sample: Sample, reference: Reference) -> None:
