@@ -1,11 +1,12 @@
 """`CompiledModel`: a `Program` made callable.
 
 Construction links the kernel objects and the artifact's runner (`tcompiler.runtime.native`)
-in process (`tcompiler.codegen.elf_loader`: no recompilation, no system linker, no LLVM),
-allocates one 64-byte-aligned arena of `arena_bytes` and copies the weights into a
-64-byte-aligned buffer: an inference is one ctypes call, given the input and output pointers.
-`threads` (default: `TCC_NUM_THREADS`, else every core the process
-may run on) threads split the parallel kernels; results do not depend on it.
+in process (`tcompiler.codegen.elf_loader`: no recompilation, no system linker, no LLVM) and
+allocates one 64-byte-aligned arena of `arena_bytes`. The weights are used where they are
+when 64-byte aligned (as `read_artifact` reads them), else copied once to such a buffer. An
+inference is one ctypes call, given the input and output pointers. `threads` (default:
+`TCC_NUM_THREADS`, else every core the process may run on) threads split the parallel
+kernels; results do not depend on it.
 
 Calls: `model(*arrays, **named)`, `model.run(list | dict)` -> list of outputs,
 `model.run_dict(...)` -> {output name: array}, and `model.profile(inputs, runs=N)` -> the
