@@ -33,12 +33,14 @@ import numpy as np
 
 import tcompiler
 from tcompiler.errors import ArtifactError, OptionError
+from tcompiler.host_cpu import host_arch, missing_features
 from tcompiler.program import ALIGNMENT, Buffer, Program, Step, TensorSpec, lengths
 
 FORMAT = "tcompiler-artifact"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 WEIGHTS = "weights.bin"
+WEIGHTS_CHUNK = 1 << 22  # bytes read from the weights member at a time
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _OBJECT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
 _KINDS = ("input", "output", "weight", "arena")
@@ -48,7 +50,7 @@ def object_member(name: str) -> str:
     return f"objects/{name}.o"
 
 
-def sha256(data: bytes) -> str:
+def sha256(data: bytes | memoryview) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
@@ -98,7 +100,7 @@ def manifest_of(program: Program) -> dict[str, Any]:
     }
 
 
-def _add_member(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
+def _add_member(archive: zipfile.ZipFile, name: str, data: bytes | memoryview) -> None:
     info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
     info.compress_type = zipfile.ZIP_STORED
     info.create_system = 3
@@ -264,6 +266,34 @@ def _read_member(archive: zipfile.ZipFile, path: str, member: str, digest: str) 
     return data
 
 
+def _read_weights(archive: zipfile.ZipFile, path: str, member: str, digest: str) -> memoryview:
+    """The weights member, read in chunks straight into 64-byte-aligned memory (a read-only
+    view the runtime uses in place): the weights are in memory once while loading, not twice."""
+    try:
+        size = archive.getinfo(member).file_size
+    except KeyError:
+        raise _fail(path, f"corrupt: {member} is missing") from None
+    raw = np.empty(size + ALIGNMENT, np.uint8)
+    start = -raw.ctypes.data % ALIGNMENT
+    view = memoryview(raw[start:start + size])
+    hashed = hashlib.sha256()
+    try:
+        with archive.open(member) as f:  # the zip CRC is checked as the last chunk is read
+            done = 0
+            while done < size:
+                chunk = f.read(min(WEIGHTS_CHUNK, size - done))
+                if not chunk:
+                    raise EOFError
+                view[done:done + len(chunk)] = chunk
+                hashed.update(chunk)
+                done += len(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise _fail(path, f"corrupt: {member} checksum mismatch") from None
+    if hashed.hexdigest() != digest:
+        raise _fail(path, f"corrupt: {member} checksum mismatch")
+    return view.toreadonly()
+
+
 def _open_manifest(archive: zipfile.ZipFile, path: str) -> dict[str, Any]:
     if MANIFEST not in archive.namelist():
         raise _fail(path, "foreign file: a zip archive without a tcc manifest")
@@ -297,7 +327,7 @@ def _read_archive(archive: zipfile.ZipFile, path: str) -> Program:
         raise _fail(path, f"malformed manifest: object name {bad_names[0]!r}")
     blobs = {name: _read_member(archive, path, member, digest)
              for name, (member, digest) in entries.items()}
-    weights = _read_member(archive, path, *weights_entry)
+    weights = _read_weights(archive, path, *weights_entry)
     program = Program(objects=blobs, weights=weights, **fields)
     problem = program_problem(program)
     if problem is not None:
@@ -307,18 +337,11 @@ def _read_archive(archive: zipfile.ZipFile, path: str) -> Program:
 
 def host_problem(target: dict[str, str]) -> str | None:
     """Why code built for `target` cannot run on this machine, or None if it can."""
-    import llvmlite.binding as llb
-
     arch = target.get("triple", "").split("-")[0]
-    host_triple = llb.get_process_triple()
-    if arch and arch != host_triple.split("-")[0]:
-        return f"built for {target['triple']}, this machine is {host_triple}"
-    try:
-        host = llb.get_host_cpu_features()
-    except RuntimeError:
-        return None  # LLVM cannot tell on this platform: trust the triple
-    required = [f[1:] for f in target.get("features", "").split(",") if f.startswith("+")]
-    missing = [f for f in required if not host.get(f, False)]
+    host = host_arch()
+    if arch and arch != host:
+        return f"built for {target['triple']}, this machine is {host}"
+    missing = missing_features(target.get("features", ""))
     if not missing:
         return None
     cpu = target.get("cpu") or "another CPU"

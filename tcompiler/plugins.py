@@ -45,6 +45,8 @@ from xdsl.utils.exceptions import ArgSpecParseError
 from xdsl.utils.hints import isa
 
 from tcompiler.errors import PipelineError, TcError, first_line
+from tcompiler.plugin_settings import PluginSettings as PluginSettings
+from tcompiler.plugin_settings import absolute_spec as absolute_spec
 
 GROUP = "tcompiler.plugins"
 """The entry-point group whose objects are `xdsl.universe.Universe` instances."""
@@ -55,14 +57,6 @@ BUILTIN = "tcompiler"
 
 class PluginError(TcError):
     """A plug-in failed to load, or two plug-ins define the same name."""
-
-
-@dataclass(frozen=True)
-class PluginSettings:
-    """Which plug-ins a command sees (picklable: compile workers rebuild the registry from it)."""
-
-    load: tuple[str, ...] = ()  # --load-plugin specs, file paths made absolute by the CLI
-    autoload: bool = True  # read the `tcompiler.plugins` entry points
 
 
 @dataclass(frozen=True)
@@ -281,14 +275,6 @@ def load_plugin(spec: str) -> Universe:
         raise PluginError(f"--load-plugin {spec!r}: {attr} is a {type(universe).__name__}, "
                           "not an xdsl.universe.Universe")
     return universe
-
-
-def absolute_spec(spec: str) -> str:
-    """A ``file.py:object`` spec with its path made absolute (so workers resolve it too)."""
-    target, sep, attr = spec.rpartition(":")
-    if sep and target.endswith(".py"):
-        return f"{Path(target).resolve()}:{attr}"
-    return spec
 
 
 def _import(target: str) -> Any:

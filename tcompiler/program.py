@@ -102,6 +102,7 @@ class Program:
     steps: list[Step]
     buffers: list[Buffer]
     arena_bytes: int
-    weights: bytes  # the packed weights blob
+    weights: bytes | memoryview  # the packed weights blob (read from an artifact: a read-only
+    # view of 64-byte-aligned memory, which the runtime uses without a copy)
     target: dict[str, str]  # {"triple", "cpu", "features"} the objects were built for
     meta: dict[str, Any] = field(default_factory=dict)  # model, compiler version, plan, passes...

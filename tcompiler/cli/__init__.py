@@ -48,7 +48,7 @@ def _add_shared_arguments(parser: argparse.ArgumentParser, default: object) -> N
 def plugin_settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from tcompiler.cli.environment import plugins_disabled
     from tcompiler.cli.paths import input_file
-    from tcompiler.plugins import PluginSettings, absolute_spec
+    from tcompiler.plugin_settings import PluginSettings, absolute_spec
 
     no_plugins = getattr(args, "no_plugins", False) or plugins_disabled()
     for spec in getattr(args, "load_plugin", []):

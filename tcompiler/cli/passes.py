@@ -12,10 +12,12 @@ from __future__ import annotations
 import argparse
 import inspect
 import sys
+from typing import TYPE_CHECKING
 
-from xdsl.passes import ModulePass
+if TYPE_CHECKING:  # imported when used: building the CLI's parser must not import xDSL
+    from xdsl.passes import ModulePass
 
-from tcompiler.plugins import Registry, discover, option_text, pass_options
+    from tcompiler.plugins import Registry
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,6 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
+    from tcompiler.plugins import discover
+
     registry = discover(args.plugins)
     if args.name:
         print(describe(registry, args.name))
@@ -42,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def describe(registry: Registry, name: str) -> str:
+    from tcompiler.plugins import option_text, pass_options
+
     cls = registry.pass_class(name)
     owner = registry.pass_entry(name).owner
     lines = [name, f"  from:  {owner}", f"  class: {cls.__module__}.{cls.__qualname__}", ""]
@@ -71,6 +77,8 @@ def summary(cls: type[ModulePass]) -> str:
 
 
 def _listing(registry: Registry, name: str) -> str:
+    from tcompiler.plugins import option_text, pass_options
+
     try:
         cls = registry.pass_class(name)
     except Exception as err:  # noqa: BLE001  (a broken plug-in pass: list it, say why)

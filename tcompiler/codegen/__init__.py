@@ -1,4 +1,4 @@
-"""The `llvm` stage's backend: llvm dialect -> LLVM O3 -> ELF objects -> MCJIT.
+"""The `llvm` stage's backend: llvm dialect -> LLVM O3 -> ELF objects -> in-process linker.
 
     obj = compile_to_object(module, Target.host())   # bytes; cache with ObjectCache
     lib = load_objects([obj])                        # no system linker
@@ -10,8 +10,8 @@ shared rule vocabulary is `tcompiler.codegen.llvm_rules`). Kernel-level IR is tu
 loops by `tcompiler.codegen.loops` (the `lower-kernels-to-loops` pass). Nothing here imports
 `tcompiler.passes`.
 
-Names are imported lazily: loading and running artifacts (`jit`, `target`) needs neither
-xDSL nor the LLVM backend, and a runtime process should not pay for importing them.
+Names are imported lazily: loading and running artifacts (`jit`, `elf_loader`, `elf`) needs
+neither xDSL nor LLVM (llvmlite), and a runtime process should not pay for importing them.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from tcompiler.codegen.cache import ObjectCache as ObjectCache
     from tcompiler.codegen.cache import cache_key as cache_key
-    from tcompiler.codegen.jit import JitError as JitError
+    from tcompiler.codegen.elf_loader import JitError as JitError
     from tcompiler.codegen.jit import JitLibrary as JitLibrary
     from tcompiler.codegen.jit import load_objects as load_objects
     from tcompiler.codegen.llvm_backend import assembly_text as assembly_text
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from tcompiler.codegen.target import Target as Target
 
 _HOMES = {
-    "ObjectCache": "cache", "cache_key": "cache", "JitError": "jit", "JitLibrary": "jit",
+    "ObjectCache": "cache", "cache_key": "cache", "JitError": "elf_loader", "JitLibrary": "jit",
     "load_objects": "jit", "assembly_text": "llvm_backend", "compile_to_object": "llvm_backend",
     "llvm_ir_text": "llvm_backend", "Target": "target",
 }

@@ -1,11 +1,12 @@
 """`CompiledModel`: a `Program` made callable.
 
-Construction loads the kernel objects in process with MCJIT (no recompilation, no system
-linker), allocates one 64-byte-aligned arena of `arena_bytes`, copies the weights into a
-64-byte-aligned buffer, and compiles the native entry that runs every step with those
-addresses built in (`tcompiler.runtime.native`): an inference is one ctypes call, given the
-input and output pointers. `threads` (default: `TCC_NUM_THREADS`, else every core the process
-may run on) threads split the parallel kernels; results do not depend on it.
+Construction links the kernel objects and the artifact's runner (`tcompiler.runtime.native`)
+in process (`tcompiler.codegen.elf_loader`: no recompilation, no system linker, no LLVM) and
+allocates one 64-byte-aligned arena of `arena_bytes`. The weights are used where they are
+when 64-byte aligned (as `read_artifact` reads them), else copied once to such a buffer. An
+inference is one ctypes call, given the input and output pointers. `threads` (default:
+`TCC_NUM_THREADS`, else every core the process may run on) threads split the parallel
+kernels; results do not depend on it.
 
 Calls: `model(*arrays, **named)`, `model.run(list | dict)` -> list of outputs,
 `model.run_dict(...)` -> {output name: array}, and `model.profile(inputs, runs=N)` -> the
@@ -35,7 +36,6 @@ import numpy.typing as npt
 from tcompiler.artifact import program_problem
 from tcompiler.codegen.elf import defined_symbols
 from tcompiler.codegen.jit import load_objects
-from tcompiler.codegen.target import Target
 from tcompiler.errors import ArtifactError, OptionError, TcError
 from tcompiler.program import ALIGNMENT, Program, TensorSpec, lengths, model_outputs
 from tcompiler.runtime.inputs import bind_inputs
@@ -56,6 +56,19 @@ def aligned_empty(shape: Sequence[int], dtype: npt.DTypeLike) -> np.ndarray:
     raw = np.empty(nbytes + ALIGNMENT, dtype=np.uint8)
     start = -raw.ctypes.data % ALIGNMENT
     return raw[start:start + nbytes].view(dtype).reshape(shape)
+
+
+def _aligned_weights(weights: bytes | memoryview) -> np.ndarray:
+    """`weights` as a read-only uint8 array at a 64-byte boundary: in place if it is there
+    already (as `read_artifact` reads them), else a copy."""
+    if len(weights) == 0:
+        return aligned_empty((1,), np.uint8)
+    array = np.frombuffer(weights, np.uint8)
+    if array.ctypes.data % ALIGNMENT:
+        array = aligned_empty(array.shape, np.uint8)
+        array[:] = np.frombuffer(weights, np.uint8)
+        array.flags.writeable = False
+    return array
 
 
 class _OutputPool:
@@ -128,20 +141,21 @@ class CompiledModel:
         objects = dict(program.objects)
         if not _has_timed_runner(objects, name):
             # built by hand, or compiled before runners had a timed entry: compiled here
+            # (the one case where loading imports LLVM)
+            from tcompiler.codegen.target import Target
+
             objects[RUNNER_OBJECT] = runner_object(program, Target.host())
         try:
-            library = load_objects(objects[n] for n in sorted(objects))
+            library = load_objects([objects[n] for n in sorted(objects)], sorted(objects))
         except TcError as err:
             raise ArtifactError(f"{name}: cannot load kernels: {err}") from None
         self._arena = aligned_empty((max(program.arena_bytes, 1),), np.uint8)
-        self._weights = aligned_empty((max(len(program.weights), 1),), np.uint8)
-        self._weights[: len(program.weights)] = np.frombuffer(program.weights, np.uint8)
-        self._weights.flags.writeable = False
+        self._weights = _aligned_weights(program.weights)
         self._runner = NativeRunner(library, len(program.inputs) + len(program.outputs),
                                     self._arena.ctypes.data, self._weights.ctypes.data,
                                     self.threads)
         weakref.finalize(self, self._runner.close)
-        # the weights live on in the aligned copy, the code in the JIT: keep neither twice
+        # the weights live on in `_weights`, the code in the library: keep neither twice
         self._program = dataclasses.replace(program, weights=b"", objects={})
         self._steps = step_infos(program)
 

@@ -11,8 +11,8 @@
     int64 tcc_threads           // T, set by the loader before the first run (default 1)
 
 The compiler builds it into the artifact's object `tcc_runner` (`runner_object`), so loading
-links it with the kernel objects in one MCJIT engine and compiles nothing; a program without
-it (built by hand) gets it compiled at load time.
+links it with the kernel objects (`tcompiler.codegen.elf_loader`) and compiles nothing; a
+program without it (built by hand) gets it compiled at load time.
 
 `tcc_run` calls the kernels in step order. `tcc_run_timed` is written by the same code, so
 the two cannot drift; it reads `clock_gettime(CLOCK_MONOTONIC)` between steps (through the
@@ -44,15 +44,16 @@ import ctypes
 import os
 import threading
 from collections.abc import Sequence
-
-from llvmlite import binding as llb
+from typing import TYPE_CHECKING
 
 from tcompiler.codegen.elf import defined_symbols
 from tcompiler.codegen.jit import JitLibrary
-from tcompiler.codegen.target import Target
 from tcompiler.errors import OptionError
 from tcompiler.ir_names import units_symbol
 from tcompiler.program import Program
+
+if TYPE_CHECKING:
+    from tcompiler.codegen.target import Target
 
 SPIN_ITERATIONS = 1 << 14  # x `pause`: about a millisecond of spinning before a futex sleep
 CHUNKS_PER_THREAD = 2  # a step's units are claimed in chunks of units / (this x threads)
@@ -183,7 +184,10 @@ def _stamp_ir() -> list[str]:
 
 
 def runner_object(program: Program, target: Target) -> bytes:
-    """`runner_ir(program)` compiled for `target` (an ELF object to add to the program)."""
+    """`runner_ir(program)` compiled for `target` (an ELF object to add to the program).
+    Compiling imports LLVM; running the runner does not."""
+    from llvmlite import binding as llb
+
     from tcompiler.codegen.llvm_backend import target_machine
 
     machine = target_machine(target, opt_level=2)

@@ -6,8 +6,8 @@ the memref type of argument i) in a `tcc.kernel` function whose arguments are sh
 `lower-kernels-to-loops`, checks the output is in the lowering contract, executes it and
 returns the output array.
 
-Every test runs twice: natively through `tcompiler.codegen` (compile_to_object + MCJIT, the
-real path; skipped if that package is missing) and through `tcompiler.interp`, the reference
+Every test runs twice: natively through `tcompiler.codegen` (compile_to_object +
+load_objects, the real path; skipped if that package is missing) and through `tcompiler.interp`, the reference
 interpreter (f32 numpy scalars and vectors, loops compiled to Python closures), fine for tiny
 shapes and independent of the LLVM lowering.
 """

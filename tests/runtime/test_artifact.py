@@ -15,6 +15,7 @@ import tcompiler
 import tcompiler.artifact as artifact_module
 from tcompiler.artifact import read_artifact, write_artifact
 from tcompiler.errors import ArtifactError
+from tcompiler.host_cpu import CPUINFO_NAMES, missing_features
 from tcompiler.program import Buffer, Program, Step
 
 
@@ -23,7 +24,7 @@ def members(path: Path) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def rewrite(path: Path, change: Callable[[dict[str, bytes]], None]) -> None:
+def rewrite(path: Path, change: Callable[[dict[str, bytes]], object]) -> None:
     """Rewrite the archive at `path` (valid zip CRCs) after `change` edits its members."""
     content = members(path)
     change(content)
@@ -220,10 +221,21 @@ def test_malformed_manifest(artifact: Path, case: str) -> None:
     assert "malformed manifest" in read_error(artifact)
 
 
+def test_host_cpu_check_agrees_with_llvm() -> None:
+    """Every feature LLVM finds on this CPU passes the runtime's check (without LLVM), and
+    every checked feature LLVM finds absent fails it."""
+    llvm = llb.get_host_cpu_features()
+    present = ",".join(f"+{name}" for name, on in llvm.items() if on)
+    absent = [name for name, on in llvm.items() if not on and name in CPUINFO_NAMES]
+    assert missing_features(present) == []
+    assert missing_features(",".join(f"+{name}" for name in absent)) == absent
+
+
 def test_missing_cpu_feature(tmp_path: Path, program: Program) -> None:
-    absent = sorted(name for name, present in llb.get_host_cpu_features().items() if not present)
+    absent = sorted(name for name, present in llb.get_host_cpu_features().items()
+                    if not present and name in CPUINFO_NAMES)
     if not absent:
-        pytest.skip("this host has every CPU feature LLVM knows")
+        pytest.skip("this host has every CPU feature the runtime checks")
     program.target = {**program.target, "cpu": "futurecpu",
                       "features": f"+sse2,+{absent[0]},-{absent[-1]}"}
     path = tmp_path / "model.tcc"

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 import tcompiler
+from tcompiler.artifact import read_artifact
 from tcompiler.errors import ArtifactError, InputError
-from tcompiler.program import Program, Step
+from tcompiler.program import ALIGNMENT, Program, Step
 from tcompiler.runtime import CompiledModel, load
 
 Sample = Callable[..., tuple[np.ndarray, np.ndarray]]
@@ -73,6 +74,16 @@ def test_garbage_object(program: Program) -> None:
     program.objects["scale"] = b"\x7fELF garbage"
     with pytest.raises(ArtifactError, match="model: cannot load kernels: not a loadable object"):
         CompiledModel(program)
+
+
+def test_weights_are_read_aligned_and_used_in_place(artifact: Path) -> None:
+    """`read_artifact` reads the weights into 64-byte-aligned memory and the model runs on
+    that memory: the weights are never in memory twice."""
+    program = read_artifact(artifact)
+    weights = np.frombuffer(program.weights, np.uint8)
+    assert weights.ctypes.data % ALIGNMENT == 0 and not weights.flags.writeable
+    model = CompiledModel(program)
+    assert model._weights.ctypes.data == weights.ctypes.data  # pyright: ignore[reportPrivateUsage]
 
 
 def test_tcompiler_load(artifact: Path, sample: Sample, reference: Reference) -> None:
@@ -195,24 +206,20 @@ def test_threads_share_one_model(artifact: Path, sample: Sample, reference: Refe
 
 FRESH_PROCESS = textwrap.dedent("""
     import sys
-    import llvmlite.binding as llb
     import numpy as np
-
-    def forbidden(*args, **kwargs):
-        raise AssertionError("the runtime must not compile")
-
-    llb.TargetMachine.emit_object = forbidden
-    llb.TargetMachine.emit_assembly = forbidden
     import tcompiler
 
     artifact, inputs, outputs = sys.argv[1:]
-    model = tcompiler.load(artifact)
+    model = tcompiler.load(artifact, threads=2)
     data = np.load(inputs)
     np.savez(outputs, *model(data["a"], data["b"]))
+    model.profile([data["a"], data["b"]], runs=2)
+    compilers = sorted({m.split(".")[0] for m in sys.modules} & {"llvmlite", "xdsl"})
+    assert not compilers, f"the runtime imported {compilers}"
 """)
 
 
-def test_fresh_process_loads_without_compiling(artifact: Path, tmp_path: Path,
+def test_fresh_process_loads_without_llvm_or_xdsl(artifact: Path, tmp_path: Path,
                                                sample: Sample, reference: Reference) -> None:
     a, b = sample(9)
     np.savez(tmp_path / "in.npz", a=a, b=b)
@@ -220,6 +227,27 @@ def test_fresh_process_loads_without_compiling(artifact: Path, tmp_path: Path,
                     str(tmp_path / "out.npz")], check=True, timeout=120)
     with np.load(tmp_path / "out.npz") as out:
         assert_outputs([out["arr_0"], out["arr_1"]], reference(a, b))
+
+
+CLI_RUN = textwrap.dedent("""
+    import sys
+    from tcompiler.cli import main
+
+    assert main(["run", *sys.argv[1:]]) == 0
+    compilers = sorted({m.split(".")[0] for m in sys.modules} & {"llvmlite", "xdsl"})
+    assert not compilers, f"tcc run imported {compilers}"
+""")
+
+
+def test_tcc_run_imports_no_compiler(artifact: Path, tmp_path: Path, sample: Sample,
+                                     reference: Reference) -> None:
+    a, b = sample(5)
+    np.savez(tmp_path / "in.npz", a=a, b=b)
+    subprocess.run([sys.executable, "-c", CLI_RUN, str(artifact), "--inputs",
+                    str(tmp_path / "in.npz"), "--outputs", str(tmp_path / "out.npz")],
+                   check=True, timeout=120)
+    with np.load(tmp_path / "out.npz") as out:
+        assert_outputs([out[name] for name in ("y", "z")], reference(a, b))
 
 
 def test_numpy_scalars_are_zero_dim_inputs() -> None:
