@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from xdsl.dialects import arith, vector
-from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, VectorType, f32
+from xdsl.dialects.builtin import DenseArrayBase, DenseIntOrFPElementsAttr, VectorType, f32, i64
 from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
@@ -40,6 +40,35 @@ from tcompiler.dialects.kernel import ConvOp, int_values, shape
 
 Inside = Callable[[int, int], bool]
 """inside(p, kw): tap kw of the tile's pixel p falls inside X (not into padding)."""
+
+
+def pixels_of(b: LoopBuilder, accs: list[SSAValue], lane: int, count: int) -> SSAValue:
+    """vector<count> of lane `lane` of each of the `count` accumulators (one output channel
+    along the tile's pixels), gathered by a tree of shuffles: pairs of 1-lane picks, then
+    pairs of pairs; an odd one out is paired with itself (its copies land past `count`)."""
+    level, width = accs, 0
+    while len(level) > 1 or width == 0:
+        pairs = [(level[i], level[min(i + 1, len(level) - 1)]) for i in range(0, len(level), 2)]
+        if width == 0:
+            first, second, width = [lane], [vector_lanes(accs[0]) + lane], 2
+        else:
+            first, second, width = list(range(width)), list(range(width, 2 * width)), 2 * width
+        mask = first + second
+        level = [shuffle(b, a, c, mask) for a, c in pairs]
+    if width != count:
+        level = [shuffle(b, level[0], level[0], list(range(count)))]
+    return level[0]
+
+
+def vector_lanes(value: SSAValue) -> int:
+    assert isinstance(value.type, VectorType)
+    return value.type.get_shape()[0]
+
+
+def shuffle(b: LoopBuilder, first: SSAValue, second: SSAValue, mask: list[int]) -> SSAValue:
+    result = VectorType(f32, [len(mask)])
+    op = vector.ShuffleOp(first, second, DenseArrayBase.from_list(i64, mask), result_type=result)
+    return b.insert(op).results[0]
 
 
 def emit_packed_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
@@ -94,17 +123,26 @@ def emit_packed_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
             return accs
 
         results = b.reduce_many([(0, cin), kh_range], inits, step)
-        for p in range(count):
-            ow = b.add(ow0, p)
-            for j in range(channels):
-                acc = results[p * vectors + j // lanes]
-                value = b.insert(vector.ExtractOp(acc, [j % lanes], f32)).results[0]
-                oc = b.add(b.mul(ob, block), j)
-                if op.B is not None:
-                    value = b.fadd(value, b.load(op.B, [oc]))
-                if op.R is not None:
-                    value = b.fadd(value, b.load(op.R, [n, oc, oh, ow]))
-                b.store(activate(b, value, op, b.f32), op.Y, [n, oc, oh, ow])
+        row = VectorType(f32, [count])
+        splats: dict[float, SSAValue] = {}
+
+        def splat(value: float) -> SSAValue:
+            if value not in splats:
+                splats[value] = b.insert(vector.BroadcastOp(b.f32(value), row)).results[0]
+            return splats[value]
+
+        for j in range(channels):
+            oc = b.add(b.mul(ob, block), j)
+            idx = [b.index(i) for i in (n, oc, oh, ow0)]
+            value = pixels_of(b, [results[p * vectors + j // lanes] for p in range(count)],
+                              j % lanes, count)
+            if op.B is not None:
+                bias = b.insert(vector.BroadcastOp(b.load(op.B, [oc]), row)).results[0]
+                value = b.fop(arith.AddfOp, value, bias)
+            if op.R is not None:
+                res = b.insert(vector.LoadOp(op.R, idx, row)).results[0]
+                value = b.fop(arith.AddfOp, value, res)
+            b.insert(vector.StoreOp(activate(b, value, op, splat), op.Y, idx))
 
     def per_row(b: LoopBuilder, n: Idx, ob: Idx, channels: int, oh: Idx) -> None:
         ih0 = b.sub(b.mul(oh, stride_h), pad_t)
