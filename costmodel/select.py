@@ -7,8 +7,9 @@
 - `model`: the top of the op's space ranked by the cost model; the heuristic schedule is kept
   unless the model predicts the top one at least `MARGIN` faster (a model that is unsure
   never makes a kernel slower than tcc's fixed rules would);
-- `heuristic`: kernels the shipped model predates (`fixed_choice`): gemm and matmul, and
-  strided or padded 1x1 convs (im2col).
+- `heuristic`: kernels the shipped model predates (`fixed_choice`): gemm and matmul,
+  strided or padded 1x1 convs (im2col), and the spatial convs `packed` is valid for (the
+  model never ranks `packed`: it has no feature for it).
 
 A database with records, none of them of this CPU, is ignored with one notice.
 """
@@ -42,16 +43,28 @@ GEMM with the pointwise heuristic's tile: 1.6-1.9x faster than the tiled direct 
 shipped model ranks first (ResNet-50's projection shortcuts, measured)."""
 
 
+def packed_tile(op: kernel.ConvOp) -> ConvSchedule:
+    """The `packed` tile: 7 pixels (ResNet's and Inception's rows are multiples of 7; 7 x 2
+    vectors of 16 channels was the fastest tile measured on ResNet-50's 3x3 convs) x 2
+    vectors of the widest lanes the output channels fill."""
+    y = kernel.shape(op.Y)
+    lanes = 16 if y[1] >= 32 else 8 if y[1] >= 16 else 4
+    return ConvSchedule("packed", tile_channels=min(7, y[3]), tile_vectors=2, lanes=lanes)
+
+
 def fixed_choice(op: kernel.KernelOp, candidates: list[Schedule]) -> Schedule | None:
     """The schedule a kernel the shipped model ranks wrongly gets instead of the model's (None:
     ask the model). The model was trained before the column-panel loop order of gemm's and
     matmul's `tiled` existed (it picks K blocks of 8 for BERT's FFN matmul, at half the speed
-    of the heuristic) and before im2col was offered to 1x1 convs."""
+    of the heuristic), before im2col was offered to 1x1 convs, and before `packed` existed
+    (which it has no feature for: spatial convs get `packed_tile`)."""
     if isinstance(op, kernel.GemmOp | kernel.MatMulOp):
         return candidates[0]
     if isinstance(op, kernel.ConvOp) and STRIDED_1X1 in candidates and all(
             k == 1 for k in kernel.shape(op.W)[2:]):
         return STRIDED_1X1
+    if isinstance(op, kernel.ConvOp) and packed_tile(op) in candidates:
+        return packed_tile(op)
     return None
 
 
@@ -78,7 +91,8 @@ def costmodel_chooser(model_path: str | None, db_path: str | None, target: Targe
         fixed = fixed_choice(op, candidates)
         if fixed is not None:
             return fixed, "heuristic", model.predict_us(op, [fixed], target.features)[0]
-        return model_choice(model, op, target.features, candidates)
+        known = [c for c in candidates if getattr(c, "algorithm", "") != "packed"]
+        return model_choice(model, op, target.features, known)
 
     return choose
 

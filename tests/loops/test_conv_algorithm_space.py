@@ -229,7 +229,7 @@ def test_forced_winograd_only_winograd() -> None:
     assert {s.algorithm for s in space(op, "im2col")} == {"im2col"}
     assert "im2win" in {s.algorithm for s in space(op, "im2win")}
     assert {s.algorithm for s in space(op, "im2win")} <= set(CONV_ALGORITHM_CHOICES["im2win"])
-    assert {s.algorithm for s in space(op, "direct")} == {"direct", "tiled"}
+    assert {s.algorithm for s in space(op, "direct")} == {"direct", "tiled", "packed"}
     assert space(op, "direct")[0] == heuristic(op)
     assert space(op, "auto") == space(op)
 
