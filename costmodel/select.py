@@ -17,6 +17,7 @@ A database with records, none of them of this CPU, is ignored with one notice.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 
 from xdsl.dialects import func
@@ -25,7 +26,7 @@ from tcompiler.codegen.target import Target
 from tcompiler.costmodel.db import TuningDB, best
 from tcompiler.costmodel.kernel import KernelSpec
 from tcompiler.costmodel.model import CostModel
-from tcompiler.costmodel.schedules import FAMILIES, ConvSchedule, Schedule
+from tcompiler.costmodel.schedules import FAMILIES, ConvSchedule, Schedule, is_winograd
 from tcompiler.costmodel.space import space
 from tcompiler.dialects import kernel
 
@@ -41,6 +42,13 @@ STRIDED_1X1 = ConvSchedule("im2col", tile_channels=6, tile_vectors=2, lanes=16,
 """A strided or padded 1x1 conv subsamples its input into columns, then runs the pointwise
 GEMM with the pointwise heuristic's tile: 1.6-1.9x faster than the tiled direct conv the
 shipped model ranks first (ResNet-50's projection shortcuts, measured)."""
+
+
+WINOGRAD_PLANE = 28 * 28
+"""Winograd-valid convs with output planes this large are left to the model: there Winograd
+(many tiles per batched GEMM) tied or beat `packed` (ResNet-50's 64 channels at 56x56: 0.70x
+onnxruntime against 0.86x; 128 at 28x28: 0.80x against 0.81x); below it, its GEMMs have few
+tiles and large transformed filters and `packed` won (512 at 7x7: 1.38x against 3.07x)."""
 
 
 def packed_tile(op: kernel.ConvOp) -> ConvSchedule:
@@ -63,7 +71,8 @@ def fixed_choice(op: kernel.KernelOp, candidates: list[Schedule]) -> Schedule | 
     if isinstance(op, kernel.ConvOp) and STRIDED_1X1 in candidates and all(
             k == 1 for k in kernel.shape(op.W)[2:]):
         return STRIDED_1X1
-    if isinstance(op, kernel.ConvOp) and packed_tile(op) in candidates:
+    if isinstance(op, kernel.ConvOp) and packed_tile(op) in candidates and not (
+            is_winograd(op) and math.prod(kernel.shape(op.Y)[2:]) >= WINOGRAD_PLANE):
         return packed_tile(op)
     return None
 
