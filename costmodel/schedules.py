@@ -23,7 +23,8 @@ below is honoured there, and every schedule `check` accepts computes the same re
   (2-d, ungrouped, >= `lanes` output channels, kernel wider than 1x1): a direct conv
   vectorized along output channels, `tile_channels` consecutive output pixels of a row x
   `tile_vectors` vectors of `lanes` output channels, over the filter packed into blocks of
-  `lanes * tile_vectors` output channels at compile time (`conv-to-packed`; `ic_block` 0).
+  `lanes * tile_vectors` output channels at compile time (`conv-to-packed`; `ic_block` blocks
+  the reduction as for `tiled`).
   Four more algorithms are rewrites into several kernels, done by a pass at the kernels stage
   (`EXPANDED_ALGORITHMS`; the tile knobs pass on to the kernel that does the arithmetic):
   `im2col` (any 2-d conv: `kernel.im2col` + a pointwise conv over the columns), `im2win`
@@ -203,8 +204,7 @@ def _check_packed(op: kernel.ConvOp, s: ConvSchedule) -> None:
     _require(len(w) == 4 and op.group.value.data == 1 and math.prod(w[2:]) > 1, op,
              "packed needs a 2-d ungrouped conv wider than 1x1")
     _require(y[1] >= s.lanes, op, f"packed needs >= {s.lanes} output channels")
-    _require(s.loop_order == "channels_rows" and s.ic_block == 0, op,
-             "packed takes no loop_order or ic_block")
+    _require(s.loop_order == "channels_rows", op, "packed takes no loop_order")
     _require(not op.packed or kernel.shape(op.W)[-1] == s.lanes * s.tile_vectors, op,
              f"the packed filter's blocks are not {s.lanes} x {s.tile_vectors} channels")
 

@@ -44,6 +44,11 @@ GEMM with the pointwise heuristic's tile: 1.6-1.9x faster than the tiled direct 
 shipped model ranks first (ResNet-50's projection shortcuts, measured)."""
 
 
+PACKED_MIN_REDUCTION = 512
+"""`packed` needs a long reduction (C_in*KH*KW) to pay for its per-tile shuffle epilogue:
+SqueezeNet's 3x3 convs over 32 channels (288) and the 3-channel stems ran slower than the
+model's Winograd or tiled choice; from 64 channels of 3x3 (576) it tied or won."""
+
 WINOGRAD_PLANE = 28 * 28
 """Winograd-valid convs with output planes this large are left to the model: there Winograd
 (many tiles per batched GEMM) tied or beat `packed` (ResNet-50's 64 channels at 56x56: 0.70x
@@ -71,7 +76,10 @@ def fixed_choice(op: kernel.KernelOp, candidates: list[Schedule]) -> Schedule | 
     if isinstance(op, kernel.ConvOp) and STRIDED_1X1 in candidates and all(
             k == 1 for k in kernel.shape(op.W)[2:]):
         return STRIDED_1X1
-    if isinstance(op, kernel.ConvOp) and packed_tile(op) in candidates and not (
+    if not isinstance(op, kernel.ConvOp) or len(kernel.shape(op.Y)) != 4:
+        return None
+    reduction = math.prod(kernel.shape(op.W)[1:])
+    if packed_tile(op) in candidates and reduction >= PACKED_MIN_REDUCTION and not (
             is_winograd(op) and math.prod(kernel.shape(op.Y)[2:]) >= WINOGRAD_PLANE):
         return packed_tile(op)
     return None

@@ -8,20 +8,25 @@ one row x B output channels in P x `tile_vectors` vector registers; each step of
 loads the tap's weight vectors once and multiplies them by one broadcast input value per pixel
 (the idea of onnxruntime's NCHWc kernels applied to the filter alone: X and Y stay NCHW):
 
-    for n, ob, oh:               (parallel units: n x chunks of blocks ob x chunks of rows)
+    for n, ob, input-channel block, oh:   (parallel units: n x chunks of blocks ob x chunks
+                                          of rows; `ic_block` 0: one block of all C_in)
       kh in [kh_lo, kh_hi): the kernel rows that fall inside X for this output row
       for each tile of P pixels starting at ow0 (the tiles whose taps all fall inside the row
       in one loop; the others unrolled, leaving out the taps that fall into padding):
         acc[p][v] = 0
-        for ic, kh, and every kw (unrolled):
+        for ic of the block, kh, and every kw (unrolled):
           w[v] = Wp[ob, ic, kh, kw, v*VL : +VL]
           acc[p][v] += broadcast(X[n, ic, oh*sh - pt + kh*dh, (ow0+p)*sw - pl + kw*dw]) * w[v]
-        Y[n, ob*B + j, oh, ow0+p] = act(acc[p][j / VL][j % VL] + B + R)   (j < C_out - ob*B)
+        Y[n, ob*B + j, oh, ow0 : +P] = act(acc[:][j / VL][j % VL] + B + R)   (j < C_out - ob*B;
+            the bias and R with the first block, the activation with the last; a later block
+            adds to the partial sums in Y, so a block's filter slice stays in cache for all
+            the rows)
 
 Rows narrower than a vector (the deep layers of a CNN: 14x14, 7x7) still fill whole vectors,
-and the width stride only changes scalar input addresses. Y is NCHW, so the epilogue stores
-lane by lane: one scalar store per output against C_in*KH*KW/VL fused multiply-adds. R may be
-Y (read before Y is written at the same index); Y must not overlap X or W.
+and the width stride only changes scalar input addresses. Y is NCHW: the epilogue gathers each
+output channel's P pixels from the P accumulators with shuffles (`pixels_of`) and stores them as
+one vector<P>. R may be Y (read before Y is written at the same index); Y must not overlap X
+or W.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from xdsl.dialects.builtin import DenseArrayBase, DenseIntOrFPElementsAttr, Vect
 from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
-from tcompiler.codegen.loops.conv_tiled import row_range, split_units
+from tcompiler.codegen.loops.conv_tiled import Phase, ic_phases, row_range, split_units
 from tcompiler.codegen.loops.epilogue import activate
 from tcompiler.costmodel.schedules import ConvSchedule
 from tcompiler.dialects.kernel import ConvOp, int_values, shape
@@ -99,7 +104,9 @@ def emit_packed_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
     assert middle == list(range(middle[0], middle[-1] + 1)) if middle else True
 
     def tile(b: LoopBuilder, n: Idx, ob: Idx, channels: int, oh: Idx, ih0: Idx,
-             kh_range: tuple[Idx, Idx], ow0: Idx, count: int, inside: Inside) -> None:
+             kh_range: tuple[Idx, Idx], ow0: Idx, count: int, inside: Inside,
+             phase: Phase) -> None:
+        ic_lo, ic_hi, first, last = phase
         zero = b.insert(arith.ConstantOp(zero_attr)).results[0]
         inits = [zero] * (count * vectors)
 
@@ -122,7 +129,7 @@ def emit_packed_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
                         accs[k] = b.insert(vector.FMAOp(ws[v], xv, accs[k])).results[0]
             return accs
 
-        results = b.reduce_many([(0, cin), kh_range], inits, step)
+        results = b.reduce_many([(ic_lo, ic_hi), kh_range], inits, step)
         row = VectorType(f32, [count])
         splats: dict[float, SSAValue] = {}
 
@@ -136,15 +143,20 @@ def emit_packed_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
             idx = [b.index(i) for i in (n, oc, oh, ow0)]
             value = pixels_of(b, [results[p * vectors + j // lanes] for p in range(count)],
                               j % lanes, count)
-            if op.B is not None:
+            if not first:  # the partial sums of the earlier input-channel blocks
+                partial = b.insert(vector.LoadOp(op.Y, idx, row)).results[0]
+                value = b.fop(arith.AddfOp, value, partial)
+            if first and op.B is not None:
                 bias = b.insert(vector.BroadcastOp(b.load(op.B, [oc]), row)).results[0]
                 value = b.fop(arith.AddfOp, value, bias)
-            if op.R is not None:
+            if first and op.R is not None:
                 res = b.insert(vector.LoadOp(op.R, idx, row)).results[0]
                 value = b.fop(arith.AddfOp, value, res)
-            b.insert(vector.StoreOp(activate(b, value, op, splat), op.Y, idx))
+            value = activate(b, value, op, splat) if last else value
+            b.insert(vector.StoreOp(value, op.Y, idx))
 
-    def per_row(b: LoopBuilder, n: Idx, ob: Idx, channels: int, oh: Idx) -> None:
+    def per_row(b: LoopBuilder, n: Idx, ob: Idx, channels: int, oh: Idx, phase: Phase
+                ) -> None:
         ih0 = b.sub(b.mul(oh, stride_h), pad_t)
         if pad_t == 0 and (out_h - 1) * stride_h + (kh_n - 1) * dil_h < x[2]:
             kh_range: tuple[Idx, Idx] = (0, kh_n)  # every row's taps are inside X: static
@@ -152,7 +164,7 @@ def emit_packed_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
             kh_range = row_range(b, oh, stride_h, pad_t, dil_h, x[2], kh_n)
 
         def run(b: LoopBuilder, ow0: Idx, count: int, inside: Inside) -> None:
-            tile(b, n, ob, channels, oh, ih0, kh_range, ow0, count, inside)
+            tile(b, n, ob, channels, oh, ih0, kh_range, ow0, count, inside, phase)
 
         for i, (start, count) in enumerate(tiles):
             if middle and i == middle[0]:
@@ -172,7 +184,13 @@ def emit_packed_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
         oh_hi = b.min(b.add(oh_lo, rows_per_chunk), out_h)
 
         def rows(b: LoopBuilder, ob: Idx, channels: int) -> None:
-            b.loop(oh_lo, oh_hi, lambda b, oh: per_row(b, n, ob, channels, oh))
+            for lo, hi, size, first, last in ic_phases(cin, sched.ic_block):
+                def block_rows(b: LoopBuilder, ic0: Idx, size: int = size, first: bool = first,
+                               last: bool = last) -> None:
+                    phase = (ic0, b.add(ic0, size), first, last)
+                    b.loop(oh_lo, oh_hi, lambda b, oh: per_row(b, n, ob, channels, oh, phase))
+
+                b.loop(lo, hi, block_rows, step=size)
 
         first = b.mul(c, blocks_per_chunk)
         last = b.min(b.add(first, blocks_per_chunk), blocks_main)
