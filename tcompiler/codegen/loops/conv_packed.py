@@ -108,7 +108,7 @@ def emit_packed_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
              phase: Phase) -> None:
         ic_lo, ic_hi, first, last = phase
         zero = b.insert(arith.ConstantOp(zero_attr)).results[0]
-        inits = [zero] * (count * vectors)
+        inits: list[SSAValue] = [zero] * (count * vectors)
 
         def step(b: LoopBuilder, ivs: list[Idx], accs: list[SSAValue]) -> list[SSAValue]:
             ic, kh = ivs
