@@ -44,16 +44,20 @@ GEMM with the pointwise heuristic's tile: 1.6-1.9x faster than the tiled direct 
 shipped model ranks first (ResNet-50's projection shortcuts, measured)."""
 
 
-PACKED_MIN_REDUCTION = 512
-"""`packed` needs a long reduction (C_in*KH*KW) to pay for its per-tile shuffle epilogue:
-SqueezeNet's 3x3 convs over 32 channels (288) and the 3-channel stems ran slower than the
-model's Winograd or tiled choice; from 64 channels of 3x3 (576) it tied or won."""
+PACKED_MIN_REDUCTION = 128
+"""`packed` needs a reduction (C_in*KH*KW) long enough to pay for its per-tile shuffle
+epilogue: a 3x3 stride-2 stem over 3 channels (27) ran 0.93-1.10x onnxruntime against the
+tiled conv's 0.81x; ResNet-50's 7x7 stem (147) 0.89x against 1.23x, a 5x5 conv over 16
+channels (400) 0.86x against 1.06x (single-conv models, fastest of 31 alternating runs)."""
 
 WINOGRAD_PLANE = 28 * 28
-"""Winograd-valid convs with output planes this large are left to the model: there Winograd
-(many tiles per batched GEMM) tied or beat `packed` (ResNet-50's 64 channels at 56x56: 0.70x
-onnxruntime against 0.86x; 128 at 28x28: 0.80x against 0.81x); below it, its GEMMs have few
-tiles and large transformed filters and `packed` won (512 at 7x7: 1.38x against 3.07x)."""
+WINOGRAD_REDUCTION = 512
+"""Winograd-valid convs with output planes of 28x28 or more, or reductions under 512, are left
+to the model (which picks Winograd there): Winograd tied or won (128 channels at 28x28: 0.68x
+onnxruntime against `packed`'s 0.89x; 64 at 56x56: 0.89x against 0.88x; 32 at 27x27: 0.77x
+against 0.91x; 48 at 13x13: 0.84x against 0.84x). On smaller planes with longer reductions
+its batched GEMMs have few tiles and 4x larger filters and `packed` won (256 at 14x14: 0.94x
+against 1.33x; 512 at 7x7: 1.3x against 3.0x)."""
 
 
 def packed_tile(op: kernel.ConvOp) -> ConvSchedule:
@@ -79,10 +83,12 @@ def fixed_choice(op: kernel.KernelOp, candidates: list[Schedule]) -> Schedule | 
     if not isinstance(op, kernel.ConvOp) or len(kernel.shape(op.Y)) != 4:
         return None
     reduction = math.prod(kernel.shape(op.W)[1:])
-    if packed_tile(op) in candidates and reduction >= PACKED_MIN_REDUCTION and not (
-            is_winograd(op) and math.prod(kernel.shape(op.Y)[2:]) >= WINOGRAD_PLANE):
-        return packed_tile(op)
-    return None
+    if packed_tile(op) not in candidates or reduction < PACKED_MIN_REDUCTION:
+        return None
+    if is_winograd(op) and (math.prod(kernel.shape(op.Y)[2:]) >= WINOGRAD_PLANE
+                            or reduction < WINOGRAD_REDUCTION):
+        return None
+    return packed_tile(op)
 
 
 def costmodel_chooser(model_path: str | None, db_path: str | None, target: Target,

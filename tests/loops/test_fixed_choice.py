@@ -1,5 +1,5 @@
 """`costmodel.select`: the spatial convs the shipped model predates get `packed` by a fixed
-rule (long reductions, outside the large planes Winograd wins), and the model never ranks
+rule (reductions of 128 or more, outside the convs where Winograd won), and the model never ranks
 `packed` (it has no feature for it)."""
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ def test_packed_for_long_reductions_on_small_planes() -> None:
     deep = conv(xs=(1, 256, 14, 14), ws=(256, 256, 3, 3))
     assert fixed_choice(deep, space(deep)) == packed_tile(deep) == ConvSchedule("packed", 7, 2, 16)
     strided = conv(xs=(1, 128, 56, 56), ws=(128, 128, 3, 3), strides=(2, 2))
-    assert fixed_choice(strided, space(strided)) == packed_tile(strided)
+    stem = conv(xs=(1, 3, 64, 64), ws=(64, 3, 7, 7), strides=(2, 2), pads=(3, 3, 3, 3))
+    for op in (strided, stem):
+        assert fixed_choice(op, space(op)) == packed_tile(op)
 
 
 def test_no_packed_where_it_lost() -> None:
     wide_winograd = conv(xs=(1, 64, 56, 56), ws=(64, 64, 3, 3))  # Winograd's many tiles
-    short = conv(xs=(1, 32, 27, 27), ws=(128, 32, 3, 3))  # a 288-long reduction
-    stem = conv(xs=(1, 3, 64, 64), ws=(64, 3, 7, 7), strides=(2, 2), pads=(3, 3, 3, 3))
+    short = conv(xs=(1, 32, 27, 27), ws=(128, 32, 3, 3))  # Winograd-valid, 288 long
+    stem = conv(xs=(1, 3, 64, 64), ws=(64, 3, 3, 3), strides=(2, 2))  # 27 long
     one_d = conv(xs=(1, 64, 20), ws=(64, 64, 9), strides=(1,), pads=(4, 4), dilations=(1,))
     for op in (wide_winograd, short, stem, one_d):
         assert fixed_choice(op, space(op)) is None
