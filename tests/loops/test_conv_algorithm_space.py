@@ -321,7 +321,7 @@ def test_loops_stage_refuses_packed_with_an_unpacked_filter() -> None:
     from tcompiler.contracts import PassPreconditionError
     from tcompiler.passes.lower_kernels_to_loops import LowerKernelsToLoopsPass
 
-    module = module_of(conv_text(**BASE))
+    module = module_of(conv_text((1, 8, 10, 20), (16, 8, 3, 3)))
     op = next(o for o in module.walk() if isinstance(o, kernel.ConvOp))
     op.schedule = ConvSchedule("packed", 7, 2, 8).to_attr()
     with pytest.raises(PassPreconditionError, match="run conv-to-packed first"):
