@@ -87,7 +87,7 @@ class Compiled:
         module = spec.with_schedule(schedule)
         self.steps: list[tuple[str, list[np.ndarray | int]]] = [
             ("kernel", list(range(len(spec.function.args))))]
-        if getattr(schedule, "algorithm", "") in EXPANDED_ALGORITHMS:
+        if getattr(schedule, "algorithm", "") in (*EXPANDED_ALGORITHMS, "packed"):
             module, self.steps = _expand(module, arrays)
         module = lower_kernel_module(module)
         self.library = load_objects([compile_to_object(module, target, opt_level)])
@@ -107,8 +107,9 @@ class Compiled:
 
 def _expand(module: ModuleOp, arrays: list[np.ndarray]
             ) -> tuple[ModuleOp, list[tuple[str, list[np.ndarray | int]]]]:
-    """The kernel module rewritten as its conv algorithm says, and the calls to make (an
-    argument position, or an array the rewrite made: a weight or a scratch buffer)."""
+    """The kernel module rewritten as its conv algorithm says (`packed`: its filter packed),
+    and the calls to make (an argument position, or an array the rewrite made: a weight or a
+    scratch buffer)."""
     from xdsl.dialects.builtin import UnitAttr
     from xdsl.ir import Block, BlockArgument, Region, SSAValue
 
@@ -118,6 +119,7 @@ def _expand(module: ModuleOp, arrays: list[np.ndarray]
     from tcompiler.dialects import kernel
     from tcompiler.passes.conv_to_im2col import ConvToIm2colPass
     from tcompiler.passes.conv_to_im2win import ConvToIm2winPass
+    from tcompiler.passes.conv_to_packed import ConvToPackedPass
     from tcompiler.passes.conv_to_winograd import ConvToWinogradPass
     from tcompiler.weights import WeightStore
 
@@ -139,7 +141,8 @@ def _expand(module: ModuleOp, arrays: list[np.ndarray]
     main.attributes[ir_names.GRAPH] = UnitAttr()
     module.body.block.add_op(main)
     ctx = make_context(store)
-    for rewrite in (ConvToIm2colPass(), ConvToIm2winPass(), ConvToWinogradPass()):
+    for rewrite in (ConvToIm2colPass(), ConvToIm2winPass(), ConvToWinogradPass(),
+                    ConvToPackedPass()):
         rewrite.apply(ctx, module)
     values: dict[SSAValue, np.ndarray | int] = {
         arg: i + (i >= filter_at) for i, arg in enumerate(body.args)}

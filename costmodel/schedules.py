@@ -19,7 +19,12 @@ below is honoured there, and every schedule `check` accepts computes the same re
   (tiled) or pixel blocks (pointwise); `rows_channels`: the reverse). `ic_block`: block the
   reduction over input channels (0 = one block): partial sums go to Y between blocks, so a
   block of input rows stays in cache across output-channel tiles. The kernel width loop of
-  a tiled conv is always unrolled (its padding lanes are resolved statically).
+  a tiled conv is always unrolled (its padding lanes are resolved statically). `packed`
+  (2-d, ungrouped, >= `lanes` output channels, kernel wider than 1x1): a direct conv
+  vectorized along output channels, `tile_channels` consecutive output pixels of a row x
+  `tile_vectors` vectors of `lanes` output channels, over the filter packed into blocks of
+  `lanes * tile_vectors` output channels at compile time (`conv-to-packed`; `ic_block` blocks
+  the reduction as for `tiled`).
   Four more algorithms are rewrites into several kernels, done by a pass at the kernels stage
   (`EXPANDED_ALGORITHMS`; the tile knobs pass on to the kernel that does the arithmetic):
   `im2col` (any 2-d conv: `kernel.im2col` + a pointwise conv over the columns), `im2win`
@@ -116,13 +121,13 @@ def _check_tile(op: Operation, rows: int, vectors: int, lanes: int) -> None:
 
 # ----------------------------------------------------------------------------- conv
 
-CONV_ALGORITHMS = ("direct", "tiled", "pointwise", "im2col", "im2win", "im2win_nhwc", "winograd2",
-                   "winograd4")
+CONV_ALGORITHMS = ("direct", "tiled", "pointwise", "packed", "im2col", "im2win", "im2win_nhwc",
+                   "winograd2", "winograd4")
 EXPANDED_ALGORITHMS = ("im2col", "im2win", "im2win_nhwc", "winograd2", "winograd4")
 """Algorithms a pass rewrites into several kernels (conv-to-im2col, conv-to-im2win,
 conv-to-winograd) before the conv reaches the loop emitters."""
 CONV_ALGORITHM_CHOICES: dict[str, tuple[str, ...]] = {
-    "direct": ("direct", "tiled", "pointwise"), "im2col": ("im2col",),
+    "direct": ("direct", "tiled", "pointwise", "packed"), "im2col": ("im2col",),
     "im2win": ("im2win", "im2win_nhwc"),
     "winograd": ("winograd2", "winograd4")}
 """`tcc compile --conv-algorithm X`: the schedule algorithms X stands for."""
@@ -158,6 +163,9 @@ class ConvSchedule(Schedule):
             _require(is_tileable(op, self.lanes), op,
                      f"tiled needs a 2-d conv, width stride <= 2 and rows >= {self.lanes} wide")
             return
+        if self.algorithm == "packed":
+            _check_packed(op, self)
+            return
         f = facts(op)
         _require(len(f.shape("X")) == 4, op, f"{self.algorithm} needs a 2-d conv")
         if self.algorithm == "im2win":
@@ -187,6 +195,18 @@ class ConvSchedule(Schedule):
 WINOGRAD_MAX_COVER = 1.5
 """A Winograd tile size is valid while its tiles cover at most 1.5x the output (a 5x5 output
 in 4x4 tiles computes 8x8: the multiplies it saves go to padding, its filter is 4x larger)."""
+
+
+def _check_packed(op: kernel.ConvOp, s: ConvSchedule) -> None:
+    """Read from the op itself, not `facts`: the check also runs on the conv after
+    `conv-to-packed`, whose W is the packed filter."""
+    w, y = op.filter_shape(), kernel.shape(op.Y)
+    _require(len(w) == 4 and op.group.value.data == 1 and math.prod(w[2:]) > 1, op,
+             "packed needs a 2-d ungrouped conv wider than 1x1")
+    _require(y[1] >= s.lanes, op, f"packed needs >= {s.lanes} output channels")
+    _require(s.loop_order == "channels_rows", op, "packed takes no loop_order")
+    _require(not op.packed or kernel.shape(op.W)[-1] == s.lanes * s.tile_vectors, op,
+             f"the packed filter's blocks are not {s.lanes} x {s.tile_vectors} channels")
 
 
 def is_pointwise(op: kernel.ConvOp, grouped: bool = False) -> bool:

@@ -7,8 +7,9 @@
 - `model`: the top of the op's space ranked by the cost model; the heuristic schedule is kept
   unless the model predicts the top one at least `MARGIN` faster (a model that is unsure
   never makes a kernel slower than tcc's fixed rules would);
-- `heuristic`: kernels the shipped model predates (`fixed_choice`): gemm and matmul, and
-  strided or padded 1x1 convs (im2col).
+- `heuristic`: kernels the shipped model predates (`fixed_choice`): gemm and matmul,
+  strided or padded 1x1 convs (im2col), and the spatial convs `packed` is valid for (the
+  model never ranks `packed`: it has no feature for it).
 
 A database with records, none of them of this CPU, is ignored with one notice.
 """
@@ -16,6 +17,7 @@ A database with records, none of them of this CPU, is ignored with one notice.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 
 from xdsl.dialects import func
@@ -24,7 +26,7 @@ from tcompiler.codegen.target import Target
 from tcompiler.costmodel.db import TuningDB, best
 from tcompiler.costmodel.kernel import KernelSpec
 from tcompiler.costmodel.model import CostModel
-from tcompiler.costmodel.schedules import FAMILIES, ConvSchedule, Schedule
+from tcompiler.costmodel.schedules import FAMILIES, ConvSchedule, Schedule, is_winograd
 from tcompiler.costmodel.space import space
 from tcompiler.dialects import kernel
 
@@ -42,17 +44,51 @@ GEMM with the pointwise heuristic's tile: 1.6-1.9x faster than the tiled direct 
 shipped model ranks first (ResNet-50's projection shortcuts, measured)."""
 
 
+PACKED_MIN_REDUCTION = 128
+"""`packed` needs a reduction (C_in*KH*KW) long enough to pay for its per-tile shuffle
+epilogue: a 3x3 stride-2 stem over 3 channels (27) ran 0.93-1.10x onnxruntime against the
+tiled conv's 0.81x; ResNet-50's 7x7 stem (147) 0.89x against 1.23x, a 5x5 conv over 16
+channels (400) 0.86x against 1.06x (single-conv models, fastest of 31 alternating runs)."""
+
+WINOGRAD_PLANE = 28 * 28
+WINOGRAD_REDUCTION = 512
+"""Winograd-valid convs with output planes of 28x28 or more, or reductions under 512, are left
+to the model (which picks Winograd there): Winograd tied or won (128 channels at 28x28: 0.68x
+onnxruntime against `packed`'s 0.89x; 64 at 56x56: 0.89x against 0.88x; 32 at 27x27: 0.77x
+against 0.91x; 48 at 13x13: 0.84x against 0.84x). On smaller planes with longer reductions
+its batched GEMMs have few tiles and 4x larger filters and `packed` won (256 at 14x14: 0.94x
+against 1.33x; 512 at 7x7: 1.3x against 3.0x)."""
+
+
+def packed_tile(op: kernel.ConvOp) -> ConvSchedule:
+    """The `packed` tile: 7 pixels (ResNet's and Inception's rows are multiples of 7; 7 x 2
+    vectors of 16 channels was the fastest tile measured on ResNet-50's 3x3 convs) x 2
+    vectors of the widest lanes the output channels fill."""
+    y = kernel.shape(op.Y)
+    lanes = 16 if y[1] >= 32 else 8 if y[1] >= 16 else 4
+    return ConvSchedule("packed", tile_channels=min(7, y[3]), tile_vectors=2, lanes=lanes)
+
+
 def fixed_choice(op: kernel.KernelOp, candidates: list[Schedule]) -> Schedule | None:
     """The schedule a kernel the shipped model ranks wrongly gets instead of the model's (None:
     ask the model). The model was trained before the column-panel loop order of gemm's and
     matmul's `tiled` existed (it picks K blocks of 8 for BERT's FFN matmul, at half the speed
-    of the heuristic) and before im2col was offered to 1x1 convs."""
+    of the heuristic), before im2col was offered to 1x1 convs, and before `packed` existed
+    (which it has no feature for: spatial convs get `packed_tile`)."""
     if isinstance(op, kernel.GemmOp | kernel.MatMulOp):
         return candidates[0]
     if isinstance(op, kernel.ConvOp) and STRIDED_1X1 in candidates and all(
             k == 1 for k in kernel.shape(op.W)[2:]):
         return STRIDED_1X1
-    return None
+    if not isinstance(op, kernel.ConvOp) or len(kernel.shape(op.Y)) != 4:
+        return None
+    reduction = math.prod(kernel.shape(op.W)[1:])
+    if packed_tile(op) not in candidates or reduction < PACKED_MIN_REDUCTION:
+        return None
+    if is_winograd(op) and (math.prod(kernel.shape(op.Y)[2:]) >= WINOGRAD_PLANE
+                            or reduction < WINOGRAD_REDUCTION):
+        return None
+    return packed_tile(op)
 
 
 def costmodel_chooser(model_path: str | None, db_path: str | None, target: Target,
@@ -78,7 +114,8 @@ def costmodel_chooser(model_path: str | None, db_path: str | None, target: Targe
         fixed = fixed_choice(op, candidates)
         if fixed is not None:
             return fixed, "heuristic", model.predict_us(op, [fixed], target.features)[0]
-        return model_choice(model, op, target.features, candidates)
+        known = [c for c in candidates if getattr(c, "algorithm", "") != "packed"]
+        return model_choice(model, op, target.features, known)
 
     return choose
 

@@ -7,10 +7,11 @@ Each knob takes its values from a small menu (`CONV_MENU`, `GEMM_MENU`, `UNROLLS
 combination is in the space when `Schedule.check(op)` accepts it, so the rules live only in
 `costmodel.schedules`. Menus are pruned per op before the product is taken (no blocks as large
 as the reduction, no more output channels per tile than the group has), so spaces stay in
-the hundreds to low thousands and are listed whole. A 2-d conv's space also holds the
-algorithms that rewrite it into several kernels (im2col, im2win, im2win_nhwc, Winograd), on a
-coarser menu (`REWRITE_BLOCKS`, lanes 8/16 or the two widest that fit); `space(op, "winograd")`
-keeps one algorithm family (`tcc compile --conv-algorithm`).
+the hundreds to low thousands and are listed whole. A 2-d conv's space also holds `packed`
+(its filter re-laid out by a pass) and the algorithms that rewrite it into several kernels
+(im2col, im2win, im2win_nhwc, Winograd), on a coarser menu (`REWRITE_BLOCKS`, lanes 8/16 or
+the two widest that fit); `space(op, "winograd")` keeps one algorithm family (`tcc compile
+--conv-algorithm`).
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ def _conv(op: kernel.ConvOp) -> Iterator[Schedule]:
         yield ConvSchedule(algorithm, tc, tv, lanes, order, block)
     if len(w) != 4 or is_pointwise(op, grouped=True):
         return
+    for tc, tv, lanes, block in itertools.product(TILE_CHANNELS, TILE_VECTORS, LANES,
+                                                  [0, *(b for b in (64, 128) if b < cin_g)]):
+        yield ConvSchedule("packed", tc, tv, lanes, "channels_rows", block)
     # the rewritten kernels: a coarser menu (lanes 8 and 16, three reduction blocks), so the
     # five algorithms together stay near the size of the direct conv's space. Reductions: im2col
     # over C/G*KH*KW rows, im2win over C/G*KH(*P) channels, the window GEMM over KW*KH*C,

@@ -101,9 +101,12 @@ def _check_activation(attr: StringAttr | None, allowed: Sequence[str] = ("none",
         raise VerifyException(f"activation must be one of {tuple(allowed)}, got {attr.data!r}")
 
 
-def _check_window_op(op: IRDLOperation) -> tuple[tuple[int, ...], ...]:
-    """Shapes (X, W, Y) of a conv-like op, after checking ranks and window attributes."""
-    x, w, y = shape(op.X), shape(op.W), shape(op.Y)  # type: ignore[attr-defined]
+def _check_window_op(op: IRDLOperation, w: tuple[int, ...] | None = None
+                     ) -> tuple[tuple[int, ...], ...]:
+    """Shapes (X, W, Y) of a conv-like op (W: its filter's, or `w`), after checking ranks and
+    window attributes."""
+    x, y = shape(op.X), shape(op.Y)  # type: ignore[attr-defined]
+    w = shape(op.W) if w is None else w  # type: ignore[attr-defined]
     spatial = len(x) - 2
     if len(w) != len(x) or len(y) != len(x) or spatial < 1:
         raise VerifyException(f"{op.name}: X {x}, W {w}, Y {y} must share one rank >= 3")
@@ -205,9 +208,26 @@ class ConvOp(KernelOp):
         "type($X) `,` type($W) (`bias` type($B)^)? (`residual` type($R)^)? `->` type($Y)"
     )
 
+    @property
+    def packed(self) -> bool:
+        """W is packed for the `packed` algorithm (`conv-to-packed`): [ceil(C_out/B), C_in,
+        *K, B], the B output channels of a tap contiguous, zero past C_out."""
+        return len(shape(self.W)) == len(shape(self.X)) + 1
+
+    def filter_shape(self) -> tuple[int, ...]:
+        """W's shape as [C_out, C_in/group, *K], whether W is packed or not."""
+        w = shape(self.W)
+        return (shape(self.Y)[1], *w[1:-1]) if self.packed else w
+
     def verify_(self) -> None:
-        x, w, y = _check_window_op(self)
+        x, w, y = _check_window_op(self, self.filter_shape())
         group = self.group.value.data
+        if self.packed:
+            wp = shape(self.W)
+            if group != 1 or not (wp[0] - 1) * wp[-1] < y[1] <= wp[0] * wp[-1]:
+                raise VerifyException(f"kernel.conv: a packed filter {wp} needs group 1 and "
+                                      f"{wp[0]} blocks of {wp[-1]} covering the {y[1]} "
+                                      "output channels")
         if x[1] != w[1] * group or y[1] != w[0] or w[0] % group:
             raise VerifyException(
                 f"kernel.conv: channels of X {x}, W {w}, Y {y} disagree (group {group})")

@@ -49,6 +49,7 @@ _PASS_TABLE: dict[str, tuple[str, str]] = {
     "conv-to-im2col": ("conv_to_im2col", "ConvToIm2colPass"),
     "conv-to-im2win": ("conv_to_im2win", "ConvToIm2winPass"),
     "conv-to-winograd": ("conv_to_winograd", "ConvToWinogradPass"),
+    "conv-to-packed": ("conv_to_packed", "ConvToPackedPass"),
 }
 
 PASSES = _registry()

@@ -113,6 +113,11 @@ class LowerKernelsToLoopsPass(ModulePass):
                 algorithm not in EXPANDED_ALGORITHMS, self.name,
                 f"op {contracts.describe(kernel_op)} has algorithm {algorithm!r}: run "
                 f"{REWRITE_PASS.get(algorithm)} first (the kernels stage does)")
+            contracts.precondition(
+                algorithm != "packed" or (isinstance(kernel_op, kernel.ConvOp)
+                                          and kernel_op.packed), self.name,
+                f"op {contracts.describe(kernel_op)} has algorithm 'packed' and an unpacked "
+                "filter: run conv-to-packed first (the kernels stage does)")
         parallel: dict[str, int] = {}
         for kernel_op in kernels:
             function = kernel_op.parent_op()

@@ -10,7 +10,8 @@ takes its names). A leaf module, so the CLI can list the stages without importin
               fuse-elementwise,outline-kernels,
               dedup-kernels,choose-schedules{policy=...},
               conv-to-im2col,conv-to-im2win,
-              conv-to-winograd,dedup-kernels
+              conv-to-winograd,conv-to-packed,
+              dedup-kernels
     schedule  plan-memory{method=... time_limit=...}     module   contracts.KERNELS
     loops     lower-kernels-to-loops                     kernel   contracts.LOOPS
     llvm      lower-to-llvm{expand-math=...}             kernel   contracts.LLVM
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
     from tcompiler.pipeline import CompileOptions
 
 GRAPH_PIPELINE = "onnx-canonicalize,fold-batchnorm,fuse-qdq,onnx-canonicalize"
-CONV_ALGORITHM_PIPELINE = "conv-to-im2col,conv-to-im2win,conv-to-winograd,dedup-kernels"
+CONV_ALGORITHM_PIPELINE = ("conv-to-im2col,conv-to-im2win,conv-to-winograd,conv-to-packed,"
+                           "dedup-kernels")
 """The passes that rewrite the convs whose schedule names a multi-kernel algorithm (and one
 function per distinct kernel again: equal convs give equal transforms)."""
 

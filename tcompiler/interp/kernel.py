@@ -73,7 +73,8 @@ def _window(op: Any) -> tuple[list[int], list[int], list[int]]:
 
 def _conv(op: kernel.ConvOp, v: Operands) -> np.ndarray:
     y_shape = shape_of(op.Y.type)
-    y = nn.conv(v(op.X), v(op.W), y_shape[2:], *_window(op), op.group.value.data)
+    w = conv_math.unpacked_filter(v(op.W), y_shape[1]) if op.packed else v(op.W)
+    y = nn.conv(v(op.X), w, y_shape[2:], *_window(op), op.group.value.data)
     if op.B is not None:
         y = y + v(op.B).reshape(-1, *([1] * (len(y_shape) - 2)))
     if op.R is not None:

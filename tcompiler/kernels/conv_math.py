@@ -19,6 +19,9 @@ transform matrices from here, so they cannot disagree.
   per image (`kernel.window_gemm`: pixels x output channels, the pixel rows overlapping in
   win) with the filter packed [KW*KH*C, C_out] at compile time, vectorized along output
   channels, into Z [N, OH*OW, C_out], then `kernel.to_nchw` (+ bias, residual, activation).
+- packed (`conv-to-packed`): the filter laid out [ceil(C_out/B), C_in, KH, KW, B], the B
+  output channels of one tap contiguous (zero past C_out), for a direct conv vectorized along
+  output channels (`conv_packed.py`).
 - Winograd F(m x m, 3 x 3) (Lavin & Gray), alpha = m + 2: V = B^T d B per alpha x alpha input
   tile d (stride m), U = G g G^T per filter (at compile time), M = U . V as alpha^2 batched
   GEMMs over channels, Y = A^T M A per m x m output tile.
@@ -116,6 +119,21 @@ def im2win_nhwc_filter(w: np.ndarray) -> np.ndarray:
     """The filter packed for the window GEMM: [KW*KH*C, C_out], row (kw*KH + kh)*C + c."""
     c_out, c, kh, kw = w.shape
     return np.ascontiguousarray(w.transpose(3, 2, 1, 0).reshape(kw * kh * c, c_out))
+
+
+def packed_filter(w: np.ndarray, block: int) -> np.ndarray:
+    """W [C_out, C_in, KH, KW] -> [ceil(C_out/block), C_in, KH, KW, block], zero past C_out."""
+    c_out = w.shape[0]
+    blocks = -(-c_out // block)
+    padded = np.zeros((blocks * block, *w.shape[1:]), dtype=w.dtype)
+    padded[:c_out] = w
+    return np.ascontiguousarray(
+        padded.reshape(blocks, block, *w.shape[1:]).transpose(0, 2, 3, 4, 1))
+
+
+def unpacked_filter(wp: np.ndarray, c_out: int) -> np.ndarray:
+    """The inverse of `packed_filter`: [C_out, C_in, KH, KW]."""
+    return np.ascontiguousarray(wp.transpose(0, 4, 1, 2, 3).reshape(-1, *wp.shape[1:4])[:c_out])
 
 
 # ----------------------------------------------------------------------------- winograd

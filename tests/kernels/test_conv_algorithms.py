@@ -179,7 +179,7 @@ def assert_algorithm_used(c: Conv, algorithm: str, schedules: dict, valid: bool,
     elif algorithm == "direct" or policy == "heuristic":  # one plain conv kernel
         assert not any(n.startswith(EXPANDED_KINDS) for n in names), what
         assert len(convs) == 1, what
-        assert convs[0]["algorithm"] in ("direct", "tiled", "pointwise"), what
+        assert convs[0]["algorithm"] in ("direct", "tiled", "pointwise", "packed"), what
     else:
         assert not any(n.startswith(MARKERS[algorithm][0]) for n in names), what
 

@@ -229,7 +229,7 @@ def test_forced_winograd_only_winograd() -> None:
     assert {s.algorithm for s in space(op, "im2col")} == {"im2col"}
     assert "im2win" in {s.algorithm for s in space(op, "im2win")}
     assert {s.algorithm for s in space(op, "im2win")} <= set(CONV_ALGORITHM_CHOICES["im2win"])
-    assert {s.algorithm for s in space(op, "direct")} == {"direct", "tiled"}
+    assert {s.algorithm for s in space(op, "direct")} == {"direct", "tiled", "packed"}
     assert space(op, "direct")[0] == heuristic(op)
     assert space(op, "auto") == space(op)
 
@@ -302,3 +302,27 @@ def test_loops_stage_refuses_an_unexpanded_algorithm(algorithm: str) -> None:
         LowerKernelsToLoopsPass().apply(make_context(), module)
     named = re.search(r"run (\S+) first", str(raised.value))
     assert named and named.group(1) in CONV_ALGORITHM_PIPELINE.split(","), str(raised.value)
+
+
+def test_packed_validity() -> None:
+    op = conv(**BASE)  # 16 output channels
+    packed = ConvSchedule("packed", 7, 2, 8)
+    assert valid(packed, op) and valid(ConvSchedule("packed", 7, 1, 16, ic_block=4), op)
+    assert not valid(ConvSchedule("packed", 7, 2, 16, "rows_channels"), op)  # no loop order
+    assert not valid(ConvSchedule("packed", 7, 2, 16), conv(xs=(1, 8, 10, 20), ws=(8, 8, 3, 3)))
+    assert not valid(packed, conv(xs=(1, 8, 10, 20), ws=(16, 4, 3, 3), group=2))
+    assert not valid(packed, conv(xs=(1, 8, 10, 20), ws=(16, 8, 1, 1), pads=(0, 0, 0, 0)))
+    assert not valid(packed, conv(xs=(1, 8, 20), ws=(16, 8, 3), strides=(1,), pads=(1, 1),
+                                  dilations=(1,)))
+    assert not valid(ConvSchedule("packed", 8, 4, 8), op)  # 8x4 tile: 37 vector registers
+
+
+def test_loops_stage_refuses_packed_with_an_unpacked_filter() -> None:
+    from tcompiler.contracts import PassPreconditionError
+    from tcompiler.passes.lower_kernels_to_loops import LowerKernelsToLoopsPass
+
+    module = module_of(conv_text((1, 8, 10, 20), (16, 8, 3, 3)))
+    op = next(o for o in module.walk() if isinstance(o, kernel.ConvOp))
+    op.schedule = ConvSchedule("packed", 7, 2, 8).to_attr()
+    with pytest.raises(PassPreconditionError, match="run conv-to-packed first"):
+        LowerKernelsToLoopsPass().apply(make_context(), module)

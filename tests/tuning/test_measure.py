@@ -65,3 +65,21 @@ def test_dask_cluster_with_two_workers() -> None:
             assert m.width == 2
             results = [r for _, r in m.run(tasks(1, 2, 4))]
     assert all(r.valid for r in results) and len(results) == 3
+
+
+CONV = """builtin.module {
+  func.func @conv_0(%x: memref<1x8x9x9xf32>, %w: memref<20x8x3x3xf32>, %y: memref<1x20x9x9xf32>) attributes {tcc.kernel} {
+    kernel.conv %x, %w -> %y {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : memref<1x8x9x9xf32>, memref<20x8x3x3xf32> -> memref<1x20x9x9xf32>
+    func.return
+  }
+}"""
+
+
+def test_measure_packs_the_filter_of_a_packed_conv() -> None:
+    """The measurer packs the filter as conv-to-packed does, and checks the result against
+    the heuristic schedule's."""
+    from tcompiler.costmodel.schedules import ConvSchedule
+
+    conv = KernelSpec.from_function(KernelSpec(CONV).function)
+    result = measure(MeasureTask(conv.text, ConvSchedule("packed", 4, 2, 8).knobs(), repeats=3))
+    assert result.valid and result.error is None, result.error

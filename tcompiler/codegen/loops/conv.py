@@ -1,8 +1,9 @@
 """Loops for kernel.conv: Y = act(conv(X, W) + B + R), N-d, grouped, strided, dilated, padded.
 
 The schedule's algorithm picks the emitter: `pointwise` (conv_pointwise.py), `tiled`
-(conv_tiled.py), or `direct`, here. Loop order (direct convolution, output-plane
-accumulation; `ic_block` is ignored, the reduction runs per output channel plane):
+(conv_tiled.py), `packed` (conv_packed.py), or `direct`, here. Loop order (direct
+convolution, output-plane accumulation; `ic_block` is ignored, the reduction runs per output
+channel plane):
 
     for n, g, ocl (parallel):                   oc = g * C_out/group + ocl
       Y[n, oc, :] = B[oc] + R[n, oc, :]          (nest over the output plane; B, R optional)
@@ -23,6 +24,7 @@ X and W must not overlap Y.
 from __future__ import annotations
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
+from tcompiler.codegen.loops.conv_packed import emit_packed_conv
 from tcompiler.codegen.loops.conv_pointwise import emit_pointwise_conv
 from tcompiler.codegen.loops.conv_tiled import emit_tiled_conv
 from tcompiler.codegen.loops.epilogue import activate, has_activation
@@ -45,6 +47,9 @@ def emit_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
         return
     if sched.algorithm == "tiled":
         emit_tiled_conv(b, op, sched)  # register-tiled direct convolution
+        return
+    if sched.algorithm == "packed":
+        emit_packed_conv(b, op, sched)  # vectors along output channels, packed filter
         return
     x, w, y = shape(op.X), shape(op.W), shape(op.Y)
     strides, dilations, pads = int_values(op.strides), int_values(op.dilations), int_values(op.pads)

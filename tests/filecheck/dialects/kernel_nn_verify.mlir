@@ -80,3 +80,20 @@ func.func @k(%x: memref<3xf32>, %i: memref<2xi64>, %y: memref<3x2xf32>) {
   kernel.gather %x, %i -> %y {axis = 1 : i64} : memref<3xf32>, memref<2xi64> -> memref<3x2xf32>
   func.return
 }
+
+// -----
+
+// a packed filter's blocks must cover the output channels with less than one block to spare
+func.func @k(%x: memref<1x2x6x6xf32>, %w: memref<3x2x3x3x8xf32>, %y: memref<1x16x4x4xf32>) {
+  // expected-error@+1 {{kernel.conv: a packed filter (3, 2, 3, 3, 8) needs group 1 and 3 blocks of 8 covering the 16 output channels}}
+  kernel.conv %x, %w -> %y {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : memref<1x2x6x6xf32>, memref<3x2x3x3x8xf32> -> memref<1x16x4x4xf32>
+  func.return
+}
+
+// -----
+
+func.func @k(%x: memref<1x4x6x6xf32>, %w: memref<1x2x3x3x16xf32>, %y: memref<1x16x4x4xf32>) {
+  // expected-error@+1 {{kernel.conv: a packed filter (1, 2, 3, 3, 16) needs group 1 and 1 blocks of 16 covering the 16 output channels}}
+  kernel.conv %x, %w -> %y {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 2 : i64} : memref<1x4x6x6xf32>, memref<1x2x3x3x16xf32> -> memref<1x16x4x4xf32>
+  func.return
+}
