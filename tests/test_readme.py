@@ -28,7 +28,7 @@ def test_readme_has_install_compile_and_test_commands() -> None:
     install, compile_run, test = readme_commands()
     assert "pip install -e '.[test]'" in install
     assert "tcc compile" in compile_run and "tcc run" in compile_run
-    assert test == "python -m pytest -q"
+    assert test == "python -m pytest -q -n auto"
 
 
 def test_readme_compile_command_runs(tmp_path: Path, cache_dir: str) -> None:

@@ -4,7 +4,8 @@ interpreted at the onnx, graph, kernels and schedule stages and compared with on
 Whole models are too big for the loops-level interpreter (scalar Python), so at the kernels
 stage each distinct kernel whose work is under `BUDGET` is also lowered to loops on its own
 and replayed on the arguments the kernels-level run gave it (`tcompiler.interp.trace`).
-The three models with hundreds of MB of fully connected weights are `slow` (run with -m slow).
+Quick runs interpret the three smallest architectures (a residual net among them); the others
+are `slow` (run with -m slow).
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from tcompiler.pipeline import CompileOptions
 
 from .models import Feeds, light_model, ort_run
 
-HEAVY = {"vgg19", "zfnet512", "bvlc_alexnet"}
+QUICK = {"squeezenet", "shufflenet", "resnet50"}
 STAGES = ("onnx", "graph", "kernels", "schedule")
 OPTIONS = CompileOptions(memory_plan="greedy")
 BUDGET = 150_000  # multiply-adds (or element visits) of a kernel replayed at loops level
 PER_KIND = 2  # replayed kernels per kernel op kind (the cheapest ones)
 
-PARAMS = [pytest.param(name, stage, marks=[pytest.mark.slow] if name in HEAVY else [])
+PARAMS = [pytest.param(name, stage, marks=[] if name in QUICK else [pytest.mark.slow])
           for name in zoo.LIGHT_MODELS for stage in STAGES]
 
 
