@@ -1,0 +1,122 @@
+"""ONNX Loop nodes imported as real loops: one `onnx.Loop` op with the body as its region
+(`tcompiler.dialects.onnx_control`), instead of the body inlined per iteration (`control.py`).
+
+`real_loop(node, facts)` says whether a Loop node of the main graph becomes a real loop; then
+`expand.py` leaves it in the graph and the importer calls `build_loop`. The rule (also in
+`docs/control-flow.md`): a Loop is a real loop when
+
+- its trip count is a constant above `UNROLL_AT_MOST` (short loops are unrolled: their
+  iterations fuse with each other and the code stays small), or it has no trip count and no
+  scan outputs (it ends on its condition);
+- its initial condition is absent or a true constant;
+- its scan outputs, if any, have a length known at compile time: the body's condition stays
+  true, so the loop runs exactly its trip count;
+- every carried value keeps its static shape and type across iterations, every output and
+  every value the body reads from outside has a static shape;
+- its body holds no subgraphs (an If, Loop or Scan inside is unrolled with the loop around it)
+  and reads its iteration number as data only (`COUNTER_READERS`: in a real loop it is).
+
+The body is imported as a model of its own (`body_model`): inputs the iteration number, the
+condition, the carried values and the captured outer values (in that order), outputs the
+body's; shape inference types it and the ordinary importer builds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import onnx
+from onnx import helper
+
+from tcompiler.frontend.control import Facts, _stays_true, _true
+from tcompiler.frontend.shapes import infer_shapes, static_dims, value_types
+from tcompiler.frontend.writer import graph_attr, subgraphs
+
+UNROLL_AT_MOST = 16
+"""Loops of at most this many iterations are unrolled."""
+
+
+def captured_names(body: onnx.GraphProto) -> list[str]:
+    """The outer values `body` reads, in order of first use."""
+    defined = {v.name for v in body.input} | {i.name for i in body.initializer}
+    defined |= {out for node in body.node for out in node.output}
+    reads = [name for node in body.node for name in node.input if name]
+    reads += [v.name for v in body.output]
+    return [name for name in dict.fromkeys(reads) if name not in defined]
+
+
+def real_loop(node: onnx.NodeProto, facts: Facts, opset: int) -> bool:
+    """Whether `node` (a Loop of a model of default opset `opset`) becomes an `onnx.Loop` op
+    (module doc)."""
+    body = graph_attr(node, "body")
+    trip, cond = node.input[0], node.input[1] if len(node.input) > 1 else ""
+    carried = list(node.input[2:])
+    scans = len(body.output) - 1 - len(carried)
+    if trip and trip not in facts.constants:
+        return False
+    trips = int(facts.constants[trip].reshape(-1)[0]) if trip else -1
+    if 0 <= trips <= UNROLL_AT_MOST or (trips < 0 and scans):
+        return False
+    if cond and not (cond in facts.constants and _true(facts.constants[cond])):
+        return False
+    if scans and not _stays_true(body):
+        return False
+    if any(subgraphs(n) for n in body.node) or not _counter_is_data(body):
+        return False
+    outer = [*carried, *captured_names(body), *(o for o in node.output if o)]
+    if any(name not in facts.types or facts.dims(name) is None for name in outer):
+        return False
+    if len(node.output) != len(body.output) - 1 or not all(node.output):
+        return False
+    typed = value_types(body_model(node, facts.types, opset))
+    return all(typed.get(b.name) == facts.types[c]
+               for b, c in zip(body.output[1:], carried, strict=False))
+
+
+COUNTER_READERS = frozenset({
+    "Identity", "Cast", "Add", "Sub", "Mul", "Div", "Mod", "Neg", "Abs", "Less", "LessOrEqual",
+    "Greater", "GreaterOrEqual", "Equal", "Not", "And", "Or", "Where", "Min", "Max"})
+"""Ops that may read the iteration number (or what is computed from it) as data; anything else
+(a Slice's starts, a Reshape's shape) needs it constant, so the loop is unrolled."""
+
+
+def _counter_is_data(body: onnx.GraphProto) -> bool:
+    """Whether the body reads its iteration number only as data (`COUNTER_READERS`, and a
+    Gather's indices)."""
+    derived = {body.input[0].name}
+    for node in body.node:
+        read = [i for i, name in enumerate(node.input) if name in derived]
+        if not read:
+            continue
+        if not (node.op_type in COUNTER_READERS or (node.op_type == "Gather" and read == [1])):
+            return False
+        derived.update(node.output)
+    return True
+
+
+def body_model(node: onnx.NodeProto, types: Mapping[str, onnx.TypeProto],
+               opset: int) -> onnx.ModelProto:
+    """The body of Loop `node` as a shape-inferred model of its own (module doc); `types`
+    holds the outer values' types, `opset` is the default domain's version."""
+    body = graph_attr(node, "body")
+    carried = list(node.input[2:])
+    scalar = {0: onnx.TensorProto.INT64, 1: onnx.TensorProto.BOOL}
+    inputs = []
+    for index, value in enumerate(body.input):
+        if index < 2:
+            dims = static_dims(value.type) if value.type.HasField("tensor_type") else None
+            inputs.append(helper.make_tensor_value_info(value.name, scalar[index], dims or []))
+            continue
+        copy = onnx.ValueInfoProto(name=value.name)
+        copy.type.CopyFrom(types[carried[index - 2]])
+        inputs.append(copy)
+    for name in captured_names(body):
+        copy = onnx.ValueInfoProto(name=name)
+        copy.type.CopyFrom(types[name])
+        inputs.append(copy)
+    outputs = [onnx.ValueInfoProto(name=v.name) for v in body.output]
+    graph = helper.make_graph(list(body.node), f"{node.name or 'loop'}.body", inputs, outputs,
+                              list(body.initializer))
+    opsets = [helper.make_opsetid("", opset)]
+    model = helper.make_model(graph, opset_imports=opsets)
+    return infer_shapes(model, graph.name)
