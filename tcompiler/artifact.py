@@ -7,7 +7,8 @@ Format (version 1): a zip archive, every member ZIP_STORED with a fixed timestam
 The manifest holds "format": "tcompiler-artifact", "format_version": 1, "compiler"
 {name, version}, "target" {triple, cpu, features}, "inputs"/"outputs" (TensorSpec JSON),
 "objects" {name: {file, sha256, nbytes}}, "kernels" {symbol: object name}, "steps", "buffers",
-"arena_bytes", "weights" {file, sha256, nbytes} and `Program.meta` verbatim under "meta".
+"arena_bytes", "weights" {file, sha256, nbytes}, "loops" {step name: `LoopBody` JSON} when the
+program has loops, and `Program.meta` verbatim under "meta".
 Identical programs give byte-identical files.
 
 `write_artifact` is atomic: it writes a temporary file beside `path`, fsyncs it and renames it
@@ -33,7 +34,7 @@ import numpy as np
 
 import tcompiler
 from tcompiler.errors import ArtifactError, OptionError
-from tcompiler.program import ALIGNMENT, Buffer, Program, Step, TensorSpec, lengths
+from tcompiler.program import ALIGNMENT, Buffer, LoopBody, Program, Step, TensorSpec, lengths
 
 FORMAT = "tcompiler-artifact"
 FORMAT_VERSION = 1
@@ -95,6 +96,8 @@ def manifest_of(program: Program) -> dict[str, Any]:
         "weights": {"file": WEIGHTS, "sha256": sha256(program.weights),
                     "nbytes": len(program.weights)},
         "meta": program.meta,
+        **({"loops": {name: body.to_json() for name, body in program.loops.items()}}
+           if program.loops else {}),
     }
 
 
@@ -184,7 +187,7 @@ def program_problem(program: Program) -> str | None:
         if problem is not None:
             return problem
     for i, step in enumerate(program.steps):
-        if step.kernel not in program.kernels:
+        if step.kernel not in program.kernels and step.kernel not in program.loops:
             return f"step {i} calls unknown kernel '{step.kernel}'"
         missing = [a for a in step.args if a not in set(ids)]
         if missing:
@@ -241,6 +244,9 @@ def _program_fields(manifest: dict[str, Any]) -> dict[str, Any]:
         "arena_bytes": _field(manifest, "arena_bytes", int),
         "target": {k: target[k] for k in ("triple", "cpu", "features")},
         "meta": meta,
+        "loops": {str(name): LoopBody.from_json(body)
+                  for name, body in _field(manifest, "loops", dict).items()}
+        if "loops" in manifest else {},
     }
 
 

@@ -44,6 +44,7 @@ import ctypes
 import os
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from llvmlite import binding as llb
 
@@ -52,7 +53,7 @@ from tcompiler.codegen.jit import JitLibrary
 from tcompiler.codegen.target import Target
 from tcompiler.errors import OptionError
 from tcompiler.ir_names import units_symbol
-from tcompiler.program import Program
+from tcompiler.program import Buffer, LoopBody, Program, Step
 
 SPIN_ITERATIONS = 1 << 14  # x `pause`: about a millisecond of spinning before a futex sleep
 CHUNKS_PER_THREAD = 2  # a step's units are claimed in chunks of units / (this x threads)
@@ -90,9 +91,7 @@ TIMED_ENTRY = "tcc_run_timed"
 
 def runner_ir(program: Program) -> str:
     """The LLVM IR of the runner of `program` (module doc)."""
-    buffers = {buf.id: buf for buf in program.buffers}
-    n_inputs = len(program.inputs)
-    n_io = n_inputs + len(program.outputs)
+    n_io = len(program.inputs) + len(program.outputs)
     parallel = {k for k in program.kernels
                 if units_symbol(k) in defined_symbols(program.objects[program.kernels[k]])}
     lines = [
@@ -114,37 +113,132 @@ def runner_ir(program: Program) -> str:
         "declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)",
         "",
     ]
-    for kernel in sorted({step.kernel for step in program.steps}):
-        arity = len(next(s for s in program.steps if s.kernel == kernel).args)
+    every = [*program.steps, *(s for body in program.loops.values() for s in body.steps)]
+    arity = {step.kernel: len(step.args) for step in every}
+    for kernel in sorted(k for k in arity if k not in program.loops):
         ranged = ["i64", "i64"] if kernel in parallel else []
-        lines.append(f'declare void @"{kernel}"({", ".join(["ptr"] * arity + ranged)})')
+        lines.append(f'declare void @"{kernel}"({", ".join(["ptr"] * arity[kernel] + ranged)})')
         if kernel in parallel:
             lines.append(f'@"{units_symbol(kernel)}" = external constant i64')
+    buffers = {buf.id: buf for buf in program.buffers}
+    top = _Frame("", buffers, len(program.inputs), "@io", "@arena")
     calls: list[list[str]] = []  # per step, the lines of the entry that run it
     for index, step in enumerate(program.steps):
-        body, args = [], []
-        for position, buf in enumerate(buffers[a] for a in step.args):
-            value = f"%a{position}"
-            if buf.kind in ("input", "output"):
-                slot = buf.index + (n_inputs if buf.kind == "output" else 0)
-                body += [f"  {value}.p = getelementptr inbounds ptr, ptr @io, i64 {slot}",
-                         f"  {value} = load ptr, ptr {value}.p"]
-            else:
-                base = "@weights" if buf.kind == "weight" else "@arena"
-                body += [f"  {value}.b = load ptr, ptr {base}",
-                         f"  {value} = getelementptr inbounds i8, ptr {value}.b, i64 {buf.offset}"]
-            args.append(f"ptr {value}")
-        if step.kernel in parallel:
-            args += ["i64 %lo", "i64 %hi"]
-        lines += [f"define internal void @step{index}(i64 %lo, i64 %hi) {{", *body,
-                  f'  call void @"{step.kernel}"({", ".join(args)})', "  ret void", "}", ""]
-        if step.kernel in parallel:
-            calls.append([f'  %u{index} = load i64, ptr @"{units_symbol(step.kernel)}"',
-                          f"  call void @parallel(ptr @step{index}, i64 %u{index})"])
+        body = program.loops.get(step.kernel)
+        if body is None:
+            lines += top.step_function(index, step, parallel)
         else:
-            calls.append([f"  call void @step{index}(i64 0, i64 1)"])
+            lines += _loop_function(index, step, body, top, parallel)
+        calls.append(_call(f"@step{index}", step.kernel, parallel, f"u{index}"))
     return "\n".join([*lines, *_entry(calls, n_io, timed=False), *_entry(calls, n_io, timed=True),
                       *_stamp_ir(), *_pool_ir()]) + "\n"
+
+
+def _call(function: str, kernel: str, parallel: set[str], name: str) -> list[str]:
+    """The lines that run a step function: at once, or on the pool for a parallel kernel."""
+    if kernel not in parallel:
+        return [f"  call void {function}(i64 0, i64 1)"]
+    return [f'  %{name} = load i64, ptr @"{units_symbol(kernel)}"',
+            f"  call void @parallel(ptr {function}, i64 %{name})"]
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """Where a (sub-)program's buffers are: io slots in the pointer array `io` (inputs first),
+    arena buffers at their offsets from the pointer in global `arena`, weights in @weights."""
+
+    prefix: str  # of the step function names
+    buffers: dict[int, Buffer]
+    n_inputs: int
+    io: str
+    arena: str
+
+    def pointer(self, buf: Buffer, value: str) -> list[str]:
+        """Lines setting `value` to the address of `buf`."""
+        if buf.kind in ("input", "output"):
+            slot = buf.index + (self.n_inputs if buf.kind == "output" else 0)
+            return [f"  {value}.p = getelementptr inbounds ptr, ptr {self.io}, i64 {slot}",
+                    f"  {value} = load ptr, ptr {value}.p"]
+        base = "@weights" if buf.kind == "weight" else self.arena
+        return [f"  {value}.b = load ptr, ptr {base}",
+                f"  {value} = getelementptr inbounds i8, ptr {value}.b, i64 {buf.offset}"]
+
+    def arguments(self, step: Step) -> list[str]:
+        """Lines setting %a0, %a1, ... to the addresses of the step's buffers."""
+        return [line for position, arg in enumerate(step.args)
+                for line in self.pointer(self.buffers[arg], f"%a{position}")]
+
+    def step_function(self, index: int, step: Step, parallel: set[str]) -> list[str]:
+        """`void @<prefix>step<index>(i64 lo, i64 hi)`: the kernel call of `step`."""
+        args = [f"ptr %a{position}" for position in range(len(step.args))]
+        if step.kernel in parallel:
+            args += ["i64 %lo", "i64 %hi"]
+        name = f'@"{self.prefix}step{index}"' if self.prefix else f"@step{index}"
+        return [f"define internal void {name}(i64 %lo, i64 %hi) {{",
+                *self.arguments(step), f'  call void @"{step.kernel}"({", ".join(args)})',
+                "  ret void", "}", ""]
+
+
+def _loop_function(index: int, step: Step, body: LoopBody, outer: _Frame, parallel: set[str]
+                   ) -> list[str]:
+    """The step function of a loop step (`program.LoopBody`): the body's step functions, its
+    io slots and arena pointer as globals, and a loop that runs them per iteration."""
+    name = step.kernel
+    n_in = len(body.inputs)
+    carried, captured = body.carried, n_in - 2 - body.carried
+    scans = len(body.outputs) - 1 - carried
+    io, arena = f'@"{name}.io"', f'@"{name}.arena"'
+    frame = _Frame(f"{name}.", {b.id: b for b in body.buffers}, n_in, io, arena)
+    lines = [f"{io} = internal global [{n_in + len(body.outputs)} x ptr] zeroinitializer",
+             f"{arena} = internal global ptr null", ""]
+    for position, inner in enumerate(body.steps):
+        lines += frame.step_function(position, inner, parallel)
+    offsets, _ = body.state_offsets()
+    scratch = f"%a{len(step.args) - 1}"
+    slots = [*range(2 + carried), *range(n_in, n_in + 1 + carried)]
+    specs = [*body.inputs[:2 + carried], *body.outputs[:1 + carried]]
+    finals = [f"%a{carried + captured + k}" for k in range(carried)]
+    code = [f"define internal void @step{index}(i64 %lo, i64 %hi) {{", "entry:",
+            *outer.arguments(step), f"  store ptr {scratch}, ptr {arena}"]
+    for k, (slot, offset) in enumerate(zip(slots, offsets, strict=True)):
+        code += [f"  %s{k} = getelementptr inbounds i8, ptr {scratch}, i64 {offset}",
+                 *_store_slot(io, slot, f"%s{k}", f"s{k}")]
+    for j in range(captured):
+        code += _store_slot(io, 2 + carried + j, f"%a{carried + j}", f"c{j}")
+    for k in range(carried):  # carried in <- initial
+        code.append(_memcpy(f"%s{2 + k}", f"%a{k}", specs[2 + k].nbytes))
+    code += ["  store i8 1, ptr %s1", "  br label %head", "head:",
+             "  %i = phi i64 [ 0, %entry ], [ %next, %body ]",
+             "  %cond = load i8, ptr %s1", "  %running = icmp ne i8 %cond, 0"]
+    if body.trip_count >= 0:
+        code += [f"  %more = icmp slt i64 %i, {body.trip_count}",
+                 "  %go = and i1 %running, %more"]
+    else:
+        code.append("  %go = or i1 %running, false")
+    code += ["  br i1 %go, label %body, label %exit", "body:", "  store i64 %i, ptr %s0"]
+    for k in range(scans):
+        spec = body.outputs[1 + carried + k]
+        code += [f"  %at{k} = mul i64 %i, {spec.nbytes}",
+                 f"  %y{k} = getelementptr inbounds i8, ptr %a{2 * carried + captured + k}, "
+                 f"i64 %at{k}",
+                 *_store_slot(io, n_in + 1 + carried + k, f"%y{k}", f"y{k}")]
+    for position, inner in enumerate(body.steps):
+        code += _call(f'@"{name}.step{position}"', inner.kernel, parallel, f"u{position}")
+    for k in range(1 + carried):  # condition and carried values: out -> in
+        code.append(_memcpy(f"%s{1 + k}", f"%s{2 + carried + k}", specs[1 + k].nbytes))
+    code += ["  %next = add i64 %i, 1", "  br label %head", "exit:"]
+    code += [_memcpy(final, f"%s{2 + k}", specs[2 + k].nbytes) for k, final in enumerate(finals)]
+    return [*lines, *code, "  ret void", "}", ""]
+
+
+def _store_slot(io: str, slot: int, pointer: str, name: str) -> list[str]:
+    return [f"  %{name}.slot = getelementptr inbounds ptr, ptr {io}, i64 {slot}",
+            f"  store ptr {pointer}, ptr %{name}.slot"]
+
+
+def _memcpy(dest: str, source: str, nbytes: int) -> str:
+    return (f"  call void @llvm.memcpy.p0.p0.i64(ptr {dest}, ptr {source}, i64 {nbytes}, "
+            "i1 false)")
 
 
 def _entry(calls: list[list[str]], n_io: int, timed: bool) -> list[str]:
