@@ -72,8 +72,8 @@ class LoopOp(IRDLOperation):
         expected = [*carried, *(v.type for v in self.captured)]
         actual = [a.type for a in block.args]
         if len(actual) != len(expected) + 2 or actual[2:] != expected:
-            raise VerifyException(f"onnx.Loop: body arguments {actual} are not (iteration, "
-                                  f"condition, carried, captured) with those {expected}")
+            raise VerifyException(f"onnx.Loop: body arguments ({_text(actual)}) are not "
+                                  f"(iteration, condition, {_text(expected)})")
         for arg, element, what in ((block.args[0], i64, "iteration number"),
                                    (block.args[1], i1, "condition")):
             _check_scalar(arg.type, element, f"body {what}")
@@ -86,12 +86,12 @@ class LoopOp(IRDLOperation):
                                   f"1 + {len(self.outputs)} (condition, outputs)")
         _check_scalar(yielded[0], i1, "yielded condition")
         if yielded[1:1 + len(carried)] != carried:
-            raise VerifyException(f"onnx.Loop: carried values change type: {carried} -> "
-                                  f"{yielded[1:1 + len(carried)]}")
+            raise VerifyException(f"onnx.Loop: carried values change type: ({_text(carried)}) "
+                                  f"-> ({_text(yielded[1:1 + len(carried)])})")
         results = [r.type for r in self.outputs]
         if results[:len(carried)] != carried:
-            raise VerifyException(f"onnx.Loop: results {results[:len(carried)]} differ from "
-                                  f"the carried values {carried}")
+            raise VerifyException(f"onnx.Loop: results ({_text(results[:len(carried)])}) differ "
+                                  f"from the carried values ({_text(carried)})")
         for part, whole in zip(yielded[1 + len(carried):], results[len(carried):], strict=True):
             _check_stacked(part, whole, self.trips)
 
@@ -107,6 +107,10 @@ class YieldOp(IRDLOperation):
 
     def __init__(self, *values: SSAValue):
         super().__init__(operands=[list(values)])
+
+
+def _text(types: Sequence[Attribute]) -> str:
+    return ", ".join(map(str, types))
 
 
 def _check_scalar(ty: Attribute, element: Attribute, what: str) -> None:

@@ -14,7 +14,7 @@
 - every carried value keeps its static shape and type across iterations, every output and
   every value the body reads from outside has a static shape;
 - its body holds no subgraphs (an If, Loop or Scan inside is unrolled with the loop around it)
-  and reads its iteration number as data only (`COUNTER_READERS`: in a real loop it is).
+  and reads its iteration number as data only (`_counter_is_data`: in a real loop it is).
 
 The body is imported as a model of its own (`body_model`): inputs the iteration number, the
 condition, the carried values and the captured outer values (in that order), outputs the
@@ -73,24 +73,30 @@ def real_loop(node: onnx.NodeProto, facts: Facts, opset: int) -> bool:
                for b, c in zip(body.output[1:], carried, strict=False))
 
 
-COUNTER_READERS = frozenset({
+ELEMENTWISE = frozenset({
     "Identity", "Cast", "Add", "Sub", "Mul", "Div", "Mod", "Neg", "Abs", "Less", "LessOrEqual",
-    "Greater", "GreaterOrEqual", "Equal", "Not", "And", "Or", "Where", "Min", "Max"})
-"""Ops that may read the iteration number (or what is computed from it) as data; anything else
-(a Slice's starts, a Reshape's shape) needs it constant, so the loop is unrolled."""
+    "Greater", "GreaterOrEqual", "Equal", "Not", "And", "Or", "Where", "Min", "Max", "Pow"})
+"""Ops whose every input is data."""
+SHAPED_BY_INPUT_0 = frozenset({"ConstantOfShape", "Range"})
+"""Ops whose first input is not data (a shape, a bound)."""
 
 
 def _counter_is_data(body: onnx.GraphProto) -> bool:
-    """Whether the body reads its iteration number only as data (`COUNTER_READERS`, and a
-    Gather's indices)."""
+    """Whether the body reads its iteration number, and what it computes from it, only as
+    data: any input of an `ELEMENTWISE` op, a Gather's indices, the first input of anything
+    else; other inputs (a Slice's starts, a Reshape's shape) need constants, which the
+    iteration number is only once the loop is unrolled."""
     derived = {body.input[0].name}
     for node in body.node:
         read = [i for i, name in enumerate(node.input) if name in derived]
         if not read:
             continue
-        if not (node.op_type in COUNTER_READERS or (node.op_type == "Gather" and read == [1])):
+        if node.op_type in ELEMENTWISE or (node.op_type == "Gather" and read == [1]):
+            derived.update(node.output)
+        elif read == [0] and node.op_type not in SHAPED_BY_INPUT_0:
+            derived.update(node.output)
+        else:
             return False
-        derived.update(node.output)
     return True
 
 

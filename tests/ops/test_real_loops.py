@@ -1,0 +1,150 @@
+"""Loops compiled as real loops (`onnx.Loop`, `frontend/loops.py`): imported as a region,
+interpreted, compiled to a sub-program the native runner iterates; compared with onnxruntime.
+Compile work does not grow with the trip count; results are the same bits at 1 and 2 threads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper
+
+from tcompiler.artifact import read_artifact, write_artifact
+from tcompiler.errors import UnsupportedModelError
+from tcompiler.frontend import import_model
+from tcompiler.frontend.loops import UNROLL_AT_MOST
+from tcompiler.interp.run import run
+from tcompiler.pipeline import CompileOptions, compile_model
+from tcompiler.runtime import CompiledModel
+
+F, I64, B = TensorProto.FLOAT, TensorProto.INT64, TensorProto.BOOL
+
+
+@pytest.fixture(scope="module")
+def opts(cache_dir: str) -> CompileOptions:
+    return CompileOptions(cache_dir=cache_dir, memory_plan="greedy")
+
+
+def value(name: str, elem: int, shape: list[int]) -> onnx.ValueInfoProto:
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+def rnn_loop(trips: int, scan: bool = True, limit: float | None = None) -> onnx.ModelProto:
+    """h = tanh(h @ W + x * i) per iteration (W and x read from outside); with `scan` each h
+    stacked; with `limit` a second carried value t counts the iterations and the body's
+    condition is t < limit (it ends on data), and `trips` < 0 leaves the trip count out."""
+    nodes = [helper.make_node("MatMul", ["h", "W"], ["hw"]),
+             helper.make_node("Cast", ["i"], ["fi"], to=F),
+             helper.make_node("Mul", ["x", "fi"], ["xi"]),
+             helper.make_node("Add", ["hw", "xi"], ["pre"]),
+             helper.make_node("Tanh", ["pre"], ["h_out"])]
+    inputs = [value("i", I64, []), value("c_in", B, []), value("h", F, [2, 4])]
+    outputs = [value("c_out", B, []), value("h_out", F, [2, 4])]
+    initial, results = ["h0"], [value("h_final", F, [2, 4])]
+    if limit is None:
+        nodes.append(helper.make_node("Identity", ["c_in"], ["c_out"]))
+    else:
+        nodes += [helper.make_node("Add", ["t", "one"], ["t_out"]),
+                  helper.make_node("Less", ["t_out", "limit"], ["c_out"])]
+        inputs.append(value("t", F, []))
+        outputs.append(value("t_out", F, []))
+        initial.append("t0")
+        results.append(value("t_final", F, []))
+    if scan:
+        nodes.append(helper.make_node("Mul", ["h_out", "x"], ["y"]))
+        outputs.append(value("y", F, [2, 4]))
+        results.append(value("ys", F, [trips, 2, 4]))
+    body = helper.make_graph(nodes, "body", inputs, outputs)
+    rng = np.random.default_rng(0)
+    inits = {"W": (rng.standard_normal((4, 4)) * 0.5).astype(np.float32),
+             "m": np.array(trips, np.int64), "c0": np.array(True),
+             "t0": np.array(0.0, np.float32), "one": np.array(1.0, np.float32),
+             "limit": np.array(limit or 0.0, np.float32)}
+    loop = helper.make_node("Loop", ["m" if trips >= 0 else "", "c0", *initial],
+                            [r.name for r in results], body=body, name="rnn")
+    graph = helper.make_graph(
+        [loop], "g", [value("h0", F, [2, 4]), value("x", F, [2, 4])], results,
+        [onnx.numpy_helper.from_array(a, n) for n, a in inits.items()])
+    built = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    return onnx.shape_inference.infer_shapes(built, strict_mode=True)
+
+
+def feeds() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(1)
+    return {"h0": rng.uniform(-1, 1, (2, 4)).astype(np.float32),
+            "x": rng.uniform(-0.01, 0.01, (2, 4)).astype(np.float32)}
+
+
+def expected(proto: onnx.ModelProto) -> list[np.ndarray]:
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    return [np.asarray(a) for a in session.run(None, feeds())]
+
+
+def check(got: list[np.ndarray], want: list[np.ndarray]) -> None:
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        assert g.shape == w.shape
+        np.testing.assert_allclose(g, w, rtol=1e-4, atol=1e-5)
+
+
+def test_long_loops_import_as_a_region_short_ones_unroll() -> None:
+    assert '"onnx.Loop"' in str(import_model(rnn_loop(UNROLL_AT_MOST + 1)).module)
+    assert '"onnx.Loop"' not in str(import_model(rnn_loop(UNROLL_AT_MOST)).module)
+
+
+def test_a_thousand_iterations_with_scan_outputs(opts: CompileOptions) -> None:
+    proto = rnn_loop(1000)
+    program, report = compile_model(proto, opts)
+    check(CompiledModel(program).run(feeds()), expected(proto))
+    assert len(program.loops) == 1 and report.kernel_calls < 10
+
+
+def test_compile_work_does_not_grow_with_the_trip_count(opts: CompileOptions) -> None:
+    small, _ = compile_model(rnn_loop(20), opts)
+    large, _ = compile_model(rnn_loop(1000), opts)
+    assert [len(p.steps) for p in (small, large)] == [len(large.steps)] * 2
+    assert ([len(b.steps) for b in small.loops.values()]
+            == [len(b.steps) for b in large.loops.values()])
+    assert small.kernels.keys() == large.kernels.keys()
+
+
+@pytest.mark.parametrize("trips", [300, -1])
+def test_a_condition_computed_from_data_ends_the_loop(trips: int, opts: CompileOptions) -> None:
+    """t < 37 stops the loop after 37 iterations, before the trip count (or with none)."""
+    proto = rnn_loop(trips, scan=False, limit=37.0)
+    program, _ = compile_model(proto, opts)
+    check(CompiledModel(program).run(feeds()), expected(proto))
+
+
+def test_the_interpreter_runs_the_loop_op() -> None:
+    proto = rnn_loop(40)
+    got = run(proto, feeds(), stage="graph")
+    check(list(got.values()), expected(proto))
+
+
+def test_same_bits_at_one_and_two_threads(opts: CompileOptions) -> None:
+    program, _ = compile_model(rnn_loop(200), opts)
+    one = CompiledModel(program, threads=1).run(feeds())
+    two = CompiledModel(program, threads=2).run(feeds())
+    for a, b in zip(one, two, strict=True):
+        assert a.tobytes() == b.tobytes()
+
+
+def test_the_artifact_keeps_the_loop(opts: CompileOptions, tmp_path: Path) -> None:
+    proto = rnn_loop(100)
+    program, _ = compile_model(proto, opts)
+    write_artifact(tmp_path / "loop.tcc", program)
+    loaded = read_artifact(tmp_path / "loop.tcc")
+    assert loaded.loops == program.loops
+    check(CompiledModel(loaded).run(feeds()), expected(proto))
+
+
+def test_scan_outputs_without_a_trip_count_are_declined_up_front() -> None:
+    with pytest.raises(UnsupportedModelError) as err:
+        import_model(rnn_loop(-1, scan=True, limit=37.0))
+    assert err.value.problems == ["Loop whose trip count is input data (or absent, with scan "
+                                  "outputs) (opset 17): nodes rnn"]
