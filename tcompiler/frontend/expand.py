@@ -43,6 +43,10 @@ def expand_structured(
             continue
         label = node_label(node, index)
         writer = GraphWriter(taken, f"{label}.")
+        if node.op_type == "Scan" and loops.scan_as_loop(node, writer, facts, opset):
+            nodes += writer.nodes
+            changed = True
+            continue
         reason = rule(node, writer, facts)
         if reason is None:
             nodes += writer.nodes

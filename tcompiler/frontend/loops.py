@@ -25,12 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import onnx
 from onnx import helper
 
 from tcompiler.frontend.control import Facts, _stays_true, _true
 from tcompiler.frontend.shapes import infer_shapes, static_dims, value_types
-from tcompiler.frontend.writer import graph_attr, subgraphs
+from tcompiler.frontend.writer import GraphWriter, graph_attr, subgraphs
 
 UNROLL_AT_MOST = 16
 """Loops of at most this many iterations are unrolled."""
@@ -48,16 +49,22 @@ def captured_names(body: onnx.GraphProto) -> list[str]:
 def real_loop(node: onnx.NodeProto, facts: Facts, opset: int) -> bool:
     """Whether `node` (a Loop of a model of default opset `opset`) becomes an `onnx.Loop` op
     (module doc)."""
-    body = graph_attr(node, "body")
     trip, cond = node.input[0], node.input[1] if len(node.input) > 1 else ""
-    carried = list(node.input[2:])
-    scans = len(body.output) - 1 - len(carried)
     if trip and trip not in facts.constants:
         return False
-    trips = int(facts.constants[trip].reshape(-1)[0]) if trip else -1
-    if 0 <= trips <= UNROLL_AT_MOST or (trips < 0 and scans):
-        return False
     if cond and not (cond in facts.constants and _true(facts.constants[cond])):
+        return False
+    trips = int(facts.constants[trip].reshape(-1)[0]) if trip else -1
+    return _loopable(node, trips, facts, opset)
+
+
+def _loopable(node: onnx.NodeProto, trips: int, facts: Facts, opset: int) -> bool:
+    """`real_loop` for Loop `node` with `trips` iterations (-1: no trip count), its
+    condition input absent or true."""
+    body = graph_attr(node, "body")
+    carried = list(node.input[2:])
+    scans = len(body.output) - 1 - len(carried)
+    if 0 <= trips <= UNROLL_AT_MOST or (trips < 0 and scans):
         return False
     if scans and not _stays_true(body):
         return False
@@ -71,6 +78,55 @@ def real_loop(node: onnx.NodeProto, facts: Facts, opset: int) -> bool:
     typed = value_types(body_model(node, facts.types, opset))
     return all(typed.get(b.name) == facts.types[c]
                for b, c in zip(body.output[1:], carried, strict=False))
+
+
+def scan_as_loop(node: onnx.NodeProto, w: GraphWriter, facts: Facts, opset: int) -> bool:
+    """Write Scan `node` (opset 9 on) as a Loop that becomes a real loop, if it would: each
+    scan input element a Gather at the iteration number (or from the end, for a reverse
+    direction) in the body, the scan outputs the Loop's (stacked along axis 0, forwards: other
+    axes and directions are unrolled, `control.expand_scan`)."""
+    if opset < 9:  # the batched Scan of opset 8
+        return False
+    body = graph_attr(node, "body")
+    attrs = {a.name: a for a in node.attribute}
+    count = attrs["num_scan_inputs"].i
+    states, xs = list(node.input[:len(node.input) - count]), list(node.input[-count:])
+    outs = len(body.output) - len(states)
+    for name in ("scan_output_axes", "scan_output_directions"):
+        if name in attrs and any(attrs[name].ints[:outs]):
+            return False
+    dims = [facts.dims(x) for x in xs]
+    if any(d is None for d in dims):
+        return False
+    axes = list(attrs["scan_input_axes"].ints) if "scan_input_axes" in attrs else [0] * count
+    reverse = (list(attrs["scan_input_directions"].ints) if "scan_input_directions" in attrs
+               else [0] * count)
+    axes = [a + len(d) if a < 0 else a for a, d in zip(axes, dims, strict=True)]  # type: ignore[arg-type]
+    length = dims[0][axes[0]]  # type: ignore[index]
+    step, cond = f"{w.fresh('i')}", f"{w.fresh('cond')}"
+    nodes = [helper.make_node("Identity", [cond], [f"{cond}_out"])]
+    for x, axis, back, element in zip(xs, axes, reverse, body.input[len(states):], strict=True):
+        index = step
+        if back:
+            last = helper.make_tensor(f"{element.name}_last", onnx.TensorProto.INT64, [],
+                                      [length - 1])
+            nodes += [helper.make_node("Constant", [], [last.name], value=last),
+                      helper.make_node("Sub", [last.name, step], [f"{element.name}_at"])]
+            index = f"{element.name}_at"
+        nodes.append(helper.make_node("Gather", [x, index], [element.name], axis=axis))
+    scalar = [helper.make_tensor_value_info(step, onnx.TensorProto.INT64, []),
+              helper.make_tensor_value_info(cond, onnx.TensorProto.BOOL, [])]
+    outputs = [helper.make_tensor_value_info(f"{cond}_out", onnx.TensorProto.BOOL, []),
+               *body.output]
+    loop_body = helper.make_graph([*nodes, *body.node], f"{body.name}.loop",
+                                  [*scalar, *body.input[:len(states)]], outputs,
+                                  list(body.initializer))
+    loop = helper.make_node("Loop", ["", "", *states], list(node.output), body=loop_body)
+    if not _loopable(loop, length, facts, opset):
+        return False
+    loop.input[0] = w.scalar(length, np.int64)
+    w.nodes.append(loop)
+    return True
 
 
 ELEMENTWISE = frozenset({

@@ -148,3 +148,32 @@ def test_scan_outputs_without_a_trip_count_are_declined_up_front() -> None:
         import_model(rnn_loop(-1, scan=True, limit=37.0))
     assert err.value.problems == ["Loop whose trip count is input data (or absent, with scan "
                                   "outputs) (opset 17): nodes rnn"]
+
+
+def scan_model(length: int, in_axis: int, in_reverse: int) -> onnx.ModelProto:
+    """A running sum over `length` elements of xs (along `in_axis`, reversed with
+    `in_reverse`), each partial sum times 2 stacked."""
+    body = helper.make_graph([helper.make_node("Add", ["s", "e"], ["s_out"]),
+                              helper.make_node("Add", ["s_out", "s_out"], ["y"])], "body",
+                             [value("s", F, [3]), value("e", F, [3])],
+                             [value("s_out", F, [3]), value("y", F, [3])])
+    node = helper.make_node("Scan", ["s0", "xs"], ["s", "ys"], body=body, num_scan_inputs=1,
+                            scan_input_axes=[in_axis], scan_input_directions=[in_reverse])
+    xs = [length, 3] if in_axis == 0 else [3, length]
+    graph = helper.make_graph([node], "g", [value("s0", F, [3]), value("xs", F, xs)],
+                              [value("s", F, [3]), value("ys", F, [length, 3])])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+@pytest.mark.parametrize("in_axis, in_reverse", [(0, 0), (1, 1)])
+def test_a_scan_over_a_long_sequence(in_axis: int, in_reverse: int,
+                                     opts: CompileOptions) -> None:
+    proto = scan_model(2000, in_axis, in_reverse)
+    assert '"onnx.Loop"' in str(import_model(proto).module)
+    rng = np.random.default_rng(3)
+    data = {"s0": rng.standard_normal(3).astype(np.float32),
+            "xs": rng.standard_normal([2000, 3] if in_axis == 0 else [3, 2000]).astype(
+                np.float32)}
+    program, _ = compile_model(proto, opts)
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    check(CompiledModel(program).run(data), [np.asarray(a) for a in session.run(None, data)])
