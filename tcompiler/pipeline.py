@@ -224,7 +224,8 @@ def start(model: Any, options: CompileOptions) -> Compilation:
 
 def compile_to_stage(model: Any, stage: str, options: CompileOptions = CompileOptions()
                      ) -> Compilation:
-    """Run the stages up to and including `stage` on the whole module. Below the schedule
+    """Run the stages up to and including `stage` on the whole module (from the kernels stage
+    on, each `onnx.Loop` is a call of its loop, its body compiled apart). Below the schedule
     stage the graph function stays as it is (`contracts.GRAPH_AT_STAGE`), the call order of the
     lowered kernels: `lower-kernels-to-loops` gives its calls their unit ranges; at the llvm
     stage it is set aside in `Compilation.graph` (`stage_text` prints it)."""
@@ -232,6 +233,8 @@ def compile_to_stage(model: Any, stage: str, options: CompileOptions = CompileOp
         raise OptionError(f"unknown stage {stage!r} (choose from {', '.join(STAGE_NAMES)})")
     comp = start(model, options)
     wanted = STAGES[1:STAGE_NAMES.index(stage) + 1]
+    if any(s.name == "kernels" for s in wanted):  # each loop a call (its body compiled apart)
+        compile_loop_bodies(comp, options)
     run_stages(comp.module, comp.ctx, [s for s in wanted if s.scope == "module"], options,
                comp.report)
     for kernel_stage in (s for s in wanted if s.scope == "kernel"):

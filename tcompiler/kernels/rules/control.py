@@ -1,7 +1,8 @@
 """The rule for the call of a loop (`tcompiler.loop_bodies`): `func.call @tcc_loop_<k>` on
 tensors -> the same call on buffers, destination-passing like a kernel's.
 
-Its arguments are the loop's operands, then a fresh buffer per result, then the scratch the
+Its arguments are the loop's operands, then a destination per result (`GraphConverter.
+destination`: the output argument a result is returned in, or a new buffer), then the scratch the
 body needs (an i8 buffer of `ir_names.LOOP_SCRATCH` bytes); the call writes its last
 `ir_names.WRITES` arguments (the results and the scratch). The declaration takes the new
 argument types.
@@ -14,19 +15,13 @@ from xdsl.dialects.builtin import FunctionType, IntegerAttr, MemRefType, i8, i64
 
 from tcompiler import ir_names
 from tcompiler.kernels.convert import GraphConverter
-from tcompiler.kernels.values import memref_of
 
 
 def loop_call(c: GraphConverter, op: func.CallOp) -> None:
     scratch = op.attributes.get(ir_names.LOOP_SCRATCH)
     assert isinstance(scratch, IntegerAttr), f"@{op.callee.string_value()} is not a loop"
     ins = [c.memref(v) for v in op.arguments]
-    outs = []
-    for result in op.res:
-        out = c.buffer(memref_of(result.type))
-        out.name_hint = result.name_hint
-        c.bind(result, out)
-        outs.append(out)
+    outs = [c.destination(result) for result in op.res]
     outs.append(c.buffer(MemRefType(i8, [max(scratch.value.data, 1)])))
     call = func.CallOp(op.callee, [*ins, *outs], [])
     call.attributes[ir_names.WRITES] = IntegerAttr(len(outs), i64)
