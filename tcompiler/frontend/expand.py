@@ -36,10 +36,17 @@ def expand_structured(
     declined: dict[str, str] = {}
     changed = False
     opset = default_opset(proto)
+    typed: list[onnx.ValueInfoProto] = []  # the scan outputs of real loops, where unknown
     for index, node in enumerate(graph.node):
         rule = RULES.get(node.op_type) if node.domain in DEFAULT_DOMAINS else None
-        if rule is None or (node.op_type == "Loop" and loops.real_loop(node, facts, opset)):
+        if rule is None:
             nodes.append(node)
+            continue
+        if node.op_type == "Loop" and loops.real_loop(node, facts, opset):
+            nodes.append(node)
+            if node.input[0]:
+                typed += [v for v in loops.scan_output_types(node, facts, opset)
+                          if facts.types.get(v.name) != v.type]
             continue
         label = node_label(node, index)
         writer = GraphWriter(taken, f"{label}.")
@@ -54,12 +61,16 @@ def expand_structured(
         else:
             declined[label] = reason
             nodes.append(node)
-    if not changed:
+    if not (changed or typed):
         return proto, False, declined
     expanded = onnx.ModelProto()
     expanded.CopyFrom(proto)
     expanded.graph.ClearField("node")
     expanded.graph.node.extend(nodes)
+    names = {v.name for v in typed}
+    kept = [v for v in expanded.graph.value_info if v.name not in names]
+    expanded.graph.ClearField("value_info")
+    expanded.graph.value_info.extend([*kept, *typed])
     return expanded, True, declined
 
 

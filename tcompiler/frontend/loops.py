@@ -70,14 +70,34 @@ def _loopable(node: onnx.NodeProto, trips: int, facts: Facts, opset: int) -> boo
         return False
     if any(subgraphs(n) for n in body.node) or not _counter_is_data(body):
         return False
-    outer = [*carried, *captured_names(body), *(o for o in node.output if o)]
+    outer = [*carried, *captured_names(body)]
     if any(name not in facts.types or facts.dims(name) is None for name in outer):
         return False
     if len(node.output) != len(body.output) - 1 or not all(node.output):
         return False
     typed = value_types(body_model(node, facts.types, opset))
+    slices = [typed.get(b.name) for b in body.output[1 + len(carried):]]
     return all(typed.get(b.name) == facts.types[c]
-               for b, c in zip(body.output[1:], carried, strict=False))
+               for b, c in zip(body.output[1:], carried, strict=False)) and all(
+        t is not None and static_dims(t) is not None for t in slices)
+
+
+def scan_output_types(node: onnx.NodeProto, facts: Facts, opset: int
+                      ) -> list[onnx.ValueInfoProto]:
+    """The types of the scan outputs of `node`, a real loop with a trip count: its slices'
+    stacked (shape inference leaves a Loop's trip count dimension unknown)."""
+    trips = int(facts.constants[node.input[0]].reshape(-1)[0])
+    body = graph_attr(node, "body")
+    typed = value_types(body_model(node, facts.types, opset))
+    carried = len(node.input) - 2
+    infos = []
+    for out, part in zip(node.output[carried:], body.output[1 + carried:], strict=True):
+        ty = typed[part.name]
+        dims = static_dims(ty)
+        assert dims is not None, "_loopable takes static slices only"
+        infos.append(helper.make_tensor_value_info(out, ty.tensor_type.elem_type,
+                                                   [trips, *dims]))
+    return infos
 
 
 def scan_as_loop(node: onnx.NodeProto, w: GraphWriter, facts: Facts, opset: int) -> bool:

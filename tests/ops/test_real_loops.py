@@ -5,6 +5,7 @@ Compile work does not grow with the trip count; results are the same bits at 1 a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,7 @@ def opts(cache_dir: str) -> CompileOptions:
     return CompileOptions(cache_dir=cache_dir, memory_plan="greedy")
 
 
-def value(name: str, elem: int, shape: list[int]) -> onnx.ValueInfoProto:
+def value(name: str, elem: int, shape: Sequence[int | str]) -> onnx.ValueInfoProto:
     return helper.make_tensor_value_info(name, elem, shape)
 
 
@@ -177,3 +178,15 @@ def test_a_scan_over_a_long_sequence(in_axis: int, in_reverse: int,
     program, _ = compile_model(proto, opts)
     session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
     check(CompiledModel(program).run(data), [np.asarray(a) for a in session.run(None, data)])
+
+
+def test_scan_outputs_shape_inference_leaves_unknown_are_typed(opts: CompileOptions) -> None:
+    """ONNX shape inference leaves a Loop's scan output dimension unknown: tcc types it from
+    the trip count, so what reads it has static shapes too."""
+    proto = rnn_loop(300)
+    proto.graph.node.append(helper.make_node("Transpose", ["ys"], ["yt"], perm=[1, 0, 2]))
+    proto.graph.output[1].CopyFrom(value("yt", F, ["a", "b", "c"]))
+    del proto.graph.value_info[:]
+    program, _ = compile_model(proto, opts)
+    assert program.outputs[1].shape == (2, 300, 4)
+    check(CompiledModel(program).run(feeds()), expected(proto))
