@@ -36,7 +36,7 @@ def expand_structured(
     declined: dict[str, str] = {}
     changed = False
     opset = default_opset(proto)
-    typed: list[onnx.ValueInfoProto] = []  # the scan outputs of real loops, where unknown
+    typed: list[onnx.ValueInfoProto] = []  # the outputs of real loops, where not known
     for index, node in enumerate(graph.node):
         rule = RULES.get(node.op_type) if node.domain in DEFAULT_DOMAINS else None
         if rule is None:
@@ -44,9 +44,8 @@ def expand_structured(
             continue
         if node.op_type == "Loop" and loops.real_loop(node, facts, opset):
             nodes.append(node)
-            if node.input[0]:
-                typed += [v for v in loops.scan_output_types(node, facts, opset)
-                          if facts.types.get(v.name) != v.type]
+            typed += [v for v in loops.output_types(node, facts, opset)
+                      if facts.types.get(v.name) != v.type]
             continue
         label = node_label(node, index)
         writer = GraphWriter(taken, f"{label}.")

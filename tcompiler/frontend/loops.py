@@ -23,7 +23,7 @@ body's; shape inference types it and the ordinary importer builds it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 import onnx
@@ -68,7 +68,7 @@ def _loopable(node: onnx.NodeProto, trips: int, facts: Facts, opset: int) -> boo
         return False
     if scans and not _stays_true(body):
         return False
-    if any(subgraphs(n) for n in body.node) or not _counter_is_data(body):
+    if any(subgraphs(n) for n in body.node) or not _counter_is_data(body, facts.constants):
         return False
     outer = [*carried, *captured_names(body)]
     if any(name not in facts.types or facts.dims(name) is None for name in outer):
@@ -82,16 +82,22 @@ def _loopable(node: onnx.NodeProto, trips: int, facts: Facts, opset: int) -> boo
         t is not None and static_dims(t) is not None for t in slices)
 
 
-def scan_output_types(node: onnx.NodeProto, facts: Facts, opset: int
-                      ) -> list[onnx.ValueInfoProto]:
-    """The types of the scan outputs of `node`, a real loop with a trip count: its slices'
-    stacked (shape inference leaves a Loop's trip count dimension unknown)."""
-    trips = int(facts.constants[node.input[0]].reshape(-1)[0])
+def output_types(node: onnx.NodeProto, facts: Facts, opset: int) -> list[onnx.ValueInfoProto]:
+    """The types of the outputs of `node`, a real loop: the carried values' own, the scan
+    outputs' slices stacked by the trip count (shape inference can leave both unknown)."""
     body = graph_attr(node, "body")
-    typed = value_types(body_model(node, facts.types, opset))
-    carried = len(node.input) - 2
+    carried = list(node.input[2:])
     infos = []
-    for out, part in zip(node.output[carried:], body.output[1 + carried:], strict=True):
+    for out, initial in zip(node.output, carried, strict=False):
+        info = onnx.ValueInfoProto(name=out)
+        info.type.CopyFrom(facts.types[initial])
+        infos.append(info)
+    if len(node.output) == len(carried):
+        return infos
+    trips = int(facts.constants[node.input[0]].reshape(-1)[0])
+    typed = value_types(body_model(node, facts.types, opset))
+    for out, part in zip(node.output[len(carried):], body.output[1 + len(carried):],
+                         strict=True):
         ty = typed[part.name]
         dims = static_dims(ty)
         assert dims is not None, "_loopable takes static slices only"
@@ -157,19 +163,24 @@ SHAPED_BY_INPUT_0 = frozenset({"ConstantOfShape", "Range"})
 """Ops whose first input is not data (a shape, a bound)."""
 
 
-def _counter_is_data(body: onnx.GraphProto) -> bool:
+def _counter_is_data(body: onnx.GraphProto, constants: Collection[str]) -> bool:
     """Whether the body reads its iteration number, and what it computes from it, only as
     data: any input of an `ELEMENTWISE` op, a Gather's indices, the first input of anything
     else; other inputs (a Slice's starts, a Reshape's shape) need constants, which the
-    iteration number is only once the loop is unrolled."""
+    iteration number is only once the loop is unrolled. What a Gather at the iteration number
+    reads from a tensor computed at run time (not `constants`) is data like any other."""
+    constants = {*constants, *(i.name for i in body.initializer),
+                 *(n.output[0] for n in body.node if n.op_type == "Constant")}
     derived = {body.input[0].name}
     for node in body.node:
         read = [i for i, name in enumerate(node.input) if name in derived]
         if not read:
             continue
-        if node.op_type in ELEMENTWISE or (node.op_type == "Gather" and read == [1]):
-            derived.update(node.output)
-        elif read == [0] and node.op_type not in SHAPED_BY_INPUT_0:
+        if node.op_type == "Gather" and read == [1]:
+            if node.input[0] in constants:
+                derived.update(node.output)
+        elif node.op_type in ELEMENTWISE or (
+                read == [0] and node.op_type not in SHAPED_BY_INPUT_0):
             derived.update(node.output)
         else:
             return False
