@@ -33,7 +33,7 @@ from tcompiler.frontend.control import Facts, _stays_true, _true
 from tcompiler.frontend.shapes import infer_shapes, static_dims, value_types
 from tcompiler.frontend.writer import GraphWriter, graph_attr, subgraphs
 
-UNROLL_AT_MOST = 16
+UNROLL_AT_MOST = 4
 """Loops of at most this many iterations are unrolled."""
 
 
