@@ -18,6 +18,7 @@ from tcompiler.artifact import read_artifact, write_artifact
 from tcompiler.errors import UnsupportedModelError
 from tcompiler.frontend import import_model
 from tcompiler.frontend.loops import UNROLL_AT_MOST
+from tcompiler.interp.core import InterpretError
 from tcompiler.interp.run import run
 from tcompiler.pipeline import CompileOptions, compile_model
 from tcompiler.runtime import CompiledModel
@@ -190,3 +191,8 @@ def test_scan_outputs_shape_inference_leaves_unknown_are_typed(opts: CompileOpti
     program, _ = compile_model(proto, opts)
     assert program.outputs[1].shape == (2, 300, 4)
     check(CompiledModel(program).run(feeds()), expected(proto))
+
+
+def test_the_interpreter_declines_a_loop_below_the_graph_stage() -> None:
+    with pytest.raises(InterpretError, match="loop @tcc_loop_0 is a call of its compiled body"):
+        run(rnn_loop(40), feeds(), stage="kernels")
