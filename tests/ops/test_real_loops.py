@@ -15,12 +15,16 @@ import pytest
 from onnx import TensorProto, helper
 
 from tcompiler.artifact import read_artifact, write_artifact
+from tcompiler.assemble import graph_function
 from tcompiler.errors import UnsupportedModelError
 from tcompiler.frontend import import_model
 from tcompiler.frontend.loops import UNROLL_AT_MOST
 from tcompiler.interp.core import InterpretError
 from tcompiler.interp.run import run
-from tcompiler.pipeline import CompileOptions, compile_model
+from tcompiler.memplan.graph import KernelGraph
+from tcompiler.memplan.planner import plan_arena
+from tcompiler.memplan.validate import validate_arena
+from tcompiler.pipeline import CompileOptions, compile_model, compile_to_stage
 from tcompiler.runtime import CompiledModel
 
 F, I64, B = TensorProto.FLOAT, TensorProto.INT64, TensorProto.BOOL
@@ -196,3 +200,19 @@ def test_scan_outputs_shape_inference_leaves_unknown_are_typed(opts: CompileOpti
 def test_the_interpreter_declines_a_loop_below_the_graph_stage() -> None:
     with pytest.raises(InterpretError, match="loop @tcc_loop_0 is a call of its compiled body"):
         run(rnn_loop(40), feeds(), stage="kernels")
+
+
+@pytest.mark.parametrize("method", ["ilp", "greedy", "naive"])
+def test_the_planner_places_the_loop_scratch(method: str) -> None:
+    """The loop's call reads its operands and writes its results and its scratch; every
+    planner's plan of the model around it validates."""
+    proto = rnn_loop(100)
+    proto.graph.node.append(helper.make_node("Relu", ["ys"], ["after"]))  # reads the result
+    proto.graph.output.append(value("after", F, [100, 2, 4]))
+    comp = compile_to_stage(proto, "kernels", CompileOptions(memory_plan=method))
+    main = graph_function(comp.module)
+    graph, _ = KernelGraph.from_main(main)
+    loop = next(op for op in graph.ops if op.name == "tcc_loop_0")
+    assert len(loop.writes) == 3 and len(loop.reads) == 2  # h, ys, scratch; h0, x (W: a weight)
+    plan = plan_arena(graph, method=method).best
+    assert validate_arena(graph, plan) == []
