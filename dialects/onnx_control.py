@@ -3,19 +3,22 @@
 `tcompiler.frontend.loops`).
 
     %final, %ys = "onnx.Loop"(%v0, %w) <{trip_count = 1000 : i64,
-                                          operandSegmentSizes = array<i32: 1, 1>}> ({
+                                          operandSegmentSizes = array<i32: 0, 1, 1>}> ({
     ^bb0(%i: tensor<i64>, %cond: tensor<i1>, %v: tensor<4xf32>, %w_: tensor<4xf32>):
       %next = "onnx.Add"(%v, %w_) : ...
       onnx.yield %cond, %next, %next : tensor<i1>, tensor<4xf32>, tensor<4xf32>
     }) : (tensor<4xf32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<1000x4xf32>)
 
-ONNX Loop semantics with an explicit capture list: the body block takes the iteration number
+ONNX Loop semantics with an explicit capture list: an optional trip count known at run time
+(`trip_input`, int64, one element; then `trip_count` is -1 and there are no scan outputs),
+the loop-carried values, the captured values. The body block takes the iteration number
 (int64, one element), the condition (bool, one element), the loop-carried values (`initial`)
 and the values it reads from outside (`captured`, the same every iteration); it yields the
 condition, the new carried values (of the same types) and one slice per scan output. The
 results are the final carried values, then the scan outputs stacked along a new axis 0 (which
 needs `trip_count` iterations, none cut short by the condition). The loop runs while the
-iteration number is below `trip_count` (-1: no bound) and the last condition yielded is true;
+iteration number is below `trip_count` or the trip count input (neither: no bound) and the
+last condition yielded is true;
 the first condition is true. Nothing in the body reads a value defined outside it.
 """
 
@@ -29,6 +32,7 @@ from xdsl.irdl import (
     AttrSizedOperandSegments,
     IRDLOperation,
     irdl_op_definition,
+    opt_operand_def,
     prop_def,
     region_def,
     traits_def,
@@ -44,6 +48,7 @@ class LoopOp(IRDLOperation):
     """ONNX Loop as a region (module doc)."""
 
     name = "onnx.Loop"
+    trip_input = opt_operand_def(TensorType)
     initial = var_operand_def(TensorType)
     captured = var_operand_def(TensorType)
     trip_count = prop_def(IntegerAttr)
@@ -51,15 +56,17 @@ class LoopOp(IRDLOperation):
     body = region_def("single_block")
     irdl_options = (AttrSizedOperandSegments(as_property=True),)
 
-    def __init__(self, initial: Sequence[SSAValue], captured: Sequence[SSAValue],
-                 trip_count: int, result_types: Sequence[Attribute], body: Block):
-        super().__init__(operands=[list(initial), list(captured)],
+    def __init__(self, trip_input: SSAValue | None, initial: Sequence[SSAValue],
+                 captured: Sequence[SSAValue], trip_count: int,
+                 result_types: Sequence[Attribute], body: Block):
+        super().__init__(operands=[[] if trip_input is None else [trip_input], list(initial),
+                                   list(captured)],
                          properties={"trip_count": IntegerAttr(trip_count, i64)},
                          result_types=[list(result_types)], regions=[Region(body)])
 
     @property
     def trips(self) -> int:
-        """The trip count, -1 for a loop bounded by its condition only."""
+        """The trip count, -1 for a loop bounded by its condition only or by `trip_input`."""
         return self.trip_count.value.data
 
     @property
@@ -67,6 +74,11 @@ class LoopOp(IRDLOperation):
         return len(self.outputs) - len(self.initial)
 
     def verify_(self) -> None:
+        if self.trip_input is not None:
+            _check_scalar(self.trip_input.type, i64, "trip count input")
+            if self.trips != -1 or self.scan_count:
+                raise VerifyException("onnx.Loop: a trip count input needs trip_count = -1 and "
+                                      "no scan outputs")
         block = self.body.block
         carried = [v.type for v in self.initial]
         expected = [*carried, *(v.type for v in self.captured)]

@@ -43,7 +43,8 @@ def split_loops(module: ModuleOp) -> list[LoopOp]:
     loops = [op for op in main.body.block.ops if isinstance(op, LoopOp)]
     for index, loop in enumerate(loops):
         name = loop_symbol(index)
-        operands = [*loop.initial, *loop.captured]
+        trip = [] if loop.trip_input is None else [loop.trip_input]
+        operands = [*trip, *loop.initial, *loop.captured]
         signature = ([v.type for v in operands], [r.type for r in loop.outputs])
         declaration = func.FuncOp(name, signature, Region(), visibility="private")
         declaration.attributes[ir_names.LOOP] = UnitAttr()

@@ -341,7 +341,8 @@ def compile_loop_bodies(comp: Compilation, options: CompileOptions
         rename_kernels(module, f"{name}_")
         ins, outs, steps, buffers, arena, blob = assemble(module, comp.weights,
                                                           len(loop.body.block.args))
-        body = LoopBody(loop.trips, len(loop.initial), ins, outs, steps, buffers, arena)
+        body = LoopBody(loop.trips, len(loop.initial), ins, outs, steps, buffers, arena,
+                        trip_arg=loop.trip_input is not None)
         calls[name].attributes[ir_names.LOOP_SCRATCH] = IntegerAttr(body.scratch_bytes, i64)
         bodies[name] = (body, blob)
         kernels += kernel_functions(module)

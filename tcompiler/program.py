@@ -13,8 +13,9 @@ Each step calls its kernel symbol with one pointer per arg buffer id, in order
 (`void kernel(float* a0, float* a1, ...)`). Steps run in list order.
 
 A step whose kernel names one of `loops` runs a loop instead (an ONNX Loop, `LoopBody`): its
-args are the initial carried values, the captured values, the final carried values, the scan
-outputs and a scratch arena buffer of `LoopBody.scratch_bytes`; the body is a sub-program of
+args are the trip count (int64, when `LoopBody.trip_arg`: known at run time), the initial
+carried values, the captured values, the final carried values, the scan outputs and a scratch
+arena buffer of `LoopBody.scratch_bytes`; the body is a sub-program of
 its own steps and buffers (its "input" and "output" buffers are the body's io slots, its
 "arena" buffers at offsets in the scratch, its "weight" buffers in the one weights blob).
 
@@ -116,13 +117,14 @@ class LoopBody:
     io slots of `state_offsets` (iteration, condition, carried values in, condition and
     carried values out); a scan output slice i goes to byte i * its size of the output."""
 
-    trip_count: int  # -1: until the condition is false
+    trip_count: int  # -1: until the condition is false (or the trip count argument)
     carried: int
     inputs: list[TensorSpec]
     outputs: list[TensorSpec]
     steps: list[Step]
     buffers: list[Buffer]
     arena_bytes: int
+    trip_arg: bool = False  # the step's first arg is the trip count
 
     def state_offsets(self) -> tuple[list[int], int]:
         """Scratch offsets of iteration, condition, carried in, condition out, carried out;
@@ -143,7 +145,8 @@ class LoopBody:
                 "inputs": [s.to_json() for s in self.inputs],
                 "outputs": [s.to_json() for s in self.outputs],
                 "steps": [s.to_json() for s in self.steps],
-                "buffers": [b.to_json() for b in self.buffers], "arena_bytes": self.arena_bytes}
+                "buffers": [b.to_json() for b in self.buffers], "arena_bytes": self.arena_bytes,
+                "trip_arg": self.trip_arg}
 
     @staticmethod
     def from_json(data: dict[str, Any]) -> LoopBody:
@@ -151,7 +154,8 @@ class LoopBody:
                         [TensorSpec.from_json(s) for s in data["inputs"]],
                         [TensorSpec.from_json(s) for s in data["outputs"]],
                         [Step.from_json(s) for s in data["steps"]],
-                        [Buffer.from_json(b) for b in data["buffers"]], int(data["arena_bytes"]))
+                        [Buffer.from_json(b) for b in data["buffers"]], int(data["arena_bytes"]),
+                        bool(data.get("trip_arg", False)))
 
 
 def _aligned(size: int) -> int:

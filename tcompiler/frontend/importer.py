@@ -189,13 +189,12 @@ class _Builder:
         trip = node.input[0]
         carried = [self.value(n) for n in node.input[2:]]
         captured = [self.value(n) for n in captured_names(graph_attr(node, "body"))]
-        trips = -1
-        if trip:
-            count = self.value(trip).owner
-            assert isinstance(count, ConstantOp), "real_loop takes constant trip counts only"
-            trips = int(dense_value(count.value).reshape(-1)[0])
+        trips, trip_input = -1, self.value(trip) if trip else None
+        if trip_input is not None and isinstance(trip_input.owner, ConstantOp):
+            trips = int(dense_value(trip_input.owner.value).reshape(-1)[0])
+            trip_input = None
         types = [tensor_type(self.types[o]) for o in node.output]
-        op = LoopOp(carried, captured, trips, types, block)
+        op = LoopOp(trip_input, carried, captured, trips, types, block)
         op.attributes[NODE_NAME] = StringAttr(label)
         self._add(op, label)
         for out, result in zip(node.output, op.results, strict=True):

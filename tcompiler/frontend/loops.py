@@ -6,8 +6,8 @@
 `docs/control-flow.md`): a Loop is a real loop when
 
 - its trip count is a constant above `UNROLL_AT_MOST` (short loops are unrolled: their
-  iterations fuse with each other and the code stays small), or it has no trip count and no
-  scan outputs (it ends on its condition);
+  iterations fuse with each other and the code stays small), or it has no scan outputs and
+  its trip count is absent (it ends on its condition) or known at run time only;
 - its initial condition is absent or a true constant;
 - its scan outputs, if any, have a length known at compile time: the body's condition stays
   true, so the loop runs exactly its trip count;
@@ -50,10 +50,10 @@ def real_loop(node: onnx.NodeProto, facts: Facts, opset: int) -> bool:
     """Whether `node` (a Loop of a model of default opset `opset`) becomes an `onnx.Loop` op
     (module doc)."""
     trip, cond = node.input[0], node.input[1] if len(node.input) > 1 else ""
-    if trip and trip not in facts.constants:
-        return False
     if cond and not (cond in facts.constants and _true(facts.constants[cond])):
         return False
+    if trip and trip not in facts.constants:  # known at run time: a bound like the condition
+        return facts.dims(trip) in ((), (1,)) and _loopable(node, -1, facts, opset)
     trips = int(facts.constants[trip].reshape(-1)[0]) if trip else -1
     return _loopable(node, trips, facts, opset)
 
@@ -94,7 +94,7 @@ def output_types(node: onnx.NodeProto, facts: Facts, opset: int) -> list[onnx.Va
         infos.append(info)
     if len(node.output) == len(carried):
         return infos
-    trips = int(facts.constants[node.input[0]].reshape(-1)[0])
+    trips = int(facts.constants[node.input[0]].reshape(-1)[0])  # scan outputs: a constant
     typed = value_types(body_model(node, facts.types, opset))
     for out, part in zip(node.output[len(carried):], body.output[1 + len(carried):],
                          strict=True):

@@ -2,7 +2,8 @@
 the interpreter once per iteration, in a Python loop.
 
 The iteration number and the condition are one-element arrays of the body arguments' shapes;
-the loop stops at the trip count or after a body yields a false condition; scan outputs are
+the loop stops at the trip count (the property, or the trip count input's value at run time)
+or after a body yields a false condition; scan outputs are
 the yielded slices stacked along a new axis 0.
 """
 
@@ -18,11 +19,14 @@ from tcompiler.dialects.onnx_control import LoopOp, YieldOp
 
 def run_loop(interpreter: Interpreter, op: LoopOp, args: PythonValues) -> PythonValues:
     block = op.body.block
+    trips = op.trips
+    if op.trip_input is not None:
+        trips, args = int(np.asarray(args[0]).reshape(-1)[0]), args[1:]
     count = len(op.initial)
     carried, captured = list(args[:count]), list(args[count:])
     slices: list[list[np.ndarray]] = [[] for _ in range(op.scan_count)]
     iteration, running = 0, True
-    while running and (op.trips < 0 or iteration < op.trips):
+    while running and (trips < 0 or iteration < trips):
         values: dict[SSAValue, object] = dict(zip(block.args, [
             np.full(shape_of(block.args[0]), iteration, np.int64),
             np.full(shape_of(block.args[1]), True), *carried, *captured], strict=True))

@@ -197,29 +197,36 @@ def _loop_function(index: int, step: Step, body: LoopBody, outer: _Frame, parall
     scratch = f"%a{len(step.args) - 1}"
     slots = [*range(2 + carried), *range(n_in, n_in + 1 + carried)]
     specs = [*body.inputs[:2 + carried], *body.outputs[:1 + carried]]
-    finals = [f"%a{carried + captured + k}" for k in range(carried)]
+    first = 1 if body.trip_arg else 0  # the step's args: [trip], initial, captured, results
+
+    def arg(k: int) -> str:
+        return f"%a{first + k}"
+
+    finals = [arg(carried + captured + k) for k in range(carried)]
     code = [f"define internal void @step{index}(i64 %lo, i64 %hi) {{", "entry:",
             *outer.arguments(step), f"  store ptr {scratch}, ptr {arena}"]
     for k, (slot, offset) in enumerate(zip(slots, offsets, strict=True)):
         code += [f"  %s{k} = getelementptr inbounds i8, ptr {scratch}, i64 {offset}",
                  *_store_slot(io, slot, f"%s{k}", f"s{k}")]
     for j in range(captured):
-        code += _store_slot(io, 2 + carried + j, f"%a{carried + j}", f"c{j}")
+        code += _store_slot(io, 2 + carried + j, arg(carried + j), f"c{j}")
     for k in range(carried):  # carried in <- initial
-        code.append(_memcpy(f"%s{2 + k}", f"%a{k}", specs[2 + k].nbytes))
+        code.append(_memcpy(f"%s{2 + k}", arg(k), specs[2 + k].nbytes))
+    if body.trip_arg:
+        code.append("  %trips = load i64, ptr %a0")
     code += ["  store i8 1, ptr %s1", "  br label %head", "head:",
              "  %i = phi i64 [ 0, %entry ], [ %next, %body ]",
              "  %cond = load i8, ptr %s1", "  %running = icmp ne i8 %cond, 0"]
-    if body.trip_count >= 0:
-        code += [f"  %more = icmp slt i64 %i, {body.trip_count}",
-                 "  %go = and i1 %running, %more"]
+    if body.trip_count >= 0 or body.trip_arg:
+        bound = "%trips" if body.trip_arg else body.trip_count
+        code += [f"  %more = icmp slt i64 %i, {bound}", "  %go = and i1 %running, %more"]
     else:
         code.append("  %go = or i1 %running, false")
     code += ["  br i1 %go, label %body, label %exit", "body:", "  store i64 %i, ptr %s0"]
     for k in range(scans):
         spec = body.outputs[1 + carried + k]
         code += [f"  %at{k} = mul i64 %i, {spec.nbytes}",
-                 f"  %y{k} = getelementptr inbounds i8, ptr %a{2 * carried + captured + k}, "
+                 f"  %y{k} = getelementptr inbounds i8, ptr {arg(2 * carried + captured + k)}, "
                  f"i64 %at{k}",
                  *_store_slot(io, n_in + 1 + carried + k, f"%y{k}", f"y{k}")]
     for position, inner in enumerate(body.steps):

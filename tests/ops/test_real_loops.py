@@ -152,8 +152,8 @@ def test_the_artifact_keeps_the_loop(opts: CompileOptions, tmp_path: Path) -> No
 def test_scan_outputs_without_a_trip_count_are_declined_up_front() -> None:
     with pytest.raises(UnsupportedModelError) as err:
         import_model(rnn_loop(-1, scan=True, limit=37.0))
-    assert err.value.problems == ["Loop whose trip count is input data (or absent, with scan "
-                                  "outputs) (opset 17): nodes rnn"]
+    assert err.value.problems == ["Loop with scan outputs whose trip count is input data (or "
+                                  "absent) (opset 17): nodes rnn"]
 
 
 def scan_model(length: int, in_axis: int, in_reverse: int) -> onnx.ModelProto:
@@ -216,3 +216,20 @@ def test_the_planner_places_the_loop_scratch(method: str) -> None:
     assert len(loop.writes) == 3 and len(loop.reads) == 2  # h, ys, scratch; h0, x (W: a weight)
     plan = plan_arena(graph, method=method).best
     assert validate_arena(graph, plan) == []
+
+
+def test_a_trip_count_known_at_run_time(opts: CompileOptions) -> None:
+    """M an input: a loop with carried values only reads it when it runs (scan outputs would
+    need it at compile time)."""
+    proto = rnn_loop(0, scan=False)
+    proto.graph.initializer.remove(next(i for i in proto.graph.initializer if i.name == "m"))
+    proto.graph.input.append(value("m", I64, []))
+    assert '"onnx.Loop"' in str(import_model(proto).module)
+    model = CompiledModel(compile_model(proto, opts)[0])
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    for trips in (0, 3, 250):
+        data = {**feeds(), "m": np.array(trips, np.int64)}
+        check(model.run(data), [np.asarray(a) for a in session.run(None, data)])
+    data = {**feeds(), "m": np.array(7, np.int64)}
+    check(list(run(proto, data, stage="onnx").values()),
+          [np.asarray(a) for a in session.run(None, data)])
