@@ -207,7 +207,11 @@ def body_model(node: onnx.NodeProto, types: Mapping[str, onnx.TypeProto],
         copy = onnx.ValueInfoProto(name=name)
         copy.type.CopyFrom(types[name])
         inputs.append(copy)
+    declared = {v.name: v for v in inputs}  # an output that is an input keeps its type
     outputs = [onnx.ValueInfoProto(name=v.name) for v in body.output]
+    for out in outputs:
+        if out.name in declared:
+            out.CopyFrom(declared[out.name])
     graph = helper.make_graph(list(body.node), f"{node.name or 'loop'}.body", inputs, outputs,
                               list(body.initializer))
     opsets = [helper.make_opsetid("", opset)]

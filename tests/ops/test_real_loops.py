@@ -233,3 +233,25 @@ def test_a_trip_count_known_at_run_time(opts: CompileOptions) -> None:
     data = {**feeds(), "m": np.array(7, np.int64)}
     check(list(run(proto, data, stage="onnx").values()),
           [np.asarray(a) for a in session.run(None, data)])
+
+
+def test_a_body_passing_a_value_through_and_yielding_one_twice(opts: CompileOptions) -> None:
+    """Common in exports: a carried value returned unchanged, and the new state also the scan
+    output (one value, two body outputs)."""
+    body = helper.make_graph(
+        [helper.make_node("Add", ["h", "x"], ["h_out"]),
+         helper.make_node("Identity", ["c"], ["c_out"])], "body",
+        [value("i", I64, []), value("c", B, []), value("h", F, [3]), value("k", F, [3])],
+        [value("c_out", B, []), value("h_out", F, [3]), value("k", F, [3]),
+         value("h_out", F, [3])])
+    loop = helper.make_node("Loop", ["m", "", "h0", "h0"], ["hf", "kf", "ys"], body=body)
+    graph = helper.make_graph(
+        [loop], "g", [value("h0", F, [3]), value("x", F, [3])],
+        [value("hf", F, [3]), value("kf", F, [3]), value("ys", F, [30, 3])],
+        [onnx.numpy_helper.from_array(np.array(30, np.int64), "m")])
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    assert '"onnx.Loop"' in str(import_model(proto).module)
+    data = {"h0": np.arange(3, dtype=np.float32), "x": np.ones(3, np.float32)}
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    check(CompiledModel(compile_model(proto, opts)[0]).run(data),
+          [np.asarray(a) for a in session.run(None, data)])
