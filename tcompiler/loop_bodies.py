@@ -3,7 +3,8 @@
     bodies = split_loops(module)        # @main now calls @tcc_loop_<k> where each loop was
     module_k = body_module(body_k)      # the body as a model of its own: @main(iter, cond,
                                         #   carried..., captured...) -> (cond, carried..., scans...)
-    rename_kernels(module_k, "tcc_loop_<k>.")   # its kernel symbols, unique in the program
+    rename_kernels(module_k, "tcc_loop_<k>_")   # its kernel symbols, unique in the program
+    new = share_kernels(module_k, seen)         # ... but one per distinct kernel of all bodies
 
 The driver (`tcompiler.pipeline.compile_model`) compiles each body module through the module
 stages like any model (so the same rules, fusion, schedules and memory planner apply: the body
@@ -89,3 +90,26 @@ def rename_kernels(module: ModuleOp, prefix: str) -> None:
             op.sym_name = StringAttr(prefix + op.sym_name.data)
         elif isinstance(op, func.CallOp):
             op.callee = SymbolRefAttr(prefix + op.callee.string_value())
+
+
+def share_kernels(module: ModuleOp, seen: dict[str, str]) -> list[func.FuncOp]:
+    """Calls of a kernel function of `module` equal to one of an earlier body (`seen`: its
+    text with the name left out -> its name) call that one instead, and the copy goes; the
+    kernel functions left, which `seen` now holds too."""
+    kept: list[func.FuncOp] = []
+    renamed: dict[str, str] = {}
+    for fn in [op for op in module.body.block.ops
+               if isinstance(op, func.FuncOp) and ir_names.KERNEL in op.attributes]:
+        name = fn.sym_name.data
+        key = str(fn).replace(f"@{name}(", "@(", 1)
+        if key in seen:
+            renamed[name] = seen[key]
+            fn.detach()
+            fn.erase()
+            continue
+        seen[key] = name
+        kept.append(fn)
+    for op in module.walk():
+        if isinstance(op, func.CallOp) and op.callee.string_value() in renamed:
+            op.callee = SymbolRefAttr(renamed[op.callee.string_value()])
+    return kept

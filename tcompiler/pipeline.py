@@ -40,7 +40,13 @@ from tcompiler.context import make_context, module_text, parse_module
 from tcompiler.contracts import PassPreconditionError
 from tcompiler.errors import CompileError, OptionError, TcError, first_line
 from tcompiler.kernels.convert import find_main
-from tcompiler.loop_bodies import body_module, loop_symbol, rename_kernels, split_loops
+from tcompiler.loop_bodies import (
+    body_module,
+    loop_symbol,
+    rename_kernels,
+    share_kernels,
+    split_loops,
+)
 from tcompiler.plugins import (
     PluginSettings,
     Registry,
@@ -325,9 +331,10 @@ def compile_loop_bodies(comp: Compilation, options: CompileOptions
                         ) -> tuple[dict[str, tuple[LoopBody, bytes]], list[func.FuncOp]]:
     """Each `onnx.Loop` of the model split off (`loop_bodies`) and its body compiled through
     the module stages: loop step name -> (its body, the body's weights blob), and the body
-    kernels (named apart from the model's)."""
+    kernels (named apart from the model's, one per distinct kernel of all bodies)."""
     bodies: dict[str, tuple[LoopBody, bytes]] = {}
     kernels: list[func.FuncOp] = []
+    seen: dict[str, str] = {}  # one kernel function per distinct kernel of all bodies
     loops = split_loops(comp.module)
     main = find_main(comp.module)
     assert main is not None
@@ -339,13 +346,13 @@ def compile_loop_bodies(comp: Compilation, options: CompileOptions
         run_stages(module, comp.ctx, [s for s in STAGES[1:] if s.scope == "module"], options,
                    comp.report)
         rename_kernels(module, f"{name}_")
+        kernels += share_kernels(module, seen)
         ins, outs, steps, buffers, arena, blob = assemble(module, comp.weights,
                                                           len(loop.body.block.args))
         body = LoopBody(loop.trips, len(loop.initial), ins, outs, steps, buffers, arena,
                         trip_arg=loop.trip_input is not None)
         calls[name].attributes[ir_names.LOOP_SCRATCH] = IntegerAttr(body.scratch_bytes, i64)
         bodies[name] = (body, blob)
-        kernels += kernel_functions(module)
     return bodies, kernels
 
 

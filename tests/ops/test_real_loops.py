@@ -26,6 +26,7 @@ from tcompiler.memplan.planner import plan_arena
 from tcompiler.memplan.validate import validate_arena
 from tcompiler.pipeline import CompileOptions, compile_model, compile_to_stage
 from tcompiler.runtime import CompiledModel
+from tests.ops.test_recurrent import recurrent_model
 
 F, I64, B = TensorProto.FLOAT, TensorProto.INT64, TensorProto.BOOL
 
@@ -255,3 +256,19 @@ def test_a_body_passing_a_value_through_and_yielding_one_twice(opts: CompileOpti
     session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
     check(CompiledModel(compile_model(proto, opts)[0]).run(data),
           [np.asarray(a) for a in session.run(None, data)])
+
+
+def test_equal_kernels_of_loop_bodies_are_compiled_once(opts: CompileOptions) -> None:
+    """A bidirectional LSTM's two time loops: their bodies call the same kernels (the reverse
+    one reads its step's projection from the end, the rest is equal)."""
+    model, data = recurrent_model("LSTM", {"direction": "bidirectional"}, {"B"}, steps=50)
+    program, _ = compile_model(model, opts)
+    forward, backward = ({s.kernel for s in body.steps} for body in program.loops.values())
+    assert len(forward & backward) >= len(forward) - 2
+    assert all(k in program.kernels for k in forward | backward)
+    check(CompiledModel(program).run(data), expected_of(model, data))
+
+
+def expected_of(proto: onnx.ModelProto, data: dict[str, np.ndarray]) -> list[np.ndarray]:
+    session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    return [np.asarray(a) for a in session.run(None, data)]
