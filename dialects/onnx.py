@@ -1306,7 +1306,8 @@ def _check_same_size(op: Operation, source: SSAValue, result: SSAValue) -> None:
         )
 
 
-from tcompiler.dialects.onnx_detect import DETECT_OPS  # noqa: E402 - they import the helpers above
+from tcompiler.dialects.onnx_control import CONTROL_OPS  # noqa: E402 - they import the helpers above
+from tcompiler.dialects.onnx_detect import DETECT_OPS  # noqa: E402
 from tcompiler.dialects.onnx_index import INDEX_OPS  # noqa: E402
 from tcompiler.dialects.onnx_math import MATH_OPS  # noqa: E402
 from tcompiler.dialects.onnx_quant import QUANT_OPS  # noqa: E402
@@ -1328,4 +1329,4 @@ ONNX_OPS: dict[str, type[IRDLOperation]] = {
 }
 """ONNX op_type -> op class, for the importer."""
 
-ONNX = Dialect("onnx", [InitializerOp, *ONNX_OPS.values()], [])
+ONNX = Dialect("onnx", [InitializerOp, *ONNX_OPS.values(), *CONTROL_OPS], [])

@@ -167,7 +167,8 @@ def mark_aliasing_calls(main: func.FuncOp) -> None:
     reads the earlier one through the later one's argument: LLVM then sees one pointer,
     loaded and stored at the same index, and vectorizes the loop, where two pointers that may
     overlap send it to the scalar loop at run time (its overlap check fails). One copy per
-    kernel and pattern of identical arguments (`_alias`, `_alias2`, ...)."""
+    kernel and pattern of identical arguments (`_alias`, `_alias2`, ...). A loop's call
+    (`tcompiler.loop_bodies`) stays: it only reads its inputs, which may share bytes."""
     module = main.parent_op()
     assert isinstance(module, ModuleOp)
     symbols = {f.sym_name.data: f for f in module.body.block.ops if isinstance(f, func.FuncOp)}
@@ -176,7 +177,7 @@ def mark_aliasing_calls(main: func.FuncOp) -> None:
         extents = [_extent(a) for a in call.arguments]
         overlap = any(a[0] == b[0] and a[1] < b[2] and b[1] < a[2]
                       for i, a in enumerate(extents) for b in extents[i + 1:])
-        if not overlap:
+        if not overlap or ir_names.LOOP_SCRATCH in call.attributes:
             continue
         name = call.callee.string_value()
         same = tuple((i, j) for j in range(len(extents)) for i in range(j)

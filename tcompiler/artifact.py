@@ -7,7 +7,8 @@ Format (version 1): a zip archive, every member ZIP_STORED with a fixed timestam
 The manifest holds "format": "tcompiler-artifact", "format_version": 1, "compiler"
 {name, version}, "target" {triple, cpu, features}, "inputs"/"outputs" (TensorSpec JSON),
 "objects" {name: {file, sha256, nbytes}}, "kernels" {symbol: object name}, "steps", "buffers",
-"arena_bytes", "weights" {file, sha256, nbytes} and `Program.meta` verbatim under "meta".
+"arena_bytes", "weights" {file, sha256, nbytes}, "loops" {step name: `LoopBody` JSON} when the
+program has loops, and `Program.meta` verbatim under "meta".
 Identical programs give byte-identical files.
 
 `write_artifact` is atomic: it writes a temporary file beside `path`, fsyncs it and renames it
@@ -34,10 +35,12 @@ import numpy as np
 import tcompiler
 from tcompiler.errors import ArtifactError, OptionError
 from tcompiler.host_cpu import host_arch, missing_features
-from tcompiler.program import ALIGNMENT, Buffer, Program, Step, TensorSpec, lengths
+from tcompiler.program import ALIGNMENT, Buffer, LoopBody, Program, Step, TensorSpec, lengths
 
 FORMAT = "tcompiler-artifact"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Version 2 added "loops"; a program without loops is written as version 1, which every
+reader since the first can load."""
 MANIFEST = "manifest.json"
 WEIGHTS = "weights.bin"
 WEIGHTS_CHUNK = 1 << 22  # bytes read from the weights member at a time
@@ -81,7 +84,7 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
 def manifest_of(program: Program) -> dict[str, Any]:
     return {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": FORMAT_VERSION if program.loops else 1,
         "compiler": {"name": "tcompiler", "version": tcompiler.__version__},
         "target": {k: str(program.target.get(k, "")) for k in ("triple", "cpu", "features")},
         "inputs": [spec.to_json() for spec in program.inputs],
@@ -97,6 +100,8 @@ def manifest_of(program: Program) -> dict[str, Any]:
         "weights": {"file": WEIGHTS, "sha256": sha256(program.weights),
                     "nbytes": len(program.weights)},
         "meta": program.meta,
+        **({"loops": {name: body.to_json() for name, body in program.loops.items()}}
+           if program.loops else {}),
     }
 
 
@@ -186,7 +191,7 @@ def program_problem(program: Program) -> str | None:
         if problem is not None:
             return problem
     for i, step in enumerate(program.steps):
-        if step.kernel not in program.kernels:
+        if step.kernel not in program.kernels and step.kernel not in program.loops:
             return f"step {i} calls unknown kernel '{step.kernel}'"
         missing = [a for a in step.args if a not in set(ids)]
         if missing:
@@ -243,6 +248,9 @@ def _program_fields(manifest: dict[str, Any]) -> dict[str, Any]:
         "arena_bytes": _field(manifest, "arena_bytes", int),
         "target": {k: target[k] for k in ("triple", "cpu", "features")},
         "meta": meta,
+        "loops": {str(name): LoopBody.from_json(body)
+                  for name, body in _field(manifest, "loops", dict).items()}
+        if "loops" in manifest else {},
     }
 
 

@@ -11,6 +11,10 @@ On `@main` (the graph function):
 On calls in `@main`:
     INPLACE        the argument positions whose bytes the call's output takes over (the
                    plan's in-place decisions, kept so the plan can be checked after lowering)
+    LOOP_SCRATCH   i64, on the call of a loop: the scratch bytes its body needs
+    WRITES         i64: the call writes its last this many arguments (absent: the last one)
+On loop declarations (`tcompiler.loop_bodies`):
+    LOOP           unit: a declaration `@tcc_loop_<k>` the runner implements as a loop
 On kernel functions:
     KERNEL         unit: this function holds one kernel op
     MAY_ALIAS      unit: a copy of a kernel whose calls pass overlapping buffers (no noalias)
@@ -35,6 +39,10 @@ MEMORY_PLAN = "tcc.memory_plan"
 PLAN_BASELINE = "tcc.plan_baseline"
 PLAN_GAP = "tcc.plan_gap"
 PLAN_SECONDS = "tcc.plan_seconds"
+LOOP = "tcc.loop"
+LOOP_SCRATCH = "tcc.loop_scratch"
+WRITES = "tcc.writes"
+
 PLAN_OPTIMAL = "tcc.plan_optimal"
 PLAN_INPLACE = "tcc.plan_inplace"
 

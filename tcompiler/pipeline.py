@@ -25,12 +25,12 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from xdsl.dialects import func
-from xdsl.dialects.builtin import FloatAttr, ModuleOp, StringAttr
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, StringAttr, i64
 from xdsl.passes import ModulePass
 
 import tcompiler
@@ -39,6 +39,14 @@ from tcompiler.assemble import assemble, buffer_names, graph_function, kernel_fu
 from tcompiler.context import make_context, module_text, parse_module
 from tcompiler.contracts import PassPreconditionError
 from tcompiler.errors import CompileError, OptionError, TcError, first_line
+from tcompiler.kernels.convert import find_main
+from tcompiler.loop_bodies import (
+    body_module,
+    loop_symbol,
+    rename_kernels,
+    share_kernels,
+    split_loops,
+)
 from tcompiler.plugins import (
     PluginSettings,
     Registry,
@@ -47,12 +55,12 @@ from tcompiler.plugins import (
     pass_spec_text,
     pipeline_record,
 )
-from tcompiler.program import Program
+from tcompiler.program import LoopBody, Program
 from tcompiler.report.kernels import kernel_metadata
 from tcompiler.reproducer import write_reproducer
 from tcompiler.runtime.native import RUNNER_OBJECT, runner_object
 from tcompiler.stages import GRAPH_PIPELINE, STAGE_NAMES, STAGES, Stage
-from tcompiler.weights import TccContext, WeightStore, weights_of
+from tcompiler.weights import TccContext, WeightStore, align_up, weights_of
 from tcompiler.workers import WorkerPool
 
 log = logging.getLogger(__name__)
@@ -222,7 +230,8 @@ def start(model: Any, options: CompileOptions) -> Compilation:
 
 def compile_to_stage(model: Any, stage: str, options: CompileOptions = CompileOptions()
                      ) -> Compilation:
-    """Run the stages up to and including `stage` on the whole module. Below the schedule
+    """Run the stages up to and including `stage` on the whole module (from the kernels stage
+    on, each `onnx.Loop` is a call of its loop, its body compiled apart). Below the schedule
     stage the graph function stays as it is (`contracts.GRAPH_AT_STAGE`), the call order of the
     lowered kernels: `lower-kernels-to-loops` gives its calls their unit ranges; at the llvm
     stage it is set aside in `Compilation.graph` (`stage_text` prints it)."""
@@ -230,6 +239,8 @@ def compile_to_stage(model: Any, stage: str, options: CompileOptions = CompileOp
         raise OptionError(f"unknown stage {stage!r} (choose from {', '.join(STAGE_NAMES)})")
     comp = start(model, options)
     wanted = STAGES[1:STAGE_NAMES.index(stage) + 1]
+    if any(s.name == "kernels" for s in wanted):  # each loop a call (its body compiled apart)
+        compile_loop_bodies(comp, options)
     run_stages(comp.module, comp.ctx, [s for s in wanted if s.scope == "module"], options,
                comp.report)
     for kernel_stage in (s for s in wanted if s.scope == "kernel"):
@@ -266,6 +277,7 @@ def compile_model(model: Any, options: CompileOptions = CompileOptions(),
     notify = progress or (lambda what, done, total: None)
     comp = start(model, options)
     notify("onnx", 1, 1)
+    bodies, body_kernels = compile_loop_bodies(comp, options)
     for stage in (s for s in STAGES[1:] if s.scope == "module"):
         run_stages(comp.module, comp.ctx, [stage], options, comp.report)
         notify(stage.name, 1, 1)
@@ -273,8 +285,11 @@ def compile_model(model: Any, options: CompileOptions = CompileOptions(),
     main = graph_function(comp.module)
     inputs, outputs, steps, buffers, arena, blob = assemble(comp.module, comp.weights,
                                                             comp.num_inputs)
+    loops: dict[str, LoopBody] = {}
+    for name, (body, body_blob) in bodies.items():
+        loops[name], blob = append_weights(body, blob, body_blob)
     t0 = time.perf_counter()
-    kernels = kernel_functions(comp.module)
+    kernels = kernel_functions(comp.module) + body_kernels
     objects, hits = compile_kernels([module_text(ModuleOp([k.clone()])) for k in kernels],
                                     [k.sym_name.data for k in kernels], target, options, notify)
     comp.report.stages["codegen"] = time.perf_counter() - t0
@@ -307,9 +322,46 @@ def compile_model(model: Any, options: CompileOptions = CompileOptions(),
         objects={name: data for name, data in objects.items()},
         kernels={name: name for name in objects},
         steps=steps, buffers=buffers, arena_bytes=arena, weights=blob,
-        target=target.to_json(), meta=meta)
+        target=target.to_json(), meta=meta, loops=loops)
     program.objects[RUNNER_OBJECT] = runner_object(program, target)  # the native entry
     return program, comp.report
+
+
+def compile_loop_bodies(comp: Compilation, options: CompileOptions
+                        ) -> tuple[dict[str, tuple[LoopBody, bytes]], list[func.FuncOp]]:
+    """Each `onnx.Loop` of the model split off (`loop_bodies`) and its body compiled through
+    the module stages: loop step name -> (its body, the body's weights blob), and the body
+    kernels (named apart from the model's, one per distinct kernel of all bodies)."""
+    bodies: dict[str, tuple[LoopBody, bytes]] = {}
+    kernels: list[func.FuncOp] = []
+    seen: dict[str, str] = {}  # one kernel function per distinct kernel of all bodies
+    loops = split_loops(comp.module)
+    main = find_main(comp.module)
+    assert main is not None
+    calls = {op.callee.string_value(): op for op in main.body.block.ops
+             if isinstance(op, func.CallOp)}
+    for index, loop in enumerate(loops):
+        name = loop_symbol(index)
+        module = body_module(loop)
+        run_stages(module, comp.ctx, [s for s in STAGES[1:] if s.scope == "module"], options,
+                   comp.report)
+        rename_kernels(module, f"{name}_")
+        kernels += share_kernels(module, seen)
+        ins, outs, steps, buffers, arena, blob = assemble(module, comp.weights,
+                                                          len(loop.body.block.args))
+        body = LoopBody(loop.trips, len(loop.initial), ins, outs, steps, buffers, arena,
+                        trip_arg=loop.trip_input is not None)
+        calls[name].attributes[ir_names.LOOP_SCRATCH] = IntegerAttr(body.scratch_bytes, i64)
+        bodies[name] = (body, blob)
+    return bodies, kernels
+
+
+def append_weights(body: LoopBody, blob: bytes, body_blob: bytes) -> tuple[LoopBody, bytes]:
+    """`body` with its weights moved to the end of `blob` (one weights blob per program)."""
+    start = align_up(len(blob))
+    buffers = [replace(b, offset=b.offset + start) if b.kind == "weight" else b
+               for b in body.buffers]
+    return replace(body, buffers=buffers), blob + b"\0" * (start - len(blob)) + body_blob
 
 
 def schedule_metadata(kernels: list[func.FuncOp]) -> dict[str, Any]:

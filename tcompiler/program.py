@@ -12,6 +12,13 @@ Buffers are addressed by id. Kinds:
 Each step calls its kernel symbol with one pointer per arg buffer id, in order
 (`void kernel(float* a0, float* a1, ...)`). Steps run in list order.
 
+A step whose kernel names one of `loops` runs a loop instead (an ONNX Loop, `LoopBody`): its
+args are the trip count (int64, when `LoopBody.trip_arg`: known at run time), the initial
+carried values, the captured values, the final carried values, the scan outputs and a scratch
+arena buffer of `LoopBody.scratch_bytes`; the body is a sub-program of
+its own steps and buffers (its "input" and "output" buffers are the body's io slots, its
+"arena" buffers at offsets in the scratch, its "weight" buffers in the one weights blob).
+
 Outputs whose size depends on input data (NonZero, Compress, NonMaxSuppression results):
 such an output's spec has a `dynamic_axis`; its `shape` is the upper bound, and the kernels
 write the extent along that axis at run time to an int64 [1] length output. The length
@@ -23,6 +30,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import numpy as np
 
 ALIGNMENT = 64
 """Byte alignment of every weight and arena buffer (one cache line, a full AVX-512 vector)."""
@@ -36,6 +45,13 @@ class TensorSpec:
     shape: tuple[int, ...]
     dtype: str  # numpy dtype name, e.g. "float32"
     dynamic_axis: int | None = None  # the axis whose extent is known at run time (module doc)
+
+    @property
+    def nbytes(self) -> int:
+        count = 1
+        for d in self.shape:
+            count *= d
+        return count * np.dtype(self.dtype).itemsize
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"name": self.name, "shape": list(self.shape), "dtype": self.dtype}
@@ -93,6 +109,59 @@ class Step:
         return Step(str(data["kernel"]), tuple(int(a) for a in data["args"]))
 
 
+@dataclass(frozen=True)
+class LoopBody:
+    """The body of a loop step (module doc). Body inputs: the iteration number (int64), the
+    condition (bool), the carried values, the captured values; outputs: the condition, the new
+    carried values, one slice per scan output. The scratch holds the body's arena, then the
+    io slots of `state_offsets` (iteration, condition, carried values in, condition and
+    carried values out); a scan output slice i goes to byte i * its size of the output."""
+
+    trip_count: int  # -1: until the condition is false (or the trip count argument)
+    carried: int
+    inputs: list[TensorSpec]
+    outputs: list[TensorSpec]
+    steps: list[Step]
+    buffers: list[Buffer]
+    arena_bytes: int
+    trip_arg: bool = False  # the step's first arg is the trip count
+
+    def state_offsets(self) -> tuple[list[int], int]:
+        """Scratch offsets of iteration, condition, carried in, condition out, carried out;
+        and the scratch size."""
+        specs = [*self.inputs[:2 + self.carried], *self.outputs[:1 + self.carried]]
+        offsets, size = [], _aligned(self.arena_bytes)
+        for spec in specs:
+            offsets.append(size)
+            size += _aligned(spec.nbytes)
+        return offsets, size
+
+    @property
+    def scratch_bytes(self) -> int:
+        return self.state_offsets()[1]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"trip_count": self.trip_count, "carried": self.carried,
+                "inputs": [s.to_json() for s in self.inputs],
+                "outputs": [s.to_json() for s in self.outputs],
+                "steps": [s.to_json() for s in self.steps],
+                "buffers": [b.to_json() for b in self.buffers], "arena_bytes": self.arena_bytes,
+                "trip_arg": self.trip_arg}
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> LoopBody:
+        return LoopBody(int(data["trip_count"]), int(data["carried"]),
+                        [TensorSpec.from_json(s) for s in data["inputs"]],
+                        [TensorSpec.from_json(s) for s in data["outputs"]],
+                        [Step.from_json(s) for s in data["steps"]],
+                        [Buffer.from_json(b) for b in data["buffers"]], int(data["arena_bytes"]),
+                        bool(data.get("trip_arg", False)))
+
+
+def _aligned(size: int) -> int:
+    return -(-size // ALIGNMENT) * ALIGNMENT
+
+
 @dataclass
 class Program:
     inputs: list[TensorSpec]
@@ -106,3 +175,4 @@ class Program:
     # view of 64-byte-aligned memory, which the runtime uses without a copy)
     target: dict[str, str]  # {"triple", "cpu", "features"} the objects were built for
     meta: dict[str, Any] = field(default_factory=dict)  # model, compiler version, plan, passes...
+    loops: dict[str, LoopBody] = field(default_factory=dict)  # loop step name -> its body

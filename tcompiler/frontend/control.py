@@ -1,4 +1,5 @@
-"""If, Loop and Scan rewritten into the graph around them, at import (static shapes only).
+"""If, Loop and Scan rewritten into the graph around them, at import (static shapes only),
+where they are not real loops (`loops.py` says which are; `expand.py` asks it first).
 
 Each rule `rule(node, writer, facts) -> str | None` writes the node's replacement with the
 `GraphWriter` (its outputs keep the node's output names) and returns None, or returns why it

@@ -1,7 +1,8 @@
 """Control flow and recurrent ops rewritten into the ops the dialect has, at import.
 
 `expand_structured(proto, types)` replaces every If, Loop, Scan (`control.py`), LSTM, GRU and
-RNN (`recurrent.py`) of the main graph whose rewrite applies by the nodes it writes, and
+RNN (`recurrent.py`) of the main graph whose rewrite applies by the nodes it writes (except
+the Loops that stay real loops, `loops.py`), and
 returns the new model, whether anything changed, and node label -> reason for the nodes left
 (reported by `support.unfolded_ops`). The frontend alternates it with constant folding and
 shape inference: a Loop's trip count often becomes a constant only by folding, and a nested
@@ -15,9 +16,9 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import onnx
 
-from tcompiler.frontend import control, recurrent
+from tcompiler.frontend import control, loops, recurrent
 from tcompiler.frontend.convert import constant_array, tensor_array
-from tcompiler.frontend.load import DEFAULT_DOMAINS
+from tcompiler.frontend.load import DEFAULT_DOMAINS, default_opset
 from tcompiler.frontend.support import node_label
 from tcompiler.frontend.writer import GraphWriter, all_names
 from tcompiler.weights import SMALL
@@ -34,13 +35,24 @@ def expand_structured(
     nodes: list[onnx.NodeProto] = []
     declined: dict[str, str] = {}
     changed = False
+    opset = default_opset(proto)
+    typed: list[onnx.ValueInfoProto] = []  # the outputs of real loops, where not known
     for index, node in enumerate(graph.node):
         rule = RULES.get(node.op_type) if node.domain in DEFAULT_DOMAINS else None
         if rule is None:
             nodes.append(node)
             continue
+        if node.op_type == "Loop" and loops.real_loop(node, facts, opset):
+            nodes.append(node)
+            typed += [v for v in loops.output_types(node, facts, opset)
+                      if facts.types.get(v.name) != v.type]
+            continue
         label = node_label(node, index)
         writer = GraphWriter(taken, f"{label}.")
+        if node.op_type == "Scan" and loops.scan_as_loop(node, writer, facts, opset):
+            nodes += writer.nodes
+            changed = True
+            continue
         reason = rule(node, writer, facts)
         if reason is None:
             nodes += writer.nodes
@@ -48,12 +60,16 @@ def expand_structured(
         else:
             declined[label] = reason
             nodes.append(node)
-    if not changed:
+    if not (changed or typed):
         return proto, False, declined
     expanded = onnx.ModelProto()
     expanded.CopyFrom(proto)
     expanded.graph.ClearField("node")
     expanded.graph.node.extend(nodes)
+    names = {v.name for v in typed}
+    kept = [v for v in expanded.graph.value_info if v.name not in names]
+    expanded.graph.ClearField("value_info")
+    expanded.graph.value_info.extend([*kept, *typed])
     return expanded, True, declined
 
 

@@ -33,15 +33,19 @@ from tcompiler.dialects.onnx import (
     ConstantOp,
     InitializerOp,
     dense_attr,
+    dense_value,
     dtype_of,
 )
+from tcompiler.dialects.onnx_control import LoopOp, YieldOp
 from tcompiler.errors import ModelError, UnsupportedModelError
 from tcompiler.frontend.convert import attribute, constant_array, tensor_array, tensor_type
 from tcompiler.frontend.fold import SMALL
-from tcompiler.frontend.load import one_line
+from tcompiler.frontend.load import default_opset, one_line
+from tcompiler.frontend.loops import body_model, captured_names
 from tcompiler.frontend.op_types import element_type_problems
 from tcompiler.frontend.shapes import graph_inputs, require_static, value_types
 from tcompiler.frontend.support import SUPPORTED_DTYPES, node_label
+from tcompiler.frontend.writer import graph_attr
 from tcompiler.program import TensorSpec
 from tcompiler.weights import WeightStore
 
@@ -50,6 +54,8 @@ def imported_outputs(node: onnx.NodeProto) -> list[str]:
     """The outputs of `node` that become results (by the op class's result definitions)."""
     if node.op_type == "Constant":
         return []
+    if node.op_type == "Loop":
+        return list(node.output)
     defs = ONNX_OPS[node.op_type].get_irdl_definition().results
     if any(_is_variadic(d) for _, d in defs):  # Split: one result per output
         return [out for out in node.output if out]
@@ -66,6 +72,8 @@ def check_importable(proto: onnx.ModelProto, opset: int, name: str, label: str) 
     unknown: dict[str, list[str]] = defaultdict(list)
     types = value_types(proto)
     for index, node in enumerate(proto.graph.node):
+        if node.op_type == "Loop":  # a real loop: its body is checked when it is imported
+            continue
         props = ONNX_OPS[node.op_type].get_irdl_definition().properties
         for attr in node.attribute:
             if node.op_type != "Constant" and (attr.name not in props or attribute(attr) is None):
@@ -95,7 +103,8 @@ def build_module(
     types = value_types(proto)
     inputs = graph_inputs(proto)
     block = Block(arg_types=[tensor_type(v.type) for v in inputs])
-    builder = _Builder(block, weights, types, {i.name: i for i in graph.initializer}, label)
+    builder = _Builder(block, weights, types, {i.name: i for i in graph.initializer}, label,
+                       default_opset(proto))
     for arg, value in zip(block.args, inputs, strict=True):
         builder.bind(value.name, arg)
     for index, node in enumerate(graph.node):
@@ -123,6 +132,7 @@ class _Builder:
     types: dict[str, onnx.TypeProto]
     initializers: dict[str, onnx.TensorProto]
     label: str
+    opset: int
     values: dict[str, SSAValue] = field(default_factory=dict[str, SSAValue])
 
     def bind(self, name: str, value: SSAValue) -> None:
@@ -141,6 +151,9 @@ class _Builder:
             assert value is not None, "support.py rejects string and sparse constants"
             self._emit_tensor(node.output[0], value, label)
             return
+        if node.op_type == "Loop":
+            self._loop(node, label)
+            return
         op_cls = ONNX_OPS[node.op_type]
         definition = op_cls.get_irdl_definition()
         operands = self._operands(node, definition.operands)
@@ -158,6 +171,33 @@ class _Builder:
                           attributes={NODE_NAME: StringAttr(label)})
         self._add(op, label)
         for out, result in zip(outputs, op.results, strict=True):
+            self.bind(out, result)
+
+    def _loop(self, node: onnx.NodeProto, label: str) -> None:
+        """A Loop kept as a real loop (`loops.real_loop`): its body imported as a model of its
+        own (checked as the main graph is) into the region of an `onnx.Loop`."""
+        proto = body_model(node, self.types, self.opset)
+        check_importable(proto, self.opset, self.label, f"{self.label}: node {label}")
+        body, _, _ = build_module(proto, self.weights, f"{self.label}: node {label}")
+        main = body.body.block.first_op
+        assert isinstance(main, func.FuncOp)
+        block = main.body.detach_block(0)
+        ret = block.last_op
+        assert isinstance(ret, func.ReturnOp)
+        block.insert_op_before(YieldOp(*ret.arguments), ret)
+        block.erase_op(ret)
+        trip = node.input[0]
+        carried = [self.value(n) for n in node.input[2:]]
+        captured = [self.value(n) for n in captured_names(graph_attr(node, "body"))]
+        trips, trip_input = -1, self.value(trip) if trip else None
+        if trip_input is not None and isinstance(trip_input.owner, ConstantOp):
+            trips = int(dense_value(trip_input.owner.value).reshape(-1)[0])
+            trip_input = None
+        types = [tensor_type(self.types[o]) for o in node.output]
+        op = LoopOp(trip_input, carried, captured, trips, types, block)
+        op.attributes[NODE_NAME] = StringAttr(label)
+        self._add(op, label)
+        for out, result in zip(node.output, op.results, strict=True):
             self.bind(out, result)
 
     def _operands(self, node: onnx.NodeProto, defs: list) -> list[SSAValue | list[SSAValue]]:

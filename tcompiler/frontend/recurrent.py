@@ -5,7 +5,9 @@ initial_c).
 
 Per direction: the input projection of every time step is one Gemm up front,
 `X[seq * batch, input] @ W^T + (Wb + Rb)`; then the time loop, unrolled over the static
-sequence length (at most `MAX_STEPS`): the recurrent Gemm `H @ R^T + projection[t]`, the gates
+sequence length (at most `MAX_STEPS` with `sequence_lens`), or, for sequences longer than
+`loops.UNROLL_AT_MOST` without `sequence_lens`, a Loop node (a real loop: H and C carried, each
+step's H a scan output, `_Direction._loop`): the recurrent Gemm `H @ R^T + projection[t]`, the gates
 a Split of it, their activations and the state update, elementwise ops that tcc fuses into a
 few kernels per step (GRU: its h gate's own Gemm, before or after the reset gate multiplies).
 With `sequence_lens`, a step past a batch entry's length keeps its state (a `Where` on
@@ -21,17 +23,19 @@ LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu), with onnxruntime's de
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import onnx
 
 from tcompiler.frontend.control import Facts, Rule
+from tcompiler.frontend.loops import UNROLL_AT_MOST
 from tcompiler.frontend.writer import GraphWriter
 
 MAX_STEPS = 256
-"""The longest sequence the time loop is unrolled to. Compile time grows faster than the step
-count (one LSTM direction, hidden 64: 128 steps 10 s, 256 steps 48 s, 512 steps 130 s)."""
+"""The longest sequence with `sequence_lens` (masked steps) the time loop is unrolled to.
+Compile time grows faster than the step count (one LSTM direction, hidden 64: 128 steps 10 s,
+256 steps 48 s, 512 steps 130 s); longer sequences without `sequence_lens` are real loops."""
 
 GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
 DEFAULT_ACTIVATIONS = {"RNN": ["Tanh"], "GRU": ["Sigmoid", "Tanh"],
@@ -91,22 +95,25 @@ def expand_recurrent(node: onnx.NodeProto, w: GraphWriter, facts: Facts) -> str 
     if x_dims is None or r_dims is None:
         return "X or R has no static shape"
     steps = x_dims[1] if layout else x_dims[0]
-    if not 0 < steps <= MAX_STEPS:
-        return f"a sequence of {steps} steps (tcc unrolls 1 to {MAX_STEPS})"
+    known = facts.constants.get(inputs.get("sequence_lens", ""))
+    masked = "sequence_lens" in inputs and not (known is not None and (known == steps).all())
+    if steps == 0 or (masked and steps > MAX_STEPS):
+        return (f"a sequence of {steps} steps with sequence_lens (tcc unrolls those 1 to "
+                f"{MAX_STEPS})")
     directions = 2 if direction == "bidirectional" else 1
     activations = _activations(node, directions)
     if isinstance(activations, str):
         return activations
     cell = _Cell(kind, r_dims[2], attrs["clip"].f if "clip" in attrs else None,
                  bool(attrs["input_forget"].i) if "input_forget" in attrs else False,
-                 bool(attrs["linear_before_reset"].i) if "linear_before_reset" in attrs else False)
+                 bool(attrs["linear_before_reset"].i) if "linear_before_reset" in attrs else False,
+                 facts.types[inputs["X"]].tensor_type.elem_type)
     x = w.op("Transpose", inputs["X"], perm=[1, 0, 2]) if layout else inputs["X"]
     state_perm = [1, 0, 2]
     initial = {k: w.op("Transpose", inputs[k], perm=state_perm) if layout else inputs[k]
                for k in ("initial_h", "initial_c") if k in inputs}
     lengths = None
-    known = facts.constants.get(inputs.get("sequence_lens", ""))
-    if "sequence_lens" in inputs and not (known is not None and (known == steps).all()):
+    if masked:
         lengths = w.op("Cast", inputs["sequence_lens"], to=onnx.TensorProto.INT64)
     count = len(DEFAULT_ACTIVATIONS[kind])
     results: list[tuple[str, str, str | None]] = []
@@ -137,6 +144,7 @@ class _Cell:
     clip: float | None
     input_forget: bool
     linear_before_reset: bool
+    elem: int  # the ONNX element type of X
 
 
 @dataclass
@@ -191,6 +199,9 @@ class _Direction:
             projected = w.op("GatherElements", projected, expanded, axis=0)
         elif reverse:
             order.reverse()
+        if lengths is None and self.steps > UNROLL_AT_MOST:
+            y, h, c = self._loop(projected, h, c, reverse)
+            return y, h, c if cell.kind == "LSTM" else None
         outputs: dict[int, str] = {}
         for t in order:
             new_h, new_c = self._step(w.index(projected, t), h, c)
@@ -212,6 +223,35 @@ class _Direction:
             h = w.op("Where", started, h, zeros)
             c = w.op("Where", started, c, zeros)
         return y, h, c if cell.kind == "LSTM" else None
+
+    def _loop(self, projected: str, h: str, c: str, reverse: bool) -> tuple[str, str, str]:
+        """The time loop as a Loop node (a real loop, `loops.py`): H (and C) carried, each
+        step's H stacked (in time order: reversed after the loop for the reverse direction)."""
+        w, lstm, steps = self.w, self.cell.kind == "LSTM", self.steps
+        body = GraphWriter(w.taken, f"{w.prefix}d{self.index}.body.")
+        i, cond, h_in, c_in = (body.fresh(n) for n in ("i", "cond", "h", "c"))
+        t = body.op("Sub", body.scalar(steps - 1, np.int64), i) if reverse else i
+        new_h, new_c = replace(self, w=body)._step(body.op("Gather", projected, t, axis=0),
+                                                   h_in, c_in if lstm else c)
+        carried = [h_in, *([c_in] if lstm else [])]
+        yielded = [body.op("Identity", cond), new_h, *([new_c] if lstm else []),
+                   body.op("Identity", new_h)]
+        state = [self.batch, self.cell.hidden]
+        graph = onnx.helper.make_graph(
+            body.nodes, body.prefix + "graph",
+            [onnx.helper.make_tensor_value_info(i, onnx.TensorProto.INT64, []),
+             onnx.helper.make_tensor_value_info(cond, onnx.TensorProto.BOOL, []),
+             *(onnx.helper.make_tensor_value_info(v, self.cell.elem, state) for v in carried)],
+            [onnx.helper.make_tensor_value_info(yielded[0], onnx.TensorProto.BOOL, []),
+             *(onnx.helper.make_tensor_value_info(v, self.cell.elem, state)
+               for v in yielded[1:])])
+        finals = [w.fresh("h"), w.fresh("c") if lstm else c, w.fresh("y")]
+        w.node("Loop", [w.scalar(steps, np.int64), "", h, *([c] if lstm else [])],
+               [finals[0], *([finals[1]] if lstm else []), finals[2]], body=graph)
+        y = finals[2]
+        if reverse:
+            y = w.op("Gather", y, w.const(np.arange(steps - 1, -1, -1, dtype=np.int64)), axis=0)
+        return y, finals[0], finals[1]
 
     def _own(self, per_direction: str) -> str:
         """This direction's part of a [directions, ...] tensor (a view for one direction)."""

@@ -9,7 +9,9 @@
   domain;
 - If, Loop, Scan, LSTM, GRU and RNN (`STRUCTURED_OPS`) are supported, each as far as its
   rewrite at import allows (`control.py`, `recurrent.py`; `unfolded_ops` reports the rest with
-  the reason), but a Loop whose trip count is computed from input data never is; the ops of
+  the reason), but a Loop with scan outputs whose trip count is computed from input data or
+  absent never is (`loops.py` runs loops with carried values only whatever their trip
+  count); the ops of
   their subgraphs are checked as the graph's own;
 - a tensor element type outside the dialect's `ELEMENT_TYPES` (strings, float8e8m0, complex);
 - sequence, map, optional or sparse values;
@@ -96,7 +98,7 @@ def unfolded_ops(proto: onnx.ModelProto, opset: int,
         label = node_label(node, index)
         if declined and label in declined:
             lines.append(f"{node.op_type} (opset {opset}): node {label}: {declined[label]}")
-        elif node.op_type not in ONNX_OPS:
+        elif node.op_type not in ONNX_OPS and node.op_type != "Loop":  # Loop: a real loop
             users[node.op_type].append(label)
     return lines + [
         f"{op} (opset {opset}): nodes {_names(nodes)} (supported only when it computes "
@@ -141,14 +143,20 @@ def _unsupported_nodes(graph: onnx.GraphProto, dynamic: set[str],
             foreign[f"{node.domain}.{node.op_type}"].append(node_label(node, index))
         elif not (node.op_type in ONNX_OPS or node.op_type in STRUCTURED_OPS or foldable):
             users[node.op_type].append(node_label(node, index))
-        elif node.op_type == "Loop" and (not node.input[0] or node.input[0] in dynamic):
-            users["Loop whose trip count is input data (or absent)"].append(
-                node_label(node, index))  # unrolling needs a constant
+        elif node.op_type == "Loop" and not _carried_only(node) and (
+                not node.input[0] or node.input[0] in dynamic):
+            users["Loop with scan outputs whose trip count is input data (or absent)"].append(
+                node_label(node, index))  # their size needs a constant
         for sub in subgraphs(node):
             # a Loop's iteration number is a constant once the loop is unrolled
             inputs = sub.input[1:] if node.op_type == "Loop" else sub.input
             _unsupported_nodes(sub, _data_dependent(sub, set(), dynamic | {
                 v.name for v in inputs}), users, foreign)
+
+
+def _carried_only(loop: onnx.NodeProto) -> bool:
+    """Whether Loop `loop` has no scan outputs (then it may end on its condition alone)."""
+    return len(loop.output) == len(loop.input) - 2
 
 
 def _data_dependent(graph: onnx.GraphProto, weights: set[str],

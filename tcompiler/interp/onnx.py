@@ -56,9 +56,11 @@ from tcompiler.dialects.onnx import (
     node_name,
     shape_of,
 )
+from tcompiler.dialects.onnx_control import LoopOp
 from tcompiler.dialects.onnx_detect import dynamic_axis
 from tcompiler.frontend.reference import reference_evaluator
 from tcompiler.interp import nn
+from tcompiler.interp.control import run_loop
 from tcompiler.interp.core import InterpretError, rule_functions
 from tcompiler.interp.storage import storage
 
@@ -227,6 +229,8 @@ def _run_onnx(functions: Any, interpreter: Interpreter, op: Operation, args: Pyt
         assert isinstance(ty, TensorType)
         return (storage(interpreter).weight(op.weight_name.data, dtype_of(ty.element_type),
                                             tuple(ty.get_shape())),)
+    if isinstance(op, LoopOp):
+        return run_loop(interpreter, op, args)
     direct = _NUMPY.get(type(op))
     results = direct(op, args) if direct is not None else None
     if results is not None:
@@ -236,4 +240,5 @@ def _run_onnx(functions: Any, interpreter: Interpreter, op: Operation, args: Pyt
 
 
 OnnxFunctions = rule_functions(
-    "OnnxFunctions", dict.fromkeys([*ONNX_OPS.values(), onnx_dialect.InitializerOp]), _run_onnx)
+    "OnnxFunctions", dict.fromkeys([*ONNX_OPS.values(), onnx_dialect.InitializerOp, LoopOp]),
+    _run_onnx)

@@ -8,7 +8,8 @@ loops stage it compiles to the schedule stage and lowers the kernel functions wi
 `lower-kernels-to-loops`, keeping `@main` (which `compile_to_stage` strips below the schedule
 stage), so the graph still calls the lowered kernels in the planned arena. The llvm stage is
 native code: run it with `tcompiler.pipeline.compile_model` and `tcompiler.runtime` (or
-`tcc run`); it has no interpretation here.
+`tcc run`); it has no interpretation here. Nor have the stages from kernels on of a model with
+a real loop (`onnx.Loop`): there the loop is a call of its body compiled apart.
 
 Calling conventions of the entry function (found by name, else the `tcc.graph` function, else
 `@main`, else the module's only function):
@@ -81,6 +82,13 @@ def compile_for(model: Any, stage: str, options: Any = None) -> Any:
         raise OptionError(f"unknown stage {stage!r} (choose from {', '.join(STAGES)})")
     below = "schedule" if stage == "loops" else stage
     comp = compile_to_stage(model, below, options or CompileOptions())
+    loops = [op.sym_name.data for op in comp.module.body.block.ops
+             if isinstance(op, func.FuncOp) and ir_names.LOOP in op.attributes]
+    if loops:
+        raise InterpretError(f"stage {stage}: the model's loop @{loops[0]} is a call of its "
+                             "compiled body from the kernels stage on, which is not "
+                             "interpreted: interpret the onnx or graph stage, or run the "
+                             "compiled model")
     if stage == "loops":
         LowerKernelsToLoopsPass().apply(comp.ctx, comp.module)
     return comp

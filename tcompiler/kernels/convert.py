@@ -18,8 +18,8 @@ stands. Results nobody reads are not computed. (This is the order the fusing con
 emit, so the fusion passes that follow leave the same kernels in the same order.)
 
 The rules' interface is the public methods below: `memref`, `expr`, `define`, `define_kernel`,
-`define_map`, `alias`, `bind`, `view`, `buffer`, `weight`, `insert`, `needed`, `length`, and
-`weights`.
+`define_map`, `destination`, `alias`, `bind`, `view`, `buffer`, `weight`, `insert`, `needed`,
+`length`, and `weights`.
 """
 
 from __future__ import annotations
@@ -210,6 +210,16 @@ class GraphConverter:
             self.define(result, lambda dest: kernel.CopyOp.build(operands=[expr.value, dest]))
             return
         self.define(result, lambda dest: build_map(expr, dest))
+
+    def destination(self, result: SSAValue) -> SSAValue:
+        """The buffer an op that writes several results itself (a loop's call) writes `result`
+        to: its output argument if it is returned once, else a new buffer."""
+        dest = self._slots.pop(result, None)
+        if dest is None:
+            dest = self.buffer(memref_of(result.type))
+            dest.name_hint = result.name_hint
+        self._storage[result] = dest
+        return dest
 
     def alias(self, result: SSAValue, source: SSAValue) -> None:
         """`result` holds the same elements as `source` (no kernel). A deferred source with

@@ -103,9 +103,9 @@ class KernelGraph:
         for call in (o for o in main.body.block.ops if isinstance(o, func.CallOp)):
             operands = buffer_arguments(call)
             ids = [tensor_of(v) for v in operands]
-            out = ids[-1]
-            reads = tuple(dict.fromkeys(i for i in ids[:-1] if i is not None))
-            writes = (out,) if out is not None else ()
+            count = _writes(call)
+            reads = tuple(dict.fromkeys(i for i in ids[:-count] if i is not None))
+            writes = tuple(i for i in ids[-count:] if i is not None)
             kop = callees.get(call.callee.string_value())
             if kop is None and ir_names.INPLACE in call.attributes:
                 inplace = _recorded_inplace(call, ids)
@@ -294,6 +294,12 @@ def _recorded_inplace(call: func.CallOp, ids: list[int | None]) -> tuple[int, ..
     positions = [p.value.data for p in attr.data if isinstance(p, IntegerAttr)]
     return tuple(dict.fromkeys(t for p in positions if p < len(ids) - 1
                                and (t := ids[p]) is not None))
+
+
+def _writes(call: func.CallOp) -> int:
+    """How many trailing arguments `call` writes (`ir_names.WRITES`, else its output)."""
+    count = call.attributes.get(ir_names.WRITES)
+    return count.value.data if isinstance(count, IntegerAttr) else 1
 
 
 def _inplace_inputs(kop: Operation | None, operands: list[SSAValue], ids: list[int | None],

@@ -14,10 +14,12 @@ The compiler builds it into the artifact's object `tcc_runner` (`runner_object`)
 links it with the kernel objects (`tcompiler.codegen.elf_loader`) and compiles nothing; a
 program without it (built by hand) gets it compiled at load time.
 
-`tcc_run` calls the kernels in step order. `tcc_run_timed` is written by the same code, so
-the two cannot drift; it reads `clock_gettime(CLOCK_MONOTONIC)` between steps (through the
-vDSO: some 20 ns a reading, nanoseconds with no calibration, unlike the cycle counter whose
-rate would have to be measured). A parallel step's stamp is taken after its join, so it times
+`tcc_run` calls the kernels in step order; a loop step (`Program.loops`) runs its body's steps
+per iteration in a loop of its own step function (`frames.loop_function`). `tcc_run_timed`
+is written by the same code, so the two cannot drift; it reads
+`clock_gettime(CLOCK_MONOTONIC)` between steps (through the vDSO: some 20 ns a reading,
+nanoseconds with no calibration, unlike the cycle counter whose rate would have to be
+measured). A parallel step's stamp is taken after its join, so it times
 the step on the whole pool, as `tcc_run` runs it. A parallel kernel (its object exports
 `<kernel>.units = P`, see `LoopBuilder.parallel`) runs as chunks of P / (2T) units that the
 threads claim: `tcc_run` publishes the step (a `void step(lo, hi)` wrapper) under a new
@@ -51,6 +53,7 @@ from tcompiler.codegen.jit import JitLibrary
 from tcompiler.errors import OptionError
 from tcompiler.ir_names import units_symbol
 from tcompiler.program import Program
+from tcompiler.runtime.frames import Frame, loop_function, step_call
 
 if TYPE_CHECKING:
     from tcompiler.codegen.target import Target
@@ -91,9 +94,7 @@ TIMED_ENTRY = "tcc_run_timed"
 
 def runner_ir(program: Program) -> str:
     """The LLVM IR of the runner of `program` (module doc)."""
-    buffers = {buf.id: buf for buf in program.buffers}
-    n_inputs = len(program.inputs)
-    n_io = n_inputs + len(program.outputs)
+    n_io = len(program.inputs) + len(program.outputs)
     parallel = {k for k in program.kernels
                 if units_symbol(k) in defined_symbols(program.objects[program.kernels[k]])}
     lines = [
@@ -115,35 +116,23 @@ def runner_ir(program: Program) -> str:
         "declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)",
         "",
     ]
-    for kernel in sorted({step.kernel for step in program.steps}):
-        arity = len(next(s for s in program.steps if s.kernel == kernel).args)
+    every = [*program.steps, *(s for body in program.loops.values() for s in body.steps)]
+    arity = {step.kernel: len(step.args) for step in every}
+    for kernel in sorted(k for k in arity if k not in program.loops):
         ranged = ["i64", "i64"] if kernel in parallel else []
-        lines.append(f'declare void @"{kernel}"({", ".join(["ptr"] * arity + ranged)})')
+        lines.append(f'declare void @"{kernel}"({", ".join(["ptr"] * arity[kernel] + ranged)})')
         if kernel in parallel:
             lines.append(f'@"{units_symbol(kernel)}" = external constant i64')
+    buffers = {buf.id: buf for buf in program.buffers}
+    top = Frame("", buffers, len(program.inputs), "@io", "@arena")
     calls: list[list[str]] = []  # per step, the lines of the entry that run it
     for index, step in enumerate(program.steps):
-        body, args = [], []
-        for position, buf in enumerate(buffers[a] for a in step.args):
-            value = f"%a{position}"
-            if buf.kind in ("input", "output"):
-                slot = buf.index + (n_inputs if buf.kind == "output" else 0)
-                body += [f"  {value}.p = getelementptr inbounds ptr, ptr @io, i64 {slot}",
-                         f"  {value} = load ptr, ptr {value}.p"]
-            else:
-                base = "@weights" if buf.kind == "weight" else "@arena"
-                body += [f"  {value}.b = load ptr, ptr {base}",
-                         f"  {value} = getelementptr inbounds i8, ptr {value}.b, i64 {buf.offset}"]
-            args.append(f"ptr {value}")
-        if step.kernel in parallel:
-            args += ["i64 %lo", "i64 %hi"]
-        lines += [f"define internal void @step{index}(i64 %lo, i64 %hi) {{", *body,
-                  f'  call void @"{step.kernel}"({", ".join(args)})', "  ret void", "}", ""]
-        if step.kernel in parallel:
-            calls.append([f'  %u{index} = load i64, ptr @"{units_symbol(step.kernel)}"',
-                          f"  call void @parallel(ptr @step{index}, i64 %u{index})"])
+        body = program.loops.get(step.kernel)
+        if body is None:
+            lines += top.step_function(index, step, parallel)
         else:
-            calls.append([f"  call void @step{index}(i64 0, i64 1)"])
+            lines += loop_function(index, step, body, top, parallel)
+        calls.append(step_call(f"@step{index}", step.kernel, parallel, f"u{index}"))
     return "\n".join([*lines, *_entry(calls, n_io, timed=False), *_entry(calls, n_io, timed=True),
                       *_stamp_ir(), *_pool_ir()]) + "\n"
 

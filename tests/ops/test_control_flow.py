@@ -1,4 +1,5 @@
-"""If, Loop and Scan end to end (rewritten at import by `frontend/control.py`): compiled by tcc,
+"""If, Loop and Scan end to end (rewritten at import by `frontend/control.py`; loops of more
+than `loops.UNROLL_AT_MOST` iterations are real loops, `test_real_loops.py`): compiled by tcc,
 compared with onnxruntime; and the constructs tcc declines, each with its reason.
 """
 
@@ -138,9 +139,15 @@ def test_loop_condition_computed_in_the_body(opts: CompileOptions) -> None:
 
 
 def test_loop_declines() -> None:
-    body = loop_body(helper.make_node("Identity", ["c_in"], ["c_out"]))
+    """A long loop that cannot be a real loop (`frontend/loops.py`: here its body reads the
+    iteration number as reduction axes, a constant only once unrolled) is not unrolled either."""
+    body = loop_body(helper.make_node("Identity", ["c_in"], ["c_out"]), scan=False)
+    zero = onnx.numpy_helper.from_array(np.array([0], np.int64))
+    body.node.extend([helper.make_node("Constant", [], ["zero"], value=zero),
+                      helper.make_node("Mul", ["i", "zero"], ["axes"]),
+                      helper.make_node("ReduceSum", ["acc_out", "axes"], ["r"])])
     with pytest.raises(UnsupportedModelError, match=f"Loop .*at most {MAX_UNROLL}"):
-        import_model(loop_model(MAX_UNROLL + 1, body))
+        import_model(loop_model(MAX_UNROLL + 1, body, scan=False))
     stop = helper.make_node("Not", ["c_in"], ["c_out"])
     with pytest.raises(UnsupportedModelError, match="Loop .*length depends on a condition"):
         import_model(loop_model(3, loop_body(stop)))
@@ -286,12 +293,15 @@ def test_every_opset_imports(opset: int) -> None:
         assert not any(f"onnx.{op}" in text for op in ("If", "Loop", "Scan"))
 
 
-def test_a_data_trip_count_is_reported_up_front() -> None:
-    body = loop_body(helper.make_node("Identity", ["c_in"], ["c_out"]), scan=False)
-    node = helper.make_node("Loop", ["m", "", "a0"], ["acc"], body=body, name="by_data")
+def test_a_data_trip_count_with_scan_outputs_is_reported_up_front() -> None:
+    """Scan outputs need their length at compile time (carried values only: a real loop
+    reads the trip count when it runs, `test_real_loops.py`)."""
+    body = loop_body(helper.make_node("Identity", ["c_in"], ["c_out"]), scan=True)
+    node = helper.make_node("Loop", ["m", "", "a0"], ["acc", "ys"], body=body, name="by_data")
     proto = model([node], [value("x", F, [2, 3]), value("a0", F, [2, 3]),
                            value("m", I64, [])], [value("acc", F, [2, 3])])
     with pytest.raises(UnsupportedModelError) as err:
         import_model(proto)
     assert err.value.problems == [
-        "Loop whose trip count is input data (or absent) (opset 17): nodes by_data"]
+        "Loop with scan outputs whose trip count is input data (or absent) (opset 17): "
+        "nodes by_data"]

@@ -14,6 +14,7 @@ from onnx import TensorProto, helper
 
 from tcompiler.errors import UnsupportedModelError
 from tcompiler.frontend import import_model
+from tcompiler.frontend.loops import UNROLL_AT_MOST
 from tcompiler.pipeline import CompileOptions, compile_model
 from tcompiler.runtime import CompiledModel
 
@@ -148,16 +149,32 @@ def test_older_opsets(kind: str, opset: int, opts: CompileOptions) -> None:
 
 
 def test_unrolled_into_one_input_projection() -> None:
-    """The input projection of all steps is one Gemm; only the recurrent one is per step."""
-    model, _ = recurrent_model("LSTM", {}, {"B"})
+    """The input projection of all steps is one Gemm; only the recurrent one is per step
+    (short sequences are unrolled)."""
+    model, _ = recurrent_model("LSTM", {}, {"B"}, steps=UNROLL_AT_MOST)
     text = str(import_model(model).module)
-    assert text.count("onnx.Gemm") == 1 + SEQ
+    assert text.count("onnx.Gemm") == 1 + UNROLL_AT_MOST
     assert "onnx.LSTM" not in text
 
 
-def test_long_sequence_declines() -> None:
-    model, _ = recurrent_model("RNN", {}, set(), steps=10_000)
-    with pytest.raises(UnsupportedModelError, match="RNN .*10000 steps"):
+@pytest.mark.parametrize("kind, attrs, optional", [
+    ("RNN", {}, set()),
+    ("GRU", {"direction": "reverse"}, {"B", "initial_h"}),
+    ("LSTM", {"direction": "bidirectional", "clip": 0.5}, {"B", "initial_h", "initial_c", "P"})])
+def test_long_sequences_are_real_loops(kind: str, attrs: dict[str, Any], optional: set[str],
+                                       opts: CompileOptions) -> None:
+    """Beyond `UNROLL_AT_MOST` steps (without sequence_lens) the time loop is a real loop:
+    one recurrent Gemm in its body however long the sequence."""
+    model, feeds = recurrent_model(kind, attrs, optional, steps=1000)
+    text = str(import_model(model).module)
+    directions = 2 if "direction" in attrs and attrs["direction"] == "bidirectional" else 1
+    assert text.count('"onnx.Loop"') == directions
+    check(model, feeds, opts)
+
+
+def test_long_masked_sequence_declines() -> None:
+    model, _ = recurrent_model("RNN", {}, {"sequence_lens"}, steps=10_000)
+    with pytest.raises(UnsupportedModelError, match="RNN .*10000 steps with sequence_lens"):
         import_model(model)
 
 

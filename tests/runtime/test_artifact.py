@@ -13,7 +13,7 @@ import pytest
 
 import tcompiler
 import tcompiler.artifact as artifact_module
-from tcompiler.artifact import read_artifact, write_artifact
+from tcompiler.artifact import FORMAT_VERSION, read_artifact, write_artifact
 from tcompiler.errors import ArtifactError
 from tcompiler.host_cpu import CPUINFO_NAMES, missing_features
 from tcompiler.program import Buffer, Program, Step
@@ -166,7 +166,7 @@ def test_manifest_not_json(artifact: Path) -> None:
 
 
 def test_newer_format_version(artifact: Path) -> None:
-    edit_manifest(artifact, lambda manifest: manifest.update(format_version=2))
+    edit_manifest(artifact, lambda manifest: manifest.update(format_version=FORMAT_VERSION + 1))
     message = read_error(artifact)
     assert "format version 2 is newer" in message and "upgrade" in message
 

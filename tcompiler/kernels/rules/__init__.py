@@ -12,6 +12,7 @@ from xdsl.ir import Operation
 
 from tcompiler.kernels.convert import Rule
 from tcompiler.kernels.rules import (
+    control,
     detect,
     einsum,
     elementwise,
@@ -38,5 +39,6 @@ RULES: dict[type[Operation], Rule] = {
     **math.RULES, **index.RULES, **einsum.RULES, **norms.RULES, **rotary.RULES,
     **types.RULES,
     **detect.RULES,
+    **control.RULES,
     **quant.RULES,
 }
