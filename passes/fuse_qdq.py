@@ -9,17 +9,18 @@ This pass rewrites
     QuantizeLinear(MatMul(DequantizeLinear(a), DequantizeLinear(w)))
         -> QLinearMatMul(a, a_scale, a_zero, w, w_scale, w_zero, y_scale, y_zero)
 
-(a Relu between the op and QuantizeLinear stays as Max(y, y_zero_point), or goes when y's
-zero point is its type's lowest value, so the quantization clamps at 0 already), which the
-int8 kernels run (`kernels/rules/quant_int8.py`). As onnxruntime's QDQ fusion does, the int32 bias is taken as
-it is: its dequantization scale is the product x_scale * w_scale by construction (a bias the
-frontend folded to floats is rounded back to those int32 values). It applies exactly where
-the int8 kernels then run the op (elsewhere the QDQ ops stay, computed in float: the QLinear
-ops' own float fallback would decline sums that could pass 2^24): x (a) and y are 8-bit with one scale and zero point each, x's a constant; w is a
-constant (`onnx.initializer` or `onnx.Constant`) of int8 with zero points 0, dequantized per
-tensor or per output channel (axis 0 of a conv's weights, axis 1 of a matmul's); a conv is
-2-d with one group and a constant bias; no DequantizeLinear is blocked; the float result has
-no other use. Initializers' values come from the context's `WeightStore` (without one, only
+(a Relu between the op and QuantizeLinear stays as Max(y, y_zero_point), or goes when y's zero
+point is its type's lowest value, so the quantization clamps at 0 already), which the int8
+kernels run (`kernels/rules/quant_int8.py`). As onnxruntime's QDQ fusion does, the int32 bias
+is taken as it is: its dequantization scale is the product x_scale * w_scale by construction (a
+bias the frontend folded to floats is rounded back to those int32 values). It applies exactly
+where the int8 kernels then run the op (elsewhere the QDQ ops stay, computed in float: the
+QLinear ops' own float fallback would decline sums that could pass 2^24): x (a) and y are 8-bit
+with one constant scale and zero point each; w is a constant (`onnx.initializer` or
+`onnx.Constant`) of int8 with zero points 0, dequantized per tensor or per output channel (axis
+0 of a conv's weights, axis 1 of a matmul's); a conv is 2-d with one group and a constant bias;
+no DequantizeLinear is blocked; the float result has no other use. Initializers' values come
+from the context's `WeightStore` (without one, only
 `onnx.Constant` zero points qualify). The DequantizeLinear ops left unused are erased.
 
 Before:
