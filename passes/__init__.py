@@ -48,6 +48,7 @@ _PASS_TABLE: dict[str, tuple[str, str]] = {
     "conv-to-im2col": ("conv_to_im2col", "ConvToIm2colPass"),
     "conv-to-im2win": ("conv_to_im2win", "ConvToIm2winPass"),
     "conv-to-winograd": ("conv_to_winograd", "ConvToWinogradPass"),
+    "pack-weights": ("pack_weights", "PackWeightsPass"),
 }
 
 PASSES = _registry()

@@ -9,7 +9,8 @@ takes its names). A leaf module, so the CLI can list the stages without importin
               fuse-elementwise,outline-kernels,
               dedup-kernels,choose-schedules{policy=...},
               conv-to-im2col,conv-to-im2win,
-              conv-to-winograd,dedup-kernels
+              conv-to-winograd,pack-weights,
+              dedup-kernels
     schedule  plan-memory{method=... time_limit=...}     module   contracts.KERNELS
     loops     lower-kernels-to-loops                     kernel   contracts.LOOPS
     llvm      lower-to-llvm{expand-math=...}             kernel   contracts.LLVM
@@ -29,9 +30,11 @@ if TYPE_CHECKING:
     from tcompiler.pipeline import CompileOptions
 
 GRAPH_PIPELINE = "onnx-canonicalize,fold-batchnorm,onnx-canonicalize"
-CONV_ALGORITHM_PIPELINE = "conv-to-im2col,conv-to-im2win,conv-to-winograd,dedup-kernels"
-"""The passes that rewrite the convs whose schedule names a multi-kernel algorithm (and one
-function per distinct kernel again: equal convs give equal transforms)."""
+CONV_ALGORITHM_PIPELINE = ("conv-to-im2col,conv-to-im2win,conv-to-winograd,pack-weights,"
+                           "dedup-kernels")
+"""The passes that rewrite the convs whose schedule names a multi-kernel algorithm, pack the
+constant B operands of gemms scheduled `pack_b`, and make one function per distinct kernel
+again (equal convs give equal transforms)."""
 
 
 def kernels_pipeline(options: CompileOptions) -> str:
