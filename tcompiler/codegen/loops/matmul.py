@@ -31,7 +31,7 @@ from tcompiler.dialects.kernel import MatMulOp, shape, unpacked_b_shape
 
 def emit_matmul(b: LoopBuilder, op: MatMulOp, sched: GemmSchedule) -> None:
     a, y = shape(op.A), shape(op.Y)
-    bs = unpacked_b_shape(op, y[-1])
+    bs = unpacked_b_shape(op, y[-1] if y else 1)
     panel = op.b_panel.value.data if op.b_panel is not None else 0
     a_mat, b_mat = len(a) > 1, len(bs) > 1
     m = a[-2] if a_mat else 1
