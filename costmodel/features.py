@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from tcompiler.codegen.loops.microkernel import narrow_columns
 from tcompiler.costmodel.expanded import expansion
 from tcompiler.costmodel.facts import facts
 from tcompiler.costmodel.kernel import flops
@@ -103,7 +104,8 @@ def _conv(op: kernel.ConvOp, s: ConvSchedule, native: int, f: dict[str, float]) 
     if s.algorithm == "pointwise":
         plane = math.prod(y[2:])
         n_vec = plane - plane % s.lanes
-        f["tail_fraction"] = (plane - n_vec) / plane
+        narrow = narrow_columns(n_vec, plane, s.lanes)
+        f["tail_fraction"] = (plane - sum(width for _, width in narrow) - n_vec) / plane
         f["lane_efficiency"] = 1.0
         f["log_column_tiles"] = _log(math.ceil(n_vec / (s.tile_vectors * s.lanes)))
         f["panel_over_l1"] = block * s.tile_vectors * s.lanes * 4 / L1_BYTES
