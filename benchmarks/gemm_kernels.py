@@ -3,9 +3,9 @@
     python benchmarks/gemm_kernels.py [--repeats 20]
 
 - BERT-base's FFN matmul [128, 768] x [768, 3072] (and QKV / output / FFN-down shapes) under
-  the default (heuristic) schedule, B as given (row-major [K, N]) and B packed in column
-  panels as `pack-weights` stores a constant B: GFLOP/s of each, beside numpy's `a @ b`
-  (OpenBLAS, one thread) on the same arrays.
+  the default (heuristic) schedule, B as given (row-major [K, N], `pack_b` off) and B packed
+  in column panels as `pack-weights` stores a constant B (`pack_b` on): GFLOP/s of each,
+  beside numpy's `a @ b` (OpenBLAS, one thread) on the same arrays.
 - VGG-19's first fully-connected layer, batch 1: Gemm [1, 25088] x [4096, 25088]^T under the
   default `dot` schedule: bytes of weights streamed per second, beside numpy's `W @ x`.
 
@@ -35,14 +35,11 @@ MATMULS = ((128, 768, 3072), (128, 768, 2304), (128, 768, 768), (128, 3072, 768)
 FC = (25088, 4096)
 
 
-def matmul_text(m: int, k: int, n: int, panel: int = 0) -> str:
-    """The matmul kernel; with `panel`, B packed in panels of that many columns."""
-    b_type = f"{-(-n // panel)}x{k}x{panel}xf32" if panel else f"{k}x{n}xf32"
-    attrs = f" {{b_panel = {panel} : i64}}" if panel else ""
-    return (f"builtin.module {{\n  func.func @kernel(%a: memref<{m}x{k}xf32>, %b: memref<"
-            f"{b_type}>, %y: memref<{m}x{n}xf32>) attributes {{tcc.kernel}} {{\n    kernel.matmul"
-            f" %a, %b -> %y{attrs} : memref<{m}x{k}xf32>, memref<{b_type}> -> memref<{m}x{n}xf32>"
-            "\n    func.return\n  }\n}\n")
+def matmul_text(m: int, k: int, n: int) -> str:
+    return (f"builtin.module {{\n  func.func @kernel(%a: memref<{m}x{k}xf32>, %b: memref<{k}x"
+            f"{n}xf32>, %y: memref<{m}x{n}xf32>) attributes {{tcc.kernel}} {{\n    kernel.matmul"
+            f" %a, %b -> %y : memref<{m}x{k}xf32>, memref<{k}x{n}xf32> -> memref<{m}x{n}xf32>\n"
+            "    func.return\n  }\n}\n")
 
 
 def fc_text(k: int, n: int) -> str:
@@ -87,18 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args(argv)
-    from tcompiler.costmodel.schedules import GEMM_TILE
-    from tcompiler.kernels.panels import pack_panels
-
     rng = np.random.default_rng(0)
     results: dict[str, list[dict[str, object]]] = {"matmul": [], "fully_connected": []}
     for m, k, n in MATMULS:
         a, b = rng.standard_normal((m, k), np.float32), rng.standard_normal((k, n), np.float32)
         arrays = [a, b, np.zeros((m, n), np.float32)]
         kernel, knobs = compiled(matmul_text(m, k, n), arrays, pack_b=False)
-        panel = GEMM_TILE[1] * 16
-        packed_arrays = [a, pack_panels(b, panel), np.zeros((m, n), np.float32)]
-        packed, packed_knobs = compiled(matmul_text(m, k, n, panel), packed_arrays)
+        packed_arrays = [a, b, np.zeros((m, n), np.float32)]
+        packed, packed_knobs = compiled(matmul_text(m, k, n), packed_arrays, pack_b=True)
         kernel.run(arrays)  # type: ignore[attr-defined]
         packed.run(packed_arrays)  # type: ignore[attr-defined]
         error = float(max(np.abs(y - a @ b).max() for y in (arrays[2], packed_arrays[2])))

@@ -80,6 +80,8 @@ class Compiled:
     weight holding the filter argument's values, the kernels stage's rewriting passes expand
     it, and `run` calls the resulting kernels in order on the arguments, the weights they
     made and scratch buffers of their intermediate tensors, so the time is the whole rewrite.
+    A gemm or matmul scheduled `pack_b` runs the same way with B as the weight, so it reads
+    the panels `pack-weights` makes of it (the packing itself is compile time, not timed).
     """
 
     def __init__(self, spec: KernelSpec, schedule: Schedule, target: Target, opt_level: int,
@@ -87,7 +89,8 @@ class Compiled:
         module = spec.with_schedule(schedule)
         self.steps: list[tuple[str, list[np.ndarray | int]]] = [
             ("kernel", list(range(len(spec.function.args))))]
-        if getattr(schedule, "algorithm", "") in EXPANDED_ALGORITHMS:
+        if getattr(schedule, "algorithm", "") in EXPANDED_ALGORITHMS \
+                or getattr(schedule, "pack_b", False):
             module, self.steps = _expand(module, arrays)
         module = lower_kernel_module(module)
         self.library = load_objects([compile_to_object(module, target, opt_level)])
@@ -107,8 +110,9 @@ class Compiled:
 
 def _expand(module: ModuleOp, arrays: list[np.ndarray]
             ) -> tuple[ModuleOp, list[tuple[str, list[np.ndarray | int]]]]:
-    """The kernel module rewritten as its conv algorithm says, and the calls to make (an
-    argument position, or an array the rewrite made: a weight or a scratch buffer)."""
+    """The kernel module rewritten as its conv algorithm says (or with its gemm's B packed),
+    and the calls to make (an argument position, or an array the rewrite made: a weight or a
+    scratch buffer)."""
     from xdsl.dialects.builtin import UnitAttr
     from xdsl.ir import Block, BlockArgument, Region, SSAValue
 
@@ -119,14 +123,16 @@ def _expand(module: ModuleOp, arrays: list[np.ndarray]
     from tcompiler.passes.conv_to_im2col import ConvToIm2colPass
     from tcompiler.passes.conv_to_im2win import ConvToIm2winPass
     from tcompiler.passes.conv_to_winograd import ConvToWinogradPass
+    from tcompiler.passes.pack_weights import PackWeightsPass
     from tcompiler.weights import WeightStore
 
     fn = module.body.block.first_op
     assert isinstance(fn, func.FuncOp)
-    conv = kernel_op_of(fn)
-    assert isinstance(conv, kernel.ConvOp)
-    assert isinstance(conv.W, BlockArgument)
-    filter_at = conv.W.index
+    op = kernel_op_of(fn)
+    assert isinstance(op, kernel.ConvOp | kernel.GemmOp | kernel.MatMulOp)
+    constant = op.W if isinstance(op, kernel.ConvOp) else op.B
+    assert isinstance(constant, BlockArgument)
+    filter_at = constant.index
     store = WeightStore()
     store.add("filter", arrays[filter_at])
     types = [a.type for i, a in enumerate(fn.args) if i != filter_at]
@@ -139,7 +145,8 @@ def _expand(module: ModuleOp, arrays: list[np.ndarray]
     main.attributes[ir_names.GRAPH] = UnitAttr()
     module.body.block.add_op(main)
     ctx = make_context(store)
-    for rewrite in (ConvToIm2colPass(), ConvToIm2winPass(), ConvToWinogradPass()):
+    for rewrite in (ConvToIm2colPass(), ConvToIm2winPass(), ConvToWinogradPass(),
+                    PackWeightsPass()):
         rewrite.apply(ctx, module)
     values: dict[SSAValue, np.ndarray | int] = {
         arg: i + (i >= filter_at) for i, arg in enumerate(body.args)}
