@@ -10,7 +10,9 @@
   default `dot` schedule: bytes of weights streamed per second, beside numpy's `W @ x`.
 
 Kernels run through `costmodel.measure.Compiled` (every parallel unit on the calling thread);
-the runs alternate (tcc's layouts and numpy), medians of `repeats`. Output: one JSON
+the runs alternate (tcc's layouts and numpy), medians of `repeats`, each timed as the CPU time
+of the calling thread (numpy runs OpenBLAS on it too), so time spent descheduled on a shared
+machine is not counted. Output: one JSON
 object on stdout.
 """
 
@@ -57,9 +59,9 @@ def alternate(runs: list[Callable[[], object]], repeats: int) -> list[float]:
     times: list[list[float]] = [[] for _ in runs]
     for _ in range(repeats):
         for run, spent in zip(runs, times):
-            t0 = time.perf_counter()
+            t0 = time.thread_time()
             run()
-            spent.append(time.perf_counter() - t0)
+            spent.append(time.thread_time() - t0)
     return [statistics.median(spent) for spent in times]
 
 
