@@ -35,6 +35,7 @@ from tcompiler.costmodel.schedules import (
     GemmSchedule,
     LoopSchedule,
     Schedule,
+    gemm_n,
 )
 from tcompiler.dialects import kernel
 
@@ -131,10 +132,10 @@ def _gemm(op: kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp, s: GemmSche
         m, n = y
         k = a[0] if facts_.int("trans_a") else a[1]
     else:
-        a, b = facts_.shape("A"), facts_.shape("B")
+        a = facts_.shape("A")
         k = a[-1]
         m = a[-2] if len(a) > 1 else 1
-        n = b[-1] if len(b) > 1 else 1
+        n = gemm_n(op)  # Y's columns: also right for a B packed in panels
     f["log_reduction"] = _log(k)
     f["log_out_h"], f["log_out_w"] = _log(m), _log(n)
     f["log_batch"] = _log(math.prod(y) // max(m * n, 1))
