@@ -4,10 +4,11 @@ time into the microkernel's column panels (`tcompiler/kernels/panels.py`).
 For every call of such a kernel function whose B is a weight of the context's weight store (or
 a view of one), a new weight "<B>.panels<NR>" [ceil(N/NR), K, NR] (NR = the schedule's
 tile_vectors x lanes; stored once however many calls share it) replaces B, and the call goes to
-a new kernel function whose op has `b_panel = NR`: the same meaning, read panel by panel with
-unit stride. A call whose B is computed at run time (or `tcc-opt` without `--weights`) keeps
-the kernel function, whose schedule then says `pack_b = false`. The module must not be
-memory-planned yet; `dedup-kernels` after this pass merges equal packed kernels.
+a new kernel function whose op has `b_panel = NR` (and trans_b = 0: a gemm's transposed B is
+packed as the [K, N] matrix it means): the same meaning, read panel by panel with unit stride.
+A call whose B is computed at run time (or `tcc-opt` without `--weights`) keeps the kernel
+function, whose schedule then says `pack_b = false` (`loops` for a transposed B). The module
+must not be memory-planned yet; `dedup-kernels` after this pass merges equal packed kernels.
 
 Before (weight "w" [64, 96], schedule tiled 8 x 3 x 16, pack_b):
 
@@ -54,7 +55,7 @@ Packable = kernel.GemmOp | kernel.MatMulOp
 
 def constant_b(call: func.CallOp, op: Packable, store: WeightStore | None) -> tuple[
         str, np.ndarray] | None:
-    """(weight name, [K, N] values) of the B a call passes, if it is a stored weight."""
+    """(weight name, values in B's shape) of the B a call passes, if it is a stored weight."""
     assert isinstance(op.B, BlockArgument)
     owner = call.arguments[op.B.index].owner
     while isinstance(owner, kernel.ViewOp):
@@ -111,7 +112,15 @@ class PackWeightsPass(ModulePass):
                 continue
             log.info("%s: B is not a constant weight at %d call(s); its layout is kept",
                      fn.sym_name.data, len(kept))
-            target.schedule = dataclasses.replace(schedule, pack_b=False).to_attr()
+            target.schedule = unpacked(target, schedule).to_attr()
+
+
+def unpacked(op: Packable, schedule: GemmSchedule) -> GemmSchedule:
+    """The schedule of `op` with B as given: `pack_b` off, or `loops` for a gemm whose B is
+    transposed (the microkernel reads B along N only once packed)."""
+    if isinstance(op, kernel.GemmOp) and op.trans_b.value.data:
+        return GemmSchedule("loops")
+    return dataclasses.replace(schedule, pack_b=False)
 
 
 def _pack_call(module: ModuleOp, call: func.CallOp, op: Packable, schedule: GemmSchedule,
@@ -123,8 +132,9 @@ def _pack_call(module: ModuleOp, call: func.CallOp, op: Packable, schedule: Gemm
         return False
     assert store is not None
     name, values = found
+    transposed = isinstance(op, kernel.GemmOp) and op.trans_b.value.data
     nr = schedule.tile_vectors * schedule.lanes
-    packed = pack_panels(values, nr)
+    packed = pack_panels(values.T if transposed else values, nr)
     if (name, nr) not in made:
         made[name, nr] = store.add(f"{name}.panels{nr}", packed)
     weight = kernel.WeightOp(made[name, nr], MemRefType(f32, packed.shape))
@@ -135,6 +145,8 @@ def _pack_call(module: ModuleOp, call: func.CallOp, op: Packable, schedule: Gemm
     operands[1] = weight.results[0]
     new.operands = operands
     new.properties["b_panel"] = IntegerAttr(nr, i64)
+    if transposed:
+        new.properties["trans_b"] = IntegerAttr(0, i64)
     Rewriter.insert_op(new, InsertPoint.before(call))
     fn = outline(new, fresh_name(taken, kernel_kind(new)))
     kernel_fn = op.parent_op()

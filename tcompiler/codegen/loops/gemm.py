@@ -39,7 +39,7 @@ from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices, parallel_nest
 from tcompiler.codegen.loops.microkernel import Tile, panel_tiles, parallel_panels, vload
-from tcompiler.costmodel.schedules import GemmSchedule
+from tcompiler.costmodel.schedules import GemmSchedule, ScheduleError
 from tcompiler.dialects.kernel import GemmOp, shape
 
 
@@ -89,6 +89,9 @@ def emit_gemm(b: LoopBuilder, op: GemmOp, sched: GemmSchedule) -> None:
         b.store(b.relu(value) if relu else value, op.Y, [i, j])
 
     if sched.algorithm == "tiled":
+        if trans_b:  # the schedule counted on pack-weights, which did not run on this op
+            raise ScheduleError("kernel.gemm: a gemm with trans_b = 1 runs tiled only with B "
+                                "packed in panels (b_panel): run pack-weights before the loops")
         _emit_tiled(b, op, sched, a_at, bias, k_extent)
     elif sched.algorithm == "dot":
         _emit_dot(b, op, sched, finish, k_extent)
