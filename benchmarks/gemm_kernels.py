@@ -6,6 +6,9 @@
   the default (heuristic) schedule, B as given (row-major [K, N], `pack_b` off) and B packed
   in column panels as `pack-weights` stores a constant B (`pack_b` on): GFLOP/s of each,
   beside numpy's `a @ b` (OpenBLAS, one thread) on the same arrays.
+- A linear layer of 128 rows, Gemm [128, 768] x [768, 768]^T (trans_b = 1, PyTorch's export
+  of Linear): the `loops` schedule tcc gave it before `pack-weights`, and the heuristic (its
+  transposed B packed in panels, tiled), beside numpy's `x @ w.T`.
 - VGG-19's first fully-connected layer, batch 1: Gemm [1, 25088] x [4096, 25088]^T under the
   default `dot` schedule: bytes of weights streamed per second, beside numpy's `W @ x`.
 
@@ -35,6 +38,7 @@ import numpy as np  # noqa: E402
 
 MATMULS = ((128, 768, 3072), (128, 768, 2304), (128, 768, 768), (128, 3072, 768))
 FC = (25088, 4096)
+LINEAR = (128, 768, 768)
 
 
 def matmul_text(m: int, k: int, n: int) -> str:
@@ -44,11 +48,12 @@ def matmul_text(m: int, k: int, n: int) -> str:
             "    func.return\n  }\n}\n")
 
 
-def fc_text(k: int, n: int) -> str:
-    return (f"builtin.module {{\n  func.func @kernel(%a: memref<1x{k}xf32>, %w: memref<{n}x{k}"
-            f"xf32>, %y: memref<1x{n}xf32>) attributes {{tcc.kernel}} {{\n    kernel.gemm %a, "
+def fc_text(k: int, n: int, m: int = 1) -> str:
+    """A fully-connected layer: Gemm [M, K] x [N, K]^T (trans_b = 1, PyTorch's Linear)."""
+    return (f"builtin.module {{\n  func.func @kernel(%a: memref<{m}x{k}xf32>, %w: memref<{n}x{k}"
+            f"xf32>, %y: memref<{m}x{n}xf32>) attributes {{tcc.kernel}} {{\n    kernel.gemm %a, "
             "%w -> %y {trans_a = 0 : i64, trans_b = 1 : i64, alpha = 1.0 : f32, beta = 0.0 : "
-            f"f32}} : memref<1x{k}xf32>, memref<{n}x{k}xf32> -> memref<1x{n}xf32>\n"
+            f"f32}} : memref<{m}x{k}xf32>, memref<{n}x{k}xf32> -> memref<{m}x{n}xf32>\n"
             "    func.return\n  }\n}\n")
 
 
@@ -86,6 +91,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args(argv)
+    from tcompiler.codegen import Target
+    from tcompiler.costmodel.kernel import KernelSpec
+    from tcompiler.costmodel.measure import Compiled
+    from tcompiler.costmodel.schedules import GemmSchedule
+
     rng = np.random.default_rng(0)
     results: dict[str, list[dict[str, object]]] = {"matmul": [], "fully_connected": []}
     for m, k, n in MATMULS:
@@ -111,6 +121,25 @@ def main(argv: list[str] | None = None) -> int:
             "ratio_tcc_over_numpy_time": round(ours / numpy_s, 3),
             "ratio_tcc_packed_over_numpy_time": round(ours_packed / numpy_s, 3)})
         print(f"[gemm] {results['matmul'][-1]}", file=sys.stderr, flush=True)
+    m, k, n = LINEAR
+    x, w = rng.standard_normal((m, k), np.float32), rng.standard_normal((n, k), np.float32)
+    loops_arrays = [x, w, np.zeros((m, n), np.float32)]
+    packed_arrays = [x, w, np.zeros((m, n), np.float32)]
+    loops = Compiled(KernelSpec(fc_text(k, n, m)), GemmSchedule("loops"), Target.host(), 3,
+                     loops_arrays)
+    packed, packed_knobs = compiled(fc_text(k, n, m), packed_arrays)
+    ours_loops, ours_packed, numpy_s = alternate([
+        functools.partial(loops.run, loops_arrays),
+        functools.partial(packed.run, packed_arrays),  # type: ignore[attr-defined]
+        lambda: x @ w.T], args.repeats)
+    flop = 2 * m * k * n
+    results["linear"] = [{
+        "m": m, "k": k, "n": n, "packed_schedule": packed_knobs, "max_abs_error": float(max(
+            np.abs(y - x @ w.T).max() for y in (loops_arrays[2], packed_arrays[2]))),
+        "tcc_loops_gflops": round(flop / ours_loops / 1e9, 1),
+        "tcc_packed_gflops": round(flop / ours_packed / 1e9, 1),
+        "numpy_gflops": round(flop / numpy_s / 1e9, 1)}]
+    print(f"[gemm] {results['linear'][-1]}", file=sys.stderr, flush=True)
     k, n = FC
     x, w = rng.standard_normal((1, k), np.float32), rng.standard_normal((n, k), np.float32)
     arrays = [x, w, np.zeros((1, n), np.float32)]
