@@ -6,9 +6,11 @@
 A, B and onnxruntime (same thread count) run in turn `rounds` times on the model's seeded
 inputs (`fuzz.oracles.onnx_feeds`); medians of the wall time and, at one thread, of the
 calling thread's CPU time (tcc and onnxruntime both run on it then), which leaves out time
-spent descheduled on a shared machine. `--profile`: the per-step minimum over many profiled
-runs (`CompiledModel.profile`, robust to preemption), summed per kernel, A beside B. The
-outputs of A and B are compared first. Output: one JSON object on stdout.
+spent descheduled on a shared machine. With more threads each timed run follows a pause and
+an untimed run of the same runtime (both runtimes' workers spin for a while after a run).
+`--profile`: the per-step minimum over many profiled runs (`CompiledModel.profile`, robust to
+preemption), summed per kernel, A beside B. The outputs of A and B are compared first.
+Output: one JSON object on stdout.
 """
 
 from __future__ import annotations
@@ -70,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     cpu: dict[str, list[float]] = collections.defaultdict(list)
     for _ in range(args.rounds):
         for name, run in runs.items():
+            if args.threads > 1:  # the other runtime's workers spin after its run: let them stop
+                time.sleep(0.05)
+                run()
             c0, t0 = time.thread_time(), time.perf_counter()
             run()
             wall[name].append((time.perf_counter() - t0) * 1e3)
