@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from tcompiler.codegen.loops.microkernel import narrow_columns
 from tcompiler.costmodel.expanded import expansion
 from tcompiler.costmodel.facts import facts
 from tcompiler.costmodel.kernel import flops
@@ -34,6 +35,7 @@ from tcompiler.costmodel.schedules import (
     GemmSchedule,
     LoopSchedule,
     Schedule,
+    gemm_n,
 )
 from tcompiler.dialects import kernel
 
@@ -103,7 +105,8 @@ def _conv(op: kernel.ConvOp, s: ConvSchedule, native: int, f: dict[str, float]) 
     if s.algorithm == "pointwise":
         plane = math.prod(y[2:])
         n_vec = plane - plane % s.lanes
-        f["tail_fraction"] = (plane - n_vec) / plane
+        narrow = narrow_columns(n_vec, plane, s.lanes)
+        f["tail_fraction"] = (plane - sum(width for _, width in narrow) - n_vec) / plane
         f["lane_efficiency"] = 1.0
         f["log_column_tiles"] = _log(math.ceil(n_vec / (s.tile_vectors * s.lanes)))
         f["panel_over_l1"] = block * s.tile_vectors * s.lanes * 4 / L1_BYTES
@@ -129,10 +132,10 @@ def _gemm(op: kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp, s: GemmSche
         m, n = y
         k = a[0] if facts_.int("trans_a") else a[1]
     else:
-        a, b = facts_.shape("A"), facts_.shape("B")
+        a = facts_.shape("A")
         k = a[-1]
         m = a[-2] if len(a) > 1 else 1
-        n = b[-1] if len(b) > 1 else 1
+        n = gemm_n(op)  # Y's columns: also right for a B packed in panels
     f["log_reduction"] = _log(k)
     f["log_out_h"], f["log_out_w"] = _log(m), _log(n)
     f["log_batch"] = _log(math.prod(y) // max(m * n, 1))

@@ -80,6 +80,8 @@ class Compiled:
     weight holding the filter argument's values, the kernels stage's rewriting passes expand
     it, and `run` calls the resulting kernels in order on the arguments, the weights they
     made and scratch buffers of their intermediate tensors, so the time is the whole rewrite.
+    A gemm or matmul scheduled `pack_b` runs the same way with B as the weight, so it reads
+    the panels `pack-weights` makes of it (the packing itself is compile time, not timed).
     """
 
     def __init__(self, spec: KernelSpec, schedule: Schedule, target: Target, opt_level: int,
@@ -87,7 +89,8 @@ class Compiled:
         module = spec.with_schedule(schedule)
         self.steps: list[tuple[str, list[np.ndarray | int]]] = [
             ("kernel", list(range(len(spec.function.args))))]
-        if getattr(schedule, "algorithm", "") in (*EXPANDED_ALGORITHMS, "packed"):
+        if getattr(schedule, "algorithm", "") in (*EXPANDED_ALGORITHMS, "packed") \
+                or getattr(schedule, "pack_b", False):
             module, self.steps = _expand(module, arrays)
         module = lower_kernel_module(module)
         self.library = load_objects([compile_to_object(module, target, opt_level)])
@@ -107,9 +110,9 @@ class Compiled:
 
 def _expand(module: ModuleOp, arrays: list[np.ndarray]
             ) -> tuple[ModuleOp, list[tuple[str, list[np.ndarray | int]]]]:
-    """The kernel module rewritten as its conv algorithm says (`packed`: its filter packed),
-    and the calls to make (an argument position, or an array the rewrite made: a weight or a
-    scratch buffer)."""
+    """The kernel module rewritten as its conv algorithm says (`packed`: its filter packed) or
+    with its gemm's B packed, and the calls to make (an argument position, or an array the
+    rewrite made: a weight or a scratch buffer)."""
     from xdsl.dialects.builtin import UnitAttr
     from xdsl.ir import Block, BlockArgument, Region, SSAValue
 
@@ -121,14 +124,16 @@ def _expand(module: ModuleOp, arrays: list[np.ndarray]
     from tcompiler.passes.conv_to_im2win import ConvToIm2winPass
     from tcompiler.passes.conv_to_packed import ConvToPackedPass
     from tcompiler.passes.conv_to_winograd import ConvToWinogradPass
+    from tcompiler.passes.pack_weights import PackWeightsPass
     from tcompiler.weights import WeightStore
 
     fn = module.body.block.first_op
     assert isinstance(fn, func.FuncOp)
-    conv = kernel_op_of(fn)
-    assert isinstance(conv, kernel.ConvOp)
-    assert isinstance(conv.W, BlockArgument)
-    filter_at = conv.W.index
+    op = kernel_op_of(fn)
+    assert isinstance(op, kernel.ConvOp | kernel.GemmOp | kernel.MatMulOp)
+    constant = op.W if isinstance(op, kernel.ConvOp) else op.B
+    assert isinstance(constant, BlockArgument)
+    filter_at = constant.index
     store = WeightStore()
     store.add("filter", arrays[filter_at])
     types = [a.type for i, a in enumerate(fn.args) if i != filter_at]
@@ -142,7 +147,7 @@ def _expand(module: ModuleOp, arrays: list[np.ndarray]
     module.body.block.add_op(main)
     ctx = make_context(store)
     for rewrite in (ConvToIm2colPass(), ConvToIm2winPass(), ConvToWinogradPass(),
-                    ConvToPackedPass()):
+                    ConvToPackedPass(), PackWeightsPass()):
         rewrite.apply(ctx, module)
     values: dict[SSAValue, np.ndarray | int] = {
         arg: i + (i >= filter_at) for i, arg in enumerate(body.args)}

@@ -38,7 +38,10 @@ below is honoured there, and every schedule `check` accepts computes the same re
 - `GemmSchedule` (kernel.gemm, kernel.matmul): `algorithm` is `loops` (scalar loops LLVM
   vectorizes), `tiled` (the register-tiled microkernel over B's contiguous rows: gemm with
   trans_b = 0 and matmul), `dot` (gemm with trans_b = 1: `tile_channels` rows of B at a time
-  as vector dot products along K). `k_block` blocks the reduction (tiled).
+  as vector dot products along K). `k_block` blocks the reduction (tiled). `pack_b` (tiled,
+  B one matrix): B is a constant packed at compile time into column panels of NR =
+  `tile_vectors` x `lanes` (`pack-weights`, which also resolves a gemm's trans_b = 1; a B
+  computed at run time keeps its layout and its kernel the heuristic's unpacked schedule).
 - `LoopSchedule` (every other kernel): `unroll` of the innermost output loop (elementwise,
   data movement and pooling kernels; 1 for the others).
 
@@ -267,11 +270,20 @@ class GemmSchedule(Schedule):
     tile_vectors: int = 2
     lanes: int = 16
     k_block: int = 0
+    pack_b: bool = False
 
     def check(self, op: Operation) -> None:
         assert isinstance(op, kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp)
         _require(self.algorithm in GEMM_ALGORITHMS, op, f"unknown algorithm {self.algorithm!r}")
         _require(self.k_block >= 0, op, "k_block must be >= 0")
+        _require(not self.pack_b or (self.algorithm == "tiled" and packable_b(op)), op,
+                 "pack_b needs tiled and a B that is one matrix (a gemm, a matmul with a 2-d "
+                 "B and A with rows)")
+        panel = facts(op).props.get("b_panel")
+        _require(panel is None or (self.algorithm == "tiled"
+                                   and panel == self.tile_vectors * self.lanes), op,
+                 f"a B packed in panels of {panel} columns runs tiled with tile_vectors x "
+                 "lanes equal to it")
         if isinstance(op, kernel.WindowGemmOp):
             _require(self.algorithm == "tiled", op, "a window gemm runs tiled")
             _check_tile(op, self.tile_channels, self.tile_vectors, self.lanes)
@@ -284,7 +296,8 @@ class GemmSchedule(Schedule):
         _check_tile(op, self.tile_channels, self.tile_vectors, self.lanes)
         trans_b = isinstance(op, kernel.GemmOp) and facts(op).int("trans_b")
         if self.algorithm == "tiled":
-            _require(not trans_b, op, "tiled needs B's rows contiguous along N (trans_b = 0)")
+            _require(not trans_b or self.pack_b, op, "tiled needs B's rows contiguous along N "
+                     "(trans_b = 0) or B packed in panels (pack_b)")
             _require(gemm_n(op) >= self.lanes, op, f"tiled needs N >= lanes ({self.lanes})")
             return
         _require(isinstance(op, kernel.GemmOp) and bool(trans_b), op,
@@ -299,8 +312,22 @@ def gemm_n(op: kernel.GemmOp | kernel.MatMulOp) -> int:
     """N: the columns of Y (1 for a matmul with a 1-d B)."""
     if isinstance(op, kernel.GemmOp):
         return facts(op).shape("Y")[1]
-    b = facts(op).shape("B")
-    return b[-1] if len(b) > 1 else 1
+    return facts(op).shape("Y")[-1] if len(facts(op).shape("B")) > 1 else 1
+
+
+def packable_b(op: kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp) -> bool:
+    """B is one matrix ([K, N], or [N, K] for a gemm with trans_b = 1: packing transposes it)
+    that can be packed in panels along N."""
+    f = facts(op)
+    if isinstance(op, kernel.GemmOp):
+        return True
+    if isinstance(op, kernel.MatMulOp):
+        return len(f.shape("A")) >= 2 and (len(f.shape("B")) == 2 or "b_panel" in f.props)
+    return False
+
+
+PACK_MIN_BYTES = 32 * 1024
+"""The smallest B the heuristic packs: a B that fits in L1 has no row stride to hide."""
 
 
 GEMM_TILE = (8, 3)
@@ -313,8 +340,9 @@ MATVEC_ROWS = 4
 
 def heuristic_gemm(op: kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp) -> GemmSchedule:
     """`dot` for a fully-connected gemm of few rows (trans_b = 1: streams B's rows at full
-    vector width, MATVEC_ROWS accumulators); `tiled` for a matmul or a gemm with B's rows
-    contiguous (trans_b = 0) when N >= 16; else `loops`."""
+    vector width, MATVEC_ROWS accumulators); `tiled` for a matmul or a gemm when N >= 16, with
+    B packed in panels when it is a matrix of at least PACK_MIN_BYTES (a gemm with trans_b = 1
+    runs tiled only so); else `loops`."""
     if isinstance(op, kernel.WindowGemmOp):
         n = facts(op).shape("Y")[2]
         return GemmSchedule("tiled", 6, 2, 16 if n >= 16 else 8 if n >= 8 else 4)
@@ -325,15 +353,15 @@ def heuristic_gemm(op: kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp) ->
         k = f.shape("A")[0] if f.int("trans_a") else f.shape("A")[1]
         if f.int("trans_b") and not f.int("trans_a") and m <= 4 and k >= 16:
             return GemmSchedule("dot", MATVEC_ROWS, 1, 16, 0)
-        if f.int("trans_b"):
-            return GemmSchedule("loops")
     else:
         k = f.shape("A")[-1]
-    if n < 16:
+    pack = packable_b(op) and k * n * 4 >= PACK_MIN_BYTES
+    transposed = isinstance(op, kernel.GemmOp) and f.int("trans_b")
+    if n < 16 or transposed and not pack:
         return GemmSchedule("loops")
     vectors = GEMM_TILE[1] if n >= 48 else n // 16
     k_block = GEMM_K_BLOCK if k > 2 * GEMM_K_BLOCK else 0
-    return GemmSchedule("tiled", GEMM_TILE[0], vectors, 16, k_block)
+    return GemmSchedule("tiled", GEMM_TILE[0], vectors, 16, k_block, pack)
 
 
 # ----------------------------------------------------------------------------- everything else

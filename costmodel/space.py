@@ -35,6 +35,7 @@ from tcompiler.costmodel.schedules import (
     heuristic,
     is_pointwise,
     is_winograd,
+    packable_b,
 )
 from tcompiler.dialects import kernel
 from tcompiler.dialects.kernel import shape
@@ -112,9 +113,10 @@ def _gemm(op: kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp) -> Iterator
     yield GemmSchedule("loops")
     k = shape(op.A)[-1] if not (isinstance(op, kernel.GemmOp) and op.trans_a.value.data) \
         else shape(op.A)[0]
-    for tc, tv, lanes, block in itertools.product(TILE_CHANNELS, TILE_VECTORS, LANES,
-                                                  _blocks(k)):
-        yield GemmSchedule("tiled", tc, tv, lanes, block)
+    packs = (False, True) if packable_b(op) else (False,)
+    for tc, tv, lanes, block, pack in itertools.product(TILE_CHANNELS, TILE_VECTORS, LANES,
+                                                        _blocks(k), packs):
+        yield GemmSchedule("tiled", tc, tv, lanes, block, pack)
     for tc, lanes in itertools.product(TILE_CHANNELS, LANES):
         yield GemmSchedule("dot", tc, 1, lanes, 0)
 

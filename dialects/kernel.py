@@ -28,6 +28,9 @@ Semantics (all shapes are known, so output shapes are in the types):
   `pads` = begins then ends, B (shape [C_out]) and R (shape of Y) optional; act is none,
   relu, or clip: min(max(v, `clip_min`), `clip_max`) (ReLU6 is clip 0, 6).
 - gemm: Y = act(alpha * op(A) op(B) + beta * C), C broadcast to Y (numpy rules), optional.
+  gemm and matmul with `b_panel` = NR take B packed in column panels (`pack-weights`): B
+  [ceil(N/NR), K, NR] holds the [K, N] matrix as B[j // NR, k, j % NR] (zeros past N), and
+  trans_b is 0; the meaning is that of the [K, N] matrix (`kernels/panels.py`).
 - pool: `kind` "max", "avg" or "sum" over windows of X; padding is never read (max ignores
   it, avg divides by the count of real elements, or with `count_include_pad` by the count of
   elements inside the padded extent).
@@ -257,15 +260,21 @@ class GemmOp(KernelOp):
     alpha = prop_def(FloatAttr)
     beta = prop_def(FloatAttr)
     activation = opt_prop_def(StringAttr)
+    b_panel = opt_prop_def(IntegerAttr)
     assembly_format = (
         "$A `,` $B (`bias` $C^)? `->` $Y attr-dict `:` "
         "type($A) `,` type($B) (`bias` type($C)^)? `->` type($Y)"
     )
 
     def verify_(self) -> None:
-        a, b, y = shape(self.A), shape(self.B), shape(self.Y)
-        if len(a) != 2 or len(b) != 2 or len(y) != 2:
-            raise VerifyException("kernel.gemm: A, B and Y must be 2-d")
+        a, y = shape(self.A), shape(self.Y)
+        if len(a) != 2 or len(y) != 2:
+            raise VerifyException("kernel.gemm: A and Y must be 2-d")
+        if self.b_panel is not None and self.trans_b.value.data:
+            raise VerifyException("kernel.gemm: a B packed in panels (b_panel) has trans_b = 0")
+        b = unpacked_b_shape(self, y[1])
+        if len(b) != 2:
+            raise VerifyException("kernel.gemm: B must be 2-d")
         m, k = (a[1], a[0]) if self.trans_a.value.data else a
         k2, n = (b[1], b[0]) if self.trans_b.value.data else b
         if k != k2 or y != (m, n):
@@ -584,6 +593,19 @@ class ReduceOp(KernelOp):
             raise VerifyException("kernel.reduce: X and Y must share one element type")
 
 
+def unpacked_b_shape(op: GemmOp | MatMulOp, n: int) -> tuple[int, ...]:
+    """B's shape as the op means it: [K, N] for a B packed in panels of `b_panel` columns
+    ([ceil(N/NR), K, NR], N = `n`, the columns of Y), else B's own shape."""
+    b = shape(op.B)
+    if op.b_panel is None:
+        return b
+    nr = op.b_panel.value.data
+    if nr < 1 or len(b) != 3 or b[2] != nr or b[0] != -(-n // nr):
+        raise VerifyException(f"{op.name}: B {b} is not [ceil(N/NR), K, NR] for N = {n}, NR ="
+                              f" b_panel = {nr}")
+    return (b[1], n)
+
+
 def matmul_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
     """The numpy matmul result shape of `a @ b`, None if they do not match."""
     a2 = (1, *a) if len(a) == 1 else a
@@ -606,10 +628,15 @@ class MatMulOp(KernelOp):
     A = operand_def(MemRefType)
     B = operand_def(MemRefType)
     Y = operand_def(MemRefType)
+    b_panel = opt_prop_def(IntegerAttr)
     assembly_format = "$A `,` $B `->` $Y attr-dict `:` type($A) `,` type($B) `->` type($Y)"
 
     def verify_(self) -> None:
-        a, b, y = shape(self.A), shape(self.B), shape(self.Y)
+        a, y = shape(self.A), shape(self.Y)
+        b = unpacked_b_shape(self, y[-1] if y else 1)
+        if self.b_panel is not None and (len(a) < 2 or len(b) != 2):
+            raise VerifyException("kernel.matmul: a B packed in panels (b_panel) is a matrix "
+                                  f"and A has rows, got A {a}")
         if not a or not b or matmul_shape(a, b) != y:
             raise VerifyException(f"kernel.matmul: shapes A {a}, B {b}, Y {y} disagree")
 

@@ -50,6 +50,7 @@ _PASS_TABLE: dict[str, tuple[str, str]] = {
     "conv-to-im2win": ("conv_to_im2win", "ConvToIm2winPass"),
     "conv-to-winograd": ("conv_to_winograd", "ConvToWinogradPass"),
     "conv-to-packed": ("conv_to_packed", "ConvToPackedPass"),
+    "pack-weights": ("pack_weights", "PackWeightsPass"),
 }
 
 PASSES = _registry()

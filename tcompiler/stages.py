@@ -10,7 +10,7 @@ takes its names). A leaf module, so the CLI can list the stages without importin
               fuse-elementwise,outline-kernels,
               dedup-kernels,choose-schedules{policy=...},
               conv-to-im2col,conv-to-im2win,
-              conv-to-winograd,conv-to-packed,
+              conv-to-winograd,conv-to-packed,pack-weights,
               dedup-kernels
     schedule  plan-memory{method=... time_limit=...}     module   contracts.KERNELS
     loops     lower-kernels-to-loops                     kernel   contracts.LOOPS
@@ -32,9 +32,10 @@ if TYPE_CHECKING:
 
 GRAPH_PIPELINE = "onnx-canonicalize,fold-batchnorm,fuse-qdq,onnx-canonicalize"
 CONV_ALGORITHM_PIPELINE = ("conv-to-im2col,conv-to-im2win,conv-to-winograd,conv-to-packed,"
-                           "dedup-kernels")
-"""The passes that rewrite the convs whose schedule names a multi-kernel algorithm (and one
-function per distinct kernel again: equal convs give equal transforms)."""
+                           "pack-weights,dedup-kernels")
+"""The passes that rewrite the convs whose schedule names a multi-kernel algorithm (`packed`:
+its filter packed), pack the constant B operands of gemms scheduled `pack_b`, and make one
+function per distinct kernel again (equal convs give equal transforms)."""
 
 
 def kernels_pipeline(options: CompileOptions) -> str:

@@ -42,6 +42,7 @@ from tcompiler.interp.memref import garbage
 from tcompiler.interp.quant import QUANT_RULES
 from tcompiler.interp.scalar import ARITH_RULES, MATH_RULES
 from tcompiler.kernels import conv_math
+from tcompiler.kernels.panels import unpack_panels
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +91,15 @@ def _conv_transpose(op: kernel.ConvTransposeOp, v: Operands) -> np.ndarray:
     return y
 
 
+def _b_matrix(op: kernel.GemmOp | kernel.MatMulOp, v: Operands) -> np.ndarray:
+    """B as the op means it (a B packed in panels unpacked)."""
+    if op.b_panel is None:
+        return v(op.B)
+    return unpack_panels(v(op.B), shape_of(op.Y.type)[-1])
+
+
 def _gemm(op: kernel.GemmOp, v: Operands) -> np.ndarray:
-    a, b = v(op.A), v(op.B)
+    a, b = v(op.A), _b_matrix(op, v)
     a = a.T if op.trans_a.value.data else a
     b = b.T if op.trans_b.value.data else b
     f32 = a.dtype.type
@@ -200,7 +208,7 @@ def _reduce(op: kernel.ReduceOp, v: Operands) -> np.ndarray:
 
 
 def _matmul(op: kernel.MatMulOp, v: Operands) -> np.ndarray:
-    return np.matmul(v(op.A), v(op.B))
+    return np.matmul(v(op.A), _b_matrix(op, v))
 
 
 def _normalize(op: kernel.NormalizeOp, v: Operands) -> np.ndarray:

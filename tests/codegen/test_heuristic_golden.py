@@ -5,7 +5,8 @@
 held their choices as constants (commit 2dea087), regenerated after each intended change to
 an emitter since (the last: the tiled conv's kernel-row range is static when no row of the
 conv reaches into padding; then the kernels split into parallel units, and gemm and matmul got a
-measured heuristic of their own). Each kernel gets its heuristic schedule from `choose-schedules`
+measured heuristic of their own; then the GEMM microkernel covered the columns past the last
+full vector with 8- and 4-wide vectors). Each kernel gets its heuristic schedule from `choose-schedules`
 and is lowered; the loops must be the same text. After an intended change to an emitter,
 regenerate: `python tests/codegen/test_heuristic_golden.py --regenerate`.
 """

@@ -1,6 +1,6 @@
 """1x1 convolutions run on the register-tiled microkernel: full tiles, remainder rows (C_out
-not a multiple of 6), remainder vectors and scalar tail columns (plane not a multiple of 16),
-batches, bias, residual and activations."""
+not a multiple of 6), remainder vectors, 8- and 4-wide vectors and scalar tail columns (plane
+not a multiple of 16), batches, bias, residual and activations."""
 
 from __future__ import annotations
 
@@ -48,3 +48,18 @@ def test_pointwise_conv_plain_and_clipped(run_kernel) -> None:
         f'kernel.conv %a0, %a1 -> %a2 {{{ATTRS}, activation = "clip", clip_min = 0.0 : f32, '
         'clip_max = 0.5 : f32} : $0, $1 -> $2', [x, wt, np.zeros((1, 8, 5, 9), np.float32)])
     np.testing.assert_allclose(clipped, np.clip(pointwise(x, wt), 0, 0.5), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("loop_order", ["rows_channels", "channels_rows"])
+@pytest.mark.parametrize("h,w", [(13, 13), (1, 15), (2, 6)])
+def test_pointwise_conv_narrow_tail_vectors(run_kernel, loop_order: str, h: int, w: int) -> None:
+    """Columns past the last 16-wide vector: 169 = 160 + 8 + 1, 15 = 8 + 4 + 3, 12 = 8 + 4,
+    in both tile loop orders and with an input-channel block."""
+    x, wt, b = rand(1, 10, h, w), rand(7, 10, 1, 1), rand(7)
+    schedule = ('{family = "conv", algorithm = "pointwise", tile_channels = 3 : i64, '
+                f'tile_vectors = 2 : i64, lanes = 16 : i64, loop_order = "{loop_order}", '
+                "ic_block = 4 : i64}")
+    out = run_kernel(f"kernel.conv %a0, %a1 bias %a2 -> %a3 {{{ATTRS}, schedule = {schedule}}}"
+                     " : $0, $1 bias $2 -> $3", [x, wt, b, np.zeros((1, 7, h, w), np.float32)])
+    np.testing.assert_allclose(out, pointwise(x, wt) + b[None, :, None, None], rtol=1e-4,
+                               atol=1e-4)

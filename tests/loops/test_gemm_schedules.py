@@ -15,12 +15,12 @@ def rand(*shape: int) -> np.ndarray:
 
 
 def schedule(algorithm: str, rows: int = 8, vectors: int = 3, lanes: int = 16,
-             k_block: int = 0) -> str:
+             k_block: int = 0, pack_b: bool = False) -> str:
     if algorithm == "loops":
         return 'schedule = {family = "gemm", algorithm = "loops"}'
     return (f'schedule = {{family = "gemm", algorithm = "{algorithm}", tile_channels = {rows} '
             f": i64, tile_vectors = {vectors} : i64, lanes = {lanes} : i64, k_block = "
-            f"{k_block} : i64}}")
+            f"{k_block} : i64, pack_b = {str(pack_b).lower()}}}")
 
 
 MATMUL_CASES = {
@@ -28,6 +28,7 @@ MATMUL_CASES = {
     "odd_2d": ((13, 37), (37, 53)),
     "panel_and_tail": ((9, 20), (20, 85)),  # one full 48-panel, a 32-wide one, 5 scalar
     "batched_a": ((2, 3, 7, 19), (19, 40)),
+    "two_panels_exact": ((10, 33), (33, 96)),
     "broadcast_batch": ((2, 1, 5, 11), (3, 11, 33)),
     "vector_a": ((17,), (17, 50)),
 }
@@ -75,3 +76,49 @@ def test_matrix_vector_dot(run_kernel) -> None:
     op = f"kernel.gemm %a0, %a1 -> %a2 {{{attrs}}} : $0, $1 -> $2"
     out = run_kernel(op, [x, w, np.zeros((1, n), np.float32)])
     np.testing.assert_allclose(out, x @ w.T, rtol=1e-4, atol=1e-4)
+
+
+PACKED_CASES = ["odd_2d", "panel_and_tail", "batched_a", "two_panels_exact"]
+
+
+@pytest.mark.parametrize("case", PACKED_CASES)
+@pytest.mark.parametrize("vectors,k_block", [(3, 0), (3, 8), (2, 16), (1, 0)])
+def test_matmul_packed_b(run_kernel, case: str, vectors: int, k_block: int) -> None:
+    """B packed in panels of the tile's width (what `pack-weights` makes of a constant B):
+    the full panels, a narrower last one, the zero-padded columns past N and the scalar tail
+    columns read the packed layout and give numpy's product."""
+    from tcompiler.kernels.panels import pack_panels
+
+    a_shape, b_shape = MATMUL_CASES[case]
+    a, b = rand(*a_shape), rand(*b_shape)
+    ref = a @ b
+    nr = vectors * 16
+    attrs = f"b_panel = {nr} : i64, {schedule('tiled', 8, vectors, k_block=k_block, pack_b=True)}"
+    op = f"kernel.matmul %a0, %a1 -> %a2 {{{attrs}}} : $0, $1 -> $2"
+    out = run_kernel(op, [a, pack_panels(b, nr), np.zeros(ref.shape, np.float32)])
+    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("trans_a", [0, 1])
+def test_gemm_packed_b(run_kernel, trans_a: int) -> None:
+    from tcompiler.kernels.panels import pack_panels
+
+    m, k, n = 11, 37, 53
+    a = rand(k, m) if trans_a else rand(m, k)
+    b, c = rand(k, n), rand(1, n)
+    ref = np.maximum(0.5 * ((a.T if trans_a else a) @ b) + 2.0 * c, 0)
+    attrs = (f"trans_a = {trans_a} : i64, trans_b = 0 : i64, alpha = 0.5 : f32, beta = 2.0 : "
+             f'f32, activation = "relu", b_panel = 48 : i64, {schedule("tiled", pack_b=True)}')
+    op = f"kernel.gemm %a0, %a1 bias %a2 -> %a3 {{{attrs}}} : $0, $1 bias $2 -> $3"
+    out = run_kernel(op, [a, pack_panels(b, 48), c, np.zeros((m, n), np.float32)])
+    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4)
+
+
+def test_pack_panels_round_trip() -> None:
+    from tcompiler.kernels.panels import pack_panels, unpack_panels
+
+    b = rand(7, 50)
+    packed = pack_panels(b, 16)
+    assert packed.shape == (4, 7, 16)
+    assert np.array_equal(packed[3, :, 2:], np.zeros((7, 14), np.float32))
+    assert np.array_equal(unpack_panels(packed, 50), b)

@@ -16,6 +16,7 @@ from tcompiler.context import make_context
 from tcompiler.costmodel.schedules import EXPANDED_ALGORITHMS, ConvSchedule, Schedule
 from tcompiler.costmodel.space import space
 from tcompiler.dialects import kernel
+from tcompiler.kernels.panels import pack_panels
 
 from .conftest import memref  # noqa: TID252
 from .test_conv_gemm import conv_reference  # noqa: TID252
@@ -103,9 +104,19 @@ def test_gemm_space_samples(run_kernel, trans_a: int, trans_b: int) -> None:
     op_ = kernel_op(op, [x.shape for x in args])
     algorithms = {s.algorithm for s in space(op_)}
     assert algorithms == ({"loops", "tiled"} if not trans_b else
-                          {"loops", "dot"} if not trans_a else {"loops"})
-    for schedule in schedules(op_, 7 + 2 * trans_a + trans_b, 4):
-        out = run_kernel(with_schedule(op, schedule), args)
+                          {"loops", "dot", "tiled"} if not trans_a else {"loops", "tiled"})
+    assert all(s.pack_b for s in space(op_) if s.algorithm == "tiled" and trans_b)
+    picked = schedules(op_, 7 + 2 * trans_a + trans_b, 4)
+    picked += [s for s in space(op_) if s.pack_b][:1]
+    for schedule in picked:
+        if not schedule.pack_b:
+            out = run_kernel(with_schedule(op, schedule), args)
+        else:  # as pack-weights leaves it: B packed in panels, trans_b = 0
+            nr = schedule.tile_vectors * schedule.lanes
+            packed = op.replace(f"trans_b = {trans_b} : i64",
+                                f"trans_b = 0 : i64, b_panel = {nr} : i64")
+            out = run_kernel(with_schedule(packed, schedule),
+                             [a, pack_panels(bm.T if trans_b else bm, nr), c, args[3]])
         np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4, err_msg=str(schedule))
 
 

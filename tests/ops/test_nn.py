@@ -282,6 +282,18 @@ def test_gemm(attrs, c_shape, opts) -> None:
     check(model, inputs, opts)
 
 
+@pytest.mark.parametrize("trans_b", [0, 1])
+@pytest.mark.parametrize("constant", [True, False])
+def test_gemm_packed_weights(trans_b: int, constant: bool, opts) -> None:
+    """A B big enough to pack: a constant one is packed in panels at compile time (a
+    transposed one as the matrix it means), one given at run time keeps its layout."""
+    a, b, c = rand(9, 64), rand(*((200, 64) if trans_b else (64, 200)), seed=1), rand(200, seed=2)
+    inputs = {"a": a, **({} if constant else {"b": b})}
+    model = make([node("Gemm", ["a", "b", "c"], ["y"], transB=trans_b, alpha=0.5)], inputs,
+                 ["y"], initializers={"c": c, **({"b": b} if constant else {})})
+    check(model, inputs, opts)
+
+
 def test_matmul_int_declined(opts) -> None:
     a = np.ones((2, 3), np.int64)
     model = make([node("MatMul", ["a", "a2"], ["y"])], {"a": a, "a2": np.ones((3, 2), np.int64)},

@@ -3,7 +3,8 @@
 The `GemmSchedule` picks the algorithm:
 - `tiled` (trans_b = 0): Y = beta * C, then the register-tiled microkernel (microkernel.py)
   over B's contiguous rows with A scaled by alpha, the last N % VL columns as dot products,
-  then relu.
+  then relu. A constant B packed in panels (`b_panel` = NR, `pack-weights`) is read panel
+  by panel, [panel, k, column in the panel], with unit stride along K.
 - `dot` (trans_b = 1, trans_a = 0, the fully-connected case): per row i of A and tile of
   `tile_channels` rows j of B, vector accumulators along K (VL = `lanes`), reduced at the end:
 
@@ -38,7 +39,7 @@ from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices, parallel_nest
 from tcompiler.codegen.loops.microkernel import Tile, panel_tiles, parallel_panels, vload
-from tcompiler.costmodel.schedules import GemmSchedule
+from tcompiler.costmodel.schedules import GemmSchedule, ScheduleError
 from tcompiler.dialects.kernel import GemmOp, shape
 
 
@@ -88,6 +89,9 @@ def emit_gemm(b: LoopBuilder, op: GemmOp, sched: GemmSchedule) -> None:
         b.store(b.relu(value) if relu else value, op.Y, [i, j])
 
     if sched.algorithm == "tiled":
+        if trans_b:  # the schedule counted on pack-weights, which did not run on this op
+            raise ScheduleError("kernel.gemm: a gemm with trans_b = 1 runs tiled only with B "
+                                "packed in panels (b_panel): run pack-weights before the loops")
         _emit_tiled(b, op, sched, a_at, bias, k_extent)
     elif sched.algorithm == "dot":
         _emit_dot(b, op, sched, finish, k_extent)
@@ -109,12 +113,23 @@ def _emit_tiled(b: LoopBuilder, op: GemmOp, sched: GemmSchedule, a_at: Callable[
         c = bias(b, iv[0], iv[1])
         b.store(b.f32(0.0) if c is None else c, op.Y, iv)
 
+    panel_width = op.b_panel.value.data if op.b_panel is not None else 0
+
+    def b_at(b: LoopBuilder, k: Idx, j: Idx) -> SSAValue:
+        if panel_width:
+            return b.load(op.B, [b.floordiv(j, panel_width), k, b.rem(j, panel_width)])
+        return b.load(op.B, [k, j])
+
     def panel(b: LoopBuilder, g: Idx, j0: Idx, vectors: int) -> None:
         columns = (j0, b.add(j0, vectors * sched.lanes))
         b.nest([(0, m), columns], init)
-        panel_tiles(b, m, k_extent, j0, vectors, tile, a_at=a_at,
-                    b_ref=lambda b, k, j: (op.B, [k, j]), c_ref=lambda b, i, j: (op.Y, [i, j]),
-                    alpha=alpha)
+        p = b.floordiv(j0, panel_width) if panel_width else 0
+
+        def b_ref(b: LoopBuilder, k: Idx, j: Idx) -> tuple[SSAValue, list[Idx]]:
+            return (op.B, [p, k, b.sub(j, j0)]) if panel_width else (op.B, [k, j])
+
+        panel_tiles(b, m, k_extent, j0, vectors, tile, a_at=a_at, b_ref=b_ref,
+                    c_ref=lambda b, i, j: (op.Y, [i, j]), alpha=alpha)
         if relu:
             b.nest([(0, m), columns], lambda b, iv: b.store(b.relu(b.load(op.Y, iv)), op.Y, iv))
 
@@ -122,7 +137,7 @@ def _emit_tiled(b: LoopBuilder, op: GemmOp, sched: GemmSchedule, a_at: Callable[
         def dot(b: LoopBuilder, iv: list[Idx]) -> None:
             i, j = iv
             total = b.reduce(0, k_extent, b.f32(0.0), lambda b, k, acc: b.fadd(
-                acc, b.fmul(a_at(b, i, k), b.load(op.B, [k, j]))))
+                acc, b.fmul(a_at(b, i, k), b_at(b, k, j))))
             c = bias(b, i, j)
             value = b.scale(total, alpha)
             value = value if c is None else b.fadd(c, value)

@@ -9,10 +9,11 @@ Batch dims broadcast (an operand's batch index is 0 where its extent is 1). 1-d 
 With the `tiled` schedule (N >= VL) the register-tiled microkernel (microkernel.py) runs
 per batch index and column panel of NR = `tile_vectors` x VL columns: zero the panel of Y,
 then accumulate it over K (blocks of `k_block`, outside the row tiles); the last N % VL
-columns are dot products. The (batch index, panel) pairs are the kernel's parallel units;
-with `loops` the units are the rows. Either way a unit owns its outputs and runs all of K,
-so the result does not depend on the thread count. Y is scratch (its rows accumulate), so it
-must not overlap A or B.
+columns are dot products. A constant B packed in panels (`b_panel` = NR, `pack-weights`)
+is read panel by panel with unit stride. The (batch index, panel) pairs are the kernel's
+parallel units; with `loops` the units are the rows. Either way a unit owns its outputs and
+runs all of K, so the result does not depend on the thread count. Y is scratch (its rows
+accumulate), so it must not overlap A or B.
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from xdsl.ir import SSAValue
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices, parallel_nest
 from tcompiler.codegen.loops.microkernel import ScalarAt, Tile, panel_tiles, parallel_panels
 from tcompiler.costmodel.schedules import GemmSchedule
-from tcompiler.dialects.kernel import MatMulOp, shape
+from tcompiler.dialects.kernel import MatMulOp, shape, unpacked_b_shape
 
 
 def emit_matmul(b: LoopBuilder, op: MatMulOp, sched: GemmSchedule) -> None:
-    a, bs, y = shape(op.A), shape(op.B), shape(op.Y)
+    a, y = shape(op.A), shape(op.Y)
+    bs = unpacked_b_shape(op, y[-1] if y else 1)
+    panel = op.b_panel.value.data if op.b_panel is not None else 0
     a_mat, b_mat = len(a) > 1, len(bs) > 1
     m = a[-2] if a_mat else 1
     k_extent = a[-1]
@@ -45,10 +48,12 @@ def emit_matmul(b: LoopBuilder, op: MatMulOp, sched: GemmSchedule) -> None:
         return lambda b, i, k: b.load(op.A, [*ab, *([i] if a_mat else []), k])
 
     def b_at(b: LoopBuilder, bi: list[Idx], k: Idx, j: Idx) -> SSAValue:
+        if panel:
+            return b.load(op.B, [b.floordiv(j, panel), k, b.rem(j, panel)])
         return b.load(op.B, [*broadcast_indices(bi, b_batch), k, *([j] if b_mat else [])])
 
     if sched.algorithm == "tiled":
-        _tiled(b, op, sched, m, n, k_extent, batch, y_at, a_at, b_at)
+        _tiled(b, op, sched, (m, n, k_extent), batch, b_batch, y_at, a_at, b_at)
         return
 
     def row(b: LoopBuilder, ivs: list[Idx]) -> None:
@@ -66,15 +71,17 @@ def emit_matmul(b: LoopBuilder, op: MatMulOp, sched: GemmSchedule) -> None:
     parallel_nest(b, [*batch, m, 1], row)
 
 
-def _tiled(b: LoopBuilder, op: MatMulOp, sched: GemmSchedule, m: int, n: int, k_extent: int,
-           batch: tuple[int, ...], y_at: Callable[[list[Idx], Idx, Idx], list[Idx]],
+def _tiled(b: LoopBuilder, op: MatMulOp, sched: GemmSchedule, mnk: tuple[int, int, int],
+           batch: tuple[int, ...], b_batch: tuple[int, ...],
+           y_at: Callable[[list[Idx], Idx, Idx], list[Idx]],
            a_at: Callable[[list[Idx]], ScalarAt],
            b_at: Callable[[LoopBuilder, list[Idx], Idx, Idx], SSAValue]) -> None:
     """Units: batch index x column panel (microkernel.parallel_panels); per unit, zero its
     panel of Y, then accumulate it over all of K; the unit of a batch's last panel also does
-    the last N % VL columns as dot products."""
+    the last N % VL columns as dot products. A B packed in panels (`b_panel`, one per unit's
+    panel) is read at [panel, k, column in the panel]."""
+    m, n, k_extent = mnk
     tile = Tile(sched.tile_channels, sched.tile_vectors, sched.lanes, k_block=sched.k_block)
-    b_batch = shape(op.B)[:-2]
     n_vec = n - n % sched.lanes
 
     def batch_of(b: LoopBuilder, g: Idx) -> list[Idx]:
@@ -89,8 +96,14 @@ def _tiled(b: LoopBuilder, op: MatMulOp, sched: GemmSchedule, m: int, n: int, k_
         bb = broadcast_indices(bi, b_batch)
         b.nest([(0, m), (j0, b.add(j0, vectors * sched.lanes))],
                lambda b, iv: b.store(b.f32(0.0), op.Y, y_at(bi, *iv)))
-        panel_tiles(b, m, k_extent, j0, vectors, tile, a_at=a_at(bi),
-                    b_ref=lambda b, k, j: (op.B, [*bb, k, j]),
+        p = b.floordiv(j0, tile.vectors * tile.lanes) if op.b_panel is not None else 0
+
+        def b_ref(b: LoopBuilder, k: Idx, j: Idx) -> tuple[SSAValue, list[Idx]]:
+            if op.b_panel is not None:
+                return op.B, [p, k, b.sub(j, j0)]
+            return op.B, [*bb, k, j]
+
+        panel_tiles(b, m, k_extent, j0, vectors, tile, a_at=a_at(bi), b_ref=b_ref,
                     c_ref=lambda b, i, j: (op.Y, y_at(bi, i, j)))
 
     def tail(b: LoopBuilder, g: Idx) -> None:

@@ -15,7 +15,8 @@ outside (`rows_outside`):
           for r: acc[r][v] = fma(broadcast(A(i0+r, k)), b[v], acc[r][v])
         C[i0+r, j0+v*VL : +VL] = acc[r][v]
 
-Columns [n_vec, n) are left to the caller (`gemm_tiles` returns n_vec). Operands are given as
+Columns past n_vec are left to the caller; `gemm_tiles` first covers what it can of them with
+8- and 4-wide vectors and returns where it stopped. Operands are given as
 callbacks so the same tile serves Gemm (A[i, k]) and 1x1 convolutions (A = W[oc, ic, 0, 0],
 B = X[n, ic, 0, p] read across rows of the contiguous plane). C must hold its initial value
 (bias, residual, or zero); A's values may be scaled by `alpha` on the fly. Each tile reloads
@@ -91,27 +92,33 @@ def _tile(b: LoopBuilder, i0: Idx, j0: Idx, rows: int, nv: int, lanes: int,
 def gemm_tiles(b: LoopBuilder, m: int, n: int, k: int, tile: Tile, a_at: ScalarAt,
                b_ref: VectorRef, c_ref: VectorRef, alpha: float = 1.0,
                a_row: RowOf | None = None) -> int:
-    """Accumulate the columns [0, n_vec) of C; returns n_vec (a multiple of VL). With `a_row`,
+    """Accumulate the columns [0, done) of C and return done: the columns [0, n_vec) (n_vec a
+    multiple of VL) in VL-wide vectors, then what 8- and 4-wide vectors cover of the rest
+    (`narrow_columns`), so at most 3 columns are left to the caller's scalar code. With `a_row`,
     `a_at` gets `a_row(i)` (computed once per tile, outside the reduction loop) instead of
     the row i itself."""
     mr, lanes = tile.rows, tile.lanes
     nr = tile.vectors * lanes
     n_vec = n - n % lanes
     m_main, n_main = m - m % mr, n_vec - n_vec % nr
+    narrow = narrow_columns(n_vec, n, lanes)
 
     def k_block(b: LoopBuilder, k_lo: Idx, k_hi: Idx) -> None:
-        def cell(b: LoopBuilder, i0: Idx, rows: int, j0: Idx, nv: int) -> None:
-            _tile(b, i0, j0, rows, nv, lanes, (k_lo, k_hi), a_at, b_ref, c_ref, alpha, a_row)
+        def cell(b: LoopBuilder, i0: Idx, rows: int, j0: Idx, nv: int, width: int = lanes
+                 ) -> None:
+            _tile(b, i0, j0, rows, nv, width, (k_lo, k_hi), a_at, b_ref, c_ref, alpha, a_row)
 
-        def column_block(b: LoopBuilder, j0: Idx, nv: int) -> None:
-            b.loop(0, m_main, lambda b, i0: cell(b, i0, mr, j0, nv), step=mr)
+        def column_block(b: LoopBuilder, j0: Idx, nv: int, width: int = lanes) -> None:
+            b.loop(0, m_main, lambda b, i0: cell(b, i0, mr, j0, nv, width), step=mr)
             if m % mr:
-                cell(b, m_main, m % mr, j0, nv)
+                cell(b, m_main, m % mr, j0, nv, width)
 
         def row_block(b: LoopBuilder, i0: Idx, rows: int) -> None:
             b.loop(0, n_main, lambda b, j0: cell(b, i0, rows, j0, tile.vectors), step=nr)
             for j0 in range(n_main, n_vec, lanes):
                 cell(b, i0, rows, j0, 1)
+            for j0, width in narrow:
+                cell(b, i0, rows, j0, 1, width)
 
         if tile.rows_outside:
             b.loop(0, m_main, lambda b, i0: row_block(b, i0, mr), step=mr)
@@ -121,13 +128,30 @@ def gemm_tiles(b: LoopBuilder, m: int, n: int, k: int, tile: Tile, a_at: ScalarA
         b.loop(0, n_main, lambda b, j0: column_block(b, j0, tile.vectors), step=nr)
         for j0 in range(n_main, n_vec, lanes):
             column_block(b, j0, 1)
+        for j0, width in narrow:
+            column_block(b, j0, 1, width)
 
     kb = tile.k_block if 0 < tile.k_block < k else k
     k_main = k - k % kb
     b.loop(0, k_main, lambda b, k0: k_block(b, k0, b.add(k0, kb)), step=kb)
     if k % kb:
         k_block(b, k_main, k)
-    return n_vec
+    return narrow[-1][0] + narrow[-1][1] if narrow else n_vec
+
+
+NARROW_LANES = (8, 4)
+"""The widths of the vectors that cover columns past the last full VL-wide vector."""
+
+
+def narrow_columns(n_vec: int, n: int, lanes: int) -> list[tuple[int, int]]:
+    """(first column, width) of the narrower vectors that cover what they can of the columns
+    [n_vec, n) (fewer than `lanes`), widest first; the rest are left to scalar code."""
+    found: list[tuple[int, int]] = []
+    for width in NARROW_LANES:
+        if width < lanes and n - n_vec >= width:
+            found.append((n_vec, width))
+            n_vec += width
+    return found
 
 
 def panel_tiles(b: LoopBuilder, m: int, k: int, j0: Idx, vectors: int, tile: Tile,

@@ -25,6 +25,11 @@ builtin.module {
     kernel.matmul %a, %b -> %y : memref<4xf32>, memref<4xf32> -> memref<f32>
     func.return
   }
+  func.func @matmul_2(%a: memref<2x3x4xf32>, %b: memref<3x4x16xf32>, %y: memref<2x3x40xf32>) attributes {tcc.kernel} {
+    // CHECK: kernel.matmul %{{.*}}, %{{.*}} -> %{{.*}} {b_panel = 16 : i64} : memref<2x3x4xf32>, memref<3x4x16xf32> -> memref<2x3x40xf32>
+    kernel.matmul %a, %b -> %y {b_panel = 16 : i64} : memref<2x3x4xf32>, memref<3x4x16xf32> -> memref<2x3x40xf32>
+    func.return
+  }
   func.func @conv_transpose_0(%x: memref<1x2x3x3xf32>, %w: memref<2x3x3x3xf32>, %b: memref<6xf32>, %y: memref<1x6x7x7xf32>) attributes {tcc.kernel} {
     // CHECK: kernel.conv_transpose %{{.*}}, %{{.*}} bias %{{.*}} -> %{{.*}} {{.*}}group = 2 : i64
     kernel.conv_transpose %x, %w bias %b -> %y {strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 2 : i64} : memref<1x2x3x3xf32>, memref<2x3x3x3xf32> bias memref<6xf32> -> memref<1x6x7x7xf32>

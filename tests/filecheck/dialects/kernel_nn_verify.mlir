@@ -34,6 +34,30 @@ func.func @k(%a: memref<2x3xf32>, %b: memref<4x5xf32>, %y: memref<2x5xf32>) {
 
 // -----
 
+func.func @k(%a: memref<2x3xf32>, %b: memref<2x3x16xf32>, %y: memref<2x40xf32>) {
+  // expected-error@+1 {{kernel.matmul: B (2, 3, 16) is not [ceil(N/NR), K, NR] for N = 40, NR = b_panel = 16}}
+  kernel.matmul %a, %b -> %y {b_panel = 16 : i64} : memref<2x3xf32>, memref<2x3x16xf32> -> memref<2x40xf32>
+  func.return
+}
+
+// -----
+
+func.func @k(%a: memref<3xf32>, %b: memref<1x3x16xf32>, %y: memref<16xf32>) {
+  // expected-error@+1 {{kernel.matmul: a B packed in panels (b_panel) is a matrix and A has rows, got A (3,)}}
+  kernel.matmul %a, %b -> %y {b_panel = 16 : i64} : memref<3xf32>, memref<1x3x16xf32> -> memref<16xf32>
+  func.return
+}
+
+// -----
+
+func.func @k(%a: memref<2x3xf32>, %b: memref<1x3x16xf32>, %y: memref<2x16xf32>) {
+  // expected-error@+1 {{kernel.gemm: a B packed in panels (b_panel) has trans_b = 0}}
+  kernel.gemm %a, %b -> %y {trans_a = 0 : i64, trans_b = 1 : i64, alpha = 1.0 : f32, beta = 0.0 : f32, b_panel = 16 : i64} : memref<2x3xf32>, memref<1x3x16xf32> -> memref<2x16xf32>
+  func.return
+}
+
+// -----
+
 func.func @k(%x: memref<1x2x3x3xf32>, %w: memref<2x3x3x3xf32>, %y: memref<1x4x5x5xf32>) {
   // expected-error@+1 {{kernel.conv_transpose: channels of X (1, 2, 3, 3), W (2, 3, 3, 3), Y (1, 4, 5, 5) disagree (group 1)}}
   kernel.conv_transpose %x, %w -> %y {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : memref<1x2x3x3xf32>, memref<2x3x3x3xf32> -> memref<1x4x5x5xf32>

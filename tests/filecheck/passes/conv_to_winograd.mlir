@@ -82,7 +82,7 @@ builtin.module {
 // CHECK:       func.func @[[IN0]](%0: memref<1x2x6x6xf32>, %1: memref<16x4x2xf32>) attributes {tcc.kernel{{.*}}} {
 // CHECK-NEXT:    kernel.winograd_input %0 -> %1 {tile = 2 : i64, pads = array<i64: 0, 0, 0, 0>, schedule = {family = "loops", unroll = 1 : i64}} : memref<1x2x6x6xf32> -> memref<16x4x2xf32>
 // CHECK:       func.func @[[MM0]](
-// CHECK-NEXT:    kernel.matmul %0, %1 -> %2 {schedule = {family = "gemm", algorithm = "tiled", tile_channels = 3 : i64, tile_vectors = 1 : i64, lanes = 16 : i64, k_block = 8 : i64}} : memref<16x4x2xf32>, memref<16x2x16xf32> -> memref<16x4x16xf32>
+// CHECK-NEXT:    kernel.matmul %0, %1 -> %2 {schedule = {family = "gemm", algorithm = "tiled", tile_channels = 3 : i64, tile_vectors = 1 : i64, lanes = 16 : i64, k_block = 8 : i64, pack_b = false}} : memref<16x4x2xf32>, memref<16x2x16xf32> -> memref<16x4x16xf32>
 // CHECK:       func.func @[[OUT0]](
 // CHECK-NEXT:    kernel.winograd_output %0 bias %1 residual %2 -> %3 {tile = 2 : i64, activation = "clip", clip_min = 0.000000e+00 : f32, clip_max = 6.000000e+00 : f32, schedule = {family = "loops", unroll = 1 : i64}} : memref<16x4x16xf32> bias memref<16xf32> residual memref<1x16x4x4xf32> -> memref<1x16x4x4xf32>
 // CHECK:       func.func @[[IN1]](
@@ -94,7 +94,7 @@ builtin.module {
 // CHECK:       func.func @[[IN2]](
 // CHECK-NEXT:    kernel.winograd_input %0 -> %1 {tile = 4 : i64, pads = array<i64: 1, 0, 0, 1>, schedule = {family = "loops", unroll = 1 : i64}} : memref<2x3x7x9xf32> -> memref<36x8x3xf32>
 // CHECK:       func.func @[[MM2]](
-// CHECK-NEXT:    kernel.matmul %0, %1 -> %2 {schedule = {family = "gemm", algorithm = "tiled", tile_channels = 6 : i64, tile_vectors = 2 : i64, lanes = 8 : i64, k_block = 0 : i64}}
+// CHECK-NEXT:    kernel.matmul %0, %1 -> %2 {schedule = {family = "gemm", algorithm = "tiled", tile_channels = 6 : i64, tile_vectors = 2 : i64, lanes = 8 : i64, k_block = 0 : i64, pack_b = false}}
 // CHECK:       func.func @[[OUT2]](
 // CHECK-NEXT:    kernel.winograd_output %0 -> %1 {tile = 4 : i64, activation = "relu", schedule = {family = "loops", unroll = 1 : i64}} : memref<36x8x16xf32> -> memref<2x16x6x8xf32>
 
