@@ -156,12 +156,19 @@ def _unsigned(a: Any, bits: int) -> Any:
     return a & ((1 << bits) - 1) if isinstance(a, int) else np.asarray(a).astype(f"uint{bits}")
 
 
+_I1_SIGNED = {"slt": operator.gt, "sle": operator.ge, "sgt": operator.lt, "sge": operator.le}
+"""Signed predicates on i1, where true is -1: the unsigned order reversed (numpy's bools
+compare as 0 and 1)."""
+
+
 def _cmpi(op: arith.CmpiOp, arrays: bool) -> Fn:
     name = _CMPI[op.predicate.value.data]
-    if name in _SIGNED:
-        return _SIGNED[name]
     ty = element_type(op.lhs.type)
     bits = ty.width.data if isinstance(ty, IntegerType) else 64
+    if bits == 1 and name in _I1_SIGNED:
+        return _I1_SIGNED[name]
+    if name in _SIGNED:
+        return _SIGNED[name]
     compare = _SIGNED["s" + name[1:]]
     return lambda a, b: compare(_unsigned(a, bits), _unsigned(b, bits))
 

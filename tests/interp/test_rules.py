@@ -80,6 +80,22 @@ def test_cmpf_predicates(run, pair: tuple[float, float]) -> None:
     assert [bool(g) for g in got] == [expected_cmpf(p, *pair) for p in PREDICATES]
 
 
+def test_signed_i1_comparisons_read_true_as_minus_one(run) -> None:
+    """i1 is signed like any integer: true is -1, so true < false (found by `tcc fuzz`: a
+    mutated predicate made the interpreter and the native code disagree)."""
+    text = """func.func @f(%a: i1, %b: i1) -> (i1, i1, i1, i1, i1) {
+      %1 = arith.cmpi slt, %a, %b : i1
+      %2 = arith.cmpi sle, %a, %b : i1
+      %3 = arith.cmpi sgt, %a, %b : i1
+      %4 = arith.cmpi sge, %a, %b : i1
+      %5 = arith.cmpi ult, %a, %b : i1
+      func.return %1, %2, %3, %4, %5 : i1, i1, i1, i1, i1
+    }"""
+    assert run(text, np.bool_(True), np.bool_(False)) == [True, True, False, False, False]
+    assert run(text, np.bool_(False), np.bool_(True)) == [False, False, True, True, True]
+    assert run(text, np.bool_(True), np.bool_(True)) == [False, True, False, True, False]
+
+
 def test_integer_division_rounding(run) -> None:
     text = """func.func @f(%a: i64, %b: i64) -> (i64, i64, i64, i64, i1) {
       %d = arith.divsi %a, %b : i64
