@@ -19,6 +19,13 @@ Bug kinds (`KINDS`), each found by one check of `tcompiler.fuzz.worker`:
                            with the reference right after `plan-memory`
     hang                   a pass (or the native run) outlived its time budget
 
+Not a bug: outputs that depend on memory nothing wrote (an output never written, a buffer read
+before any write, as a reduction that empties a kernel leaves). The native code runs twice,
+the arena and outputs first filled with each of `UNWRITTEN_FILLS`; where the interpreter
+(whose unwritten memory is NaN / the lowest integer / 0xFF bytes) disagrees with the
+reference, both are interpreted again with unwritten memory as 0xA5 bytes. Outputs that move
+with the fill make the case invalid (`unwritten_output`), for the campaign and the reducer.
+
 A `Finding` names its kind, the culprit pass (`frontend`, a pass name, or `native` for the
 machine code) and a signature for deduplication: kind + pass + exception type + innermost
 frame of tcc's (or the plug-in's) code for crashes; kind + pass for wrong results (the pass
@@ -154,6 +161,25 @@ def _close(got: np.ndarray, want: np.ndarray, bound: float) -> bool:
     if not finite.any():
         return True
     return relative_error(got[finite], want[finite]) <= bound
+
+
+UNWRITTEN_FILLS = (0x00, 0xA5)
+"""The bytes unwritten memory holds in two runs (0xA5A5A5A5: a finite f32, a negative int)."""
+
+
+def unwritten_output(first: Mapping[str, np.ndarray], second: Mapping[str, np.ndarray]
+                     ) -> str | None:
+    """The first output whose bytes differ between two runs of one program on the same inputs
+    that only differ in what unwritten memory holds (it depends on that memory), else None."""
+    for name, array in first.items():
+        other = second.get(name)
+        if other is None or np.asarray(other).tobytes() != np.asarray(array).tobytes():
+            return name
+    return None
+
+
+def unwritten_reason(name: str, what: str) -> str:
+    return f"{what}: output '{name}' depends on memory nothing wrote"
 
 
 # ------------------------------------------------------------------------------ inputs

@@ -18,6 +18,9 @@ The steps, in process (fast, and covered by the collector):
    interpreted), then to the llvm dialect (the kernel stages, in process), and compiled and
    RUN in a child process (`NativeRunner`): a segfault or an abort there is a `crash` of
    `native`, not a dead campaign; a native run that outlives `native_seconds` is a `hang`;
+   it runs twice, unwritten memory filled with different bytes, and outputs that differ
+   make the case invalid (`oracles.unwritten_output`; so does a difference of the
+   interpreted outputs or reference that moves with the interpreter's fill);
 6. for a fraction (`differential_rate`), a variant pipeline (the same without its fusion
    passes, or with random schedules) is run and compared (`pipeline-differential`).
 
@@ -348,7 +351,7 @@ class Executor:
             outputs = self._interpret(state.module, state.ctx, state.feeds)
         if outputs is not None and state.reference is not None:
             ran.append("interp")
-            self._compare(state, outputs, native=False)
+            self._compare(state, outputs, native=False, module=state.module)
         if native if native is not None else self.rng.random() < self.config.native_rate:
             if self._native(state):
                 ran.append("native")
@@ -374,11 +377,17 @@ class Executor:
             return None
 
     def _compare(self, state: State, outputs: Mapping[str, np.ndarray], native: bool,
-                 culprit: str | None = None) -> None:
+                 culprit: str | None = None, module: ModuleOp | None = None) -> None:
+        """Raise Found when `outputs` (interpreted from `module`, else native) differ from
+        the reference, unless either depends on unwritten memory (Rejected) or the
+        reference is unstable."""
         assert state.reference is not None
         bound = oracles.tolerance(state.op_types, native)
         name = oracles.first_difference(outputs, state.reference, bound)
-        if name is None or self.unstable(state, bound):
+        if name is None:
+            return
+        self.reject_unwritten(state, outputs, module)
+        if self.unstable(state, bound):
             return
         if culprit is None:
             culprit = self.culprit(state.case, state.feeds, state.reference, bound)
@@ -389,6 +398,28 @@ class Executor:
                                          "native code" if native else "interpreted", site),
                     {"inputs": state.feeds, "expected": dict(state.reference),
                      "actual": dict(outputs)})
+
+    def reject_unwritten(self, state: State, outputs: Mapping[str, np.ndarray],
+                         module: ModuleOp | None) -> None:
+        """Rejected if the interpreted reference (IR-level cases) or `outputs` interpreted
+        from `module` change when unwritten memory holds other bytes."""
+        from tcompiler.interp.memref import unwritten_fill
+
+        with unwritten_fill(oracles.UNWRITTEN_FILLS[1]):
+            if state.case.level != "onnx" and state.reference is not None:
+                try:
+                    again = self._load(state.case, Execution("valid"), state.feeds).reference
+                except (Rejected, Found):
+                    again = None
+                name = None if again is None else \
+                    oracles.unwritten_output(state.reference, again)
+                if name is not None:
+                    raise Rejected("invalid", oracles.unwritten_reason(name, "reference"))
+            again = None if module is None else \
+                self._interpret(module, state.ctx, state.feeds)
+            name = None if again is None else oracles.unwritten_output(outputs, again)
+            if name is not None:
+                raise Rejected("invalid", oracles.unwritten_reason(name, "interpreted"))
 
     def unstable(self, state: State, bound: float) -> bool:
         """Whether the reference itself moves by more than `bound` when every float input
@@ -450,7 +481,8 @@ class Executor:
             return
         outputs = self._interpret(module, state.ctx, state.feeds)
         if outputs is not None:
-            self._compare(state, outputs, native=False, culprit=KERNEL_STAGES[0])
+            self._compare(state, outputs, native=False, culprit=KERNEL_STAGES[0],
+                          module=module)
 
     def _native_program(self, state: State, module: ModuleOp, main: func.FuncOp) -> bool:
         from tcompiler.assemble import assemble, kernel_functions
@@ -504,6 +536,8 @@ class Executor:
         if status == "died":
             raise Found(Finding("crash", "native", f"crash|native|{payload}",
                                 f"the native run died: {payload}"))
+        if status == "unwritten":
+            raise Rejected("invalid", oracles.unwritten_reason(payload, "native code"))
         if status == "error":
             culprit, kind, site, message = payload
             raise Found(Finding("crash", culprit, f"crash|{culprit}|{kind}|{site}",
@@ -530,6 +564,8 @@ class Executor:
             return False
         bound = oracles.tolerance(state.op_types, native=False)
         name = oracles.first_difference(other, primary, bound)
+        if name is not None:
+            self.reject_unwritten_variants(state.case, variant, primary, other)
         if name is not None and state.reference is not None and self.unstable(state, bound):
             return True
         if name is not None:
@@ -538,6 +574,19 @@ class Executor:
                                            oracles.output_site(state.case, state.module, name))
             raise Found(finding, {"inputs": state.feeds, "expected": primary, "actual": other})
         return True
+
+    def reject_unwritten_variants(self, case: Case, variant: Case,
+                                   *outputs: dict[str, np.ndarray]) -> None:
+        """Rejected if either pipeline's `outputs` change when unwritten memory holds other
+        bytes."""
+        from tcompiler.interp.memref import unwritten_fill
+
+        with unwritten_fill(oracles.UNWRITTEN_FILLS[1]):
+            for which, before in zip((case, variant), outputs):
+                again = self.loops_outputs(which)
+                name = None if again is None else oracles.unwritten_output(before, again)
+                if name is not None:
+                    raise Rejected("invalid", oracles.unwritten_reason(name, "interpreted"))
 
     def variant_key(self, case: Case) -> str | None:
         """A random variant that applies to `case`: "fusion" (its fusion passes left out)
@@ -721,7 +770,7 @@ def _serve_one(job: tuple[Any, ...], compiled: dict[str, bytes]) -> tuple[str, A
             return "refused", str(err)
     try:
         if job[0] == "program":
-            return "ok", _run_program(job[1], job[2], job[3], compiled)
+            return _run_program(job[1], job[2], job[3], compiled)
         return "ok", _run_function(job[1], job[2], job[3], compiled)
     except Exception as err:  # noqa: BLE001  (reported to the parent as a crash)
         site = oracles.error_site(err.__traceback__, Scope.for_tcc())
@@ -739,7 +788,9 @@ def _object(text: str, compiled: dict[str, bytes]) -> bytes:
 
 
 def _run_program(texts: dict[str, str], program: tuple[Any, ...], feeds: dict[str, np.ndarray],
-                 compiled: dict[str, bytes]) -> dict[str, np.ndarray]:
+                 compiled: dict[str, bytes]) -> tuple[str, Any]:
+    """("ok", the outputs), or ("unwritten", an output's name) when the outputs differ
+    between runs with unwritten memory filled with each of `oracles.UNWRITTEN_FILLS`."""
     from tcompiler.codegen import Target
     from tcompiler.program import Program
     from tcompiler.runtime import CompiledModel
@@ -750,7 +801,12 @@ def _run_program(texts: dict[str, str], program: tuple[Any, ...], feeds: dict[st
                                   kernels={n: n for n in objects}, steps=steps, buffers=buffers,
                                   arena_bytes=arena, weights=blob,
                                   target=Target.host().to_json()), threads=1)
-    return {k: np.asarray(v) for k, v in model.run_dict(feeds).items()}
+    runs = []
+    for byte in oracles.UNWRITTEN_FILLS:
+        model.unwritten_fill = byte
+        runs.append({k: np.array(v) for k, v in model.run_dict(feeds).items()})
+    name = oracles.unwritten_output(*runs)
+    return ("ok", runs[0]) if name is None else ("unwritten", name)
 
 
 def _run_function(text: str, name: str, args: list[np.ndarray], compiled: dict[str, bytes]

@@ -38,7 +38,7 @@ from tcompiler.interp.core import (
 )
 from tcompiler.interp.detect import DETECT_RULES
 from tcompiler.interp.index import INDEX_RULES
-from tcompiler.interp.memref import garbage
+from tcompiler.interp.memref import poison
 from tcompiler.interp.quant import QUANT_RULES
 from tcompiler.interp.scalar import ARITH_RULES, MATH_RULES
 from tcompiler.kernels import conv_math
@@ -408,7 +408,7 @@ def _run_kernel(functions: Any, interpreter: Interpreter, op: Operation, args: P
     if clobbered:
         log.warning("%s writes its output over input(s) %s: poisoning the output",
                     op.name, clobbered)
-        args[-1][:] = garbage(dtype, len(args[-1]))
+        args[-1][:] = poison(dtype, len(args[-1]))  # whatever the fill: a plan bug
     with np.errstate(all="ignore"):
         value = functions.rules[type(op)](op, _shaped(tuple(op.operands), args))
         result = np.broadcast_to(np.asarray(value), shape_of(out_type)).astype(dtype)

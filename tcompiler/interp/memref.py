@@ -5,11 +5,16 @@ A memref value is a flat 1-D numpy view (see `core`); `%ref[%i, %j]` is element
 past its dimension into the next row, as the kernels' contiguous-plane addressing does (the
 same address in the native code); outside the buffer it is an IndexError. A fresh
 allocation is filled with NaN (floats) or the type's lowest value, so reading it before
-writing shows.
+writing shows; under `unwritten_fill(byte)` every fresh allocation, buffer, output and the
+arena start as that byte instead (the fuzzer's check that no output depends on memory nothing
+wrote: such outputs change with the fill).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -98,7 +103,34 @@ def _store(op: memref.StoreOp, arrays: bool) -> Fn:
     return store
 
 
+_FILL: ContextVar[int | None] = ContextVar("unwritten_fill", default=None)
+
+
+@contextmanager
+def unwritten_fill(byte: int) -> Iterator[None]:
+    """Within: memory nothing wrote yet holds `byte` in every byte (see the module doc)."""
+    token = _FILL.set(byte)
+    try:
+        yield
+    finally:
+        _FILL.reset(token)
+
+
+def fill_byte() -> int | None:
+    """The byte of the enclosing `unwritten_fill`, else None."""
+    return _FILL.get()
+
+
 def garbage(dtype: np.dtype[Any], count: int) -> np.ndarray:
+    """A fresh flat array of `count` elements that nothing wrote: `poison`, or under
+    `unwritten_fill` that byte."""
+    byte = _FILL.get()
+    if byte is None or dtype.kind == "V":
+        return poison(dtype, count)
+    return np.full(count * dtype.itemsize, byte, dtype=np.uint8).view(dtype)
+
+
+def poison(dtype: np.dtype[Any], count: int) -> np.ndarray:
     """A fresh flat array of `count` elements that are visibly uninitialized."""
     if dtype.kind == "f" or dtype.name == "bfloat16":
         return np.full(count, np.nan, dtype=dtype)

@@ -10,7 +10,8 @@
 
 With the arena, the interpreter runs the plan as the artifact does: two buffers the plan
 places on overlapping bytes while both are live clobber each other, and the outputs show it.
-The arena starts as 0xFF bytes (NaN in f32), so reading a byte never written shows too.
+The arena starts as 0xFF bytes (NaN in f32), so reading a byte never written shows too (under
+`memref.unwritten_fill`, as that byte).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from xdsl.interpreter import (
 from tcompiler import ir_names
 from tcompiler.dialects import kernel
 from tcompiler.interp.core import InterpretError, element_type, numpy_dtype, shape_of
-from tcompiler.interp.memref import garbage
+from tcompiler.interp.memref import fill_byte, garbage
 
 
 @dataclass
@@ -49,7 +50,9 @@ class Storage:
         size = graph.attributes.get(ir_names.ARENA_SIZE)
         if not isinstance(size, IntegerAttr):
             return Storage(weights)
-        return Storage(weights, np.full(size.value.data, 0xFF, dtype=np.uint8))
+        byte = fill_byte()
+        return Storage(weights, np.full(size.value.data, 0xFF if byte is None else byte,
+                                        dtype=np.uint8))
 
     def weight(self, name: str, dtype: np.dtype[Any], shape: tuple[int, ...]) -> np.ndarray:
         """The weight `name` as a read-only array of `dtype` and `shape`."""

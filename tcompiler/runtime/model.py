@@ -16,6 +16,10 @@ arrays each call: the caller may keep them. An output whose size depends on the 
 (`program.py`) is its upper-bound array cut to the length the kernels wrote (a view when the
 dynamic axis leads, else a contiguous copy); the length outputs are not returned.
 
+`model.unwritten_fill = byte` (testing, e.g. the fuzzer's check that no output depends on
+memory nothing wrote): every later run first sets every byte of the arena and of the output
+buffers to `byte`; None (the default) leaves them as the last run left them.
+
 Thread safety: a model may be called from several threads; a lock around the arena runs one
 inference at a time per model (the native call releases the GIL, so other Python work and
 other models proceed meanwhile). For parallel inferences, load the artifact once per thread.
@@ -23,6 +27,7 @@ other models proceed meanwhile). For parallel inferences, load the artifact once
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import sys
 import threading
@@ -158,6 +163,7 @@ class CompiledModel:
         # the weights live on in `_weights`, the code in the library: keep neither twice
         self._program = dataclasses.replace(program, weights=b"", objects={})
         self._steps = step_infos(program)
+        self.unwritten_fill: int | None = None
 
     @property
     def inputs(self) -> list[TensorSpec]:
@@ -207,6 +213,9 @@ class CompiledModel:
     def _execute(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
         with self._lock:
             outputs = self._outputs.take()
+            if self.unwritten_fill is not None:
+                for array in (self._arena, *outputs):
+                    ctypes.memset(array.ctypes.data, self.unwritten_fill, array.nbytes)
             self._runner.run([array.ctypes.data for array in (*inputs, *outputs)])
         return [self._cut(i, outputs) for i in range(len(self._model_outputs))]
 

@@ -149,7 +149,8 @@ def test_in_place_plans_stay_valid_after_lowering(executor: Executor) -> None:
 def test_ill_conditioned_programs_are_not_miscompilations(executor: Executor) -> None:
     """A LayerNorm whose variance is sum(|x - mean|) = 0 up to rounding (an IR mutant found by
     `tcc fuzz`): native and interpreted outputs differ by 2e-3, but so does the reference
-    under 1-ulp inputs, so it is counted as unstable, not reported."""
+    under 1-ulp inputs, so it is counted as unstable, not reported. (The reducer had left two
+    outputs that empty kernels never wrote; they were removed: such a case is invalid.)"""
     from pathlib import Path
 
     case = Case.load(Path(__file__).parent / "data" / "ill_conditioned")
