@@ -17,19 +17,11 @@ import pytest
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import VerifyException
 
-from tcompiler.codegen.loops.builder import MIN_PARALLEL_BYTES
 from tcompiler.context import make_context
 from tcompiler.interp import interpret
 from tcompiler.kernels import conv_math
 
-from .conftest import (  # noqa: TID252
-    _native_available,
-    build,
-    memref,
-    parallel_units,
-    run_interpreter,
-    run_native,
-)
+from .conftest import _native_available, build, memref, run_interpreter, run_native  # noqa: TID252
 from .test_conv_gemm import conv_reference  # noqa: TID252
 
 
@@ -384,26 +376,6 @@ def test_winograd_chain_is_the_conv(run_any, case: str) -> None:
     y = run_any(op, [*args, np.zeros(conv.shape, np.float32)])
     # F(4x4) loses a few more bits than F(2x2) (larger transform coefficients)
     close(y, ref, rtol=1e-3 if m == 4 else 1e-4)
-
-
-@pytest.mark.skipif(not _native_available(), reason="native path not available")
-def test_winograd_transforms_run_serially_below_the_parallel_minimum() -> None:
-    """A transform moving fewer than `MIN_PARALLEL_BYTES` bytes has no parallel loop (it runs
-    on the calling thread); a larger one is chunked by channels and its two halves, run as two
-    threads would, give the serial loops' result."""
-    op = "kernel.winograd_input %a0 -> %a1 {tile = 2 : i64, pads = array<i64: 1, 1, 1, 1>} "
-    for channels, units in ((8, None), (32, 2)):  # 0.14 MB and 0.58 MB moved
-        x = rand(16, 1, channels, 30, 30)
-        v = np.full(conv_math.winograd_v_shape(x.shape, (1, 1, 1, 1), 2), 7.0, np.float32)
-        module = build(op + ": $0 -> $1", [x.shape, v.shape])
-        assert parallel_units(module) == units
-        assert (x.nbytes + v.nbytes >= MIN_PARALLEL_BYTES) == (units is not None)
-        run_native(module, [x, v])
-        close(v, winograd_input_loops(x, (1, 1, 1, 1), 2), rtol=1e-5)
-    mt = rand(17, 16, 225, 8)  # 0.14 MB moved
-    y = np.zeros((1, 8, 30, 30), np.float32)
-    op, args = winograd_output_op(mt, None, None, 2, None)
-    assert parallel_units(build(op, [mt.shape, y.shape])) is None
 
 
 def test_winograd_filter_transform_exact() -> None:

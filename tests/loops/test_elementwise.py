@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from tcompiler.codegen.loops.builder import MIN_PARALLEL_BYTES
-
-from .conftest import build, parallel_units  # noqa: TID252
-
 RNG = np.random.default_rng(0)
 
 
@@ -70,19 +66,6 @@ def test_concat_many_inputs_last_axis(run_kernel):
     op4 = "kernel.concat %a0, %a1, %a2 -> %a3 {axis = 2 : i64} : $0, $1, $2 -> $3"
     out = run_kernel(op4, [*parts4, np.zeros((1, 2, 8, 5), np.float32)])
     np.testing.assert_array_equal(out, np.concatenate(parts4, 2))
-
-
-def test_concat_runs_serially_below_the_parallel_minimum(run_kernel):
-    """A concat moving fewer than `MIN_PARALLEL_BYTES` bytes has no parallel loop; a larger
-    one has a unit per output channel and still concatenates."""
-    op = "kernel.concat %a0, %a1 -> %a2 {axis = 1 : i64} : $0, $1 -> $2"
-    for channels, units in ((2, None), (16, 32)):  # 0.13 MB and 1 MB moved
-        parts = [rand(1, channels, 64, 64), rand(1, channels, 64, 64)]
-        y = np.zeros((1, 2 * channels, 64, 64), np.float32)
-        assert parallel_units(build(op, [*(p.shape for p in parts), y.shape])) == units
-        assert (2 * y.nbytes >= MIN_PARALLEL_BYTES) == (units is not None)
-        out = run_kernel(op, [*parts, y])
-        np.testing.assert_array_equal(out, np.concatenate(parts, 1))
 
 
 def test_copy_between_shapes(run_kernel):

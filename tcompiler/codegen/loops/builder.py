@@ -34,13 +34,11 @@ from typing import cast
 from xdsl.dialects import arith, func, memref, scf
 from xdsl.dialects.builtin import (
     AnyFloat,
-    FixedBitwidthType,
     FloatAttr,
     FunctionType,
     IndexType,
     IntegerAttr,
     IntegerType,
-    MemRefType,
     f32,
     i64,
 )
@@ -225,12 +223,10 @@ class LoopBuilder:
         block.add_op(scf.YieldOp())
         self.insert(scf.ForOp(self.index(lo), self.index(hi), self.index(step), [], block))
 
-    def parallel(self, extent: int, body: LoopBody, moved: int | None = None) -> None:
+    def parallel(self, extent: int, body: LoopBody) -> None:
         """`for u in range(extent): body(builder, u)` with independent iterations that the
-        runtime may split among threads (module doc). An extent of 1 is a plain loop, and so
-        is a data-movement kernel's loop that moves fewer than `MIN_PARALLEL_BYTES` bytes
-        (`moved`: what it reads and writes, `memref_bytes`)."""
-        if extent <= 1 or (moved is not None and moved < MIN_PARALLEL_BYTES):
+        runtime may split among threads (module doc). An extent of 1 is a plain loop."""
+        if extent <= 1:
             self.loop(0, extent, body)
             return
         lo, hi = parallel_range(self.constants.block, extent)
@@ -353,30 +349,6 @@ class LoopBuilder:
             return b.reduce(lo, hi, acc, lambda b2, i, a: level(b2, depth + 1, [*ivs, i], a))
 
         return level(self, 0, [], init)
-
-
-MIN_PARALLEL_BYTES = 256 << 10
-"""A data-movement kernel (concat, Winograd transform: little arithmetic per byte) that reads
-and writes fewer bytes runs on the calling thread (`LoopBuilder.parallel`): the pool's handoff
-(some 5 us on the 2-core Xeon) is more than half its work. Measured with SqueezeNet's steps,
-median of 50 runs, 1 thread -> 2 threads on the pool -> 2 threads with the step serial: input
-transform of 0.18 MB 0.006 -> 0.012 -> 0.006-0.010 ms. The bound is not higher because larger
-serial steps got slower still, not faster: their input, written by the previous (parallel)
-step, is half in the other core's cache, and one core fetching all of it costs more than two
-fetching half (output transform of 1.3 MB 0.051 -> 0.063 -> 0.100 ms, of 0.7 MB 0.015 ->
-0.030 -> 0.040; concat of 0.7 MB 0.009 -> 0.015 -> 0.024)."""
-
-
-def memref_bytes(*values: SSAValue) -> int:
-    """The bytes of the memrefs `values` (an index or a non-integer element counts 8 bytes)."""
-    total = 0
-    for value in values:
-        ty = value.type
-        assert isinstance(ty, MemRefType), f"not a memref: {ty}"
-        element: Attribute = ty.element_type
-        width = element.bitwidth if isinstance(element, FixedBitwidthType) else 64
-        total += prod(ty.get_shape()) * max(1, width // 8)
-    return total
 
 
 PARALLEL_UNITS = 16

@@ -8,8 +8,7 @@ Every nest walks the output in row-major order, so the innermost loop stores con
   is delinearized with floordiv/rem only for the side that has several dims there.
 - transpose: Y[i] = X[j] with j[perm[d]] = i[d].
 - concat: the units are Y's indices up to `axis`; a unit finds its input by binary search
-  over the inputs' start offsets and copies the contiguous rest (serially below
-  `builder.MIN_PARALLEL_BYTES` moved).
+  over the inputs' start offsets and copies the contiguous rest.
 Each innermost loop is unrolled `LoopSchedule.unroll` times.
 """
 
@@ -19,13 +18,7 @@ import math
 
 from xdsl.ir import SSAValue
 
-from tcompiler.codegen.loops.builder import (
-    Idx,
-    LoopBuilder,
-    broadcast_indices,
-    memref_bytes,
-    parallel_nest,
-)
+from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices, parallel_nest
 from tcompiler.costmodel.schedules import LoopSchedule
 from tcompiler.dialects.kernel import (
     ConcatOp,
@@ -92,7 +85,7 @@ def emit_concat(b: LoopBuilder, op: ConcatOp, sched: LoopSchedule) -> None:
         if inputs:
             pick(b, 0, len(inputs))
 
-    b.parallel(math.prod(y[:axis + 1]), unit, memref_bytes(*inputs, op.Y))
+    b.parallel(math.prod(y[:axis + 1]), unit)
 
 
 def _prefixes(dims: tuple[int, ...]) -> list[int]:

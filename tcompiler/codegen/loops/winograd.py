@@ -27,12 +27,7 @@ import numpy as np
 from xdsl.dialects import arith
 from xdsl.ir import SSAValue
 
-from tcompiler.codegen.loops.builder import (
-    PARALLEL_UNITS,
-    Idx,
-    LoopBuilder,
-    memref_bytes,
-)
+from tcompiler.codegen.loops.builder import PARALLEL_UNITS, Idx, LoopBuilder
 from tcompiler.codegen.loops.epilogue import activate
 from tcompiler.dialects.kernel import WinogradInputOp, WinogradOutputOp, int_values, shape
 from tcompiler.kernels.conv_math import WINOGRAD, winograd_tiles
@@ -111,7 +106,7 @@ def emit_winograd_input(b: LoopBuilder, op: WinogradInputOp, sched: object) -> N
                 b.nest([(0, x[0]), (h_lo, h_hi), (w_lo, w_hi), (c_lo, c_hi)],
                        lambda b, iv, rows=rows, cols=cols: body(b, iv, rows, cols))
 
-    channel_chunks(b, v[2], unit, memref_bytes(op.X, op.Y))
+    channel_chunks(b, v[2], unit)
 
 
 def emit_winograd_output(b: LoopBuilder, op: WinogradOutputOp, sched: object) -> None:
@@ -150,14 +145,13 @@ def emit_winograd_output(b: LoopBuilder, op: WinogradOutputOp, sched: object) ->
                 b.nest([(0, y[0]), (h_lo, h_hi), (w_lo, w_hi), (k_lo, k_hi)],
                        lambda b, iv, rows=rows, cols=cols: body(b, iv, rows, cols))
 
-    channel_chunks(b, y[1], unit, memref_bytes(*op.operands))
+    channel_chunks(b, y[1], unit)
 
 
 def channel_chunks(b: LoopBuilder, channels: int,
-                   body: Callable[[LoopBuilder, Idx, Idx], None], moved: int) -> None:
+                   body: Callable[[LoopBuilder, Idx, Idx], None]) -> None:
     """A parallel loop over chunks [lo, hi) of the channels (the innermost, contiguous dim of
-    the transforms' tile-major buffers): at least 16 channels a chunk where there are; serial
-    when the transform moves few bytes (`moved`, `builder.MIN_PARALLEL_BYTES`)."""
+    the transforms' tile-major buffers): at least 16 channels a chunk where there are."""
     size = max(min(channels, 16), -(-channels // PARALLEL_UNITS))
     chunks = -(-channels // size)
 
@@ -165,4 +159,4 @@ def channel_chunks(b: LoopBuilder, channels: int,
         lo = b.mul(u, size)
         body(b, lo, b.min(b.add(lo, size), channels))
 
-    b.parallel(chunks, unit, moved)
+    b.parallel(chunks, unit)
