@@ -42,7 +42,9 @@ and 0.040 ms; ShuffleNet's 0.2 MB concat 0.003 -> 0.005 on the pool, 0.007 alone
 of units / T (static halves) were no better. The cost is not the handoff but the input: the
 previous step wrote it from both cores, so half of it is in the other core's L2, and a step
 whose units split its input differently than the producer split its output (channels after
-tiles, say) fetches across cores either way.
+tiles, say) fetches across cores either way. Matching the split by ordering the Winograd
+matmul's units panel-major (the output transform splits channels) cost the matmul more than it
+saved (SqueezeNet's matmul_2 0.052 -> 0.085 ms at 2 threads, the transform unchanged).
 
 `NativeRunner` finds those symbols in the loaded library and starts T-1 Python threads that
 each call `tcc_worker` through ctypes, which releases the GIL: the threads spend their life in
