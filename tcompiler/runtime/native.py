@@ -34,6 +34,18 @@ between inferences costs no CPU; the sleeper count tells `tcc_run` when a futex 
 needed. The split is by output units only, never inside a reduction, so results are the same
 bit for bit whatever T.
 
+Every kernel that exports units runs on the pool, however small: measured on the 2-core Xeon
+(per-step profile, median of 50 runs), the memory-bound steps that lose at 2 threads (Winograd
+transforms and concats of 0.2-1.5 MB: SqueezeNet's winograd_output of 1.3 MB 0.051 -> 0.063
+ms, of 0.7 MB 0.015 -> 0.030) lose as much or more when run on the calling thread instead (0.100
+and 0.040 ms; ShuffleNet's 0.2 MB concat 0.003 -> 0.005 on the pool, 0.007 alone), and chunks
+of units / T (static halves) were no better. The cost is not the handoff but the input: the
+previous step wrote it from both cores, so half of it is in the other core's L2, and a step
+whose units split its input differently than the producer split its output (channels after
+tiles, say) fetches across cores either way. Matching the split by ordering the Winograd
+matmul's units panel-major (the output transform splits channels) cost the matmul more than it
+saved (SqueezeNet's matmul_2 0.052 -> 0.085 ms at 2 threads, the transform unchanged).
+
 `NativeRunner` finds those symbols in the loaded library and starts T-1 Python threads that
 each call `tcc_worker` through ctypes, which releases the GIL: the threads spend their life in
 native code. `close()` stops and joins them; a runner forked into a child process starts its
