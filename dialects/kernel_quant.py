@@ -23,7 +23,6 @@ They compute int32 dot products of u8 x s8 bytes four at a time, in the layout A
 from __future__ import annotations
 
 from xdsl.dialects.builtin import (
-    DenseArrayBase,
     IntegerAttr,
     IntegerType,
     MemRefType,
@@ -43,7 +42,13 @@ from xdsl.irdl import (
 )
 from xdsl.utils.exceptions import VerifyException
 
-from tcompiler.dialects.kernel import KernelOp, _check_conv_window, _memref, shape
+from tcompiler.dialects.kernel import (
+    KernelOp,
+    _check_conv_window,
+    _ConvTransformOp,
+    _memref,
+    shape,
+)
 
 I8 = IntegerType(8)
 
@@ -66,32 +71,23 @@ def _eight_bit(op: KernelOp, value: object, what: str = "X") -> None:
 
 
 @irdl_op_definition
-class QPackIm2ColOp(KernelOp):
+class QPackIm2ColOp(_ConvTransformOp):
     name = "kernel.qpack_im2col"
-    X = operand_def(MemRefType)
-    Y = operand_def(MemRefType)
-    kernel_shape = prop_def(DenseArrayBase)
-    strides = prop_def(DenseArrayBase)
-    pads = prop_def(DenseArrayBase)
-    dilations = prop_def(DenseArrayBase)
     zero = prop_def(IntegerAttr)
     flip = prop_def(IntegerAttr)
-    assembly_format = "$X `->` $Y attr-dict `:` type($X) `->` type($Y)"
 
-    def verify_(self) -> None:
+    def expected_shape(self, x: tuple[int, ...]) -> tuple[int, ...]:
         from tcompiler.kernels.conv_math import output_hw
 
-        x = shape(self.X)
-        if len(x) != 4:
-            raise VerifyException(f"{self.name}: X {x} must be 4-d [N, C, H, W]")
-        _eight_bit(self, self.X)
-        _element(self, self.Y, "Y", I8)
         window = _check_conv_window(self)
         oh, ow = output_hw(x, *window)
         kh, kw = window[0]
-        expected = (x[0], groups(x[1] * kh * kw), oh * ow * 4)
-        if min(oh, ow) < 1 or shape(self.Y) != expected:
-            raise VerifyException(f"{self.name}: Y {shape(self.Y)} must be {expected}")
+        return (x[0], groups(x[1] * kh * kw), oh * ow * 4)
+
+    def verify_(self) -> None:
+        super().verify_()
+        _eight_bit(self, self.X)
+        _element(self, self.Y, "Y", I8)
 
 
 @irdl_op_definition
