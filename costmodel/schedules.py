@@ -20,7 +20,7 @@ below is honoured there, and every schedule `check` accepts computes the same re
   reduction over input channels (0 = one block): partial sums go to Y between blocks, so a
   block of input rows stays in cache across output-channel tiles. The kernel width loop of
   a tiled conv is always unrolled (its padding lanes are resolved statically). `packed`
-  (2-d, ungrouped, >= `lanes` output channels, kernel wider than 1x1): a direct conv
+  (2-d, ungrouped, >= `lanes` output channels, 1x1 included): a direct conv
   vectorized along output channels, `tile_channels` consecutive output pixels of a row x
   `tile_vectors` vectors of `lanes` output channels, over the filter packed into blocks of
   `lanes * tile_vectors` output channels at compile time (`conv-to-packed`; `ic_block` blocks
@@ -204,8 +204,8 @@ def _check_packed(op: kernel.ConvOp, s: ConvSchedule) -> None:
     """Read from the op itself, not `facts`: the check also runs on the conv after
     `conv-to-packed`, whose W is the packed filter."""
     w, y = op.filter_shape(), kernel.shape(op.Y)
-    _require(len(w) == 4 and op.group.value.data == 1 and math.prod(w[2:]) > 1, op,
-             "packed needs a 2-d ungrouped conv wider than 1x1")
+    _require(len(w) == 4 and op.group.value.data == 1, op,
+             "packed needs a 2-d ungrouped conv")
     _require(y[1] >= s.lanes, op, f"packed needs >= {s.lanes} output channels")
     _require(s.loop_order == "channels_rows", op, "packed takes no loop_order")
     _require(not op.packed or kernel.shape(op.W)[-1] == s.lanes * s.tile_vectors, op,

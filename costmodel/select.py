@@ -8,8 +8,8 @@
   unless the model predicts the top one at least `MARGIN` faster (a model that is unsure
   never makes a kernel slower than tcc's fixed rules would);
 - `heuristic`: kernels the shipped model predates (`fixed_choice`): gemm and matmul,
-  strided or padded 1x1 convs (im2col), and the spatial convs `packed` is valid for (the
-  model never ranks `packed`: it has no feature for it).
+  strided or padded 1x1 convs (im2col), and the convs `packed` is valid for (the model never
+  ranks `packed`: it has no feature for it).
 
 A database with records, none of them of this CPU, is ignored with one notice.
 """
@@ -48,7 +48,13 @@ PACKED_MIN_REDUCTION = 128
 """`packed` needs a reduction (C_in*KH*KW) long enough to pay for its per-tile shuffle
 epilogue: a 3x3 stride-2 stem over 3 channels (27) ran 0.93-1.10x onnxruntime against the
 tiled conv's 0.81x; ResNet-50's 7x7 stem (147) 0.89x against 1.23x, a 5x5 conv over 16
-channels (400) 0.86x against 1.06x (single-conv models, fastest of 31 alternating runs)."""
+channels (400) 0.86x against 1.06x (single-conv models, fastest of 31 alternating runs).
+
+It also beats the pointwise GEMM on 1x1 convs over >= 128 input channels, most on small planes,
+where the pointwise kernel's pixel vectors are short: ResNet-50's 7x7 layers (1024->2048,
+512->2048, 2048->512) 1.6-1.7x faster, 1024->512 at 14x14 1.13x, 512->1000 at 13x13
+(SqueezeNet's classifier) 1.2x; ties at 28x28 and 56x56 (Zen 4, 1 thread, medians of 21
+alternating turns, `benchmarks/conv_packed.py layers --tiles 7,2,0`)."""
 
 WINOGRAD_PLANE = 28 * 28
 WINOGRAD_REDUCTION = 512

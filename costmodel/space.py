@@ -71,11 +71,13 @@ def _conv(op: kernel.ConvOp) -> Iterator[Schedule]:
     for algorithm, tc, tv, lanes, order, block in itertools.product(
             algorithms, channels, TILE_VECTORS, LANES, orders, _blocks(cin_g)):
         yield ConvSchedule(algorithm, tc, tv, lanes, order, block)
-    if len(w) != 4 or is_pointwise(op, grouped=True):
+    if len(w) != 4:
         return
     for tc, tv, lanes, block in itertools.product(TILE_CHANNELS, TILE_VECTORS, LANES,
                                                   [0, *(b for b in (64, 128) if b < cin_g)]):
         yield ConvSchedule("packed", tc, tv, lanes, "channels_rows", block)
+    if is_pointwise(op, grouped=True):
+        return
     # the rewritten kernels: a coarser menu (lanes 8 and 16, three reduction blocks), so the
     # five algorithms together stay near the size of the direct conv's space. Reductions: im2col
     # over C/G*KH*KW rows, im2win over C/G*KH(*P) channels, the window GEMM over KW*KH*C,

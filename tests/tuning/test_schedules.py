@@ -57,7 +57,8 @@ def test_heuristic_is_first_and_everything_is_legal() -> None:
         for schedule in schedules:
             schedule.check(op)
     assert len(space(op_of(SOFTMAX))) == 1  # softmax's loops take no knob
-    assert {s.algorithm for s in space(op_of(POINTWISE))} == {"direct", "tiled", "pointwise"}
+    assert {s.algorithm for s in space(op_of(POINTWISE))} == {"direct", "tiled", "pointwise",
+                                                            "packed"}
     assert {s.algorithm for s in space(op_of(GEMM))} == {"loops", "dot", "tiled"}
     assert all(s.pack_b for s in space(op_of(GEMM)) if s.algorithm == "tiled")  # trans_b = 1
     assert len(space(op_of(CONV))) > 300
