@@ -152,20 +152,40 @@ class BufferOp(IRDLOperation):
 
 @irdl_op_definition
 class ViewOp(IRDLOperation):
-    """The same bytes as `source`, seen with another shape (Reshape, Flatten, Unsqueeze)."""
+    """The same bytes as `source`, seen with another shape (Reshape, Flatten, Unsqueeze); with
+    an `offset`, the contiguous run of `source`'s elements from element `offset` on, as many as
+    the result holds (a concat input placed in its output's bytes: `concat-in-place`)."""
 
     name = "kernel.view"
     source = operand_def(MemRefType)
+    offset = opt_prop_def(IntegerAttr)
     result = result_def(MemRefType)
     traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$source attr-dict `:` type($source) `to` type($result)"
 
-    def __init__(self, source: SSAValue, result_type: MemRefType[Attribute]):
-        super().__init__(operands=[source], result_types=[result_type])
+    def __init__(self, source: SSAValue, result_type: MemRefType[Attribute],
+                 offset: int | None = None):
+        super().__init__(operands=[source], result_types=[result_type], properties={} if (
+            offset is None) else {"offset": IntegerAttr(offset, i64)})
+
+    @property
+    def element_offset(self) -> int:
+        return self.offset.value.data if self.offset is not None else 0
+
+    def is_whole(self) -> bool:
+        """The view names every element of its source (a reshape)."""
+        return (self.element_offset == 0 and _memref(self.source, "view source").element_count()
+                == _memref(self.result, "view result").element_count())
 
     def verify_(self) -> None:
         a, b = _memref(self.source, "view source"), _memref(self.result, "view result")
-        if a.element_count() != b.element_count() or a.element_type != b.element_type:
+        start = self.element_offset
+        if a.element_type != b.element_type:
+            raise VerifyException(f"kernel.view: {a} and {b} do not hold the same elements")
+        if start < 0 or start + b.element_count() > a.element_count():
+            raise VerifyException(f"kernel.view: {b} at element {start} does not fit in {a}")
+        if self.offset is None and a.element_count() != b.element_count():
             raise VerifyException(f"kernel.view: {a} and {b} do not hold the same elements")
 
 

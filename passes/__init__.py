@@ -44,6 +44,7 @@ _PASS_TABLE: dict[str, tuple[str, str]] = {
     "fuse-elementwise": ("fuse_elementwise", "FuseElementwisePass"),
     "outline-kernels": ("outline_kernels", "OutlineKernelsPass"),
     "dedup-kernels": ("dedup_kernels", "DedupKernelsPass"),
+    "concat-in-place": ("concat_in_place", "ConcatInPlacePass"),
     "plan-memory": ("plan_memory", "PlanMemoryPass"),
     "choose-schedules": ("choose_schedules", "ChooseSchedulesPass"),
     "conv-to-im2col": ("conv_to_im2col", "ConvToIm2colPass"),

@@ -118,6 +118,11 @@ class LowerKernelsToLoopsPass(ModulePass):
                                           and kernel_op.packed), self.name,
                 f"op {contracts.describe(kernel_op)} has algorithm 'packed' and an unpacked "
                 "filter: run conv-to-packed first (the kernels stage does)")
+            contracts.precondition(
+                not (isinstance(kernel_op, kernel.GemmOp) and algorithm == "tiled"
+                     and kernel_op.trans_b.value.data), self.name,
+                f"op {contracts.describe(kernel_op)} is scheduled 'tiled' with trans_b = 1: run "
+                "pack-weights first, which packs its B in panels (the kernels stage does)")
         parallel: dict[str, int] = {}
         for kernel_op in kernels:
             function = kernel_op.parent_op()

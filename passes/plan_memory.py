@@ -64,7 +64,7 @@ from tcompiler import contracts, ir_names
 from tcompiler.dialects import kernel
 from tcompiler.errors import OptionError
 from tcompiler.memplan.graph import KernelGraph
-from tcompiler.memplan.lifetimes import base_of, nbytes
+from tcompiler.memplan.lifetimes import base_of, byte_offset, nbytes
 from tcompiler.memplan.planner import METHODS, plan_arena
 from tcompiler.memplan.plans import Limits
 from tcompiler.memplan.validate import validate_arena
@@ -152,12 +152,12 @@ def check_calls(module: ModuleOp, main: func.FuncOp, pass_name: str) -> None:
 
 def _extent(value: SSAValue) -> tuple[object, int, int]:
     """(storage, first byte, end byte) of the bytes `value` names."""
-    base = base_of(value)
+    base, start = base_of(value), byte_offset(value)
     owner = base.owner
     if isinstance(owner, kernel.BufferOp) and owner.offset is not None:
-        start = owner.offset.value.data
-        return "arena", start, start + nbytes(base)
-    return base, 0, nbytes(base)
+        start += owner.offset.value.data
+        return "arena", start, start + nbytes(value)
+    return base, start, start + nbytes(value)
 
 
 def mark_aliasing_calls(main: func.FuncOp) -> None:

@@ -2,7 +2,8 @@
 
 `@main` at the schedule stage is a straight list of `func.call`s on buffers: arguments
 (inputs, then outputs), `kernel.weight`s, `kernel.buffer`s with arena offsets, and views of
-those. Each distinct base becomes one `Buffer`; views share their base's buffer id
+those. Each distinct base becomes one `Buffer`; reshape views share their base's buffer id,
+a slice of an arena buffer (a view with an `offset`) is a buffer of its own at its bytes
 (numbered in the order the calls first pass them). `buffer_names` names those buffers.
 """
 
@@ -16,7 +17,7 @@ from tcompiler import ir_names
 from tcompiler.dialects import kernel
 from tcompiler.dialects.onnx import dtype_of
 from tcompiler.memplan.graph import buffer_arguments
-from tcompiler.memplan.lifetimes import base_of, nbytes
+from tcompiler.memplan.lifetimes import base_of, byte_offset, is_whole, nbytes
 from tcompiler.program import Buffer, Step, TensorSpec
 from tcompiler.weights import WeightStore
 
@@ -72,15 +73,16 @@ def assemble(module: ModuleOp, weights: WeightStore, num_inputs: int
     unique_weights = list(dict.fromkeys(weight_names))
     blob, weight_offsets = weights.pack(unique_weights)
 
-    ids: dict[SSAValue, int] = {}
+    ids: dict[tuple[SSAValue, int, int], int] = {}
     buffers: list[Buffer] = []
 
     def buffer_id(value: SSAValue) -> int:
-        base = base_of(value)
-        if base in ids:
-            return ids[base]
+        key = storage_key(value)
+        if key in ids:
+            return ids[key]
+        base, start, size = key
         new_id = len(buffers)
-        ids[base] = new_id
+        ids[key] = new_id
         owner = base.owner
         if isinstance(base, BlockArgument):
             index = base.index
@@ -93,7 +95,7 @@ def assemble(module: ModuleOp, weights: WeightStore, num_inputs: int
         elif isinstance(owner, kernel.BufferOp):
             offset = owner.offset
             assert isinstance(offset, IntegerAttr), "buffer without a planned offset"
-            buffers.append(Buffer(new_id, "arena", nbytes(base), offset=offset.value.data))
+            buffers.append(Buffer(new_id, "arena", size, offset=offset.value.data + start))
         else:
             raise AssertionError(f"unexpected buffer owner {owner}")
         return new_id
@@ -106,6 +108,17 @@ def assemble(module: ModuleOp, weights: WeightStore, num_inputs: int
     return inputs, outputs, steps, buffers, arena, blob
 
 
+def storage_key(value: SSAValue) -> tuple[SSAValue, int, int]:
+    """(base, first byte, size) of the bytes `value` names: one `Buffer` per key. A reshape
+    view is its base's buffer; a slice of an arena buffer (`concat-in-place`) a buffer of its
+    own at its bytes; only arena buffers are sliced."""
+    base = base_of(value)
+    if is_whole(value):
+        return base, 0, nbytes(base)
+    assert isinstance(base.owner, kernel.BufferOp), f"a slice of {base} that is not in the arena"
+    return base, byte_offset(value), nbytes(value)
+
+
 def buffer_names(module: ModuleOp, num_inputs: int) -> list[str]:
     """The name of each buffer of `assemble`, by id: the ONNX name of an input or output, a
     weight's name, the ONNX tensor an arena buffer was made for (its name hint, sanitized as
@@ -115,15 +128,19 @@ def buffer_names(module: ModuleOp, num_inputs: int) -> list[str]:
     in_names = _names(main, ir_names.INPUT_NAMES, num_inputs, "input_")
     out_names = _names(main, ir_names.OUTPUT_NAMES, len(args) - num_inputs, "output_")
     calls = [op for op in main.body.block.ops if isinstance(op, func.CallOp)]
-    bases = dict.fromkeys(base_of(a) for op in calls for a in buffer_arguments(op))
+    keys: dict[tuple[SSAValue, int, int], SSAValue] = {}
+    for arg in (a for op in calls for a in buffer_arguments(op)):
+        keys.setdefault(storage_key(arg), arg)
     names: list[str] = []
-    for base in bases:
+    for (base, _, _), arg in keys.items():
         owner = base.owner
         if isinstance(base, BlockArgument):
             names.append(in_names[base.index] if base.index < num_inputs
                          else out_names[base.index - num_inputs])
         elif isinstance(owner, kernel.WeightOp):
             names.append(owner.weight_name.data)
-        else:
+        elif is_whole(arg):
             names.append(base.name_hint or f"buffer{len(names)}")
+        else:
+            names.append(arg.name_hint or f"buffer{len(names)}")
     return names

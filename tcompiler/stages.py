@@ -12,7 +12,8 @@ takes its names). A leaf module, so the CLI can list the stages without importin
               conv-to-im2col,conv-to-im2win,
               conv-to-winograd,conv-to-packed,pack-weights,
               dedup-kernels
-    schedule  plan-memory{method=... time_limit=...}     module   contracts.KERNELS
+    schedule  concat-in-place,                           module   contracts.KERNELS
+              plan-memory{method=... time_limit=...}
     loops     lower-kernels-to-loops                     kernel   contracts.LOOPS
     llvm      lower-to-llvm{expand-math=...}             kernel   contracts.LLVM
 
@@ -53,7 +54,7 @@ def kernels_pipeline(options: CompileOptions) -> str:
 
 
 def plan_memory_pipeline(options: CompileOptions) -> str:
-    return (f"plan-memory{{method={options.memory_plan} "
+    return (f"concat-in-place,plan-memory{{method={options.memory_plan} "
             f"time_limit={float(options.plan_time_limit)}}}")
 
 

@@ -6,7 +6,9 @@
                         memory plan is there (`@main` has `tcc.arena_size`), the bytes
                         [offset, offset + size) of ONE arena shared by every buffer
                         (a dead buffer, which the plan does not place, gets its own array)
-    kernel.view %b      the same flat array as %b (its shape is only in the type)
+    kernel.view %b      the same flat array as %b (its shape is only in the type); with an
+                        `offset`, the run of %b's elements from there (a numpy view: writes
+                        through it land in %b)
 
 With the arena, the interpreter runs the plan as the artifact does: two buffers the plan
 places on overlapping bytes while both are live clobber each other, and the outputs show it.
@@ -101,4 +103,7 @@ class StorageFunctions(InterpreterFunctions):
     @impl(kernel.ViewOp)
     def run_view(self, interpreter: Interpreter, op: kernel.ViewOp, args: PythonValues
                  ) -> PythonValues:
-        return args
+        if op.offset is None:
+            return args
+        start = op.element_offset
+        return (args[0][start:start + int(np.prod(shape_of(op.result.type)))],)

@@ -134,7 +134,7 @@ def rewrite_convs(ctx: Context, module: ModuleOp, algorithms: tuple[str, ...],
     for fn in [f for f in module.body.block.ops if isinstance(f, func.FuncOp)
                and ir_names.KERNEL in f.attributes]:
         conv = next((o for o in fn.body.walk() if isinstance(o, kernel.ConvOp)), None)
-        if conv is None or conv.schedule is None:
+        if conv is None or conv.schedule is None or conv.packed:  # packed: rewritten already
             continue
         schedule = schedule_of(conv)
         if not isinstance(schedule, ConvSchedule) or schedule.algorithm not in algorithms:

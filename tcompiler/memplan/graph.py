@@ -26,7 +26,7 @@ from xdsl.ir import BlockArgument, Operation, SSAValue
 
 from tcompiler import ir_names
 from tcompiler.dialects import kernel
-from tcompiler.memplan.lifetimes import base_of, nbytes
+from tcompiler.memplan.lifetimes import base_of, is_whole, nbytes
 from tcompiler.weights import align_up
 
 KINDS = ("arena", "input", "output")
@@ -305,9 +305,12 @@ def _writes(call: func.CallOp) -> int:
 def _inplace_inputs(kop: Operation | None, operands: list[SSAValue], ids: list[int | None],
                     tensors: list[Tensor]) -> tuple[int, ...]:
     """Arena inputs of the call the kernel may overwrite with its output: the kernel op's
-    `inplace_inputs()` (destination-style), where input and output bases are one size."""
+    `inplace_inputs()` (destination-style), where input and output are whole bases of one
+    size (never a slice: `concat-in-place`'s inputs live inside their concat's bytes)."""
     out = ids[-1]
     if not isinstance(kop, kernel.KernelOp) or out is None or tensors[out].kind != "arena":
+        return ()
+    if not is_whole(operands[-1]):
         return ()
     if len(kop.operands) != len(operands):
         return ()
@@ -317,7 +320,7 @@ def _inplace_inputs(kop: Operation | None, operands: list[SSAValue], ids: list[i
         if t is None or t == out or t in found or tensors[t].kind != "arena":
             continue
         positions = [p for p, u in enumerate(ids[:-1]) if u == t]
-        if (tensors[t].nbytes != tensors[out].nbytes
+        if (tensors[t].nbytes != tensors[out].nbytes or not is_whole(operands[pos])
                 or nbytes(base_of(operands[pos])) != nbytes(base_of(operands[-1]))):
             continue
         if all(p in allowed for p in positions):

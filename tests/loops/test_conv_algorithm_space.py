@@ -311,7 +311,7 @@ def test_packed_validity() -> None:
     assert not valid(ConvSchedule("packed", 7, 2, 16, "rows_channels"), op)  # no loop order
     assert not valid(ConvSchedule("packed", 7, 2, 16), conv(xs=(1, 8, 10, 20), ws=(8, 8, 3, 3)))
     assert not valid(packed, conv(xs=(1, 8, 10, 20), ws=(16, 4, 3, 3), group=2))
-    assert not valid(packed, conv(xs=(1, 8, 10, 20), ws=(16, 8, 1, 1), pads=(0, 0, 0, 0)))
+    assert valid(packed, conv(xs=(1, 8, 10, 20), ws=(16, 8, 1, 1), pads=(0, 0, 0, 0)))
     assert not valid(packed, conv(xs=(1, 8, 20), ws=(16, 8, 3), strides=(1,), pads=(1, 1),
                                   dilations=(1,)))
     assert not valid(ConvSchedule("packed", 8, 4, 8), op)  # 8x4 tile: 37 vector registers

@@ -67,6 +67,21 @@ def test_gemm(run_kernel, trans_a: int, trans_b: int, algorithm: str) -> None:
     np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4)
 
 
+def test_tiled_gemm_with_b_unpacked_is_refused() -> None:
+    """A gemm with trans_b = 1 scheduled `tiled` with `pack_b` runs only once pack-weights
+    packed its B: the loops stage refuses it, naming the pass (tcc fuzz found it crashing
+    there instead)."""
+    from tcompiler.contracts import PassPreconditionError
+
+    from .conftest import build  # noqa: TID252
+
+    attrs = ("trans_a = 0 : i64, trans_b = 1 : i64, alpha = 1.0 : f32, beta = 0.0 : f32, "
+             f"{schedule('tiled', pack_b=True)}")
+    with pytest.raises(PassPreconditionError, match="run pack-weights first"):
+        build(f"kernel.gemm %a0, %a1 -> %a2 {{{attrs}}} : $0, $1 -> $2",
+              [(4, 8), (16, 8), (4, 16)])
+
+
 def test_matrix_vector_dot(run_kernel) -> None:
     """A batch-1 fully-connected layer: K not a multiple of the vector, N of the row tile."""
     k, n = 203, 37
