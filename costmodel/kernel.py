@@ -111,8 +111,8 @@ def flops(op: kernel.KernelOp) -> int:
     """Floating-point operations (a multiply-add counts 2) of one run of `op`."""
     f = facts(op)
     out = math.prod(f.output)
-    if isinstance(op, kernel.ConvOp):
-        return 2 * out * math.prod(f.shape("W")[1:])
+    if isinstance(op, kernel.ConvOp):  # the logical filter (a packed one is 5-d)
+        return 2 * out * math.prod(op.filter_shape()[1:])
     if isinstance(op, kernel.GemmOp):
         a = f.shape("A")
         return 2 * out * (a[0] if f.int("trans_a") else a[1])

@@ -50,6 +50,23 @@ def test_kernels_and_buffers_are_described(options: CompileOptions) -> None:
     assert names[0] == "x" and "z" in names and {"w", "b"} <= set(names) and "y" in names
 
 
+def test_flops_of_a_packed_conv_are_its_convs(options: CompileOptions) -> None:
+    """A conv scheduled `packed` holds a 5-d filter [blocks, C_in, KH, KW, B]; its FLOPs are
+    the conv's, not B times them (the report showed SqueezeNet's classifier at 90x)."""
+    import numpy as np
+
+    w = numpy_helper.from_array(np.ones((64, 128, 1, 1), np.float32), "w")
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["y"])], "conv",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 128, 7, 7])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 64, 7, 7])], [w])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    program, _ = compile_model(model.SerializeToString(), options)
+    (conv,) = program.meta["kernels"].values()
+    assert len(conv["shapes"]["W"]) == 5  # packed (1x1 over >= 128 channels)
+    assert conv["flops"] == 2 * 64 * 49 * 128
+
+
 def test_json_report_is_a_superset(options: CompileOptions, tmp_path: Path) -> None:
     program, report = compile_model(conv_net().SerializeToString(), options)
     artifact = tmp_path / "m.tcc"
