@@ -59,9 +59,9 @@ STORAGE = (kernel.WeightOp, kernel.BufferOp, kernel.ViewOp)
 
 def _concat_axis(fn: func.FuncOp | None) -> int | None:
     """The axis of the kernel function's concat (None: not a concat kernel)."""
-    if fn is None:
+    if fn is None or ir_names.KERNEL not in fn.attributes:
         return None
-    op = next((o for o in fn.body.block.ops if isinstance(o, kernel.KernelOp)), None)
+    op = next((o for o in fn.body.walk() if isinstance(o, kernel.KernelOp)), None)
     return op.axis.value.data if isinstance(op, kernel.ConcatOp) else None
 
 

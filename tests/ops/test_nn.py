@@ -175,6 +175,29 @@ def test_batchnorm_inference_runtime_params(opts) -> None:
     check(model, {"x": x, "s": s, "b": b, "m": m, "v": v}, opts)
 
 
+@pytest.mark.parametrize("order", ["conv_bn_mul_add", "scalar_mul_first", "add_only"])
+def test_conv_folds_per_channel_mul_and_add(order: str, opts) -> None:
+    """Conv, BatchNormalization, Mul and Add by per-channel constants (Inception-v2's
+    exported BN), folded into the conv (`fold-batchnorm`): the same values as onnxruntime."""
+    x = rand(1, 3, 6, 6)
+    inits = {"w": rand(4, 3, 3, 3, seed=1), "cb": rand(4, seed=2), "s": rand(4, seed=3),
+             "t": rand(4, seed=4), "m": rand(4, seed=5), "v": np.abs(rand(4, seed=6)) + 0.5,
+             "k": rand(4, 1, 1, seed=7), "u": rand(1, 4, 1, 1, seed=8),
+             "one": np.array(1.5, np.float32)}
+    nodes = [node("Conv", ["x", "w", "cb"], ["c"], pads=[1, 1, 1, 1])]
+    if order == "conv_bn_mul_add":
+        nodes += [node("BatchNormalization", ["c", "s", "t", "m", "v"], ["n"]),
+                  node("Mul", ["n", "k"], ["p"]), node("Add", ["u", "p"], ["y"])]
+    elif order == "scalar_mul_first":
+        nodes += [node("Mul", ["one", "c"], ["p"]), node("Add", ["p", "u"], ["y"])]
+    else:
+        nodes += [node("Add", ["c", "k"], ["y"])]
+    model = make(nodes, {"x": x}, ["y"], initializers=inits)
+    program, _ = compile_model(model, opts)
+    assert all(program.meta["kernels"][s.kernel]["op"] != "map" for s in program.steps)
+    check(model, {"x": x}, opts)
+
+
 def test_instance_normalization(opts) -> None:
     x = rand(2, 3, 4, 5)
     model = make([node("InstanceNormalization", ["x", "s", "b"], ["y"], epsilon=1e-3)],
