@@ -34,14 +34,17 @@ def test_regenerate_keeps_reasons_adds_declines_and_refuses_failures() -> None:
     outcomes = {"test_a": "native", "test_b": "NotImplementedError: - Mod (opset 17): nodes m",
                 "test_c": "NotImplementedError: - If (opset 20): nodes i # 3",
                 "test_d": "AssertionError: DESIRED: [1.0]", "test_e": "AssertionError: x",
-                "test_f": "ValueError: boom", "test_g": "folded"}
+                "test_f": "ValueError: boom", "test_g": "folded", "test_h": "native",
+                "test_i": "AssertionError: y"}
     listed = {"test_a": "was declined", "test_b": "Mod has no kernel yet",
-              "test_d": "differs: onnx's expected output is off", "test_e": "declined once"}
+              "test_d": "differs: onnx's expected output is off", "test_e": "declined once",
+              "test_h": "undefined: out of range", "test_i": "undefined: out of range"}
     lines, refused = expectations.regenerate(outcomes, listed)
     body = [line for line in lines if not line.startswith("#")]
     assert body == ["test_b  # Mod has no kernel yet",
                     "test_c  # If (opset 20): nodes i no. 3",
-                    "test_d  # differs: onnx's expected output is off"]
+                    "test_d  # differs: onnx's expected output is off",
+                    "test_h  # undefined: out of range", "test_i  # undefined: out of range"]
     assert refused == {"test_e": "AssertionError: x", "test_f": "ValueError: boom"}
 
 

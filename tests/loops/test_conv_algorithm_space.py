@@ -156,9 +156,10 @@ def test_im2win_and_im2col_valid_for_any_window(window) -> None:
     assert valid(ConvSchedule("im2col", 1, 1, 4), op) and valid(ConvSchedule("im2win", 1, 1, 4), op)
 
 
-def test_no_rewrite_of_a_1x1_conv() -> None:
+def test_no_window_rewrite_of_a_1x1_conv() -> None:
+    """A 1x1 conv is already a gemm: no im2col/im2win/winograd, but the packed filter."""
     op = conv(xs=(1, 8, 10, 20), ws=(16, 8, 1, 1), pads=(0, 0, 0, 0))
-    assert {s.algorithm for s in space(op)} == {"direct", "tiled", "pointwise"}
+    assert {s.algorithm for s in space(op)} == {"direct", "tiled", "pointwise", "packed"}
     for algorithm in ("im2col", "im2win", "winograd"):
         assert space(op, algorithm) == space(op)
         assert space(op, algorithm)[0] == heuristic(op)
