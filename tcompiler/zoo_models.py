@@ -1,8 +1,10 @@
 """Small real architectures built with onnx.helper and seeded random weights, to test and
 benchmark with (no network access needed).
 
-- `mobilenet_v2()`: inverted residual blocks (1x1 expand, 3x3 depthwise conv, 1x1 project),
-  ReLU6 as Clip(0, 6), residual Adds, global pool, classifier.
+- `mobilenet_v2(resolution, stages, stem, head, classes)`: inverted residual blocks (1x1
+  expand, 3x3 depthwise conv, 1x1 project), ReLU6 as Clip(0, 6), residual Adds, global pool,
+  classifier; the default is a 32x32 test model, `BENCHMARK_MODELS["mobilenet_v2"]` the real
+  MobileNetV2 1.0 at 224x224.
 - `bert_layer(batch, seq, d, n_heads)`: a BERT-style encoder layer: QKV MatMul, Split,
   Reshape/Transpose to heads, scaled scores, Softmax, LayerNormalization, Gelu written with
   Erf, the exporter's Shape->Gather->Concat->Reshape chain (folded at compile time).
@@ -95,20 +97,36 @@ def conv(g: Graph, x: str, cin: int, cout: int, k: int, group: int = 1, stride: 
     return g.op("Conv", [x, w, b], pads=[k // 2] * 4, group=group, strides=[stride, stride])
 
 
-def mobilenet_v2() -> onnx.ModelProto:
+TINY_MOBILENET = ((4, 16, 1, 1), (4, 24, 1, 2), (4, 24, 1, 1))
+MOBILENET_V2 = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1),
+                (6, 160, 3, 2), (6, 320, 1, 1))
+"""Inverted residual stages as (expansion, channels, repeats, first stride): the test model's,
+and MobileNetV2 1.0's (Sandler et al. 2018, table 2)."""
+
+
+def mobilenet_v2(resolution: int = 32, stages: tuple[tuple[int, int, int, int], ...] =
+                 TINY_MOBILENET, stem: int = 16, head: int = 0, classes: int = 10
+                 ) -> onnx.ModelProto:
+    """A 3x3 stem of stride 2, the inverted residual `stages` (no 1x1 expansion where the
+    expansion is 1), a 1x1 conv to `head` channels (none if 0), global pool, classifier.
+    `mobilenet_v2(224, MOBILENET_V2, 32, 1280, 1000)` is MobileNetV2 1.0 at 224x224."""
     g = Graph(0)
-    x = relu6(g, conv(g, "x", 3, 16, 3, stride=2))
-    for cin, cout, stride in ((16, 16, 1), (16, 24, 2), (24, 24, 1)):
-        hidden = cin * 4
-        h = relu6(g, conv(g, x, cin, hidden, 1))
-        h = relu6(g, conv(g, h, hidden, hidden, 3, group=hidden, stride=stride))
-        h = conv(g, h, hidden, cout, 1)
-        x = g.op("Add", [x, h]) if cin == cout and stride == 1 else h
+    x, cin = relu6(g, conv(g, "x", 3, stem, 3, stride=2)), stem
+    for expansion, cout, repeats, first_stride in stages:
+        for i in range(repeats):
+            stride, hidden = first_stride if i == 0 else 1, cin * expansion
+            h = relu6(g, conv(g, x, cin, hidden, 1)) if expansion != 1 else x
+            h = relu6(g, conv(g, h, hidden, hidden, 3, group=hidden, stride=stride))
+            h = conv(g, h, hidden, cout, 1)
+            x, cin = (g.op("Add", [x, h]) if cin == cout and stride == 1 else h), cout
+    if head:
+        x, cin = relu6(g, conv(g, x, cin, head, 1)), head
     pooled = g.op("GlobalAveragePool", [x])
     flat = g.op("Flatten", [pooled])
-    logits = g.op("Gemm", [flat, g.weight((10, 24)), g.weight((10,), 0.1)], transB=1)
-    inp = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 32, 32])
-    return g.model([inp], logits, [1, 10])
+    logits = g.op("Gemm", [flat, g.weight((classes, cin)), g.weight((classes,), 0.1)],
+                  transB=1)
+    inp = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, resolution, resolution])
+    return g.model([inp], logits, [1, classes])
 
 
 def gelu(g: Graph, x: str) -> str:
@@ -348,7 +366,7 @@ def swin_block(batch: int = 1, res: int = 8, d: int = 32, n_heads: int = 2, wind
 BENCHMARK_MODELS: dict[str, Callable[[], onnx.ModelProto]] = {
     "bert_layer": lambda: bert_layer(1, 128, 768, 12),  # BERT-base: hidden 768, 12 heads
     "gpt2_block": lambda: gpt2_block(1, 128, 768, 12, 2048),  # GPT-2 small, vocabulary 2048
-    "mobilenet_v2": mobilenet_v2,
+    "mobilenet_v2": lambda: mobilenet_v2(224, MOBILENET_V2, 32, 1280, 1000),  # 1.0 at 224x224
     # a 1024-wide Llama-style block (16 query heads, 4 KV heads, MLP 2816): a prefill of 128
     # tokens after 128 cached ones, and a decode step of 1 token after 255
     "llama_prefill": lambda: llama_block(1, 128, 128, 1024, 16, 4, 2816),

@@ -12,6 +12,12 @@
 
 Padding is never read. Max ignores NaN inputs like onnxruntime's `x > acc` update (maxnumf).
 
+By rows (max/sum/avg whose last window dim has at most ROW_TAPS taps and more than one output):
+the taps of the last dim have static output ranges, so each tap is one loop along the output
+row, `Y[.., ow] = max/add(Y[.., ow], X[.., ow*stride + k*dilation - pad])`, which LLVM
+vectorizes (strided loads for stride 2 are interleaved loads); the taps of the other dims are
+loops around them, as above; taps are taken in row-major order, as onnxruntime sums them.
+
 argmax (MaxPool's Indices; Y is i64): the same windows, threading (value, index) through the
 taps with `x > value` (the first maximum wins); the index is the flat one into X,
 (n * C + c) * prod(spatial) + the position row-major (storage_order 0) or column-major (1).
@@ -20,6 +26,7 @@ taps with `x > value` (the first maximum wins); the index is the flat one into X
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from xdsl.dialects import arith, scf
 from xdsl.dialects.builtin import IndexType, i64
@@ -30,6 +37,8 @@ from tcompiler.costmodel.schedules import LoopSchedule
 from tcompiler.dialects.kernel import PoolOp, int_values, shape
 
 LOWEST_F32 = -3.4028234663852886e38
+ROW_TAPS = 16
+"""Pools by rows when the last window dim has at most this many taps (each is a loop)."""
 
 
 def emit_pool(b: LoopBuilder, op: PoolOp, sched: LoopSchedule) -> None:
@@ -61,7 +70,8 @@ def emit_pool(b: LoopBuilder, op: PoolOp, sched: LoopSchedule) -> None:
             return
         acc = b.reduce_nest(ranges, b.f32(LOWEST_F32 if is_max else 0.0), tap)
         if op.kind.data == "avg":
-            acc = b.fop(arith.DivfOp, acc, b.to_f32(count(b, starts, ranges)))
+            acc = b.fop(arith.DivfOp, acc, b.to_f32(window_count(
+                b, x, kernel, dilations, pads, include_pad, starts, ranges)))
         b.store(acc, op.Y, ivs)
 
     def flat(b: LoopBuilder, n: Idx, c: Idx, pos: list[Idx]) -> Idx:
@@ -96,15 +106,84 @@ def emit_pool(b: LoopBuilder, op: PoolOp, sched: LoopSchedule) -> None:
         _, index = level(b, 0, [], b.f32(-math.inf), first)
         return b.insert(arith.IndexCastOp(index, i64)).results[0]
 
-    def count(b: LoopBuilder, starts: list[Idx], ranges: list[tuple[Idx, Idx]]) -> Idx:
-        total: Idx = 1
-        for d in range(spatial):
-            if include_pad:
-                end = x[2 + d] + pads[spatial + d] - 1
-                extent = b.min(b.add(b.floordiv(b.sub(end, starts[d]), dilations[d]), 1), kernel[d])
-            else:
-                extent = b.sub(ranges[d][1], ranges[d][0])
-            total = b.mul(total, extent)
-        return total
-
+    if not is_argmax and y[-1] > 1 and kernel[-1] <= ROW_TAPS:
+        emit_pool_rows(b, op)
+        return
     parallel_nest(b, y, window, unroll=sched.unroll)
+
+
+def emit_pool_rows(b: LoopBuilder, op: PoolOp) -> None:
+    """Max/sum/avg by output rows (module doc)."""
+    x, y = shape(op.X), shape(op.Y)
+    kernel, strides = int_values(op.kernel_shape), int_values(op.strides)
+    dilations, pads = int_values(op.dilations), int_values(op.pads)
+    spatial, kind = len(x) - 2, op.kind.data
+    include_pad = op.count_include_pad.value.data != 0
+    last, width = spatial - 1, x[-1]
+    stride, dilation, pad = strides[last], dilations[last], pads[last]
+
+    def tap_range(k: int) -> tuple[int, int]:
+        """The outputs ow whose tap k reads inside X: 0 <= ow*stride + k*dilation - pad < width."""
+        first = -((k * dilation - pad) // stride)  # ceil((pad - k*dilation) / stride)
+        end = (width - 1 + pad - k * dilation) // stride + 1
+        return max(first, 0), min(end, y[-1])
+
+    def row(b: LoopBuilder, ivs: list[Idx]) -> None:
+        n, c, o = ivs[0], ivs[1], ivs[2:2 + last]
+        starts = [b.sub(b.mul(o[d], strides[d]), pads[d]) for d in range(last)]
+        ranges: list[tuple[Idx, Idx]] = []
+        for d in range(last):
+            lo = b.max(b.ceildiv(b.sub(0, starts[d]), dilations[d]), 0)
+            end = b.floordiv(b.sub(x[2 + d] - 1, starts[d]), dilations[d])
+            ranges.append((lo, b.min(b.add(end, 1), kernel[d])))
+        init = b.f32(LOWEST_F32 if kind == "max" else 0.0)
+        b.loop(0, y[-1], lambda b, ow: b.store(init, op.Y, [n, c, *o, ow]))
+
+        def taps(b: LoopBuilder, ks: list[Idx]) -> None:
+            pos = [b.add(starts[d], b.mul(ks[d], dilations[d])) for d in range(last)]
+            for k in range(kernel[last]):
+                def update(b: LoopBuilder, ow: Idx, k: int = k) -> None:
+                    at = b.add(b.mul(ow, stride), k * dilation - pad)
+                    old, value = b.load(op.Y, [n, c, *o, ow]), b.load(op.X, [n, c, *pos, at])
+                    if kind == "max":  # `value > old`: one vmaxps (maxnumf needs a NaN blend)
+                        better = b.insert(arith.CmpfOp(value, old, "ogt")).results[0]
+                        combined = b.insert(arith.SelectOp(better, value, old)).results[0]
+                    else:
+                        combined = b.fop(arith.AddfOp, old, value)
+                    b.store(combined, op.Y, [n, c, *o, ow])
+
+                b.loop(*tap_range(k), update)
+
+        b.nest(ranges, taps)
+        if kind != "avg":
+            return
+
+        def average(b: LoopBuilder, ow: Idx) -> None:
+            start = b.sub(b.mul(ow, stride), pad)
+            lo = b.max(b.ceildiv(b.sub(0, start), dilation), 0)
+            end = b.floordiv(b.sub(width - 1, start), dilation)
+            total = window_count(b, x, kernel, dilations, pads, include_pad,
+                                 [*starts, start], [*ranges, (lo, b.min(b.add(end, 1),
+                                                                        kernel[last]))])
+            at = [n, c, *o, ow]
+            b.store(b.fop(arith.DivfOp, b.load(op.Y, at), b.to_f32(total)), op.Y, at)
+
+        b.loop(0, y[-1], average)
+
+    parallel_nest(b, [*y[:-1], 1], row)
+
+
+def window_count(b: LoopBuilder, x: Sequence[int], kernel: Sequence[int], dilations: Sequence[int],
+                 pads: Sequence[int], include_pad: bool, starts: list[Idx],
+                 ranges: list[tuple[Idx, Idx]]) -> Idx:
+    """The divisor of an average window (module doc)."""
+    spatial = len(starts)
+    total: Idx = 1
+    for d in range(spatial):
+        if include_pad:
+            end = x[2 + d] + pads[spatial + d] - 1
+            extent = b.min(b.add(b.floordiv(b.sub(end, starts[d]), dilations[d]), 1), kernel[d])
+        else:
+            extent = b.sub(ranges[d][1], ranges[d][0])
+        total = b.mul(total, extent)
+    return total
