@@ -53,12 +53,8 @@ def emit_pool(b: LoopBuilder, op: PoolOp, sched: LoopSchedule) -> None:
     def window(b: LoopBuilder, ivs: list[Idx]) -> None:
         n, c, o = ivs[0], ivs[1], ivs[2:]
         starts = [b.sub(b.mul(o[d], strides[d]), pads[d]) for d in range(spatial)]
-        ranges: list[tuple[Idx, Idx]] = []
-        for d in range(spatial):
-            lo = b.max(b.ceildiv(b.sub(0, starts[d]), dilations[d]), 0)
-            last = b.floordiv(b.sub(x[2 + d] - 1, starts[d]), dilations[d])
-            hi = b.min(b.add(last, 1), kernel[d])
-            ranges.append((lo, hi))
+        ranges = [taps_inside(b, starts[d], x[2 + d], kernel[d], dilations[d])
+                  for d in range(spatial)]
 
         def tap(b: LoopBuilder, ks: list[Idx], acc: SSAValue) -> SSAValue:
             pos = [b.add(starts[d], b.mul(ks[d], dilations[d])) for d in range(spatial)]
@@ -131,11 +127,8 @@ def emit_pool_rows(b: LoopBuilder, op: PoolOp) -> None:
     def row(b: LoopBuilder, ivs: list[Idx]) -> None:
         n, c, o = ivs[0], ivs[1], ivs[2:2 + last]
         starts = [b.sub(b.mul(o[d], strides[d]), pads[d]) for d in range(last)]
-        ranges: list[tuple[Idx, Idx]] = []
-        for d in range(last):
-            lo = b.max(b.ceildiv(b.sub(0, starts[d]), dilations[d]), 0)
-            end = b.floordiv(b.sub(x[2 + d] - 1, starts[d]), dilations[d])
-            ranges.append((lo, b.min(b.add(end, 1), kernel[d])))
+        ranges = [taps_inside(b, starts[d], x[2 + d], kernel[d], dilations[d])
+                  for d in range(last)]
         init = b.f32(LOWEST_F32 if kind == "max" else 0.0)
         b.loop(0, y[-1], lambda b, ow: b.store(init, op.Y, [n, c, *o, ow]))
 
@@ -160,17 +153,22 @@ def emit_pool_rows(b: LoopBuilder, op: PoolOp) -> None:
 
         def average(b: LoopBuilder, ow: Idx) -> None:
             start = b.sub(b.mul(ow, stride), pad)
-            lo = b.max(b.ceildiv(b.sub(0, start), dilation), 0)
-            end = b.floordiv(b.sub(width - 1, start), dilation)
-            total = window_count(b, x, kernel, dilations, pads, include_pad,
-                                 [*starts, start], [*ranges, (lo, b.min(b.add(end, 1),
-                                                                        kernel[last]))])
+            total = window_count(b, x, kernel, dilations, pads, include_pad, [*starts, start],
+                                 [*ranges, taps_inside(b, start, width, kernel[last], dilation)])
             at = [n, c, *o, ow]
             b.store(b.fop(arith.DivfOp, b.load(op.Y, at), b.to_f32(total)), op.Y, at)
 
         b.loop(0, y[-1], average)
 
     parallel_nest(b, [*y[:-1], 1], row)
+
+
+def taps_inside(b: LoopBuilder, start: Idx, extent: int, taps: int, dilation: int
+                ) -> tuple[Idx, Idx]:
+    """The taps [lo, hi) of a window from `start` whose positions lie in [0, extent)."""
+    lo = b.max(b.ceildiv(b.sub(0, start), dilation), 0)
+    last = b.floordiv(b.sub(extent - 1, start), dilation)
+    return lo, b.min(b.add(last, 1), taps)
 
 
 def window_count(b: LoopBuilder, x: Sequence[int], kernel: Sequence[int], dilations: Sequence[int],
