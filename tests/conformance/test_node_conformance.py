@@ -14,8 +14,8 @@ both ways: an unlisted case that fails fails; a listed case that passes fails (r
 line); a listed case must fail by being declined (`NotImplementedError`), not by a wrong answer
 or a crash, except a `differs:` case (ONNX's expected output departs from the spec and
 onnxruntime; tcc must match onnxruntime on it) and an `undefined:` case (part of its expected
-output is undefined by the spec; checked where it is defined, `agrees_where_defined`). `report.py --suites node --regenerate`
-rewrites the file from a run (expectations.py).
+output is undefined by the spec; checked where it is defined, `agrees_where_defined`).
+`report.py --suites node --regenerate` rewrites the file from a run (expectations.py).
 """
 
 from __future__ import annotations
