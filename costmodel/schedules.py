@@ -230,6 +230,20 @@ def winograd_tile(schedule: ConvSchedule) -> int:
     return int(schedule.algorithm.removeprefix("winograd"))
 
 
+def filter_elements(op: kernel.ConvOp, schedule: ConvSchedule) -> int:
+    """How many elements the conv's filter holds once its schedule has laid it out: Winograd's
+    transformed filter [alpha^2, C_in, C_out] (alpha^2/9 of the 3x3 filter), `packed`'s blocks
+    of `lanes * tile_vectors` output channels (the last one padded); the filter itself else."""
+    w = op.filter_shape()
+    if schedule.algorithm.startswith("winograd"):
+        alpha = winograd_tile(schedule) + 2
+        return alpha * alpha * w[0] * w[1]
+    if schedule.algorithm == "packed":
+        block = schedule.lanes * schedule.tile_vectors
+        return -(-w[0] // block) * block * math.prod(w[1:])
+    return math.prod(w)
+
+
 def is_tileable(op: kernel.ConvOp, lanes: int = 4) -> bool:
     f = facts(op)
     x = f.shape("X")

@@ -16,9 +16,11 @@ A database with records, none of them of this CPU, is ignored with one notice.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from xdsl.dialects import func
 
@@ -26,7 +28,15 @@ from tcompiler.codegen.target import Target
 from tcompiler.costmodel.db import TuningDB, best
 from tcompiler.costmodel.kernel import KernelSpec
 from tcompiler.costmodel.model import CostModel
-from tcompiler.costmodel.schedules import FAMILIES, ConvSchedule, Schedule, is_winograd
+from tcompiler.costmodel.schedules import (
+    FAMILIES,
+    ConvSchedule,
+    Schedule,
+    ScheduleError,
+    filter_elements,
+    is_winograd,
+    winograd_tile,
+)
 from tcompiler.costmodel.space import space
 from tcompiler.dialects import kernel
 
@@ -36,6 +46,8 @@ MARGIN = 0.10
 """The model's top schedule replaces the heuristic one when predicted >= 10% faster."""
 
 Choice = tuple[Schedule, str, float | None]
+Chooser = Callable[..., Choice]
+"""choose(op, exclude=frozenset()): the op's choice among schedules of algorithms not excluded."""
 
 STRIDED_1X1 = ConvSchedule("im2col", tile_channels=6, tile_vectors=2, lanes=16,
                            loop_order="rows_channels")
@@ -91,14 +103,15 @@ def fixed_choice(op: kernel.KernelOp, candidates: list[Schedule]) -> Schedule | 
     reduction = math.prod(kernel.shape(op.W)[1:])
     if packed_tile(op) not in candidates or reduction < PACKED_MIN_REDUCTION:
         return None
-    if is_winograd(op) and (math.prod(kernel.shape(op.Y)[2:]) >= WINOGRAD_PLANE
-                            or reduction < WINOGRAD_REDUCTION):
+    winograd_offered = any(getattr(c, "algorithm", "").startswith("winograd") for c in candidates)
+    if winograd_offered and is_winograd(op) and (
+            math.prod(kernel.shape(op.Y)[2:]) >= WINOGRAD_PLANE or reduction < WINOGRAD_REDUCTION):
         return None
     return packed_tile(op)
 
 
 def costmodel_chooser(model_path: str | None, db_path: str | None, target: Target,
-                      conv_algorithm: str = "auto") -> Callable[[kernel.KernelOp], Choice]:
+                      conv_algorithm: str = "auto") -> Chooser:
     model = CostModel.load(model_path)
     cpu = {"cpu": target.cpu, "features": target.features}
     records = TuningDB(db_path).read() if db_path else []
@@ -107,11 +120,13 @@ def costmodel_chooser(model_path: str | None, db_path: str | None, target: Targe
         log.warning("tuning db %s holds no records of this CPU (%s); it is ignored",
                     db_path, target.cpu)
 
-    def choose(op: kernel.KernelOp) -> Choice:
+    def choose(op: kernel.KernelOp, exclude: frozenset[str] = frozenset()) -> Choice:
+        """`exclude`: conv algorithms not to choose (`fit_weight_budget`'s fallbacks)."""
         fn = op.parent_op()
         assert isinstance(fn, func.FuncOp)
         spec = KernelSpec.from_function(fn)
-        candidates = space(op, conv_algorithm)
+        candidates = [c for c in space(op, conv_algorithm)
+                      if getattr(c, "algorithm", None) not in exclude]
         allowed = set(candidates)
         measured = best([r for r in mine if r.signature == spec.signature
                          and _schedule(r.family, r.knobs) in allowed], spec.signature, cpu)
@@ -145,3 +160,91 @@ def model_choice(model: CostModel, op: kernel.KernelOp, cpu_features: str,
     if relative <= top_relative * (1 + MARGIN):
         chosen = fallback
     return chosen, "model", model.predict_us(op, [chosen], cpu_features)[0]
+
+
+
+MIN_GROWTH_BYTES = 16 << 20
+"""However small the model, its filters may grow by 16 MiB (`fit_weight_budget`)."""
+
+BUDGET_SOURCE = "weight-budget"
+"""The schedule source of a conv `fit_weight_budget` moved to a smaller filter."""
+
+
+@dataclass
+class HeldConv:
+    """A conv kernel's chosen schedule, and how many calls (each with its own filter) run it."""
+
+    op: kernel.ConvOp
+    calls: int
+    choice: Choice
+
+    def growth(self, schedule: Schedule | None = None) -> int:
+        """The bytes its filters grow by under `schedule` (default: the chosen one)."""
+        schedule = schedule or self.choice[0]
+        if not isinstance(schedule, ConvSchedule):
+            return 0
+        width = max(1, self.op.W.type.element_type.bitwidth // 8)  # type: ignore[attr-defined]
+        return self.calls * width * (filter_elements(self.op, schedule)
+                                     - math.prod(self.op.filter_shape()))
+
+    def multiplies(self, schedule: Schedule | None = None) -> int:
+        """Its calls' multiplies under `schedule`: alpha^2 per Winograd tile and channel pair,
+        KH*KW per output pixel and channel pair for the direct kernels."""
+        schedule = schedule or self.choice[0]
+        w, y = self.op.filter_shape(), kernel.shape(self.op.Y)
+        pairs = w[0] * w[1] * self.calls * y[0]
+        if isinstance(schedule, ConvSchedule) and schedule.algorithm.startswith("winograd"):
+            m = winograd_tile(schedule)
+            tiles = math.ceil(y[2] / m) * math.ceil(y[3] / m)
+            return pairs * (m + 2) ** 2 * tiles
+        return pairs * math.prod(w[2:]) * math.prod(y[2:])
+
+
+def smaller_filter(held: HeldConv, choose: Chooser) -> Choice | None:
+    """The next choice down in filter size: F(4x4) -> F(2x2) on the same tile -> `packed`
+    (no growth but padding) -> the chooser's pick without the algorithms tried."""
+    schedule, source, _ = held.choice
+    assert isinstance(schedule, ConvSchedule)
+    tried = {schedule.algorithm, "winograd4"}
+    if schedule.algorithm.startswith("winograd"):
+        tried.add("winograd2")
+        smaller = [dataclasses.replace(schedule, algorithm="winograd2")] \
+            if schedule.algorithm == "winograd4" else []
+        for candidate in [*smaller, packed_tile(held.op)]:
+            try:
+                candidate.check(held.op)
+            except ScheduleError:
+                continue
+            return candidate, BUDGET_SOURCE, None
+    schedule, _, predicted = choose(held.op, exclude=frozenset(tried))
+    return (schedule, BUDGET_SOURCE, predicted) if held.growth(schedule) < held.growth() else None
+
+
+def fit_weight_budget(convs: dict[str, HeldConv], budget: int, choose: Chooser
+                      ) -> dict[str, Choice]:
+    """Hold the bytes re-laid-out filters add (Winograd's grow alpha^2/9: 1.8x for F(2x2,3x3),
+    4x for F(4x4,3x3)) within `budget`. While over it, the conv whose next smaller filter
+    (`smaller_filter`) adds the fewest multiplies per byte it saves takes it: F(4x4) -> F(2x2)
+    costs 1.75 multiplies per output and channel pair for 20 floats of filter, F(2x2) ->
+    direct 5 for 7, so convs leave F(4x4) first, smallest planes first. Multiplies, not
+    the cost model: it has no feature for `packed` and cannot rank it. Returns the convs whose
+    choice changed."""
+    changed: dict[str, Choice] = {}
+    growth = sum(held.growth() for held in convs.values())
+    while growth > budget:
+        steps = []
+        for name, held in convs.items():
+            smaller = smaller_filter(held, choose) if held.growth() > 0 else None
+            if smaller is not None:
+                saved = held.growth() - held.growth(smaller[0])
+                added = held.multiplies(smaller[0]) - held.multiplies()
+                steps.append((added / saved, name, smaller))
+        if not steps:
+            break
+        _, name, smaller = min(steps, key=lambda step: step[0])
+        held = convs[name]
+        growth -= held.growth() - held.growth(smaller[0])
+        log.info("%s: %s -> %s, to hold the filters within the weight budget",
+                 name, held.choice[0], smaller[0])
+        held.choice = changed[name] = smaller
+    return changed

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import random
 import zlib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -58,11 +59,14 @@ from tcompiler.costmodel.schedules import Schedule, heuristic
 from tcompiler.costmodel.space import sample, space
 from tcompiler.dialects import kernel
 from tcompiler.errors import OptionError
+from tcompiler.memplan.lifetimes import nbytes
+from tcompiler.stages import MAX_WEIGHT_GROWTH
 
 POLICIES = ("heuristic", "random", "costmodel")
 CONV_ALGORITHMS = ("auto", "direct", "im2col", "im2win", "winograd")
 
-Chooser = Callable[[str, kernel.KernelOp], tuple[Schedule, str, float | None]]
+Choice = tuple[Schedule, str, float | None]
+Chooser = Callable[[str, kernel.KernelOp], Choice]
 """(kernel function name, kernel op) -> (schedule, where it came from, predicted us or None)"""
 
 
@@ -85,6 +89,10 @@ class ChooseSchedulesPass(ModulePass):
     """costmodel policy: a tuning database whose measured best schedules win."""
     conv_algorithm: str = "auto"
     """auto | direct | im2col | im2win | winograd: the convolution algorithm to use where valid."""
+    max_weight_growth: float = MAX_WEIGHT_GROWTH
+    """costmodel policy, conv_algorithm auto: the bytes re-laid-out filters add (Winograd's
+    grow 4x) stay within this fraction of the model's weights or 16 MiB, whichever is larger
+    (`costmodel.select.fit_weight_budget`); negative: no limit."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         contracts.require(op, self.name, self.input_contract)
@@ -94,26 +102,50 @@ class ChooseSchedulesPass(ModulePass):
         if self.conv_algorithm not in CONV_ALGORITHMS:
             raise OptionError(f"choose-schedules: unknown conv_algorithm "
                               f"{self.conv_algorithm!r} (choose from {', '.join(CONV_ALGORITHMS)})")
-        chooser = self._chooser()
+        costmodel = self._costmodel() if self.policy == "costmodel" else None
+        chooser = (lambda name, kop: costmodel(kop)) if costmodel else self._chooser()
+        chosen: list[tuple[str, kernel.KernelOp, Choice]] = []
         for fn in op.body.block.ops:
             if not isinstance(fn, func.FuncOp) or ir_names.KERNEL not in fn.attributes:
                 continue
             for kop in fn.body.walk():
                 if isinstance(kop, kernel.KernelOp) and (kop.schedule is None or self.override):
-                    schedule, source, predicted = chooser(fn.sym_name.data, kop)
-                    kop.schedule = schedule.to_attr()
-                    fn.attributes[ir_names.SCHEDULE_SOURCE] = StringAttr(source)
-                    if predicted is not None:
-                        fn.attributes[ir_names.PREDICTED_US] = FloatAttr(predicted, f64)
+                    chosen.append((fn.sym_name.data, kop, chooser(fn.sym_name.data, kop)))
+        if costmodel and self.conv_algorithm == "auto" and self.max_weight_growth >= 0:
+            chosen = self._fit_weight_budget(op, chosen, costmodel)
+        for _, kop, (schedule, source, predicted) in chosen:
+            fn = kop.parent_op()
+            assert isinstance(fn, func.FuncOp)
+            kop.schedule = schedule.to_attr()
+            fn.attributes[ir_names.SCHEDULE_SOURCE] = StringAttr(source)
+            if predicted is not None:
+                fn.attributes[ir_names.PREDICTED_US] = FloatAttr(predicted, f64)
+
+    def _fit_weight_budget(self, module: ModuleOp,
+                           chosen: list[tuple[str, kernel.KernelOp, Choice]],
+                           choose: Callable[..., Choice]
+                           ) -> list[tuple[str, kernel.KernelOp, Choice]]:
+        from tcompiler.costmodel.select import MIN_GROWTH_BYTES, HeldConv, fit_weight_budget
+
+        calls = Counter(call.callee.root_reference.data for call in module.walk()
+                        if isinstance(call, func.CallOp))
+        weights = sum(nbytes(w.result) for w in module.walk() if isinstance(w, kernel.WeightOp))
+        convs = {str(i): HeldConv(kop, calls[name], choice)
+                 for i, (name, kop, choice) in enumerate(chosen)
+                 if isinstance(kop, kernel.ConvOp) and calls[name]}
+        budget = max(int(self.max_weight_growth * weights), MIN_GROWTH_BYTES)
+        changed = fit_weight_budget(convs, budget, choose)
+        return [(name, kop, changed.get(str(i), choice))
+                for i, (name, kop, choice) in enumerate(chosen)]
+
+    def _costmodel(self) -> Callable[..., Choice]:
+        from tcompiler.codegen.target import Target
+        from tcompiler.costmodel.select import costmodel_chooser
+
+        return costmodel_chooser(self.model or None, self.db or None, Target.host(),
+                                 self.conv_algorithm)
 
     def _chooser(self) -> Chooser:
-        if self.policy == "costmodel":
-            from tcompiler.codegen.target import Target
-            from tcompiler.costmodel.select import costmodel_chooser
-
-            choose = costmodel_chooser(self.model or None, self.db or None, Target.host(),
-                                       self.conv_algorithm)
-            return lambda name, kop: choose(kop)
         if self.policy == "random":
             return self._random
         return lambda name, kop: (self._heuristic(kop), "heuristic", None)

@@ -59,7 +59,7 @@ from tcompiler.program import LoopBody, Program
 from tcompiler.report.kernels import kernel_metadata
 from tcompiler.reproducer import write_reproducer
 from tcompiler.runtime.native import RUNNER_OBJECT, runner_object
-from tcompiler.stages import GRAPH_PIPELINE, STAGE_NAMES, STAGES, Stage
+from tcompiler.stages import GRAPH_PIPELINE, MAX_WEIGHT_GROWTH, STAGE_NAMES, STAGES, Stage
 from tcompiler.weights import TccContext, WeightStore, align_up, weights_of
 from tcompiler.workers import WorkerPool
 
@@ -88,6 +88,7 @@ class CompileOptions:
     tuning_db: str | None = None  # measured best schedules win (`costmodel`)
     conv_algorithm: str = "auto"  # auto | direct | im2col | im2win | winograd, where valid
     expand_math: bool = True  # f32 exp/log/tanh/erf inline and vectorizable (else libm)
+    max_weight_growth: float = MAX_WEIGHT_GROWTH  # filters re-laid out may add this fraction
 
     def __post_init__(self) -> None:
         for stage, _ in self.passes:
@@ -109,6 +110,9 @@ class CompileOptions:
         if self.conv_algorithm not in CONV_ALGORITHMS:
             raise OptionError(f"unknown conv algorithm {self.conv_algorithm!r} "
                               f"(choose from {', '.join(CONV_ALGORITHMS)})")
+        if not self.max_weight_growth >= 0:
+            raise OptionError(f"max weight growth must be a fraction >= 0 (or inf: no limit), "
+                              f"got {self.max_weight_growth}")
         for flag, path in (("--cost-model", self.cost_model), ("--tuning-db", self.tuning_db)):
             if path is not None and not Path(path).is_file():
                 raise OptionError(f"{flag} {path}: no such file")
@@ -312,6 +316,7 @@ def compile_model(model: Any, options: CompileOptions = CompileOptions(),
                         "input_shapes": {k: list(v) for k, v in options.input_shapes},
                         "schedules": options.schedules,
                         "conv_algorithm": options.conv_algorithm,
+                        "max_weight_growth": options.max_weight_growth,
                         "expand_math": options.expand_math},
             "memory_plan": plan, "schedules": schedules, "kernels": details,
             "buffer_names": names, "passes": {"graph": GRAPH_PIPELINE,

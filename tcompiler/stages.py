@@ -39,6 +39,10 @@ its filter packed), pack the constant B operands of gemms scheduled `pack_b`, an
 function per distinct kernel again (equal convs give equal transforms)."""
 
 
+MAX_WEIGHT_GROWTH = 0.1
+"""The default of `tcc compile --max-weight-growth` (`choose-schedules{max_weight_growth}`)."""
+
+
 def kernels_pipeline(options: CompileOptions) -> str:
     """The fused kernels, then a schedule for each (`--schedules`, `--tuning-db`)."""
     from tcompiler.kernels import KERNELS_PIPELINE
@@ -46,6 +50,9 @@ def kernels_pipeline(options: CompileOptions) -> str:
     choose = f"policy={options.schedules}"
     if options.conv_algorithm != "auto":
         choose += f" conv_algorithm={options.conv_algorithm}"
+    if options.max_weight_growth != MAX_WEIGHT_GROWTH:
+        growth = options.max_weight_growth if options.max_weight_growth != float("inf") else -1
+        choose += f" max_weight_growth={float(growth)}"
     if options.cost_model:
         choose += f' model="{options.cost_model}"'
     if options.tuning_db:

@@ -8,7 +8,7 @@ import sys
 import time
 
 from tcompiler.errors import OptionError, ShapeError
-from tcompiler.stages import STAGE_NAMES
+from tcompiler.stages import MAX_WEIGHT_GROWTH, STAGE_NAMES
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -43,6 +43,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     c.add_argument("--conv-algorithm", default="auto",
                    help="auto (the schedule source chooses per conv) | direct | im2col | im2win "
                    "| winograd: use that convolution algorithm for every conv it is valid for")
+    c.add_argument("--max-weight-growth", type=float, default=MAX_WEIGHT_GROWTH,
+                   metavar="FRACTION",
+                   help="filters laid out anew (Winograd's grow 4x) may add this fraction of the "
+                   "model's weights, or 16 MiB if more (default %(default)s; inf: no limit); "
+                   "past it, the convs that gain least per byte fall back to F(2x2) or direct")
     c.add_argument("--no-expand-math", action="store_true",
                    help="keep f32 exp/log/tanh/erf as LLVM intrinsics and libm calls (scalar) "
                    "instead of the inline, vectorizable expansions of expand-math")
@@ -130,7 +135,8 @@ def run(args: argparse.Namespace) -> int:
         passes=tuple(p for text in args.passes for p in parse_stage_passes(text)),
         plugins=getattr(args, "plugins", None) or PluginSettings(),
         schedules=args.schedules, cost_model=args.cost_model, tuning_db=args.tuning_db,
-        conv_algorithm=args.conv_algorithm, expand_math=not args.no_expand_math)
+        conv_algorithm=args.conv_algorithm, expand_math=not args.no_expand_math,
+        max_weight_growth=args.max_weight_growth)
     if args.emit:
         comp = compile_to_stage(args.model, args.emit, options)
         if weights_out is not None:

@@ -68,6 +68,14 @@ def test_unknown_conv_algorithm_is_a_one_line_error(model: Path, cache_dir: str,
     assert proc.stdout == ""
 
 
+def test_negative_weight_growth_is_a_one_line_error(model: Path, cache_dir: str,
+                                                    tmp_path: Path) -> None:
+    proc = tcc("compile", str(model), "--max-weight-growth", "-0.5", "-o", "x.tcc",
+               cache=cache_dir, cwd=tmp_path)
+    assert_one_line_error(proc, 1, "max weight growth", "-0.5")
+    assert not (tmp_path / "x.tcc").exists()
+
+
 @pytest.mark.parametrize("algorithm,ops,absent", [
     ("im2win", ["kernel.im2win"], ["kernel.im2col", "kernel.winograd_input"]),
     ("im2col", ["kernel.im2col"], ["kernel.im2win", "kernel.winograd_input"]),
