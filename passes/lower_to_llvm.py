@@ -86,6 +86,11 @@ class LowerToLLVMPass(ModulePass):
     graph_contract: ClassVar[contracts.Contract] = contracts.GRAPH_AT_STAGE["loops"]
     """A graph function, if the module has one, is at the loops stage (it is dropped)."""
 
+    verified_downstream: ClassVar[bool] = True
+    """The driver does not run xDSL's verifier on this pass's output (a fifth of a kernel's
+    compile time): LLVM verifies the module it translates to, and a translation that fails
+    verifies the xDSL module to name the bad op (`codegen.llvm_backend.parse_llvm`)."""
+
     def conversions(self) -> tuple[ModulePass, ...]:
         expand = (ExpandMathPass(),) if self.expand_math else ()
         return (*expand, ConvertScfToCf(), ConvertMemrefToLLVMPass(), ConvertArithToLLVMPass(),

@@ -65,8 +65,13 @@ def parse_llvm(module: ModuleOp, tm: llb.TargetMachine) -> llb.ModuleRef:
     """Translate (xDSL -> llvmlite IR text -> LLVM) and verify."""
     check_llvm_dialect(module)
     start = time.perf_counter()
-    ir_module = convert_module(module, fallback_target_triple=tm.triple,
-                               data_layout=str(tm.target_data))
+    try:
+        ir_module = convert_module(module, fallback_target_triple=tm.triple,
+                                   data_layout=str(tm.target_data))
+    except Exception as err:  # a malformed op: the driver skips verifying lower-to-llvm's output
+        module.verify()  # names the op, if it is one
+        raise CompileError(f"translating the llvm dialect to LLVM failed: "
+                           f"{type(err).__name__}: {err}") from err
     apply_linkage(module, ir_module)
     text = str(ir_module)
     try:

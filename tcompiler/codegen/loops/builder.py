@@ -265,9 +265,14 @@ class LoopBuilder:
         if isinstance(a, int):
             (then if (a == value if predicate == "eq" else a < value) else otherwise)(self)
             return
-        cond = self.insert(arith.CmpiOp(a, self.index(value), predicate)).results[0]
+        self.when(self.insert(arith.CmpiOp(a, self.index(value), predicate)).results[0],
+                  then, otherwise)
+
+    def when(self, cond: SSAValue, then: Callable[[LoopBuilder], None],
+             otherwise: Callable[[LoopBuilder], None] | None = None) -> None:
+        """`then(builder)` if the i1 `cond` else `otherwise(builder)` (scf.if)."""
         blocks = []
-        for body in (then, otherwise):
+        for body in (then, otherwise or (lambda b: None)):
             block = Block()
             body(self._inner(block))
             block.add_op(scf.YieldOp())
