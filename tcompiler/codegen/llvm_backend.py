@@ -22,10 +22,11 @@ from llvmlite import ir
 from xdsl.backend.llvm.convert import convert_module
 from xdsl.dialects import llvm
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp
+from xdsl.utils.exceptions import VerifyException
 
 from tcompiler import contracts, ir_names
 from tcompiler.codegen.target import Target, init_llvm
-from tcompiler.errors import CompileError
+from tcompiler.errors import CompileError, first_line
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,14 @@ def parse_llvm(module: ModuleOp, tm: llb.TargetMachine) -> llb.ModuleRef:
     try:
         ir_module = convert_module(module, fallback_target_triple=tm.triple,
                                    data_layout=str(tm.target_data))
-    except Exception as err:  # a malformed op: the driver skips verifying lower-to-llvm's output
-        module.verify()  # names the op, if it is one
+    except Exception as err:  # a malformed op? The driver does not verify lower-to-llvm's output
+        try:
+            module.verify()
+        except VerifyException as bad:
+            raise CompileError(f"the llvm-dialect module does not verify: {first_line(bad)}"
+                               ) from err
         raise CompileError(f"translating the llvm dialect to LLVM failed: "
-                           f"{type(err).__name__}: {err}") from err
+                           f"{type(err).__name__}: {first_line(err)}") from err
     apply_linkage(module, ir_module)
     text = str(ir_module)
     try:

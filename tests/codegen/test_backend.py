@@ -234,3 +234,15 @@ def test_libc_calls_from_loop_idioms_resolve(host):
     x = np.ones((64, 100), np.float32)
     load_objects([obj]).function("zero", 1)(x.ctypes.data)
     assert not x.any()
+
+
+def test_a_malformed_llvm_module_is_a_compile_error(host):
+    """The driver does not run xDSL's verifier after lower-to-llvm (LLVM verifies the module it
+    translates to): a module the translation chokes on is still a CompileError, not a crash."""
+    module = lowered(scale())
+    load = next(op for op in module.walk() if op.name == "llvm.load")
+    block = load.parent_block()
+    load.detach()
+    block.insert_op_before(load, block.first_op)  # used before its address is computed
+    with pytest.raises(CompileError, match="translating the llvm dialect to LLVM failed"):
+        compile_to_object(module, host)
