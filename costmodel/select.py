@@ -9,7 +9,9 @@
   never makes a kernel slower than tcc's fixed rules would);
 - `heuristic`: kernels the shipped model predates (`fixed_choice`): gemm and matmul,
   strided or padded 1x1 convs (im2col), and the convs `packed` is valid for (the model never
-  ranks `packed`: it has no feature for it).
+  ranks `packed`: it has no feature for it); and the tile of a conv the model puts on
+  Winograd, whose batched matmul gets the heuristic GEMM tile (`winograd_schedule`);
+- `weight-budget`: a conv moved to a smaller filter by `fit_weight_budget`.
 
 A database with records, none of them of this CPU, is ignored with one notice.
 """
@@ -30,6 +32,8 @@ from tcompiler.costmodel.kernel import KernelSpec
 from tcompiler.costmodel.model import CostModel
 from tcompiler.costmodel.schedules import (
     FAMILIES,
+    GEMM_K_BLOCK,
+    GEMM_TILE,
     ConvSchedule,
     Schedule,
     ScheduleError,
@@ -87,6 +91,23 @@ def packed_tile(op: kernel.ConvOp) -> ConvSchedule:
     return ConvSchedule("packed", tile_channels=min(7, y[3]), tile_vectors=2, lanes=lanes)
 
 
+def winograd_schedule(op: kernel.ConvOp, algorithm: str) -> ConvSchedule | None:
+    """A Winograd conv's schedule with the tile of the heuristic GEMM (`heuristic_gemm`: 8 rows x
+    3 vectors of 16, K blocks of 128 over long reductions) for its batched matmul, or None
+    where that tile does not fit (fewer than 16 output channels)."""
+    out_channels, reduction = kernel.shape(op.Y)[1], op.filter_shape()[1]
+    if out_channels < 16:
+        return None
+    vectors = GEMM_TILE[1] if out_channels >= 48 else out_channels // 16
+    block = GEMM_K_BLOCK if reduction > 2 * GEMM_K_BLOCK else 0
+    schedule = ConvSchedule(algorithm, GEMM_TILE[0], vectors, 16, "channels_rows", block)
+    try:
+        schedule.check(op)
+    except ScheduleError:
+        return None
+    return schedule
+
+
 def fixed_choice(op: kernel.KernelOp, candidates: list[Schedule]) -> Schedule | None:
     """The schedule a kernel the shipped model ranks wrongly gets instead of the model's (None:
     ask the model). The model was trained before the column-panel loop order of gemm's and
@@ -136,7 +157,13 @@ def costmodel_chooser(model_path: str | None, db_path: str | None, target: Targe
         if fixed is not None:
             return fixed, "heuristic", model.predict_us(op, [fixed], target.features)[0]
         known = [c for c in candidates if getattr(c, "algorithm", "") != "packed"]
-        return model_choice(model, op, target.features, known)
+        schedule, source, predicted = model_choice(model, op, target.features, known)
+        algorithm = getattr(schedule, "algorithm", "")
+        if algorithm.startswith("winograd") and conv_algorithm == "auto":
+            tiled = winograd_schedule(op, algorithm)  # type: ignore[arg-type]
+            if tiled is not None and tiled != schedule:
+                return tiled, "heuristic", model.predict_us(op, [tiled], target.features)[0]
+        return schedule, source, predicted
 
     return choose
 
@@ -208,7 +235,8 @@ def smaller_filter(held: HeldConv, choose: Chooser) -> Choice | None:
     tried = {schedule.algorithm, "winograd4"}
     if schedule.algorithm.startswith("winograd"):
         tried.add("winograd2")
-        smaller = [dataclasses.replace(schedule, algorithm="winograd2")] \
+        smaller = [winograd_schedule(held.op, "winograd2")
+                   or dataclasses.replace(schedule, algorithm="winograd2")] \
             if schedule.algorithm == "winograd4" else []
         for candidate in [*smaller, packed_tile(held.op)]:
             try:

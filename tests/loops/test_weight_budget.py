@@ -15,6 +15,7 @@ from tcompiler.costmodel.select import (
     fit_weight_budget,
     packed_tile,
     smaller_filter,
+    winograd_schedule,
 )
 from tcompiler.errors import OptionError
 from tcompiler.pipeline import CompileOptions
@@ -44,8 +45,8 @@ def test_growth_counts_every_call_and_the_filter_transform() -> None:
 def test_fallbacks_go_down_in_filter_size() -> None:
     choose = costmodel_chooser(None, None, Target.host())
     conv_ = held(512, 28)
-    w2, source, _ = smaller_filter(conv_, choose)
-    assert w2 == ConvSchedule("winograd2", 4, 3, 16) and source == BUDGET_SOURCE
+    w2, source, _ = smaller_filter(conv_, choose)  # on the heuristic GEMM tile
+    assert w2 == winograd_schedule(conv_.op, "winograd2") and source == BUDGET_SOURCE
     conv_.choice = (w2, source, None)
     assert smaller_filter(conv_, choose)[0] == packed_tile(conv_.op)
     conv_.choice = (packed_tile(conv_.op), source, None)

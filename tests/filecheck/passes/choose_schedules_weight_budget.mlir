@@ -5,7 +5,8 @@
 // A deep 3x3 conv at 28x28, where the model picks Winograd F(4x4,3x3): its transformed
 // filter [36, 512, 512] is 4x the 9.4 MiB filter, 28 MiB more, past the default budget
 // (10% of the weights, or 16 MiB). The conv falls back to F(2x2,3x3) (1.8x, 7 MiB more).
-// With no limit (-1), or a budget of 3x the weights, F(4x4) stays.
+// With no limit (-1), or a budget of 3x the weights, F(4x4) stays (on the heuristic GEMM
+// tile, so the source reads "heuristic").
 
 builtin.module {
   func.func @main(%x: memref<1x512x28x28xf32>, %y: memref<1x512x28x28xf32>) attributes {tcc.graph} {
@@ -25,6 +26,6 @@ builtin.module {
 // CHECK-SAME: algorithm = "winograd2"
 
 // UNLIMITED:      func.func @conv_0
-// UNLIMITED-SAME: tcc.schedule_source = "model"
+// UNLIMITED-SAME: tcc.schedule_source = "heuristic"
 // UNLIMITED:      kernel.conv
 // UNLIMITED-SAME: algorithm = "winograd4"
