@@ -189,7 +189,6 @@ def model_choice(model: CostModel, op: kernel.KernelOp, cpu_features: str,
     return chosen, "model", model.predict_us(op, [chosen], cpu_features)[0]
 
 
-
 MIN_GROWTH_BYTES = 16 << 20
 """However small the model, its filters may grow by 16 MiB (`fit_weight_budget`)."""
 
@@ -228,8 +227,8 @@ class HeldConv:
 
 
 def smaller_filter(held: HeldConv, choose: Chooser) -> Choice | None:
-    """The next choice down in filter size: F(4x4) -> F(2x2) on the same tile -> `packed`
-    (no growth but padding) -> the chooser's pick without the algorithms tried."""
+    """The next choice down in filter size: F(4x4) -> F(2x2) (on the heuristic GEMM tile) ->
+    `packed` (no growth but padding) -> the chooser's pick without the algorithms tried."""
     schedule, source, _ = held.choice
     assert isinstance(schedule, ConvSchedule)
     tried = {schedule.algorithm, "winograd4"}
@@ -258,11 +257,14 @@ def fit_weight_budget(convs: dict[str, HeldConv], budget: int, choose: Chooser
     the cost model: it has no feature for `packed` and cannot rank it. Returns the convs whose
     choice changed."""
     changed: dict[str, Choice] = {}
+    next_down: dict[str, Choice | None] = {}  # smaller_filter of each conv's current choice
     growth = sum(held.growth() for held in convs.values())
     while growth > budget:
         steps = []
         for name, held in convs.items():
-            smaller = smaller_filter(held, choose) if held.growth() > 0 else None
+            if name not in next_down:
+                next_down[name] = smaller_filter(held, choose) if held.growth() > 0 else None
+            smaller = next_down[name]
             if smaller is not None:
                 saved = held.growth() - held.growth(smaller[0])
                 added = held.multiplies(smaller[0]) - held.multiplies()
@@ -275,4 +277,5 @@ def fit_weight_budget(convs: dict[str, HeldConv], budget: int, choose: Chooser
         log.info("%s: %s -> %s, to hold the filters within the weight budget",
                  name, held.choice[0], smaller[0])
         held.choice = changed[name] = smaller
+        del next_down[name]
     return changed

@@ -7,8 +7,8 @@ coefficient or a zero input are dropped, +-1 coefficients are adds and subtracts
 transform has two copies: one for the interior tiles, whose alpha x alpha window lies inside
 X, and one for the tiles that reach into the padding, with clamped loads and zeros selected
 outside X (its masks are invariant in the channel loop). One copy per pattern of missing rows
-and columns compiled 9 transforms for a padded conv, 2.6 s of LLVM and xDSL time each, for
-the few percent of its run time the edge tiles take. The output transform's tiles are split
+and columns made 9 copies for a padded conv and 2.6-2.9 s of compile time per kernel (1.1 s
+with two; ResNet-50's Winograd convs), for the few percent of the run time edge tiles take. The output transform's tiles are split
 into runs of tiles that write the same rows of Y, so a last tile's missing rows are never
 computed:
 
