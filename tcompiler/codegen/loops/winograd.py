@@ -8,9 +8,9 @@ transform has two copies: one for the interior tiles, whose alpha x alpha window
 X, and one for the tiles that reach into the padding, with clamped loads and zeros selected
 outside X (its masks are invariant in the channel loop). One copy per pattern of missing rows
 and columns made 9 copies for a padded conv and 2.6-2.9 s of compile time per kernel (1.1 s
-with two; ResNet-50's Winograd convs), for the few percent of the run time edge tiles take. The output transform's tiles are split
-into runs of tiles that write the same rows of Y, so a last tile's missing rows are never
-computed:
+with two; ResNet-50's Winograd convs), for the few percent of the run time edge tiles take.
+The output transform's tiles are split into runs of tiles that write the same rows of Y, so
+a last tile's missing rows are never computed:
 
     winograd_input:   for n, th, tw, c:                     t = (n*TH + th)*TW + tw
                         d = X[n, c, th*m - pt : +alpha, tw*m - pl : +alpha]   (zero outside)
