@@ -43,6 +43,7 @@ from tcompiler.costmodel.schedules import (
 )
 from tcompiler.costmodel.space import space
 from tcompiler.dialects import kernel
+from tcompiler.memplan.lifetimes import nbytes
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +210,7 @@ class HeldConv:
         schedule = schedule or self.choice[0]
         if not isinstance(schedule, ConvSchedule):
             return 0
-        width = max(1, self.op.W.type.element_type.bitwidth // 8)  # type: ignore[attr-defined]
+        width = nbytes(self.op.W) // math.prod(kernel.shape(self.op.W))
         return self.calls * width * (filter_elements(self.op, schedule)
                                      - math.prod(self.op.filter_shape()))
 
@@ -229,7 +230,7 @@ class HeldConv:
 def smaller_filter(held: HeldConv, choose: Chooser) -> Choice | None:
     """The next choice down in filter size: F(4x4) -> F(2x2) (on the heuristic GEMM tile) ->
     `packed` (no growth but padding) -> the chooser's pick without the algorithms tried."""
-    schedule, source, _ = held.choice
+    schedule = held.choice[0]
     assert isinstance(schedule, ConvSchedule)
     tried = {schedule.algorithm, "winograd4"}
     if schedule.algorithm.startswith("winograd"):

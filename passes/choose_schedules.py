@@ -130,13 +130,16 @@ class ChooseSchedulesPass(ModulePass):
         calls = Counter(call.callee.root_reference.data for call in module.walk()
                         if isinstance(call, func.CallOp))
         weights = sum(nbytes(w.result) for w in module.walk() if isinstance(w, kernel.WeightOp))
-        convs = {str(i): HeldConv(kop, calls[name], choice)
-                 for i, (name, kop, choice) in enumerate(chosen)
+        ops_in = Counter(name for name, _, _ in chosen)
+        keys = [name if ops_in[name] == 1 else f"{name}.{i}"  # the function's name if unique
+                for i, (name, _, _) in enumerate(chosen)]
+        convs = {key: HeldConv(kop, calls[name], choice)
+                 for key, (name, kop, choice) in zip(keys, chosen)
                  if isinstance(kop, kernel.ConvOp) and calls[name]}
         budget = max(int(self.max_weight_growth * weights), MIN_GROWTH_BYTES)
         changed = fit_weight_budget(convs, budget, choose)
-        return [(name, kop, changed.get(str(i), choice))
-                for i, (name, kop, choice) in enumerate(chosen)]
+        return [(name, kop, changed.get(key, choice))
+                for key, (name, kop, choice) in zip(keys, chosen)]
 
     def _costmodel(self) -> Callable[..., Choice]:
         from tcompiler.codegen.target import Target

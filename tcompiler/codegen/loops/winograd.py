@@ -126,13 +126,7 @@ def emit_winograd_input(b: LoopBuilder, op: WinogradInputOp, sched: object) -> N
 
         def tile(b: LoopBuilder, iv: list[Idx]) -> None:
             n, th, tw = iv
-            inside = [b.insert(arith.CmpiOp(b.index(th), b.index(rows_in[0]), "sge")).results[0],
-                      b.insert(arith.CmpiOp(b.index(th), b.index(rows_in[1]), "slt")).results[0],
-                      b.insert(arith.CmpiOp(b.index(tw), b.index(cols_in[0]), "sge")).results[0],
-                      b.insert(arith.CmpiOp(b.index(tw), b.index(cols_in[1]), "slt")).results[0]]
-            is_inner = inside[0]
-            for flag in inside[1:]:
-                is_inner = _and(b, is_inner, flag)
+            is_inner = _and(b, _within(b, th, *rows_in), _within(b, tw, *cols_in))
             b.when(is_inner, lambda b: None, lambda b: edge(b, n, th, tw, c_lo, c_hi))
 
         if rows_in != (0, tiles_h) or cols_in != (0, tiles_w):
@@ -151,9 +145,13 @@ def interior(tiles: int, m: int, alpha: int, pad: int, extent: int) -> tuple[int
 
 def _bounded(b: LoopBuilder, i: Idx, extent: int) -> tuple[Idx, SSAValue]:
     """(i clamped into [0, extent), whether i is inside)."""
-    ok = _and(b, b.insert(arith.CmpiOp(b.index(i), b.index(0), "sge")).results[0],
-              b.insert(arith.CmpiOp(b.index(i), b.index(extent), "slt")).results[0])
-    return b.max(b.min(i, extent - 1), 0), ok
+    return b.max(b.min(i, extent - 1), 0), _within(b, i, 0, extent)
+
+
+def _within(b: LoopBuilder, i: Idx, lo: int, hi: int) -> SSAValue:
+    """lo <= i < hi, as an i1."""
+    return _and(b, b.insert(arith.CmpiOp(b.index(i), b.index(lo), "sge")).results[0],
+                b.insert(arith.CmpiOp(b.index(i), b.index(hi), "slt")).results[0])
 
 
 def _and(b: LoopBuilder, p: SSAValue, q: SSAValue) -> SSAValue:
