@@ -1,6 +1,6 @@
 """tcc against onnxruntime, side by side in one process, on the light architectures.
 
-    python benchmarks/vs_onnxruntime.py [--models squeezenet resnet50] [--runs 20] [--threads 1 2]
+    python benchmarks/vs_onnxruntime.py [--models squeezenet resnet50] [--runs 30] [--threads 1 2]
 
 Each model is the `onnx` package's light architecture with seeded random weights and its
 logits exposed (`tcompiler.zoo.randomized`), or a test architecture at realistic size
@@ -8,8 +8,13 @@ logits exposed (`tcompiler.zoo.randomized`), or a test architecture at realistic
 128, MobileNetV2, a Llama-style block's prefill and decode step with a KV cache, Swin-T's
 first shifted-window block). Per model: tcc compile seconds (no object cache),
 then, for each thread count, tcc and onnxruntime with that many threads run ALTERNATELY on the
-same input after a warm-up, in turns (`timed`), so machine noise hits both alike; we report
-both medians and their ratio (tcc / onnxruntime: below 1 means tcc is faster), the max output
+same input after a warm-up, in turns (`timed`), so machine noise hits both alike. The ratio
+(tcc / onnxruntime: below 1 means tcc is faster) is the median over turn pairs of each pair's
+ratio of medians: a pair's two turns run a few milliseconds apart, so noise that drifts over
+seconds (a neighbour of this virtual machine busy on the host, the `steal` share of
+/proc/stat, reported) cancels within a pair; a burst that hits some turns of one runtime but
+not the other's can swing a plain ratio of the two medians over few turns by 30% on a shared
+host, which is reported too (`ratio_of_medians`). Also both medians, the max output
 difference, and per thread count the geomean ratio over the models. With `--rss`, each
 runtime also loads and runs the model alone in a fresh process, and we report the resident
 memory it adds there.
@@ -30,7 +35,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-BLOCK = 5
+BLOCK = 3
 """Timed runs per turn: the runtimes alternate in turns of a pause, one untimed run, then BLOCK
 timed ones. Both runtimes' idle worker threads spin a while after a run (tcc about a
 millisecond, onnxruntime's pool too), so a turn's first run pays for the other runtime's
@@ -48,6 +53,27 @@ def timed(run: Callable[[], object]) -> list[float]:
         run()
         times.append((time.perf_counter() - t0) * 1e3)
     return times
+
+
+def cpu_ticks() -> tuple[int, int] | None:
+    """(steal, busy) jiffies of every CPU so far, from /proc/stat (None where there is none):
+    busy counts the time a CPU wanted to run (all but idle and iowait), steal included."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    steal = fields[7] if len(fields) > 7 else 0
+    return steal, sum(fields[:8]) - fields[3] - fields[4]
+
+
+def steal_percent(before: tuple[int, int] | None, after: tuple[int, int] | None
+                  ) -> float | None:
+    """The share of the time this machine's CPUs wanted to run that the host gave to others,
+    between two `cpu_ticks` readings."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return round(100 * (after[0] - before[0]) / (after[1] - before[1]), 2)
 
 
 def benchmark_model(name: str):  # -> onnx.ModelProto
@@ -102,18 +128,26 @@ def bench_model(name: str, runs: int, thread_counts: list[int], max_seconds: flo
         ours, ref = tcc.run(feeds), sess.run(None, feeds)  # warm-up, and the correctness check
         tcc_ms: list[float] = []
         ort_ms: list[float] = []
+        pair_ratios: list[float] = []
         deadline = time.perf_counter() + max_seconds
+        steal_before = cpu_ticks()
         while len(tcc_ms) < runs:
-            tcc_ms += timed(functools.partial(tcc.run, feeds))
-            ort_ms += timed(functools.partial(sess.run, None, feeds))
+            ours_turn = timed(functools.partial(tcc.run, feeds))
+            theirs_turn = timed(functools.partial(sess.run, None, feeds))
+            tcc_ms += ours_turn
+            ort_ms += theirs_turn
+            pair_ratios.append(statistics.median(ours_turn) / statistics.median(theirs_turn))
             if time.perf_counter() > deadline:
                 break
+        steal_after = cpu_ticks()
         tcc_med, ort_med = statistics.median(tcc_ms), statistics.median(ort_ms)
         result["threads"][str(threads)] = {
             "runs": len(tcc_ms),
             "tcc_median_ms": round(tcc_med, 3),
             "onnxruntime_median_ms": round(ort_med, 3),
-            "ratio_tcc_over_ort": round(tcc_med / ort_med, 3),
+            "ratio_tcc_over_ort": round(statistics.median(pair_ratios), 3),
+            "ratio_of_medians": round(tcc_med / ort_med, 3),
+            "steal_percent": steal_percent(steal_before, steal_after),
             "output_max_abs_diff": float(np.abs(ours[-1] - ref[-1]).max()),
             "output_max_abs": float(np.abs(ref[-1]).max()),
         }
@@ -185,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+",
                         default=[*zoo.LIGHT_MODELS, *zoo_models.BENCHMARK_MODELS])
-    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2],
                         help="thread counts to run both runtimes at")
     parser.add_argument("--rss", action="store_true",
