@@ -8,8 +8,10 @@
   unless the model predicts the top one at least `MARGIN` faster (a model that is unsure
   never makes a kernel slower than tcc's fixed rules would);
 - `heuristic`: kernels the shipped model predates (`fixed_choice`): gemm and matmul,
-  strided or padded 1x1 convs (im2col), and the convs `packed` is valid for (the model never
-  ranks `packed`: it has no feature for it); and the tile of a conv the model puts on
+  strided or padded 1x1 convs (im2col), other 1x1 convs on planes of 100 pixels or more (the
+  pointwise GEMM's tile, fused epilogue and shifted last vector are newer than the model), and
+  the convs `packed` is valid for (the model never ranks `packed`: it has no feature for it);
+  and the tile of a conv the model puts on
   Winograd, whose batched matmul gets the heuristic GEMM tile (`winograd_schedule`);
 - `weight-budget`: a conv moved to a smaller filter by `fit_weight_budget`.
 
@@ -61,17 +63,33 @@ GEMM with the pointwise heuristic's tile: 1.6-1.9x faster than the tiled direct 
 shipped model ranks first (ResNet-50's projection shortcuts, measured)."""
 
 
+POINTWISE_1X1 = ConvSchedule("pointwise", tile_channels=8, tile_vectors=3, lanes=16,
+                             loop_order="rows_channels")
+POINTWISE_MAX_WASTE = 1.1
+"""A 1x1 conv (stride 1, unpadded) is the GEMM W @ X over the flattened plane: 8 output
+channels x 3 vectors of 16 pixels (`GEMM_TILE`), bias, residual and activation in the tile's
+registers, the last vector shifted to end at the plane's edge (`microkernel.gemm_tiles`), where
+its vectors of pixels waste at most 10% of their lanes (planes of 100 pixels or more: 13x13's
+169 in 11 vectors, 14x14's 196 in 13). On a Xeon (Emerald Rapids, two 512-bit FMA ports, 1
+thread), chains of 1x1 convs 1024->256->1024 ran at 149 GFLOP/s on 12x16 planes (onnxruntime
+149) and 133 on 14x14 (onnxruntime 145) against `packed`'s 7 x 2 tile's 109 and 120, and
+ResNet-50 whole at 1.15x onnxruntime against 1.24x. On 7x7 planes (49 pixels in 4 vectors)
+`packed` keeps them: it beat the pointwise GEMM 1.6-1.7x there on Zen 4 (measured when the
+GEMM's last column was a scalar dot product)."""
+
 PACKED_MIN_REDUCTION = 128
 """`packed` needs a reduction (C_in*KH*KW) long enough to pay for its per-tile shuffle
 epilogue: a 3x3 stride-2 stem over 3 channels (27) ran 0.93-1.10x onnxruntime against the
 tiled conv's 0.81x; ResNet-50's 7x7 stem (147) 0.89x against 1.23x, a 5x5 conv over 16
 channels (400) 0.86x against 1.06x (single-conv models, fastest of 31 alternating runs).
 
-It also beats the pointwise GEMM on 1x1 convs over >= 128 input channels, most on small planes,
-where the pointwise kernel's pixel vectors are short: ResNet-50's 7x7 layers (1024->2048,
-512->2048, 2048->512) 1.6-1.7x faster, 1024->512 at 14x14 1.13x, 512->1000 at 13x13
-(SqueezeNet's classifier) 1.2x; ties at 28x28 and 56x56 (Zen 4, 1 thread, medians of 21
-alternating turns, `benchmarks/conv_packed.py layers --tiles 7,2,0`)."""
+It also beat the pointwise GEMM on 1x1 convs over >= 128 input channels on small planes, where
+the GEMM's pixel vectors are few: ResNet-50's 7x7 layers (1024->2048, 512->2048, 2048->512)
+1.6-1.7x faster, 1024->512 at 14x14 1.13x, 512->1000 at 13x13 (SqueezeNet's classifier) 1.2x;
+ties at 28x28 and 56x56 (Zen 4, 1 thread, medians of 21 alternating turns,
+`benchmarks/conv_packed.py layers --tiles 7,2,0`), before the GEMM fused its epilogue and
+covered its last columns with a full vector (`POINTWISE_1X1`, which now takes the planes of 100
+pixels or more)."""
 
 WINOGRAD_PLANE = 28 * 28
 WINOGRAD_REDUCTION = 512
@@ -90,6 +108,12 @@ def packed_tile(op: kernel.ConvOp) -> ConvSchedule:
     y = kernel.shape(op.Y)
     lanes = 16 if y[1] >= 32 else 8 if y[1] >= 16 else 4
     return ConvSchedule("packed", tile_channels=min(7, y[3]), tile_vectors=2, lanes=lanes)
+
+
+def pixel_vector_waste(op: kernel.ConvOp) -> float:
+    """Lanes over pixels when 16-pixel vectors cover the output plane (1.0: none wasted)."""
+    plane = math.prod(kernel.shape(op.Y)[2:])
+    return -(-plane // 16) * 16 / plane
 
 
 def winograd_schedule(op: kernel.ConvOp, algorithm: str) -> ConvSchedule | None:
@@ -113,8 +137,9 @@ def fixed_choice(op: kernel.KernelOp, candidates: list[Schedule]) -> Schedule | 
     """The schedule a kernel the shipped model ranks wrongly gets instead of the model's (None:
     ask the model). The model was trained before the column-panel loop order of gemm's and
     matmul's `tiled` existed (it picks K blocks of 8 for BERT's FFN matmul, at half the speed
-    of the heuristic), before im2col was offered to 1x1 convs, and before `packed` existed
-    (which it has no feature for: spatial convs get `packed_tile`)."""
+    of the heuristic), before im2col was offered to 1x1 convs, before the pointwise GEMM ran
+    its epilogue in registers (1x1 convs on planes of 100 pixels or more get `POINTWISE_1X1`),
+    and before `packed` existed (which it has no feature for: spatial convs get `packed_tile`)."""
     if isinstance(op, kernel.GemmOp | kernel.MatMulOp):
         return candidates[0]
     if isinstance(op, kernel.ConvOp) and STRIDED_1X1 in candidates and all(
@@ -122,6 +147,8 @@ def fixed_choice(op: kernel.KernelOp, candidates: list[Schedule]) -> Schedule | 
         return STRIDED_1X1
     if not isinstance(op, kernel.ConvOp) or len(kernel.shape(op.Y)) != 4:
         return None
+    if POINTWISE_1X1 in candidates and pixel_vector_waste(op) <= POINTWISE_MAX_WASTE:
+        return POINTWISE_1X1
     reduction = math.prod(kernel.shape(op.W)[1:])
     if packed_tile(op) not in candidates or reduction < PACKED_MIN_REDUCTION:
         return None

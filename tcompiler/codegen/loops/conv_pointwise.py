@@ -8,11 +8,16 @@ loops (it also computes im2col's convolutions: `conv-to-im2col`):
     for n, g, block of [C_out/G, P] (parallel; `builder.block_sizes`):
       Y[n, oc, p] = B[oc] + R[n, oc, p]                         (init; B, R optional)
       tiles:  Y[n, oc, p:p+VL] += W[oc, ic] * X[n, ic, p:p+VL]   over ic, in registers
-      tail:   Y[n, oc, p] += W[oc, ic] * X[n, ic, p]             (the last P % VL columns)
+      tail:   Y[n, oc, p] += W[oc, ic] * X[n, ic, p]             (columns no vector covers)
+      act:    Y[n, oc, :] = relu / clip                          (if any)
+
+With one block of input channels and a block of at least VL columns (the common case), the
+init and the activation run on the tiles' registers instead (`microkernel.Fused`) and every
+column is in a vector (the last one shifted to end at the block's edge), so the block is one
+pass over Y.
 
 The tile (rows = output channels, columns = pixels), VL, the input-channel block and which
 tile loop is outside (`channels_rows`: channels) come from the `ConvSchedule`.
-      act:    Y[n, oc, :] = relu / clip                          (if any)
 
 The plane is addressed as `[n, c, 0, ..., 0, p]` with p over the whole plane: the same
 addresses as row-major `[n, c, h, w]`, one contiguous run per channel.
@@ -22,9 +27,13 @@ from __future__ import annotations
 
 from math import prod
 
+from xdsl.dialects import arith, vector
+from xdsl.dialects.builtin import VectorType, f32
+from xdsl.ir import SSAValue
+
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder, block_sizes, parallel_blocks
 from tcompiler.codegen.loops.epilogue import activate, has_activation
-from tcompiler.codegen.loops.microkernel import Tile, gemm_tiles
+from tcompiler.codegen.loops.microkernel import Fused, Tile, can_fuse, gemm_tiles, vload
 from tcompiler.costmodel.schedules import ConvSchedule
 from tcompiler.dialects.kernel import ConvOp, shape
 
@@ -54,12 +63,28 @@ def emit_pointwise_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None
                 value = b.fadd(value, b.load(op.R, [n, oc, *zeros, p]))
             b.store(value, op.Y, [n, oc, *zeros, p])
 
-        b.nest([rows, cols], init)
+        def init_vector(b: LoopBuilder, oc: Idx, p: Idx, lanes: int) -> SSAValue:
+            vtype = VectorType(f32, [lanes])
+            oc, p = at(b, oc, p)
+            value = b.insert(vector.BroadcastOp(
+                b.load(op.B, [oc]) if op.B is not None else b.f32(0.0), vtype)).results[0]
+            if op.R is not None:
+                value = b.fop(arith.AddfOp, value, vload(b, (op.R, [n, oc, *zeros, p]), lanes))
+            return value
+
+        def finish(b: LoopBuilder, value: SSAValue) -> SSAValue:
+            return activate(b, value, op, lambda c: b.insert(vector.BroadcastOp(
+                b.f32(c), value.type)).results[0])  # pyright: ignore[reportArgumentType]
+
+        fused = can_fuse(cols, cin, tile)
+        if not fused:
+            b.nest([rows, cols], init)
         done = gemm_tiles(
             b, rows, cols, cin, tile,
             a_at=lambda b, oc, ic: b.load(op.W, [b.add(oc0, oc), ic, *w_zeros]),
             b_ref=lambda b, ic, p: (op.X, [n, b.add(ic0, ic), *zeros, b.add(p_at, p)]),
-            c_ref=lambda b, oc, p: (op.Y, [n, b.add(oc0, oc), *zeros, b.add(p_at, p)]))
+            c_ref=lambda b, oc, p: (op.Y, [n, b.add(oc0, oc), *zeros, b.add(p_at, p)]),
+            fused=Fused(init_vector, finish if has_activation(op) else None) if fused else None)
 
         def tail(b: LoopBuilder, ivs: list[Idx]) -> None:
             oc, p = at(b, *ivs)
@@ -69,7 +94,7 @@ def emit_pointwise_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None
             b.store(total, op.Y, [n, oc, *zeros, p])
 
         b.nest([(0, rows), (done, cols)], tail)
-        if not has_activation(op):
+        if fused or not has_activation(op):
             return
 
         def act(b: LoopBuilder, ivs: list[Idx]) -> None:
