@@ -34,12 +34,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from xdsl.dialects import arith, vector
-from xdsl.dialects.builtin import DenseArrayBase, DenseIntOrFPElementsAttr, VectorType, f32, i64
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, VectorType, f32
 from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder
 from tcompiler.codegen.loops.conv_tiled import Phase, ic_phases, row_range, split_units
 from tcompiler.codegen.loops.epilogue import activate
+from tcompiler.codegen.loops.microkernel import shuffle
 from tcompiler.costmodel.schedules import ConvSchedule
 from tcompiler.dialects.kernel import ConvOp, int_values, shape
 
@@ -68,12 +69,6 @@ def pixels_of(b: LoopBuilder, accs: list[SSAValue], lane: int, count: int) -> SS
 def vector_lanes(value: SSAValue) -> int:
     assert isinstance(value.type, VectorType)
     return value.type.get_shape()[0]
-
-
-def shuffle(b: LoopBuilder, first: SSAValue, second: SSAValue, mask: list[int]) -> SSAValue:
-    result = VectorType(f32, [len(mask)])
-    op = vector.ShuffleOp(first, second, DenseArrayBase.from_list(i64, mask), result_type=result)
-    return b.insert(op).results[0]
 
 
 def emit_packed_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:

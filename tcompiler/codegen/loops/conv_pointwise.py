@@ -33,7 +33,7 @@ from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder, block_sizes, parallel_blocks
 from tcompiler.codegen.loops.epilogue import activate, has_activation
-from tcompiler.codegen.loops.microkernel import Fused, Tile, can_fuse, gemm_tiles, vload
+from tcompiler.codegen.loops.microkernel import Fused, Tile, can_fuse, gemm_tiles, splat, vload
 from tcompiler.costmodel.schedules import ConvSchedule
 from tcompiler.dialects.kernel import ConvOp, shape
 
@@ -73,8 +73,7 @@ def emit_pointwise_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None
             return value
 
         def finish(b: LoopBuilder, value: SSAValue) -> SSAValue:
-            return activate(b, value, op, lambda c: b.insert(vector.BroadcastOp(
-                b.f32(c), value.type)).results[0])  # pyright: ignore[reportArgumentType]
+            return activate(b, value, op, lambda c: splat(b, c, tile.lanes))
 
         fused = can_fuse(cols, cin, tile)
         if not fused:

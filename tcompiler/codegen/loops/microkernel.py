@@ -81,6 +81,18 @@ def vstore(b: LoopBuilder, value: SSAValue, ref: tuple[SSAValue, list[Idx]]) -> 
     b.insert(vector.StoreOp(value, memref, [b.index(i) for i in indices]))
 
 
+def shuffle(b: LoopBuilder, first: SSAValue, second: SSAValue, mask: list[int]) -> SSAValue:
+    """vector<len(mask) x f32> of lanes `mask` of concat(first, second)."""
+    result = VectorType(f32, [len(mask)])
+    op = vector.ShuffleOp(first, second, DenseArrayBase.from_list(i64, mask), result_type=result)
+    return b.insert(op).results[0]
+
+
+def splat(b: LoopBuilder, value: float, lanes: int) -> SSAValue:
+    """vector<lanes x f32> of the constant `value`."""
+    return b.insert(vector.BroadcastOp(b.f32(value), VectorType(f32, [lanes]))).results[0]
+
+
 def _tile(b: LoopBuilder, i0: Idx, j0: Idx, rows: int, nv: int, lanes: int,
           k_range: tuple[Idx, Idx], a_at: ScalarAt, b_ref: VectorRef, c_ref: VectorRef,
           alpha: float, a_row: RowOf | None, keep: int = 0, fused: Fused | None = None
@@ -113,11 +125,8 @@ def _tile(b: LoopBuilder, i0: Idx, j0: Idx, rows: int, nv: int, lanes: int,
         if fused and fused.finish:
             result = fused.finish(b, result)
         if keep:
-            mask = [*range(keep), *range(lanes + keep, 2 * lanes)]
-            op = vector.ShuffleOp(vload(b, ref, lanes), result,
-                                  DenseArrayBase.from_list(i64, mask),
-                                  result_type=VectorType(f32, [lanes]))
-            result = b.insert(op).results[0]
+            result = shuffle(b, vload(b, ref, lanes), result,
+                             [*range(keep), *range(lanes + keep, 2 * lanes)])
         vstore(b, result, ref)
 
 

@@ -34,14 +34,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from xdsl.dialects import arith, vector
-from xdsl.dialects.builtin import VectorType, f32
+from xdsl.dialects import arith
 from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import PARALLEL_UNITS, Idx, LoopBuilder
-from tcompiler.codegen.loops.conv_packed import shuffle
 from tcompiler.codegen.loops.epilogue import activate
-from tcompiler.codegen.loops.microkernel import vload, vstore
+from tcompiler.codegen.loops.microkernel import shuffle, splat, vload, vstore
 from tcompiler.dialects.kernel import WinogradInputOp, WinogradOutputOp, int_values, shape
 from tcompiler.kernels.conv_math import WINOGRAD, winograd_tiles
 
@@ -222,10 +220,6 @@ def emit_winograd_output(b: LoopBuilder, op: WinogradOutputOp, sched: object) ->
 
     lanes = OUTPUT_LANES
     vectorized = y[1] % lanes == 0 and lanes % (m * m) == 0
-
-    def splat(b: LoopBuilder, value: float, width: int) -> SSAValue:
-        op = vector.BroadcastOp(b.f32(value), VectorType(f32, [width]))
-        return b.insert(op).results[0]
 
     def vector_body(b: LoopBuilder, iv: list[Idx], k0: Idx) -> None:
         """A whole tile of `lanes` channels: the transform on vectors along the channels,
