@@ -8,7 +8,7 @@ conv reaches into padding; then the kernels split into parallel units, and gemm 
 measured heuristic of their own; then the GEMM microkernel covered the columns past the last
 full vector with 8- and 4-wide vectors; then pools went by output rows; then the last columns
 became one shifted full vector and the pointwise conv's init and activation moved into its
-tiles). Each kernel gets its heuristic schedule from `choose-schedules`
+tiles; then pools ran the interior of each output row on vectors). Each kernel gets its heuristic schedule from `choose-schedules`
 and is lowered; the loops must be the same text. After an intended change to an emitter,
 regenerate: `python tests/codegen/test_heuristic_golden.py --regenerate`.
 """

@@ -43,7 +43,8 @@ def test_matmul(run_kernel, case: str, algorithm: str, k_block: int) -> None:
     ref = a @ b
     attrs = schedule(algorithm, k_block=k_block)
     op = f"kernel.matmul %a0, %a1 -> %a2 {{{attrs}}} : $0, $1 -> $2"
-    out = run_kernel(op, [a, b, np.zeros(ref.shape, np.float32)])
+    # Y starts as NaN: with one K block the tiles start from zero in registers, not from Y
+    out = run_kernel(op, [a, b, np.full(ref.shape, np.nan, np.float32)])
     np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4)
 
 
@@ -64,6 +65,33 @@ def test_gemm(run_kernel, trans_a: int, trans_b: int, algorithm: str) -> None:
              f"{schedule(algorithm, rows, 1 if algorithm == 'dot' else 3, k_block=0)}")
     op = f"kernel.gemm %a0, %a1 bias %a2 -> %a3 {{{attrs}}} : $0, $1 bias $2 -> $3"
     out = run_kernel(op, [a, b, c, np.zeros((m, n), np.float32)])
+    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("c_shape", [None, (), (1,), (53,), (11, 1), (11, 53)])
+@pytest.mark.parametrize("beta", [1.0, 2.0])
+@pytest.mark.parametrize("k_block,relu", [(0, True), (0, False), (16, True)])
+def test_tiled_gemm_bias_shapes(run_kernel, c_shape, beta: float, k_block: int,
+                                relu: bool) -> None:
+    """The tiled gemm starts its tiles from beta * C (each broadcast shape: one value per
+    row, per column, per element, or one for all) and ends with the relu in registers when
+    K is one block; with K blocks through passes over Y. Y starts as NaN."""
+    m, k, n = 11, 37, 53
+    a, b = rand(m, k), rand(k, n)
+    ref = 0.5 * (a @ b)
+    args, bias, types = [a, b], "", "$0, $1"
+    if c_shape is not None:
+        c = rand(*c_shape) if c_shape else np.asarray(rand(1)[0], np.float32)
+        ref = ref + beta * c
+        args.append(c)
+        bias, types = "bias %a2 ", "$0, $1 bias $2"
+    if relu:
+        ref = np.maximum(ref, 0)
+    out_index = len(args)
+    attrs = (f"trans_a = 0 : i64, trans_b = 0 : i64, alpha = 0.5 : f32, beta = {beta} : f32, "
+             + ('activation = "relu", ' if relu else "") + schedule("tiled", k_block=k_block))
+    op = f"kernel.gemm %a0, %a1 {bias}-> %a{out_index} {{{attrs}}} : {types} -> ${out_index}"
+    out = run_kernel(op, [*args, np.full((m, n), np.nan, np.float32)])
     np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4)
 
 

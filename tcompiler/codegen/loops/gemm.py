@@ -1,10 +1,12 @@
 """Loops for kernel.gemm: Y = act(alpha * op(A) @ op(B) + beta * C), C numpy-broadcast to [M, N].
 
 The `GemmSchedule` picks the algorithm:
-- `tiled` (trans_b = 0): Y = beta * C, then the register-tiled microkernel (microkernel.py)
-  over B's contiguous rows with A scaled by alpha, the last N % VL columns as dot products,
-  then relu. A constant B packed in panels (`b_panel` = NR, `pack-weights`) is read panel
-  by panel, [panel, k, column in the panel], with unit stride along K.
+- `tiled` (trans_b = 0): the register-tiled microkernel (microkernel.py) over B's contiguous
+  rows with A scaled by alpha, its tiles starting from beta * C and ending with the relu in
+  registers (with K blocks: Y = beta * C first, the tiles accumulate through Y, relu last),
+  the last N % VL columns as dot products. A constant B packed in panels (`b_panel` = NR,
+  `pack-weights`) is read panel by panel, [panel, k, column in the panel], with unit stride
+  along K.
 - `dot` (trans_b = 1, trans_a = 0, the fully-connected case): per row i of A and tile of
   `tile_channels` rows j of B, vector accumulators along K (VL = `lanes`), reduced at the end:
 
@@ -38,7 +40,14 @@ from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, VectorType, f32
 from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices, parallel_nest
-from tcompiler.codegen.loops.microkernel import Tile, panel_tiles, parallel_panels, vload
+from tcompiler.codegen.loops.microkernel import (
+    Fused,
+    Tile,
+    panel_tiles,
+    parallel_panels,
+    splat,
+    vload,
+)
 from tcompiler.costmodel.schedules import GemmSchedule, ScheduleError
 from tcompiler.dialects.kernel import GemmOp, shape
 
@@ -104,7 +113,7 @@ def emit_gemm(b: LoopBuilder, op: GemmOp, sched: GemmSchedule) -> None:
 def _emit_tiled(b: LoopBuilder, op: GemmOp, sched: GemmSchedule, a_at: Callable[..., SSAValue],
                 bias: Callable[..., SSAValue | None], k_extent: int) -> None:
     m, n = shape(op.Y)
-    alpha = op.alpha.value.data
+    alpha, beta = op.alpha.value.data, op.beta.value.data
     relu = op.activation is not None and op.activation.data == "relu"
     tile = Tile(sched.tile_channels, sched.tile_vectors, sched.lanes, k_block=sched.k_block)
     n_vec = n - n % sched.lanes
@@ -120,17 +129,37 @@ def _emit_tiled(b: LoopBuilder, op: GemmOp, sched: GemmSchedule, a_at: Callable[
             return b.load(op.B, [b.floordiv(j, panel_width), k, b.rem(j, panel_width)])
         return b.load(op.B, [k, j])
 
+    def vector_init(b: LoopBuilder, i: Idx, j: Idx, lanes: int) -> SSAValue:
+        """beta * C over the columns [j, j + lanes) of row i (Y's start, as `init` stores)."""
+        if op.C is None or beta == 0.0:
+            return splat(b, 0.0, lanes)
+        c_shape = shape(op.C)
+        if not c_shape or c_shape[-1] == 1:  # one value along the row
+            scalar = bias(b, i, j)
+            assert scalar is not None
+            return b.insert(vector.BroadcastOp(scalar, VectorType(f32, [lanes]))).results[0]
+        c = vload(b, (op.C, broadcast_indices([i, j], c_shape)), lanes)
+        return c if beta == 1.0 else b.fmul(splat(b, beta, lanes), c)
+
+    def vector_relu(b: LoopBuilder, value: SSAValue) -> SSAValue:
+        return b.fop(arith.MaximumfOp, value, splat(b, 0.0, sched.lanes))
+
+    fused = None
+    if not 0 < tile.k_block < k_extent:  # one K block: start and finish in registers
+        fused = Fused(vector_init, vector_relu if relu else None)
+
     def panel(b: LoopBuilder, g: Idx, j0: Idx, vectors: int) -> None:
         columns = (j0, b.add(j0, vectors * sched.lanes))
-        b.nest([(0, m), columns], init)
+        if fused is None:
+            b.nest([(0, m), columns], init)
         p = b.floordiv(j0, panel_width) if panel_width else 0
 
         def b_ref(b: LoopBuilder, k: Idx, j: Idx) -> tuple[SSAValue, list[Idx]]:
             return (op.B, [p, k, b.sub(j, j0)]) if panel_width else (op.B, [k, j])
 
         panel_tiles(b, m, k_extent, j0, vectors, tile, a_at=a_at, b_ref=b_ref,
-                    c_ref=lambda b, i, j: (op.Y, [i, j]), alpha=alpha)
-        if relu:
+                    c_ref=lambda b, i, j: (op.Y, [i, j]), alpha=alpha, fused=fused)
+        if relu and fused is None:
             b.nest([(0, m), columns], lambda b, iv: b.store(b.relu(b.load(op.Y, iv)), op.Y, iv))
 
     def tail(b: LoopBuilder, g: Idx) -> None:

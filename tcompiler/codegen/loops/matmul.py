@@ -7,8 +7,9 @@ Batch dims broadcast (an operand's batch index is 0 where its extent is 1). 1-d 
            for k: a = A[b', i, k]; for j: Y[b, i, j] += a * B[b'', k, j]   (j contiguous)
 
 With the `tiled` schedule (N >= VL) the register-tiled microkernel (microkernel.py) runs
-per batch index and column panel of NR = `tile_vectors` x VL columns: zero the panel of Y,
-then accumulate it over K (blocks of `k_block`, outside the row tiles); the last N % VL
+per batch index and column panel of NR = `tile_vectors` x VL columns: with one K block the
+tiles start from zero in registers; with K blocks (`k_block`, outside the row tiles) the panel
+of Y is zeroed first and accumulates over them. The last N % VL
 columns are dot products. A constant B packed in panels (`b_panel` = NR, `pack-weights`)
 is read panel by panel with unit stride. The (batch index, panel) pairs are the kernel's
 parallel units; with `loops` the units are the rows. Either way a unit owns its outputs and
@@ -24,7 +25,14 @@ from collections.abc import Callable
 from xdsl.ir import SSAValue
 
 from tcompiler.codegen.loops.builder import Idx, LoopBuilder, broadcast_indices, parallel_nest
-from tcompiler.codegen.loops.microkernel import ScalarAt, Tile, panel_tiles, parallel_panels
+from tcompiler.codegen.loops.microkernel import (
+    Fused,
+    ScalarAt,
+    Tile,
+    panel_tiles,
+    parallel_panels,
+    splat,
+)
 from tcompiler.costmodel.schedules import GemmSchedule
 from tcompiler.dialects.kernel import MatMulOp, shape, unpacked_b_shape
 
@@ -76,8 +84,9 @@ def _tiled(b: LoopBuilder, op: MatMulOp, sched: GemmSchedule, mnk: tuple[int, in
            y_at: Callable[[list[Idx], Idx, Idx], list[Idx]],
            a_at: Callable[[list[Idx]], ScalarAt],
            b_at: Callable[[LoopBuilder, list[Idx], Idx, Idx], SSAValue]) -> None:
-    """Units: batch index x column panel (microkernel.parallel_panels); per unit, zero its
-    panel of Y, then accumulate it over all of K; the unit of a batch's last panel also does
+    """Units: batch index x column panel (microkernel.parallel_panels); per unit, its panel
+    of Y over all of K (zeroed first only when K is blocked: one K block starts the tiles
+    from zero in registers, without a pass over Y); the unit of a batch's last panel also does
     the last N % VL columns as dot products. A B packed in panels (`b_panel`, one per unit's
     panel) is read at [panel, k, column in the panel]."""
     m, n, k_extent = mnk
@@ -91,11 +100,15 @@ def _tiled(b: LoopBuilder, op: MatMulOp, sched: GemmSchedule, mnk: tuple[int, in
             g = b.floordiv(g, batch[d])
         return bi
 
+    one_block = not 0 < tile.k_block < k_extent
+    zero = Fused(lambda b, i, j, lanes: splat(b, 0.0, lanes)) if one_block else None
+
     def panel(b: LoopBuilder, g: Idx, j0: Idx, vectors: int) -> None:
         bi = batch_of(b, g)
         bb = broadcast_indices(bi, b_batch)
-        b.nest([(0, m), (j0, b.add(j0, vectors * sched.lanes))],
-               lambda b, iv: b.store(b.f32(0.0), op.Y, y_at(bi, *iv)))
+        if not one_block:
+            b.nest([(0, m), (j0, b.add(j0, vectors * sched.lanes))],
+                   lambda b, iv: b.store(b.f32(0.0), op.Y, y_at(bi, *iv)))
         p = b.floordiv(j0, tile.vectors * tile.lanes) if op.b_panel is not None else 0
 
         def b_ref(b: LoopBuilder, k: Idx, j: Idx) -> tuple[SSAValue, list[Idx]]:
@@ -104,7 +117,7 @@ def _tiled(b: LoopBuilder, op: MatMulOp, sched: GemmSchedule, mnk: tuple[int, in
             return op.B, [*bb, k, j]
 
         panel_tiles(b, m, k_extent, j0, vectors, tile, a_at=a_at(bi), b_ref=b_ref,
-                    c_ref=lambda b, i, j: (op.Y, y_at(bi, i, j)))
+                    c_ref=lambda b, i, j: (op.Y, y_at(bi, i, j)), fused=zero)
 
     def tail(b: LoopBuilder, g: Idx) -> None:
         bi = batch_of(b, g)

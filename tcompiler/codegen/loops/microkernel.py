@@ -222,18 +222,20 @@ def narrow_columns(n_vec: int, n: int, lanes: int) -> list[tuple[int, int]]:
 
 def panel_tiles(b: LoopBuilder, m: int, k: int, j0: Idx, vectors: int, tile: Tile,
                 a_at: ScalarAt, b_ref: VectorRef, c_ref: VectorRef, alpha: float = 1.0,
-                a_row: RowOf | None = None) -> None:
+                a_row: RowOf | None = None, fused: Fused | None = None) -> None:
     """Accumulate one column panel of C, columns [j0, j0 + vectors x VL), over all rows and
     all of K: the K blocks outside the row tiles, so a K block of the panel of B stays in L1
     across the row tiles and the panel of C stays in cache across the K blocks. `j0` need not
-    be static (a parallel unit's panel); `vectors` (<= tile.vectors) is."""
+    be static (a parallel unit's panel); `vectors` (<= tile.vectors) is. `fused` (one K
+    block only) starts and finishes the tiles in registers, as in `gemm_tiles`."""
+    assert fused is None or not 0 < tile.k_block < k, "fused tiles need one K block"
     mr = tile.rows
     m_main = m - m % mr
 
     def k_block(b: LoopBuilder, k_lo: Idx, k_hi: Idx) -> None:
         def cell(b: LoopBuilder, i0: Idx, rows: int) -> None:
             _tile(b, i0, j0, rows, vectors, tile.lanes, (k_lo, k_hi), a_at, b_ref, c_ref,
-                  alpha, a_row)
+                  alpha, a_row, fused=fused)
 
         b.loop(0, m_main, lambda b, i0: cell(b, i0, mr), step=mr)
         if m % mr:

@@ -151,8 +151,9 @@ def emit_winograd_input(b: LoopBuilder, op: WinogradInputOp, sched: object) -> N
 
         b.loop(c_lo, c_hi, channel)
 
-    def unit(b: LoopBuilder, c_lo: Idx, c_hi: Idx) -> None:
-        b.nest([(0, x[0]), rows_in, cols_in, (c_lo, c_hi)], inner)
+    def unit(b: LoopBuilder, c_lo: Idx, c_hi: Idx, h_lo: Idx, h_hi: Idx) -> None:
+        inner_rows = (b.max(h_lo, rows_in[0]), b.min(h_hi, rows_in[1]))
+        b.nest([(0, x[0]), inner_rows, cols_in, (c_lo, c_hi)], inner)
 
         def tile(b: LoopBuilder, iv: list[Idx]) -> None:
             n, th, tw = iv
@@ -160,9 +161,9 @@ def emit_winograd_input(b: LoopBuilder, op: WinogradInputOp, sched: object) -> N
             b.when(is_inner, lambda b: None, lambda b: edge(b, n, th, tw, c_lo, c_hi))
 
         if rows_in != (0, tiles_h) or cols_in != (0, tiles_w):
-            b.nest([(0, x[0]), (0, tiles_h), (0, tiles_w)], tile)
+            b.nest([(0, x[0]), (h_lo, h_hi), (0, tiles_w)], tile)
 
-    channel_chunks(b, v[2], unit)
+    channel_chunks(b, v[2], unit, rows=tiles_h)
 
 
 def interior(tiles: int, m: int, alpha: int, pad: int, extent: int) -> tuple[int, int]:
@@ -236,6 +237,9 @@ def emit_winograd_output(b: LoopBuilder, op: WinogradOutputOp, sched: object) ->
         if op.B is not None:
             bias = vload(b, (op.B, [k0]), lanes)
             values = [b.fadd(v, bias) for v in values]  # type: ignore[arg-type]
+        if op.R is None:  # on the m^2 vectors, not on every channel's m rows
+            values = [activate(b, v, op, lambda c: splat(b, c, lanes))  # type: ignore[arg-type]
+                      for v in values]
         blocks = transpose_blocks(b, values, lanes)  # type: ignore[arg-type]
         oh0, ow0 = b.mul(th, m), b.mul(tw, m)
         for lane in range(lanes):
@@ -247,10 +251,10 @@ def emit_winograd_output(b: LoopBuilder, op: WinogradOutputOp, sched: object) ->
                 at_y = [n, k, b.add(oh0, i), ow0]
                 if op.R is not None:
                     row = b.fadd(row, vload(b, (op.R, at_y), m))
-                row = activate(b, row, op, lambda c: splat(b, c, m))  # type: ignore[arg-type]
+                    row = activate(b, row, op, lambda c: splat(b, c, m))  # type: ignore[arg-type]
                 vstore(b, row, (op.Y, at_y))
 
-    def unit(b: LoopBuilder, k_lo: Idx, k_hi: Idx) -> None:
+    def unit(b: LoopBuilder, k_lo: Idx, k_hi: Idx, _h_lo: Idx, _h_hi: Idx) -> None:
         for h_lo, h_hi, rows in runs(tiles_h, inside(y[2])):
             for w_lo, w_hi, cols in runs(tiles_w, inside(y[3])):
                 if vectorized and all(rows) and all(cols):
@@ -269,17 +273,26 @@ OUTPUT_LANES = 16
 """The output transform's vectors along the channels (a multiple of m x m)."""
 
 
-def channel_chunks(b: LoopBuilder, channels: int,
-                   body: Callable[[LoopBuilder, Idx, Idx], None], multiple: int = 1) -> None:
+def channel_chunks(b: LoopBuilder, channels: int, body: ChunkBody, multiple: int = 1,
+                   rows: int = 1) -> None:
     """A parallel loop over chunks [lo, hi) of the channels (the innermost, contiguous dim of
     the transforms' tile-major buffers): at least 16 channels a chunk where there are, a
-    multiple of `multiple` (which divides `channels`)."""
+    multiple of `multiple` (which divides `channels`); when that makes fewer than
+    `PARALLEL_UNITS` chunks, each is also split into groups of the `rows` tile rows (the body
+    gets [row lo, row hi) too; with rows = 1, always [0, 1))."""
     size = max(min(channels, 16), -(-channels // PARALLEL_UNITS))
     size = -(-size // multiple) * multiple
     chunks = -(-channels // size)
+    per_group = -(-rows // min(rows, -(-PARALLEL_UNITS // chunks)))
+    groups = -(-rows // per_group)
 
     def unit(b: LoopBuilder, u: Idx) -> None:
-        lo = b.mul(u, size)
-        body(b, lo, b.min(b.add(lo, size), channels))
+        group, chunk = b.delinearize(u, [groups, chunks])
+        lo, row = b.mul(chunk, size), b.mul(group, per_group)
+        body(b, lo, b.min(b.add(lo, size), channels), row, b.min(b.add(row, per_group), rows))
 
-    b.parallel(chunks, unit)
+    b.parallel(groups * chunks, unit)
+
+
+ChunkBody = Callable[[LoopBuilder, Idx, Idx, Idx, Idx], None]
+"""(builder, channel lo, channel hi, tile row lo, tile row hi): one unit of `channel_chunks`."""
