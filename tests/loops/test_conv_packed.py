@@ -41,6 +41,9 @@ CASES = {
                              (1, 4, 4, 0)),
     "1x3_stride3_wide_pad": ((1, 2, 3, 10), (4, 2, 1, 3), [1, 3], [0, 4, 0, 4], [1, 1],
                              (2, 1, 4, 0)),
+    # a filter larger than the input: units split output-channel blocks first (split_units)
+    "big_filter_channels_first": ((2, 16, 5, 6), (70, 16, 3, 3), [1, 1], [1, 1, 1, 1], [1, 1],
+                                  (6, 1, 16, 4)),
 }
 
 
@@ -87,3 +90,13 @@ def test_packed_filter_layout() -> None:
     assert packed[1, 2, 1, 0, 3] == w[19, 2, 1, 0]
     assert not packed[1, ..., 4:].any()  # zero past the 20 output channels
     np.testing.assert_array_equal(unpacked_filter(packed, 20), w)
+
+
+def test_split_units_rows_or_channels_first() -> None:
+    from tcompiler.codegen.loops.conv_tiled import split_units
+
+    # ResNet-50's 7x7 stage: 16 blocks of output channels, 7 rows, one image
+    assert split_units(1, 16, 7) == (3, 6, 7, 1)  # rows first: each row a unit
+    assert split_units(1, 16, 7, channels_first=True) == (16, 1, 1, 7)  # a block, all rows
+    assert split_units(1, 5, 7, channels_first=True) == (5, 1, 4, 2)
+    assert split_units(2, 40, 3, channels_first=True) == (8, 5, 1, 3)

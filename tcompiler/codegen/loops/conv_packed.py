@@ -22,6 +22,14 @@ loads the tap's weight vectors once and multiplies them by one broadcast input v
             adds to the partial sums in Y, so a block's filter slice stays in cache for all
             the rows)
 
+The units split rows first, then blocks of output channels; when the filter is larger than
+the input (ResNet-50's 7x7 stage: 9.4 MB of 3x3 filter over 98 KB of input), blocks first,
+so a unit streams its blocks' filter once for all its rows (a block's 590 KB slice stays in
+L2 across the rows) and the threads stream disjoint halves: split by rows, every row
+re-fetched its chunk's filter from L3, and ResNet-50's 3x3 7x7 convs took 2.9-3.1 ms a call
+in the model against 2.0-2.1 split by blocks (Xeon, 1 thread, per-step minima; onnxruntime
+2.0), the whole model 0.92x the time.
+
 Rows narrower than a vector (the deep layers of a CNN: 14x14, 7x7) still fill whole vectors,
 and the width stride only changes scalar input addresses. Y is NCHW: the epilogue gathers each
 output channel's P pixels from the P accumulators with shuffles (`pixels_of`) and stores them as
@@ -32,6 +40,7 @@ or W.
 from __future__ import annotations
 
 from collections.abc import Callable
+from math import prod
 
 from xdsl.dialects import arith, vector
 from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, VectorType, f32
@@ -171,7 +180,7 @@ def emit_packed_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
 
     blocks_main, rest = divmod(cout, block)
     oc_chunks, blocks_per_chunk, row_chunks, rows_per_chunk = split_units(
-        batch, blocks_main, out_h)
+        batch, blocks_main, out_h, channels_first=prod(wp) > prod(x[1:]))
 
     def unit(b: LoopBuilder, u: Idx) -> None:
         n, c, r = b.delinearize(u, [batch, oc_chunks, row_chunks])

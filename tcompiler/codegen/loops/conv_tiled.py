@@ -231,15 +231,24 @@ def emit_tiled_conv(b: LoopBuilder, op: ConvOp, sched: ConvSchedule) -> None:
     b.parallel(batch * group * oc_chunks * row_chunks, unit)
 
 
-def split_units(outer: int, tiles: int, rows: int, units: int = PARALLEL_UNITS
-                ) -> tuple[int, int, int, int]:
+def split_units(outer: int, tiles: int, rows: int, units: int = PARALLEL_UNITS,
+                channels_first: bool = False) -> tuple[int, int, int, int]:
     """(channel chunks, tiles per chunk, row chunks, rows per chunk) cutting `outer` images x
     groups, `tiles` output-channel tiles and `rows` output rows into about `units` parallel
-    units: rows first, then channel tiles."""
+    units: rows first, then channel tiles; or (`channels_first`) channel tiles first, then
+    rows."""
+    tiles = max(tiles, 1)
+    if channels_first:
+        oc_chunks = min(tiles, max(1, -(-units // outer)))
+        tiles_per_chunk = -(-tiles // oc_chunks)
+        oc_chunks = -(-tiles // tiles_per_chunk)
+        row_chunks = min(rows, max(1, -(-units // (outer * oc_chunks))))
+        rows_per_chunk = -(-rows // row_chunks)
+        return oc_chunks, tiles_per_chunk, -(-rows // rows_per_chunk), rows_per_chunk
     row_chunks = min(rows, max(1, -(-units // outer)))
     rows_per_chunk = -(-rows // row_chunks)
     row_chunks = -(-rows // rows_per_chunk)
-    oc_chunks = min(max(tiles, 1), max(1, -(-units // (outer * row_chunks))))
+    oc_chunks = min(tiles, max(1, -(-units // (outer * row_chunks))))
     tiles_per_chunk = max(1, -(-tiles // oc_chunks))
     oc_chunks = max(1, -(-tiles // tiles_per_chunk))
     return oc_chunks, tiles_per_chunk, row_chunks, rows_per_chunk
