@@ -26,6 +26,18 @@ def test_packed_for_long_reductions_on_small_planes() -> None:
         assert fixed_choice(op, space(op)) == packed_tile(op)
 
 
+def test_strided_1x1_subsamples_unless_the_plane_is_small() -> None:
+    from tcompiler.costmodel.select import STRIDED_1X1
+
+    unpadded = (0, 0, 0, 0)
+    to_14 = conv(xs=(1, 512, 28, 28), ws=(1024, 512, 1, 1), strides=(2, 2), pads=unpadded)
+    to_7 = conv(xs=(1, 1024, 14, 14), ws=(2048, 1024, 1, 1), strides=(2, 2), pads=unpadded)
+    short = conv(xs=(1, 64, 14, 14), ws=(128, 64, 1, 1), strides=(2, 2), pads=unpadded)
+    assert fixed_choice(to_14, space(to_14)) == STRIDED_1X1
+    assert fixed_choice(to_7, space(to_7)) == packed_tile(to_7)
+    assert fixed_choice(short, space(short)) == STRIDED_1X1
+
+
 def test_no_packed_where_it_lost() -> None:
     wide_winograd = conv(xs=(1, 64, 56, 56), ws=(64, 64, 3, 3))  # Winograd's many tiles
     short = conv(xs=(1, 32, 27, 27), ws=(128, 32, 3, 3))  # Winograd-valid, 288 long
