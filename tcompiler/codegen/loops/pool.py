@@ -177,18 +177,18 @@ def combine(b: LoopBuilder, is_max: bool, acc: SSAValue, value: SSAValue) -> SSA
 
 def strided_load(b: LoopBuilder, ref: SSAValue, at: list[Idx], stride: int, lanes: int
                  ) -> SSAValue:
-    """vector<lanes> of ref[..., at[-1] + stride * i]: `stride` contiguous vectors, the last
-    shifted left to end at the last element used (nothing past it is read), whose lanes are
-    picked by shuffles, one vector at a time."""
+    """vector<lanes> of ref[..., at[-1] + stride * i]: the contiguous vectors that hold those
+    elements (at most `stride`, the last shifted left to end at the last element used: nothing
+    past it is read), whose lanes are picked by shuffles, one vector at a time."""
     if stride == 1:
         return vload(b, (ref, at), lanes)
     last = stride * (lanes - 1)
-    offsets = [min(j * lanes, last + 1 - lanes) for j in range(stride)]
-    vectors = [vload(b, (ref, [*at[:-1], b.add(at[-1], o)]), lanes) for o in offsets]
+    offsets = sorted({min(stride * i // lanes * lanes, last + 1 - lanes) for i in range(lanes)})
     source = [next(j for j, o in enumerate(offsets) if o <= stride * i < o + lanes)
               for i in range(lanes)]
+    vectors = [vload(b, (ref, [*at[:-1], b.add(at[-1], o)]), lanes) for o in offsets]
     result, picked = vectors[0], [stride * i if source[i] == 0 else 0 for i in range(lanes)]
-    for j in range(1, stride):  # lanes from vector j; the others as `result` has them
+    for j in range(1, len(offsets)):  # lanes from vector j; the others as `result` has them
         mask = [lanes + stride * i - offsets[j] if source[i] == j else picked[i]
                 for i in range(lanes)]
         result, picked = shuffle(b, result, vectors[j], mask), list(range(lanes))

@@ -26,7 +26,12 @@ the sums on vectors, then a blocked transpose (`transpose_blocks`) turns the m x
 into each channel's m x m outputs, stored as m rows of m. LLVM vectorized the scalar loop
 over k itself, with a scatter per output: SqueezeNet's F(4x4) output transforms (64 channels
 at 55x55, 128 at 27x27) took 190 and 87 us a call that way, 160 and 55 on vectors (Xeon, 1
-thread, per-step minima; the edge tiles still scatter).
+thread, per-step minima; the edge tiles still scatter). Without a residual the activation
+runs on the m^2 vectors before the transpose, not on each channel's m rows.
+
+The parallel units are chunks of channels (`channel_chunks`); the input transform's are also
+groups of tile rows when the channels make few chunks: SqueezeNet's 16-channel input
+transforms ran on one thread (0.051 ms a call at 2 threads, 0.033 split by rows; Xeon).
 """
 
 from __future__ import annotations
