@@ -306,9 +306,12 @@ WINOGRAD_CASES = {
     "f4_single_partial_tile": ((1, 3, 3, 3), 16, (0, 0, 0, 0), 4, True, True, None),
     "f2_odd_asym": ((1, 1, 9, 7), 17, (0, 1, 2, 0), 2, True, False, "clip"),
     "f4_wide": ((1, 2, 6, 37), 16, (1, 1, 1, 1), 4, True, True, "relu"),
-    # whole tiles of 16 channels run the output transform on vectors (a blocked transpose)
+    # tiles of 16 channels run the output transform on vectors (a blocked transpose)
     "f4_two_vectors_clip": ((1, 3, 8, 12), 32, (1, 1, 1, 1), 4, True, True, "clip"),
     "f2_three_vectors_batch2": ((2, 2, 6, 6), 48, (0, 0, 0, 0), 2, True, False, "relu"),
+    # and so do the tiles at Y's edges, storing only their rows and columns inside Y
+    "f4_edges_two_vectors_clip": ((1, 3, 7, 10), 32, (1, 1, 1, 1), 4, True, False, "clip"),
+    "f2_edges_residual_batch2": ((2, 2, 5, 7), 16, (1, 1, 1, 1), 2, False, True, "relu"),
 }
 
 

@@ -20,14 +20,16 @@ a last tile's missing rows are never computed:
                         (the rows and columns inside Y)
 
 c and k are innermost, so V and M are read and written along their contiguous dim. R may be Y
-(read before Y is written at the same index). The output transform's whole tiles (every row
-and column inside Y) run on vectors of 16 channels when the channels are a multiple of 16:
-the sums on vectors, then a blocked transpose (`transpose_blocks`) turns the m x m vectors
-into each channel's m x m outputs, stored as m rows of m. LLVM vectorized the scalar loop
-over k itself, with a scatter per output: SqueezeNet's F(4x4) output transforms (64 channels
-at 55x55, 128 at 27x27) took 190 and 87 us a call that way, 160 and 55 on vectors (Xeon, 1
-thread, per-step minima; the edge tiles still scatter). Without a residual the activation
-runs on the m^2 vectors before the transpose, not on each channel's m rows.
+(read before Y is written at the same index). The output transform's tiles run on vectors of
+16 channels when the channels are a multiple of 16: the sums on vectors, then a blocked
+transpose (`transpose_blocks`) turns the m x m vectors into each channel's m x m outputs,
+stored as m rows of m (of a tile at Y's edge, the rows and columns inside Y). LLVM vectorized
+the scalar loop over k itself, with a scatter per output: SqueezeNet's F(4x4) output
+transforms (64 channels at 55x55, 128 at 27x27) took 190 and 87 us a call that way, 160 and 55
+on vectors (Xeon, 1 thread, per-step minima, the edge tiles still scalar then; with them on
+vectors too, SqueezeNet's three output transforms 187, 73, 26 -> 151, 50, 18 us). Without a
+residual the activation runs on the m^2 vectors before the transpose, not on each channel's m
+rows.
 
 The parallel units are chunks of channels (`channel_chunks`); the input transform's are also
 groups of tile rows when the channels make few chunks: SqueezeNet's 16-channel input
@@ -227,10 +229,11 @@ def emit_winograd_output(b: LoopBuilder, op: WinogradOutputOp, sched: object) ->
     lanes = OUTPUT_LANES
     vectorized = y[1] % lanes == 0 and lanes % (m * m) == 0
 
-    def vector_body(b: LoopBuilder, iv: list[Idx], k0: Idx) -> None:
-        """A whole tile of `lanes` channels: the transform on vectors along the channels,
-        then each channel's m x m outputs gathered by a blocked transpose and stored as m
-        rows of m (LLVM's own vectorization of `body` scatters every output)."""
+    def vector_body(b: LoopBuilder, iv: list[Idx], k0: Idx, rows: int, cols: int) -> None:
+        """A tile of `lanes` channels: the transform on vectors along the channels, then each
+        channel's m x m outputs gathered by a blocked transpose and stored as rows (LLVM's own
+        vectorization of `body` scatters every output); of a tile at Y's edge, only its first
+        `rows` rows of `cols` (the rest computed, not stored)."""
         n, th, tw = iv
         t = b.add(b.mul(b.add(b.mul(n, tiles_h), th), tiles_w), tw)
         tile: list[list[SSAValue | None]] = [
@@ -250,23 +253,24 @@ def emit_winograd_output(b: LoopBuilder, op: WinogradOutputOp, sched: object) ->
         for lane in range(lanes):
             block, r = divmod(lane, m * m)
             k = b.add(k0, lane)
-            for i in range(m):
+            for i in range(rows):
                 first = block * m * m + i * m
-                row = shuffle(b, blocks[r], blocks[r], list(range(first, first + m)))
+                row = shuffle(b, blocks[r], blocks[r], list(range(first, first + cols)))
                 at_y = [n, k, b.add(oh0, i), ow0]
                 if op.R is not None:
-                    row = b.fadd(row, vload(b, (op.R, at_y), m))
-                    row = activate(b, row, op, lambda c: splat(b, c, m))  # type: ignore[arg-type]
+                    row = b.fadd(row, vload(b, (op.R, at_y), cols))
+                    row = activate(b, row, op,  # type: ignore[arg-type]
+                                   lambda c: splat(b, c, cols))
                 vstore(b, row, (op.Y, at_y))
 
     def unit(b: LoopBuilder, k_lo: Idx, k_hi: Idx, _h_lo: Idx, _h_hi: Idx) -> None:
         for h_lo, h_hi, rows in runs(tiles_h, inside(y[2])):
             for w_lo, w_hi, cols in runs(tiles_w, inside(y[3])):
-                if vectorized and all(rows) and all(cols):
+                if vectorized:  # the rows and columns inside Y are a prefix of the tile's
                     b.nest([(0, y[0]), (h_lo, h_hi), (w_lo, w_hi)],
-                           lambda b, iv: b.loop(k_lo, k_hi,
-                                                lambda b, k0: vector_body(b, iv, k0),
-                                                step=lanes))
+                           lambda b, iv, r=sum(rows), c=sum(cols): b.loop(
+                               k_lo, k_hi, lambda b, k0: vector_body(b, iv, k0, r, c),
+                               step=lanes))
                     continue
                 b.nest([(0, y[0]), (h_lo, h_hi), (w_lo, w_hi), (k_lo, k_hi)],
                        lambda b, iv, rows=rows, cols=cols: body(b, iv, rows, cols))
