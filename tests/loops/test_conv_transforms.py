@@ -312,6 +312,10 @@ WINOGRAD_CASES = {
     # and so do the tiles at Y's edges, storing only their rows and columns inside Y
     "f4_edges_two_vectors_clip": ((1, 3, 7, 10), 32, (1, 1, 1, 1), 4, True, False, "clip"),
     "f2_edges_residual_batch2": ((2, 2, 5, 7), 16, (1, 1, 1, 1), 2, False, True, "relu"),
+    # inputs of 16k channels and rows of 16 or more, as the models' Winograd convs have
+    "f4_rows_16_channels": ((1, 16, 9, 21), 16, (1, 1, 1, 1), 4, True, False, "relu"),
+    "f2_rows_32_channels_asym": ((2, 32, 5, 18), 16, (0, 1, 2, 0), 2, False, True, None),
+    "f4_rows_width_16_pad2": ((1, 16, 4, 16), 32, (2, 2, 2, 2), 4, True, True, "clip"),
 }
 
 
