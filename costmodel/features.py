@@ -136,6 +136,7 @@ def _gemm(op: kernel.GemmOp | kernel.MatMulOp | kernel.WindowGemmOp, s: GemmSche
         k = a[-1]
         m = a[-2] if len(a) > 1 else 1
         n = gemm_n(op)  # Y's columns: also right for a B packed in panels
+    m, n, k = max(m, 1), max(n, 1), max(k, 1)  # an empty GEMM (a batch of 0) runs nothing
     f["log_reduction"] = _log(k)
     f["log_out_h"], f["log_out_w"] = _log(m), _log(n)
     f["log_batch"] = _log(math.prod(y) // max(m * n, 1))

@@ -57,6 +57,7 @@ def run_native(module: ModuleOp, arrays: list[np.ndarray]) -> None:
 
     units = parallel_units(module)
     LowerToLLVMPass().apply(make_context(), module)
+    module.verify()  # LLVM may take what the llvm dialect refuses (`tcc fuzz` checks both)
     library = load_objects([compile_to_object(module, Target.host())])  # owns the code
     pointers: list[int] = [a.ctypes.data for a in arrays]
     if units is None:

@@ -100,3 +100,6 @@ def test_split_units_rows_or_channels_first() -> None:
     assert split_units(1, 16, 7, channels_first=True) == (16, 1, 1, 7)  # a block, all rows
     assert split_units(1, 5, 7, channels_first=True) == (5, 1, 4, 2)
     assert split_units(2, 40, 3, channels_first=True) == (8, 5, 1, 3)
+    # an empty batch or plane (tcc fuzz: a conv over a batch of 0 divided by zero here)
+    assert split_units(0, 4, 5) == split_units(1, 4, 5)
+    assert split_units(1, 4, 0, channels_first=True) == (4, 1, 1, 1)

@@ -81,6 +81,9 @@ def node(op: str, inputs: list[str], outputs: list[str], **attrs: Any) -> onnx.N
     ((1, 3, 8, 7), (4, 3, 2, 3), {"auto_pad": "SAME_UPPER", "strides": [2, 2]}),
     ((1, 2, 5, 6, 4), (3, 2, 3, 2, 2), {"pads": [1, 0, 1, 1, 1, 0], "kernel_shape": [3, 2, 2]}),
     ((1, 3, 6, 6), (3, 1, 3, 3), {"group": 3, "auto_pad": "VALID"}),
+    # an empty batch (tcc fuzz: the direct convs' unit split divided by zero)
+    ((0, 3, 32, 7), (16, 3, 3, 3), {"pads": [1, 1, 1, 1]}),
+    ((0, 64, 7, 7), (64, 64, 3, 3), {"pads": [1, 1, 1, 1]}),
 ])
 def test_conv_variants(x_shape, w_shape, attrs, opts) -> None:
     bias = rand(w_shape[0], seed=2)

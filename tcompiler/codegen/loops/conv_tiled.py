@@ -236,8 +236,9 @@ def split_units(outer: int, tiles: int, rows: int, units: int = PARALLEL_UNITS,
     """(channel chunks, tiles per chunk, row chunks, rows per chunk) cutting `outer` images x
     groups, `tiles` output-channel tiles and `rows` output rows into about `units` parallel
     units: rows first, then channel tiles; or (`channels_first`) channel tiles first, then
-    rows."""
-    tiles = max(tiles, 1)
+    rows. An empty batch or plane (outer or rows 0) still gets whole chunks: the caller's
+    units then cover nothing."""
+    outer, tiles, rows = max(outer, 1), max(tiles, 1), max(rows, 1)
     if channels_first:
         oc_chunks = min(tiles, max(1, -(-units // outer)))
         tiles_per_chunk = -(-tiles // oc_chunks)
